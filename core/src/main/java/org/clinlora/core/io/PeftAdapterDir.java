@@ -1,0 +1,105 @@
+package org.clinlora.core.io;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.clinlora.core.lora.LoraAdapter;
+import org.clinlora.core.lora.LoraConfig;
+import org.clinlora.core.model.LlamaModel;
+
+/**
+ * A PEFT adapter directory, exactly as {@code PeftModel.save_pretrained} writes it: {@code adapter_config.json} and
+ * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} /
+ * {@code .lora_B.weight} (no adapter name in the key) and {@code base_model.model.score.weight} for a SEQ_CLS head.
+ */
+public final class PeftAdapterDir {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PeftAdapterDir() {}
+
+    public static LoraConfig readConfig(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not an adapter directory");
+        Path cfg = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfg)) throw new IllegalArgumentException(dir + ": has no " + CONFIG);
+        JsonNode n;
+        try {
+            n = JSON.readTree(cfg.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(cfg + ": not valid JSON");
+        }
+        return LoraConfig.fromJson(n);
+    }
+
+    /** Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). */
+    public static LoraAdapter load(LlamaModel model, String name, Path dir) throws IOException {
+        LoraConfig config = readConfig(dir);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            if (Files.exists(dir.resolve("adapter_model.bin"))) {
+                throw new IllegalArgumentException(dir + ": holds adapter_model.bin (pickle), which is never loaded; save it as safetensors");
+            }
+            throw new IllegalArgumentException(dir + ": has no " + WEIGHTS);
+        }
+        try (SafeTensors.Reader r = SafeTensors.open(weights)) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
+            LoraAdapter adapter = LoraAdapter.fromTensors(name, config, model.projections(), model.manager(),
+                    model.compute().dtype(), shapes, r::f32Bytes);
+            try {
+                model.addAdapter(adapter);
+            } catch (RuntimeException e) {
+                adapter.close();
+                throw e;
+            }
+            return adapter;
+        }
+    }
+
+    /**
+     * Writes the adapter as PEFT does. The directory appears complete or not at all: files go to a temp sibling
+     * that is renamed into place.
+     */
+    public static void save(LoraAdapter adapter, Path dir, String baseModelNameOrPath) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        if (Files.exists(dir) && !isEmptyDir(dir)) throw new IllegalArgumentException(dir + ": exists and is not empty");
+        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
+        try {
+            Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : adapter.parameters().entrySet()) {
+                tensors.put(e.getKey(), NdArrays.toTensor(e.getValue()));
+            }
+            SafeTensors.write(tmp.resolve(WEIGHTS), tensors, null);
+            LoraConfig cfg = adapter.config().withBaseModel(baseModelNameOrPath);
+            Files.write(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
+            Files.deleteIfExists(dir);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        }
+    }
+}

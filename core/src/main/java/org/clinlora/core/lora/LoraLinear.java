@@ -1,0 +1,114 @@
+package org.clinlora.core.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.clinlora.core.model.StepContext;
+
+/**
+ * A frozen projection ({@code weight} [out, in], no bias) wrapped with any number of LoRA adapters held by name, as
+ * PEFT's {@code lora.Linear} does: {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}. Several active adapters
+ * add their deltas (the paper's Clinical + Downstream fusion). The base weight is shared by every adapter and is
+ * never copied; merging adds an adapter's delta into it in place.
+ */
+public final class LoraLinear {
+
+    private final String name;
+    private final NDArray weight;
+    private final Map<String, LoraWeights> adapters = new LinkedHashMap<>();
+    private final Set<String> merged = new HashSet<>();
+
+    public LoraLinear(String name, NDArray weight) {
+        this.name = name;
+        this.weight = weight;
+    }
+
+    /** The module path in Hugging Face names, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    public String name() {
+        return name;
+    }
+
+    public NDArray weight() {
+        return weight;
+    }
+
+    public long inFeatures() {
+        return weight.getShape().get(1);
+    }
+
+    public long outFeatures() {
+        return weight.getShape().get(0);
+    }
+
+    public Map<String, LoraWeights> adapters() {
+        return adapters;
+    }
+
+    void add(String adapter, LoraWeights w) {
+        if (adapters.containsKey(adapter)) throw new IllegalStateException(name + " already holds adapter '" + adapter + "'");
+        adapters.put(adapter, w);
+    }
+
+    void remove(String adapter) {
+        if (merged.contains(adapter)) unmerge(adapter);
+        adapters.remove(adapter);
+    }
+
+    public NDArray forward(StepContext ctx, NDArray x, Collection<String> active) {
+        NDArray y = Linear.linear(x, weight).singletonOrThrow();
+        for (String a : active) {
+            LoraWeights w = adapters.get(a);
+            if (w == null || merged.contains(a)) continue;
+            NDArray h = ctx.training() && w.dropout() > 0
+                    ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
+                    : x;
+            NDArray delta = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB()).singletonOrThrow();
+            y = y.add(delta.mul(ctx.scalar(w.scaling())));
+        }
+        return y;
+    }
+
+    /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */
+    public void merge(String adapter) {
+        LoraWeights w = require(adapter);
+        if (!merged.add(adapter)) return;
+        try (NDArray delta = delta(w)) {
+            weight.addi(delta);
+        }
+    }
+
+    /** Subtracts what {@link #merge} added (exact up to float rounding, as in PEFT). */
+    public void unmerge(String adapter) {
+        LoraWeights w = require(adapter);
+        if (!merged.remove(adapter)) return;
+        try (NDArray delta = delta(w)) {
+            weight.subi(delta);
+        }
+    }
+
+    public boolean isMerged(String adapter) {
+        return merged.contains(adapter);
+    }
+
+    private NDArray delta(LoraWeights w) {
+        if (JniUtils.isGradMode()) {
+            throw new IllegalStateException("merge/unmerge inside a gradient collector");
+        }
+        NDArray ba = w.loraB().matMul(w.loraA());
+        NDArray scaled = ba.mul(w.scaling());
+        ba.close();
+        return scaled;
+    }
+
+    private LoraWeights require(String adapter) {
+        LoraWeights w = adapters.get(adapter);
+        if (w == null) throw new IllegalArgumentException(name + " holds no adapter '" + adapter + "'");
+        return w;
+    }
+}
