@@ -267,6 +267,15 @@ public final class SafeTensors {
         }
     }
 
+    /** Temp files are created owner-only; a checkpoint is meant to be read by the services that share it. */
+    static void readableByAll(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep its defaults
+        }
+    }
+
     public static Reader open(Path path) throws IOException {
         if (!Files.isRegularFile(path)) throw new SafeTensorsException(path + ": no such file");
         return new Reader(path);
@@ -309,6 +318,7 @@ public final class SafeTensors {
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, "." + path.getFileName(), ".tmp");
+        readableByAll(tmp);
         try (OutputStream out = Files.newOutputStream(tmp)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());

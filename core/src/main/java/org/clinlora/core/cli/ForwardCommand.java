@@ -1,0 +1,89 @@
+package org.clinlora.core.cli;
+
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.clinlora.core.io.NdArrays;
+import org.clinlora.core.io.PeftAdapterDir;
+import org.clinlora.core.io.SafeTensors;
+import org.clinlora.core.model.Compute;
+import org.clinlora.core.model.LlamaModel;
+import org.clinlora.core.model.StepContext;
+import org.clinlora.core.model.TokenBatch;
+
+final class ForwardCommand implements Main.Command {
+    @Override
+    public String usage() {
+        return """
+                logits (and classification logits) of a base model with stacked adapters
+                usage: ./clinlora forward --model DIR [--adapter DIR]... --input IN.safetensors --output OUT.safetensors
+                                          [--device auto|cpu|cuda[:N]] [--precision fp32|bf16|fp16]
+                  IN: input_ids [B,T] (I64 or I32) and attention_mask [B,T] (right-padded; all ones if absent).
+                  Every --adapter is active, stacked in the order given (their deltas summed).
+                  OUT: logits F32 [B,T,V]; cls_logits F32 [B,C] when an adapter carries the score head.""";
+    }
+
+    @Override
+    public void run(String[] argv) throws IOException {
+        Args a = new Args(argv, 1, Set.of());
+        Path modelDir = Path.of(a.required("model"));
+        List<String> adapterDirs = a.all("adapter");
+        Path input = Path.of(a.required("input"));
+        Path output = Path.of(a.required("output"));
+        Compute compute = Compute.parse(a.optional("device", "cpu"), a.optional("precision", "fp32"));
+        a.rejectUnknown();
+        TokenBatch batch = readInputs(input);
+        try (LlamaModel model = LlamaModel.load(modelDir, compute)) {
+            List<String> active = new ArrayList<>();
+            for (int i = 0; i < adapterDirs.size(); i++) {
+                String name = "adapter" + i;
+                PeftAdapterDir.load(model, name, Path.of(adapterDirs.get(i)));
+                active.add(name);
+            }
+            Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
+            try (StepContext ctx = model.newStep(false)) {
+                NDArray hidden = model.hiddenStates(ctx, batch, active);
+                out.put("logits", NdArrays.toTensor(model.lmLogits(ctx, hidden)));
+                if (model.hasScoreHead(active)) {
+                    out.put("cls_logits", NdArrays.toTensor(model.classify(ctx, hidden, batch, active)));
+                }
+            }
+            SafeTensors.write(output, out, null);
+            System.out.printf("wrote %s: logits %s%s%n", output, Arrays.toString(out.get("logits").shape()),
+                    out.containsKey("cls_logits") ? ", cls_logits " + Arrays.toString(out.get("cls_logits").shape()) : "");
+        }
+    }
+
+    static TokenBatch readInputs(Path input) throws IOException {
+        try (SafeTensors.Reader r = SafeTensors.open(input)) {
+            if (!r.contains("input_ids")) throw new IllegalArgumentException(input + ": has no input_ids tensor");
+            long[] shape = r.entry("input_ids").shape();
+            if (shape.length != 2 || shape[0] == 0 || shape[1] == 0) {
+                throw new IllegalArgumentException(input + ": input_ids must be a non-empty [B,T] tensor, got " + Arrays.toString(shape));
+            }
+            SafeTensors.Dtype dt = r.entry("input_ids").dtype();
+            if (dt != SafeTensors.Dtype.I64 && dt != SafeTensors.Dtype.I32) {
+                throw new IllegalArgumentException(input + ": input_ids must be I64 or I32, got " + dt);
+            }
+            long[] ids = r.longs("input_ids");
+            long[] mask;
+            if (r.contains("attention_mask")) {
+                if (!Arrays.equals(r.entry("attention_mask").shape(), shape)) {
+                    throw new IllegalArgumentException(input + ": attention_mask shape " + Arrays.toString(r.entry("attention_mask").shape())
+                            + " differs from input_ids " + Arrays.toString(shape));
+                }
+                mask = r.longs("attention_mask");
+            } else {
+                mask = new long[ids.length];
+                Arrays.fill(mask, 1);
+            }
+            return new TokenBatch(Math.toIntExact(shape[0]), Math.toIntExact(shape[1]), ids, mask);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package org.clinlora.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.core.lora.LoraAdapter;
+import org.clinlora.core.model.LlamaModel;
+import org.clinlora.core.model.StepContext;
+
+/**
+ * The optimisation loop shared by every training job: micro-batches accumulate gradients, then one clipped AdamW
+ * step under the linear warm-up/decay schedule. Gradients reach only the active adapters marked trainable (LoRA
+ * pairs and their score head); frozen adapters still contribute their deltas to the forward pass.
+ *
+ * <p>Runs repeat bit for bit on CPU: initial adapter values come from seeded Java generators and dropout is reseeded
+ * from (seed, micro-step) before every micro-batch, so a resumed run draws the same masks as an uninterrupted one.
+ * libtorch allows one gradient recording per process at a time, so one loop trains at a time per JVM.
+ */
+public final class TrainingLoop implements AutoCloseable {
+
+    public record Settings(double learningRate, double warmupRatio, int optimizerSteps, int gradientAccumulation,
+                           double maxGradNorm, AdamW.Settings adamw, long seed) {
+        public Settings {
+            if (gradientAccumulation <= 0) throw new IllegalArgumentException("gradient accumulation must be >= 1");
+            if (optimizerSteps <= 0) throw new IllegalArgumentException("optimizer steps must be >= 1");
+        }
+    }
+
+    /** The forward pass and loss of one micro-batch, built inside the given step. */
+    @FunctionalInterface
+    public interface Objective {
+        NDArray loss(StepContext ctx);
+    }
+
+    public record StepResult(float loss, boolean optimizerStepped, double learningRate, double gradNorm) {}
+
+    private final LlamaModel model;
+    private final Settings settings;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final AdamW optimizer;
+    private final LinearSchedule schedule;
+    private long microSteps;
+
+    public TrainingLoop(LlamaModel model, List<String> active, Settings settings) {
+        this.model = model;
+        this.settings = settings;
+        for (String name : active) {
+            LoraAdapter a = model.adapter(name);
+            if (!a.trainable()) continue;
+            a.parameters().forEach((k, v) -> params.put(name + "/" + k, v));
+        }
+        if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
+        this.optimizer = new AdamW(model.manager(), settings.adamw());
+        this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+    }
+
+    /** Trainable tensors as {@code adapter/peft-key}. */
+    public Map<String, NDArray> parameters() {
+        return params;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public long microSteps() {
+        return microSteps;
+    }
+
+    public StepResult microStep(Objective objective) {
+        Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + microSteps));
+        float lossValue;
+        try (StepContext ctx = model.newStep(true);
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = objective.loss(ctx);
+            lossValue = loss.getFloat();
+            if (!Float.isFinite(lossValue)) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
+            gc.backward(settings.gradientAccumulation() == 1 ? loss : loss.div(ctx.scalar(settings.gradientAccumulation())));
+        }
+        microSteps++;
+        if (microSteps % settings.gradientAccumulation() != 0) return new StepResult(lossValue, false, 0, Double.NaN);
+        double norm = settings.maxGradNorm() > 0
+                ? Gradients.clipGlobalNorm(params, settings.maxGradNorm(), model.manager())
+                : Double.NaN;
+        double lr = schedule.lr(optimizer.stepCount());
+        optimizer.step(params, lr);
+        Gradients.zero(params);
+        return new StepResult(lossValue, true, lr, norm);
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}
