@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Local infrastructure for clinlora: a single-node Kafka 4.1.2 in KRaft mode and S3Proxy 4.1.0 (filesystem backend),
+# both on 127.0.0.1, fetched from Maven Central on first use. State, pid files and logs live under the run directory.
+#
+#   infra.sh up [kafka|s3]      start (idempotent), wait until ready
+#   infra.sh down [kafka|s3]    stop (idempotent)
+#   infra.sh status [kafka|s3]  exit 0 when everything asked for is running, 3 otherwise
+#
+# Defaults follow DESIGN.md and can be overridden by environment variables:
+#   CLINLORA_RUN_DIR (.run at the repo root), CLINLORA_KAFKA_PORT (9092), CLINLORA_KAFKA_CONTROLLER_PORT (9093),
+#   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN="${CLINLORA_RUN_DIR:-$ROOT/.run}"
+KAFKA_PORT="${CLINLORA_KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${CLINLORA_KAFKA_CONTROLLER_PORT:-9093}"
+S3_PORT="${CLINLORA_S3_PORT:-9000}"
+S3_ACCESS="${CLINLORA_S3_ACCESS_KEY:-minioadmin}"
+S3_SECRET="${CLINLORA_S3_SECRET_KEY:-minioadmin}"
+S3_BUCKET="${CLINLORA_S3_BUCKET:-clinlora}"
+KAFKA_VERSION=4.1.2
+S3PROXY_VERSION=4.1.0
+READY_TIMEOUT="${CLINLORA_INFRA_TIMEOUT:-90}"
+
+log() { echo "infra: $*" >&2; }
+die() { echo "infra: error: $*" >&2; exit 2; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+
+mvn_fetch() {
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch $1 from Maven Central"
+  log "fetching $1 through Maven (first use only)"
+}
+
+fetch_kafka() {
+  local lib="$RUN/lib/kafka-$KAFKA_VERSION"
+  if [[ ! -f "$lib/.complete" ]]; then
+    mvn_fetch "Kafka $KAFKA_VERSION"
+    rm -rf "$lib"
+    mvn -B -q -f "$ROOT/infra/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" >"$RUN/logs/fetch-kafka.log" 2>&1 \
+      || die "fetching Kafka failed; see $RUN/logs/fetch-kafka.log"
+    touch "$lib/.complete"
+  fi
+  echo "$lib"
+}
+
+fetch_s3proxy() {
+  local lib="$RUN/lib/s3proxy-$S3PROXY_VERSION"
+  if [[ ! -f "$lib/.complete" ]]; then
+    mvn_fetch "S3Proxy $S3PROXY_VERSION"
+    rm -rf "$lib"
+    mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" -DoutputDirectory="$lib" \
+      >"$RUN/logs/fetch-s3proxy.log" 2>&1 || die "fetching S3Proxy failed; see $RUN/logs/fetch-s3proxy.log"
+    touch "$lib/.complete"
+  fi
+  echo "$lib"
+}
+
+# wait_ready NAME PORT: the port answers while the process lives
+wait_ready() {
+  local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    pid_alive "$name" || { rm -f "$RUN/$name.pid"; die "$name exited during start-up; see $RUN/logs/$name.log"; }
+    port_open "$port" && { log "$name ready on 127.0.0.1:$port (pid $(cat "$RUN/$name.pid"))"; return 0; }
+    sleep 0.5
+  done
+  stop_one "$name"
+  die "$name not ready on port $port after ${READY_TIMEOUT}s; see $RUN/logs/$name.log"
+}
+
+start_kafka() {
+  if pid_alive kafka; then log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0; fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; stop it or set CLINLORA_KAFKA_PORT"
+  local lib; lib=$(fetch_kafka)
+  local dir="$RUN/kafka" cp="$lib/*"
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<PROPS
+# single-node KRaft: one process is broker and controller
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    local id; id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>>"$RUN/logs/kafka.log" | tail -n 1)
+    java -cp "$cp" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" >>"$RUN/logs/kafka.log" 2>&1 \
+      || die "formatting Kafka storage failed; see $RUN/logs/kafka.log"
+  fi
+  nohup java -Xms128m -Xmx512m -cp "$cp" kafka.Kafka "$dir/server.properties" >>"$RUN/logs/kafka.log" 2>&1 </dev/null &
+  echo $! >"$RUN/kafka.pid"
+  wait_ready kafka "$KAFKA_PORT"
+}
+
+start_s3() {
+  if pid_alive s3proxy; then log "s3proxy already running (pid $(cat "$RUN/s3proxy.pid"))"; return 0; fi
+  port_open "$S3_PORT" && die "port $S3_PORT is taken by another process; stop it or set CLINLORA_S3_PORT"
+  local lib; lib=$(fetch_s3proxy)
+  local dir="$RUN/s3"
+  # The filesystem backend keeps each bucket as a directory: the default bucket exists from the start.
+  mkdir -p "$dir/data/$S3_BUCKET"
+  cat >"$dir/s3proxy.conf" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_ACCESS
+s3proxy.credential=$S3_SECRET
+jclouds.provider=filesystem-nio2
+jclouds.filesystem.basedir=$dir/data
+PROPS
+  nohup java -Xms64m -Xmx512m -jar "$lib/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar" --properties "$dir/s3proxy.conf" \
+    >>"$RUN/logs/s3proxy.log" 2>&1 </dev/null &
+  echo $! >"$RUN/s3proxy.pid"
+  wait_ready s3proxy "$S3_PORT"
+}
+
+stop_one() {
+  local name=$1 f="$RUN/$1.pid"
+  if [[ ! -f "$f" ]]; then log "$name not running"; return 0; fi
+  local pid; pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
+    log "$name stopped"
+  else
+    log "$name not running (stale pid file removed)"
+  fi
+  rm -f "$f"
+}
+
+status_one() {
+  local name=$1 port=$2
+  if pid_alive "$name" && port_open "$port"; then
+    echo "$name: running (pid $(cat "$RUN/$name.pid"), 127.0.0.1:$port)"
+  else
+    echo "$name: stopped"; return 3
+  fi
+}
+
+action="${1:-}"; what="${2:-all}"
+case "$what" in all|kafka|s3) ;; *) die "component must be kafka or s3, got '$what'";; esac
+mkdir -p "$RUN/logs"
+case "$action" in
+  up)
+    [[ $what == s3 ]] || start_kafka
+    [[ $what == kafka ]] || start_s3
+    ;;
+  down)
+    [[ $what == s3 ]] || stop_one kafka
+    [[ $what == kafka ]] || stop_one s3proxy
+    ;;
+  status)
+    rc=0
+    [[ $what == s3 ]] || status_one kafka "$KAFKA_PORT" || rc=3
+    [[ $what == kafka ]] || status_one s3proxy "$S3_PORT" || rc=3
+    exit $rc
+    ;;
+  -h|--help|help|"")
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
+  *) die "usage: infra.sh up|down|status [kafka|s3]" ;;
+esac
