@@ -86,7 +86,7 @@ public final class SafeTensors {
     }
 
     /** Bad or unsupported safetensors content; the message names the file or tensor. */
-    public static final class SafeTensorsException extends RuntimeException {
+    public static final class SafeTensorsException extends IllegalArgumentException {
         public SafeTensorsException(String message) {
             super(message);
         }
