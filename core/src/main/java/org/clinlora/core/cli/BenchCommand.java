@@ -56,6 +56,7 @@ final class BenchCommand implements Main.Command {
         List<String> adapterDirs = a.all("adapter");
         Compute compute = Compute.parse(a.optional("device", "cpu"), a.optional("precision", "fp32"));
         a.rejectUnknown();
+        Engine.getInstance(); // loads libtorch before the JNI thread setting
         if (threads > 0) JniUtils.setNumThreads(threads);
 
         try (LlamaModel model = LlamaModel.load(modelDir, compute)) {

@@ -44,7 +44,10 @@ public record LoraConfig(
             require(LLAMA_PROJECTIONS.contains(m), "target module '" + m + "' is not a LLaMA projection " + LLAMA_PROJECTIONS);
         }
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
-        for (String m : modulesToSave) require(m.equals(SCORE), "modules_to_save may only hold 'score', got '" + m + "'");
+        for (String m : modulesToSave) {
+            // PEFT lists both names for SEQ_CLS; LLaMA's head is 'score' and has no 'classifier' module to save.
+            require(m.equals(SCORE) || m.equals("classifier"), "modules_to_save may only hold 'score', got '" + m + "'");
+        }
         targetModules = List.copyOf(targetModules);
     }
 
@@ -84,6 +87,13 @@ public record LoraConfig(
         require(isEmpty(n.get("rank_pattern")), "rank_pattern is not supported");
         require(isEmpty(n.get("alpha_pattern")), "alpha_pattern is not supported");
         require(isEmpty(n.get("layers_to_transform")), "layers_to_transform is not supported");
+        // Newer PEFT options that change what the adapter computes: refused when set, ignored when at their defaults.
+        for (String f : List.of("lora_bias", "use_qalora", "use_bdlora")) {
+            require(!n.path(f).asBoolean(false), f + "=true is not supported");
+        }
+        for (String f : List.of("layer_replication", "alora_invocation_tokens", "target_parameters", "trainable_token_indices", "exclude_modules")) {
+            require(isEmpty(n.get(f)), f + " is not supported");
+        }
         require(n.has("r") && n.get("r").canConvertToInt(), "missing integer r");
         return new LoraConfig(
                 n.path("task_type").asText("CAUSAL_LM"),
