@@ -30,34 +30,25 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pid_alive() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
 
-mvn_fetch() {
-  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch $1 from Maven Central"
-  log "fetching $1 through Maven (first use only)"
-}
-
-fetch_kafka() {
-  local lib="$RUN/lib/kafka-$KAFKA_VERSION"
+# fetch NAME VERSION MAVEN-ARGS...: jars into $RUN/lib/NAME-VERSION once; a marker file says the copy is complete
+fetch() {
+  local name=$1 version=$2 lib="$RUN/lib/$1-$2"; shift 2
   if [[ ! -f "$lib/.complete" ]]; then
-    mvn_fetch "Kafka $KAFKA_VERSION"
+    command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch $name $version from Maven Central"
+    log "fetching $name $version through Maven (first use only)"
     rm -rf "$lib"
-    mvn -B -q -f "$ROOT/infra/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" >"$RUN/logs/fetch-kafka.log" 2>&1 \
-      || die "fetching Kafka failed; see $RUN/logs/fetch-kafka.log"
+    mvn -B -q "$@" -DoutputDirectory="$lib" >"$RUN/logs/fetch-$name.log" 2>&1 \
+      || die "fetching $name failed; see $RUN/logs/fetch-$name.log"
     touch "$lib/.complete"
   fi
   echo "$lib"
 }
+
+fetch_kafka() { fetch kafka "$KAFKA_VERSION" -f "$ROOT/infra/pom.xml" dependency:copy-dependencies; }
 
 fetch_s3proxy() {
-  local lib="$RUN/lib/s3proxy-$S3PROXY_VERSION"
-  if [[ ! -f "$lib/.complete" ]]; then
-    mvn_fetch "S3Proxy $S3PROXY_VERSION"
-    rm -rf "$lib"
-    mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-      -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" -DoutputDirectory="$lib" \
-      >"$RUN/logs/fetch-s3proxy.log" 2>&1 || die "fetching S3Proxy failed; see $RUN/logs/fetch-s3proxy.log"
-    touch "$lib/.complete"
-  fi
-  echo "$lib"
+  fetch s3proxy "$S3PROXY_VERSION" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies"
 }
 
 # wait_ready NAME PORT: the port answers while the process lives

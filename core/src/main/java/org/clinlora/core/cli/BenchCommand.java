@@ -60,11 +60,7 @@ final class BenchCommand implements Main.Command {
         if (threads > 0) JniUtils.setNumThreads(threads);
 
         try (LlamaModel model = LlamaModel.load(modelDir, compute)) {
-            List<String> active = new ArrayList<>();
-            for (int i = 0; i < adapterDirs.size(); i++) {
-                PeftAdapterDir.load(model, "adapter" + i, Path.of(adapterDirs.get(i)));
-                active.add("adapter" + i);
-            }
+            List<String> active = new ArrayList<>(PeftAdapterDir.loadStack(model, adapterDirs));
             SplittableRandom rnd = new SplittableRandom(seed);
             long[] ids = new long[batch * seq];
             for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(model.config().vocabSize());

@@ -3,7 +3,6 @@ package org.clinlora.core.cli;
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +39,7 @@ final class ForwardCommand implements Main.Command {
         a.rejectUnknown();
         TokenBatch batch = readInputs(input);
         try (LlamaModel model = LlamaModel.load(modelDir, compute)) {
-            List<String> active = new ArrayList<>();
-            for (int i = 0; i < adapterDirs.size(); i++) {
-                String name = "adapter" + i;
-                PeftAdapterDir.load(model, name, Path.of(adapterDirs.get(i)));
-                active.add(name);
-            }
+            List<String> active = PeftAdapterDir.loadStack(model, adapterDirs);
             Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
             try (StepContext ctx = model.newStep(false)) {
                 NDArray hidden = model.hiddenStates(ctx, batch, active);

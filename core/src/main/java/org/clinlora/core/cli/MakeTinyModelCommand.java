@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.clinlora.core.io.PeftAdapterDir;
 import org.clinlora.core.model.LlamaConfig;
 import org.clinlora.core.model.TinyLlama;
 
@@ -45,9 +46,7 @@ final class MakeTinyModelCommand implements Main.Command {
                 throw new IllegalArgumentException(out + " exists and is not an empty directory"
                         + (overwrite ? " holding a model (no config.json)" : "; pass --overwrite to replace a model there"));
             }
-            try (var files = Files.walk(out)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
+            PeftAdapterDir.deleteTree(out);
         }
         LlamaConfig c = TinyLlama.write(out, spec);
         System.out.printf("wrote %s: vocab %d, hidden %d, layers %d, heads %d/%d kv, intermediate %d%n",

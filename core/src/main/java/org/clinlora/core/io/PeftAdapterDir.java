@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.clinlora.core.lora.LoraAdapter;
 import org.clinlora.core.lora.LoraConfig;
@@ -37,6 +39,19 @@ public final class PeftAdapterDir {
             throw new IllegalArgumentException(cfg + ": not valid JSON");
         }
         return LoraConfig.fromJson(n);
+    }
+
+    /**
+     * Loads adapter directories onto the model as {@code adapter0, adapter1, …} and returns their names in order:
+     * the active stack, first given first applied (their deltas are summed, so the order only names them).
+     */
+    public static List<String> loadStack(LlamaModel model, List<String> dirs) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            load(model, "adapter" + i, Path.of(dirs.get(i)));
+            names.add("adapter" + i);
+        }
+        return names;
     }
 
     /** Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). */
@@ -96,7 +111,8 @@ public final class PeftAdapterDir {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
+    /** Deletes a file tree (a half-written temp directory, a model directory being replaced). */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (var s = Files.walk(p)) {
             for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
