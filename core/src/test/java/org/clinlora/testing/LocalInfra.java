@@ -35,9 +35,19 @@ public final class LocalInfra {
         ensure("s3", S3_PORT, context);
     }
 
-    private static synchronized void ensure(String component, int port, ExtensionContext context) {
-        if (portOpen(port)) return;
+    /** Starts a component unless its port already answers; true when this call started it. */
+    public static synchronized boolean startIfDown(String component, int port) {
+        if (portOpen(port)) return false;
         run("up", component);
+        return true;
+    }
+
+    public static void stop(String component) {
+        run("down", component);
+    }
+
+    private static synchronized void ensure(String component, int port, ExtensionContext context) {
+        if (!startIfDown(component, port)) return;
         ExtensionContext.Store root = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL);
         root.getOrComputeIfAbsent("clinlora-infra-" + component,
                 k -> (ExtensionContext.Store.CloseableResource) () -> run("down", component));

@@ -61,6 +61,31 @@ public record LoraConfig(
         return new LoraConfig("SEQ_CLS", 8, 4, 0.1, List.of("q_proj", "v_proj"), List.of(SCORE), false, null);
     }
 
+    /**
+     * The tensor shapes adapter_model.safetensors must hold for a base model with {@code base}'s dimensions, by
+     * PEFT key, without the score head (whose row count is the number of labels).
+     */
+    public java.util.Map<String, long[]> expectedShapes(org.clinlora.core.model.LlamaConfig base) {
+        java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        long h = base.hiddenSize(), q = (long) base.numAttentionHeads() * base.headDim();
+        long kv = (long) base.numKeyValueHeads() * base.headDim(), ffn = base.intermediateSize();
+        java.util.Map<String, long[]> io = java.util.Map.of(
+                "self_attn.q_proj", new long[] {q, h}, "self_attn.k_proj", new long[] {kv, h},
+                "self_attn.v_proj", new long[] {kv, h}, "self_attn.o_proj", new long[] {h, q},
+                "mlp.gate_proj", new long[] {ffn, h}, "mlp.up_proj", new long[] {ffn, h}, "mlp.down_proj", new long[] {h, ffn});
+        for (int i = 0; i < base.numHiddenLayers(); i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
+                if (!targetModules.contains(m.substring(m.indexOf('.') + 1))) continue;
+                long[] outIn = io.get(m);
+                String key = "base_model.model.model.layers." + i + "." + m;
+                out.put(key + ".lora_A.weight", new long[] {r, outIn[1]});
+                out.put(key + ".lora_B.weight", new long[] {outIn[0], r});
+            }
+        }
+        return out;
+    }
+
     /** PEFT's scaling: lora_alpha / r (or / sqrt(r) with rsLoRA). */
     public double scaling() {
         return useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r;

@@ -1,0 +1,39 @@
+package org.clinlora.core.events;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Map;
+
+/** JSON for the event records: one mapper, and parsing by the {@code type} field. */
+public final class Events {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Map<String, Class<? extends Event>> TYPES = Map.of(
+            "AdapterPublished", AdapterPublished.class,
+            "AliasMoved", AliasMoved.class,
+            "AdapterDeleted", AdapterDeleted.class);
+
+    private Events() {}
+
+    public static String toJson(Event e) {
+        try {
+            return JSON.writeValueAsString(e);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Parses any known event; an unknown type or malformed JSON is an IllegalArgumentException naming why. */
+    public static Event parse(String json) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            String type = n == null ? null : n.path("type").asText(null);
+            Class<? extends Event> c = type == null ? null : TYPES.get(type);
+            if (c == null) throw new IllegalArgumentException("unknown event type: " + type);
+            return JSON.treeToValue(n, c);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed event JSON: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.clinlora.core.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.clinlora.core.io.Sha256;
+import org.clinlora.core.model.LlamaConfig;
+
+/**
+ * Base models in the object store: {@code models/{id}/} holds a Hugging Face model directory's files and a
+ * {@code manifest.json} with the sha256 and size of each, written last. The sha256 of the manifest identifies the
+ * exact model (adapter cards record it).
+ */
+public final class ModelStore {
+    public static final String MANIFEST = "manifest.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectStore store;
+
+    public ModelStore(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Uploads the regular files of a model directory; returns the manifest's sha256. */
+    public String upload(String id, Path dir) throws IOException {
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("id", StoreLayout.requireName(id));
+        ObjectNode files = manifest.putObject("files");
+        List<Path> paths;
+        try (var s = Files.list(dir)) {
+            paths = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        if (paths.stream().noneMatch(p -> p.getFileName().toString().equals("config.json"))) {
+            throw new IllegalArgumentException(dir + ": not a model directory (no config.json)");
+        }
+        for (Path p : paths) {
+            String name = p.getFileName().toString();
+            String sha = Sha256.of(p);
+            store.put(StoreLayout.model(id) + name, p, Map.of("sha256", sha));
+            files.putObject(name).put("sha256", sha).put("size", Files.size(p));
+        }
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+        store.put(StoreLayout.model(id) + MANIFEST, bytes, Map.of());
+        return Sha256.of(bytes);
+    }
+
+    /** The sha256 of the model's manifest, or empty when no complete model has that id. */
+    public Optional<String> manifestSha256(String id) {
+        return store.getBytes(StoreLayout.model(id) + MANIFEST).map(Sha256::of);
+    }
+
+    public Optional<LlamaConfig> config(String id) {
+        if (manifestSha256(id).isEmpty()) return Optional.empty();
+        return store.getBytes(StoreLayout.model(id) + "config.json").map(b -> {
+            try {
+                JsonNode n = JSON.readTree(b);
+                return LlamaConfig.fromJson(n);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("models/" + id + "/config.json is not valid JSON");
+            }
+        });
+    }
+}

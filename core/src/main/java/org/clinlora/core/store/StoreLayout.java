@@ -1,0 +1,66 @@
+package org.clinlora.core.store;
+
+import java.util.regex.Pattern;
+
+/**
+ * Object keys, in one place (DESIGN.md "data flow"). Versions of an adapter live under {@code adapters/{name}/{n}/};
+ * a version is visible exactly when its {@code card.json} exists (written last).
+ */
+public final class StoreLayout {
+    /** Adapter and base-model names: lower case, digits, '.', '_' and '-'; no path tricks. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+    /** Aliases such as production or staging: [a-z0-9-], not all digits (so name@3 is always a version). */
+    public static final Pattern ALIAS = Pattern.compile("(?=.*[a-z-])[a-z0-9-]{1,63}");
+    public static final String CARD = "card.json";
+    public static final String CLAIM = ".claim";
+    public static final String DELETED = ".deleted";
+
+    private StoreLayout() {}
+
+    public static String requireName(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("name must match [a-z0-9][a-z0-9._-]{0,99}, got '" + name + "'");
+        }
+        return name;
+    }
+
+    public static String requireAlias(String alias) {
+        if (alias == null || !ALIAS.matcher(alias).matches()) {
+            throw new IllegalArgumentException("alias must match [a-z0-9-]+ and not be all digits, got '" + alias + "'");
+        }
+        return alias;
+    }
+
+    public static String adapters() {
+        return "adapters/";
+    }
+
+    public static String adapter(String name) {
+        return "adapters/" + requireName(name) + "/";
+    }
+
+    public static String version(String name, int version) {
+        return adapter(name) + version + "/";
+    }
+
+    public static String aliases(String name) {
+        return "adapter-aliases/" + requireName(name) + "/";
+    }
+
+    public static String alias(String name, String alias) {
+        return aliases(name) + requireAlias(alias) + ".json";
+    }
+
+    /** Markers naming the children of a version, so deleting a parent is refused without scanning every card. */
+    public static String children(String name, int version) {
+        return "adapter-children/" + requireName(name) + "/" + version + "/";
+    }
+
+    public static String staging(String uploadId) {
+        return "staging/" + uploadId + "/";
+    }
+
+    public static String model(String id) {
+        return "models/" + requireName(id) + "/";
+    }
+}

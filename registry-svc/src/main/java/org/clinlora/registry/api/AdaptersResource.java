@@ -1,0 +1,168 @@
+package org.clinlora.registry.api;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.core.io.AdapterCard;
+import org.clinlora.registry.AdapterRegistry;
+import org.clinlora.registry.AdapterRegistry.AliasState;
+import org.clinlora.registry.AdapterRegistry.PublishRequest;
+import org.clinlora.registry.AdapterRegistry.Resolved;
+import org.clinlora.registry.RegistryException;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+@Path("/v1/adapters")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "adapters", description = "Versioned PEFT LoRA adapters with aliases and lineage")
+public class AdaptersResource {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final AdapterRegistry registry;
+
+    public AdaptersResource(AdapterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public record NamePage(List<String> names, Integer nextOffset) {}
+
+    public record AliasMove(Integer version, Integer expectedVersion, String movedBy) {}
+
+    public record PresignedUrl(String url, String sha256, long size, int expiresInSeconds) {}
+
+    @GET
+    @Operation(summary = "List adapter names, paged")
+    public NamePage names(@QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (offset < 0 || limit < 1 || limit > 1000) throw RegistryException.invalid("need offset >= 0 and 1 <= limit <= 1000");
+        List<String> page = registry.names(offset, limit + 1);
+        boolean more = page.size() > limit;
+        return new NamePage(more ? page.subList(0, limit) : page, more ? offset + limit : null);
+    }
+
+    @POST
+    @Path("/{name}/versions")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Publish a new version",
+            description = "Multipart parts: adapter_config.json and adapter_model.safetensors (files, as PEFT writes them), "
+                    + "optionally README.md, and 'card' (JSON: task, labelNames, baseModelId, parent, datasetIds, "
+                    + "trainingConfig, metrics, publishedBy). The version becomes visible only once every file is stored and verified.")
+    public Response publish(@PathParam("name") String name, @RestForm("card") String card,
+                            @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
+        Map<String, java.nio.file.Path> files = new LinkedHashMap<>();
+        for (FileUpload u : uploads) {
+            if (u.name().equals("card")) continue;
+            if (files.put(u.name(), u.uploadedFile()) != null) throw RegistryException.invalid("file '" + u.name() + "' given twice");
+        }
+        AdapterCard published = registry.publish(name, files, parseCard(card));
+        return Response.status(201).entity(published).build();
+    }
+
+    private static PublishRequest parseCard(String card) {
+        if (card == null || card.isBlank()) throw RegistryException.invalid("the 'card' part is required");
+        try {
+            return JSON.readValue(card, PublishRequest.class);
+        } catch (IOException e) {
+            throw RegistryException.invalid("the 'card' part is not valid JSON for a card: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @GET
+    @Path("/{name}/versions")
+    @Operation(summary = "Visible versions of an adapter, oldest first")
+    public List<AdapterCard> versions(@PathParam("name") String name) {
+        return registry.versions(name);
+    }
+
+    @GET
+    @Path("/{name}/versions/{version}")
+    @Operation(summary = "The card of one version")
+    public AdapterCard card(@PathParam("name") String name, @PathParam("version") int version) {
+        return registry.requireCard(name, version);
+    }
+
+    @GET
+    @Path("/{name}/versions/{version}/files/{file}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "Download a file, verified against its sha256 before any byte is sent")
+    public Response download(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file) {
+        java.nio.file.Path verified = registry.fetchVerified(name, version, file);
+        AdapterCard.FileEntry entry = registry.requireCard(name, version).files().get(file);
+        StreamingOutput body = out -> {
+            try (InputStream in = Files.newInputStream(verified)) {
+                in.transferTo(out);
+            } finally {
+                Files.deleteIfExists(verified);
+            }
+        };
+        return Response.ok(body).header("X-Checksum-Sha256", entry.sha256()).header("Content-Length", entry.size()).build();
+    }
+
+    @GET
+    @Path("/{name}/versions/{version}/files/{file}/url")
+    @Operation(summary = "A presigned GET URL for a file (verify the sha256 after downloading)")
+    public PresignedUrl url(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file,
+                            @QueryParam("expires") @DefaultValue("300") int expires) {
+        String url = registry.presignedUrl(name, version, file, expires);
+        AdapterCard.FileEntry e = registry.requireCard(name, version).files().get(file);
+        return new PresignedUrl(url, e.sha256(), e.size(), expires);
+    }
+
+    @GET
+    @Path("/{name}/resolve/{versionOrAlias}")
+    @Operation(summary = "Resolve name@version or name@alias to a version and its lineage, parent first")
+    public Resolved resolve(@PathParam("name") String name, @PathParam("versionOrAlias") String versionOrAlias) {
+        return registry.resolve(name, versionOrAlias);
+    }
+
+    @GET
+    @Path("/{name}/aliases")
+    public List<AliasState> aliases(@PathParam("name") String name) {
+        return registry.aliases(name);
+    }
+
+    @GET
+    @Path("/{name}/aliases/{alias}")
+    @Operation(summary = "Where an alias points, with its history")
+    public AliasState alias(@PathParam("name") String name, @PathParam("alias") String alias) {
+        return registry.alias(name, alias).orElseThrow(() -> RegistryException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
+    }
+
+    @PUT
+    @Path("/{name}/aliases/{alias}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Move an alias (compare-and-set)",
+            description = "Body: {version, expectedVersion, movedBy}. expectedVersion is where the alias points now "
+                    + "(null or absent: it must not exist yet); a mismatch or a concurrent move is 409.")
+    public AliasState moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove body) {
+        if (body == null || body.version() == null) throw RegistryException.invalid("body must give the target 'version'");
+        return registry.moveAlias(name, alias, body.version(), body.expectedVersion(), body.movedBy());
+    }
+
+    @DELETE
+    @Path("/{name}/versions/{version}")
+    @Operation(summary = "Delete a version no alias points at and no other version names as parent")
+    public Response delete(@PathParam("name") String name, @PathParam("version") int version) {
+        registry.delete(name, version);
+        return Response.noContent().build();
+    }
+}
