@@ -90,6 +90,38 @@ public class AdapterRegistry {
         }
     }
 
+    /**
+     * Publishes the PEFT files a trainer already wrote under {@code sourcePrefix} in the store: they are downloaded,
+     * validated and stored as a new version exactly like an upload; the source objects are left as they are.
+     */
+    public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest req) {
+        if (sourcePrefix == null || sourcePrefix.isBlank() || sourcePrefix.contains("..") || sourcePrefix.startsWith("/")
+                || sourcePrefix.startsWith(StoreLayout.adapters()) || !sourcePrefix.endsWith("/")) {
+            throw RegistryException.invalid("sourcePrefix must be a folder in the bucket ending in '/', outside adapters/");
+        }
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory("clinlora-publish-");
+            Map<String, Path> files = new LinkedHashMap<>();
+            for (String key : store.list(sourcePrefix)) {
+                String file = key.substring(sourcePrefix.length());
+                if (file.contains("/")) continue; // only the folder itself, as a PEFT directory
+                Path local = tmp.resolve(file.isEmpty() ? "_" : file);
+                try (InputStream in = store.open(key)) {
+                    Files.copy(in, local);
+                }
+                files.put(file, local);
+            }
+            if (files.isEmpty()) throw RegistryException.notFound("no objects under " + sourcePrefix);
+            return publish(name, files, req);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            Path dir = tmp;
+            if (dir != null) quietly(() -> org.clinlora.core.io.PeftAdapterDir.deleteTree(dir));
+        }
+    }
+
     private AdapterCard doPublish(String name, Map<String, Path> files, PublishRequest req) {
         requireName(name);
         if (req == null) throw RegistryException.invalid("card fields are required");

@@ -129,6 +129,23 @@ class AdaptersApiTest {
     }
 
     @Test
+    void aVersionCanBePublishedFromFilesATrainerAlreadyWroteToTheStore() throws Exception {
+        String name = unique("by-ref"), prefix = "jobs/" + UUID.randomUUID() + "/adapter/";
+        try (var s = Files.list(downstream)) {
+            for (Path f : s.toList()) store.raw().put(prefix + f.getFileName(), f, Map.of());
+        }
+        given().contentType("application/json").body("{\"sourcePrefix\":\"" + prefix + "\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(201).body("version", equalTo(1))
+                .body("taskType", equalTo("SEQ_CLS"));
+        assertArrayEquals(Files.readAllBytes(downstream.resolve("adapter_model.safetensors")),
+                given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors").then().statusCode(200).extract().asByteArray());
+        given().contentType("application/json").body("{\"sourcePrefix\":\"adapters/" + name + "/1/\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(400);
+        given().contentType("application/json").body("{\"sourcePrefix\":\"jobs/none/\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(404);
+    }
+
+    @Test
     void stackedAdapterRecordsItsParentAndResolvesItsLineageParentFirst() {
         String clin = unique("clinical"), task = unique("los");
         publish(clin, clinical, card("causal-lm", null, null)).then().statusCode(201);

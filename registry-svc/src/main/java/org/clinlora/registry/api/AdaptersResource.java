@@ -77,6 +77,19 @@ public class AdaptersResource {
         return Response.status(201).entity(published).build();
     }
 
+    public record PublishFromStore(String sourcePrefix, PublishRequest card) {}
+
+    @POST
+    @Path("/{name}/versions/from-store")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Publish a new version from PEFT files already in the bucket",
+            description = "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
+                    + "immutable version; the source objects are left as they are.")
+    public Response publishFromStore(@PathParam("name") String name, PublishFromStore body) {
+        if (body == null) throw RegistryException.invalid("body with sourcePrefix and card is required");
+        return Response.status(201).entity(registry.publishFromStore(name, body.sourcePrefix(), body.card())).build();
+    }
+
     private static PublishRequest parseCard(String card) {
         if (card == null || card.isBlank()) throw RegistryException.invalid("the 'card' part is required");
         try {
