@@ -1,0 +1,210 @@
+package org.clinlora.core.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import org.clinlora.core.io.PeftAdapterDir;
+import org.clinlora.core.io.SafeTensors;
+import org.clinlora.core.io.Sha256;
+import org.clinlora.core.lora.LoraConfig;
+import org.clinlora.core.model.LlamaConfig;
+import org.clinlora.core.store.ModelStore;
+import org.clinlora.core.store.ObjectStore;
+import org.clinlora.core.store.S3Settings;
+
+/**
+ * Registry throughput for an adapter the size of LLaMA-7B's Clinical LoRA (r=16 on q_proj+v_proj, fp16, ~17 MB):
+ * publish (upload, validate, store, read back, card) and fetch-and-verify (download through the registry, which
+ * checks sha256 before sending), beside a raw MinIO-client put and get+sha256 of the same bytes.
+ */
+final class BenchRegistryCommand {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static void run(Args a) throws IOException {
+        String url = a.optional("url", null);
+        int rounds = a.intValue("rounds", 5, 1);
+        a.rejectUnknown();
+        S3Settings s3 = S3Settings.fromEnv(System.getenv());
+        ObjectStore raw = new ObjectStore(s3);
+        if (!raw.bucketExists()) throw new IllegalStateException("bucket " + s3.bucket() + " not found at " + s3.endpoint() + " (./clinlora infra up)");
+
+        Path work = Files.createTempDirectory("clinlora-bench-registry");
+        Process service = null;
+        try {
+            if (url == null) {
+                int port = freePort();
+                service = startRegistry(port);
+                url = "http://127.0.0.1:" + port;
+                waitReady(url, service);
+            }
+            LlamaConfig llama7b = new LlamaConfig(32000, 4096, 11008, 32, 32, 32, 128, 1e-5, 10000, null, 4096, false,
+                    null, 1, 2, "float16", 0.02);
+            Path baseDir = Files.createDirectories(work.resolve("base"));
+            Files.write(baseDir.resolve("config.json"), JSON.writeValueAsBytes(llama7b.toJson()));
+            new ModelStore(raw).upload("bench-llama-7b", baseDir);
+            LoraConfig cfg = LoraConfig.clinicalDefaults();
+            Path adapter = writeF16Adapter(work.resolve("adapter"), cfg, llama7b);
+            byte[] weights = Files.readAllBytes(adapter.resolve(PeftAdapterDir.WEIGHTS));
+            String sha = Sha256.of(weights);
+            double mb = weights.length / 1e6;
+
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            String name = "bench-7b-r16-" + UUID.randomUUID().toString().substring(0, 6);
+            double[] publish = new double[rounds], fetch = new double[rounds], put = new double[rounds], get = new double[rounds];
+            List<Integer> versions = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                long t0 = System.nanoTime();
+                JsonNode card = publish(http, url, name, adapter);
+                publish[i] = seconds(t0);
+                int v = card.get("version").asInt();
+                versions.add(v);
+                t0 = System.nanoTime();
+                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions/" + v
+                        + "/files/adapter_model.safetensors")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                if (r.statusCode() != 200) throw new IllegalStateException("download answered " + r.statusCode());
+                String got;
+                try (InputStream in = r.body()) {
+                    got = Sha256.copy(in, OutputStream.nullOutputStream());
+                }
+                fetch[i] = seconds(t0);
+                if (!got.equals(sha)) throw new IllegalStateException("downloaded bytes do not match");
+
+                String key = "bench/" + name + "/" + i;
+                t0 = System.nanoTime();
+                raw.put(key, weights, Map.of());
+                put[i] = seconds(t0);
+                t0 = System.nanoTime();
+                String rawSha = Sha256.of(raw.getBytes(key).orElseThrow());
+                get[i] = seconds(t0);
+                if (!rawSha.equals(sha)) throw new IllegalStateException("raw get bytes do not match");
+                raw.delete(key);
+            }
+            for (int v : versions) {
+                http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions/" + v)).DELETE().build(),
+                        HttpResponse.BodyHandlers.discarding());
+            }
+            System.out.printf("clinlora bench registry: LLaMA-7B-shaped adapter, LoRA r=%d on %s, fp16: %.1f MB, %d rounds (median)%n",
+                    cfg.r(), cfg.targetModules(), mb, rounds);
+            System.out.printf("registry %s, object store %s (bucket %s)%n", url, s3.endpoint(), s3.bucket());
+            row("registry publish (upload, validate, store, read back + sha256, card)", mb, publish);
+            row("registry fetch-and-verify (download, sha256 checked by the registry and again here)", mb, fetch);
+            row("raw MinIO client put", mb, put);
+            row("raw MinIO client get + sha256", mb, get);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } finally {
+            if (service != null) {
+                service.destroy();
+                try {
+                    service.waitFor();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            PeftAdapterDir.deleteTree(work);
+        }
+    }
+
+    private static void row(String what, double mb, double[] seconds) {
+        double[] s = seconds.clone();
+        Arrays.sort(s);
+        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        System.out.printf("RESULT %-88s %7.3f s  %7.1f MB/s%n", what, median, mb / median);
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The adapter_model.safetensors PEFT would write for LLaMA-7B in fp16 (random values of LoRA magnitude). */
+    static Path writeF16Adapter(Path dir, LoraConfig cfg, LlamaConfig base) throws IOException {
+        Files.createDirectories(dir);
+        SplittableRandom rnd = new SplittableRandom(7);
+        Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
+        cfg.expectedShapes(base).forEach((k, shape) -> {
+            int n = Math.toIntExact(shape[0] * shape[1]);
+            ByteBuffer b = ByteBuffer.allocate(n * 2).order(ByteOrder.LITTLE_ENDIAN);
+            // normal half-precision numbers between 2^-8 and 2^-2 with random sign and mantissa
+            for (int i = 0; i < n; i++) b.putShort((short) ((rnd.nextInt(2) << 15) | ((7 + rnd.nextInt(6)) << 10) | rnd.nextInt(1024)));
+            t.put(k, new SafeTensors.Tensor(SafeTensors.Dtype.F16, shape, b.flip()));
+        });
+        SafeTensors.write(dir.resolve(PeftAdapterDir.WEIGHTS), t, null);
+        Files.write(dir.resolve(PeftAdapterDir.CONFIG), JSON.writeValueAsBytes(cfg.toJson()));
+        return dir;
+    }
+
+    private static JsonNode publish(HttpClient http, String url, String name, Path adapter) throws IOException, InterruptedException {
+        String boundary = "clinlora" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (String f : List.of(PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS)) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f + "\"; filename=\"" + f
+                    + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.write(Files.readAllBytes(adapter.resolve(f)));
+            body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"card\"\r\nContent-Type: application/json\r\n\r\n"
+                + "{\"task\":\"clinical-lm\",\"baseModelId\":\"bench-llama-7b\",\"publishedBy\":\"bench\"}\r\n--" + boundary + "--\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) throw new IllegalStateException("publish answered " + r.statusCode() + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process startRegistry(int port) throws IOException {
+        Path root = Path.of(System.getenv().getOrDefault("CLINLORA_ROOT", "."));
+        Path jar = root.resolve("registry-svc/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing; build with: mvn -B -DskipTests package");
+        Path log = root.resolve(".run/logs/bench-registry.log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("CLINLORA_REGISTRY_PORT", String.valueOf(port));
+        return pb.start();
+    }
+
+    private static void waitReady(String url, Process p) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) throw new IllegalStateException("registry-svc exited; see .run/logs/bench-registry.log");
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(300);
+        }
+        throw new IllegalStateException("registry-svc not ready after 60 s; see .run/logs/bench-registry.log");
+    }
+}
