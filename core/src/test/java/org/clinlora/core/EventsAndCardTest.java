@@ -43,8 +43,8 @@ class EventsAndCardTest {
         for (String bad : List.of("../x", "a/b", "UPPER", "", "a..b", ".hidden")) {
             assertThrows(IllegalArgumentException.class, () -> StoreLayout.adapter(bad), bad);
         }
-        assertThrows(IllegalArgumentException.class, () -> StoreLayout.alias("los", "123"), "all-digit aliases would shadow versions");
-        assertEquals("adapter-aliases/los/production.json", StoreLayout.alias("los", "production"));
+        assertThrows(IllegalArgumentException.class, () -> StoreLayout.aliasLog("los", "123"), "all-digit aliases would shadow versions");
+        assertEquals("adapter-aliases/los/production/00000003.json", StoreLayout.aliasEntry("los", "production", 3));
         assertEquals("adapters/los/3/", StoreLayout.version("los", 3));
     }
 }

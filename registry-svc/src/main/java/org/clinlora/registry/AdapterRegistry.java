@@ -41,7 +41,8 @@ import org.jboss.logging.Logger;
  *       back with the expected size and sha256. Leftovers of an interrupted publish (a claim with no card) are
  *       invisible and removed by {@link #cleanLeftovers}. Deleted versions keep their claim and a tombstone, so a
  *       number is never reused for different bytes.</li>
- *   <li>An alias is one object moved with {@code If-Match} on its ETag (compare-and-set); its history is kept in it.</li>
+ *   <li>An alias is an append-only log in the store; a move creates the next entry with {@code If-None-Match: *},
+ *       which makes it a compare-and-set on the alias's current state. The log is the alias's history.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -321,41 +322,47 @@ public class AdapterRegistry {
     // ---- aliases ----------------------------------------------------------------------------------------------
 
     public Optional<AliasState> alias(String name, String alias) {
-        return store.getBytes(StoreLayout.alias(name, alias)).map(AdapterRegistry::parseAlias);
+        List<AliasChange> log = aliasLog(name, alias);
+        return log.isEmpty() ? Optional.empty() : Optional.of(new AliasState(name, alias, log.get(log.size() - 1).version(), log));
     }
 
     public List<AliasState> aliases(String name) {
         List<AliasState> out = new ArrayList<>();
-        for (String key : store.list(StoreLayout.aliases(name))) {
-            if (key.endsWith(".json")) store.getBytes(key).map(AdapterRegistry::parseAlias).ifPresent(out::add);
-        }
+        String prefix = StoreLayout.aliases(name);
+        for (String p : store.listPrefixes(prefix)) alias(name, p.substring(prefix.length(), p.length() - 1)).ifPresent(out::add);
         return out;
+    }
+
+    private List<AliasChange> aliasLog(String name, String alias) {
+        List<AliasChange> log = new ArrayList<>();
+        for (String key : store.list(StoreLayout.aliasLog(name, alias))) {
+            if (key.endsWith(".json")) store.getBytes(key).map(b -> read(b, AliasChange.class)).ifPresent(log::add);
+        }
+        return log;
     }
 
     /**
      * Points {@code alias} at {@code version} if it currently points at {@code expectedVersion} (null: the alias must
-     * not exist yet). Of two concurrent moves from the same expected version exactly one succeeds; the other is a
-     * conflict.
+     * not exist yet). The move is the create-only write of the log's next entry, so of two concurrent moves from the
+     * same state exactly one succeeds; the other is a conflict.
      */
     public AliasState moveAlias(String name, String alias, int version, Integer expectedVersion, String movedBy) {
         requireName(name);
         requireAlias(alias);
         requireCard(name, version);
-        String key = StoreLayout.alias(name, alias);
-        Optional<ObjectStore.Versioned> current = store.getVersioned(key);
-        AliasState before = current.map(c -> parseAlias(c.data())).orElse(null);
-        Integer actual = before == null ? null : before.version();
+        List<AliasChange> log = aliasLog(name, alias);
+        Integer actual = log.isEmpty() ? null : log.get(log.size() - 1).version();
         if (!java.util.Objects.equals(actual, expectedVersion)) {
             throw RegistryException.conflict("alias '" + alias + "' of " + name + " points at " + (actual == null ? "nothing" : "version " + actual)
                     + ", not " + (expectedVersion == null ? "nothing" : "version " + expectedVersion));
         }
-        List<AliasChange> history = new ArrayList<>(before == null ? List.of() : before.history());
-        history.add(new AliasChange(version, actual, Instant.now().toString(), movedBy == null || movedBy.isBlank() ? "anonymous" : movedBy));
-        AliasState after = new AliasState(name, alias, version, history);
-        boolean won = current.isEmpty() ? store.putIfAbsent(key, json(after)) : store.putIfMatch(key, json(after), current.get().etag());
-        if (!won) throw RegistryException.conflict("alias '" + alias + "' of " + name + " was moved concurrently; read it again and retry");
+        AliasChange change = new AliasChange(version, actual, Instant.now().toString(), movedBy == null || movedBy.isBlank() ? "anonymous" : movedBy);
+        if (!store.putIfAbsent(StoreLayout.aliasEntry(name, alias, log.size() + 1), json(change))) {
+            throw RegistryException.conflict("alias '" + alias + "' of " + name + " was moved concurrently; read it again and retry");
+        }
+        log.add(change);
         events.emit(name, AliasMoved.of(name, alias, version, actual));
-        return after;
+        return new AliasState(name, alias, version, log);
     }
 
     // ---- delete -----------------------------------------------------------------------------------------------
@@ -443,11 +450,11 @@ public class AdapterRegistry {
         }
     }
 
-    private static AliasState parseAlias(byte[] b) {
+    private static <T> T read(byte[] b, Class<T> type) {
         try {
-            return JSON.readValue(b, AliasState.class);
+            return JSON.readValue(b, type);
         } catch (IOException e) {
-            throw new IllegalStateException("alias object is not valid JSON", e);
+            throw new IllegalStateException(type.getSimpleName() + " object in the store is not valid JSON", e);
         }
     }
 

@@ -184,7 +184,7 @@ class AdaptersApiTest {
         given().contentType("application/json").body("{\"version\":1}").put("/v1/adapters/" + name + "/aliases/staging").then().statusCode(200);
         given().contentType("application/json").body("{\"version\":2}").put("/v1/adapters/" + name + "/aliases/staging")
                 .then().statusCode(409).body("error", equalTo("conflict"));
-        for (int round = 0; round < 5; round++) {
+        for (int round = 0; round < 10; round++) {
             int from = round == 0 ? 1 : given().get("/v1/adapters/" + name + "/aliases/staging").then().extract().<Integer>path("version");
             int a = from == 2 ? 3 : 2, b = from == 3 ? 1 : 3;
             CountDownLatch go = new CountDownLatch(1);
@@ -205,7 +205,7 @@ class AdaptersApiTest {
             got.sort(null);
             assertEquals(List.of(200, 409), got, "round " + round);
         }
-        given().get("/v1/adapters/" + name + "/aliases/staging").then().statusCode(200).body("history.size()", equalTo(6));
+        given().get("/v1/adapters/" + name + "/aliases/staging").then().statusCode(200).body("history.size()", equalTo(11));
     }
 
     @Test

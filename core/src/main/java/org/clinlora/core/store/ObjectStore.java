@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The object store through the MinIO client (MinIO in Kubernetes, S3Proxy locally): plain and conditional writes,
- * reads, listings and server-side copies on one bucket. Conditional writes ({@code If-None-Match: *} to create,
- * {@code If-Match: etag} to replace) are what makes version numbers and alias moves race-free without a database.
+ * reads, listings and server-side copies on one bucket. The create-only write ({@code If-None-Match: *}) is what makes
+ * version numbers and alias moves race-free without a database. (Replace-if-ETag-matches is deliberately not offered:
+ * S3Proxy 4.1.0 checks If-Match and then writes, so two concurrent replacements can both succeed.)
  */
 public final class ObjectStore {
 
@@ -77,11 +78,6 @@ public final class ObjectStore {
     /** Creates {@code key} only if it does not exist; false when another writer got there first. */
     public boolean putIfAbsent(String key, byte[] data) {
         return conditional(key, data, Map.of("If-None-Match", "*"));
-    }
-
-    /** Replaces {@code key} only if its ETag is still {@code etag}; false when it changed meanwhile. */
-    public boolean putIfMatch(String key, byte[] data, String etag) {
-        return conditional(key, data, Map.of("If-Match", etag.startsWith("\"") ? etag : "\"" + etag + "\""));
     }
 
     private boolean conditional(String key, byte[] data, Map<String, String> headers) {
@@ -131,22 +127,6 @@ public final class ObjectStore {
         } catch (MinioException e) {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** An object's bytes with the ETag they had, for compare-and-set updates. */
-    public record Versioned(byte[] data, String etag) {}
-
-    public Optional<Versioned> getVersioned(String key) {
-        try (io.minio.GetObjectResponse in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            byte[] data = in.readAllBytes();
-            String etag = in.headers().get("ETag");
-            return Optional.of(new Versioned(data, etag == null ? "" : etag.replace("\"", "")));
-        } catch (ErrorResponseException e) {
-            if (isNotFound(e)) return Optional.empty();
-            throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
-        } catch (MinioException | IOException e) {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
         }
     }

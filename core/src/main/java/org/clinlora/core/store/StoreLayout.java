@@ -47,8 +47,13 @@ public final class StoreLayout {
         return "adapter-aliases/" + requireName(name) + "/";
     }
 
-    public static String alias(String name, String alias) {
-        return aliases(name) + requireAlias(alias) + ".json";
+    /** An alias is an append-only log: one create-only entry per move, the highest sequence number is current. */
+    public static String aliasLog(String name, String alias) {
+        return aliases(name) + requireAlias(alias) + "/";
+    }
+
+    public static String aliasEntry(String name, String alias, int seq) {
+        return aliasLog(name, alias) + String.format("%08d.json", seq);
     }
 
     /** Markers naming the children of a version, so deleting a parent is refused without scanning every card. */

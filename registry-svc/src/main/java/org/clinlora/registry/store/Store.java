@@ -55,16 +55,8 @@ public class Store {
         return store.putIfAbsent(key, data);
     }
 
-    public boolean putIfMatch(String key, byte[] data, String etag) {
-        return store.putIfMatch(key, data, etag);
-    }
-
     public Optional<byte[]> getBytes(String key) {
         return store.getBytes(key);
-    }
-
-    public Optional<ObjectStore.Versioned> getVersioned(String key) {
-        return store.getVersioned(key);
     }
 
     public InputStream open(String key) {
