@@ -126,6 +126,11 @@ class AdaptersApiTest {
         try (var in = new URL(url).openStream()) {
             assertArrayEquals(Files.readAllBytes(clinical.resolve("adapter_config.json")), in.readAllBytes(), "presigned URL serves the file");
         }
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("clinlora_registry_publish_total{outcome=\"ok\"}"))
+                .body(containsString("clinlora_registry_publish_bytes_total"))
+                .body(containsString("clinlora_registry_download_bytes_total"))
+                .body(containsString("clinlora_registry_publish_latency_seconds_count"));
     }
 
     @Test

@@ -1,9 +1,14 @@
 package org.clinlora.registry;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.notNullValue;
+
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.ServiceSmokeTest;
+import org.junit.jupiter.api.Test;
 
 /** Health (object store and Kafka included), metrics and OpenAPI, against the real local S3Proxy and broker. */
 @QuarkusTest
@@ -12,5 +17,14 @@ class RegistryServiceTest extends ServiceSmokeTest {
     @Override
     protected String serviceName() {
         return "registry-svc";
+    }
+
+    @Test
+    void openApiDocumentsTheAdapterEndpointsAndReadinessIncludesTheStore() {
+        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .body("paths.'/v1/adapters/{name}/versions'.post", notNullValue())
+                .body("paths.'/v1/adapters/{name}/aliases/{alias}'.put", notNullValue())
+                .body("paths.'/v1/adapters/{name}/resolve/{versionOrAlias}'.get", notNullValue());
+        given().get("/q/health/ready").then().statusCode(200).body(containsString("object-store"));
     }
 }
