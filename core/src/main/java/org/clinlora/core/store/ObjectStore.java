@@ -1,8 +1,6 @@
 package org.clinlora.core.store;
 
 import io.minio.BucketExistsArgs;
-import io.minio.CopyObjectArgs;
-import io.minio.SourceObject;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.Http;
@@ -11,8 +9,6 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
-import io.minio.StatObjectArgs;
-import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 import io.minio.messages.Item;
@@ -30,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The object store through the MinIO client (MinIO in Kubernetes, S3Proxy locally): plain and conditional writes,
- * reads, listings and server-side copies on one bucket. The create-only write ({@code If-None-Match: *}) is what makes
+ * reads and listings on one bucket. The create-only write ({@code If-None-Match: *}) is what makes
  * version numbers and alias moves race-free without a database. (Replace-if-ETag-matches is deliberately not offered:
  * S3Proxy 4.1.0 checks If-Match and then writes, so two concurrent replacements can both succeed.)
  */
@@ -42,8 +38,6 @@ public final class ObjectStore {
             super(message, cause);
         }
     }
-
-    public record Stat(long size, String etag, Map<String, String> userMetadata) {}
 
     private final MinioClient client;
     private final String bucket;
@@ -97,26 +91,6 @@ public final class ObjectStore {
         return PutObjectArgs.builder().bucket(bucket).object(key).stream(in, size, null).userMetadata(meta).headers(headers).build();
     }
 
-    public Optional<Stat> stat(String key) {
-        try {
-            StatObjectResponse r = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-            return Optional.of(new Stat(r.size(), r.etag(), metadata(r)));
-        } catch (ErrorResponseException e) {
-            if (isNotFound(e)) return Optional.empty();
-            throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
-        } catch (MinioException e) {
-            throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    private static Map<String, String> metadata(StatObjectResponse r) {
-        Map<String, String> m = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        r.headers().toMultimap().forEach((k, v) -> {
-            if (k.toLowerCase(java.util.Locale.ROOT).startsWith("x-amz-meta-") && !v.isEmpty()) m.put(k.substring(11), v.get(0));
-        });
-        return m;
-    }
-
     /** The object's bytes, or empty when it does not exist. */
     public Optional<byte[]> getBytes(String key) {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
@@ -152,11 +126,6 @@ public final class ObjectStore {
             out.add(call(r::get, prefix).objectName());
         }
         return out;
-    }
-
-    public void copy(String from, String to) {
-        call(() -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
-                .source(SourceObject.builder().bucket(bucket).object(from).build()).build()), from + " -> " + to);
     }
 
     public void delete(String key) {
