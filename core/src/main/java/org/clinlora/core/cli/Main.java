@@ -21,6 +21,7 @@ public final class Main {
     static {
         COMMANDS.put("make-tiny-model", new MakeTinyModelCommand());
         COMMANDS.put("make-inputs", new MakeInputsCommand());
+        COMMANDS.put("synth-notes", new SynthNotesCommand());
         COMMANDS.put("make-adapter", new MakeAdapterCommand());
         COMMANDS.put("forward", new ForwardCommand());
         COMMANDS.put("bench", new BenchCommand());
