@@ -30,27 +30,34 @@ final class BenchCommand implements Main.Command {
     @Override
     public String usage() {
         return """
-                throughput: training tokens/s, classification sequences/s, registry MB/s
+                throughput: training tokens/s, classification sequences/s, tokenizer and registry MB/s
                 usage: ./clinlora bench train   --model DIR [--batch 8] [--seq 128] [--r 8] [--alpha 16] [--steps 10] [--warmup 3]
                        ./clinlora bench forward --model DIR [--adapter DIR]... [--batch 8] [--seq 128] [--labels 2] [--steps 10] [--warmup 3]
                        ./clinlora bench registry [--url http://127.0.0.1:8082] [--rounds 5]
+                       ./clinlora bench tokenize --model DIR [--notes discharge.csv.gz] [--patients 300] [--rounds 5]
                   common: [--threads N] [--device cpu|cuda[:N]] [--precision fp32|bf16|fp16] [--seed N]
                   train: causal LM on random tokens, a new LoRA (q_proj+v_proj, r, alpha) trained by AdamW (lr 1e-4).
                   forward: sequence classification, no gradients; without an adapter that carries a score head, a new
                   one with --labels classes is stacked on top.
                   registry: publish and fetch-and-verify of a LLaMA-7B r=16 q/v fp16 adapter (~17 MB) through registry-svc,
                   beside a raw MinIO-client put/get of the same bytes; needs ./clinlora infra up, and starts registry-svc
-                  from its built jar unless --url names a running one.""";
+                  from its built jar unless --url names a running one.
+                  tokenize: notes/s and MB/s of the bare tokenizer and of normaliser + tokenizer on MIMIC-IV-Note text
+                  (default: synthetic discharge summaries).""";
     }
 
     @Override
     public void run(String[] argv) throws IOException {
+        if (argv.length >= 2 && argv[1].equals("tokenize")) {
+            BenchTokenizeCommand.run(new Args(argv, 2, Set.of()));
+            return;
+        }
         if (argv.length >= 2 && argv[1].equals("registry")) {
             BenchRegistryCommand.run(new Args(argv, 2, Set.of()));
             return;
         }
         if (argv.length < 2 || !(argv[1].equals("train") || argv[1].equals("forward"))) {
-            throw new Args.UsageException("say 'bench train', 'bench forward' or 'bench registry'");
+            throw new Args.UsageException("say 'bench train', 'bench forward', 'bench tokenize' or 'bench registry'");
         }
         boolean train = argv[1].equals("train");
         Args a = new Args(argv, 2, Set.of());

@@ -50,6 +50,33 @@ public final class ModelStore {
         return Sha256.of(bytes);
     }
 
+    /**
+     * One file of a stored model, downloaded into {@code cacheDir} and checked against the sha256 its manifest
+     * records; a cached copy with the right digest is reused. Bytes that do not match are deleted and refused.
+     */
+    public Path fetchVerified(String id, String file, Path cacheDir) throws IOException {
+        byte[] manifest = store.getBytes(StoreLayout.model(id) + MANIFEST)
+                .orElseThrow(() -> new IllegalArgumentException("unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
+        JsonNode entry = JSON.readTree(manifest).path("files").path(file);
+        if (entry.isMissingNode()) throw new IllegalArgumentException("model '" + id + "' has no " + file);
+        String sha = entry.path("sha256").asText();
+        Path dir = Files.createDirectories(cacheDir.resolve(StoreLayout.requireName(id)));
+        Path cached = dir.resolve(sha + "-" + file);
+        if (Files.isRegularFile(cached) && Sha256.of(cached).equals(sha)) return cached;
+        Path tmp = Files.createTempFile(dir, ".download", ".part");
+        try {
+            String got;
+            try (var in = store.open(StoreLayout.model(id) + file); var out = Files.newOutputStream(tmp)) {
+                got = Sha256.copy(in, out);
+            }
+            if (!got.equals(sha)) throw new IllegalStateException("models/" + id + "/" + file + " does not match its manifest's sha256; refusing it");
+            Files.move(tmp, cached, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return cached;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** The sha256 of the model's manifest, or empty when no complete model has that id. */
     public Optional<String> manifestSha256(String id) {
         return store.getBytes(StoreLayout.model(id) + MANIFEST).map(Sha256::of);
