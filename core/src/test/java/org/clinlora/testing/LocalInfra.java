@@ -25,6 +25,11 @@ public final class LocalInfra {
 
     private LocalInfra() {}
 
+    /** The local S3Proxy's address and credentials, for tests that use the core object-store client directly. */
+    public static org.clinlora.core.store.S3Settings s3Settings() {
+        return new org.clinlora.core.store.S3Settings(S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_BUCKET);
+    }
+
     /** Starts Kafka unless it is already up. */
     public static void kafka(ExtensionContext context) {
         ensure("kafka", KAFKA_PORT, context);

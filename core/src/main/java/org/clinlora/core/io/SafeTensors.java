@@ -176,10 +176,6 @@ public final class SafeTensors {
             return new SafeTensorsException(path + ": " + why);
         }
 
-        public Path path() {
-            return path;
-        }
-
         public Map<String, Entry> entries() {
             return entries;
         }

@@ -92,10 +92,6 @@ public final class LoraLinear {
         }
     }
 
-    public boolean isMerged(String adapter) {
-        return merged.contains(adapter);
-    }
-
     private NDArray delta(LoraWeights w) {
         if (JniUtils.isGradMode()) {
             throw new IllegalStateException("merge/unmerge inside a gradient collector");

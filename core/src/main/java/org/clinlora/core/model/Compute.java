@@ -53,8 +53,4 @@ public record Compute(Device device, DataType dtype) {
         }
         return new Compute(d, p.dataType);
     }
-
-    public boolean halfPrecision() {
-        return dtype != DataType.FLOAT32;
-    }
 }

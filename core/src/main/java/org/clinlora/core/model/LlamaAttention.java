@@ -11,7 +11,7 @@ import org.clinlora.core.lora.LoraLinear;
  */
 public final class LlamaAttention {
     final LoraLinear qProj, kProj, vProj, oProj;
-    private final int numHeads, numKvHeads, headDim;
+    private final int numHeads, numKvHeads, numKeyValueGroups, headDim;
     private final float scaling;
 
     LlamaAttention(LlamaConfig c, LoraLinear q, LoraLinear k, LoraLinear v, LoraLinear o) {
@@ -21,6 +21,7 @@ public final class LlamaAttention {
         this.oProj = o;
         this.numHeads = c.numAttentionHeads();
         this.numKvHeads = c.numKeyValueHeads();
+        this.numKeyValueGroups = c.numKeyValueGroups();
         this.headDim = c.headDim();
         this.scaling = (float) Math.pow(headDim, -0.5);
     }
@@ -51,7 +52,7 @@ public final class LlamaAttention {
 
     /** Each key/value head serves numHeads/numKvHeads query heads (repeat_kv). */
     private NDArray repeatKv(NDArray x, long b, long t) {
-        int rep = numHeads / numKvHeads;
+        int rep = numKeyValueGroups;
         if (rep == 1) return x;
         return x.expandDims(2).broadcast(new Shape(b, numKvHeads, rep, t, headDim)).reshape(b, numHeads, t, headDim);
     }

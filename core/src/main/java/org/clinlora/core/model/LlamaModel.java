@@ -23,7 +23,6 @@ import org.clinlora.core.io.NdArrays;
 import org.clinlora.core.io.Weights;
 import org.clinlora.core.lora.LoraAdapter;
 import org.clinlora.core.lora.LoraLinear;
-import org.clinlora.core.lora.LoraWeights;
 
 /**
  * The LLaMA decoder as Hugging Face's {@code LlamaForCausalLM} and {@code LlamaForSequenceClassification} compute it,
@@ -150,10 +149,6 @@ public final class LlamaModel implements AutoCloseable {
         return projections;
     }
 
-    public NDArray embedTokens() {
-        return embedTokens;
-    }
-
     // ---- adapters -------------------------------------------------------------------------------------------
 
     /** Installs an adapter's LoRA pairs on their projections. Its name must be new. */
@@ -266,11 +261,6 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         return ctx.manager().create(mask, new Shape(b, 1, t, t)).toType(ctx.dtype(), false);
-    }
-
-    /** Every adapter's LoRA pairs across all projections, by module path (for inspection and tests). */
-    public Map<String, LoraWeights> loraWeights(String adapter) {
-        return adapter(adapter).weights();
     }
 
     @Override

@@ -39,12 +39,6 @@ public record TokenBatch(int batchSize, int seqLen, long[] inputIds, long[] atte
         return t;
     }
 
-    public int realTokens() {
-        int n = 0;
-        for (long m : attentionMask) n += (int) m;
-        return n;
-    }
-
     public void checkVocabulary(int vocabSize) {
         for (long id : inputIds) {
             if (id < 0 || id >= vocabSize) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");

@@ -48,10 +48,6 @@ public final class ObjectStore {
         this.bucket = s.bucket();
     }
 
-    public String bucket() {
-        return bucket;
-    }
-
     public boolean bucketExists() {
         return call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()), "bucket " + bucket);
     }

@@ -56,20 +56,6 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Moments by parameter name, for checkpoints. */
-    public Map<String, NDArray[]> moments() {
-        return moments;
-    }
-
-    public void restore(int stepCount, Map<String, float[][]> values, Map<String, NDArray> params) {
-        this.step = stepCount;
-        values.forEach((k, mv) -> {
-            NDArray p = params.get(k);
-            if (p == null) throw new IllegalArgumentException("optimiser state for unknown parameter " + k);
-            moments.put(k, new NDArray[] {manager.create(mv[0], p.getShape()), manager.create(mv[1], p.getShape())});
-        });
-    }
-
     @Override
     public void close() {
         manager.close();

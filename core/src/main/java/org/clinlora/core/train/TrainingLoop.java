@@ -62,14 +62,6 @@ public final class TrainingLoop implements AutoCloseable {
         return params;
     }
 
-    public AdamW optimizer() {
-        return optimizer;
-    }
-
-    public long microSteps() {
-        return microSteps;
-    }
-
     public StepResult microStep(Objective objective) {
         Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + microSteps));
         float lossValue;

@@ -13,7 +13,6 @@ import java.util.UUID;
 import org.clinlora.core.io.Sha256;
 import org.clinlora.core.model.TinyLlama;
 import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.S3Settings;
 import org.clinlora.core.text.BpeTokenizerBuilder;
 import org.clinlora.core.text.NoteNormalizer;
 import org.clinlora.testing.LocalInfra;
@@ -26,8 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DatasetStoreIT {
     @Test
     void aDatasetInTheStoreIsCompleteWithItsManifestOrAbsent() throws Exception {
-        ObjectStore store = new ObjectStore(new S3Settings(LocalInfra.S3_ENDPOINT, LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY,
-                LocalInfra.S3_REGION, LocalInfra.S3_BUCKET));
+        ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("dataset-it");
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(700, 32, 1, 4, 2, 96, 512, false, 1));
         new SyntheticCorpus(new SyntheticCorpus.Settings(30, 0.8, 2)).write(dir.resolve("c"));

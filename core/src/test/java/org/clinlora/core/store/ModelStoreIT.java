@@ -21,8 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ModelStoreIT {
     @Test
     void aStoredModelsTokenizerIsFetchedVerifiedAndTamperingIsRefused() throws Exception {
-        ObjectStore store = new ObjectStore(new S3Settings(LocalInfra.S3_ENDPOINT, LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY,
-                LocalInfra.S3_REGION, LocalInfra.S3_BUCKET));
+        ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         ModelStore models = new ModelStore(store);
         Path dir = Files.createTempDirectory("model-store-it");
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(700, 32, 1, 4, 2, 96, 256, false, 2));
