@@ -1,5 +1,6 @@
 package org.clinlora.registry;
 
+import org.clinlora.core.api.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -82,7 +83,7 @@ public class AdapterRegistry {
             AdapterCard card = doPublish(name, files, req);
             outcome = "ok";
             return card;
-        } catch (RegistryException e) {
+        } catch (ApiException e) {
             outcome = e.code();
             throw e;
         } finally {
@@ -98,7 +99,7 @@ public class AdapterRegistry {
     public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest req) {
         if (sourcePrefix == null || sourcePrefix.isBlank() || sourcePrefix.contains("..") || sourcePrefix.startsWith("/")
                 || sourcePrefix.startsWith(StoreLayout.adapters()) || !sourcePrefix.endsWith("/")) {
-            throw RegistryException.invalid("sourcePrefix must be a folder in the bucket ending in '/', outside adapters/");
+            throw ApiException.invalid("sourcePrefix must be a folder in the bucket ending in '/', outside adapters/");
         }
         Path tmp = null;
         try {
@@ -113,7 +114,7 @@ public class AdapterRegistry {
                 }
                 files.put(file, local);
             }
-            if (files.isEmpty()) throw RegistryException.notFound("no objects under " + sourcePrefix);
+            if (files.isEmpty()) throw ApiException.notFound("no objects under " + sourcePrefix);
             return publish(name, files, req);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -125,24 +126,24 @@ public class AdapterRegistry {
 
     private AdapterCard doPublish(String name, Map<String, Path> files, PublishRequest req) {
         requireName(name);
-        if (req == null) throw RegistryException.invalid("card fields are required");
-        if (req.task() == null || req.task().isBlank()) throw RegistryException.invalid("card.task is required");
-        if (req.baseModelId() == null) throw RegistryException.invalid("card.baseModelId is required");
+        if (req == null) throw ApiException.invalid("card fields are required");
+        if (req.task() == null || req.task().isBlank()) throw ApiException.invalid("card.task is required");
+        if (req.baseModelId() == null) throw ApiException.invalid("card.baseModelId is required");
         requireName(req.baseModelId());
         LlamaConfig base = store.models().config(req.baseModelId())
-                .orElseThrow(() -> RegistryException.unprocessable("unknown base model '" + req.baseModelId() + "' (no models/" + req.baseModelId() + "/manifest.json in the store)"));
+                .orElseThrow(() -> ApiException.unprocessable("invalid_adapter", "unknown base model '" + req.baseModelId() + "' (no models/" + req.baseModelId() + "/manifest.json in the store)"));
         String baseSha = store.models().manifestSha256(req.baseModelId()).orElseThrow();
         AdapterValidator.Result v = AdapterValidator.validate(files, base);
         if (v.config().savesScore()) {
             if (req.labelNames() == null || req.labelNames().size() != v.numLabels()) {
-                throw RegistryException.unprocessable("labelNames must name the " + v.numLabels() + " labels of the score head");
+                throw ApiException.unprocessable("invalid_adapter", "labelNames must name the " + v.numLabels() + " labels of the score head");
             }
         }
         AdapterCard parent = null;
         if (req.parent() != null) {
             parent = resolve(req.parent()).card();
             if (!parent.baseModel().id().equals(req.baseModelId())) {
-                throw RegistryException.unprocessable("parent " + parent.ref() + " was trained on base model '" + parent.baseModel().id() + "', not '" + req.baseModelId() + "'");
+                throw ApiException.unprocessable("invalid_adapter", "parent " + parent.ref() + " was trained on base model '" + parent.baseModel().id() + "', not '" + req.baseModelId() + "'");
             }
         }
         Map<String, AdapterCard.FileEntry> entries = new TreeMap<>();
@@ -165,7 +166,7 @@ public class AdapterRegistry {
             for (Map.Entry<String, AdapterCard.FileEntry> e : entries.entrySet()) verifyStored(dir + e.getKey(), e.getValue());
             if (childMarker != null) {
                 store.put(childMarker, new byte[0], Map.of());
-                if (card(parent.name(), parent.version()).isEmpty()) throw RegistryException.conflict("parent " + parent.ref() + " was deleted during publication");
+                if (card(parent.name(), parent.version()).isEmpty()) throw ApiException.conflict("parent " + parent.ref() + " was deleted during publication");
             }
             AdapterCard card = new AdapterCard(AdapterCard.SCHEMA_VERSION, name, version, req.task(), v.config().taskType(),
                     req.labelNames() == null ? List.of() : List.copyOf(req.labelNames()),
@@ -174,7 +175,7 @@ public class AdapterRegistry {
                     req.trainingConfig() == null ? Map.of() : req.trainingConfig(),
                     req.metrics() == null ? Map.of() : req.metrics(), entries, Instant.now().toString(),
                     req.publishedBy() == null || req.publishedBy().isBlank() ? "anonymous" : req.publishedBy());
-            if (!store.putIfAbsent(dir + StoreLayout.CARD, card.toJson())) throw RegistryException.conflict(dir + " already has a card");
+            if (!store.putIfAbsent(dir + StoreLayout.CARD, card.toJson())) throw ApiException.conflict(dir + " already has a card");
             visible = true;
             meters.counter("clinlora.registry.publish.bytes").increment(entries.values().stream().mapToLong(AdapterCard.FileEntry::size).sum());
             events.emit(name, AdapterPublished.of(name, version, card.task(), card.parent(), req.baseModelId()));
@@ -193,7 +194,7 @@ public class AdapterRegistry {
             CountingStream counted = new CountingStream();
             String sha = Sha256.copy(in, counted);
             if (counted.count != want.size() || !sha.equals(want.sha256())) {
-                throw RegistryException.integrity(key + " reads back " + counted.count + " bytes with sha256 " + sha + ", expected " + want.size() + " bytes " + want.sha256());
+                throw ApiException.integrity(key + " reads back " + counted.count + " bytes with sha256 " + sha + ", expected " + want.size() + " bytes " + want.sha256());
             }
         } catch (IOException e) {
             throw new ObjectStore.StoreException("reading back " + key + ": " + e.getMessage(), e);
@@ -207,7 +208,7 @@ public class AdapterRegistry {
         for (int attempt = 0; attempt < 1000; attempt++, next++) {
             if (store.putIfAbsent(StoreLayout.version(name, next) + StoreLayout.CLAIM, claim)) return next;
         }
-        throw RegistryException.conflict("could not claim a version of " + name + " after 1000 attempts");
+        throw ApiException.conflict("could not claim a version of " + name + " after 1000 attempts");
     }
 
     private List<Integer> claimedVersions(String name) {
@@ -242,12 +243,12 @@ public class AdapterRegistry {
     }
 
     public AdapterCard requireCard(String name, int version) {
-        return card(requireName(name), version).orElseThrow(() -> RegistryException.notFound("no version " + version + " of adapter '" + name + "'"));
+        return card(requireName(name), version).orElseThrow(() -> ApiException.notFound("no version " + version + " of adapter '" + name + "'"));
     }
 
     /** {@code name}, {@code name@version} or {@code name@alias} (a bare name means its production alias). */
     public Resolved resolve(String ref) {
-        if (ref == null || ref.isBlank()) throw RegistryException.invalid("empty adapter reference");
+        if (ref == null || ref.isBlank()) throw ApiException.invalid("empty adapter reference");
         int at = ref.indexOf('@');
         String name = requireName(at < 0 ? ref : ref.substring(0, at));
         return resolve(name, at < 0 ? "production" : ref.substring(at + 1));
@@ -260,16 +261,16 @@ public class AdapterRegistry {
         } else {
             requireAlias(versionOrAlias);
             version = alias(name, versionOrAlias).map(AliasState::version)
-                    .orElseThrow(() -> RegistryException.notFound("adapter '" + name + "' has no alias '" + versionOrAlias + "'"));
+                    .orElseThrow(() -> ApiException.notFound("adapter '" + name + "' has no alias '" + versionOrAlias + "'"));
         }
         AdapterCard card = requireCard(name, version);
         List<AdapterCard> lineage = new ArrayList<>();
         lineage.add(card);
         for (AdapterCard c = card; c.parent() != null; ) {
-            if (lineage.size() > MAX_LINEAGE) throw RegistryException.conflict("lineage of " + card.ref() + " is deeper than " + MAX_LINEAGE);
+            if (lineage.size() > MAX_LINEAGE) throw ApiException.conflict("lineage of " + card.ref() + " is deeper than " + MAX_LINEAGE);
             String p = c.parent();
             int pv = Integer.parseInt(p.substring(p.indexOf('@') + 1));
-            c = card(p.substring(0, p.indexOf('@')), pv).orElseThrow(() -> RegistryException.conflict("parent " + p + " is missing"));
+            c = card(p.substring(0, p.indexOf('@')), pv).orElseThrow(() -> ApiException.conflict("parent " + p + " is missing"));
             lineage.add(0, c);
         }
         return new Resolved(name, version, card, lineage);
@@ -283,7 +284,7 @@ public class AdapterRegistry {
         Timer.Sample t = Timer.start(meters);
         AdapterCard card = requireCard(name, version);
         AdapterCard.FileEntry want = card.files().get(file);
-        if (want == null) throw RegistryException.notFound(card.ref() + " has no file '" + file + "'");
+        if (want == null) throw ApiException.notFound(card.ref() + " has no file '" + file + "'");
         String key = StoreLayout.version(name, version) + file;
         Path tmp = null;
         try {
@@ -296,7 +297,7 @@ public class AdapterRegistry {
             if (!sha.equals(want.sha256()) || size != want.size()) {
                 meters.counter("clinlora.registry.integrity.failures").increment();
                 LOG.errorf("integrity failure: %s has sha256 %s (%d bytes), card says %s (%d bytes)", key, sha, size, want.sha256(), want.size());
-                throw RegistryException.integrity(key + " does not match the sha256 recorded when it was published; refusing to serve it");
+                throw ApiException.integrity(key + " does not match the sha256 recorded when it was published; refusing to serve it");
             }
             meters.counter("clinlora.registry.download").increment();
             meters.counter("clinlora.registry.download.bytes").increment(size);
@@ -314,8 +315,8 @@ public class AdapterRegistry {
 
     public String presignedUrl(String name, int version, String file, int seconds) {
         AdapterCard card = requireCard(name, version);
-        if (!card.files().containsKey(file)) throw RegistryException.notFound(card.ref() + " has no file '" + file + "'");
-        if (seconds < 1 || seconds > 7 * 24 * 3600) throw RegistryException.invalid("expiry must be between 1 s and 7 days");
+        if (!card.files().containsKey(file)) throw ApiException.notFound(card.ref() + " has no file '" + file + "'");
+        if (seconds < 1 || seconds > 7 * 24 * 3600) throw ApiException.invalid("expiry must be between 1 s and 7 days");
         return store.presignedGet(StoreLayout.version(name, version) + file, seconds);
     }
 
@@ -353,12 +354,12 @@ public class AdapterRegistry {
         List<AliasChange> log = aliasLog(name, alias);
         Integer actual = log.isEmpty() ? null : log.get(log.size() - 1).version();
         if (!java.util.Objects.equals(actual, expectedVersion)) {
-            throw RegistryException.conflict("alias '" + alias + "' of " + name + " points at " + (actual == null ? "nothing" : "version " + actual)
+            throw ApiException.conflict("alias '" + alias + "' of " + name + " points at " + (actual == null ? "nothing" : "version " + actual)
                     + ", not " + (expectedVersion == null ? "nothing" : "version " + expectedVersion));
         }
         AliasChange change = new AliasChange(version, actual, Instant.now().toString(), movedBy == null || movedBy.isBlank() ? "anonymous" : movedBy);
         if (!store.putIfAbsent(StoreLayout.aliasEntry(name, alias, log.size() + 1), json(change))) {
-            throw RegistryException.conflict("alias '" + alias + "' of " + name + " was moved concurrently; read it again and retry");
+            throw ApiException.conflict("alias '" + alias + "' of " + name + " was moved concurrently; read it again and retry");
         }
         log.add(change);
         events.emit(name, AliasMoved.of(name, alias, version, actual));
@@ -371,14 +372,14 @@ public class AdapterRegistry {
     public void delete(String name, int version) {
         AdapterCard card = requireCard(name, version);
         for (AliasState a : aliases(name)) {
-            if (a.version() == version) throw RegistryException.conflict("alias '" + a.alias() + "' points at " + card.ref() + "; move it first");
+            if (a.version() == version) throw ApiException.conflict("alias '" + a.alias() + "' points at " + card.ref() + "; move it first");
         }
         String childrenPrefix = StoreLayout.children(name, version);
         for (String marker : store.list(childrenPrefix)) {
             String child = marker.substring(childrenPrefix.length());
             int at = child.lastIndexOf('@');
             if (at > 0 && card(child.substring(0, at), Integer.parseInt(child.substring(at + 1))).isPresent()) {
-                throw RegistryException.conflict(child + " names " + card.ref() + " as its parent");
+                throw ApiException.conflict(child + " names " + card.ref() + " as its parent");
             }
         }
         String dir = StoreLayout.version(name, version);
@@ -438,7 +439,7 @@ public class AdapterRegistry {
         try {
             return StoreLayout.requireName(name);
         } catch (IllegalArgumentException e) {
-            throw RegistryException.invalid(e.getMessage());
+            throw ApiException.invalid(e.getMessage());
         }
     }
 
@@ -446,7 +447,7 @@ public class AdapterRegistry {
         try {
             return StoreLayout.requireAlias(alias);
         } catch (IllegalArgumentException e) {
-            throw RegistryException.invalid(e.getMessage());
+            throw ApiException.invalid(e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package org.clinlora.registry;
 
+import org.clinlora.core.api.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,48 +34,48 @@ public final class AdapterValidator {
     public static Result validate(Map<String, Path> files, LlamaConfig base) {
         for (String f : files.keySet()) {
             if (f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth") || f.endsWith(".pkl") || f.endsWith(".ckpt")) {
-                throw RegistryException.invalid(f + " is a pickle file; adapters are accepted as safetensors only");
+                throw ApiException.invalid(f + " is a pickle file; adapters are accepted as safetensors only");
             }
-            if (!ALLOWED.contains(f)) throw RegistryException.invalid("unknown file '" + f + "'; a version holds " + new TreeSet<>(ALLOWED));
+            if (!ALLOWED.contains(f)) throw ApiException.invalid("unknown file '" + f + "'; a version holds " + new TreeSet<>(ALLOWED));
         }
         for (String required : new String[] {PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS}) {
-            if (!files.containsKey(required)) throw RegistryException.invalid("missing " + required);
+            if (!files.containsKey(required)) throw ApiException.invalid("missing " + required);
         }
         LoraConfig config;
         try {
             config = LoraConfig.fromJson(JSON.readTree(files.get(PeftAdapterDir.CONFIG).toFile()));
         } catch (IOException e) {
-            throw RegistryException.invalid("adapter_config.json is not valid JSON");
+            throw ApiException.invalid("adapter_config.json is not valid JSON");
         } catch (IllegalArgumentException e) {
-            throw RegistryException.unprocessable(e.getMessage());
+            throw ApiException.unprocessable("invalid_adapter", e.getMessage());
         }
         Map<String, long[]> expected = new LinkedHashMap<>(config.expectedShapes(base));
         int numLabels = 0;
         try (SafeTensors.Reader r = SafeTensors.open(files.get(PeftAdapterDir.WEIGHTS))) {
             for (SafeTensors.Entry e : r.entries().values()) {
-                if (!FLOATS.contains(e.dtype())) throw RegistryException.unprocessable(e.name() + " has dtype " + e.dtype() + "; LoRA weights are F32, F16 or BF16");
+                if (!FLOATS.contains(e.dtype())) throw ApiException.unprocessable("invalid_adapter", e.name() + " has dtype " + e.dtype() + "; LoRA weights are F32, F16 or BF16");
                 if (e.name().equals(LoraAdapter.SCORE_KEY) && config.savesScore()) {
                     if (e.shape().length != 2 || e.shape()[1] != base.hiddenSize() || e.shape()[0] < 1) {
-                        throw RegistryException.unprocessable(e.name() + " has shape " + Arrays.toString(e.shape())
+                        throw ApiException.unprocessable("invalid_adapter", e.name() + " has shape " + Arrays.toString(e.shape())
                                 + ", expected [num_labels, " + base.hiddenSize() + "]");
                     }
                     numLabels = Math.toIntExact(e.shape()[0]);
                     continue;
                 }
                 long[] want = expected.remove(e.name());
-                if (want == null) throw RegistryException.unprocessable("tensor '" + e.name() + "' is not explained by adapter_config.json");
+                if (want == null) throw ApiException.unprocessable("invalid_adapter", "tensor '" + e.name() + "' is not explained by adapter_config.json");
                 if (!Arrays.equals(want, e.shape())) {
-                    throw RegistryException.unprocessable(e.name() + " has shape " + Arrays.toString(e.shape())
+                    throw ApiException.unprocessable("invalid_adapter", e.name() + " has shape " + Arrays.toString(e.shape())
                             + ", but the config and the base model imply " + Arrays.toString(want));
                 }
             }
         } catch (SafeTensors.SafeTensorsException e) {
-            throw RegistryException.unprocessable("adapter_model.safetensors: " + e.getMessage().replaceAll("^/\\S+: ", ""));
+            throw ApiException.unprocessable("invalid_adapter", "adapter_model.safetensors: " + e.getMessage().replaceAll("^/\\S+: ", ""));
         } catch (IOException e) {
-            throw RegistryException.invalid("cannot read adapter_model.safetensors");
+            throw ApiException.invalid("cannot read adapter_model.safetensors");
         }
-        if (!expected.isEmpty()) throw RegistryException.unprocessable("adapter_model.safetensors lacks " + expected.keySet().iterator().next());
-        if (config.savesScore() && numLabels == 0) throw RegistryException.unprocessable("a SEQ_CLS adapter must carry " + LoraAdapter.SCORE_KEY);
+        if (!expected.isEmpty()) throw ApiException.unprocessable("invalid_adapter", "adapter_model.safetensors lacks " + expected.keySet().iterator().next());
+        if (config.savesScore() && numLabels == 0) throw ApiException.unprocessable("invalid_adapter", "a SEQ_CLS adapter must carry " + LoraAdapter.SCORE_KEY);
         return new Result(config, numLabels);
     }
 

@@ -26,7 +26,7 @@ import org.clinlora.registry.AdapterRegistry;
 import org.clinlora.registry.AdapterRegistry.AliasState;
 import org.clinlora.registry.AdapterRegistry.PublishRequest;
 import org.clinlora.registry.AdapterRegistry.Resolved;
-import org.clinlora.registry.RegistryException;
+import org.clinlora.core.api.ApiException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
@@ -53,7 +53,7 @@ public class AdaptersResource {
     @GET
     @Operation(summary = "List adapter names, paged")
     public NamePage names(@QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") @DefaultValue("100") int limit) {
-        if (offset < 0 || limit < 1 || limit > 1000) throw RegistryException.invalid("need offset >= 0 and 1 <= limit <= 1000");
+        if (offset < 0 || limit < 1 || limit > 1000) throw ApiException.invalid("need offset >= 0 and 1 <= limit <= 1000");
         List<String> page = registry.names(offset, limit + 1);
         boolean more = page.size() > limit;
         return new NamePage(more ? page.subList(0, limit) : page, more ? offset + limit : null);
@@ -71,7 +71,7 @@ public class AdaptersResource {
         Map<String, java.nio.file.Path> files = new LinkedHashMap<>();
         for (FileUpload u : uploads) {
             if (u.name().equals("card")) continue;
-            if (files.put(u.name(), u.uploadedFile()) != null) throw RegistryException.invalid("file '" + u.name() + "' given twice");
+            if (files.put(u.name(), u.uploadedFile()) != null) throw ApiException.invalid("file '" + u.name() + "' given twice");
         }
         AdapterCard published = registry.publish(name, files, parseCard(card));
         return Response.status(201).entity(published).build();
@@ -86,16 +86,16 @@ public class AdaptersResource {
             description = "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
                     + "immutable version; the source objects are left as they are.")
     public Response publishFromStore(@PathParam("name") String name, PublishFromStore body) {
-        if (body == null) throw RegistryException.invalid("body with sourcePrefix and card is required");
+        if (body == null) throw ApiException.invalid("body with sourcePrefix and card is required");
         return Response.status(201).entity(registry.publishFromStore(name, body.sourcePrefix(), body.card())).build();
     }
 
     private static PublishRequest parseCard(String card) {
-        if (card == null || card.isBlank()) throw RegistryException.invalid("the 'card' part is required");
+        if (card == null || card.isBlank()) throw ApiException.invalid("the 'card' part is required");
         try {
             return JSON.readValue(card, PublishRequest.class);
         } catch (IOException e) {
-            throw RegistryException.invalid("the 'card' part is not valid JSON for a card: " + e.getClass().getSimpleName());
+            throw ApiException.invalid("the 'card' part is not valid JSON for a card: " + e.getClass().getSimpleName());
         }
     }
 
@@ -157,7 +157,7 @@ public class AdaptersResource {
     @Path("/{name}/aliases/{alias}")
     @Operation(summary = "Where an alias points, with its history")
     public AliasState alias(@PathParam("name") String name, @PathParam("alias") String alias) {
-        return registry.alias(name, alias).orElseThrow(() -> RegistryException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
+        return registry.alias(name, alias).orElseThrow(() -> ApiException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
     }
 
     @PUT
@@ -167,7 +167,7 @@ public class AdaptersResource {
             description = "Body: {version, expectedVersion, movedBy}. expectedVersion is where the alias points now "
                     + "(null or absent: it must not exist yet); a mismatch or a concurrent move is 409.")
     public AliasState moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove body) {
-        if (body == null || body.version() == null) throw RegistryException.invalid("body must give the target 'version'");
+        if (body == null || body.version() == null) throw ApiException.invalid("body must give the target 'version'");
         return registry.moveAlias(name, alias, body.version(), body.expectedVersion(), body.movedBy());
     }
 

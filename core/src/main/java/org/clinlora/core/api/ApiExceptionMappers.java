@@ -1,0 +1,66 @@
+package org.clinlora.core.api;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.logging.Logger;
+import org.clinlora.core.store.ObjectStore;
+
+/**
+ * JAX-RS mappers shared by every service (indexed through {@code quarkus.index-dependency.clinlora-core}): every
+ * failure becomes {@link ApiError} JSON, never a stack trace, and never echoes a request body (notes are PHI).
+ */
+public final class ApiExceptionMappers {
+    private static final Logger LOG = Logger.getLogger(ApiExceptionMappers.class.getName());
+
+    private ApiExceptionMappers() {}
+
+    static Response json(int status, String code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new ApiError(code, message)).build();
+    }
+
+    @Provider
+    public static final class Api implements ExceptionMapper<ApiException> {
+        @Override
+        public Response toResponse(ApiException e) {
+            return json(e.status(), e.code(), e.getMessage());
+        }
+    }
+
+    @Provider
+    public static final class BadArgument implements ExceptionMapper<IllegalArgumentException> {
+        @Override
+        public Response toResponse(IllegalArgumentException e) {
+            return json(400, "invalid_request", e.getMessage());
+        }
+    }
+
+    @Provider
+    public static final class StoreUnavailable implements ExceptionMapper<ObjectStore.StoreException> {
+        @Override
+        public Response toResponse(ObjectStore.StoreException e) {
+            LOG.severe("object store failure: " + e.getMessage());
+            return Response.fromResponse(json(503, "store_unavailable", "the object store is unavailable; retry later"))
+                    .header("Retry-After", "5").build();
+        }
+    }
+
+    @Provider
+    public static final class Web implements ExceptionMapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            String code = switch (status) {
+                case 404 -> "not_found";
+                case 405 -> "method_not_allowed";
+                case 406 -> "not_acceptable";
+                case 413 -> "payload_too_large";
+                case 415 -> "unsupported_media_type";
+                default -> status >= 500 ? "internal_error" : "invalid_request";
+            };
+            return json(status, code, status >= 500 ? "internal error" : e.getMessage());
+        }
+    }
+}
