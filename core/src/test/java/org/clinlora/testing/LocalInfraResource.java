@@ -9,11 +9,18 @@ import java.util.Map;
  */
 public final class LocalInfraResource implements QuarkusTestResourceLifecycleManager {
     private boolean startedKafka, startedS3;
+    private String components = "kafka,s3";
+
+    /** {@code @ResourceArg(name = "components", value = "s3")} starts only what a service uses. */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        components = initArgs.getOrDefault("components", components);
+    }
 
     @Override
     public Map<String, String> start() {
-        startedKafka = LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
-        startedS3 = LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
+        if (components.contains("kafka")) startedKafka = LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
+        if (components.contains("s3")) startedS3 = LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
         return Map.of(
                 "kafka.bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP,
                 "clinlora.s3.endpoint", LocalInfra.S3_ENDPOINT);

@@ -47,6 +47,46 @@ public final class ApiExceptionMappers {
         }
     }
 
+    /** A body that is not JSON, or JSON of the wrong shape; the message never quotes the body (it may hold notes). */
+    static Response badJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String where = e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()
+                ? " at field '" + m.getPath().get(m.getPath().size() - 1).getFieldName() + "'" : "";
+        return json(400, "invalid_request", "the request body is not valid JSON for this endpoint" + where);
+    }
+
+    // One mapper per Jackson type: Quarkus registers its own for the specific subclasses, and the most specific wins.
+    @Provider
+    public static final class JsonProcessing implements ExceptionMapper<com.fasterxml.jackson.core.JsonProcessingException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.core.JsonProcessingException e) {
+            return badJson(e);
+        }
+    }
+
+    @Provider
+    public static final class JsonParse implements ExceptionMapper<com.fasterxml.jackson.core.JsonParseException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.core.JsonParseException e) {
+            return badJson(e);
+        }
+    }
+
+    @Provider
+    public static final class MismatchedInput implements ExceptionMapper<com.fasterxml.jackson.databind.exc.MismatchedInputException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            return badJson(e);
+        }
+    }
+
+    @Provider
+    public static final class InvalidFormat implements ExceptionMapper<com.fasterxml.jackson.databind.exc.InvalidFormatException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
+            return badJson(e);
+        }
+    }
+
     @Provider
     public static final class Web implements ExceptionMapper<WebApplicationException> {
         @Override

@@ -10,6 +10,19 @@ public record S3Settings(String endpoint, String accessKey, String secretKey, St
         if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) throw new IllegalArgumentException("bad S3 bucket name: " + bucket);
     }
 
+    /**
+     * From service configuration ({@code clinlora.s3.endpoint}, {@code .access-key}, {@code .secret-key},
+     * {@code .region}, {@code .bucket}), falling back to the local defaults.
+     */
+    public static S3Settings fromConfig(java.util.function.Function<String, java.util.Optional<String>> config) {
+        return new S3Settings(
+                config.apply("clinlora.s3.endpoint").orElse("http://127.0.0.1:9000"),
+                config.apply("clinlora.s3.access-key").orElse("minioadmin"),
+                config.apply("clinlora.s3.secret-key").orElse("minioadmin"),
+                config.apply("clinlora.s3.region").orElse("us-east-1"),
+                config.apply("clinlora.s3.bucket").orElse("clinlora"));
+    }
+
     /** From CLINLORA_S3_* environment variables, falling back to the local defaults. */
     public static S3Settings fromEnv(Map<String, String> env) {
         String port = env.getOrDefault("CLINLORA_S3_PORT", "9000");

@@ -10,16 +10,15 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class ObjectStoreHealthCheck implements HealthCheck {
     private final Store store;
-    private final S3Config config;
 
-    public ObjectStoreHealthCheck(Store store, S3Config config) {
+    public ObjectStoreHealthCheck(Store store) {
         this.store = store;
-        this.config = config;
     }
 
     @Override
     public HealthCheckResponse call() {
-        var b = HealthCheckResponse.named("object-store").withData("endpoint", config.endpoint()).withData("bucket", config.bucket());
+        var b = HealthCheckResponse.named("object-store").withData("endpoint", store.settings().endpoint())
+                .withData("bucket", store.settings().bucket());
         try {
             return store.bucketExists() ? b.up().build() : b.down().withData("reason", "bucket missing").build();
         } catch (RuntimeException e) {

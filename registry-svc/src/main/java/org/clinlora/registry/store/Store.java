@@ -25,9 +25,16 @@ public class Store {
     private final ObjectStore store;
     private final ModelStore models;
 
-    public Store(S3Config c) {
-        this.store = new ObjectStore(new S3Settings(c.endpoint(), c.accessKey(), c.secretKey(), c.region(), c.bucket()));
+    private final S3Settings settings;
+
+    public Store(org.eclipse.microprofile.config.Config config) {
+        this.settings = S3Settings.fromConfig(key -> config.getOptionalValue(key, String.class));
+        this.store = new ObjectStore(settings);
         this.models = new ModelStore(store);
+    }
+
+    public S3Settings settings() {
+        return settings;
     }
 
     /** The unwrapped client, for callers that do their own retrying (tests, benchmarks). */
