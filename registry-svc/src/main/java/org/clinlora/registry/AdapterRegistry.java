@@ -1,6 +1,5 @@
 package org.clinlora.registry;
 
-import org.clinlora.core.api.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.clinlora.core.api.ApiException;
 import org.clinlora.core.events.AdapterDeleted;
 import org.clinlora.core.events.AdapterPublished;
 import org.clinlora.core.events.AliasMoved;
@@ -276,11 +276,17 @@ public class AdapterRegistry {
         return new Resolved(name, version, card, lineage);
     }
 
+    /** A downloaded file that matched its card, and the card's entry for it. */
+    public record Verified(Path file, AdapterCard.FileEntry entry) {}
+
+    /** A presigned URL and the entry the client should verify the bytes against. */
+    public record Presigned(String url, AdapterCard.FileEntry entry) {}
+
     /**
      * A stored file, downloaded to a temp file and checked against the sha256 and size the card recorded. Tampered
      * or truncated bytes are an integrity error and are never returned. The caller deletes the file.
      */
-    public Path fetchVerified(String name, int version, String file) {
+    public Verified fetchVerified(String name, int version, String file) {
         Timer.Sample t = Timer.start(meters);
         AdapterCard card = requireCard(name, version);
         AdapterCard.FileEntry want = card.files().get(file);
@@ -302,7 +308,7 @@ public class AdapterRegistry {
             meters.counter("clinlora.registry.download").increment();
             meters.counter("clinlora.registry.download.bytes").increment(size);
             t.stop(meters.timer("clinlora.registry.download.latency"));
-            Path ok = tmp;
+            Verified ok = new Verified(tmp, want);
             tmp = null;
             return ok;
         } catch (IOException e) {
@@ -313,11 +319,12 @@ public class AdapterRegistry {
         }
     }
 
-    public String presignedUrl(String name, int version, String file, int seconds) {
+    public Presigned presignedUrl(String name, int version, String file, int seconds) {
         AdapterCard card = requireCard(name, version);
-        if (!card.files().containsKey(file)) throw ApiException.notFound(card.ref() + " has no file '" + file + "'");
+        AdapterCard.FileEntry entry = card.files().get(file);
+        if (entry == null) throw ApiException.notFound(card.ref() + " has no file '" + file + "'");
         if (seconds < 1 || seconds > 7 * 24 * 3600) throw ApiException.invalid("expiry must be between 1 s and 7 days");
-        return store.presignedGet(StoreLayout.version(name, version) + file, seconds);
+        return new Presigned(store.presignedGet(StoreLayout.version(name, version) + file, seconds), entry);
     }
 
     // ---- aliases ----------------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 package org.clinlora.registry;
 
-import org.clinlora.core.api.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.clinlora.core.api.ApiException;
 import org.clinlora.core.io.PeftAdapterDir;
 import org.clinlora.core.io.SafeTensors;
 import org.clinlora.core.lora.LoraAdapter;
@@ -77,13 +76,5 @@ public final class AdapterValidator {
         if (!expected.isEmpty()) throw ApiException.unprocessable("invalid_adapter", "adapter_model.safetensors lacks " + expected.keySet().iterator().next());
         if (config.savesScore() && numLabels == 0) throw ApiException.unprocessable("invalid_adapter", "a SEQ_CLS adapter must carry " + LoraAdapter.SCORE_KEY);
         return new Result(config, numLabels);
-    }
-
-    static long size(Path p) {
-        try {
-            return Files.size(p);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

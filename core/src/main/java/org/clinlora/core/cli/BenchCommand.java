@@ -141,7 +141,8 @@ final class BenchCommand implements Main.Command {
         return t;
     }
 
-    private static double median(double[] xs) {
+    /** The median of timed steps, shared by every bench. */
+    static double median(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

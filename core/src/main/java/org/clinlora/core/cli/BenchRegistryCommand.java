@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,9 +128,7 @@ final class BenchRegistryCommand {
     }
 
     private static void row(String what, double mb, double[] seconds) {
-        double[] s = seconds.clone();
-        Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double median = BenchCommand.median(seconds);
         System.out.printf("RESULT %-88s %7.3f s  %7.1f MB/s%n", what, median, mb / median);
     }
 

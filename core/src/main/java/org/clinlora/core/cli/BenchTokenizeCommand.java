@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.clinlora.core.data.CsvReader;
 import org.clinlora.core.data.NoteFiles;
@@ -56,9 +55,7 @@ final class BenchTokenizeCommand {
     }
 
     private static void row(String what, int notes, long bytes, double[] seconds) {
-        double[] s = seconds.clone();
-        Arrays.sort(s);
-        double m = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double m = BenchCommand.median(seconds);
         System.out.printf("RESULT %-40s %8.3f s  %9.0f notes/s  %6.2f MB/s%n", what, m, notes / m, bytes / 1e6 / m);
     }
 }

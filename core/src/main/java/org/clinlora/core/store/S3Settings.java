@@ -23,14 +23,17 @@ public record S3Settings(String endpoint, String accessKey, String secretKey, St
                 config.apply("clinlora.s3.bucket").orElse("clinlora"));
     }
 
-    /** From CLINLORA_S3_* environment variables, falling back to the local defaults. */
+    /**
+     * From CLINLORA_S3_* environment variables (the names MicroProfile Config gives the same keys), falling back to
+     * the local defaults; without CLINLORA_S3_ENDPOINT the endpoint follows CLINLORA_S3_PORT as infra/ does.
+     */
     public static S3Settings fromEnv(Map<String, String> env) {
-        String port = env.getOrDefault("CLINLORA_S3_PORT", "9000");
-        return new S3Settings(
-                env.getOrDefault("CLINLORA_S3_ENDPOINT", "http://127.0.0.1:" + port),
-                env.getOrDefault("CLINLORA_S3_ACCESS_KEY", "minioadmin"),
-                env.getOrDefault("CLINLORA_S3_SECRET_KEY", "minioadmin"),
-                env.getOrDefault("CLINLORA_S3_REGION", "us-east-1"),
-                env.getOrDefault("CLINLORA_S3_BUCKET", "clinlora"));
+        return fromConfig(key -> {
+            String v = env.get(key.toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_"));
+            if (v == null && key.equals("clinlora.s3.endpoint") && env.containsKey("CLINLORA_S3_PORT")) {
+                v = "http://127.0.0.1:" + env.get("CLINLORA_S3_PORT");
+            }
+            return java.util.Optional.ofNullable(v);
+        });
     }
 }

@@ -21,12 +21,12 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.clinlora.core.api.ApiException;
 import org.clinlora.core.io.AdapterCard;
 import org.clinlora.registry.AdapterRegistry;
 import org.clinlora.registry.AdapterRegistry.AliasState;
 import org.clinlora.registry.AdapterRegistry.PublishRequest;
 import org.clinlora.registry.AdapterRegistry.Resolved;
-import org.clinlora.core.api.ApiException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
@@ -118,16 +118,16 @@ public class AdaptersResource {
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "Download a file, verified against its sha256 before any byte is sent")
     public Response download(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file) {
-        java.nio.file.Path verified = registry.fetchVerified(name, version, file);
-        AdapterCard.FileEntry entry = registry.requireCard(name, version).files().get(file);
+        AdapterRegistry.Verified verified = registry.fetchVerified(name, version, file);
         StreamingOutput body = out -> {
-            try (InputStream in = Files.newInputStream(verified)) {
+            try (InputStream in = Files.newInputStream(verified.file())) {
                 in.transferTo(out);
             } finally {
-                Files.deleteIfExists(verified);
+                Files.deleteIfExists(verified.file());
             }
         };
-        return Response.ok(body).header("X-Checksum-Sha256", entry.sha256()).header("Content-Length", entry.size()).build();
+        return Response.ok(body).header("X-Checksum-Sha256", verified.entry().sha256())
+                .header("Content-Length", verified.entry().size()).build();
     }
 
     @GET
@@ -135,9 +135,8 @@ public class AdaptersResource {
     @Operation(summary = "A presigned GET URL for a file (verify the sha256 after downloading)")
     public PresignedUrl url(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file,
                             @QueryParam("expires") @DefaultValue("300") int expires) {
-        String url = registry.presignedUrl(name, version, file, expires);
-        AdapterCard.FileEntry e = registry.requireCard(name, version).files().get(file);
-        return new PresignedUrl(url, e.sha256(), e.size(), expires);
+        AdapterRegistry.Presigned p = registry.presignedUrl(name, version, file, expires);
+        return new PresignedUrl(p.url(), p.entry().sha256(), p.entry().size(), expires);
     }
 
     @GET
