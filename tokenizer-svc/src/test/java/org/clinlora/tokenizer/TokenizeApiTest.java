@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** POST /v1/tokenize with a base model's tokenizer.json from the real local S3Proxy. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalInfraResource.class, initArgs = @ResourceArg(name = "components", value = "s3"))
+@QuarkusTestResource(LocalInfraResource.class)
 class TokenizeApiTest {
     static String model;
     static Path dir;

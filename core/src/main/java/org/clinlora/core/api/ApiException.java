@@ -35,6 +35,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(413, "payload_too_large", message);
     }
 
+    /** A bounded queue is full: the caller should retry later (429 with Retry-After). */
+    public static ApiException busy(String message) {
+        return new ApiException(429, "busy", message);
+    }
+
     /** Well-formed but unusable: an adapter that does not fit its base model, an unknown model, a bad label. */
     public static ApiException unprocessable(String code, String message) {
         return new ApiException(422, code, message);

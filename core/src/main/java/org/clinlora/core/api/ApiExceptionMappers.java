@@ -25,7 +25,8 @@ public final class ApiExceptionMappers {
     public static final class Api implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return json(e.status(), e.code(), e.getMessage());
+            Response r = json(e.status(), e.code(), e.getMessage());
+            return e.status() == 429 || e.status() == 503 ? Response.fromResponse(r).header("Retry-After", "5").build() : r;
         }
     }
 

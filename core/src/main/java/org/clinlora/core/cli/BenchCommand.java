@@ -34,7 +34,7 @@ final class BenchCommand implements Main.Command {
                 usage: ./clinlora bench train   --model DIR [--batch 8] [--seq 128] [--r 8] [--alpha 16] [--steps 10] [--warmup 3]
                        ./clinlora bench forward --model DIR [--adapter DIR]... [--batch 8] [--seq 128] [--labels 2] [--steps 10] [--warmup 3]
                        ./clinlora bench registry [--url http://127.0.0.1:8082] [--rounds 5]
-                       ./clinlora bench tokenize --model DIR [--notes discharge.csv.gz] [--patients 300] [--rounds 5]
+                       ./clinlora bench tokenize --model DIR [--notes discharge.csv.gz] [--patients 300] [--rounds 5] [--service URL]
                   common: [--threads N] [--device cpu|cuda[:N]] [--precision fp32|bf16|fp16] [--seed N]
                   train: causal LM on random tokens, a new LoRA (q_proj+v_proj, r, alpha) trained by AdamW (lr 1e-4).
                   forward: sequence classification, no gradients; without an adapter that carries a score head, a new
@@ -42,7 +42,9 @@ final class BenchCommand implements Main.Command {
                   registry: publish and fetch-and-verify of a LLaMA-7B r=16 q/v fp16 adapter (~17 MB) through registry-svc,
                   beside a raw MinIO-client put/get of the same bytes; needs ./clinlora infra up, and starts registry-svc
                   from its built jar unless --url names a running one.
-                  tokenize: notes/s and MB/s of the bare tokenizer and of normaliser + tokenizer on MIMIC-IV-Note text
+                  tokenize: notes/s and MB/s of the bare tokenizer and of normaliser + tokenizer on MIMIC-IV-Note text; with
+                            --service (a running tokenizer-svc, e.g. http://127.0.0.1:8081, and its object store from
+                            CLINLORA_S3_*) also POST /v1/tokenize in batches of 64 and a causal-LM dataset build of the same notes
                   (default: synthetic discharge summaries).""";
     }
 

@@ -22,6 +22,7 @@ final class BenchTokenizeCommand {
         String notesFile = a.optional("notes", null);
         int rounds = a.intValue("rounds", 5, 1);
         int patients = a.intValue("patients", 300, 1);
+        String service = a.optional("service", null);
         a.rejectUnknown();
         List<String> texts = new ArrayList<>();
         if (notesFile != null) {
@@ -52,9 +53,10 @@ final class BenchTokenizeCommand {
             row("bare DJL tokenizer (ids only)", texts.size(), bytes, bare);
             row("normaliser + tokenizer (dataset path)", texts.size(), bytes, normalised);
         }
+        if (service != null) BenchTokenizeService.run(service.replaceAll("/+$", ""), model, texts, bytes, rounds);
     }
 
-    private static void row(String what, int notes, long bytes, double[] seconds) {
+    static void row(String what, int notes, long bytes, double[] seconds) {
         double m = BenchCommand.median(seconds);
         System.out.printf("RESULT %-40s %8.3f s  %9.0f notes/s  %6.2f MB/s%n", what, m, notes / m, bytes / 1e6 / m);
     }

@@ -79,6 +79,11 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
         return new CsvReader(source, in, policy);
     }
 
+    /** The name used in error messages (a file path or an object key). */
+    public String source() {
+        return source;
+    }
+
     public List<String> header() {
         return header;
     }

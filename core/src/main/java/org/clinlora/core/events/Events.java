@@ -12,7 +12,9 @@ public final class Events {
     private static final Map<String, Class<? extends Event>> TYPES = Map.of(
             "AdapterPublished", AdapterPublished.class,
             "AliasMoved", AliasMoved.class,
-            "AdapterDeleted", AdapterDeleted.class);
+            "AdapterDeleted", AdapterDeleted.class,
+            "DatasetReady", DatasetReady.class,
+            "ClinicalNote", ClinicalNote.class);
 
     private Events() {}
 
@@ -32,8 +34,13 @@ public final class Events {
             Class<? extends Event> c = type == null ? null : TYPES.get(type);
             if (c == null) throw new IllegalArgumentException("unknown event type: " + type);
             return JSON.treeToValue(n, c);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's message quotes the offending token, which may be note text (PHI): give the place only.
+            var at = e.getLocation();
+            throw new IllegalArgumentException("malformed event JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + " (" + e.getClass().getSimpleName() + ")");
         } catch (IOException e) {
-            throw new IllegalArgumentException("malformed event JSON: " + e.getMessage());
+            throw new IllegalArgumentException("malformed event JSON (" + e.getClass().getSimpleName() + ")");
         }
     }
 }

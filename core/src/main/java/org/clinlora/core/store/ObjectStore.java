@@ -9,6 +9,7 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
+import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 import io.minio.messages.Item;
@@ -98,6 +99,18 @@ public final class ObjectStore {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The object's size in bytes, or empty when it does not exist. */
+    public Optional<Long> size(String key) {
+        try {
+            return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()).size());
+        } catch (ErrorResponseException e) {
+            if (isNotFound(e)) return Optional.empty();
+            throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
+        } catch (MinioException e) {
+            throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -68,4 +68,33 @@ public final class StoreLayout {
     public static String model(String id) {
         return "models/" + requireName(id) + "/";
     }
+
+    /** A dataset's shards and manifest.json (DESIGN.md "Formats"); complete exactly when the manifest exists. */
+    public static String dataset(String id) {
+        return "datasets/" + requireName(id) + "/";
+    }
+
+    /** tokenizer-svc's record of a dataset build (spec, status, progress), so a restarted service finds its work. */
+    public static String datasetJob(String id) {
+        return "dataset-jobs/" + requireName(id) + ".json";
+    }
+
+    public static String datasetJobs() {
+        return "dataset-jobs/";
+    }
+
+    /** A file uploaded to POST /v1/datasets, kept so a build interrupted by a restart can run again. */
+    public static String datasetUpload(String id) {
+        return "dataset-uploads/" + requireName(id) + "/source";
+    }
+
+    /** Notes received on topic notes.raw for a named stream, one object per note id (create-only: no duplicates). */
+    public static String noteStream(String stream) {
+        return "note-streams/" + requireName(stream) + "/";
+    }
+
+    /** A note id hashed, so any id (slashes, spaces) makes a safe key and a redelivered note lands on the same one. */
+    public static String streamNote(String stream, String noteId) {
+        return noteStream(stream) + org.clinlora.core.io.Sha256.of(noteId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".json";
+    }
 }

@@ -9,12 +9,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.core.api.ApiException;
 import org.clinlora.core.io.Sha256;
+import org.clinlora.core.model.LlamaConfig;
 import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.S3Settings;
 import org.clinlora.core.store.StoreLayout;
 import org.clinlora.core.text.ClinicalTokenizer;
-import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -23,18 +21,19 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class Tokenizers {
-    /** A loaded tokenizer and the sha256 of the tokenizer.json it came from. */
-    public record Loaded(ClinicalTokenizer tokenizer, String sha256) {}
+    /** A loaded tokenizer, the verified tokenizer.json it came from (and its sha256), and the model's special ids. */
+    public record Loaded(ClinicalTokenizer tokenizer, Path file, String sha256, int bosId, int eosId, int padId) {}
 
     private final ModelStore models;
     private final Path cacheDir;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
-    public Tokenizers(Config config, @ConfigProperty(name = "clinlora.tokenizer.cache-dir") Path cacheDir) {
-        this.models = new ModelStore(new ObjectStore(S3Settings.fromConfig(k -> config.getOptionalValue(k, String.class))));
+    public Tokenizers(ModelStore models, @ConfigProperty(name = "clinlora.tokenizer.cache-dir") Path cacheDir) {
+        this.models = models;
         this.cacheDir = cacheDir;
     }
 
+    /** The model's tokenizer; 400 for a malformed id, 404 for a model not in the store. */
     public Loaded get(String modelId) {
         try {
             StoreLayout.requireName(modelId);
@@ -44,8 +43,12 @@ public class Tokenizers {
         return loaded.computeIfAbsent(modelId, id -> {
             try {
                 if (models.manifestSha256(id).isEmpty()) throw ApiException.notFound("unknown model '" + id + "' (no models/" + id + "/ in the object store)");
+                LlamaConfig c = models.config(id).orElseThrow(() -> ApiException.notFound("model '" + id + "' has no config.json"));
                 Path file = models.fetchVerified(id, "tokenizer.json", cacheDir);
-                return new Loaded(ClinicalTokenizer.load(file), Sha256.of(file));
+                int bos = c.bosTokenId() == null ? 1 : c.bosTokenId(), eos = c.eosTokenId() == null ? 2 : c.eosTokenId();
+                // LLaMA checkpoints often have no pad id; padding with </s> is what Hugging Face users do then.
+                int pad = c.padTokenId() == null ? eos : c.padTokenId();
+                return new Loaded(ClinicalTokenizer.load(file), file, Sha256.of(file), bos, eos, pad);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The four clinlora services as separate processes, from the jars `mvn -B -DskipTests package` built
+# (<svc>/target/quarkus-app/quarkus-run.jar), on the DESIGN.md ports, with pid files and logs in the run directory.
+#
+#   services.sh up [svc...]       start (idempotent), wait until /q/health/ready answers 200
+#   services.sh down [svc...]     stop (idempotent): TERM, 30 s, then KILL
+#   services.sh status [svc...]   exit 0 when every service asked for is running and ready, 3 otherwise
+#
+# svc is tokenizer, registry, trainer or scorer (default: all four). Ports: CLINLORA_{TOKENIZER,REGISTRY,TRAINER,SCORER}_PORT
+# (8081-8084). Extra JVM options: CLINLORA_SERVICE_JAVA_OPTS. Kafka and S3 settings come from the same CLINLORA_* variables
+# the services read (see each application.properties).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN="${CLINLORA_RUN_DIR:-$ROOT/.run}"
+READY_TIMEOUT="${CLINLORA_SERVICES_TIMEOUT:-120}"
+ALL=(tokenizer registry trainer scorer)
+
+log() { echo "services: $*" >&2; }
+die() { echo "services: error: $*" >&2; exit 2; }
+
+port_of() {
+  case "$1" in
+    tokenizer) echo "${CLINLORA_TOKENIZER_PORT:-8081}" ;;
+    registry) echo "${CLINLORA_REGISTRY_PORT:-8082}" ;;
+    trainer) echo "${CLINLORA_TRAINER_PORT:-8083}" ;;
+    scorer) echo "${CLINLORA_SCORER_PORT:-8084}" ;;
+    *) die "service must be one of: ${ALL[*]}; got '$1'" ;;
+  esac
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pid_alive() { local f="$RUN/$1-svc.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$1/q/health/ready"; }
+
+start_one() {
+  local svc=$1 port; port=$(port_of "$1")
+  local jar="$ROOT/$svc-svc/target/quarkus-app/quarkus-run.jar"
+  if pid_alive "$svc"; then log "$svc-svc already running (pid $(cat "$RUN/$svc-svc.pid"))"; return 0; fi
+  [[ -f "$jar" ]] || die "$jar is missing; build first: mvn -B -DskipTests package"
+  port_open "$port" && die "port $port is taken by another process; stop it or set CLINLORA_${svc^^}_PORT"
+  mkdir -p "$RUN/logs" "$RUN/djl-cache"
+  # Offline: libtorch unpacks from the pytorch-native-cpu jar into the run directory's DJL cache.
+  DJL_CACHE_DIR="${DJL_CACHE_DIR:-$RUN/djl-cache}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
+    nohup java ${CLINLORA_SERVICE_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$jar" >>"$RUN/logs/$svc-svc.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$svc-svc.pid"
+}
+
+wait_ready() {
+  local svc=$1 port; port=$(port_of "$1")
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    pid_alive "$svc" || { rm -f "$RUN/$svc-svc.pid"; die "$svc-svc exited during start-up; see $RUN/logs/$svc-svc.log"; }
+    ready "$port" && { log "$svc-svc ready on http://127.0.0.1:$port (pid $(cat "$RUN/$svc-svc.pid"))"; return 0; }
+    sleep 0.5
+  done
+  stop_one "$svc"
+  die "$svc-svc not ready after ${READY_TIMEOUT}s (is ./clinlora infra up?); see $RUN/logs/$svc-svc.log"
+}
+
+stop_one() {
+  local svc=$1 f="$RUN/$1-svc.pid"
+  if [[ ! -f "$f" ]]; then log "$svc-svc not running"; return 0; fi
+  local pid; pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { log "$svc-svc did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
+    log "$svc-svc stopped"
+  else
+    log "$svc-svc not running (stale pid file removed)"
+  fi
+  rm -f "$f"
+}
+
+action="${1:-}"; shift || true
+svcs=("$@"); ((${#svcs[@]})) || svcs=("${ALL[@]}")
+for s in "${svcs[@]}"; do port_of "$s" >/dev/null; done
+case "$action" in
+  up)
+    # Start all first (they boot in parallel), then wait for each.
+    for s in "${svcs[@]}"; do start_one "$s"; done
+    for s in "${svcs[@]}"; do wait_ready "$s"; done ;;
+  down) for s in "${svcs[@]}"; do stop_one "$s"; done ;;
+  status)
+    rc=0
+    for s in "${svcs[@]}"; do
+      p=$(port_of "$s")
+      if pid_alive "$s" && ready "$p"; then echo "$s-svc: running (pid $(cat "$RUN/$s-svc.pid"), http://127.0.0.1:$p)"
+      elif pid_alive "$s"; then echo "$s-svc: running, not ready (pid $(cat "$RUN/$s-svc.pid"))"; rc=3
+      else echo "$s-svc: stopped"; rc=3; fi
+    done
+    exit $rc ;;
+  -h|--help|help|"") sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
+  *) die "usage: services.sh up|down|status [tokenizer|registry|trainer|scorer ...]" ;;
+esac

@@ -1,0 +1,110 @@
+package org.clinlora.tokenizer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.core.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import org.clinlora.core.api.ApiException;
+import org.clinlora.core.store.StoreLayout;
+import org.clinlora.tokenizer.datasets.DatasetBuilds;
+import org.clinlora.tokenizer.datasets.DatasetJob;
+import org.clinlora.tokenizer.datasets.DatasetSpec;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/v1/datasets")
+@Tag(name = "datasets", description = "Token datasets (safetensors shards + manifest.json) built in the background")
+public class DatasetsResource {
+    private final DatasetBuilds builds;
+
+    public DatasetsResource(DatasetBuilds builds) {
+        this.builds = builds;
+    }
+
+    /** The job, and the manifest once the dataset is ready. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DatasetStatus(String datasetId, String status, String reason, DatasetJob.Progress progress,
+                                java.util.Map<String, Object> counts, String manifestSha256, DatasetSpec spec,
+                                String createdAt, String updatedAt, JsonNode manifest) {
+        static DatasetStatus of(DatasetJob j, JsonNode manifest) {
+            return new DatasetStatus(j.datasetId(), j.status(), j.reason(), j.progress(), j.counts(), j.manifestSha256(), j.spec(),
+                    j.createdAt(), j.updatedAt(), manifest);
+        }
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Build a dataset from object-store files or a notes.raw stream",
+            description = "Body: {model, kind (causal_lm|classification), sources: [object keys] (MIMIC-IV-Note CSV or task CSV, "
+                    + "gzip or plain) or stream (a notes.raw stream name), format (mimic-notes|task), seqLen (512 causal_lm, 128 classification), "
+                    + "truncation (head|tail|head_tail), normalize (true), labels (names in order; default: every label in the data, sorted), "
+                    + "multilabel, validationFraction (0.1), testFraction (0.1), seed (0), onMalformed (fail|skip), rowsPerShard (4096), datasetId}. "
+                    + "202 with the dataset id at once; the same datasetId and spec again is 200 with the same build; another spec is 409.")
+    public Response create(DatasetSpec spec, @Context UriInfo uri) {
+        if (spec == null) throw ApiException.invalid("a JSON body with model, kind and sources or stream is required");
+        return accepted(builds.submit(spec), uri);
+    }
+
+    @POST
+    @Consumes({"text/csv", "application/gzip", MediaType.APPLICATION_OCTET_STREAM})
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Build a dataset from an uploaded CSV (or .csv.gz) file",
+            description = "The body is the file; the spec is in query parameters with the JSON form's names (labels comma-separated). "
+                    + "The upload is kept in the bucket under dataset-uploads/{id}/ so an interrupted build can run again.")
+    public Response upload(InputStream body, @QueryParam("model") String model, @QueryParam("kind") String kind,
+                           @QueryParam("format") String format, @QueryParam("seqLen") Integer seqLen,
+                           @QueryParam("truncation") String truncation, @QueryParam("normalize") Boolean normalize,
+                           @QueryParam("labels") String labels, @QueryParam("multilabel") Boolean multilabel,
+                           @QueryParam("validationFraction") Double validationFraction, @QueryParam("testFraction") Double testFraction,
+                           @QueryParam("seed") Long seed, @QueryParam("onMalformed") String onMalformed,
+                           @QueryParam("rowsPerShard") Integer rowsPerShard, @QueryParam("datasetId") String datasetId,
+                           @Context UriInfo uri) throws IOException {
+        List<String> labelList = labels == null ? null : Arrays.stream(labels.split(",")).map(String::trim).toList();
+        DatasetSpec spec = new DatasetSpec(datasetId, model, kind, format, List.of("upload"), null, seqLen, truncation, normalize,
+                labelList, multilabel, validationFraction, testFraction, seed, onMalformed, rowsPerShard);
+        java.nio.file.Path tmp = Files.createTempFile("dataset-upload", ".csv");
+        try {
+            long n = body == null ? 0 : Files.copy(body, tmp, StandardCopyOption.REPLACE_EXISTING);
+            if (n == 0) throw ApiException.invalid("the uploaded file is empty");
+            return accepted(builds.submitUpload(spec, tmp), uri);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A dataset build: status (queued|building|ready|failed), progress, counts, reason, and the manifest when ready")
+    public DatasetStatus get(@PathParam("id") String id) {
+        try {
+            StoreLayout.requireName(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("dataset id: " + e.getMessage());
+        }
+        DatasetJob job = builds.get(id).orElseThrow(() -> ApiException.notFound("no dataset '" + id + "'"));
+        return DatasetStatus.of(job, DatasetJob.READY.equals(job.status()) ? builds.manifest(id).orElse(null) : null);
+    }
+
+    private static Response accepted(DatasetBuilds.Submitted s, UriInfo uri) {
+        return Response.status(s.created() ? 202 : 200)
+                .location(uri.getBaseUriBuilder().path("v1/datasets").path(s.job().datasetId()).build())
+                .entity(DatasetStatus.of(s.job(), null)).build();
+    }
+}
