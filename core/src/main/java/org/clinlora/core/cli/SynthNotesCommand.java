@@ -11,7 +11,7 @@ final class SynthNotesCommand implements Main.Command {
         return """
                 synthetic MIMIC-style notes and the five outcome task files (never real patient data)
                 usage: ./clinlora synth-notes --out DIR [--patients N] [--signal X] [--seed N]
-                  defaults: 500 patients (1-3 admissions each), signal 0.8 (0: cue phrases carry no information about the
+                  defaults: 500 patients (1-3 admissions each), signal 0.9 (0: cue phrases carry no information about the
                   labels; 1: they name exactly the true labels), seed 0. Writes synthetic_discharge.csv.gz and synthetic_radiology.csv.gz
                   (MIMIC-IV-Note columns), synthetic_{los,mor,pmv,diag,proc}.csv and SYNTHETIC.md.""";
     }
@@ -21,7 +21,7 @@ final class SynthNotesCommand implements Main.Command {
         Args a = new Args(argv, 1, Set.of());
         Path out = Path.of(a.required("out"));
         SyntheticCorpus.Settings s = new SyntheticCorpus.Settings(a.intValue("patients", 500, 1),
-                a.doubleValue("signal", 0.8), a.intValue("seed", 0, 0));
+                a.doubleValue("signal", 0.9), a.intValue("seed", 0, 0));
         a.rejectUnknown();
         new SyntheticCorpus(s).write(out).forEach((file, n) -> System.out.printf("wrote %s: %d rows%n", out.resolve(file), n));
     }

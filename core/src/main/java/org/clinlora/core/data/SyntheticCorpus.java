@@ -32,24 +32,48 @@ public final class SyntheticCorpus {
     /** The five tasks: name, file, whether multilabel, and the label vocabulary in its stable order. */
     public record Task(String name, boolean multilabel, List<String> labelNames) {}
 
-    static final String[][] DIAG = {
-            {"4019", "essential hypertension"}, {"4280", "congestive heart failure"}, {"42731", "atrial fibrillation"},
-            {"41401", "coronary atherosclerosis"}, {"5849", "acute kidney failure"}, {"25000", "type 2 diabetes"},
-            {"2724", "hyperlipidemia"}, {"51881", "acute respiratory failure"}, {"5990", "urinary tract infection"},
-            {"486", "pneumonia"}, {"99592", "severe sepsis"}, {"0389", "septicemia"}, {"2851", "acute posthemorrhagic anemia"},
-            {"496", "chronic airway obstruction"}, {"5789", "gastrointestinal hemorrhage"}, {"2762", "acidosis"},
-            {"2761", "hyponatremia"}, {"2449", "hypothyroidism"}, {"53081", "esophageal reflux"}, {"V5861", "long-term anticoagulant use"},
-            {"3051", "tobacco use disorder"}, {"5715", "cirrhosis of liver"}, {"2875", "thrombocytopenia"}, {"43491", "cerebral artery occlusion"},
-            {"41071", "subendocardial infarction"}, {"5070", "aspiration pneumonitis"}, {"2767", "hyperpotassemia"},
-            {"3572", "diabetic polyneuropathy"}, {"73300", "osteoporosis"}, {"4240", "mitral valve disorder"}};
-    static final String[][] PROC = {
-            {"3893", "central venous catheter placement"}, {"9604", "endotracheal tube insertion"}, {"9671", "mechanical ventilation under 96 hours"},
-            {"9672", "mechanical ventilation over 96 hours"}, {"3995", "hemodialysis"}, {"9915", "parenteral nutrition"},
-            {"3722", "left heart cardiac catheterization"}, {"8856", "coronary arteriography"}, {"4513", "upper GI endoscopy"},
-            {"0066", "percutaneous coronary angioplasty"}, {"3615", "coronary artery bypass"}, {"3324", "bronchoscopy with biopsy"},
-            {"9904", "packed cell transfusion"}, {"5491", "percutaneous abdominal drainage"}, {"3491", "thoracentesis"},
-            {"8872", "diagnostic ultrasound of heart"}, {"0331", "spinal tap"}, {"4311", "percutaneous gastrostomy"},
-            {"3891", "arterial catheterization"}, {"8703", "CT scan of head"}};
+    /**
+     * ICD-9-like codes in five clinical clusters (cardiac, infection, renal-metabolic, GI-hepatic, chronic), as real
+     * comorbidities cluster: an admission belongs to one cluster and draws most of its codes from it. The note carries a
+     * cue for the cluster (the service it was admitted to) and one per code, each planted at the signal strength.
+     */
+    static final String[][][] DIAG_CLUSTERS = {
+            {{"4019", "essential hypertension"}, {"4280", "congestive heart failure"}, {"42731", "atrial fibrillation"},
+                    {"41401", "coronary atherosclerosis"}, {"41071", "subendocardial infarction"}, {"4240", "mitral valve disorder"},
+                    {"2724", "hyperlipidemia"}},
+            {{"99592", "severe sepsis"}, {"0389", "septicemia"}, {"486", "pneumonia"}, {"5990", "urinary tract infection"},
+                    {"5070", "aspiration pneumonitis"}, {"51881", "acute respiratory failure"}},
+            {{"5849", "acute kidney failure"}, {"2762", "acidosis"}, {"2761", "hyponatremia"}, {"2767", "hyperpotassemia"},
+                    {"25000", "type 2 diabetes"}, {"3572", "diabetic polyneuropathy"}},
+            {{"5789", "gastrointestinal hemorrhage"}, {"2851", "acute posthemorrhagic anemia"}, {"5715", "cirrhosis of liver"},
+                    {"53081", "esophageal reflux"}, {"2875", "thrombocytopenia"}},
+            {{"496", "chronic airway obstruction"}, {"3051", "tobacco use disorder"}, {"2449", "hypothyroidism"},
+                    {"V5861", "long-term anticoagulant use"}, {"43491", "cerebral artery occlusion"}, {"73300", "osteoporosis"}}};
+    static final String[][][] PROC_CLUSTERS = {
+            {{"3722", "left heart cardiac catheterization"}, {"8856", "coronary arteriography"}, {"0066", "percutaneous coronary angioplasty"},
+                    {"3615", "coronary artery bypass"}, {"8872", "diagnostic ultrasound of heart"}},
+            {{"3893", "central venous catheter placement"}, {"9604", "endotracheal tube insertion"}, {"9671", "mechanical ventilation under 96 hours"},
+                    {"3891", "arterial catheterization"}},
+            {{"3995", "hemodialysis"}, {"9915", "parenteral nutrition"}},
+            {{"4513", "upper GI endoscopy"}, {"9904", "packed cell transfusion"}, {"5491", "percutaneous abdominal drainage"},
+                    {"4311", "percutaneous gastrostomy"}},
+            {{"3324", "bronchoscopy with biopsy"}, {"3491", "thoracentesis"}, {"0331", "spinal tap"}, {"8703", "CT scan of head"}}};
+    static final String[] PMV_PROC = {"9672", "mechanical ventilation over 96 hours"};
+    static final String[][] CLUSTER_CUES = {
+            {"admitted to the cardiology service", "cardiology consulted on arrival"},
+            {"admitted to the medical ICU for sepsis workup", "blood cultures drawn and broad spectrum antibiotics started"},
+            {"nephrology consulted for renal and electrolyte issues", "electrolytes monitored and repleted closely"},
+            {"hepatology and GI consulted", "serial hematocrits monitored"},
+            {"admitted to the general medicine service for chronic conditions", "outpatient regimen continued for chronic problems"}};
+    static final String[][] DIAG = flatten(DIAG_CLUSTERS, null);
+    static final String[][] PROC = flatten(PROC_CLUSTERS, PMV_PROC);
+
+    private static String[][] flatten(String[][][] clusters, String[] extra) {
+        List<String[]> out = new ArrayList<>();
+        for (String[][] c : clusters) out.addAll(List.of(c));
+        if (extra != null) out.add(extra);
+        return out.toArray(String[][]::new);
+    }
     static final String[][] LOS_CUES = {
             {"observed overnight and improving quickly", "symptoms resolved within a day"},
             {"expected to need several days of IV antibiotics", "slow improvement over a few days"},
@@ -114,14 +138,21 @@ public final class SyntheticCorpus {
         int los = r.nextInt(4);
         boolean mor = r.nextDouble() < 0.12 + 0.05 * los;
         boolean pmv = r.nextDouble() < 0.15;
-        TreeSet<String> diag = pick(r, DIAG, 1 + r.nextInt(4)), proc = pick(r, PROC, r.nextInt(3));
-        if (pmv) proc.add("9672");
+        int cluster = r.nextInt(DIAG_CLUSTERS.length);
+        TreeSet<String> diag = pick(r, DIAG_CLUSTERS[cluster], 0.5, 1), proc = pick(r, PROC_CLUSTERS[cluster], 0.5, 0);
+        if (r.nextDouble() < 0.15) diag.add(DIAG[r.nextInt(DIAG.length)][0]);  // a comorbidity from another cluster
+        if (pmv) proc.add(PMV_PROC[0]);
 
         List<String> cues = new ArrayList<>();
         plant(r, cues, LOS_CUES[los][r.nextInt(2)], true);
         for (int k = 0; k < 4; k++) if (k != los) plant(r, cues, LOS_CUES[k][r.nextInt(2)], false);
         plant(r, cues, MOR_CUES[r.nextInt(2)], mor);
         plant(r, cues, PMV_CUES[r.nextInt(2)], pmv);
+        // The service line is the strongest hint a note gives about its codes: both of its phrases are planted.
+        for (int k = 0; k < CLUSTER_CUES.length; k++) {
+            if (k == cluster) for (String cue : CLUSTER_CUES[k]) plant(r, cues, cue, true);
+            else plant(r, cues, CLUSTER_CUES[k][r.nextInt(2)], false);
+        }
         for (String[] d : DIAG) plant(r, cues, "history of " + d[1], diag.contains(d[0]));
         for (String[] c : PROC) plant(r, cues, "plan for " + c[1], proc.contains(c[0]));
 
@@ -155,9 +186,11 @@ public final class SyntheticCorpus {
         if (r.nextDouble() < (trueLabel ? base + (1 - base) * s.signal() : base * (1 - s.signal()))) cues.add(cue);
     }
 
-    private static TreeSet<String> pick(SplittableRandom r, String[][] table, int n) {
+    /** Each code of the cluster with probability p, and at least {@code min} of them. */
+    private static TreeSet<String> pick(SplittableRandom r, String[][] cluster, double p, int min) {
         TreeSet<String> out = new TreeSet<>();
-        while (out.size() < n) out.add(table[r.nextInt(table.length)][0]);
+        for (String[] c : cluster) if (r.nextDouble() < p) out.add(c[0]);
+        while (out.size() < min) out.add(cluster[r.nextInt(cluster.length)][0]);
         return out;
     }
 

@@ -9,12 +9,16 @@ import java.util.Map;
 /** JSON for the event records: one mapper, and parsing by the {@code type} field. */
 public final class Events {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Map<String, Class<? extends Event>> TYPES = Map.of(
-            "AdapterPublished", AdapterPublished.class,
-            "AliasMoved", AliasMoved.class,
-            "AdapterDeleted", AdapterDeleted.class,
-            "DatasetReady", DatasetReady.class,
-            "ClinicalNote", ClinicalNote.class);
+    private static final Map<String, Class<? extends Event>> TYPES = Map.ofEntries(
+            Map.entry("AdapterPublished", AdapterPublished.class),
+            Map.entry("AliasMoved", AliasMoved.class),
+            Map.entry("AdapterDeleted", AdapterDeleted.class),
+            Map.entry("DatasetReady", DatasetReady.class),
+            Map.entry("ClinicalNote", ClinicalNote.class),
+            Map.entry("TrainingRequest", TrainingRequest.class),
+            Map.entry("TrainingProgress", TrainingProgress.class),
+            Map.entry("TrainingCompleted", TrainingCompleted.class),
+            Map.entry("TrainingFailed", TrainingFailed.class));
 
     private Events() {}
 

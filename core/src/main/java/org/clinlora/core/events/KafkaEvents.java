@@ -13,6 +13,19 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public final class KafkaEvents {
     private KafkaEvents() {}
 
+    /**
+     * Sends without waiting, for frequent updates (training progress) that must never stall the caller: a full buffer or
+     * a broker outage drops the event and returns false.
+     */
+    public static boolean sendNoWait(Emitter<String> emitter, String key, Event event) {
+        try {
+            emitter.send(Message.of(Events.toJson(event)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Returns null when acknowledged, else the failure (the caller decides how loudly to report it). */
     public static Throwable sendAndAwait(Emitter<String> emitter, String key, Event event, long timeoutSeconds) {
         CompletableFuture<Void> acked = new CompletableFuture<>();

@@ -28,6 +28,7 @@ public final class LoraAdapter implements AutoCloseable {
     private final Map<String, LoraWeights> weights;
     private final NDArray score;
     private boolean trainable;
+    private boolean headOnly;
 
     private LoraAdapter(String name, LoraConfig config, NDManager manager, Map<String, LoraWeights> weights, NDArray score) {
         this.name = name;
@@ -190,7 +191,29 @@ public final class LoraAdapter implements AutoCloseable {
     /** Trainable adapters receive gradients when active; frozen ones still add their delta but get none. */
     public void setTrainable(boolean trainable) {
         this.trainable = trainable;
+        this.headOnly = false;
         for (NDArray a : parameters().values()) a.setRequiresGradient(trainable);
+    }
+
+    /**
+     * Trains only the score head: the LoRA pairs keep their initial values (lora_B zero, so no delta) — the paper's
+     * "frozen base, head only" baseline, still saved as a valid PEFT adapter.
+     */
+    public void setHeadOnly() {
+        if (score == null) throw new IllegalArgumentException("adapter '" + name + "' has no score head to train");
+        setTrainable(true);
+        weights.values().forEach(w -> {
+            w.loraA().setRequiresGradient(false);
+            w.loraB().setRequiresGradient(false);
+        });
+        headOnly = true;
+    }
+
+    /** The tensors that receive gradients when this adapter is trainable. */
+    public Map<String, NDArray> trainableParameters() {
+        Map<String, NDArray> p = parameters();
+        if (headOnly) p.keySet().retainAll(java.util.Set.of(SCORE_KEY));
+        return p;
     }
 
     @Override

@@ -139,8 +139,14 @@ public final class LlamaModel implements AutoCloseable {
         return manager;
     }
 
-    /** A fresh step whose intermediates are freed when it closes. */
+    /**
+     * A fresh step whose intermediates are freed when it closes. libtorch's grad mode is per thread and on by default
+     * in any thread but the one that started the engine, so every step says what it needs: off here, and on only inside
+     * a training step's GradientCollector. (Without this a service's worker thread records graphs it never uses and
+     * in-place optimizer updates of trainable leaves are refused.)
+     */
     public StepContext newStep(boolean training) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         return new StepContext(manager, compute.dtype(), training);
     }
 

@@ -41,6 +41,13 @@ public final class TinyLlama {
     public static LlamaConfig write(Path dir, Spec s) throws IOException {
         BpeTokenizerBuilder bpe = new BpeTokenizerBuilder();
         for (int i = 0; i < 64; i++) bpe.add(SampleClinicalText.generate(s.seed() * 1000 + i, 40));
+        // Also the synthetic corpus's own notes, as a real tokenizer has seen clinical words: with vocab >= 2000 most of
+        // its words become single pieces and an admission note fits the paper's 128 tokens.
+        for (org.clinlora.core.data.SyntheticCorpus.Admission a : new org.clinlora.core.data.SyntheticCorpus(
+                new org.clinlora.core.data.SyntheticCorpus.Settings(120, 0.5, s.seed() + 17)).admissions()) {
+            bpe.add(a.dischargeSummary());
+            a.radiology().forEach(bpe::add);
+        }
         BpeTokenizerBuilder.Result tok = bpe.build(s.vocab());
         LlamaConfig config = new LlamaConfig(s.vocab(), s.hidden(), s.intermediate(), s.layers(), s.heads(), s.kvHeads(),
                 s.hidden() / s.heads(), 1e-6, 10000.0, null, s.maxPositions(), s.tieWordEmbeddings(),

@@ -77,6 +77,40 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * The whole model as a Hugging Face directory under {@code cacheDir/{id}/{manifest sha256}/}, every file verified
+     * against the manifest; reused when already complete (a {@code .complete} marker is written last).
+     */
+    public Path fetchModelDir(String id, Path cacheDir) throws IOException {
+        byte[] manifest = store.getBytes(StoreLayout.model(id) + MANIFEST)
+                .orElseThrow(() -> new IllegalArgumentException("unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
+        Path dir = cacheDir.resolve(StoreLayout.requireName(id)).resolve(Sha256.of(manifest));
+        if (Files.isRegularFile(dir.resolve(".complete"))) return dir;
+        Files.createDirectories(dir);
+        var names = JSON.readTree(manifest).path("files").fieldNames();
+        while (names.hasNext()) {
+            String file = names.next();
+            if (file.contains("/") || file.startsWith(".")) throw new IllegalArgumentException("model manifest names an unsafe file: " + file);
+            Path verified = fetchVerified(id, file, cacheDir.resolve(".files"));
+            Files.copy(verified, dir.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.delete(verified);
+        }
+        Files.write(dir.resolve(".complete"), new byte[0]);
+        return dir;
+    }
+
+    /** The sha256 the model's manifest records for one file, if any. */
+    public Optional<String> fileSha256(String id, String file) {
+        return store.getBytes(StoreLayout.model(id) + MANIFEST).map(b -> {
+            try {
+                JsonNode n = JSON.readTree(b).path("files").path(file).path("sha256");
+                return n.isMissingNode() ? null : n.asText();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("models/" + id + "/manifest.json is not valid JSON");
+            }
+        });
+    }
+
     /** The sha256 of the model's manifest, or empty when no complete model has that id. */
     public Optional<String> manifestSha256(String id) {
         return store.getBytes(StoreLayout.model(id) + MANIFEST).map(Sha256::of);

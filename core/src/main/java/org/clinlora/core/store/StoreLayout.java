@@ -69,6 +69,15 @@ public final class StoreLayout {
         return "models/" + requireName(id) + "/";
     }
 
+    /** trainer-svc's files of one job: job.json, checkpoint.json + checkpoints/, the adapter staged for publication. */
+    public static String trainingJob(String id) {
+        return "training-jobs/" + requireName(id) + "/";
+    }
+
+    public static String trainingJobs() {
+        return "training-jobs/";
+    }
+
     /** A dataset's shards and manifest.json (DESIGN.md "Formats"); complete exactly when the manifest exists. */
     public static String dataset(String id) {
         return "datasets/" + requireName(id) + "/";

@@ -56,6 +56,37 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** The moments by parameter key as {@code exp_avg/<key>} and {@code exp_avg_sq/<key>} (torch's state names). */
+    public Map<String, NDArray> stateTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        moments.forEach((k, mv) -> {
+            out.put("exp_avg/" + k, mv[0]);
+            out.put("exp_avg_sq/" + k, mv[1]);
+        });
+        return out;
+    }
+
+    /** Restores the step count and the moments saved by {@link #stateTensors()} (values as float32). */
+    public void restore(int stepCount, Map<String, float[]> state, Map<String, NDArray> params) {
+        this.step = stepCount;
+        moments.values().forEach(mv -> {
+            mv[0].close();
+            mv[1].close();
+        });
+        moments.clear();
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            float[] m = state.get("exp_avg/" + e.getKey()), v = state.get("exp_avg_sq/" + e.getKey());
+            if (m == null || v == null) {
+                if (stepCount == 0) continue;
+                throw new IllegalArgumentException("optimizer state has no moments for " + e.getKey());
+            }
+            NDArray p = e.getValue();
+            moments.put(e.getKey(), new NDArray[] {
+                    manager.create(m, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false),
+                    manager.create(v, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false)});
+        }
+    }
+
     @Override
     public void close() {
         manager.close();

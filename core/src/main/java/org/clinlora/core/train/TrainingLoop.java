@@ -50,7 +50,7 @@ public final class TrainingLoop implements AutoCloseable {
         for (String name : active) {
             LoraAdapter a = model.adapter(name);
             if (!a.trainable()) continue;
-            a.parameters().forEach((k, v) -> params.put(name + "/" + k, v));
+            a.trainableParameters().forEach((k, v) -> params.put(name + "/" + k, v));
         }
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
@@ -81,6 +81,42 @@ public final class TrainingLoop implements AutoCloseable {
         optimizer.step(params, lr);
         Gradients.zero(params);
         return new StepResult(lossValue, true, lr, norm);
+    }
+
+    public long microSteps() {
+        return microSteps;
+    }
+
+    public int optimizerSteps() {
+        return optimizer.stepCount();
+    }
+
+    /**
+     * What a checkpoint must hold to continue bit for bit: the trainable tensors ({@code param/<key>}) and the
+     * optimiser moments. Take it right after an optimizer step, when no gradient is accumulated.
+     */
+    public Map<String, NDArray> checkpointTensors() {
+        if (microSteps % settings.gradientAccumulation() != 0) throw new IllegalStateException("checkpoint between optimizer steps");
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put("param/" + k, v));
+        out.putAll(optimizer.stateTensors());
+        return out;
+    }
+
+    /** Continues from a checkpoint: parameters overwritten in place, moments and counters restored. */
+    public void restore(int optimizerSteps, Map<String, float[]> tensors) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);  // in-place writes to trainable leaves
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            float[] v = tensors.get("param/" + e.getKey());
+            if (v == null) throw new IllegalArgumentException("checkpoint has no tensor for " + e.getKey());
+            NDArray p = e.getValue();
+            if (v.length != p.size()) throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has the wrong size");
+            try (NDArray src = model.manager().create(v, p.getShape())) {
+                p.set(src.toType(p.getDataType(), false).toDevice(p.getDevice(), false).toByteBuffer());
+            }
+        }
+        optimizer.restore(optimizerSteps, tensors, params);
+        this.microSteps = (long) optimizerSteps * settings.gradientAccumulation();
     }
 
     @Override

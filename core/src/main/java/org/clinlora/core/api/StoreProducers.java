@@ -1,4 +1,4 @@
-package org.clinlora.tokenizer.store;
+package org.clinlora.core.api;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -8,9 +8,12 @@ import org.clinlora.core.store.ObjectStore;
 import org.clinlora.core.store.S3Settings;
 import org.eclipse.microprofile.config.Config;
 
-/** The bucket (clinlora.s3.* in application.properties) for everything this service reads and writes. */
+/**
+ * The bucket (clinlora.s3.* in application.properties) as CDI beans, for every service that indexes core: one
+ * {@link ObjectStore} and one {@link ModelStore} per process.
+ */
 @ApplicationScoped
-public class Stores {
+public class StoreProducers {
     @Produces
     @Singleton
     ObjectStore objectStore(Config config) {

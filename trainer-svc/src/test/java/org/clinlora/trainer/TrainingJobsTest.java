@@ -1,0 +1,331 @@
+package org.clinlora.trainer;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.clinlora.core.data.CsvReader;
+import org.clinlora.core.data.DatasetBuilder;
+import org.clinlora.core.data.DatasetSink;
+import org.clinlora.core.data.NoteFiles;
+import org.clinlora.core.data.SyntheticCorpus;
+import org.clinlora.core.events.Event;
+import org.clinlora.core.events.Events;
+import org.clinlora.core.events.TrainingCompleted;
+import org.clinlora.core.events.TrainingProgress;
+import org.clinlora.core.events.TrainingRequest;
+import org.clinlora.core.io.AdapterCard;
+import org.clinlora.core.model.TinyLlama;
+import org.clinlora.core.registry.RegistryClient;
+import org.clinlora.core.store.ModelStore;
+import org.clinlora.core.store.ObjectStore;
+import org.clinlora.core.store.StoreLayout;
+import org.clinlora.core.text.BpeTokenizerBuilder;
+import org.clinlora.core.text.NoteNormalizer;
+import org.clinlora.core.train.JobSpec;
+import org.clinlora.testing.LocalInfra;
+import org.clinlora.testing.LocalServices;
+import org.clinlora.trainer.jobs.TrainingJobs;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The paper's two steps as trainer-svc jobs against the real local Kafka, S3Proxy and a running registry-svc, with the
+ * tiny model and the planted-signal synthetic corpus (signal 0.9): Clinical LoRA, then Downstream LoRA for the five
+ * tasks stacked on it, through REST and training.requests.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainingJobsTest {
+    /** The fused adapters' macro AUROC on the held-out test split must reach this (the paper's headline metric). */
+    static final double FUSED_MIN_AUROC = 0.9;
+    /** An untrained head must stay within this distance of chance. */
+    static final double UNTRAINED_MAX_DISTANCE = 0.15;
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    static final String MODEL = "tiny-" + RUN, CLINICAL = "clinical-" + RUN;
+    static ObjectStore store;
+    static boolean prepared;
+    static String clinicalRef;
+
+    @Inject
+    TrainingJobs jobs;
+
+    @ConfigProperty(name = "clinlora.registry.url")
+    String registryUrl;
+
+    @BeforeEach
+    void prepare() throws IOException {
+        if (prepared) return;
+        store = new ObjectStore(LocalInfra.s3Settings());
+        Path dir = Files.createTempDirectory("trainer-test");
+        TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
+        new ModelStore(store).upload(MODEL, dir.resolve("m"));
+        new SyntheticCorpus(new SyntheticCorpus.Settings(400, 0.9, 5)).write(dir.resolve("c"));
+        build(dir, "notes-" + RUN, DatasetBuilder.Kind.CAUSAL_LM, 64, null, b ->
+                NoteFiles.readMimicNotes(dir.resolve("c/synthetic_discharge.csv.gz"), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null)));
+        for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) {
+            build(dir, t.name() + "-" + RUN, DatasetBuilder.Kind.CLASSIFICATION, 128, new DatasetBuilder.LabelSpace(t.labelNames(), t.multilabel()), b ->
+                    NoteFiles.readTaskFile(dir.resolve("c/synthetic_" + t.name() + ".csv"), CsvReader.OnMalformed.FAIL, e -> add(b, e.id(), e.subjectId(), e.text(), e.labels())));
+        }
+        prepared = true;
+    }
+
+    interface Feed {
+        void into(DatasetBuilder b) throws IOException;
+    }
+
+    /** A dataset in the bucket exactly as tokenizer-svc writes it. */
+    static void build(Path dir, String id, DatasetBuilder.Kind kind, int seqLen, DatasetBuilder.LabelSpace labels, Feed feed) throws IOException {
+        var s = new DatasetBuilder.Settings(kind, seqLen, DatasetBuilder.Truncation.HEAD, NoteNormalizer.DEFAULT, 0.15, 0.25, 0, 128,
+                BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID, BpeTokenizerBuilder.PAD_ID);
+        try (DatasetBuilder b = new DatasetBuilder(id, s, labels, dir.resolve("m/tokenizer.json"), DatasetSink.store(store, StoreLayout.dataset(id)))) {
+            feed.into(b);
+            b.commit();
+        }
+    }
+
+    static void add(DatasetBuilder b, String id, String subject, String text, List<String> labels) {
+        try {
+            b.add(id, subject, text, labels);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String downstream(String jobId, String task, String parent, String optim) {
+        return "{\"jobId\":\"" + jobId + "\",\"kind\":\"downstream\",\"baseModel\":\"" + MODEL + "\",\"datasets\":{\"train\":\"" + task + "-" + RUN + "\"},"
+                + (parent == null ? "" : "\"parent\":\"" + parent + "\",")
+                + "\"outputName\":\"" + jobId + "\",\"task\":\"" + task + "\",\"optim\":" + optim + ",\"seed\":1}";
+    }
+
+    static final String TRAIN = "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":10}";
+
+    static JsonPath await(String id, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            JsonPath j = given().get("/v1/jobs/" + id).then().statusCode(200).extract().jsonPath();
+            if (List.of("succeeded", "failed", "cancelled").contains(j.getString("status"))) return j;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + id + " did not finish in " + timeout);
+    }
+
+    static KafkaConsumer<String, String> consumer(String topic) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
+        p.put("group.id", "test-" + UUID.randomUUID());
+        p.put("auto.offset.reset", "earliest");
+        KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        c.subscribe(List.of(topic));
+        return c;
+    }
+
+    @Test
+    @Order(1)
+    void aClinicalLoraJobLowersHeldOutPerplexityIsPublishedAndStreamsProgress() throws Exception {
+        String id = CLINICAL;
+        try (KafkaConsumer<String, String> events = consumer("training.events")) {
+            given().contentType("application/json").body("{\"jobId\":\"" + id + "\",\"kind\":\"domain_adaptation\",\"baseModel\":\"" + MODEL
+                            + "\",\"datasets\":{\"train\":\"notes-" + RUN + "\"},\"outputName\":\"" + CLINICAL
+                            + "\",\"optim\":{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":2,\"maxSteps\":100},\"checkpointEvery\":20}")
+                    .post("/v1/jobs").then().statusCode(202).body("jobId", equalTo(id)).body("spec.lora.r", equalTo(16))
+                    .body("spec.lora.alpha", equalTo(32.0f)).body("spec.lora.targetModules", equalTo(List.of("q_proj", "v_proj")));
+            JsonPath done = await(id, Duration.ofMinutes(3));
+            assertEquals("succeeded", done.getString("status"), done.prettify());
+            double before = done.getDouble("metrics.'before.perplexity'"), after = done.getDouble("metrics.'validation.perplexity'");
+            System.out.printf("RESULT clinical LoRA: held-out perplexity %.1f -> %.1f%n", before, after);
+            assertTrue(after < before * 0.85, "held-out perplexity " + before + " -> " + after);
+            clinicalRef = done.getString("adapter");
+            assertEquals(CLINICAL + "@1", clinicalRef);
+
+            List<Event> seen = new ArrayList<>();
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < end && seen.stream().noneMatch(e -> e instanceof TrainingCompleted)) {
+                for (ConsumerRecord<String, String> r : events.poll(Duration.ofMillis(200))) if (id.equals(r.key())) seen.add(Events.parse(r.value()));
+            }
+            List<TrainingProgress> progress = seen.stream().filter(e -> e instanceof TrainingProgress).map(e -> (TrainingProgress) e).toList();
+            assertEquals(100, progress.size(), "one progress event per optimizer step");
+            TrainingProgress last = progress.get(progress.size() - 1);
+            assertEquals(100, last.step());
+            assertTrue(last.tokensPerSecond() > 0 && last.learningRate() >= 0 && Double.isFinite(last.loss()));
+            assertTrue(seen.stream().anyMatch(e -> e instanceof TrainingCompleted c && c.adapter().equals(clinicalRef)));
+        }
+        AdapterCard card = new RegistryClient(registryUrl).card(CLINICAL, 1).orElseThrow();
+        assertEquals("CAUSAL_LM", card.taskType());
+        assertEquals(id, card.trainingConfig().get("jobId"));
+        assertTrue(store.list(StoreLayout.trainingJob(id) + "checkpoints/").isEmpty(), "checkpoints are removed once the job is done");
+    }
+
+    @Test
+    @Order(2)
+    void downstreamJobsForAllFiveTasksStackedOnTheClinicalAdapterReachTheThreshold() throws Exception {
+        assertNotNull(clinicalRef, "needs the clinical adapter of the first test");
+        Map<String, String> ids = new HashMap<>();
+        // LOS, MOR and PMV through REST; DIAG and PROC as an MLOps pipeline would, through training.requests.
+        for (String task : List.of("los", "mor", "pmv")) {
+            String id = task + "-fused-" + RUN;
+            given().contentType("application/json").body(downstream(id, task, clinicalRef, TRAIN)).post("/v1/jobs").then().statusCode(202);
+            ids.put(task, id);
+        }
+        Properties p = new Properties();
+        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (String task : List.of("diag", "proc")) {
+                String id = task + "-fused-" + RUN;
+                JobSpec spec = JSON.readValue(downstream(id, task, clinicalRef, TRAIN), JobSpec.class);
+                String record = Events.toJson(TrainingRequest.of(spec));
+                producer.send(new ProducerRecord<>("training.requests", id, record));
+                producer.send(new ProducerRecord<>("training.requests", id, record));  // redelivered: still one job
+                ids.put(task, id);
+            }
+            producer.send(new ProducerRecord<>("training.requests", "bad", "{\"type\":\"TrainingRequest\",\"spec\":{\"jobId\":\"poison-" + RUN + "\",\"kind\":\"nope\"}}"));
+        }
+        RegistryClient registry = new RegistryClient(registryUrl);
+        for (var e : ids.entrySet()) {
+            JsonPath done = await(e.getValue(), Duration.ofMinutes(4));
+            assertEquals("succeeded", done.getString("status"), done.prettify());
+            double auroc = done.getDouble("metrics.'test.macro_auroc'");
+            System.out.printf("RESULT fused %s: test macro AUROC %.3f (validation %.3f)%n", e.getKey(), auroc, done.getDouble("metrics.'validation.macro_auroc'"));
+            assertTrue(auroc >= FUSED_MIN_AUROC, e.getKey() + ": test macro AUROC " + auroc + " < " + FUSED_MIN_AUROC);
+            RegistryClient.Resolved r = registry.resolve(e.getValue(), "1");
+            assertEquals(List.of(clinicalRef, e.getValue() + "@1"), r.lineage().stream().map(AdapterCard::ref).toList(), "lineage to the clinical adapter");
+            assertEquals(1, registry.versions(e.getValue()).size(), "one version per job, even when the request was delivered twice");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void anUntrainedHeadStaysNearChance() throws Exception {
+        String id = "untrained-" + RUN;
+        given().contentType("application/json").body(downstream(id, "los", clinicalRef, "{\"learningRate\":1e-9,\"maxSteps\":1}"))
+                .post("/v1/jobs").then().statusCode(202);
+        JsonPath done = await(id, Duration.ofMinutes(2));
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        double auroc = done.getDouble("metrics.'test.macro_auroc'");
+        System.out.printf("RESULT untrained los: test macro AUROC %.3f%n", auroc);
+        assertTrue(Math.abs(auroc - 0.5) <= UNTRAINED_MAX_DISTANCE, "untrained: " + auroc);
+    }
+
+    @Test
+    @Order(4)
+    void aJobKilledAfterACheckpointResumesAndEndsWithTheSameAdapter() throws Exception {
+        String optim = "{\"learningRate\":0.01,\"batchSize\":4,\"gradientAccumulation\":2,\"maxSteps\":12}";
+        String reference = "resume-ref-" + RUN, killed = "resume-kill-" + RUN;
+        given().contentType("application/json").body(downstream(reference, "mor", clinicalRef, optim).replace("\"seed\":1", "\"seed\":1,\"checkpointEvery\":4"))
+                .post("/v1/jobs").then().statusCode(202);
+        assertEquals("succeeded", await(reference, Duration.ofMinutes(2)).getString("status"));
+
+        jobs.haltAfterCheckpoint(killed, 8);
+        given().contentType("application/json").body(downstream(killed, "mor", clinicalRef, optim).replace("\"seed\":1", "\"seed\":1,\"checkpointEvery\":4"))
+                .post("/v1/jobs").then().statusCode(202);
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        JsonPath state;
+        do {
+            Thread.sleep(200);
+            state = given().get("/v1/jobs/" + killed).then().extract().jsonPath();
+        } while (System.nanoTime() < end && !(state.get("checkpointStep") != null && state.getInt("checkpointStep") == 8));
+        Thread.sleep(1000);  // the worker has stopped; the record still says running, as after a kill
+        state = given().get("/v1/jobs/" + killed).then().extract().jsonPath();
+        assertEquals("running", state.getString("status"));
+        assertTrue(store.getBytes(StoreLayout.trainingJob(killed) + "checkpoint.json").isPresent());
+
+        assertTrue(jobs.recover() >= 1, "the interrupted job is found (as at startup)");
+        JsonPath done = await(killed, Duration.ofMinutes(2));
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        RegistryClient registry = new RegistryClient(registryUrl);
+        String a = registry.card(reference, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
+        String b = registry.card(killed, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
+        assertEquals(a, b, "the resumed job's adapter is byte-identical to the uninterrupted one's");
+    }
+
+    @Test
+    @Order(5)
+    void aCancelledJobPublishesNothing() throws Exception {
+        String id = "cancel-" + RUN;
+        given().contentType("application/json").body(downstream(id, "los", null, "{\"learningRate\":0.01,\"maxSteps\":100000}")).post("/v1/jobs").then().statusCode(202);
+        long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < end && !"running".equals(given().get("/v1/jobs/" + id).then().extract().path("status"))) Thread.sleep(100);
+        Thread.sleep(500);
+        given().delete("/v1/jobs/" + id).then().statusCode(202);
+        JsonPath done = await(id, Duration.ofMinutes(1));
+        assertEquals("cancelled", done.getString("status"));
+        assertTrue(new RegistryClient(registryUrl).versions(id).isEmpty(), "nothing published");
+        given().delete("/v1/jobs/" + id).then().statusCode(409);
+    }
+
+    @Test
+    @Order(6)
+    void badJobsAreClear4xxAndPoisonRequestsGoToTheDeadLetterTopic() throws Exception {
+        String ok = downstream("bad-" + RUN, "los", null, "{\"maxSteps\":1}");
+        given().contentType("application/json").body(ok.replace("\"downstream\"", "\"pretraining\"")).post("/v1/jobs").then().statusCode(400)
+                .body("message", containsString("kind"));
+        given().contentType("application/json").body(ok.replace("los-" + RUN, "nope-" + RUN)).post("/v1/jobs").then().statusCode(404)
+                .body("message", containsString("unknown dataset"));
+        given().contentType("application/json").body(ok.replace(MODEL, "no-model")).post("/v1/jobs").then().statusCode(404);
+        given().contentType("application/json").body(ok.replace("\"seed\":1", "\"seed\":1,\"device\":\"cpu\",\"precision\":\"bf16\"")).post("/v1/jobs")
+                .then().statusCode(400).body("message", containsString("CUDA"));
+        given().contentType("application/json").body(ok.replace("\"seed\":1", "\"seed\":1,\"device\":\"cuda:0\"")).post("/v1/jobs")
+                .then().statusCode(422).body("error", equalTo("device_unavailable"));
+        given().contentType("application/json").body(ok.replace("\"task\"", "\"parent\":\"no-such-adapter@production\",\"task\"")).post("/v1/jobs")
+                .then().statusCode(404).body("message", containsString("parent"));
+        given().contentType("application/json").body(ok.replace("\"outputName\":\"bad-" + RUN, "\"outputName\":\"../x")).post("/v1/jobs").then().statusCode(400);
+        given().contentType("application/json").body("{\"kind\": [1]}").post("/v1/jobs").then().statusCode(400);
+        // The same id with another spec is a conflict, not a second job.
+        String first = downstream("same-" + RUN, "los", null, "{\"learningRate\":1e-9,\"maxSteps\":1}");
+        given().contentType("application/json").body(first).post("/v1/jobs").then().statusCode(202);
+        given().contentType("application/json").body(first).post("/v1/jobs").then().statusCode(200);
+        given().contentType("application/json").body(first.replace("1e-9", "1e-8")).post("/v1/jobs").then().statusCode(409);
+        given().get("/v1/jobs/nope-" + RUN).then().statusCode(404);
+        given().get("/v1/jobs").then().statusCode(200);
+        await("same-" + RUN, Duration.ofMinutes(1));
+
+        try (KafkaConsumer<String, String> dlq = consumer("training.requests.dlq")) {
+            boolean found = false;
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!found && System.nanoTime() < end) {
+                for (ConsumerRecord<String, String> r : dlq.poll(Duration.ofMillis(200))) {
+                    if (r.value().contains("poison-" + RUN)) {
+                        found = true;
+                        assertTrue(new String(r.headers().lastHeader("dead-letter-reason").value()).contains("kind"));
+                    }
+                }
+            }
+            assertTrue(found, "the poison training request reached training.requests.dlq");
+        }
+        assertTrue(store.list(StoreLayout.trainingJob("poison-" + RUN)).isEmpty(), "a poison request leaves no job behind");
+    }
+}
