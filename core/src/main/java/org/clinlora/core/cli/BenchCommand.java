@@ -31,11 +31,15 @@ final class BenchCommand implements Main.Command {
     public String usage() {
         return """
                 throughput: training tokens/s, classification sequences/s, tokenizer and registry MB/s
-                usage: ./clinlora bench train   --model DIR [--batch 8] [--seq 128] [--r 8] [--alpha 16] [--steps 10] [--warmup 3]
-                       ./clinlora bench forward --model DIR [--adapter DIR]... [--batch 8] [--seq 128] [--labels 2] [--steps 10] [--warmup 3]
+                usage: ./clinlora bench train   --model DIR | --config tiny|small [--batch 8] [--seq 128] [--r 8] [--alpha 16] [--steps 10] [--warmup 3]
+                       ./clinlora bench forward --model DIR | --config tiny|small [--adapter DIR]... [--batch 8] [--seq 128] [--labels 2] [--steps 10] [--warmup 3]
                        ./clinlora bench registry [--url http://127.0.0.1:8082] [--rounds 5]
                        ./clinlora bench tokenize --model DIR [--notes discharge.csv.gz] [--patients 300] [--rounds 5] [--service URL]
                   common: [--threads N] [--device cpu|cuda[:N]] [--precision fp32|bf16|fp16] [--seed N]
+                  --config: the PyTorch peer's shapes (shared/peer: tiny = vocab 32000, d256, L4, H4, ffn 688, 8 x 128;
+                  small = d512, L8, H8, ffn 1376, 4 x 256 training / 8 x 256 forward; LoRA r 8, alpha 16), a random model
+                  made in a temp folder. Both print a fp32 2048x2048 matmul peak measured in the same run and the MFU
+                  (model FLOPs per token x tokens/s / peak; LoRA training counts 2x the frozen dense FLOPs, 3x LoRA and attention).
                   train: causal LM on random tokens, a new LoRA (q_proj+v_proj, r, alpha) trained by AdamW (lr 1e-4).
                   forward: sequence classification, no gradients; without an adapter that carries a score head, a new
                   one with --labels classes is stacked on top.
@@ -63,8 +67,11 @@ final class BenchCommand implements Main.Command {
         }
         boolean train = argv[1].equals("train");
         Args a = new Args(argv, 2, Set.of());
-        Path modelDir = Path.of(a.required("model"));
-        int batch = a.intValue("batch", 8, 1), seq = a.intValue("seq", 128, 2);
+        String config = a.optional("config", null);
+        if (config != null && !config.equals("tiny") && !config.equals("small")) throw new Args.UsageException("--config must be tiny or small");
+        boolean small = "small".equals(config);
+        Path modelDir = config == null ? Path.of(a.required("model")) : peerModel(small);
+        int batch = a.intValue("batch", small && train ? 4 : 8, 1), seq = a.intValue("seq", small ? 256 : 128, 2);
         int steps = a.intValue("steps", 10, 1), warmup = a.intValue("warmup", 3, 0);
         int r = a.intValue("r", 8, 1), labels = a.intValue("labels", 2, 1);
         double alpha = a.doubleValue("alpha", 16);
@@ -109,6 +116,8 @@ final class BenchCommand implements Main.Command {
             }
             double median = median(times);
             var c = model.config();
+            double peak = matmulPeak(compute);
+            double[] flops = flopsPerToken(c, seq, r, train);
             System.out.printf("clinlora bench %s: %s%n", argv[1], what);
             System.out.printf("model %s: vocab %d, hidden %d, layers %d, heads %d (kv %d), intermediate %d; adapters %s%n",
                     modelDir, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
@@ -116,13 +125,53 @@ final class BenchCommand implements Main.Command {
             System.out.printf("batch %d x seq %d, %d timed steps after %d warm-up; step seconds %s%n", batch, seq, steps, warmup,
                     Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1000) / 1000.0).toArray()));
             System.out.println(environment(compute));
+            double tokensPerSecond = batch * seq / median, gflops = tokensPerSecond * flops[0] / 1e9;
+            System.out.printf("fp32 matmul 2048x2048 in this run: median %.1f GFLOP/s; model %.1f MFLOP/token (%s)%n", peak, flops[0] / 1e6,
+                    train ? "LoRA training: 2x dense + 3x LoRA + 3x attention" : "forward, classification head");
             if (train) {
-                System.out.printf("RESULT train: median step %.4f s, %.0f tokens/s%n", median, batch * seq / median);
+                System.out.printf("RESULT train: median step %.4f s, %.0f tokens/s, %.1f GFLOP/s, MFU %.0f%%%n", median, tokensPerSecond, gflops, 100 * gflops / peak);
             } else {
-                System.out.printf("RESULT forward: median batch %.4f s, %.2f sequences/s (%.0f tokens/s)%n",
-                        median, batch / median, batch * seq / median);
+                System.out.printf("RESULT forward: median batch %.4f s, %.2f sequences/s (%.0f tokens/s), %.1f GFLOP/s, MFU %.0f%%%n",
+                        median, batch / median, tokensPerSecond, gflops, 100 * gflops / peak);
             }
+            if (config != null) PeftAdapterDir.deleteTree(modelDir);
         }
+    }
+
+    /** A random model with the peer's shapes (MHA: kv heads = heads), in a temp folder. */
+    private static Path peerModel(boolean small) throws IOException {
+        Path dir = Files.createTempDirectory("clinlora-bench").resolve("m");
+        org.clinlora.core.model.TinyLlama.write(dir, small
+                ? new org.clinlora.core.model.TinyLlama.Spec(32000, 512, 8, 8, 8, 1376, 512, false, 0)
+                : new org.clinlora.core.model.TinyLlama.Spec(32000, 256, 4, 4, 4, 688, 512, false, 0));
+        return dir;
+    }
+
+    /** fp32 matmul throughput of this machine, measured now (the denominator of MFU). */
+    static double matmulPeak(Compute compute) {
+        int n = 2048;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(compute.device())) {
+            NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n)), b = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n));
+            double[] t = time(3, 10, () -> {
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);  // waits for the result (CUDA is asynchronous)
+                }
+            });
+            return 2.0 * n * n * n / median(t) / 1e9;
+        }
+    }
+
+    /**
+     * Model FLOPs per token: dense projections (q, k, v, o, gate, up, down; the LM head for training), LoRA on q and v,
+     * and the attention matmuls over the full causal matrix as computed. Training a LoRA needs input gradients of the
+     * frozen layers (2x dense), both gradients of LoRA and attention (3x).
+     */
+    static double[] flopsPerToken(org.clinlora.core.model.LlamaConfig c, int seq, int r, boolean train) {
+        double d = c.hiddenSize(), kv = (double) c.numKeyValueHeads() * c.headDim(), h = c.intermediateSize(), layers = c.numHiddenLayers();
+        double dense = layers * (2 * d * d * 2 + 2 * d * kv * 2 + 3 * 2 * d * h) + (train ? 2 * d * c.vocabSize() : 0);
+        double lora = layers * (2 * (2 * d * r + 2 * r * d) - 2 * r * d + 2 * r * kv);  // q: d->r->d, v: d->r->kv
+        double attn = layers * 2 * 2 * seq * d;
+        return new double[] {train ? 2 * dense + 3 * lora + 3 * attn : dense + lora + attn};
     }
 
     private static void addNew(LlamaModel model, List<String> active, String name, LoraConfig cfg, int labels, long seed) {

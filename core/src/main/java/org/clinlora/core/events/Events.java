@@ -18,7 +18,9 @@ public final class Events {
             Map.entry("TrainingRequest", TrainingRequest.class),
             Map.entry("TrainingProgress", TrainingProgress.class),
             Map.entry("TrainingCompleted", TrainingCompleted.class),
-            Map.entry("TrainingFailed", TrainingFailed.class));
+            Map.entry("TrainingFailed", TrainingFailed.class),
+            Map.entry("ScoreRequest", ScoreRequest.class),
+            Map.entry("ScoreResult", ScoreResult.class));
 
     private Events() {}
 

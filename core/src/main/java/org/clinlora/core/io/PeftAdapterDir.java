@@ -56,6 +56,26 @@ public final class PeftAdapterDir {
 
     /** Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). */
     public static LoraAdapter load(LlamaModel model, String name, Path dir) throws IOException {
+        return load(model, name, dir, model.compute().dtype());
+    }
+
+    /** The same, holding the tensors in {@code dtype} (fp32 master weights for an adapter trained in half precision). */
+    public static LoraAdapter load(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
+        LoraAdapter adapter = read(model, name, dir, dtype);
+        try {
+            model.addAdapter(adapter);
+        } catch (RuntimeException e) {
+            adapter.close();
+            throw e;
+        }
+        return adapter;
+    }
+
+    /**
+     * Reads and checks the adapter against the model's projections without installing it: a server reads adapters on
+     * loader threads and installs them between batches on the thread that runs the model.
+     */
+    public static LoraAdapter read(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
         LoraConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
@@ -67,15 +87,7 @@ public final class PeftAdapterDir {
         try (SafeTensors.Reader r = SafeTensors.open(weights)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
-            LoraAdapter adapter = LoraAdapter.fromTensors(name, config, model.projections(), model.manager(),
-                    model.compute().dtype(), shapes, r::f32Bytes);
-            try {
-                model.addAdapter(adapter);
-            } catch (RuntimeException e) {
-                adapter.close();
-                throw e;
-            }
-            return adapter;
+            return LoraAdapter.fromTensors(name, config, model.projections(), model.manager(), dtype, shapes, r::f32Bytes);
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.clinlora.core.model.StepContext;
@@ -61,15 +62,29 @@ public final class LoraLinear {
     }
 
     public NDArray forward(StepContext ctx, NDArray x, Collection<String> active) {
+        return forward(ctx, x, ActiveAdapters.all(List.copyOf(active)));
+    }
+
+    /** The same with each adapter's delta applied only to the rows {@code active} assigns it (masked, see ActiveAdapters). */
+    public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         NDArray y = Linear.linear(x, weight).singletonOrThrow();
-        for (String a : active) {
+        for (String a : active.names()) {
             LoraWeights w = adapters.get(a);
             if (w == null || merged.contains(a)) continue;
             NDArray h = ctx.training() && w.dropout() > 0
                     ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
                     : x;
-            NDArray delta = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB()).singletonOrThrow();
-            y = y.add(delta.mul(ctx.scalar(w.scaling())));
+            // Trainable adapters keep fp32 master weights when the model computes in bf16/fp16 (CUDA): they are cast to
+            // the compute dtype here, a differentiable op, so their gradients and optimizer updates stay in fp32.
+            NDArray loraA = w.loraA(), loraB = w.loraB();
+            if (loraA.getDataType() != x.getDataType()) {
+                loraA = loraA.toType(x.getDataType(), false);
+                loraB = loraB.toType(x.getDataType(), false);
+            }
+            NDArray delta = Linear.linear(Linear.linear(h, loraA).singletonOrThrow(), loraB).singletonOrThrow();
+            NDArray rows = active.mask(a);
+            NDArray scaled = delta.mul(ctx.scalar(w.scaling()));
+            y = y.add(rows == null ? scaled : scaled.mul(rows));
         }
         return y;
     }

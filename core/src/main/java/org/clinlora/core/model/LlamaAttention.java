@@ -2,7 +2,7 @@ package org.clinlora.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.List;
+import org.clinlora.core.lora.ActiveAdapters;
 import org.clinlora.core.lora.LoraLinear;
 
 /**
@@ -30,7 +30,7 @@ public final class LlamaAttention {
      * @param x    [B, T, hidden]
      * @param mask additive [B, 1, T, T]: 0 where a query may attend, the dtype's minimum elsewhere
      */
-    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, List<String> active) {
+    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
         long b = x.getShape().get(0), t = x.getShape().get(1);
         NDArray q = heads(qProj.forward(ctx, x, active), b, t, numHeads);
         NDArray k = heads(kProj.forward(ctx, x, active), b, t, numKvHeads);

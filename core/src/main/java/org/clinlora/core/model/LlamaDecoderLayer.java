@@ -1,7 +1,7 @@
 package org.clinlora.core.model;
 
 import ai.djl.ndarray.NDArray;
-import java.util.List;
+import org.clinlora.core.lora.ActiveAdapters;
 
 /** Pre-norm residual block: h = x + attn(norm(x)); out = h + mlp(norm(h)). */
 public final class LlamaDecoderLayer {
@@ -16,7 +16,7 @@ public final class LlamaDecoderLayer {
         this.postAttentionLayernorm = postAttentionLayernorm;
     }
 
-    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, List<String> active) {
+    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
         NDArray h = x.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active));
         return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
     }

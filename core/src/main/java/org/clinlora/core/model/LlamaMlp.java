@@ -2,7 +2,7 @@ package org.clinlora.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
-import java.util.List;
+import org.clinlora.core.lora.ActiveAdapters;
 import org.clinlora.core.lora.LoraLinear;
 
 /** The SwiGLU feed-forward block (LlamaMLP): down_proj(silu(gate_proj(x)) · up_proj(x)). */
@@ -15,7 +15,7 @@ public final class LlamaMlp {
         this.downProj = down;
     }
 
-    NDArray forward(StepContext ctx, NDArray x, List<String> active) {
+    NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         NDArray gate = gateProj.forward(ctx, x, active);
         NDArray silu = gate.mul(Activation.sigmoid(gate)); // silu without DJL's swish, whose beta scalar is unsafe under autograd
         return downProj.forward(ctx, silu.mul(upProj.forward(ctx, x, active)), active);

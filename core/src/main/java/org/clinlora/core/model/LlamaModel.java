@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.core.io.HfModelDir;
 import org.clinlora.core.io.NdArrays;
 import org.clinlora.core.io.Weights;
+import org.clinlora.core.lora.ActiveAdapters;
 import org.clinlora.core.lora.LoraAdapter;
 import org.clinlora.core.lora.LoraLinear;
 
@@ -195,7 +196,12 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Final-normed hidden states [B, T, hidden] with the given adapters active (deltas summed). */
     public NDArray hiddenStates(StepContext ctx, TokenBatch batch, List<String> active) {
-        for (String a : active) adapter(a);
+        return hiddenStates(ctx, batch, ActiveAdapters.all(active));
+    }
+
+    /** The same with a stack per row (a scorer's batch across tasks): see {@link ActiveAdapters#perRow}. */
+    public NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
+        for (String a : active.names()) adapter(a);
         batch.checkVocabulary(config.vocabSize());
         NDManager m = ctx.manager();
         int b = batch.batchSize(), t = batch.seqLen();
@@ -242,14 +248,20 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Classification logits with an explicit score head [num_labels, hidden]. */
     public NDArray classify(StepContext ctx, NDArray hidden, TokenBatch batch, NDArray score) {
+        NDArray pooled = pool(ctx, hidden, batch);
+        NDArray head = score.getDataType() == pooled.getDataType() ? score : score.toType(pooled.getDataType(), false);  // fp32 master head
+        NDArray logits = Linear.linear(pooled, head).singletonOrThrow();
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** Each row's final hidden state at its last real token [B, hidden]: what LlamaForSequenceClassification scores. */
+    public NDArray pool(StepContext ctx, NDArray hidden, TokenBatch batch) {
         int b = batch.batchSize(), t = batch.seqLen();
         float[] select = new float[b * t];
         for (int i = 0; i < b; i++) select[i * t + batch.lastTokenIndex(i)] = 1f;
         // A one-hot [B,1,T] x [B,T,H] product picks each row's last token and stays differentiable.
         NDArray sel = ctx.manager().create(select, new Shape(b, 1, t)).toType(hidden.getDataType(), false);
-        NDArray pooled = sel.matMul(hidden).reshape(b, hidden.getShape().get(2));
-        NDArray logits = Linear.linear(pooled, score).singletonOrThrow();
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return sel.matMul(hidden).reshape(b, hidden.getShape().get(2));
     }
 
     /** Causal and padding mask, additive [B, 1, T, T]: 0 where query i may see key j (j ≤ i and j real), min otherwise. */

@@ -135,8 +135,9 @@ public final class Trainer {
     }
 
     public Result run(String adapterName, Listener listener, int checkpointEvery, Resume resume) {
+        // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
         LoraAdapter adapter = LoraAdapter.create(adapterName, adapterConfig(), model.projections(), model.manager(),
-                model.compute().dtype(), kind == Kind.DOWNSTREAM ? data.labelNames().size() : 0, model.config().hiddenSize(),
+                ai.djl.ndarray.types.DataType.FLOAT32, kind == Kind.DOWNSTREAM ? data.labelNames().size() : 0, model.config().hiddenSize(),
                 model.config().initializerRange(), hyper.seed());
         model.addAdapter(adapter);
         if (hyper.headOnly()) adapter.setHeadOnly();

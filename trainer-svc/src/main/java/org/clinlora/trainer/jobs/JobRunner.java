@@ -97,9 +97,10 @@ public class JobRunner {
                         throw new IllegalArgumentException("parent " + c.ref() + " was trained on base model '" + (c.baseModel() == null ? null : c.baseModel().id()) + "', not '" + spec.baseModel() + "'");
                     }
                     Path dir = registry.download(c, cacheDir.resolve("adapters").resolve(c.name()).resolve(String.valueOf(c.version())));
-                    LoraAdapter a = PeftAdapterDir.load(model, "parent" + i, dir);
-                    // Only the direct parent may train ("fine-tuned Clinical LoRA"); its own ancestors stay frozen.
-                    a.setTrainable(i == lineage.size() - 1 && Boolean.TRUE.equals(spec.parentTrainable()));
+                    // Only the direct parent may train ("fine-tuned Clinical LoRA"), in fp32 master weights; its ancestors stay frozen.
+                    boolean trains = i == lineage.size() - 1 && Boolean.TRUE.equals(spec.parentTrainable());
+                    LoraAdapter a = PeftAdapterDir.load(model, "parent" + i, dir, trains ? ai.djl.ndarray.types.DataType.FLOAT32 : compute.dtype());
+                    a.setTrainable(trains);
                     parents.add(a.name());
                 }
             }
@@ -119,14 +120,15 @@ public class JobRunner {
                     parentRef = direct.ref();
                     if (Boolean.TRUE.equals(spec.parentTrainable())) {
                         fineTunedParent = publish(spec, model.adapter(parents.get(parents.size() - 1)), out.resolve("parent"),
-                                spec.outputName() + "-parent", direct.task(), direct.labelNames(), direct.parent(), metrics, "parent-adapter/",
+                                spec.outputName() + "-parent", direct.task(), direct.labelNames(),
+                                direct.trainingConfig() != null && "multi_label_classification".equals(direct.trainingConfig().get("problemType")), direct.parent(), metrics, "parent-adapter/",
                                 Map.of("fineTunedFrom", direct.ref()));
                         parentRef = fineTunedParent.ref();
                     }
                 }
                 try {
                     AdapterCard card = publish(spec, result.adapter(), out.resolve("adapter"), spec.outputName(), spec.task(),
-                            spec.domainAdaptation() ? null : train.labelNames(), parentRef, metrics, "adapter/", Map.of());
+                            spec.domainAdaptation() ? null : train.labelNames(), train.multilabel(), parentRef, metrics, "adapter/", Map.of());
                     return new Outcome(card.ref(), parentRef, metrics);
                 } catch (IOException | RuntimeException e) {
                     if (fineTunedParent != null) withdraw(fineTunedParent);
@@ -214,7 +216,7 @@ public class JobRunner {
     }
 
     private AdapterCard publish(JobSpec spec, LoraAdapter adapter, Path dir, String name, String task, List<String> labelNames,
-                                String parent, Map<String, Double> metrics, String staging, Map<String, Object> extra) throws IOException {
+                                boolean multilabel, String parent, Map<String, Double> metrics, String staging, Map<String, Object> extra) throws IOException {
         PeftAdapterDir.save(adapter, dir, spec.baseModel());
         String prefix = StoreLayout.trainingJob(spec.jobId()) + staging;
         try (var files = Files.list(dir)) {
@@ -228,6 +230,7 @@ public class JobRunner {
         trainingConfig.put("seed", spec.seed());
         trainingConfig.put("device", spec.device());
         trainingConfig.put("precision", spec.precision());
+        if (labelNames != null) trainingConfig.put("problemType", multilabel ? "multi_label_classification" : "single_label_classification");
         if (spec.parent() != null) trainingConfig.put("parentTrainable", spec.parentTrainable());
         if (Boolean.TRUE.equals(spec.headOnly())) trainingConfig.put("headOnly", true);
         trainingConfig.putAll(extra);

@@ -1,0 +1,104 @@
+package org.clinlora.scorer.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.clinlora.core.api.ApiException;
+import org.clinlora.core.io.AdapterCard;
+import org.clinlora.scorer.scoring.Evaluator;
+import org.clinlora.scorer.scoring.ScoringEngine;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/v1")
+@Tag(name = "score", description = "Clinical outcome probabilities from a task adapter stacked over the shared base model")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ScoreResource {
+    static final int MAX_NOTES = 64, MAX_CHARS = 1_000_000;
+
+    private final ScoringEngine engine;
+    private final Evaluator evaluator;
+
+    public ScoreResource(ScoringEngine engine, Evaluator evaluator) {
+        this.engine = engine;
+        this.evaluator = evaluator;
+    }
+
+    public record ScoreRequest(String task, List<String> notes, List<long[]> inputIds) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NoteScore(Map<String, Double> probabilities, int tokens, boolean truncated) {}
+
+    public record AdapterRef(String name, int version, String ref, String task, List<String> lineage, String baseModel) {}
+
+    public record ScoreResponse(AdapterRef adapter, List<NoteScore> results) {}
+
+    public record EvaluateRequest(String datasetId, String task, String split) {}
+
+    @POST
+    @Path("/score")
+    @Operation(summary = "Score notes with a task adapter",
+            description = "Body: {task: 'name[@version|@alias]' (default alias production), notes: [text, ...] (1-" + MAX_NOTES + ") "
+                    + "or inputIds: [[ids], ...]}. Per note: probability per label (softmax for single-label tasks, sigmoid for "
+                    + "multilabel), the tokens the model saw and whether the note was cut; with the adapter version and lineage used.")
+    public ScoreResponse score(ScoreRequest req) {
+        if (req == null || req.task() == null || req.task().isBlank()) throw ApiException.invalid("task is required");
+        boolean notes = req.notes() != null, ids = req.inputIds() != null;
+        if (notes == ids) throw ApiException.invalid("give notes or inputIds, not both or neither");
+        int n = notes ? req.notes().size() : req.inputIds().size();
+        if (n == 0) throw ApiException.invalid("at least one note is required");
+        if (n > MAX_NOTES) throw ApiException.tooLarge("at most " + MAX_NOTES + " notes per request, got " + n);
+        if (notes) {
+            for (int i = 0; i < n; i++) {
+                String t = req.notes().get(i);
+                // Say which note is wrong, never what it says: notes are PHI.
+                if (t == null || t.isBlank()) throw ApiException.invalid("notes[" + i + "] is empty");
+                if (t.length() > MAX_CHARS) throw ApiException.tooLarge("notes[" + i + "] is longer than " + MAX_CHARS + " characters");
+            }
+        }
+        ScoringEngine.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
+        List<NoteScore> out = new ArrayList<>();
+        for (ScoringEngine.Row r : s.rows()) out.add(new NoteScore(r.probabilities(), r.tokens(), r.truncated()));
+        return new ScoreResponse(ref(s.task()), out);
+    }
+
+    @POST
+    @Path("/evaluate")
+    @Operation(summary = "Evaluate a task adapter on a labelled dataset",
+            description = "Body: {datasetId (a classification dataset from tokenizer-svc), task, split (test; or validation, train, all)}. "
+                    + "The trainer's metrics: macro AUROC skipping single-class labels, micro AUROC, macro AUPRC, F1, accuracy.")
+    public Evaluator.Report evaluate(EvaluateRequest req) {
+        if (req == null || req.datasetId() == null || req.task() == null) throw ApiException.invalid("datasetId and task are required");
+        return evaluator.evaluate(req.datasetId(), req.task(), req.split() == null ? "test" : req.split());
+    }
+
+    static AdapterRef ref(ScoringEngine.Task t) {
+        AdapterCard c = t.card();
+        return new AdapterRef(t.name(), t.version(), t.ref(), c.task(), t.lineage().stream().map(AdapterCard::ref).toList(),
+                c.baseModel() == null ? null : c.baseModel().id());
+    }
+
+    static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.get(2, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiException api) throw api;
+            throw new ApiException(500, "scoring_failed", "scoring failed (" + e.getCause().getClass().getSimpleName() + ")");
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "busy", "scoring took too long; retry later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", "interrupted");
+        }
+    }
+}

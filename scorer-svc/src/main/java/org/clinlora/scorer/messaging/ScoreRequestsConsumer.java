@@ -1,0 +1,71 @@
+package org.clinlora.scorer.messaging;
+
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.clinlora.core.api.ApiException;
+import org.clinlora.core.events.Event;
+import org.clinlora.core.events.Events;
+import org.clinlora.core.events.KafkaEvents;
+import org.clinlora.core.events.ScoreRequest;
+import org.clinlora.core.events.ScoreResult;
+import org.clinlora.core.io.Sha256;
+import org.clinlora.core.store.ObjectStore;
+import org.clinlora.scorer.scoring.ScoringEngine;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * Batch scoring for pipelines: scores.requests → scores.results (keyed by request id). At-least-once with idempotent ids:
+ * a request id already answered (a marker in the bucket, written after the result is acknowledged) is not answered again.
+ * A request that cannot be scored (unknown task, empty note) gets a result with {@code error}; a record that is not a
+ * ScoreRequest at all goes to scores.requests.dlq.
+ */
+@ApplicationScoped
+public class ScoreRequestsConsumer {
+    private final ScoringEngine engine;
+    private final ObjectStore store;
+    private final Emitter<String> results;
+
+    public ScoreRequestsConsumer(ScoringEngine engine, ObjectStore store, @Channel("scores-results") Emitter<String> results) {
+        this.engine = engine;
+        this.store = store;
+        this.results = results;
+    }
+
+    static String marker(String requestId) {
+        return "score-requests/" + Sha256.of(requestId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Incoming("scores-requests")
+    @Blocking
+    public void consume(String record) throws Exception {
+        if (record == null) throw new IllegalArgumentException("empty record");
+        Event e = Events.parse(record);
+        if (!(e instanceof ScoreRequest req)) throw new IllegalArgumentException("scores.requests carries ScoreRequest records, got " + e.type());
+        if (req.requestId() == null || req.requestId().isBlank() || req.requestId().length() > 256) {
+            throw new IllegalArgumentException("requestId is required (at most 256 characters)");
+        }
+        if (store.size(marker(req.requestId())).isPresent()) return;  // answered before: a redelivery or a duplicate
+        ScoreResult result;
+        try {
+            if (req.note() == null || req.note().isBlank()) throw ApiException.invalid("note is empty");
+            if (req.note().length() > 1_000_000) throw ApiException.tooLarge("note is longer than 1000000 characters");
+            ScoringEngine.Scored s = engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
+            ScoringEngine.Row row = s.rows().get(0);
+            result = ScoreResult.of(req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());
+        } catch (ApiException ex) {
+            if (ex.status() == 503) throw new IllegalStateException("scorer busy: " + ex.getMessage());  // retried by redelivery/DLQ, not answered
+            result = ScoreResult.failed(req.requestId(), req.task(), ex.getMessage());
+        } catch (java.util.concurrent.ExecutionException ex) {
+            Throwable c = ex.getCause();
+            result = ScoreResult.failed(req.requestId(), req.task(), c instanceof ApiException api ? api.getMessage() : "scoring failed (" + c.getClass().getSimpleName() + ")");
+        }
+        Throwable failed = KafkaEvents.sendAndAwait(results, req.requestId(), result, 30);
+        if (failed != null) throw new IllegalStateException("scores.results did not acknowledge the result");
+        store.putIfAbsent(marker(req.requestId()), new byte[0]);
+    }
+}

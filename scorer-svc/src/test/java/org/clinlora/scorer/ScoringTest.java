@@ -1,0 +1,311 @@
+package org.clinlora.scorer;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.clinlora.core.data.DatasetBuilder;
+import org.clinlora.core.data.DatasetSink;
+import org.clinlora.core.events.Events;
+import org.clinlora.core.events.ScoreRequest;
+import org.clinlora.core.events.ScoreResult;
+import org.clinlora.core.io.PeftAdapterDir;
+import org.clinlora.core.lora.LoraConfig;
+import org.clinlora.core.model.Compute;
+import org.clinlora.core.model.LlamaConfig;
+import org.clinlora.core.model.LlamaModel;
+import org.clinlora.core.model.StepContext;
+import org.clinlora.core.model.TinyLlama;
+import org.clinlora.core.model.TokenBatch;
+import org.clinlora.core.registry.RegistryClient;
+import org.clinlora.core.store.ModelStore;
+import org.clinlora.core.store.ObjectStore;
+import org.clinlora.core.store.StoreLayout;
+import org.clinlora.core.text.BpeTokenizerBuilder;
+import org.clinlora.core.text.ClinicalTokenizer;
+import org.clinlora.core.text.NoteNormalizer;
+import org.clinlora.testing.LocalInfra;
+import org.clinlora.testing.LocalServices;
+import org.clinlora.testing.TestAdapters;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** scorer-svc against the real local Kafka, S3Proxy and a running registry-svc. */
+@QuarkusTest
+@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+class ScoringTest {
+    static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    static final String CLINICAL = "clin-" + RUN, LOS = "los-" + RUN, DIAG = "diag-" + RUN;
+    static final List<String> NOTES = List.of("Chief Complaint: chest pain.\\nHistory of Present Illness: ___ year old man, admitted to the cardiology service.",
+            "Pt with fever, blood cultures drawn and broad spectrum antibiotics started. Plan for endotracheal tube insertion.");
+    static ObjectStore store;
+    static Path dir;
+    static LlamaConfig base;
+    static boolean prepared;
+
+    @ConfigProperty(name = "clinlora.registry.url")
+    String registryUrl;
+    @ConfigProperty(name = "clinlora.scorer.base-model")
+    String baseModel;
+
+    @BeforeEach
+    void prepare() throws IOException {
+        if (prepared) return;
+        store = new ObjectStore(LocalInfra.s3Settings());
+        dir = Files.createTempDirectory("scorer-test");
+        base = TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
+        new ModelStore(store).upload(baseModel, dir.resolve("m"));
+        publish(CLINICAL, "clin1", new LoraConfig("CAUSAL_LM", 8, 16, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null), 0, null, null, 1);
+        for (int v = 1; v <= 3; v++) {
+            publish(LOS, "los" + v, new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), 4,
+                    List.of("0", "1", "2", "3"), false, 10 + v);
+        }
+        publish(DIAG, "diag1", new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), 3,
+                List.of("4019", "486", "5849"), true, 20);
+        new RegistryClient(registryUrl).moveAlias(LOS, "production", 1, null);
+        prepared = true;
+    }
+
+    void publish(String name, String local, LoraConfig cfg, int labels, List<String> labelNames, Boolean multilabel, long seed) throws IOException {
+        Path d = TestAdapters.write(dir.resolve(local), cfg, base, labels, seed);
+        String prefix = "test-staging/" + RUN + "/" + local + "/";
+        try (var files = Files.list(d)) {
+            for (Path f : files.toList()) store.put(prefix + f.getFileName(), f, Map.of());
+        }
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("task", name);
+        card.put("baseModelId", baseModel);
+        if (labelNames != null) {
+            card.put("labelNames", labelNames);
+            card.put("parent", CLINICAL + "@1");
+            card.put("trainingConfig", Map.of("problemType", multilabel ? "multi_label_classification" : "single_label_classification"));
+        }
+        new RegistryClient(registryUrl).publishFromStore(name, prefix, card);
+    }
+
+    /** What ./clinlora forward computes for the stack, then softmax or sigmoid: the reference for the service. */
+    static List<double[]> reference(String headDir, List<String> notes, boolean multilabel) throws IOException {
+        List<double[]> out = new ArrayList<>();
+        try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32); ClinicalTokenizer tok = ClinicalTokenizer.load(dir.resolve("m"))) {
+            List<String> active = PeftAdapterDir.loadStack(m, List.of(dir.resolve("clin1").toString(), dir.resolve(headDir).toString()));
+            for (String note : notes) {
+                long[] t = tok.encode(NoteNormalizer.DEFAULT.normalize(note), false);
+                int n = Math.min(t.length, 127);
+                long[] ids = new long[n + 1];
+                ids[0] = BpeTokenizerBuilder.BOS_ID;
+                System.arraycopy(t, 0, ids, 1, n);
+                TokenBatch b = TokenBatch.unpadded(1, ids.length, ids);
+                try (StepContext ctx = m.newStep(false)) {
+                    NDArray logits = m.classify(ctx, m.hiddenStates(ctx, b, active), b, active);
+                    NDArray p = multilabel ? ai.djl.nn.Activation.sigmoid(logits) : logits.softmax(-1);
+                    float[] f = p.toFloatArray();
+                    double[] d = new double[f.length];
+                    for (int i = 0; i < f.length; i++) d[i] = f[i];
+                    out.add(d);
+                }
+            }
+        }
+        return out;
+    }
+
+    static String body(String task, List<String> notes) {
+        StringBuilder sb = new StringBuilder("{\"task\":\"" + task + "\",\"notes\":[");
+        for (int i = 0; i < notes.size(); i++) sb.append(i > 0 ? "," : "").append('"').append(notes.get(i)).append('"');
+        return sb.append("]}").toString();
+    }
+
+    static void assertProbabilities(JsonPath r, List<String> labels, List<double[]> want) {
+        for (int i = 0; i < want.size(); i++) {
+            for (int j = 0; j < labels.size(); j++) {
+                double got = r.getDouble("results[" + i + "].probabilities.'" + labels.get(j) + "'");
+                assertEquals(want.get(i)[j], got, 1e-5, "note " + i + " label " + labels.get(j));
+            }
+        }
+    }
+
+    @Test
+    void scoresEqualTheCoreForwardWithSoftmaxOrSigmoidForTheSameAdapterStack() throws Exception {
+        List<String> notes = NOTES.stream().map(n -> n.replace("\\n", "\n")).toList();
+        JsonPath los = given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score").then().statusCode(200)
+                .body("adapter.ref", equalTo(LOS + "@1")).body("adapter.lineage", equalTo(List.of(CLINICAL + "@1", LOS + "@1")))
+                .extract().jsonPath();
+        assertProbabilities(los, List.of("0", "1", "2", "3"), reference("los1", notes, false));
+        assertTrue(los.getInt("results[0].tokens") > 5);
+        JsonPath diag = given().contentType("application/json").body(body(DIAG + "@1", NOTES)).post("/v1/score").then().statusCode(200)
+                .extract().jsonPath();
+        assertProbabilities(diag, List.of("4019", "486", "5849"), reference("diag1", notes, true));
+
+        // Many concurrent requests for different tasks are batched together and still get exactly their own scores.
+        List<double[]> losWant = reference("los1", notes, false), diagWant = reference("diag1", notes, true);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            boolean isLos = i % 2 == 0;
+            all.add(pool.submit(() -> {
+                JsonPath r = given().contentType("application/json").body(body(isLos ? LOS + "@1" : DIAG + "@1", NOTES)).post("/v1/score")
+                        .then().statusCode(200).extract().jsonPath();
+                assertProbabilities(r, isLos ? List.of("0", "1", "2", "3") : List.of("4019", "486", "5849"), isLos ? losWant : diagWant);
+                return null;
+            }));
+        }
+        for (Future<?> f : all) f.get(2, TimeUnit.MINUTES);
+        pool.shutdown();
+    }
+
+    @Test
+    void aTamperedAdapterIsRefusedAndNeverScoredWith() throws Exception {
+        String key = StoreLayout.version(LOS, 2) + "adapter_model.safetensors";
+        byte[] bytes = store.getBytes(key).orElseThrow();
+        bytes[bytes.length - 1] ^= 0x55;
+        store.put(key, bytes, Map.of());
+        given().contentType("application/json").body(body(LOS + "@2", NOTES)).post("/v1/score").then().statusCode(500)
+                .body("error", equalTo("integrity_error")).body("message", containsString(LOS + "@2"));
+        // The other versions still score.
+        given().contentType("application/json").body(body(LOS + "@1", NOTES)).post("/v1/score").then().statusCode(200);
+    }
+
+    @Test
+    void anAliasMoveSwitchesVersionsUnderConcurrentLoadWithoutFailedRequests() throws Exception {
+        given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score").then().statusCode(200).body("adapter.version", equalTo(1));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger failures = new AtomicInteger(), ok = new AtomicInteger();
+        Set<Integer> versionsSeen = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> clients = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            clients.add(pool.submit(() -> {
+                while (!stop.get()) {
+                    var r = given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score");
+                    if (r.statusCode() != 200) failures.incrementAndGet();
+                    else {
+                        ok.incrementAndGet();
+                        versionsSeen.add(r.jsonPath().getInt("adapter.version"));
+                    }
+                }
+            }));
+        }
+        Thread.sleep(1000);
+        new RegistryClient(registryUrl).moveAlias(LOS, "production", 3, 1);
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end && !versionsSeen.contains(3)) Thread.sleep(100);
+        Thread.sleep(1000);
+        stop.set(true);
+        for (Future<?> f : clients) f.get(1, TimeUnit.MINUTES);
+        pool.shutdown();
+        System.out.printf("RESULT alias move under load: %d requests, %d failed, versions %s%n", ok.get() + failures.get(), failures.get(), versionsSeen);
+        assertEquals(0, failures.get(), "no failed request during the swap");
+        assertTrue(versionsSeen.containsAll(List.of(1, 3)), "served by v1, then v3: " + versionsSeen);
+        given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score").then().statusCode(200).body("adapter.version", equalTo(3));
+        new RegistryClient(registryUrl).moveAlias(LOS, "production", 1, 3);
+    }
+
+    @Test
+    void scoreRequestsBecomeScoreResultsOnceEach() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
+        Map<String, String> sent = new HashMap<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 3; i++) {
+                String id = "req-" + RUN + "-" + i;
+                sent.put(id, i == 2 ? "no-such-task-" + RUN : LOS + "@1");
+                producer.send(new ProducerRecord<>("scores.requests", id, Events.toJson(ScoreRequest.of(id, sent.get(id), NOTES.get(i % 2)))));
+            }
+            String dup = "req-" + RUN + "-0";
+            producer.send(new ProducerRecord<>("scores.requests", dup, Events.toJson(ScoreRequest.of(dup, LOS + "@1", NOTES.get(0)))));
+            producer.send(new ProducerRecord<>("scores.requests", "poison", "{\"type\":\"ScoreRequest\",\"task\":\"x\"}"));
+        }
+        Properties c = new Properties();
+        c.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
+        c.put("group.id", "test-" + UUID.randomUUID());
+        c.put("auto.offset.reset", "earliest");
+        List<ScoreResult> results = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("scores.results"));
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < end && results.size() < 3) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (sent.containsKey(r.key())) results.add((ScoreResult) Events.parse(r.value()));
+                }
+            }
+            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < settle) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (sent.containsKey(r.key())) results.add((ScoreResult) Events.parse(r.value()));
+                }
+            }
+        }
+        assertEquals(3, results.size(), "one result per request id, the duplicate suppressed: " + results);
+        for (ScoreResult r : results) {
+            if (r.requestId().endsWith("-2")) {
+                assertTrue(r.error() != null && r.error().contains("unknown task"), String.valueOf(r.error()));
+            } else {
+                assertEquals(LOS + "@1", r.adapter());
+                assertEquals(1.0, r.probabilities().values().stream().mapToDouble(Double::doubleValue).sum(), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void evaluateGivesTheTrainersMetricsOnALabelledDataset() throws Exception {
+        String id = "eval-" + RUN;
+        var s = new DatasetBuilder.Settings(DatasetBuilder.Kind.CLASSIFICATION, 64, DatasetBuilder.Truncation.HEAD, NoteNormalizer.DEFAULT,
+                0, 0.5, 1, 64, BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID, BpeTokenizerBuilder.PAD_ID);
+        try (DatasetBuilder b = new DatasetBuilder(id, s, new DatasetBuilder.LabelSpace(List.of("0", "1", "2", "3"), false),
+                dir.resolve("m/tokenizer.json"), DatasetSink.store(store, StoreLayout.dataset(id)))) {
+            for (int i = 0; i < 60; i++) b.add("r" + i, "p" + i, NOTES.get(i % 2) + " day " + i, List.of(String.valueOf(i % 4)));
+            b.commit();
+        }
+        JsonPath r = given().contentType("application/json").body("{\"datasetId\":\"" + id + "\",\"task\":\"" + LOS + "@1\",\"split\":\"all\"}")
+                .post("/v1/evaluate").then().statusCode(200).body("adapter", equalTo(LOS + "@1")).extract().jsonPath();
+        assertEquals(60.0, r.getDouble("metrics.rows"));
+        assertTrue(r.getDouble("metrics.macro_auroc") >= 0 && r.getDouble("metrics.macro_auroc") <= 1);
+        given().contentType("application/json").body("{\"datasetId\":\"" + id + "\",\"task\":\"" + DIAG + "@1\"}").post("/v1/evaluate")
+                .then().statusCode(422).body("error", equalTo("label_mismatch"));
+    }
+
+    @Test
+    void badScoringRequestsAreClear4xxWithoutEchoingNotes() {
+        String marker = "PHI-" + UUID.randomUUID();
+        given().contentType("application/json").body(body("nope-" + RUN, List.of(marker))).post("/v1/score").then().statusCode(404)
+                .body(org.hamcrest.Matchers.not(containsString(marker)));
+        given().contentType("application/json").body(body(LOS, List.of("  "))).post("/v1/score").then().statusCode(400).body("message", equalTo("notes[0] is empty"));
+        given().contentType("application/json").body(body(LOS, java.util.Collections.nCopies(65, "x"))).post("/v1/score").then().statusCode(413);
+        given().contentType("application/json").body(body(CLINICAL + "@1", List.of("x"))).post("/v1/score").then().statusCode(422).body("error", equalTo("not_a_classifier"));
+        given().contentType("application/json").body("{\"task\":\"" + LOS + "\",\"inputIds\":[[1, 99999]]}").post("/v1/score").then().statusCode(400);
+        given().contentType("application/json").body("{\"task\":\"../x\",\"notes\":[\"a\"]}").post("/v1/score").then().statusCode(400);
+        given().contentType("application/json").body("{\"task\":\"" + LOS + "\"}").post("/v1/score").then().statusCode(400);
+    }
+}
