@@ -34,6 +34,7 @@ final class BenchCommand implements Main.Command {
                 usage: ./clinlora bench train   --model DIR | --config tiny|small [--batch 8] [--seq 128] [--r 8] [--alpha 16] [--steps 10] [--warmup 3]
                        ./clinlora bench forward --model DIR | --config tiny|small [--adapter DIR]... [--batch 8] [--seq 128] [--labels 2] [--steps 10] [--warmup 3]
                        ./clinlora bench registry [--url http://127.0.0.1:8082] [--rounds 5]
+                       ./clinlora bench score [--model DIR] [--adapters 20] [--clients 1,8,32] [--requests-per-client 8] [--min-requests 64]
                        ./clinlora bench tokenize --model DIR [--notes discharge.csv.gz] [--patients 300] [--rounds 5] [--service URL]
                   common: [--threads N] [--device cpu|cuda[:N]] [--precision fp32|bf16|fp16] [--seed N]
                   --config: the PyTorch peer's shapes (shared/peer: tiny = vocab 32000, d256, L4, H4, ffn 688, 8 x 128;
@@ -46,6 +47,10 @@ final class BenchCommand implements Main.Command {
                   registry: publish and fetch-and-verify of a LLaMA-7B r=16 q/v fp16 adapter (~17 MB) through registry-svc,
                   beside a raw MinIO-client put/get of the same bytes; needs ./clinlora infra up, and starts registry-svc
                   from its built jar unless --url names a running one.
+                  score: starts registry-svc and scorer-svc from their jars (needs ./clinlora infra up), publishes --adapters
+                         SEQ_CLS adapters for a base model (default: the peer's tiny shapes) and measures POST /v1/score:
+                         sequences/s, p50/p99 latency per concurrency with 1 and with all adapters in the mix, and the
+                         scorer's resident memory per extra adapter.
                   tokenize: notes/s and MB/s of the bare tokenizer and of normaliser + tokenizer on MIMIC-IV-Note text; with
                             --service (a running tokenizer-svc, e.g. http://127.0.0.1:8081, and its object store from
                             CLINLORA_S3_*) also POST /v1/tokenize in batches of 64 and a causal-LM dataset build of the same notes
@@ -58,12 +63,22 @@ final class BenchCommand implements Main.Command {
             BenchTokenizeCommand.run(new Args(argv, 2, Set.of()));
             return;
         }
+        if (argv.length >= 2 && argv[1].equals("score")) {
+            try {
+                BenchScoreCommand.run(new Args(argv, 2, Set.of()));
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
         if (argv.length >= 2 && argv[1].equals("registry")) {
             BenchRegistryCommand.run(new Args(argv, 2, Set.of()));
             return;
         }
         if (argv.length < 2 || !(argv[1].equals("train") || argv[1].equals("forward"))) {
-            throw new Args.UsageException("say 'bench train', 'bench forward', 'bench tokenize' or 'bench registry'");
+            throw new Args.UsageException("say 'bench train', 'bench forward', 'bench tokenize', 'bench registry' or 'bench score'");
         }
         boolean train = argv[1].equals("train");
         Args a = new Args(argv, 2, Set.of());

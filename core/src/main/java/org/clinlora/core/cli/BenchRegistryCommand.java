@@ -172,29 +172,35 @@ final class BenchRegistryCommand {
         return JSON.readTree(r.body());
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     private static Process startRegistry(int port) throws IOException {
+        return startService("registry", port, Map.of());
+    }
+
+    /** {@code <svc>-svc} from its built jar on {@code port}, logging to .run/logs/bench-<svc>.log. */
+    static Process startService(String svc, int port, Map<String, String> env) throws IOException {
         Path root = Path.of(System.getenv().getOrDefault("CLINLORA_ROOT", "."));
-        Path jar = root.resolve("registry-svc/target/quarkus-app/quarkus-run.jar");
+        Path jar = root.resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing; build with: mvn -B -DskipTests package");
-        Path log = root.resolve(".run/logs/bench-registry.log");
+        Path log = root.resolve(".run/logs/bench-" + svc + ".log");
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-jar", jar.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("CLINLORA_REGISTRY_PORT", String.valueOf(port));
+        pb.environment().put("CLINLORA_" + svc.toUpperCase(java.util.Locale.ROOT) + "_PORT", String.valueOf(port));
+        pb.environment().putAll(env);
         return pb.start();
     }
 
-    private static void waitReady(String url, Process p) throws IOException, InterruptedException {
+    static void waitReady(String url, Process p) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) throw new IllegalStateException("registry-svc exited; see .run/logs/bench-registry.log");
+            if (!p.isAlive()) throw new IllegalStateException("the service at " + url + " exited; see .run/logs/bench-*.log");
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException notYet) {
@@ -202,6 +208,6 @@ final class BenchRegistryCommand {
             }
             Thread.sleep(300);
         }
-        throw new IllegalStateException("registry-svc not ready after 60 s; see .run/logs/bench-registry.log");
+        throw new IllegalStateException("the service at " + url + " was not ready after 120 s; see .run/logs/bench-*.log");
     }
 }

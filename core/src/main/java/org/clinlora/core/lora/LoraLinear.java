@@ -1,6 +1,9 @@
 package org.clinlora.core.lora;
 
 import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
@@ -68,25 +71,65 @@ public final class LoraLinear {
     /** The same with each adapter's delta applied only to the rows {@code active} assigns it (masked, see ActiveAdapters). */
     public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         NDArray y = Linear.linear(x, weight).singletonOrThrow();
-        for (String a : active.names()) {
+        List<int[]> ranged = new ArrayList<>();  // {start, end, index into active.names()}
+        for (int i = 0; i < active.names().size(); i++) {
+            String a = active.names().get(i);
             LoraWeights w = adapters.get(a);
             if (w == null || merged.contains(a)) continue;
-            NDArray h = ctx.training() && w.dropout() > 0
-                    ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
-                    : x;
-            // Trainable adapters keep fp32 master weights when the model computes in bf16/fp16 (CUDA): they are cast to
-            // the compute dtype here, a differentiable op, so their gradients and optimizer updates stay in fp32.
-            NDArray loraA = w.loraA(), loraB = w.loraB();
-            if (loraA.getDataType() != x.getDataType()) {
-                loraA = loraA.toType(x.getDataType(), false);
-                loraB = loraB.toType(x.getDataType(), false);
+            int[] r = active.range(a);
+            if (r != null) {
+                ranged.add(new int[] {r[0], r[1], i});
+                continue;
             }
-            NDArray delta = Linear.linear(Linear.linear(h, loraA).singletonOrThrow(), loraB).singletonOrThrow();
             NDArray rows = active.mask(a);
-            NDArray scaled = delta.mul(ctx.scalar(w.scaling()));
-            y = y.add(rows == null ? scaled : scaled.mul(rows));
+            NDArray delta = delta(ctx, x, w);
+            y = y.add(rows == null ? delta : delta.mul(rows));
+        }
+        if (ranged.isEmpty()) return y;
+        // Adapters on disjoint row ranges (one task adapter per row group) share one full-batch add: their deltas, each
+        // computed on its own rows only, are laid end to end with zeros for rows they do not cover.
+        ranged.sort(java.util.Comparator.comparingInt(r -> r[0]));
+        List<List<int[]>> layers = new ArrayList<>();
+        for (int[] r : ranged) {
+            List<int[]> target = null;
+            for (List<int[]> l : layers) if (l.get(l.size() - 1)[1] <= r[0]) { target = l; break; }
+            if (target == null) layers.add(target = new ArrayList<>());
+            target.add(r);
+        }
+        long b = x.getShape().get(0);
+        for (List<int[]> layer : layers) {
+            NDList pieces = new NDList();
+            long pos = 0;
+            for (int[] r : layer) {
+                if (r[0] > pos) pieces.add(zerosLike(ctx, y, r[0] - pos));
+                NDArray rows = x.get(new ai.djl.ndarray.index.NDIndex(r[0] + ":" + r[1]));
+                pieces.add(delta(ctx, rows, adapters.get(active.names().get(r[2]))));
+                pos = r[1];
+            }
+            if (pos < b) pieces.add(zerosLike(ctx, y, b - pos));
+            y = y.add(pieces.size() == 1 ? pieces.singletonOrThrow() : NDArrays.concat(pieces, 0));
         }
         return y;
+    }
+
+    private static NDArray zerosLike(StepContext ctx, NDArray y, long rows) {
+        long[] shape = y.getShape().getShape().clone();
+        shape[0] = rows;
+        return ctx.manager().zeros(new ai.djl.ndarray.types.Shape(shape), y.getDataType(), y.getDevice());
+    }
+
+    /** {@code scaling · B(A(dropout(x)))} for one adapter. */
+    private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
+        NDArray h = ctx.training() && w.dropout() > 0 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow() : x;
+        // Trainable adapters keep fp32 master weights when the model computes in bf16/fp16 (CUDA): they are cast to
+        // the compute dtype here, a differentiable op, so their gradients and optimizer updates stay in fp32.
+        NDArray loraA = w.loraA(), loraB = w.loraB();
+        if (loraA.getDataType() != x.getDataType()) {
+            loraA = loraA.toType(x.getDataType(), false);
+            loraB = loraB.toType(x.getDataType(), false);
+        }
+        NDArray d = Linear.linear(Linear.linear(h, loraA).singletonOrThrow(), loraB).singletonOrThrow();
+        return d.mul(ctx.scalar(w.scaling()));
     }
 
     /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */

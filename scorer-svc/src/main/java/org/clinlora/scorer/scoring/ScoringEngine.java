@@ -402,21 +402,19 @@ public class ScoringEngine {
     }
 
     private void run(List<Pending> batch) {
-        List<long[]> rows = new ArrayList<>();
-        List<List<String>> stacks = new ArrayList<>();
-        List<Pending> owner = new ArrayList<>();
+        // Rows sorted by their adapter stack: every adapter's rows are then one contiguous range, so each LoRA delta is
+        // computed on its own rows only (ActiveAdapters) and a batch mixing many tasks costs about what one task does.
+        record Slot(Pending owner, int index, List<String> stack, long[] ids) {}
+        List<Slot> slots = new ArrayList<>();
         for (Pending p : batch) {
             List<String> stack = p.task().lineage().stream().map(AdapterCard::ref).toList();
-            for (long[] ids : p.ids()) {
-                rows.add(ids);
-                stacks.add(stack);
-                owner.add(p);
-            }
+            for (int k = 0; k < p.ids().size(); k++) slots.add(new Slot(p, k, stack, p.ids().get(k)));
         }
-        int b = rows.size(), t = rows.stream().mapToInt(r -> r.length).max().orElse(1);
+        slots.sort(java.util.Comparator.comparing(sl -> String.join("\u0000", sl.stack())));
+        int b = slots.size(), t = slots.stream().mapToInt(sl -> sl.ids().length).max().orElse(1);
         long[] ids = new long[b * t], mask = new long[b * t];
         for (int i = 0; i < b; i++) {
-            long[] r = rows.get(i);
+            long[] r = slots.get(i).ids();
             for (int j = 0; j < t; j++) {
                 ids[i * t + j] = j < r.length ? r[j] : 0;
                 mask[i * t + j] = j < r.length ? 1 : 0;
@@ -424,30 +422,30 @@ public class ScoringEngine {
         }
         try {
             TokenBatch tokens = new TokenBatch(b, t, ids, mask);
-            Map<Pending, List<Row>> results = new LinkedHashMap<>();
+            Map<Pending, Row[]> results = new LinkedHashMap<>();
             try (StepContext ctx = model.newStep(false)) {
-                NDArray pooled = model.pool(ctx, model.hiddenStates(ctx, tokens, ActiveAdapters.perRow(ctx, stacks)), tokens);
-                Map<String, float[]> logitsByHead = new LinkedHashMap<>();
+                NDArray pooled = model.pool(ctx, model.hiddenStates(ctx, tokens, ActiveAdapters.perRow(ctx, slots.stream().map(Slot::stack).toList())), tokens);
+                Map<String, float[]> probsByHead = new LinkedHashMap<>();
                 for (Pending p : batch) {
                     String head = p.task().ref();
-                    if (logitsByHead.containsKey(head)) continue;
+                    if (probsByHead.containsKey(head)) continue;
                     NDArray score = model.adapter(head).score();
                     NDArray w = score.getDataType() == pooled.getDataType() ? score : score.toType(pooled.getDataType(), false);
                     NDArray logits = Linear.linear(pooled, w).singletonOrThrow().toType(DataType.FLOAT32, false);
                     NDArray probs = p.task().multilabel() ? Activation.sigmoid(logits) : logits.softmax(-1);
-                    logitsByHead.put(head, probs.toFloatArray());
+                    probsByHead.put(head, probs.toFloatArray());
                 }
                 for (int i = 0; i < b; i++) {
-                    Pending p = owner.get(i);
-                    List<String> labels = p.task().card().labelNames();
-                    float[] probs = logitsByHead.get(p.task().ref());
+                    Slot sl = slots.get(i);
+                    List<String> labels = sl.owner().task().card().labelNames();
+                    float[] probs = probsByHead.get(sl.owner().task().ref());
                     Map<String, Double> m = new LinkedHashMap<>();
                     for (int j = 0; j < labels.size(); j++) m.put(labels.get(j), (double) probs[i * labels.size() + j]);
-                    int k = results.computeIfAbsent(p, x -> new ArrayList<>()).size();
-                    results.get(p).add(new Row(m, rows.get(i).length, p.truncated().get(k)));
+                    results.computeIfAbsent(sl.owner(), x -> new Row[x.ids().size()])[sl.index()] =
+                            new Row(m, sl.ids().length, sl.owner().truncated().get(sl.index()));
                 }
             }
-            results.forEach((p, r) -> p.result().complete(r));
+            results.forEach((p, r) -> p.result().complete(List.of(r)));
         } catch (RuntimeException e) {
             LOG.errorf("scoring a batch of %d rows failed: %s", b, e.getClass().getName());
             for (Pending p : batch) p.result().completeExceptionally(e);
