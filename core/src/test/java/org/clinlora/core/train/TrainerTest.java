@@ -81,6 +81,20 @@ class TrainerTest {
     }
 
     @Test
+    void theHeadOnlyBaselineTrainsTheScoreHeadAloneAndKeepsNoStateForFrozenTensors() throws IOException {
+        TokenDataset data = classification("mor");
+        try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
+            var h = new Trainer.Hyper(8, 16, 0.1, List.of("q_proj", "v_proj"), 1e-2, 0.0, 8, 1, 1, 4, 0.0, 1.0, 1, true);
+            Trainer.Result r = new Trainer(m, data, Trainer.Kind.DOWNSTREAM, h, List.of()).run("head", quiet(), 0, null);
+            assertEquals((long) 2 * m.config().hiddenSize(), r.trainableParameters(), "only the 2-label head trains");
+            r.adapter().parameters().forEach((k, v) -> {
+                if (k.endsWith("lora_B.weight")) assertEquals(0f, v.abs().max().getFloat(), k + " stays at its identity init");
+            });
+            for (var p : m.projections().values()) assertTrue(!p.weight().hasGradient(), "base weights carry no gradient: " + p.name());
+        }
+    }
+
+    @Test
     void aRunResumedFromItsCheckpointEndsWithTheSameAdapterBitForBit() throws IOException {
         TokenDataset data = classification("diag");
         Map<String, float[]> checkpoint = new LinkedHashMap<>();
