@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.clinlora.core.data.DatasetBuilder;
 import org.clinlora.core.data.DatasetSink;
 import org.clinlora.core.events.Events;
@@ -56,6 +53,7 @@ import org.clinlora.core.store.StoreLayout;
 import org.clinlora.core.text.BpeTokenizerBuilder;
 import org.clinlora.core.text.ClinicalTokenizer;
 import org.clinlora.core.text.NoteNormalizer;
+import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAdapters;
@@ -234,10 +232,8 @@ class ScoringTest {
 
     @Test
     void scoreRequestsBecomeScoreResultsOnceEach() throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
         Map<String, String> sent = new HashMap<>();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
             for (int i = 0; i < 3; i++) {
                 String id = "req-" + RUN + "-" + i;
                 sent.put(id, i == 2 ? "no-such-task-" + RUN : LOS + "@1");
@@ -247,13 +243,8 @@ class ScoringTest {
             producer.send(new ProducerRecord<>("scores.requests", dup, Events.toJson(ScoreRequest.of(dup, LOS + "@1", NOTES.get(0)))));
             producer.send(new ProducerRecord<>("scores.requests", "poison", "{\"type\":\"ScoreRequest\",\"task\":\"x\"}"));
         }
-        Properties c = new Properties();
-        c.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
-        c.put("group.id", "test-" + UUID.randomUUID());
-        c.put("auto.offset.reset", "earliest");
         List<ScoreResult> results = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of("scores.results"));
+        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer("scores.results")) {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < end && results.size() < 3) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {

@@ -21,15 +21,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.clinlora.core.data.CsvReader;
 import org.clinlora.core.data.NoteFiles;
 import org.clinlora.core.data.SyntheticCorpus;
@@ -43,6 +40,7 @@ import org.clinlora.core.model.TinyLlama;
 import org.clinlora.core.store.ModelStore;
 import org.clinlora.core.store.ObjectStore;
 import org.clinlora.core.store.StoreLayout;
+import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.tokenizer.datasets.DatasetBuilds;
@@ -118,21 +116,12 @@ class DatasetsApiTest {
         return out;
     }
 
-    static KafkaConsumer<String, String> consumer(String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
-        p.put("group.id", "test-" + UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-        c.subscribe(List.of(topic));
-        return c;
-    }
 
     @Test
     void aCausalLmDatasetFromASyntheticMimicFileInTheBucketIsCompleteAndAnnounced() throws Exception {
         String key = "raw/" + UUID.randomUUID() + "/discharge.csv.gz";
         store.put(key, corpus.resolve("synthetic_discharge.csv.gz"), Map.of());
-        try (KafkaConsumer<String, String> events = consumer("datasets.ready")) {
+        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer("datasets.ready")) {
             JsonPath created = given().contentType("application/json")
                     .body("{\"model\":\"" + model + "\",\"kind\":\"causal_lm\",\"sources\":[\"" + key + "\"],\"seqLen\":64,\"rowsPerShard\":16}")
                     .post("/v1/datasets").then().statusCode(202).header("Location", containsString("/v1/datasets/"))
@@ -211,10 +200,8 @@ class DatasetsApiTest {
         NoteFiles.readTaskFile(corpus.resolve("synthetic_mor.csv"), CsvReader.OnMalformed.FAIL, examples::add);
         examples = examples.subList(0, 30);
         String poisonMarker = "POISON-" + UUID.randomUUID();
-        Properties p = new Properties();
-        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
-             KafkaConsumer<String, String> dlq = consumer("notes.raw.dlq")) {
+        try (KafkaProducer<String, String> producer = KafkaTestClients.producer();
+             KafkaConsumer<String, String> dlq = KafkaTestClients.consumer("notes.raw.dlq")) {
             for (int round = 0; round < 2; round++) {  // every note twice: a redelivery must not add a row
                 for (TaskExample e : examples) {
                     producer.send(new ProducerRecord<>("notes.raw", stream, Events.toJson(ClinicalNote.of(stream, e.id(), e.subjectId(), e.text(), e.labels()))));

@@ -23,14 +23,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.clinlora.core.data.CsvReader;
 import org.clinlora.core.data.DatasetBuilder;
 import org.clinlora.core.data.DatasetSink;
@@ -50,6 +47,7 @@ import org.clinlora.core.store.StoreLayout;
 import org.clinlora.core.text.BpeTokenizerBuilder;
 import org.clinlora.core.text.NoteNormalizer;
 import org.clinlora.core.train.JobSpec;
+import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.trainer.jobs.TrainingJobs;
@@ -144,21 +142,12 @@ class TrainingJobsTest {
         throw new AssertionError("job " + id + " did not finish in " + timeout);
     }
 
-    static KafkaConsumer<String, String> consumer(String topic) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
-        p.put("group.id", "test-" + UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-        c.subscribe(List.of(topic));
-        return c;
-    }
 
     @Test
     @Order(1)
     void aClinicalLoraJobLowersHeldOutPerplexityIsPublishedAndStreamsProgress() throws Exception {
         String id = CLINICAL;
-        try (KafkaConsumer<String, String> events = consumer("training.events")) {
+        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer("training.events")) {
             given().contentType("application/json").body("{\"jobId\":\"" + id + "\",\"kind\":\"domain_adaptation\",\"baseModel\":\"" + MODEL
                             + "\",\"datasets\":{\"train\":\"notes-" + RUN + "\"},\"outputName\":\"" + CLINICAL
                             + "\",\"optim\":{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":2,\"maxSteps\":100},\"checkpointEvery\":20}")
@@ -201,9 +190,7 @@ class TrainingJobsTest {
             given().contentType("application/json").body(downstream(id, task, clinicalRef, TRAIN)).post("/v1/jobs").then().statusCode(202);
             ids.put(task, id);
         }
-        Properties p = new Properties();
-        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
             for (String task : List.of("diag", "proc")) {
                 String id = task + "-fused-" + RUN;
                 JobSpec spec = JSON.readValue(downstream(id, task, clinicalRef, TRAIN), JobSpec.class);
@@ -313,7 +300,7 @@ class TrainingJobsTest {
         given().get("/v1/jobs").then().statusCode(200);
         await("same-" + RUN, Duration.ofMinutes(1));
 
-        try (KafkaConsumer<String, String> dlq = consumer("training.requests.dlq")) {
+        try (KafkaConsumer<String, String> dlq = KafkaTestClients.consumer("training.requests.dlq")) {
             boolean found = false;
             long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!found && System.nanoTime() < end) {
