@@ -161,17 +161,24 @@ final class DemoCommand implements Main.Command {
                 ? String.format("step %d/%d loss %.3f %.0f tok/s", n.at("/progress/step").asInt(), n.at("/progress/totalSteps").asInt(),
                 n.at("/progress/loss").asDouble(), n.at("/progress/tokensPerSecond").asDouble()) : n.path("status").asText());
         if (!"succeeded".equals(j.path("status").asText())) throw new IllegalStateException("job " + id + " " + j.path("status").asText() + ": " + j.path("reason").asText());
-        System.out.printf("\r   %-32s succeeded: %s%30s%n", id, j.path("adapter").asText(), "");
+        System.out.printf((System.console() != null ? "\r" : "") + "   %-32s succeeded: %s%30s%n", id, j.path("adapter").asText(), "");
         return j;
     }
 
     private static JsonNode await(HttpClient http, String url, List<String> done, java.util.function.Function<JsonNode, String> show) throws IOException {
         long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
+        boolean terminal = System.console() != null;
+        long lastLine = 0;
         while (System.nanoTime() < deadline) {
             JsonNode n = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(url)).GET().build(), 200));
             if (done.contains(n.path("status").asText())) return n;
             String line = show.apply(n);
-            if (!line.isEmpty()) System.out.printf("\r   %-32s %-48s", url.substring(url.lastIndexOf('/') + 1), line);
+            // On a terminal one line updates in place; in a log, a line every 10 s.
+            if (!line.isEmpty() && terminal) System.out.printf("\r   %-32s %-48s", url.substring(url.lastIndexOf('/') + 1), line);
+            else if (!line.isEmpty() && System.nanoTime() - lastLine > 10_000_000_000L) {
+                System.out.printf("   %-32s %s%n", url.substring(url.lastIndexOf('/') + 1), line);
+                lastLine = System.nanoTime();
+            }
             try {
                 Thread.sleep(500);
             } catch (InterruptedException e) {
