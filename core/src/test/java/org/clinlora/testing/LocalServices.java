@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * {@code @QuarkusTestResource(LocalServices.class)}: the real Kafka broker and S3Proxy (as {@link LocalInfraResource}),
  * plus other clinlora services this one calls, each from its built jar as a separate process on a free port — e.g.
  * {@code @ResourceArg(name = "services", value = "registry")} gives trainer-svc a real registry-svc and sets
- * {@code clinlora.registry.url}. The jars come from the reactor build (the root pom builds registry-svc before the
+ * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one told
+ * the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}). The jars come from the reactor build (the root pom builds registry-svc before the
  * services that call it); the processes are stopped when the test resource stops.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
@@ -35,10 +36,13 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(infra.start());
+        Map<String, String> env = new HashMap<>();
         for (String svc : services) {
             int port = freePort();
-            processes.add(launch(svc, port));
-            config.put("clinlora." + svc + ".url", "http://127.0.0.1:" + port);
+            processes.add(launch(svc, port, env));
+            String url = "http://127.0.0.1:" + port;
+            config.put("clinlora." + svc + ".url", url);
+            env.put("CLINLORA_" + svc.toUpperCase() + "_URL", url);  // services started later call the earlier ones
         }
         return config;
     }
@@ -57,7 +61,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
     }
 
     /** Starts {@code <svc>-svc} from its jar on {@code port} and waits until it is ready. */
-    public static Process launch(String svc, int port) {
+    public static Process launch(String svc, int port, Map<String, String> env) {
         Path root = LocalInfra.repoRoot();
         Path jar = root.resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: build it first (mvn -B -DskipTests package -pl " + svc + "-svc)");
@@ -69,6 +73,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
             pb.environment().put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
             pb.environment().put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
             pb.environment().putIfAbsent("DJL_CACHE_DIR", Path.of("target", "djl-cache").toAbsolutePath().toString());
+            pb.environment().putAll(env);
             Process p = pb.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
