@@ -1,13 +1,12 @@
 package org.clinlora.core.lora;
 
 import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,11 +63,7 @@ public final class LoraLinear {
         adapters.remove(adapter);
     }
 
-    public NDArray forward(StepContext ctx, NDArray x, Collection<String> active) {
-        return forward(ctx, x, ActiveAdapters.all(List.copyOf(active)));
-    }
-
-    /** The same with each adapter's delta applied only to the rows {@code active} assigns it (masked, see ActiveAdapters). */
+    /** {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}, each delta on the rows {@code active} assigns it. */
     public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         NDArray y = Linear.linear(x, weight).singletonOrThrow();
         List<int[]> ranged = new ArrayList<>();  // {start, end, index into active.names()}

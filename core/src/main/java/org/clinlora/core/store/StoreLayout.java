@@ -102,6 +102,11 @@ public final class StoreLayout {
         return "note-streams/" + requireName(stream) + "/";
     }
 
+    /** scorer-svc's marker that a scores.requests id was answered (create-only: a redelivery is not answered twice). */
+    public static String scoreRequestAnswered(String requestId) {
+        return "score-requests/" + org.clinlora.core.io.Sha256.of(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** A note id hashed, so any id (slashes, spaces) makes a safe key and a redelivered note lands on the same one. */
     public static String streamNote(String stream, String noteId) {
         return noteStream(stream) + org.clinlora.core.io.Sha256.of(noteId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".json";

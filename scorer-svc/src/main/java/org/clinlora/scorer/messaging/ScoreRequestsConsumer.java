@@ -2,7 +2,6 @@ package org.clinlora.scorer.messaging;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.core.api.ApiException;
@@ -11,8 +10,8 @@ import org.clinlora.core.events.Events;
 import org.clinlora.core.events.KafkaEvents;
 import org.clinlora.core.events.ScoreRequest;
 import org.clinlora.core.events.ScoreResult;
-import org.clinlora.core.io.Sha256;
 import org.clinlora.core.store.ObjectStore;
+import org.clinlora.core.store.StoreLayout;
 import org.clinlora.scorer.scoring.ScoringEngine;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -36,10 +35,6 @@ public class ScoreRequestsConsumer {
         this.results = results;
     }
 
-    static String marker(String requestId) {
-        return "score-requests/" + Sha256.of(requestId.getBytes(StandardCharsets.UTF_8));
-    }
-
     @Incoming("scores-requests")
     @Blocking
     public void consume(String record) throws Exception {
@@ -49,7 +44,7 @@ public class ScoreRequestsConsumer {
         if (req.requestId() == null || req.requestId().isBlank() || req.requestId().length() > 256) {
             throw new IllegalArgumentException("requestId is required (at most 256 characters)");
         }
-        if (store.size(marker(req.requestId())).isPresent()) return;  // answered before: a redelivery or a duplicate
+        if (store.size(StoreLayout.scoreRequestAnswered(req.requestId())).isPresent()) return;  // answered before: a redelivery or a duplicate
         ScoreResult result;
         try {
             if (req.note() == null || req.note().isBlank()) throw ApiException.invalid("note is empty");
@@ -66,6 +61,6 @@ public class ScoreRequestsConsumer {
         }
         Throwable failed = KafkaEvents.sendAndAwait(results, req.requestId(), result, 30);
         if (failed != null) throw new IllegalStateException("scores.results did not acknowledge the result");
-        store.putIfAbsent(marker(req.requestId()), new byte[0]);
+        store.putIfAbsent(StoreLayout.scoreRequestAnswered(req.requestId()), new byte[0]);
     }
 }

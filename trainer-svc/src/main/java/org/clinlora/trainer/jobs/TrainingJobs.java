@@ -106,7 +106,7 @@ public class TrainingJobs {
         spec = spec.withJobId(id);
         if (models.manifestSha256(spec.baseModel()).isEmpty()) throw ApiException.notFound("unknown base model '" + spec.baseModel() + "'");
         for (String ds : new String[] {spec.datasets().train(), spec.datasets().validation(), spec.datasets().test()}) {
-            if (ds != null && store.getBytes(StoreLayout.dataset(ds) + "manifest.json").isEmpty()) {
+            if (ds != null && store.getBytes(StoreLayout.dataset(ds) + org.clinlora.core.data.DatasetBuilder.MANIFEST).isEmpty()) {
                 throw ApiException.notFound("unknown dataset '" + ds + "' (not built, or not finished)");
             }
         }
