@@ -25,6 +25,7 @@ public final class Main {
         COMMANDS.put("make-adapter", new MakeAdapterCommand());
         COMMANDS.put("forward", new ForwardCommand());
         COMMANDS.put("bench", new BenchCommand());
+        COMMANDS.put("experiment", new ExperimentCommand());
         COMMANDS.put("demo-run", new DemoCommand());
     }
 

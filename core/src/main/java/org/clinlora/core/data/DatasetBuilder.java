@@ -52,7 +52,13 @@ public final class DatasetBuilder implements AutoCloseable {
     }
 
     /** A task's labels: names in their stable order, and whether a row may have several. */
-    public record LabelSpace(List<String> names, boolean multilabel) {}
+    public record LabelSpace(List<String> names, boolean multilabel) {
+        /** Labels found in the data in a stable order: class indices ("0".."3") numerically, anything else, ICD-9 codes included ("0389" before "486"), as strings. */
+        public static List<String> sorted(java.util.Collection<String> labels) {
+            boolean indices = labels.stream().allMatch(l -> l.matches("0|[1-9]\\d{0,17}"));
+            return labels.stream().distinct().sorted(indices ? java.util.Comparator.comparingLong(Long::parseLong) : java.util.Comparator.naturalOrder()).toList();
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

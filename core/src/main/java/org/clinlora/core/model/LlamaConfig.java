@@ -58,6 +58,15 @@ public record LlamaConfig(
         if (!ok) throw new IllegalArgumentException("config.json: " + message);
     }
 
+    /** Token ids a dataset is built with: the config's, else LLaMA's {@code <s>}=1 and {@code </s>}=2. */
+    public record SpecialIds(int bos, int eos, int pad) {}
+
+    public SpecialIds specialIds() {
+        int bos = bosTokenId == null ? 1 : bosTokenId, eos = eosTokenId == null ? 2 : eosTokenId;
+        // LLaMA checkpoints often have no pad id; padding with </s> is what Hugging Face users do then.
+        return new SpecialIds(bos, eos, padTokenId == null ? eos : padTokenId);
+    }
+
     public int numKeyValueGroups() {
         return numAttentionHeads / numKeyValueHeads;
     }

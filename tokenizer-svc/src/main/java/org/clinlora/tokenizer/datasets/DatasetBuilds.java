@@ -288,15 +288,9 @@ public class DatasetBuilds {
             }
         }
         boolean multilabel = spec.multilabel() != null ? spec.multilabel() : multi[0];
-        List<String> names = spec.labels() != null ? spec.labels() : sorted(seen);
+        List<String> names = spec.labels() != null ? spec.labels() : DatasetBuilder.LabelSpace.sorted(seen);
         if (names.isEmpty()) throw new IllegalArgumentException("no labels in the data; a classification dataset needs label or labels values");
         return new DatasetBuilder.LabelSpace(names, multilabel);
-    }
-
-    /** Class indices ("0".."3") in numeric order; anything else, ICD-9 codes included ("0389" before "486"), as strings. */
-    static List<String> sorted(java.util.Set<String> labels) {
-        boolean indices = labels.stream().allMatch(l -> l.matches("0|[1-9]\\d{0,17}"));
-        return labels.stream().sorted(indices ? java.util.Comparator.comparingLong(Long::parseLong) : java.util.Comparator.naturalOrder()).toList();
     }
 
     private void verifyUpload(DatasetJob job) throws IOException {

@@ -45,10 +45,8 @@ public class Tokenizers {
                 if (models.manifestSha256(id).isEmpty()) throw ApiException.notFound("unknown model '" + id + "' (no models/" + id + "/ in the object store)");
                 LlamaConfig c = models.config(id).orElseThrow(() -> ApiException.notFound("model '" + id + "' has no config.json"));
                 Path file = models.fetchVerified(id, "tokenizer.json", cacheDir);
-                int bos = c.bosTokenId() == null ? 1 : c.bosTokenId(), eos = c.eosTokenId() == null ? 2 : c.eosTokenId();
-                // LLaMA checkpoints often have no pad id; padding with </s> is what Hugging Face users do then.
-                int pad = c.padTokenId() == null ? eos : c.padTokenId();
-                return new Loaded(ClinicalTokenizer.load(file), file, Sha256.of(file), bos, eos, pad);
+                LlamaConfig.SpecialIds ids = c.specialIds();
+                return new Loaded(ClinicalTokenizer.load(file), file, Sha256.of(file), ids.bos(), ids.eos(), ids.pad());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
