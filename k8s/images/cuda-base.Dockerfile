@@ -1,0 +1,21 @@
+# Base image of the CUDA flavour of trainer-svc and scorer-svc: a JRE 17 on the CUDA 12.8 runtime with libtorch
+# 2.7.1 cu128 under /opt/libtorch. DJL stays offline: its pytorch-jni jar carries the cu128 JNI build, and these
+# variables point it at this libtorch (shared/NOTES.md "CUDA without network"). The services are layered on top by
+# Jib (.github/workflows/images.yml); nothing here is downloaded at run time.
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu128/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip
+# Pin the archive: the workflow passes the sha256 it expects; a mismatch fails the build.
+ARG LIBTORCH_SHA256
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl unzip ca-certificates \
+ && curl -fsSL "$LIBTORCH_URL" -o /tmp/libtorch.zip \
+ && if [ -n "$LIBTORCH_SHA256" ]; then echo "$LIBTORCH_SHA256  /tmp/libtorch.zip" | sha256sum -c -; fi \
+ && unzip -q /tmp/libtorch.zip -d /opt \
+ && rm -rf /tmp/libtorch.zip /var/lib/apt/lists/* \
+ && useradd --uid 185 --no-create-home --home-dir /deployments clinlora
+ENV PYTORCH_LIBRARY_PATH=/opt/libtorch/lib \
+    PYTORCH_VERSION=2.7.1 \
+    PYTORCH_FLAVOR=cu128 \
+    LD_LIBRARY_PATH=/opt/libtorch/lib \
+    DJL_CACHE_DIR=/tmp/djl-cache
+USER 185
