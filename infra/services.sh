@@ -41,6 +41,10 @@ start_one() {
   port_open "$port" && die "port $port is taken by another process; stop it or set CLINLORA_${svc^^}_PORT"
   mkdir -p "$RUN/logs" "$RUN/djl-cache"
   # Offline: libtorch unpacks from the pytorch-native-cpu jar into the run directory's DJL cache.
+  # Security is on: the services verify bearer tokens against the development public key under $RUN/auth (or the
+  # CLINLORA_JWT_* settings given), and each calls the others with its own least-privilege token.
+  CLINLORA_JWT_PUBLIC_KEY_LOCATION="${CLINLORA_JWT_PUBLIC_KEY_LOCATION:-file:$RUN/auth/jwt-public.pem}" \
+  CLINLORA_SERVICE_TOKEN_FILE="$RUN/auth/$svc-svc.token" \
   DJL_CACHE_DIR="${DJL_CACHE_DIR:-$RUN/djl-cache}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
     nohup java ${CLINLORA_SERVICE_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$jar" >>"$RUN/logs/$svc-svc.log" 2>&1 </dev/null &
   echo $! >"$RUN/$svc-svc.pid"
@@ -78,6 +82,8 @@ svcs=("$@"); ((${#svcs[@]})) || svcs=("${ALL[@]}")
 for s in "${svcs[@]}"; do port_of "$s" >/dev/null; done
 case "$action" in
   up)
+    # The development key pair and the services' own tokens (24 h, renewed at every up).
+    CLINLORA_RUN_DIR="$RUN" "$ROOT/clinlora" token --service-tokens 2>/dev/null || die "could not mint the service tokens (is the project built?)"
     # Start all first (they boot in parallel), then wait for each.
     for s in "${svcs[@]}"; do start_one "$s"; done
     for s in "${svcs[@]}"; do wait_ready "$s"; done ;;

@@ -21,9 +21,22 @@ public final class LocalInfraResource implements QuarkusTestResourceLifecycleMan
     public Map<String, String> start() {
         if (components.contains("kafka")) startedKafka = LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         if (components.contains("s3")) startedS3 = LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
-        return Map.of(
-                "kafka.bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP,
-                "clinlora.s3.endpoint", LocalInfra.S3_ENDPOINT);
+        TestAuth.installRestAssuredDefault();
+        Map<String, String> config = new java.util.HashMap<>(TestAuth.config(serviceUnderTest()));
+        config.put("kafka.bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
+        config.put("clinlora.s3.endpoint", LocalInfra.S3_ENDPOINT);
+        return config;
+    }
+
+    /** The module's Quarkus application name ({@code registry-svc}, ...), from its application.properties. */
+    static String serviceUnderTest() {
+        try (var in = LocalInfraResource.class.getClassLoader().getResourceAsStream("application.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("quarkus.application.name", "unknown-svc");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

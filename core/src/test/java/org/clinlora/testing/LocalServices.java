@@ -60,19 +60,29 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         infra.stop();
     }
 
+    /** Where a launched service's output goes (appended; each service of a module's tests has one). */
+    public static Path logOf(String svc) {
+        return Path.of("target", svc + "-svc-test.log").toAbsolutePath();
+    }
+
     /** Starts {@code <svc>-svc} from its jar on {@code port} and waits until it is ready. */
     public static Process launch(String svc, int port, Map<String, String> env) {
         Path root = LocalInfra.repoRoot();
         Path jar = root.resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: build it first (mvn -B -DskipTests package -pl " + svc + "-svc)");
-        Path log = Path.of("target", svc + "-svc-test.log").toAbsolutePath();
+        Path log = logOf(svc);
         try {
-            ProcessBuilder pb = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Xmx1g", "-jar", jar.toString())
+            // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.
+            ProcessBuilder pb = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Xmx1g",
+                    "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG", "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
+                    "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG", "-Dquarkus.http.access-log.enabled=true",
+                    "-jar", jar.toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().put("CLINLORA_" + svc.toUpperCase() + "_PORT", String.valueOf(port));
             pb.environment().put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
             pb.environment().put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
             pb.environment().putIfAbsent("DJL_CACHE_DIR", Path.of("target", "djl-cache").toAbsolutePath().toString());
+            pb.environment().putAll(TestAuth.env(svc + "-svc"));
             pb.environment().putAll(env);
             Process p = pb.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -327,4 +327,20 @@ class AdaptersApiTest {
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(0));
         assertTrue(store.raw().list(StoreLayout.adapter(name)).isEmpty(), "a refused publication writes nothing");
     }
+
+    @Test
+    void aSafetensorsHeaderClaimingATerabyteIsRefusedBeforeAnythingIsAllocated() throws Exception {
+        String name = unique("huge-header");
+        for (long claimed : new long[] {1L << 40, 90L * 1024 * 1024, -1}) {
+            Path dir = Files.createTempDirectory("huge-header");
+            Files.copy(clinical.resolve("adapter_config.json"), dir.resolve("adapter_config.json"));
+            // 8-byte little-endian header length, then 8 bytes: the file is 16 bytes long whatever the header claims.
+            Files.write(dir.resolve("adapter_model.safetensors"), java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(claimed).putLong(0).array());
+            Response r = publish(name, dir, card("causal-lm", null, null));
+            assertEquals(422, r.statusCode(), r.asString());
+            assertTrue(r.asString().contains("out of bounds"), "the reason names the bad header: " + r.asString());
+        }
+        assertTrue(store.raw().list(StoreLayout.adapter(name)).isEmpty(), "nothing stored");
+        given().get("/q/health/ready").then().statusCode(200);
+    }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.clinlora.testing.TestAuth;
 import org.clinlora.core.data.CsvReader;
 import org.clinlora.core.data.NoteFiles;
 import org.clinlora.core.data.SyntheticCorpus;
@@ -102,7 +103,7 @@ class PipelineEndToEndTest {
                 .post(trainer + "/v1/jobs").then().statusCode(202);
         JsonPath c = await(trainer + "/v1/jobs/" + clinical, List.of("succeeded", "failed", "cancelled"));
         assertEquals("succeeded", c.getString("status"), c.prettify());
-        RegistryClient reg = new RegistryClient(registry);
+        RegistryClient reg = new RegistryClient(registry, TestAuth::allRoles);
         reg.moveAlias(clinical, "production", 1, null);
         given().contentType("application/json").body(Map.of("jobId", task, "kind", "downstream", "baseModel", baseModel, "datasets", Map.of("train", morDs),
                 "parent", clinical + "@production", "outputName", task, "task", "mor",

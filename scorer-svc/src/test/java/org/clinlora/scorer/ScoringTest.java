@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.clinlora.testing.TestAuth;
 import org.clinlora.core.data.DatasetBuilder;
 import org.clinlora.core.data.DatasetSink;
 import org.clinlora.core.events.Events;
@@ -93,7 +94,7 @@ class ScoringTest {
         }
         publish(DIAG, "diag1", new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), 3,
                 List.of("4019", "486", "5849"), true, 20);
-        new RegistryClient(registryUrl).moveAlias(LOS, "production", 1, null);
+        new RegistryClient(registryUrl, TestAuth::allRoles).moveAlias(LOS, "production", 1, null);
         prepared = true;
     }
 
@@ -111,7 +112,7 @@ class ScoringTest {
             card.put("parent", CLINICAL + "@1");
             card.put("trainingConfig", Map.of("problemType", multilabel ? "multi_label_classification" : "single_label_classification"));
         }
-        new RegistryClient(registryUrl).publishFromStore(name, prefix, card);
+        new RegistryClient(registryUrl, TestAuth::allRoles).publishFromStore(name, prefix, card);
     }
 
     /** What ./clinlora forward computes for the stack, then softmax or sigmoid: the reference for the service. */
@@ -216,7 +217,7 @@ class ScoringTest {
             }));
         }
         Thread.sleep(1000);
-        new RegistryClient(registryUrl).moveAlias(LOS, "production", 3, 1);
+        new RegistryClient(registryUrl, TestAuth::allRoles).moveAlias(LOS, "production", 3, 1);
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < end && !versionsSeen.contains(3)) Thread.sleep(100);
         Thread.sleep(1000);
@@ -227,7 +228,7 @@ class ScoringTest {
         assertEquals(0, failures.get(), "no failed request during the swap");
         assertTrue(versionsSeen.containsAll(List.of(1, 3)), "served by v1, then v3: " + versionsSeen);
         given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score").then().statusCode(200).body("adapter.version", equalTo(3));
-        new RegistryClient(registryUrl).moveAlias(LOS, "production", 1, 3);
+        new RegistryClient(registryUrl, TestAuth::allRoles).moveAlias(LOS, "production", 1, 3);
     }
 
     @Test

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.clinlora.testing.TestAuth;
 import org.clinlora.core.data.CsvReader;
 import org.clinlora.core.data.DatasetBuilder;
 import org.clinlora.core.data.DatasetSink;
@@ -173,7 +174,7 @@ class TrainingJobsTest {
             assertTrue(last.tokensPerSecond() > 0 && last.learningRate() >= 0 && Double.isFinite(last.loss()));
             assertTrue(seen.stream().anyMatch(e -> e instanceof TrainingCompleted c && c.adapter().equals(clinicalRef)));
         }
-        AdapterCard card = new RegistryClient(registryUrl).card(CLINICAL, 1).orElseThrow();
+        AdapterCard card = new RegistryClient(registryUrl, TestAuth::allRoles).card(CLINICAL, 1).orElseThrow();
         assertEquals("CAUSAL_LM", card.taskType());
         assertEquals(id, card.trainingConfig().get("jobId"));
         assertTrue(store.list(StoreLayout.trainingJob(id) + "checkpoints/").isEmpty(), "checkpoints are removed once the job is done");
@@ -201,7 +202,7 @@ class TrainingJobsTest {
             }
             producer.send(new ProducerRecord<>("training.requests", "bad", "{\"type\":\"TrainingRequest\",\"spec\":{\"jobId\":\"poison-" + RUN + "\",\"kind\":\"nope\"}}"));
         }
-        RegistryClient registry = new RegistryClient(registryUrl);
+        RegistryClient registry = new RegistryClient(registryUrl, TestAuth::allRoles);
         for (var e : ids.entrySet()) {
             JsonPath done = await(e.getValue(), Duration.ofMinutes(4));
             assertEquals("succeeded", done.getString("status"), done.prettify());
@@ -253,7 +254,7 @@ class TrainingJobsTest {
         assertTrue(jobs.recover() >= 1, "the interrupted job is found (as at startup)");
         JsonPath done = await(killed, Duration.ofMinutes(2));
         assertEquals("succeeded", done.getString("status"), done.prettify());
-        RegistryClient registry = new RegistryClient(registryUrl);
+        RegistryClient registry = new RegistryClient(registryUrl, TestAuth::allRoles);
         String a = registry.card(reference, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
         String b = registry.card(killed, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
         assertEquals(a, b, "the resumed job's adapter is byte-identical to the uninterrupted one's");
@@ -270,7 +271,7 @@ class TrainingJobsTest {
         given().delete("/v1/jobs/" + id).then().statusCode(202);
         JsonPath done = await(id, Duration.ofMinutes(1));
         assertEquals("cancelled", done.getString("status"));
-        assertTrue(new RegistryClient(registryUrl).versions(id).isEmpty(), "nothing published");
+        assertTrue(new RegistryClient(registryUrl, TestAuth::allRoles).versions(id).isEmpty(), "nothing published");
         given().delete("/v1/jobs/" + id).then().statusCode(409);
     }
 

@@ -80,6 +80,16 @@ public final class ApiExceptionMappers {
         }
     }
 
+    // Quarkus's own mapper for this one answers 500 and logs Jackson's message, which quotes the offending value
+    // (a note sent where numbers belong would land in the log): a shape error of the body is the client's, 400.
+    @Provider
+    public static final class InvalidDefinition implements ExceptionMapper<com.fasterxml.jackson.databind.exc.InvalidDefinitionException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+            return badJson(e);
+        }
+    }
+
     @Provider
     public static final class InvalidFormat implements ExceptionMapper<com.fasterxml.jackson.databind.exc.InvalidFormatException> {
         @Override
@@ -102,6 +112,68 @@ public final class ApiExceptionMappers {
                 default -> status >= 500 ? "internal_error" : "invalid_request";
             };
             return json(status, code, status >= 500 ? "internal error" : e.getMessage());
+        }
+    }
+
+    // Authentication and roles. Both answers are deliberately plain: which check failed (signature, issuer, audience,
+    // expiry) is logged at debug level for operators, never told to the caller.
+
+    static Response unauthorized() {
+        return Response.fromResponse(json(401, "unauthorized", "a valid bearer token is required"))
+                .header("WWW-Authenticate", "Bearer realm=\"clinlora\"").build();
+    }
+
+    @Provider
+    public static final class Unauthorized implements ExceptionMapper<io.quarkus.security.UnauthorizedException> {
+        @Override
+        public Response toResponse(io.quarkus.security.UnauthorizedException e) {
+            return unauthorized();
+        }
+    }
+
+    @Provider
+    public static final class AuthenticationFailed implements ExceptionMapper<io.quarkus.security.AuthenticationFailedException> {
+        @Override
+        public Response toResponse(io.quarkus.security.AuthenticationFailedException e) {
+            return unauthorized();
+        }
+    }
+
+    @Provider
+    public static final class Forbidden implements ExceptionMapper<io.quarkus.security.ForbiddenException> {
+        @Override
+        public Response toResponse(io.quarkus.security.ForbiddenException e) {
+            return json(403, "forbidden", "this token's roles do not allow this call");
+        }
+    }
+
+    /**
+     * Anything unforeseen: 500 with a reference, never a stack trace or an exception message in the body (a message
+     * can quote input, and input may be a note). The log gets the type and the frames, not the message.
+     */
+    @Provider
+    public static final class Unexpected implements ExceptionMapper<Exception> {
+        @Override
+        public Response toResponse(Exception e) {
+            // RESTEasy Reactive reports a body it cannot parse as form data (a broken multipart boundary, a body that
+            // is not multipart at all) as a plain IOException from its form-body handler: the client's fault.
+            if (e instanceof java.io.IOException && whileReadingTheForm(e)) {
+                return json(400, "invalid_request", "the body is not well-formed multipart/form-data");
+            }
+            String ref = java.util.UUID.randomUUID().toString().substring(0, 8);
+            StringBuilder frames = new StringBuilder();
+            StackTraceElement[] st = e.getStackTrace();
+            for (int i = 0; i < Math.min(8, st.length); i++) frames.append("\n\tat ").append(st[i]);
+            LOG.severe("internal error " + ref + ": " + e.getClass().getName() + frames);
+            return json(500, "internal_error", "internal error (reference " + ref + ")");
+        }
+
+        private static boolean whileReadingTheForm(Throwable e) {
+            for (StackTraceElement f : e.getStackTrace()) {
+                if (f.getClassName().startsWith("org.jboss.resteasy.reactive.server.handlers.FormBodyHandler")
+                        || f.getClassName().startsWith("org.jboss.resteasy.reactive.server.core.multipart.")) return true;
+            }
+            return false;
         }
     }
 }

@@ -80,7 +80,7 @@ final class BenchRegistryCommand {
                 int v = card.get("version").asInt();
                 versions.add(v);
                 t0 = System.nanoTime();
-                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions/" + v
+                HttpResponse<InputStream> r = http.send(CliAuth.request(URI.create(url + "/v1/adapters/" + name + "/versions/" + v
                         + "/files/adapter_model.safetensors")).build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (r.statusCode() != 200) throw new IllegalStateException("download answered " + r.statusCode());
                 String got;
@@ -101,7 +101,7 @@ final class BenchRegistryCommand {
                 raw.delete(key);
             }
             for (int v : versions) {
-                http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions/" + v)).DELETE().build(),
+                http.send(CliAuth.request(URI.create(url + "/v1/adapters/" + name + "/versions/" + v)).DELETE().build(),
                         HttpResponse.BodyHandlers.discarding());
             }
             System.out.printf("clinlora bench registry: LLaMA-7B-shaped adapter, LoRA r=%d on %s, fp16: %.1f MB, %d rounds (median)%n",
@@ -165,7 +165,7 @@ final class BenchRegistryCommand {
         body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"card\"\r\nContent-Type: application/json\r\n\r\n"
                 + "{\"task\":\"clinical-lm\",\"baseModelId\":\"bench-llama-7b\",\"publishedBy\":\"bench\"}\r\n--" + boundary + "--\r\n")
                 .getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/adapters/" + name + "/versions"))
+        HttpResponse<String> r = http.send(CliAuth.request(URI.create(url + "/v1/adapters/" + name + "/versions"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) throw new IllegalStateException("publish answered " + r.statusCode() + ": " + r.body());
@@ -192,6 +192,7 @@ final class BenchRegistryCommand {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-jar", jar.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("CLINLORA_" + svc.toUpperCase(java.util.Locale.ROOT) + "_PORT", String.valueOf(port));
+        pb.environment().putAll(CliAuth.serviceEnv(svc + "-svc"));
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -202,7 +203,7 @@ final class BenchRegistryCommand {
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) throw new IllegalStateException("the service at " + url + " exited; see .run/logs/bench-*.log");
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+                if (http.send(CliAuth.request(URI.create(url + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException notYet) {
                 // still starting
             }

@@ -70,7 +70,7 @@ final class BenchScoreCommand {
             BenchRegistryCommand.waitReady(url, started.get(1));
             long scorerPid = started.get(1).pid();
 
-            RegistryClient registry = new RegistryClient(registryUrl);
+            RegistryClient registry = new RegistryClient(registryUrl, CliAuth::token);
             LoraConfig cfg = new LoraConfig("SEQ_CLS", 8, 16, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null);
             List<String> tasks = new ArrayList<>();
             for (int i = 0; i < adapters; i++) {
@@ -147,7 +147,7 @@ final class BenchScoreCommand {
 
     private static void score(HttpClient http, String url, String task, String note) throws IOException, InterruptedException {
         byte[] body = JSON.writeValueAsBytes(Map.of("task", task, "notes", List.of(note)));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/score")).header("Content-Type", "application/json")
+        HttpResponse<String> r = http.send(CliAuth.request(URI.create(url + "/v1/score")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException("score answered " + r.statusCode() + ": " + r.body());
     }

@@ -38,7 +38,7 @@ final class BenchTokenizeService {
             long t0 = System.nanoTime();
             for (int i = 0; i < texts.size(); i += BATCH) {
                 byte[] body = JSON.writeValueAsBytes(Map.of("model", modelId, "texts", texts.subList(i, Math.min(texts.size(), i + BATCH)), "maxLength", 32768));
-                send(http, HttpRequest.newBuilder(URI.create(url + "/v1/tokenize")).header("Content-Type", "application/json")
+                send(http, CliAuth.request(URI.create(url + "/v1/tokenize")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), 200);
             }
             if (r >= 0) rest[r] = (System.nanoTime() - t0) / 1e9;
@@ -50,11 +50,11 @@ final class BenchTokenizeService {
         double[] build = new double[buildRounds];
         for (int r = 0; r < buildRounds; r++) {
             long t0 = System.nanoTime();
-            JsonNode created = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(url + "/v1/datasets?kind=causal_lm&seqLen=512&model=" + modelId))
+            JsonNode created = JSON.readTree(send(http, CliAuth.request(URI.create(url + "/v1/datasets?kind=causal_lm&seqLen=512&model=" + modelId))
                     .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofByteArray(csv)).build(), 202));
             String id = created.get("datasetId").asText();
             for (;;) {
-                JsonNode s = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(url + "/v1/datasets/" + id)).GET().build(), 200));
+                JsonNode s = JSON.readTree(send(http, CliAuth.request(URI.create(url + "/v1/datasets/" + id)).GET().build(), 200));
                 String status = s.get("status").asText();
                 if (status.equals("ready")) break;
                 if (status.equals("failed")) throw new IllegalStateException("the bench dataset build failed: " + s.path("reason").asText());

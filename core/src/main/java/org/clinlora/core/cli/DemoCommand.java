@@ -68,7 +68,7 @@ final class DemoCommand implements Main.Command {
         post(http, tokenizer + "/v1/datasets", Map.of("datasetId", notesDs, "model", modelId, "kind", "causal_lm", "sources", List.of(notesKey), "seqLen", 64), 202);
         List<String> tasks = SyntheticCorpus.TASKS.stream().map(SyntheticCorpus.Task::name).toList();
         for (String task : tasks) {
-            send(http, HttpRequest.newBuilder(URI.create(tokenizer + "/v1/datasets?kind=classification&seqLen=128&model=" + modelId
+            send(http, CliAuth.request(URI.create(tokenizer + "/v1/datasets?kind=classification&seqLen=128&model=" + modelId
                     + "&datasetId=demo-" + task + "-" + run)).header("Content-Type", "text/csv")
                     .POST(HttpRequest.BodyPublishers.ofFile(corpus.resolve("synthetic_" + task + ".csv"))).build(), 202);
         }
@@ -86,7 +86,7 @@ final class DemoCommand implements Main.Command {
         JsonNode c = awaitJob(http, trainer, clinical);
         System.out.printf("   %s: held-out perplexity %.1f -> %.1f%n", c.path("adapter").asText(), c.at("/metrics/before.perplexity").asDouble(),
                 c.at("/metrics/validation.perplexity").asDouble());
-        RegistryClient reg = new RegistryClient(registry);
+        RegistryClient reg = new RegistryClient(registry, CliAuth::token);
         int clinicalVersion = Integer.parseInt(c.path("adapter").asText().replaceAll(".*@", ""));
         reg.moveAlias(clinical, "production", clinicalVersion, null);
 
@@ -170,7 +170,7 @@ final class DemoCommand implements Main.Command {
         boolean terminal = System.console() != null;
         long lastLine = 0;
         while (System.nanoTime() < deadline) {
-            JsonNode n = JSON.readTree(send(http, HttpRequest.newBuilder(URI.create(url)).GET().build(), 200));
+            JsonNode n = JSON.readTree(send(http, CliAuth.request(URI.create(url)).GET().build(), 200));
             if (done.contains(n.path("status").asText())) return n;
             String line = show.apply(n);
             // On a terminal one line updates in place; in a log, a line every 10 s.
@@ -190,7 +190,7 @@ final class DemoCommand implements Main.Command {
     }
 
     private static String post(HttpClient http, String url, Object body, int expected) throws IOException {
-        return send(http, HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        return send(http, CliAuth.request(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), expected);
     }
 

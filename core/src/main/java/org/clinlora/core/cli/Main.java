@@ -26,6 +26,7 @@ public final class Main {
         COMMANDS.put("forward", new ForwardCommand());
         COMMANDS.put("bench", new BenchCommand());
         COMMANDS.put("experiment", new ExperimentCommand());
+        COMMANDS.put("token", new TokenCommand());
         COMMANDS.put("demo-run", new DemoCommand());
     }
 

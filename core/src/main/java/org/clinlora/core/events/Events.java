@@ -38,7 +38,9 @@ public final class Events {
             JsonNode n = JSON.readTree(json);
             String type = n == null ? null : n.path("type").asText(null);
             Class<? extends Event> c = type == null ? null : TYPES.get(type);
-            if (c == null) throw new IllegalArgumentException("unknown event type: " + type);
+            // Echo the type only when it looks like one: a record's fields may hold note text (PHI).
+            if (c == null) throw new IllegalArgumentException(type == null ? "the record has no event type"
+                    : type.matches("[A-Za-z]{1,40}") ? "unknown event type: " + type : "unknown event type");
             return JSON.treeToValue(n, c);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // Jackson's message quotes the offending token, which may be note text (PHI): give the place only.

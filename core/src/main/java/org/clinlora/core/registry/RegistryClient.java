@@ -49,13 +49,10 @@ public final class RegistryClient {
 
     private final String baseUrl;
     private final HttpClient http;
-    private final String bearerToken;
+    private final java.util.function.Supplier<String> bearerToken;
 
-    public RegistryClient(String baseUrl) {
-        this(baseUrl, null);
-    }
-
-    public RegistryClient(String baseUrl, String bearerToken) {
+    /** {@code bearerToken}: the caller's token, asked for on every request (a rotated token is used at once). */
+    public RegistryClient(String baseUrl, java.util.function.Supplier<String> bearerToken) {
         this.baseUrl = baseUrl.replaceAll("/+$", "");
         this.bearerToken = bearerToken;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -167,7 +164,8 @@ public final class RegistryClient {
 
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(5));
-        if (bearerToken != null) b.header("Authorization", "Bearer " + bearerToken);
+        String token = bearerToken == null ? null : bearerToken.get();
+        if (token != null && !token.isEmpty()) b.header("Authorization", "Bearer " + token);
         return b;
     }
 

@@ -35,6 +35,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 @Path("/v1/adapters")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "adapters", description = "Versioned PEFT LoRA adapters with aliases and lineage")
+@io.quarkus.security.Authenticated
 public class AdaptersResource {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -61,6 +62,7 @@ public class AdaptersResource {
 
     @POST
     @Path("/{name}/versions")
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.PUBLISHER)
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Publish a new version",
             description = "Multipart parts: adapter_config.json and adapter_model.safetensors (files, as PEFT writes them), "
@@ -81,6 +83,7 @@ public class AdaptersResource {
 
     @POST
     @Path("/{name}/versions/from-store")
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.PUBLISHER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Publish a new version from PEFT files already in the bucket",
             description = "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
@@ -161,6 +164,7 @@ public class AdaptersResource {
 
     @PUT
     @Path("/{name}/aliases/{alias}")
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.REGISTRY_ADMIN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Move an alias (compare-and-set)",
             description = "Body: {version, expectedVersion, movedBy}. expectedVersion is where the alias points now "
@@ -172,6 +176,7 @@ public class AdaptersResource {
 
     @DELETE
     @Path("/{name}/versions/{version}")
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.REGISTRY_ADMIN)
     @Operation(summary = "Delete a version no alias points at and no other version names as parent")
     public Response delete(@PathParam("name") String name, @PathParam("version") int version) {
         registry.delete(name, version);

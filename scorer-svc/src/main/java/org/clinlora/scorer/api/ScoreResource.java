@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "score", description = "Clinical outcome probabilities from a task adapter stacked over the shared base model")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.SCORER_CLIENT)
 public class ScoreResource {
     static final int MAX_NOTES = 64, MAX_CHARS = 1_000_000;
 

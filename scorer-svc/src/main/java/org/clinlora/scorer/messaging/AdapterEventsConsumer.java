@@ -7,13 +7,14 @@ import org.clinlora.core.events.Event;
 import org.clinlora.core.events.Events;
 import org.clinlora.scorer.scoring.ScoringEngine;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
-/** adapters.events → hot swap: an AliasMoved preloads the new version, then the alias switches (ScoringEngine). */
+/**
+ * adapters.events → hot swap: an AliasMoved preloads the new version, then the alias switches (ScoringEngine). A
+ * record that is not an event goes to adapters.events.dlq with the reason (the failure strategy in
+ * application.properties), and the consumer goes on with the next.
+ */
 @ApplicationScoped
 public class AdapterEventsConsumer {
-    private static final Logger LOG = Logger.getLogger(AdapterEventsConsumer.class);
-
     private final ScoringEngine engine;
 
     public AdapterEventsConsumer(ScoringEngine engine) {
@@ -23,13 +24,7 @@ public class AdapterEventsConsumer {
     @Incoming("adapters-events")
     @Blocking
     public void consume(String record) {
-        Event e;
-        try {
-            e = Events.parse(record);
-        } catch (IllegalArgumentException ex) {
-            LOG.warnf("adapters.events: skipped a record: %s", ex.getMessage());  // not ours to dead-letter: the registry owns this topic
-            return;
-        }
+        Event e = Events.parse(record);  // IllegalArgumentException naming the field → nack → dead-letter topic
         if (e instanceof AliasMoved m) engine.aliasMoved(m.name(), m.alias(), m.version());
     }
 }

@@ -116,8 +116,7 @@ public class ScoringEngine {
     private volatile int bosId;
     private volatile Thread modelThread;
 
-    public ScoringEngine(ModelStore models,
-                         @ConfigProperty(name = "clinlora.registry.url") String registryUrl,
+    public ScoringEngine(ModelStore models, RegistryClient registry,
                          @ConfigProperty(name = "clinlora.scorer.base-model") String baseModelId,
                          @ConfigProperty(name = "clinlora.scorer.device", defaultValue = "cpu") String device,
                          @ConfigProperty(name = "clinlora.scorer.precision", defaultValue = "fp32") String precision,
@@ -129,7 +128,7 @@ public class ScoringEngine {
                          @ConfigProperty(name = "clinlora.scorer.adapter-cache-mb", defaultValue = "512") long cacheMb,
                          @ConfigProperty(name = "clinlora.scorer.alias-ttl", defaultValue = "PT30S") Duration aliasTtl) {
         this.models = models;
-        this.registry = new RegistryClient(registryUrl);
+        this.registry = registry;
         this.baseModelId = baseModelId;
         this.compute = Compute.parse(device, precision);
         this.cacheDir = cacheDir;

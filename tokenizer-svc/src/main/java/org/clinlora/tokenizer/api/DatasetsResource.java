@@ -29,6 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/datasets")
 @Tag(name = "datasets", description = "Token datasets (safetensors shards + manifest.json) built in the background")
+@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.DATA_ENGINEER)
 public class DatasetsResource {
     private final DatasetBuilds builds;
 

@@ -15,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/tokenize")
 @Tag(name = "tokenize", description = "Token ids of notes with a base model's own tokenizer")
+@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.DATA_ENGINEER)
 public class TokenizeResource {
     static final int MAX_TEXTS = 256;
     static final int MAX_CHARS = 1_000_000;

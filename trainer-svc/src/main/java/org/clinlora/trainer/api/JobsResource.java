@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1/jobs")
 @Tag(name = "jobs", description = "LoRA training jobs: Clinical LoRA (domain adaptation) and Downstream LoRA (classification)")
 @Produces(MediaType.APPLICATION_JSON)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.TRAINER)
 public class JobsResource {
     private final TrainingJobs jobs;
 

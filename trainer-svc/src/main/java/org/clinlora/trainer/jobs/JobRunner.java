@@ -57,11 +57,11 @@ public class JobRunner {
     private final RegistryClient registry;
     private final Path cacheDir;
 
-    public JobRunner(ObjectStore store, ModelStore models, @ConfigProperty(name = "clinlora.registry.url") String registryUrl,
+    public JobRunner(ObjectStore store, ModelStore models, RegistryClient registry,
                      @ConfigProperty(name = "clinlora.trainer.cache-dir") Path cacheDir) {
         this.store = store;
         this.models = models;
-        this.registry = new RegistryClient(registryUrl);
+        this.registry = registry;
         this.cacheDir = cacheDir;
     }
 
