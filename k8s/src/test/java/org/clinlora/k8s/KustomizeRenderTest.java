@@ -206,7 +206,8 @@ class KustomizeRenderTest {
         for (JsonNode d : docs) {
             for (JsonNode c : containers(d)) {
                 for (JsonNode e : c.path("env")) {
-                    if (sensitive.matcher(e.path("name").asText()).matches()) {
+                    // A *_FILE / *_LOCATION variable is a path into a mounted Secret (checked elsewhere), not a value.
+                    if (sensitive.matcher(e.path("name").asText()).matches() && !e.path("name").asText().matches(".*_(FILE|LOCATION)")) {
                         assertTrue(e.path("value").isMissingNode() && !e.at("/valueFrom/secretKeyRef/name").isMissingNode(),
                                 overlay + " " + d.at("/metadata/name").asText() + ": " + e.path("name").asText() + " must come from a Secret");
                     }
@@ -224,6 +225,96 @@ class KustomizeRenderTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "gpu", "serverless"})
+    void everyServiceVerifiesBearerTokensAndOnlyCallersHoldTheirOwn(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        JsonNode config = named(docs, "ConfigMap", "clinlora-config").path("data");
+        String keyLocation = config.path("CLINLORA_JWT_PUBLIC_KEY_LOCATION").asText();
+        assertTrue(keyLocation.startsWith("file:/etc/clinlora/jwt/"), "tokens are verified against the mounted key: " + keyLocation);
+        assertFalse(config.path("CLINLORA_JWT_ISSUER").asText().isBlank(), "an issuer is configured");
+        assertEquals("clinlora", config.path("CLINLORA_JWT_AUDIENCE").asText());
+        for (JsonNode w : workloads(docs)) {
+            String name = w.at("/metadata/name").asText();
+            JsonNode spec = w.at("/spec/template/spec");
+            assertTrue(mounts(spec, "clinlora-jwt-public-key", "/etc/clinlora/jwt"), name + " mounts the verification key");
+            JsonNode c = spec.path("containers").get(0);
+            String tokenFile = env(c, "CLINLORA_SERVICE_TOKEN_FILE");
+            if (name.equals("trainer-svc") || name.equals("scorer-svc")) {
+                assertEquals("/etc/clinlora/token/token", tokenFile, name + " calls the registry with its own token");
+                assertTrue(mounts(spec, "clinlora-" + name + "-token", "/etc/clinlora/token"), name + "'s token comes from its own Secret");
+            } else {
+                assertEquals(null, tokenFile, name + " calls no service and holds no token");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpu", "serverless"})
+    void kafkaIsTlsWithOneScramUserAndItsAclsPerService(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        assertEquals("simple", kind(docs, "Kafka").get(0).at("/spec/kafka/authorization/type").asText(), "Kafka enforces ACLs");
+        Set<String> users = new TreeSet<>();
+        for (JsonNode u : kind(docs, "KafkaUser")) {
+            users.add(u.at("/metadata/name").asText());
+            assertEquals("scram-sha-512", u.at("/spec/authentication/type").asText());
+            assertTrue(u.at("/spec/authorization/acls").size() > 0, u.at("/metadata/name") + " has ACLs");
+        }
+        assertEquals(new TreeSet<>(SERVICES), users, "one Kafka user per service");
+        for (JsonNode w : workloads(docs)) {
+            String name = w.at("/metadata/name").asText();
+            JsonNode c = w.at("/spec/template/spec/containers").get(0);
+            assertEquals("SASL_SSL", env(c, "CLINLORA_KAFKA_SECURITY_PROTOCOL"), name);
+            assertEquals("SCRAM-SHA-512", env(c, "CLINLORA_KAFKA_SASL_MECHANISM"), name);
+            assertTrue(env(c, "CLINLORA_KAFKA_BOOTSTRAP").endsWith(":9093"), name + " uses the TLS listener");
+            JsonNode jaas = stream(c.path("env")).filter(e -> e.path("name").asText().equals("CLINLORA_KAFKA_SASL_JAAS_CONFIG")).findFirst().orElseThrow();
+            assertEquals(name, jaas.at("/valueFrom/secretKeyRef/name").asText(), name + " logs in as its own Kafka user");
+        }
+        // Each user may touch only the topics its service uses (its application.properties).
+        for (JsonNode u : kind(docs, "KafkaUser")) {
+            Set<String> topics = new TreeSet<>();
+            for (JsonNode acl : u.at("/spec/authorization/acls")) if (acl.at("/resource/type").asText().equals("topic")) topics.add(acl.at("/resource/name").asText());
+            assertEquals(topicsOf(u.at("/metadata/name").asText()), topics, u.at("/metadata/name") + "'s topics");
+        }
+    }
+
+    @Test
+    void locallyAndInDevKafkaStaysPlaintext() throws Exception {
+        for (JsonNode w : workloads(render("dev"))) {
+            assertEquals(null, env(w.at("/spec/template/spec/containers").get(0), "CLINLORA_KAFKA_SECURITY_PROTOCOL"), "dev uses the default (PLAINTEXT)");
+        }
+    }
+
+    static String env(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) if (e.path("name").asText().equals(name)) return e.path("value").isMissingNode() ? null : e.path("value").asText();
+        return null;
+    }
+
+    /** Whether the pod mounts a volume from this Secret or ConfigMap at this path. */
+    static boolean mounts(JsonNode podSpec, String source, String path) {
+        String volume = null;
+        for (JsonNode v : podSpec.path("volumes")) {
+            if (source.equals(v.at("/secret/secretName").asText()) || source.equals(v.at("/configMap/name").asText())) volume = v.path("name").asText();
+        }
+        if (volume == null) return false;
+        for (JsonNode c : podSpec.path("containers")) for (JsonNode m : c.path("volumeMounts")) {
+            if (volume.equals(m.path("name").asText()) && path.equals(m.path("mountPath").asText())) return true;
+        }
+        return false;
+    }
+
+    /** The topics one service's application.properties names. */
+    static Set<String> topicsOf(String service) throws IOException {
+        Set<String> topics = new TreeSet<>();
+        Pattern key = Pattern.compile("mp\\.messaging\\.(incoming|outgoing)\\.[^.]+\\.(dead-letter-queue\\.)?topic");
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(K8S.getParent().resolve(service + "/src/main/resources/application.properties"))) {
+            p.load(in);
+        }
+        for (String k : p.stringPropertyNames()) if (key.matcher(k).matches()) topics.add(p.getProperty(k).trim());
+        return topics;
+    }
+
     static List<JsonNode> containers(JsonNode d) {
         List<JsonNode> out = new ArrayList<>();
         for (String p : List.of("/spec/template/spec/containers", "/spec/template/spec/initContainers", "/spec/containers")) d.at(p).forEach(out::add);
@@ -233,15 +324,7 @@ class KustomizeRenderTest {
     /** Every topic in the services' application.properties: incoming, outgoing and dead-letter. */
     static Set<String> topicsTheServicesUse() throws IOException {
         Set<String> topics = new TreeSet<>();
-        Pattern key = Pattern.compile("mp\\.messaging\\.(incoming|outgoing)\\.[^.]+\\.(dead-letter-queue\\.)?topic");
-        for (String svc : SERVICES) {
-            Path f = K8S.getParent().resolve(svc + "/src/main/resources/application.properties");
-            Properties p = new Properties();
-            try (var in = Files.newInputStream(f)) {
-                p.load(in);
-            }
-            for (String k : p.stringPropertyNames()) if (key.matcher(k).matches()) topics.add(p.getProperty(k).trim());
-        }
+        for (String svc : SERVICES) topics.addAll(topicsOf(svc));
         if (topics.isEmpty()) fail("no topics found in the services' application.properties");
         return topics;
     }
