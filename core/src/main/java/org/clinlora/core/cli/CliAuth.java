@@ -50,10 +50,11 @@ final class CliAuth {
 
     /** Writes {@code <svc>.token} for each service, with only the roles it needs ({@link Roles#SERVICE_ROLES}). */
     static Path serviceToken(String service, Duration ttl) {
+        Jwts issuer = devIssuer();  // makes the folder and the key pair on first use
         Path f = authDir().resolve(service + ".token");
         try {
             Path tmp = Files.createTempFile(authDir(), "." + service, ".tmp");
-            Files.writeString(tmp, devIssuer().mint(service, Roles.SERVICE_ROLES.getOrDefault(service, List.of()), ttl));
+            Files.writeString(tmp, issuer.mint(service, Roles.SERVICE_ROLES.getOrDefault(service, List.of()), ttl));
             Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
