@@ -86,7 +86,8 @@ case "$action" in
     CLINLORA_RUN_DIR="$RUN" "$ROOT/clinlora" token --service-tokens 2>/dev/null || die "could not mint the service tokens (is the project built?)"
     # Start all first (they boot in parallel), then wait for each.
     for s in "${svcs[@]}"; do start_one "$s"; done
-    for s in "${svcs[@]}"; do wait_ready "$s"; done ;;
+    for s in "${svcs[@]}"; do wait_ready "$s"; done
+    log "security is on: call them with a token, e.g. curl -H \"Authorization: Bearer \$(./clinlora token --role scorer-client)\" ..." ;;
   down) for s in "${svcs[@]}"; do stop_one "$s"; done ;;
   status)
     rc=0
