@@ -71,8 +71,9 @@ public final class RoleMatrix {
         }
     }
 
-    /** Every call × (no token, each role alone); prints the count. */
+    /** Every call × (no token, each role alone), and health, metrics and OpenAPI open without a token; prints the count. */
     public static void check(String service, List<Call> calls) {
+        openWithoutToken("/q/health/ready", "/q/health/live", "/q/metrics", "/q/openapi");
         int checked = 0;
         for (Call c : calls) {
             String what = c.method() + " " + c.path();
@@ -119,7 +120,7 @@ public final class RoleMatrix {
     }
 
     /** Health, metrics and the OpenAPI document answer without a token. */
-    public static void openWithoutToken(String... paths) {
+    static void openWithoutToken(String... paths) {
         for (String p : paths) assertEquals(200, send(Call.of("GET", p, Set.of()), null).statusCode(), p + " is open");
     }
 

@@ -32,7 +32,6 @@ class SecurityTest {
                 Call.json("POST", "/v1/datasets", "{\"datasetId\":\"no-ds\",\"model\":\"no-such-model\",\"kind\":\"causal_lm\",\"sources\":[\"none.csv\"]}", de),
                 new Call("POST", "/v1/datasets?model=no-such-model&kind=classification", "text/csv", CSV, de),
                 Call.of("GET", "/v1/datasets/no-such-dataset", de)));
-        RoleMatrix.openWithoutToken("/q/health/ready", "/q/health/live", "/q/metrics", "/q/openapi");
     }
 
     @Test
