@@ -8,6 +8,7 @@
 #
 # Defaults follow DESIGN.md and can be overridden by environment variables:
 #   CLINLORA_RUN_DIR (.run at the repo root), CLINLORA_KAFKA_PORT (9092), CLINLORA_KAFKA_CONTROLLER_PORT (9093),
+#   CLINLORA_KAFKA_SASL_PORT (9094, SASL_PLAINTEXT with SCRAM-SHA-512),
 #   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora)
 set -euo pipefail
 
@@ -15,6 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CLINLORA_RUN_DIR:-$ROOT/.run}"
 KAFKA_PORT="${CLINLORA_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${CLINLORA_KAFKA_CONTROLLER_PORT:-9093}"
+# A second listener with SASL/SCRAM-SHA-512, to exercise the services' Kafka authentication settings locally
+# (users are added with the Admin API; the services' default stays the PLAINTEXT listener).
+KAFKA_SASL_PORT="${CLINLORA_KAFKA_SASL_PORT:-9094}"
 S3_PORT="${CLINLORA_S3_PORT:-9000}"
 S3_ACCESS="${CLINLORA_S3_ACCESS_KEY:-minioadmin}"
 S3_SECRET="${CLINLORA_S3_SECRET_KEY:-minioadmin}"
@@ -66,6 +70,7 @@ wait_ready() {
 start_kafka() {
   if pid_alive kafka; then log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0; fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; stop it or set CLINLORA_KAFKA_PORT"
+  port_open "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken by another process; stop it or set CLINLORA_KAFKA_SASL_PORT"
   local lib; lib=$(fetch_kafka)
   local dir="$RUN/kafka" cp="$lib/*"
   mkdir -p "$dir/data"
@@ -74,11 +79,13 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=true

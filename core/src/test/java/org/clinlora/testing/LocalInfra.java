@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LocalInfra {
     public static final int KAFKA_PORT = intEnv("CLINLORA_KAFKA_PORT", 9092);
+    /** The broker's SASL_PLAINTEXT listener (SCRAM-SHA-512; users are added with the Admin API). */
+    public static final int KAFKA_SASL_PORT = intEnv("CLINLORA_KAFKA_SASL_PORT", 9094);
     public static final int S3_PORT = intEnv("CLINLORA_S3_PORT", 9000);
     public static final String KAFKA_BOOTSTRAP = "127.0.0.1:" + KAFKA_PORT;
     public static final String S3_ENDPOINT = "http://127.0.0.1:" + S3_PORT;
