@@ -91,9 +91,4 @@ public final class TestAuth {
         });
         filterInstalled = true;
     }
-
-    /** The Authorization header value for java.net.http clients. */
-    public static String bearer(String token) {
-        return "Bearer " + token;
-    }
 }

@@ -14,31 +14,19 @@ import java.util.function.Supplier;
  */
 public final class ServiceToken implements Supplier<String> {
     private final Path file;
-    private final String fixed;
     private FileTime seen;
     private String token;
 
-    private ServiceToken(Path file, String fixed) {
+    private ServiceToken(Path file) {
         this.file = file;
-        this.fixed = fixed;
     }
 
     public static ServiceToken fromFile(Path file) {
-        return new ServiceToken(file, null);
-    }
-
-    public static ServiceToken of(String token) {
-        return new ServiceToken(null, token);
-    }
-
-    /** No token: calls go out without an Authorization header (the callee answers 401 where it needs one). */
-    public static ServiceToken none() {
-        return new ServiceToken(null, null);
+        return new ServiceToken(file);
     }
 
     @Override
     public synchronized String get() {
-        if (file == null) return fixed;
         try {
             if (!Files.isRegularFile(file)) return null;
             FileTime t = Files.getLastModifiedTime(file);
@@ -54,6 +42,6 @@ public final class ServiceToken implements Supplier<String> {
 
     @Override
     public String toString() {
-        return file != null ? "ServiceToken(file " + file + ")" : fixed != null ? "ServiceToken(value)" : "ServiceToken(none)";
+        return "ServiceToken(file " + file + ")";
     }
 }

@@ -52,6 +52,16 @@ public final class NoteFiles {
         }
     }
 
+    /**
+     * Every label a task file uses, added to {@code into}; true when its labels column is the multi-label
+     * {@code labels}. The caller closes the reader.
+     */
+    public static boolean readTaskLabels(CsvReader r, CsvReader.OnMalformed policy, java.util.Set<String> into) throws IOException {
+        boolean multilabel = r.header().contains("labels");
+        readTaskFile(r, policy, t -> into.addAll(t.labels()));
+        return multilabel;
+    }
+
     /** The same from an open reader; the caller closes it. */
     public static long readTaskFile(CsvReader r, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
         String file = r.source();

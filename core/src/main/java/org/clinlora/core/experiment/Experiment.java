@@ -185,13 +185,12 @@ public final class Experiment {
     /** The labels in a task file, in the order datasets use (class indices numerically, codes as strings). */
     private static DatasetBuilder.LabelSpace labels(String taskFile) throws IOException {
         Set<String> seen = new LinkedHashSet<>();
-        boolean[] multi = {false};
-        try (CsvReader r = CsvReader.of(taskFile, Files.newInputStream(Path.of(taskFile)), CsvReader.OnMalformed.FAIL)) {
-            multi[0] = r.header().contains("labels");
-            NoteFiles.readTaskFile(r, CsvReader.OnMalformed.FAIL, t -> seen.addAll(t.labels()));
+        boolean multilabel;
+        try (CsvReader r = CsvReader.open(Path.of(taskFile), CsvReader.OnMalformed.FAIL)) {
+            multilabel = NoteFiles.readTaskLabels(r, CsvReader.OnMalformed.FAIL, seen);
         }
         if (seen.isEmpty()) throw new IllegalArgumentException(taskFile + ": no labels");
-        return new DatasetBuilder.LabelSpace(DatasetBuilder.LabelSpace.sorted(seen), multi[0]);
+        return new DatasetBuilder.LabelSpace(DatasetBuilder.LabelSpace.sorted(seen), multilabel);
     }
 
     private interface Rows {

@@ -276,8 +276,7 @@ public class DatasetBuilds {
         if (spec.sources() != null) {
             for (String key : spec.sources()) {
                 try (CsvReader r = CsvReader.of(key, store.open(key), spec.malformedPolicy())) {
-                    multi[0] |= r.header().contains("labels");
-                    NoteFiles.readTaskFile(r, spec.malformedPolicy(), t -> seen.addAll(t.labels()));
+                    multi[0] |= NoteFiles.readTaskLabels(r, spec.malformedPolicy(), seen);
                 }
             }
         } else {
