@@ -6,7 +6,7 @@
 #   infra.sh down [kafka|s3]    stop (idempotent)
 #   infra.sh status [kafka|s3]  exit 0 when everything asked for is running, 3 otherwise
 #
-# Defaults follow DESIGN.md and can be overridden by environment variables:
+# Defaults follow docs/ARCHITECTURE.md ("Local defaults") and can be overridden by environment variables:
 #   CLINLORA_RUN_DIR (.run at the repo root), CLINLORA_KAFKA_PORT (9092), CLINLORA_KAFKA_CONTROLLER_PORT (9093),
 #   CLINLORA_KAFKA_SASL_PORT (9094, SASL_PLAINTEXT with SCRAM-SHA-512),
 #   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora)
@@ -27,6 +27,8 @@ KAFKA_VERSION=4.1.2
 S3PROXY_VERSION=4.1.0
 READY_TIMEOUT="${CLINLORA_INFRA_TIMEOUT:-90}"
 
+# shellcheck source=lib.sh
+source "$ROOT/infra/lib.sh"
 log() { echo "infra: $*" >&2; }
 die() { echo "infra: error: $*" >&2; exit 2; }
 
@@ -128,18 +130,7 @@ PROPS
 }
 
 stop_one() {
-  local name=$1 f="$RUN/$1.pid"
-  if [[ ! -f "$f" ]]; then log "$name not running"; return 0; fi
-  local pid; pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-    log "$name stopped"
-  else
-    log "$name not running (stale pid file removed)"
-  fi
-  rm -f "$f"
+  stop_pidfile "$1" "$RUN/$1.pid"
 }
 
 status_one() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The four clinlora services as separate processes, from the jars `mvn -B -DskipTests package` built
-# (<svc>/target/quarkus-app/quarkus-run.jar), on the DESIGN.md ports, with pid files and logs in the run directory.
+# (<svc>/target/quarkus-app/quarkus-run.jar), on ports 8081-8084 (docs/ARCHITECTURE.md, "Local defaults"), with pid files and logs in the run directory.
 #
 #   services.sh up [svc...]       start (idempotent), wait until /q/health/ready answers 200
 #   services.sh down [svc...]     stop (idempotent): TERM, 30 s, then KILL
@@ -16,6 +16,8 @@ RUN="${CLINLORA_RUN_DIR:-$ROOT/.run}"
 READY_TIMEOUT="${CLINLORA_SERVICES_TIMEOUT:-120}"
 ALL=(tokenizer registry trainer scorer)
 
+# shellcheck source=lib.sh
+source "$ROOT/infra/lib.sh"
 log() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 2; }
 
@@ -63,18 +65,7 @@ wait_ready() {
 }
 
 stop_one() {
-  local svc=$1 f="$RUN/$1-svc.pid"
-  if [[ ! -f "$f" ]]; then log "$svc-svc not running"; return 0; fi
-  local pid; pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$svc-svc did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-    log "$svc-svc stopped"
-  else
-    log "$svc-svc not running (stale pid file removed)"
-  fi
-  rm -f "$f"
+  stop_pidfile "$1-svc" "$RUN/$1-svc.pid"
 }
 
 action="${1:-}"; shift || true

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.clinlora.registry.versions.VersionClaims;
 import org.jboss.logging.Logger;
 
 /** Removes leftovers of interrupted publishes at start-up and then periodically. */
@@ -15,17 +15,16 @@ import org.jboss.logging.Logger;
 public class Janitor {
     private static final Logger LOG = Logger.getLogger(Janitor.class);
 
-    private final AdapterRegistry registry;
+    private final VersionClaims claims;
     private final Duration olderThan;
     private final Duration every;
     private ScheduledExecutorService timer;
 
-    public Janitor(AdapterRegistry registry,
-                   @ConfigProperty(name = "clinlora.registry.leftover-age", defaultValue = "PT15M") Duration olderThan,
-                   @ConfigProperty(name = "clinlora.registry.janitor-interval", defaultValue = "PT10M") Duration every) {
-        this.registry = registry;
-        this.olderThan = olderThan;
-        this.every = every;
+    public Janitor(VersionClaims claims, RegistryConfig config) {
+        this.claims = claims;
+        this.olderThan = config.leftoverAge();
+        this.every = config.janitorInterval();
+        if (every.toSeconds() < 1) throw new IllegalArgumentException("clinlora.registry.janitor-interval must be at least 1 s");
     }
 
     void onStart(@Observes StartupEvent e) {
@@ -39,7 +38,7 @@ public class Janitor {
 
     void run() {
         try {
-            int n = registry.cleanLeftovers(olderThan);
+            int n = claims.cleanLeftovers(olderThan);
             if (n > 0) LOG.infof("removed %d interrupted publication(s)", n);
         } catch (RuntimeException ex) {
             LOG.warnf("janitor pass failed, will retry: %s", ex.getMessage());

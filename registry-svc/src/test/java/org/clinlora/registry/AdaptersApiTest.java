@@ -1,9 +1,9 @@
 package org.clinlora.registry;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
-import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +14,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
-import java.io.File;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
@@ -33,12 +32,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.clinlora.core.io.Sha256;
-import org.clinlora.core.lora.LoraConfig;
-import org.clinlora.core.model.LlamaConfig;
-import org.clinlora.core.model.TinyLlama;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.registry.store.Store;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.llama.TinyLlama;
+import org.clinlora.model.train.PaperDefaults;
+import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.registry.versions.VersionClaims;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.TestAdapters;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,9 +55,9 @@ class AdaptersApiTest {
     static Path clinical, downstream, badShapes;
 
     @Inject
-    Store store;
+    RetryingStore store;
     @Inject
-    AdapterRegistry registry;
+    VersionClaims claims;
     @TestHTTPResource("/")
     URL root;
 
@@ -67,11 +68,11 @@ class AdaptersApiTest {
         base = "tiny-" + UUID.randomUUID().toString().substring(0, 8);
         baseConfig = TinyLlama.write(work.resolve("base"), new TinyLlama.Spec(600, 32, 2, 4, 2, 96, 256, false, 3));
         store.models().upload(base, work.resolve("base"));
-        clinical = TestAdapters.write(work.resolve("clinical"), LoraConfig.clinicalDefaults(), baseConfig, 0, 1);
-        downstream = TestAdapters.write(work.resolve("downstream"), LoraConfig.downstreamDefaults(), baseConfig, 4, 2);
+        clinical = TestAdapters.write(work.resolve("clinical"), PaperDefaults.clinicalLora(), baseConfig, 0, 1);
+        downstream = TestAdapters.write(work.resolve("downstream"), PaperDefaults.downstreamLora(), baseConfig, 4, 2);
         // an adapter made for a wider model (hidden 48): its shapes cannot fit the registered base
         LlamaConfig other = new LlamaConfig(600, 48, 96, 2, 4, 2, 12, 1e-6, 1e4, null, 256, false, 3, 1, 2, "float32", 0.02);
-        badShapes = TestAdapters.write(work.resolve("bad"), LoraConfig.clinicalDefaults(), other, 0, 3);
+        badShapes = TestAdapters.write(work.resolve("bad"), PaperDefaults.clinicalLora(), other, 0, 3);
     }
 
     static String unique(String prefix) {
@@ -236,7 +237,7 @@ class AdaptersApiTest {
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(1));
         given().get("/v1/adapters/" + name + "/versions/2").then().statusCode(404).body("error", equalTo("not_found"));
 
-        assertTrue(registry.cleanLeftovers(Duration.ofMinutes(15)) >= 1);
+        assertTrue(claims.cleanLeftovers(Duration.ofMinutes(15)) >= 1);
         assertTrue(store.raw().list(dir).isEmpty(), "leftovers removed");
         publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201).body("version", equalTo(2));
     }
@@ -250,7 +251,7 @@ class AdaptersApiTest {
         bytes[bytes.length - 1] ^= 0x01;
         store.raw().put(key, bytes, Map.of());
         given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors").then()
-                .statusCode(500).contentType("application/json").body("error", equalTo("integrity_error"))
+                .statusCode(500).contentType("application/json").body("error", equalTo(ApiError.codeFor(500))).body("reason", equalTo("integrity_error"))
                 .body("message", containsString("sha256"));
     }
 
@@ -286,29 +287,29 @@ class AdaptersApiTest {
         p.put("auto.offset.reset", "earliest");
         p.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
         p.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-        List<org.clinlora.core.events.Event> seen = new ArrayList<>();
+        List<org.clinlora.platform.events.Event> seen = new ArrayList<>();
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(p)) {
             consumer.subscribe(List.of("adapters.events"));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (seen.size() < 4 && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(500))) {
-                    if (name.equals(r.key())) seen.add(org.clinlora.core.events.Events.parse(r.value()));
+                    if (name.equals(r.key())) seen.add(org.clinlora.platform.events.Events.parse(r.value()));
                 }
             }
         }
         assertEquals(List.of("AdapterPublished", "AdapterPublished", "AliasMoved", "AdapterDeleted"),
-                seen.stream().map(org.clinlora.core.events.Event::type).toList());
-        var moved = (org.clinlora.core.events.AliasMoved) seen.get(2);
+                seen.stream().map(org.clinlora.platform.events.Event::type).toList());
+        var moved = (org.clinlora.platform.events.AliasMoved) seen.get(2);
         assertEquals(2, moved.version());
         assertEquals("production", moved.alias());
-        assertEquals(4, seen.stream().map(org.clinlora.core.events.Event::eventId).distinct().count(), "event ids are unique");
-        assertEquals(1, ((org.clinlora.core.events.AdapterDeleted) seen.get(3)).version());
+        assertEquals(4, seen.stream().map(org.clinlora.platform.events.Event::eventId).distinct().count(), "event ids are unique");
+        assertEquals(1, ((org.clinlora.platform.events.AdapterDeleted) seen.get(3)).version());
     }
 
     @Test
     void badPublicationsAreClear4xxAndLeaveNothing() throws Exception {
         String name = unique("bad");
-        publish(name, badShapes, card("causal-lm", null, null)).then().statusCode(422).body("error", equalTo("invalid_adapter"))
+        publish(name, badShapes, card("causal-lm", null, null)).then().statusCode(422).body("error", equalTo(ApiError.codeFor(422))).body("reason", equalTo("invalid_adapter"))
                 .body("message", containsString("base model imply"));
         publish(name, downstream, card("los", List.of("a", "b"), null)).then().statusCode(422).body("message", containsString("labelNames"));
         publish(name, clinical, card("causal-lm", null, null).replace(base, "no-such-base")).then().statusCode(422)

@@ -33,31 +33,34 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.clinlora.testing.TestAuth;
-import org.clinlora.core.data.DatasetBuilder;
-import org.clinlora.core.data.DatasetSink;
-import org.clinlora.core.events.Events;
-import org.clinlora.core.events.ScoreRequest;
-import org.clinlora.core.events.ScoreResult;
-import org.clinlora.core.io.PeftAdapterDir;
-import org.clinlora.core.lora.LoraConfig;
-import org.clinlora.core.model.Compute;
-import org.clinlora.core.model.LlamaConfig;
-import org.clinlora.core.model.LlamaModel;
-import org.clinlora.core.model.StepContext;
-import org.clinlora.core.model.TinyLlama;
-import org.clinlora.core.model.TokenBatch;
-import org.clinlora.core.registry.RegistryClient;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.text.BpeTokenizerBuilder;
-import org.clinlora.core.text.ClinicalTokenizer;
-import org.clinlora.core.text.NoteNormalizer;
+import org.clinlora.model.data.DatasetBuilder;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.llama.Compute;
+import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.llama.TinyLlama;
+import org.clinlora.model.llama.TokenBatch;
+import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.BpeTokenizerBuilder;
+import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.events.ScoreRequest;
+import org.clinlora.platform.events.ScoreResult;
+import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.platform.store.StoredDatasets;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAdapters;
+import org.clinlora.testing.TestAuth;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,7 +194,7 @@ class ScoringTest {
         bytes[bytes.length - 1] ^= 0x55;
         store.put(key, bytes, Map.of());
         given().contentType("application/json").body(body(LOS + "@2", NOTES)).post("/v1/score").then().statusCode(500)
-                .body("error", equalTo("integrity_error")).body("message", containsString(LOS + "@2"));
+                .body("error", equalTo(ApiError.codeFor(500))).body("reason", equalTo("integrity_error")).body("message", containsString(LOS + "@2"));
         // The other versions still score.
         given().contentType("application/json").body(body(LOS + "@1", NOTES)).post("/v1/score").then().statusCode(200);
     }
@@ -273,10 +276,10 @@ class ScoringTest {
     @Test
     void evaluateGivesTheTrainersMetricsOnALabelledDataset() throws Exception {
         String id = "eval-" + RUN;
-        var s = new DatasetBuilder.Settings(DatasetBuilder.Kind.CLASSIFICATION, 64, DatasetBuilder.Truncation.HEAD, NoteNormalizer.DEFAULT,
+        var s = new DatasetBuilder.Settings(TaskKind.SEQ_CLS, 64, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,
                 0, 0.5, 1, 64, BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID, BpeTokenizerBuilder.PAD_ID);
         try (DatasetBuilder b = new DatasetBuilder(id, s, new DatasetBuilder.LabelSpace(List.of("0", "1", "2", "3"), false),
-                dir.resolve("m/tokenizer.json"), DatasetSink.store(store, StoreLayout.dataset(id)))) {
+                dir.resolve("m/tokenizer.json"), StoredDatasets.sink(store, StoreLayout.dataset(id)))) {
             for (int i = 0; i < 60; i++) b.add("r" + i, "p" + i, NOTES.get(i % 2) + " day " + i, List.of(String.valueOf(i % 4)));
             b.commit();
         }
@@ -285,7 +288,7 @@ class ScoringTest {
         assertEquals(60.0, r.getDouble("metrics.rows"));
         assertTrue(r.getDouble("metrics.macro_auroc") >= 0 && r.getDouble("metrics.macro_auroc") <= 1);
         given().contentType("application/json").body("{\"datasetId\":\"" + id + "\",\"task\":\"" + DIAG + "@1\"}").post("/v1/evaluate")
-                .then().statusCode(422).body("error", equalTo("label_mismatch"));
+                .then().statusCode(422).body("error", equalTo(ApiError.codeFor(422))).body("reason", equalTo("label_mismatch"));
     }
 
     @Test
@@ -295,7 +298,7 @@ class ScoringTest {
                 .body(org.hamcrest.Matchers.not(containsString(marker)));
         given().contentType("application/json").body(body(LOS, List.of("  "))).post("/v1/score").then().statusCode(400).body("message", equalTo("notes[0] is empty"));
         given().contentType("application/json").body(body(LOS, java.util.Collections.nCopies(65, "x"))).post("/v1/score").then().statusCode(413);
-        given().contentType("application/json").body(body(CLINICAL + "@1", List.of("x"))).post("/v1/score").then().statusCode(422).body("error", equalTo("not_a_classifier"));
+        given().contentType("application/json").body(body(CLINICAL + "@1", List.of("x"))).post("/v1/score").then().statusCode(422).body("error", equalTo(ApiError.codeFor(422))).body("reason", equalTo("not_a_classifier"));
         given().contentType("application/json").body("{\"task\":\"" + LOS + "\",\"inputIds\":[[1, 99999]]}").post("/v1/score").then().statusCode(400);
         given().contentType("application/json").body("{\"task\":\"../x\",\"notes\":[\"a\"]}").post("/v1/score").then().statusCode(400);
         given().contentType("application/json").body("{\"task\":\"" + LOS + "\"}").post("/v1/score").then().statusCode(400);

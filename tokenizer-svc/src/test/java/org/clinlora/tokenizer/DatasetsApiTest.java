@@ -27,19 +27,20 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.clinlora.core.data.CsvReader;
-import org.clinlora.core.data.NoteFiles;
-import org.clinlora.core.data.SyntheticCorpus;
-import org.clinlora.core.data.TaskExample;
-import org.clinlora.core.events.ClinicalNote;
-import org.clinlora.core.events.DatasetReady;
-import org.clinlora.core.events.Events;
-import org.clinlora.core.io.SafeTensors;
-import org.clinlora.core.io.Sha256;
-import org.clinlora.core.model.TinyLlama;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
+import org.clinlora.model.data.CsvReader;
+import org.clinlora.model.data.NoteFiles;
+import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.data.TaskExample;
+import org.clinlora.model.io.SafeTensors;
+import org.clinlora.model.io.SafeTensorsReader;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.model.llama.TinyLlama;
+import org.clinlora.platform.events.ClinicalNote;
+import org.clinlora.platform.events.DatasetReady;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
@@ -94,7 +95,7 @@ class DatasetsApiTest {
             assertEquals(sh.get("sha256").asText(), Sha256.of(bytes), "shard checksum");
             Path tmp = Files.createTempFile("shard", ".safetensors");
             Files.write(tmp, bytes);
-            try (SafeTensors.Reader r = SafeTensors.open(tmp)) {
+            try (SafeTensorsReader r = SafeTensors.open(tmp)) {
                 assertEquals(sh.get("rows").asLong(), r.entry("input_ids").shape()[0]);
                 assertEquals(m.get("seqLen").asLong(), r.entry("input_ids").shape()[1]);
             }
@@ -180,10 +181,10 @@ class DatasetsApiTest {
         Files.write(shard, store.getBytes(StoreLayout.dataset(id) + "shard-00000.safetensors").orElseThrow());
         Path tokenizerJson = Files.createTempFile("tokenizer", ".json");
         Files.write(tokenizerJson, store.getBytes(StoreLayout.model(model) + "tokenizer.json").orElseThrow());
-        try (SafeTensors.Reader r = SafeTensors.open(shard);
+        try (SafeTensorsReader r = SafeTensors.open(shard);
              ai.djl.huggingface.tokenizers.HuggingFaceTokenizer hf = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
                      .optTokenizerPath(tokenizerJson).optAddSpecialTokens(false).build()) {
-            long[] want = hf.encode(org.clinlora.core.text.NoteNormalizer.DEFAULT.normalize(note)).getIds();
+            long[] want = hf.encode(org.clinlora.model.text.NoteNormalizer.DEFAULT.normalize(note)).getIds();
             java.nio.ByteBuffer ids = r.raw("input_ids").order(java.nio.ByteOrder.LITTLE_ENDIAN);
             int length = r.raw("lengths").order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0);
             assertEquals(want.length + 1, length, "<s> + the note's tokens");

@@ -6,13 +6,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Set;
-import org.clinlora.core.auth.Roles;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.testing.HostileInput;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.testing.HostileInput.Endpoint;
+import org.clinlora.testing.HostileInput;
 import org.clinlora.testing.LocalServices;
-import org.clinlora.testing.RoleMatrix;
 import org.clinlora.testing.RoleMatrix.Call;
+import org.clinlora.testing.RoleMatrix;
 import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,29 +27,32 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.clinlora.testing.TestAuth;
-import org.clinlora.core.data.CsvReader;
-import org.clinlora.core.data.DatasetBuilder;
-import org.clinlora.core.data.DatasetSink;
-import org.clinlora.core.data.NoteFiles;
-import org.clinlora.core.data.SyntheticCorpus;
-import org.clinlora.core.events.Event;
-import org.clinlora.core.events.Events;
-import org.clinlora.core.events.TrainingCompleted;
-import org.clinlora.core.events.TrainingProgress;
-import org.clinlora.core.events.TrainingRequest;
-import org.clinlora.core.io.AdapterCard;
-import org.clinlora.core.model.TinyLlama;
-import org.clinlora.core.registry.RegistryClient;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.text.BpeTokenizerBuilder;
-import org.clinlora.core.text.NoteNormalizer;
-import org.clinlora.core.train.JobSpec;
+import org.clinlora.model.data.CsvReader;
+import org.clinlora.model.data.DatasetBuilder;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.data.NoteFiles;
+import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.llama.TinyLlama;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.BpeTokenizerBuilder;
+import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.events.Event;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.events.TrainingCompleted;
+import org.clinlora.platform.events.TrainingProgress;
+import org.clinlora.platform.events.TrainingRequest;
+import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.platform.store.StoredDatasets;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
+import org.clinlora.testing.TestAuth;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,10 +96,10 @@ class TrainingJobsTest {
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
         new ModelStore(store).upload(MODEL, dir.resolve("m"));
         new SyntheticCorpus(new SyntheticCorpus.Settings(400, 0.9, 5)).write(dir.resolve("c"));
-        build(dir, "notes-" + RUN, DatasetBuilder.Kind.CAUSAL_LM, 64, null, b ->
+        build(dir, "notes-" + RUN, TaskKind.CAUSAL_LM, 64, null, b ->
                 NoteFiles.readMimicNotes(dir.resolve("c/synthetic_discharge.csv.gz"), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null)));
         for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) {
-            build(dir, t.name() + "-" + RUN, DatasetBuilder.Kind.CLASSIFICATION, 128, new DatasetBuilder.LabelSpace(t.labelNames(), t.multilabel()), b ->
+            build(dir, t.name() + "-" + RUN, TaskKind.SEQ_CLS, 128, new DatasetBuilder.LabelSpace(t.labelNames(), t.multilabel()), b ->
                     NoteFiles.readTaskFile(dir.resolve("c/synthetic_" + t.name() + ".csv"), CsvReader.OnMalformed.FAIL, e -> add(b, e.id(), e.subjectId(), e.text(), e.labels())));
         }
         prepared = true;
@@ -108,10 +110,10 @@ class TrainingJobsTest {
     }
 
     /** A dataset in the bucket exactly as tokenizer-svc writes it. */
-    static void build(Path dir, String id, DatasetBuilder.Kind kind, int seqLen, DatasetBuilder.LabelSpace labels, Feed feed) throws IOException {
-        var s = new DatasetBuilder.Settings(kind, seqLen, DatasetBuilder.Truncation.HEAD, NoteNormalizer.DEFAULT, 0.15, 0.25, 0, 128,
+    static void build(Path dir, String id, TaskKind kind, int seqLen, DatasetBuilder.LabelSpace labels, Feed feed) throws IOException {
+        var s = new DatasetBuilder.Settings(kind, seqLen, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT, 0.15, 0.25, 0, 128,
                 BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID, BpeTokenizerBuilder.PAD_ID);
-        try (DatasetBuilder b = new DatasetBuilder(id, s, labels, dir.resolve("m/tokenizer.json"), DatasetSink.store(store, StoreLayout.dataset(id)))) {
+        try (DatasetBuilder b = new DatasetBuilder(id, s, labels, dir.resolve("m/tokenizer.json"), StoredDatasets.sink(store, StoreLayout.dataset(id)))) {
             feed.into(b);
             b.commit();
         }
@@ -287,7 +289,7 @@ class TrainingJobsTest {
         given().contentType("application/json").body(ok.replace("\"seed\":1", "\"seed\":1,\"device\":\"cpu\",\"precision\":\"bf16\"")).post("/v1/jobs")
                 .then().statusCode(400).body("message", containsString("CUDA"));
         given().contentType("application/json").body(ok.replace("\"seed\":1", "\"seed\":1,\"device\":\"cuda:0\"")).post("/v1/jobs")
-                .then().statusCode(422).body("error", equalTo("device_unavailable"));
+                .then().statusCode(422).body("error", equalTo(ApiError.codeFor(422))).body("reason", equalTo("device_unavailable"));
         given().contentType("application/json").body(ok.replace("\"task\"", "\"parent\":\"no-such-adapter@production\",\"task\"")).post("/v1/jobs")
                 .then().statusCode(404).body("message", containsString("parent"));
         given().contentType("application/json").body(ok.replace("\"outputName\":\"bad-" + RUN, "\"outputName\":\"../x")).post("/v1/jobs").then().statusCode(400);

@@ -21,12 +21,15 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.io.AdapterCard;
-import org.clinlora.registry.AdapterRegistry;
-import org.clinlora.registry.AdapterRegistry.AliasState;
-import org.clinlora.registry.AdapterRegistry.PublishRequest;
-import org.clinlora.registry.AdapterRegistry.Resolved;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.registry.aliases.AliasLog.AliasState;
+import org.clinlora.registry.aliases.AliasLog;
+import org.clinlora.registry.versions.PublishRequest;
+import org.clinlora.registry.versions.VersionCatalog.Resolved;
+import org.clinlora.registry.versions.VersionCatalog;
+import org.clinlora.registry.versions.VersionDeletion;
+import org.clinlora.registry.versions.VersionPublisher;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
@@ -39,10 +42,16 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 public class AdaptersResource {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final AdapterRegistry registry;
+    private final VersionCatalog catalog;
+    private final VersionPublisher publisher;
+    private final AliasLog aliases;
+    private final VersionDeletion deletion;
 
-    public AdaptersResource(AdapterRegistry registry) {
-        this.registry = registry;
+    public AdaptersResource(VersionCatalog catalog, VersionPublisher publisher, AliasLog aliases, VersionDeletion deletion) {
+        this.catalog = catalog;
+        this.publisher = publisher;
+        this.aliases = aliases;
+        this.deletion = deletion;
     }
 
     public record NamePage(List<String> names, Integer nextOffset) {}
@@ -55,18 +64,18 @@ public class AdaptersResource {
     @Operation(summary = "List adapter names, paged")
     public NamePage names(@QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") @DefaultValue("100") int limit) {
         if (offset < 0 || limit < 1 || limit > 1000) throw ApiException.invalid("need offset >= 0 and 1 <= limit <= 1000");
-        List<String> page = registry.names(offset, limit + 1);
+        List<String> page = catalog.names(offset, limit + 1);
         boolean more = page.size() > limit;
         return new NamePage(more ? page.subList(0, limit) : page, more ? offset + limit : null);
     }
 
     @POST
     @Path("/{name}/versions")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.PUBLISHER)
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.PUBLISHER)
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Publish a new version",
             description = "Multipart parts: adapter_config.json and adapter_model.safetensors (files, as PEFT writes them), "
-                    + "optionally README.md, and 'card' (JSON: task, labelNames, baseModelId, parent, datasetIds, "
+                    + "optionally README.md, and 'card' (JSON: task, labelNames, problemType, noteEncoding, baseModelId, parent, datasetIds, "
                     + "trainingConfig, metrics, publishedBy). The version becomes visible only once every file is stored and verified.")
     public Response publish(@PathParam("name") String name, @RestForm("card") String card,
                             @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
@@ -75,7 +84,7 @@ public class AdaptersResource {
             if (u.name().equals("card")) continue;
             if (files.put(u.name(), u.uploadedFile()) != null) throw ApiException.invalid("file '" + u.name() + "' given twice");
         }
-        AdapterCard published = registry.publish(name, files, parseCard(card));
+        AdapterCard published = publisher.publish(name, files, parseCard(card));
         return Response.status(201).entity(published).build();
     }
 
@@ -83,14 +92,14 @@ public class AdaptersResource {
 
     @POST
     @Path("/{name}/versions/from-store")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.PUBLISHER)
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.PUBLISHER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Publish a new version from PEFT files already in the bucket",
             description = "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
                     + "immutable version; the source objects are left as they are.")
     public Response publishFromStore(@PathParam("name") String name, PublishFromStore body) {
         if (body == null) throw ApiException.invalid("body with sourcePrefix and card is required");
-        return Response.status(201).entity(registry.publishFromStore(name, body.sourcePrefix(), body.card())).build();
+        return Response.status(201).entity(publisher.publishFromStore(name, body.sourcePrefix(), body.card())).build();
     }
 
     private static PublishRequest parseCard(String card) {
@@ -106,14 +115,14 @@ public class AdaptersResource {
     @Path("/{name}/versions")
     @Operation(summary = "Visible versions of an adapter, oldest first")
     public List<AdapterCard> versions(@PathParam("name") String name) {
-        return registry.versions(name);
+        return catalog.versions(name);
     }
 
     @GET
     @Path("/{name}/versions/{version}")
     @Operation(summary = "The card of one version")
     public AdapterCard card(@PathParam("name") String name, @PathParam("version") int version) {
-        return registry.requireCard(name, version);
+        return catalog.card(name, version);
     }
 
     @GET
@@ -121,7 +130,7 @@ public class AdaptersResource {
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "Download a file, verified against its sha256 before any byte is sent")
     public Response download(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file) {
-        AdapterRegistry.Verified verified = registry.fetchVerified(name, version, file);
+        VersionCatalog.Verified verified = catalog.fetchVerified(name, version, file);
         StreamingOutput body = out -> {
             try (InputStream in = Files.newInputStream(verified.file())) {
                 in.transferTo(out);
@@ -138,7 +147,7 @@ public class AdaptersResource {
     @Operation(summary = "A presigned GET URL for a file (verify the sha256 after downloading)")
     public PresignedUrl url(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file,
                             @QueryParam("expires") @DefaultValue("300") int expires) {
-        AdapterRegistry.Presigned p = registry.presignedUrl(name, version, file, expires);
+        VersionCatalog.Presigned p = catalog.presignedUrl(name, version, file, expires);
         return new PresignedUrl(p.url(), p.entry().sha256(), p.entry().size(), expires);
     }
 
@@ -146,40 +155,40 @@ public class AdaptersResource {
     @Path("/{name}/resolve/{versionOrAlias}")
     @Operation(summary = "Resolve name@version or name@alias to a version and its lineage, parent first")
     public Resolved resolve(@PathParam("name") String name, @PathParam("versionOrAlias") String versionOrAlias) {
-        return registry.resolve(name, versionOrAlias);
+        return catalog.resolve(name, versionOrAlias);
     }
 
     @GET
     @Path("/{name}/aliases")
     public List<AliasState> aliases(@PathParam("name") String name) {
-        return registry.aliases(name);
+        return aliases.aliases(name);
     }
 
     @GET
     @Path("/{name}/aliases/{alias}")
     @Operation(summary = "Where an alias points, with its history")
     public AliasState alias(@PathParam("name") String name, @PathParam("alias") String alias) {
-        return registry.alias(name, alias).orElseThrow(() -> ApiException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
+        return aliases.alias(name, alias).orElseThrow(() -> ApiException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
     }
 
     @PUT
     @Path("/{name}/aliases/{alias}")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.REGISTRY_ADMIN)
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.REGISTRY_ADMIN)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Move an alias (compare-and-set)",
             description = "Body: {version, expectedVersion, movedBy}. expectedVersion is where the alias points now "
                     + "(null or absent: it must not exist yet); a mismatch or a concurrent move is 409.")
     public AliasState moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove body) {
         if (body == null || body.version() == null) throw ApiException.invalid("body must give the target 'version'");
-        return registry.moveAlias(name, alias, body.version(), body.expectedVersion(), body.movedBy());
+        return aliases.move(name, alias, body.version(), body.expectedVersion(), body.movedBy());
     }
 
     @DELETE
     @Path("/{name}/versions/{version}")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.REGISTRY_ADMIN)
+    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.REGISTRY_ADMIN)
     @Operation(summary = "Delete a version no alias points at and no other version names as parent")
     public Response delete(@PathParam("name") String name, @PathParam("version") int version) {
-        registry.delete(name, version);
+        deletion.delete(name, version);
         return Response.noContent().build();
     }
 }

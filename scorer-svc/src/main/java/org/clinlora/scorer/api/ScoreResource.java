@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.io.AdapterCard;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.Evaluator;
-import org.clinlora.scorer.scoring.ScoringEngine;
+import org.clinlora.scorer.scoring.ScoringService;
+import org.clinlora.scorer.scoring.ScoringTask;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -23,26 +25,28 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "score", description = "Clinical outcome probabilities from a task adapter stacked over the shared base model")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
-@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.SCORER_CLIENT)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.SCORER_CLIENT)
 public class ScoreResource {
     static final int MAX_NOTES = 64, MAX_CHARS = 1_000_000;
 
-    private final ScoringEngine engine;
+    private final ScoringService engine;
     private final Evaluator evaluator;
 
-    public ScoreResource(ScoringEngine engine, Evaluator evaluator) {
+    public ScoreResource(ScoringService engine, Evaluator evaluator) {
         this.engine = engine;
         this.evaluator = evaluator;
     }
 
-    public record ScoreRequest(String task, List<String> notes, List<long[]> inputIds) {}
+    /** The REST body of POST /v1/score (the Kafka message is the platform's {@code ScoreRequest} event). */
+    public record ScoreApiRequest(String task, List<String> notes, List<long[]> inputIds) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NoteScore(Map<String, Double> probabilities, int tokens, boolean truncated) {}
 
-    public record AdapterRef(String name, int version, String ref, String task, List<String> lineage, String baseModel) {}
+    /** The adapter version that scored, with its stack and base model. */
+    public record AdapterUsed(String name, int version, String ref, String task, List<String> lineage, String baseModel) {}
 
-    public record ScoreResponse(AdapterRef adapter, List<NoteScore> results) {}
+    public record ScoreApiResponse(AdapterUsed adapter, List<NoteScore> results) {}
 
     public record EvaluateRequest(String datasetId, String task, String split) {}
 
@@ -52,7 +56,7 @@ public class ScoreResource {
             description = "Body: {task: 'name[@version|@alias]' (default alias production), notes: [text, ...] (1-" + MAX_NOTES + ") "
                     + "or inputIds: [[ids], ...]}. Per note: probability per label (softmax for single-label tasks, sigmoid for "
                     + "multilabel), the tokens the model saw and whether the note was cut; with the adapter version and lineage used.")
-    public ScoreResponse score(ScoreRequest req) {
+    public ScoreApiResponse score(ScoreApiRequest req) {
         if (req == null || req.task() == null || req.task().isBlank()) throw ApiException.invalid("task is required");
         boolean notes = req.notes() != null, ids = req.inputIds() != null;
         if (notes == ids) throw ApiException.invalid("give notes or inputIds, not both or neither");
@@ -67,10 +71,10 @@ public class ScoreResource {
                 if (t.length() > MAX_CHARS) throw ApiException.tooLarge("notes[" + i + "] is longer than " + MAX_CHARS + " characters");
             }
         }
-        ScoringEngine.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
+        ScoringService.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
         List<NoteScore> out = new ArrayList<>();
-        for (ScoringEngine.Row r : s.rows()) out.add(new NoteScore(r.probabilities(), r.tokens(), r.truncated()));
-        return new ScoreResponse(ref(s.task()), out);
+        for (BatchScheduler.Row r : s.rows()) out.add(new NoteScore(r.probabilities(), r.tokens(), r.truncated()));
+        return new ScoreApiResponse(used(s.task()), out);
     }
 
     @POST
@@ -83,9 +87,9 @@ public class ScoreResource {
         return evaluator.evaluate(req.datasetId(), req.task(), req.split() == null ? "test" : req.split());
     }
 
-    static AdapterRef ref(ScoringEngine.Task t) {
+    static AdapterUsed used(ScoringTask t) {
         AdapterCard c = t.card();
-        return new AdapterRef(t.name(), t.version(), t.ref(), c.task(), t.lineage().stream().map(AdapterCard::ref).toList(),
+        return new AdapterUsed(t.name(), t.version(), t.ref(), c.task(), t.lineage().stream().map(AdapterCard::ref).toList(),
                 c.baseModel() == null ? null : c.baseModel().id());
     }
 
@@ -96,10 +100,10 @@ public class ScoreResource {
             if (e.getCause() instanceof ApiException api) throw api;
             throw new ApiException(500, "scoring_failed", "scoring failed (" + e.getCause().getClass().getSimpleName() + ")");
         } catch (TimeoutException e) {
-            throw new ApiException(503, "busy", "scoring took too long; retry later");
+            throw ApiException.unavailable("timeout", "scoring took too long; retry later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(503, "interrupted", "interrupted");
+            throw ApiException.unavailable("interrupted", "interrupted");
         }
     }
 }

@@ -4,15 +4,16 @@ import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.events.Event;
-import org.clinlora.core.events.Events;
-import org.clinlora.core.events.KafkaEvents;
-import org.clinlora.core.events.ScoreRequest;
-import org.clinlora.core.events.ScoreResult;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.scorer.scoring.ScoringEngine;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.events.Event;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.events.KafkaEvents;
+import org.clinlora.platform.events.ScoreRequest;
+import org.clinlora.platform.events.ScoreResult;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.scorer.scoring.BatchScheduler;
+import org.clinlora.scorer.scoring.ScoringService;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -25,11 +26,11 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @ApplicationScoped
 public class ScoreRequestsConsumer {
-    private final ScoringEngine engine;
-    private final ObjectStore store;
+    private final ScoringService engine;
+    private final BlobStore store;
     private final Emitter<String> results;
 
-    public ScoreRequestsConsumer(ScoringEngine engine, ObjectStore store, @Channel("scores-results") Emitter<String> results) {
+    public ScoreRequestsConsumer(ScoringService engine, BlobStore store, @Channel("scores-results") Emitter<String> results) {
         this.engine = engine;
         this.store = store;
         this.results = results;
@@ -49,8 +50,8 @@ public class ScoreRequestsConsumer {
         try {
             if (req.note() == null || req.note().isBlank()) throw ApiException.invalid("note is empty");
             if (req.note().length() > 1_000_000) throw ApiException.tooLarge("note is longer than 1000000 characters");
-            ScoringEngine.Scored s = engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
-            ScoringEngine.Row row = s.rows().get(0);
+            ScoringService.Scored s = engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
+            BatchScheduler.Row row = s.rows().get(0);
             result = ScoreResult.of(req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());
         } catch (ApiException ex) {
             if (ex.status() == 503) throw new IllegalStateException("scorer busy: " + ex.getMessage());  // retried by redelivery/DLQ, not answered

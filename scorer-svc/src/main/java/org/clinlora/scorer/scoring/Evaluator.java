@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.data.TokenDataset;
-import org.clinlora.core.metrics.ClassificationMetrics;
-import org.clinlora.core.store.ObjectStore;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.clinlora.model.data.TokenDataset;
+import org.clinlora.model.metrics.ClassificationMetrics;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.StoredDatasets;
 
 /** POST /v1/evaluate: a labelled dataset through the same scoring path, and the trainer's metrics on it. */
 @ApplicationScoped
@@ -20,14 +20,14 @@ public class Evaluator {
 
     public record Report(String task, String adapter, String datasetId, String split, Map<String, Double> metrics) {}
 
-    private final ScoringEngine engine;
-    private final ObjectStore store;
+    private final ScoringService engine;
+    private final BlobStore store;
     private final Path cacheDir;
 
-    public Evaluator(ScoringEngine engine, ObjectStore store, @ConfigProperty(name = "clinlora.scorer.cache-dir") Path cacheDir) {
+    public Evaluator(ScoringService engine, BlobStore store, ScorerConfig config) {
         this.engine = engine;
         this.store = store;
-        this.cacheDir = cacheDir;
+        this.cacheDir = config.cacheDir();
     }
 
     public Report evaluate(String datasetId, String taskRef, String split) {
@@ -36,14 +36,14 @@ public class Evaluator {
             case "train", "validation", "test" -> List.of(split);
             default -> throw ApiException.invalid("split must be train, validation, test or all");
         };
-        ScoringEngine.Task task = engine.resolve(taskRef);
+        ScoringTask task = engine.resolve(taskRef);
         TokenDataset data;
         try {
-            data = TokenDataset.open(store, datasetId, cacheDir.resolve("datasets"));
+            data = StoredDatasets.open(store, datasetId, cacheDir.resolve("datasets"));
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
         } catch (IOException e) {
-            throw new ApiException(503, "store_unavailable", "the dataset could not be read; retry later");
+            throw ApiException.unavailable("store_unavailable", "the dataset could not be read; retry later");
         }
         if (data.causalLm()) throw ApiException.unprocessable("not_labelled", "dataset '" + datasetId + "' is a causal-LM dataset without labels");
         if (!data.labelNames().equals(task.card().labelNames())) {
@@ -64,7 +64,7 @@ public class Evaluator {
                             for (int j = 0; j < r.length; j++) r[j] = rows.inputIds()[i * rows.seqLen() + j];
                             ids.add(r);
                         }
-                        ScoringEngine.Scored scored = engine.scoreIds(task.ref(), ids).get(5, TimeUnit.MINUTES);
+                        ScoringService.Scored scored = engine.scoreIds(task.ref(), ids).get(5, TimeUnit.MINUTES);
                         for (int i = start; i < end; i++) {
                             Map<String, Double> p = scored.rows().get(i - start).probabilities();
                             double[] row = new double[c];

@@ -9,18 +9,18 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import jakarta.ws.rs.core.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.store.StoreLayout;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.tokenizer.datasets.DatasetBuilds;
 import org.clinlora.tokenizer.datasets.DatasetJob;
 import org.clinlora.tokenizer.datasets.DatasetSpec;
@@ -29,7 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/datasets")
 @Tag(name = "datasets", description = "Token datasets (safetensors shards + manifest.json) built in the background")
-@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.DATA_ENGINEER)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.DATA_ENGINEER)
 public class DatasetsResource {
     private final DatasetBuilds builds;
 

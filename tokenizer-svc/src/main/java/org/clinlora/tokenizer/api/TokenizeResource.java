@@ -8,14 +8,14 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.clinlora.core.api.ApiException;
+import org.clinlora.platform.api.ApiException;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/tokenize")
 @Tag(name = "tokenize", description = "Token ids of notes with a base model's own tokenizer")
-@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.DATA_ENGINEER)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.DATA_ENGINEER)
 public class TokenizeResource {
     static final int MAX_TEXTS = 256;
     static final int MAX_CHARS = 1_000_000;

@@ -7,35 +7,28 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.data.CsvReader;
-import org.clinlora.core.data.DatasetBuilder;
-import org.clinlora.core.data.DatasetSink;
-import org.clinlora.core.data.NoteFiles;
-import org.clinlora.core.data.SyntheticCorpus;
-import org.clinlora.core.events.DatasetReady;
-import org.clinlora.core.io.Sha256;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
+import org.clinlora.model.data.DatasetBuilder;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.events.DatasetReady;
+import org.clinlora.platform.jobs.JobRecords;
+import org.clinlora.platform.jobs.JobWorker;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.tokenizer.TokenizerConfig;
 import org.clinlora.tokenizer.messaging.DatasetEvents;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,34 +44,29 @@ public class DatasetBuilds {
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final int STORE_ATTEMPTS = 3;
 
-    private final ObjectStore store;
+    private final BlobStore store;
     private final Tokenizers tokenizers;
     private final NoteStreams streams;
     private final DatasetEvents events;
     private final int maxPending;
-    private final ExecutorService builder = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "dataset-builder");
-        t.setDaemon(true);
-        return t;
-    });
+    private final DatasetAssembler assembler;
+    private final JobRecords<DatasetJob> records;
+    private final JobWorker worker = new JobWorker("dataset-builder", this::runBuild);
     /** Builds queued or running in this process, with their live progress. */
-    private final Map<String, Live> pending = new ConcurrentHashMap<>();
-
-    private static final class Live {
-        final AtomicLong notes = new AtomicLong(), bytes = new AtomicLong(), skipped = new AtomicLong();
-        volatile Long notesTotal, bytesTotal;
-        volatile boolean running;
-    }
+    private final Map<String, BuildProgress> pending = new ConcurrentHashMap<>();
 
     public record Submitted(DatasetJob job, boolean created) {}
 
-    public DatasetBuilds(ObjectStore store, Tokenizers tokenizers, NoteStreams streams, DatasetEvents events,
-                         @ConfigProperty(name = "clinlora.datasets.max-pending", defaultValue = "64") int maxPending) {
+    public DatasetBuilds(BlobStore store, Tokenizers tokenizers, NoteStreams streams, DatasetEvents events,
+                         TokenizerConfig config) {
         this.store = store;
         this.tokenizers = tokenizers;
         this.streams = streams;
         this.events = events;
-        this.maxPending = maxPending;
+        this.maxPending = config.maxPendingBuilds();
+        if (maxPending < 1) throw new IllegalArgumentException("clinlora.tokenizer.max-pending-builds must be at least 1");
+        this.assembler = new DatasetAssembler(store, tokenizers, streams);
+        this.records = new JobRecords<>(store, StoreLayout.datasetJobs(), ".json", DatasetJob.class, DatasetJob::datasetId, DatasetJob::finished);
     }
 
     void onStart(@Observes StartupEvent e) {
@@ -92,7 +80,7 @@ public class DatasetBuilds {
     }
 
     void onStop(@Observes ShutdownEvent e) {
-        builder.shutdownNow();
+        worker.close();
     }
 
     /** Starts a build of object-store sources or of a notes.raw stream. */
@@ -129,7 +117,7 @@ public class DatasetBuilds {
                 null, spec.seqLen(), spec.truncation(), spec.normalize(), spec.labels(), spec.multilabel(), spec.validationFraction(),
                 spec.testFraction(), spec.seed(), spec.onMalformed(), spec.rowsPerShard());
         DatasetJob job = DatasetJob.queued(spec, uploadSha256);
-        if (!store.putIfAbsent(StoreLayout.datasetJob(id), json(job))) {
+        if (!records.create(job)) {
             DatasetJob existing = read(id).orElseThrow(() -> ApiException.conflict("dataset '" + id + "' is being created; retry"));
             boolean same = existing.spec().equals(spec) && java.util.Objects.equals(existing.uploadSha256(), uploadSha256);
             if (!same) throw ApiException.conflict("dataset '" + id + "' already exists with another spec or source");
@@ -158,10 +146,8 @@ public class DatasetBuilds {
     /** Queues every build the store says is queued or was interrupted; returns how many. */
     public int recover() {
         int n = 0;
-        for (String key : store.list(StoreLayout.datasetJobs())) {
-            String id = key.substring(StoreLayout.datasetJobs().length(), key.length() - ".json".length());
-            Optional<DatasetJob> job = read(id);
-            if (job.isPresent() && !job.get().finished() && !pending.containsKey(id)) {
+        for (String id : records.unfinished()) {
+            if (!worker.holds(id) && !pending.containsKey(id)) {
                 enqueue(id);
                 n++;
             }
@@ -170,17 +156,17 @@ public class DatasetBuilds {
     }
 
     private void enqueue(String id) {
-        if (pending.putIfAbsent(id, new Live()) != null) return;
-        builder.submit(() -> {
-            try {
-                build(id);
-            } catch (RuntimeException e) {
-                // The job stays queued/building in the store, so the next start picks it up again.
-                LOG.errorf("dataset %s: build stopped (%s); it will be retried on the next start", id, e.getClass().getSimpleName());
-            } finally {
-                pending.remove(id);
-            }
-        });
+        if (pending.putIfAbsent(id, new BuildProgress()) != null) return;
+        worker.offer(id);
+    }
+
+    /** On the worker: a build that stops on an exception keeps its record queued/building for the next start. */
+    private void runBuild(String id) {
+        try {
+            build(id);
+        } finally {
+            pending.remove(id);
+        }
     }
 
     private void build(String id) {
@@ -198,7 +184,7 @@ public class DatasetBuilds {
                 save(job.with(DatasetJob.BUILDING, null));
                 pending.get(id).running = true;
                 LOG.infof("dataset %s: building (%s, seq len %d)", id, job.spec().kind(), job.spec().seqLen());
-                finish(job, JSON.valueToTree(run(job, pending.get(id))));
+                finish(job, JSON.valueToTree(assembler.build(job, pending.get(id))));
                 return;
             } catch (ObjectStore.StoreException e) {
                 if (attempt >= STORE_ATTEMPTS) {
@@ -215,87 +201,6 @@ public class DatasetBuilds {
                 fail(job, "internal error (" + e.getClass().getSimpleName() + ")");
                 return;
             }
-        }
-    }
-
-    private Map<String, Object> run(DatasetJob job, Live live) throws IOException {
-        DatasetSpec spec = job.spec();
-        Tokenizers.Loaded tok = tokenizers.get(spec.model());
-        boolean classification = DatasetSpec.CLASSIFICATION.equals(spec.kind());
-        DatasetBuilder.LabelSpace labels = classification ? labelSpace(spec) : null;
-        try (DatasetBuilder b = new DatasetBuilder(spec.datasetId(), spec.settings(tok.bosId(), tok.eosId(), tok.padId()), labels,
-                tok.file(), DatasetSink.store(store, StoreLayout.dataset(spec.datasetId())))) {
-            b.note("model", spec.model());
-            boolean[] synthetic = {false};
-            if (spec.sources() != null) {
-                b.note("sources", spec.sources());
-                b.note("format", spec.format());
-                long total = 0;
-                for (String key : spec.sources()) total += store.size(key).orElseThrow(() -> new IllegalArgumentException("source '" + key + "' is gone from the bucket"));
-                live.bytesTotal = total;
-                if (job.uploadSha256() != null) verifyUpload(job);
-                for (String key : spec.sources()) {
-                    try (CsvReader r = CsvReader.of(key, counting(store.open(key), live.bytes), spec.malformedPolicy())) {
-                        long skipped = DatasetSpec.MIMIC_NOTES.equals(spec.format())
-                                ? NoteFiles.readMimicNotes(r, spec.malformedPolicy(), n -> add(b, live, synthetic, n.noteId(), n.subjectId(), n.text(), null))
-                                : NoteFiles.readTaskFile(r, spec.malformedPolicy(), t -> add(b, live, synthetic, t.id(), t.subjectId(), t.text(), classification ? t.labels() : null));
-                        live.skipped.addAndGet(skipped);
-                    }
-                }
-                b.note("skippedRows", live.skipped.get());
-            } else {
-                b.note("stream", spec.stream());
-                List<String> keys = streams.keys(spec.stream());
-                live.notesTotal = (long) keys.size();
-                for (String key : keys) {
-                    NoteStreams.StoredNote n = streams.read(key);
-                    add(b, live, synthetic, n.noteId(), n.subjectId(), n.text(), classification ? n.labels() : null);
-                }
-            }
-            if (synthetic[0]) b.note("synthetic", "made up by clinlora's synthetic corpus generator, not patient data");
-            return b.commit();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    private static void add(DatasetBuilder b, Live live, boolean[] synthetic, String id, String subject, String text, List<String> labels) {
-        if (live.notes.get() == 0 && text != null && text.startsWith(SyntheticCorpus.MARK)) synthetic[0] = true;
-        try {
-            b.add(id, subject == null || subject.isBlank() ? null : subject, text, labels);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        live.notes.incrementAndGet();
-    }
-
-    /** The labels the request named (in its order), else every label in the data, sorted (numbers numerically). */
-    private DatasetBuilder.LabelSpace labelSpace(DatasetSpec spec) throws IOException {
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        boolean[] multi = {false};
-        if (spec.sources() != null) {
-            for (String key : spec.sources()) {
-                try (CsvReader r = CsvReader.of(key, store.open(key), spec.malformedPolicy())) {
-                    multi[0] |= NoteFiles.readTaskLabels(r, spec.malformedPolicy(), seen);
-                }
-            }
-        } else {
-            for (String key : streams.keys(spec.stream())) {
-                List<String> l = streams.read(key).labels();
-                if (l.size() != 1) multi[0] = true;
-                seen.addAll(l);
-            }
-        }
-        boolean multilabel = spec.multilabel() != null ? spec.multilabel() : multi[0];
-        List<String> names = spec.labels() != null ? spec.labels() : DatasetBuilder.LabelSpace.sorted(seen);
-        if (names.isEmpty()) throw new IllegalArgumentException("no labels in the data; a classification dataset needs label or labels values");
-        return new DatasetBuilder.LabelSpace(names, multilabel);
-    }
-
-    private void verifyUpload(DatasetJob job) throws IOException {
-        try (InputStream in = store.open(job.spec().sources().get(0))) {
-            String sha = Sha256.copy(in, java.io.OutputStream.nullOutputStream());
-            if (!sha.equals(job.uploadSha256())) throw new IllegalArgumentException("the uploaded file in the store no longer matches its sha256; upload it again");
         }
     }
 
@@ -317,7 +222,7 @@ public class DatasetBuilds {
     }
 
     private DatasetJob withLive(DatasetJob job) {
-        Live l = pending.get(job.datasetId());
+        BuildProgress l = pending.get(job.datasetId());
         if (l == null || job.finished()) return job;
         Double fraction = null;
         if (l.bytesTotal != null && l.bytesTotal > 0) fraction = Math.min(1.0, (double) l.bytes.get() / l.bytesTotal);
@@ -326,43 +231,11 @@ public class DatasetBuilds {
     }
 
     private Optional<DatasetJob> read(String id) {
-        return store.getBytes(StoreLayout.datasetJob(id)).map(b -> {
-            try {
-                return JSON.readValue(b, DatasetJob.class);
-            } catch (IOException e) {
-                throw new IllegalStateException("dataset job record " + id + " is not readable");
-            }
-        });
+        return records.read(id);
     }
 
     private void save(DatasetJob job) {
-        store.put(StoreLayout.datasetJob(job.datasetId()), json(job), Map.of());
-    }
-
-    private static byte[] json(DatasetJob job) {
-        try {
-            return JSON.writeValueAsBytes(job.withProgress(null));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static InputStream counting(InputStream in, AtomicLong count) {
-        return new FilterInputStream(in) {
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                if (b >= 0) count.incrementAndGet();
-                return b;
-            }
-
-            @Override
-            public int read(byte[] buf, int off, int len) throws IOException {
-                int n = super.read(buf, off, len);
-                if (n > 0) count.addAndGet(n);
-                return n;
-            }
-        };
+        records.save(job.withProgress(null));  // progress is live, never stored
     }
 
     private static void sleep(long ms) {

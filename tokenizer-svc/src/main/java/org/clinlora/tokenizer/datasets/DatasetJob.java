@@ -22,7 +22,7 @@ public record DatasetJob(String datasetId, String status, String reason, Dataset
         return new DatasetJob(spec.datasetId(), QUEUED, null, spec, uploadSha256, now, now, null, null, null);
     }
 
-    boolean finished() {
+    public boolean finished() {
         return READY.equals(status) || FAILED.equals(status);
     }
 

@@ -2,11 +2,14 @@ package org.clinlora.tokenizer.datasets;
 
 import java.util.List;
 import java.util.Locale;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.data.CsvReader;
-import org.clinlora.core.data.DatasetBuilder;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.text.NoteNormalizer;
+import org.clinlora.model.data.CsvReader;
+import org.clinlora.model.data.DatasetBuilder;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.model.train.PaperDefaults;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.store.StoreLayout;
 
 /**
  * What to build: from object-store files ({@code sources}, MIMIC-IV-Note or task CSV, gzip or plain) or from the notes
@@ -17,7 +20,7 @@ import org.clinlora.core.text.NoteNormalizer;
 public record DatasetSpec(String datasetId, String model, String kind, String format, List<String> sources, String stream,
                           Integer seqLen, String truncation, Boolean normalize, List<String> labels, Boolean multilabel,
                           Double validationFraction, Double testFraction, Long seed, String onMalformed, Integer rowsPerShard) {
-    public static final String CAUSAL_LM = "causal_lm", CLASSIFICATION = "classification";
+    public static final String CAUSAL_LM = TaskKind.CAUSAL_LM.datasetKind(), CLASSIFICATION = TaskKind.SEQ_CLS.datasetKind();
     public static final String MIMIC_NOTES = "mimic-notes", TASK = "task";
     static final int MAX_SOURCES = 16, MAX_LABELS = 10_000, MAX_SEQ_LEN = 32_768;
 
@@ -26,8 +29,12 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
         if (model == null || model.isBlank()) throw ApiException.invalid("model is required (a base model id in the object store)");
         name("model", model);
         if (datasetId != null) name("datasetId", datasetId);
-        String k = kind == null ? null : kind.toLowerCase(Locale.ROOT).replace('-', '_');
-        if (!CAUSAL_LM.equals(k) && !CLASSIFICATION.equals(k)) throw ApiException.invalid("kind must be causal_lm or classification, got '" + kind + "'");
+        String k;
+        try {
+            k = TaskKind.parse(kind).datasetKind();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("kind must be causal_lm or classification, got '" + kind + "'");
+        }
         boolean fromStream = stream != null;
         boolean fromFiles = sources != null && !sources.isEmpty();
         if (fromStream == fromFiles) throw ApiException.invalid("give either sources (object-store keys) or stream (a notes.raw stream name), not both or neither");
@@ -41,13 +48,13 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
         } else {
             name("stream", stream);
         }
-        int len = seqLen == null ? (CAUSAL_LM.equals(k) ? 512 : 128) : seqLen;
+        int len = seqLen == null ? PaperDefaults.seqLen(TaskKind.parse(k)) : seqLen;
         if (len < 2 || len > MAX_SEQ_LEN) throw ApiException.invalid("seqLen must be between 2 and " + MAX_SEQ_LEN);
-        String t = truncation == null ? "head" : truncation.toLowerCase(Locale.ROOT).replace('-', '_');
+        String t;
         try {
-            DatasetBuilder.Truncation.valueOf(t.toUpperCase(Locale.ROOT));
+            t = truncation == null ? "head" : NoteEncoding.Truncation.parse(truncation).name().toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("truncation must be head, tail or head_tail, got '" + truncation + "'");
+            throw ApiException.invalid(e.getMessage());
         }
         if (labels != null) {
             if (labels.isEmpty() || labels.size() > MAX_LABELS) throw ApiException.invalid("labels must hold 1 to " + MAX_LABELS + " names");
@@ -71,8 +78,7 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
     }
 
     DatasetBuilder.Settings settings(int bosId, int eosId, int padId) {
-        return new DatasetBuilder.Settings(CAUSAL_LM.equals(kind) ? DatasetBuilder.Kind.CAUSAL_LM : DatasetBuilder.Kind.CLASSIFICATION,
-                seqLen, DatasetBuilder.Truncation.valueOf(truncation.toUpperCase(Locale.ROOT)),
+        return new DatasetBuilder.Settings(TaskKind.parse(kind), seqLen, NoteEncoding.Truncation.parse(truncation),
                 normalize ? NoteNormalizer.DEFAULT : NoteNormalizer.NONE, validationFraction, testFraction, seed, rowsPerShard,
                 bosId, eosId, padId);
     }

@@ -5,9 +5,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import org.clinlora.core.events.ClinicalNote;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
+import org.clinlora.platform.events.ClinicalNote;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.StoreLayout;
 
 /**
  * Named streaming datasets fed by topic notes.raw. Each note is stored once under its note id with a create-only
@@ -22,9 +22,9 @@ public class NoteStreams {
     /** What is kept of a note: identity, patient (for the split), text and labels. */
     public record StoredNote(String noteId, String subjectId, String text, List<String> labels) {}
 
-    private final ObjectStore store;
+    private final BlobStore store;
 
-    public NoteStreams(ObjectStore store) {
+    public NoteStreams(BlobStore store) {
         this.store = store;
     }
 

@@ -7,13 +7,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.io.Sha256;
-import org.clinlora.core.model.LlamaConfig;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.text.ClinicalTokenizer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.tokenizer.TokenizerConfig;
 
 /**
  * Base models' own tokenizers, from {@code models/{id}/tokenizer.json} in the object store, verified against the
@@ -28,9 +28,9 @@ public class Tokenizers {
     private final Path cacheDir;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
 
-    public Tokenizers(ModelStore models, @ConfigProperty(name = "clinlora.tokenizer.cache-dir") Path cacheDir) {
+    public Tokenizers(ModelStore models, TokenizerConfig config) {
         this.models = models;
-        this.cacheDir = cacheDir;
+        this.cacheDir = config.cacheDir();
     }
 
     /** The model's tokenizer; 400 for a malformed id, 404 for a model not in the store. */

@@ -14,9 +14,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.train.JobSpec;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.trainer.jobs.TrainingJob;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -25,7 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1/jobs")
 @Tag(name = "jobs", description = "LoRA training jobs: Clinical LoRA (domain adaptation) and Downstream LoRA (classification)")
 @Produces(MediaType.APPLICATION_JSON)
-@jakarta.annotation.security.RolesAllowed(org.clinlora.core.auth.Roles.TRAINER)
+@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.TRAINER)
 public class JobsResource {
     private final TrainingJobs jobs;
 

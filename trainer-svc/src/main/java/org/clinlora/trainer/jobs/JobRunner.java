@@ -1,8 +1,6 @@
 package org.clinlora.trainer.jobs;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,22 +9,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.core.data.TokenDataset;
-import org.clinlora.core.io.AdapterCard;
-import org.clinlora.core.io.NdArrays;
-import org.clinlora.core.io.PeftAdapterDir;
-import org.clinlora.core.io.SafeTensors;
-import org.clinlora.core.io.Sha256;
-import org.clinlora.core.lora.LoraAdapter;
-import org.clinlora.core.model.Compute;
-import org.clinlora.core.model.LlamaModel;
-import org.clinlora.core.registry.RegistryClient;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.train.JobSpec;
-import org.clinlora.core.train.Trainer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.data.TokenDataset;
+import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.llama.Compute;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.model.task.ProblemType;
+import org.clinlora.model.train.Trainer;
+import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.registry.Lineage;
+import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.platform.store.StoredDatasets;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,8 +37,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class JobRunner {
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    static final String CHECKPOINT = "checkpoint.json";
 
     /** What the worker needs from a run: progress, checkpoints, cancellation. */
     public interface Hooks {
@@ -52,17 +49,19 @@ public class JobRunner {
 
     public record Outcome(String adapter, String parent, Map<String, Double> metrics) {}
 
-    private final ObjectStore store;
+    private final BlobStore store;
+    private final Checkpoints checkpoints;
     private final ModelStore models;
     private final RegistryClient registry;
     private final Path cacheDir;
 
-    public JobRunner(ObjectStore store, ModelStore models, RegistryClient registry,
-                     @ConfigProperty(name = "clinlora.trainer.cache-dir") Path cacheDir) {
+    public JobRunner(BlobStore store, ModelStore models, RegistryClient registry,
+                     TrainerConfig config) {
         this.store = store;
+        this.checkpoints = new Checkpoints(store);
         this.models = models;
         this.registry = registry;
-        this.cacheDir = cacheDir;
+        this.cacheDir = config.cacheDir();
     }
 
     public RegistryClient registry() {
@@ -77,7 +76,7 @@ public class JobRunner {
         Compute compute = Compute.parse(spec.device(), spec.precision());
         Path baseDir = models.fetchModelDir(spec.baseModel(), cacheDir.resolve("models"));
         String tokenizerSha = models.fileSha256(spec.baseModel(), "tokenizer.json").orElse(null);
-        TokenDataset train = TokenDataset.open(store, spec.datasets().train(), cacheDir.resolve("datasets"));
+        TokenDataset train = StoredDatasets.open(store, spec.datasets().train(), cacheDir.resolve("datasets"));
         Trainer.EvalSet validation = evalSet(train, spec.datasets().validation(), "validation");
         Trainer.EvalSet test = evalSet(train, spec.datasets().test(), "test");
         if (tokenizerSha != null && !tokenizerSha.equals(train.tokenizerSha256())) {
@@ -88,14 +87,10 @@ public class JobRunner {
             List<String> parents = new ArrayList<>();
             List<AdapterCard> lineage = List.of();
             if (spec.parent() != null) {
-                String[] ref = RegistryClient.parseRef(spec.parent(), "production");
-                RegistryClient.Resolved r = registry.resolve(ref[0], ref[1]);
-                lineage = r.lineage();
+                lineage = registry.resolve(AdapterRef.parse(spec.parent())).lineage();
+                Lineage.requireBase(lineage, spec.baseModel());
                 for (int i = 0; i < lineage.size(); i++) {
                     AdapterCard c = lineage.get(i);
-                    if (c.baseModel() == null || !spec.baseModel().equals(c.baseModel().id())) {
-                        throw new IllegalArgumentException("parent " + c.ref() + " was trained on base model '" + (c.baseModel() == null ? null : c.baseModel().id()) + "', not '" + spec.baseModel() + "'");
-                    }
                     Path dir = registry.download(c, cacheDir.resolve("adapters").resolve(c.name()).resolve(String.valueOf(c.version())));
                     // Only the direct parent may train ("fine-tuned Clinical LoRA"), in fp32 master weights; its ancestors stay frozen.
                     boolean trains = i == lineage.size() - 1 && Boolean.TRUE.equals(spec.parentTrainable());
@@ -104,9 +99,8 @@ public class JobRunner {
                     parents.add(a.name());
                 }
             }
-            Trainer trainer = new Trainer(model, train, validation, test,
-                    spec.domainAdaptation() ? Trainer.Kind.DOMAIN_ADAPTATION : Trainer.Kind.DOWNSTREAM, spec.hyper(), parents);
-            Trainer.Resume resume = loadCheckpoint(id);
+            Trainer trainer = new Trainer(model, train, validation, test, spec.taskKind(), spec.hyper(), parents);
+            Trainer.Resume resume = checkpoints.load(id);
             if (resume != null) LOG.infof("job %s: resuming after optimizer step %d", id, resume.step());
             Trainer.Result result = trainer.run("trained", listener(id, hooks), spec.checkpointEvery(), resume);
 
@@ -119,16 +113,18 @@ public class JobRunner {
                     AdapterCard direct = lineage.get(lineage.size() - 1);
                     parentRef = direct.ref();
                     if (Boolean.TRUE.equals(spec.parentTrainable())) {
+                        Head parentHead = direct.labelNames() == null || direct.labelNames().isEmpty() ? null
+                                : new Head(direct.labelNames(), direct.problemType(), direct.noteEncoding());
                         fineTunedParent = publish(spec, model.adapter(parents.get(parents.size() - 1)), out.resolve("parent"),
-                                spec.outputName() + "-parent", direct.task(), direct.labelNames(),
-                                direct.trainingConfig() != null && "multi_label_classification".equals(direct.trainingConfig().get("problemType")), direct.parent(), metrics, "parent-adapter/",
+                                spec.outputName() + "-parent", direct.task(), parentHead, direct.parent(), metrics, "parent-adapter/",
                                 Map.of("fineTunedFrom", direct.ref()));
                         parentRef = fineTunedParent.ref();
                     }
                 }
                 try {
+                    Head head = spec.domainAdaptation() ? null : new Head(train.labelNames(), train.problemType(), train.encoding());
                     AdapterCard card = publish(spec, result.adapter(), out.resolve("adapter"), spec.outputName(), spec.task(),
-                            spec.domainAdaptation() ? null : train.labelNames(), train.multilabel(), parentRef, metrics, "adapter/", Map.of());
+                            head, parentRef, metrics, "adapter/", Map.of());
                     return new Outcome(card.ref(), parentRef, metrics);
                 } catch (IOException | RuntimeException e) {
                     if (fineTunedParent != null) withdraw(fineTunedParent);
@@ -142,7 +138,7 @@ public class JobRunner {
 
     private Trainer.EvalSet evalSet(TokenDataset train, String datasetId, String split) throws IOException {
         if (datasetId == null || datasetId.equals(train.id())) return new Trainer.EvalSet(train, List.of(split));
-        TokenDataset d = TokenDataset.open(store, datasetId, cacheDir.resolve("datasets"));
+        TokenDataset d = StoredDatasets.open(store, datasetId, cacheDir.resolve("datasets"));
         return new Trainer.EvalSet(d, List.of("train", "validation", "test"));  // a separate dataset is evaluated whole
     }
 
@@ -155,7 +151,7 @@ public class JobRunner {
 
             @Override
             public void checkpoint(int step, Map<String, NDArray> tensors) throws IOException {
-                saveCheckpoint(id, step, tensors);
+                checkpoints.save(id, step, tensors);
                 hooks.checkpointed(step);
             }
 
@@ -166,57 +162,16 @@ public class JobRunner {
         };
     }
 
-    /** Tensors first, then the pointer: a crash between the two leaves the previous checkpoint in force. */
-    private void saveCheckpoint(String id, int step, Map<String, NDArray> tensors) throws IOException {
-        Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> t.put(k, NdArrays.toTensor(v.toType(ai.djl.ndarray.types.DataType.FLOAT32, false))));
-        Path tmp = Files.createTempFile("checkpoint", ".safetensors");
-        try {
-            SafeTensors.write(tmp, t, Map.of("job", id, "step", String.valueOf(step)));
-            String file = String.format("checkpoints/step-%08d.safetensors", step);
-            String sha = Sha256.of(tmp);
-            String prefix = StoreLayout.trainingJob(id);
-            store.put(prefix + file, tmp, Map.of());
-            String previous = store.getBytes(prefix + CHECKPOINT).map(b -> readTree(b).path("file").asText()).orElse(null);
-            store.put(prefix + CHECKPOINT, JSON.writeValueAsBytes(Map.of("step", step, "file", file, "sha256", sha)), Map.of());
-            if (previous != null && !previous.equals(file)) store.delete(prefix + previous);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private Trainer.Resume loadCheckpoint(String id) throws IOException {
-        String prefix = StoreLayout.trainingJob(id);
-        var pointer = store.getBytes(prefix + CHECKPOINT);
-        if (pointer.isEmpty()) return null;
-        JsonNode p = readTree(pointer.get());
-        Path tmp = Files.createTempFile("checkpoint", ".safetensors");
-        try {
-            String got;
-            try (var in = store.open(prefix + p.path("file").asText()); var out = Files.newOutputStream(tmp)) {
-                got = Sha256.copy(in, out);
-            }
-            if (!got.equals(p.path("sha256").asText())) throw new IllegalStateException("checkpoint of job " + id + " does not match its sha256; refusing it");
-            Map<String, float[]> tensors = new LinkedHashMap<>();
-            try (SafeTensors.Reader r = SafeTensors.open(tmp)) {
-                for (String k : r.entries().keySet()) tensors.put(k, r.floats(k));
-            }
-            return new Trainer.Resume(p.path("step").asInt(), tensors);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     /** Removes the job's checkpoints and staged files once it has finished one way or another. */
     void cleanUp(String id) {
-        String prefix = StoreLayout.trainingJob(id);
-        for (String k : store.list(prefix)) {
-            if (!k.endsWith("/job.json")) store.delete(k);
-        }
+        checkpoints.cleanUp(id);
     }
 
-    private AdapterCard publish(JobSpec spec, LoraAdapter adapter, Path dir, String name, String task, List<String> labelNames,
-                                boolean multilabel, String parent, Map<String, Double> metrics, String staging, Map<String, Object> extra) throws IOException {
+    /** What a card says about a classification head: its labels, their problem type, how notes became rows. */
+    private record Head(List<String> labelNames, ProblemType problemType, NoteEncoding noteEncoding) {}
+
+    private AdapterCard publish(JobSpec spec, LoraAdapter adapter, Path dir, String name, String task, Head head, String parent,
+                                Map<String, Double> metrics, String staging, Map<String, Object> extra) throws IOException {
         PeftAdapterDir.save(adapter, dir, spec.baseModel());
         String prefix = StoreLayout.trainingJob(spec.jobId()) + staging;
         try (var files = Files.list(dir)) {
@@ -230,7 +185,6 @@ public class JobRunner {
         trainingConfig.put("seed", spec.seed());
         trainingConfig.put("device", spec.device());
         trainingConfig.put("precision", spec.precision());
-        if (labelNames != null) trainingConfig.put("problemType", multilabel ? "multi_label_classification" : "single_label_classification");
         if (spec.parent() != null) trainingConfig.put("parentTrainable", spec.parentTrainable());
         if (Boolean.TRUE.equals(spec.headOnly())) trainingConfig.put("headOnly", true);
         trainingConfig.putAll(extra);
@@ -240,7 +194,11 @@ public class JobRunner {
         if (spec.datasets().test() != null) datasets.add(spec.datasets().test());
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("task", task);
-        if (labelNames != null) card.put("labelNames", labelNames);
+        if (head != null) {
+            card.put("labelNames", head.labelNames());
+            if (head.problemType() != null) card.put("problemType", head.problemType());
+            if (head.noteEncoding() != null) card.put("noteEncoding", head.noteEncoding());
+        }
         card.put("baseModelId", spec.baseModel());
         if (parent != null) card.put("parent", parent);
         card.put("datasetIds", datasets.stream().distinct().toList());
@@ -287,12 +245,5 @@ public class JobRunner {
         if (Double.isFinite(v)) m.put(k, v);
     }
 
-    private static JsonNode readTree(byte[] b) {
-        try {
-            return JSON.readTree(b);
-        } catch (IOException e) {
-            throw new IllegalStateException("unreadable JSON in the job's files");
-        }
-    }
 
 }

@@ -3,7 +3,7 @@ package org.clinlora.trainer.jobs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.Map;
-import org.clinlora.core.train.JobSpec;
+import org.clinlora.platform.jobs.JobSpec;
 
 /**
  * A training job as stored under {@code training-jobs/{id}/job.json}: the completed spec and the status

@@ -1,7 +1,5 @@
 package org.clinlora.trainer.jobs;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,20 +14,23 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.events.TrainingCompleted;
-import org.clinlora.core.events.TrainingFailed;
-import org.clinlora.core.events.TrainingProgress;
-import org.clinlora.core.registry.RegistryClient;
-import org.clinlora.core.store.ModelStore;
-import org.clinlora.core.store.ObjectStore;
-import org.clinlora.core.store.StoreLayout;
-import org.clinlora.core.train.JobSpec;
-import org.clinlora.core.train.Trainer;
+import org.clinlora.model.train.Trainer;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.api.RegistryErrors;
+import org.clinlora.platform.events.TrainingCompleted;
+import org.clinlora.platform.events.TrainingFailed;
+import org.clinlora.platform.events.TrainingProgress;
+import org.clinlora.platform.jobs.JobRecords;
+import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.jobs.JobWorker;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.registry.Lineage;
+import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.store.BlobStore;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.trainer.messaging.TrainingEvents;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,7 +42,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class TrainingJobs {
     private static final Logger LOG = Logger.getLogger(TrainingJobs.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** Thrown by the test hook to stop a job the way a killed process would: no status change, no event, no clean-up. */
     static final class SimulatedCrash extends Error {
@@ -50,29 +50,30 @@ public class TrainingJobs {
         }
     }
 
-    private final ObjectStore store;
+    private final BlobStore store;
     private final ModelStore models;
     private final JobRunner runner;
     private final TrainingEvents events;
     private final int maxQueued;
-    private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    private final JobRecords<TrainingJob> records;
+    private final JobWorker worker = new JobWorker("training-worker", this::runOne);
     private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
     private final Map<String, TrainingJob.Progress> live = new ConcurrentHashMap<>();
     private final Map<String, Integer> haltAfterCheckpoint = new ConcurrentHashMap<>();
-    private volatile String running;
-    private volatile Thread worker;
 
-    public TrainingJobs(ObjectStore store, ModelStore models, JobRunner runner, TrainingEvents events,
-                        @ConfigProperty(name = "clinlora.trainer.max-queued") int maxQueued) {
+    public TrainingJobs(BlobStore store, ModelStore models, JobRunner runner, TrainingEvents events,
+                        TrainerConfig config) {
         this.store = store;
         this.models = models;
         this.runner = runner;
         this.events = events;
-        this.maxQueued = maxQueued;
+        this.maxQueued = config.maxQueued();
+        if (maxQueued < 1) throw new IllegalArgumentException("clinlora.trainer.max-queued must be at least 1");
+        this.records = new JobRecords<>(store, StoreLayout.trainingJobs(), "/job.json", TrainingJob.class, TrainingJob::jobId, TrainingJob::finished);
     }
 
     void onStart(@Observes StartupEvent e) {
-        startWorker();
+        worker.start();
         try {
             int n = recover();
             if (n > 0) LOG.infof("resuming %d training job(s) left queued or running", n);
@@ -82,15 +83,7 @@ public class TrainingJobs {
     }
 
     void onStop(@Observes ShutdownEvent e) {
-        Thread w = worker;
-        if (w != null) w.interrupt();
-    }
-
-    private synchronized void startWorker() {
-        if (worker != null && worker.isAlive()) return;
-        worker = new Thread(this::work, "training-worker");
-        worker.setDaemon(true);
-        worker.start();
+        worker.close();
     }
 
     public record Submitted(TrainingJob job, boolean created) {}
@@ -106,35 +99,33 @@ public class TrainingJobs {
         spec = spec.withJobId(id);
         if (models.manifestSha256(spec.baseModel()).isEmpty()) throw ApiException.notFound("unknown base model '" + spec.baseModel() + "'");
         for (String ds : new String[] {spec.datasets().train(), spec.datasets().validation(), spec.datasets().test()}) {
-            if (ds != null && store.getBytes(StoreLayout.dataset(ds) + org.clinlora.core.data.DatasetBuilder.MANIFEST).isEmpty()) {
+            if (ds != null && store.getBytes(StoreLayout.dataset(ds) + org.clinlora.model.data.DatasetBuilder.MANIFEST).isEmpty()) {
                 throw ApiException.notFound("unknown dataset '" + ds + "' (not built, or not finished)");
             }
         }
         if (spec.parent() != null) {
-            String[] ref = RegistryClient.parseRef(spec.parent(), "production");
             try {
-                runner.registry().resolve(ref[0], ref[1]);
-            } catch (RegistryClient.RegistryException e) {
-                if (e.status() == 404) throw ApiException.notFound("unknown parent adapter '" + spec.parent() + "'");
-                throw new ApiException(502, "registry_error", "registry-svc could not resolve the parent: " + e.getMessage());
-            } catch (IOException e) {
-                throw new ApiException(503, "registry_unavailable", "registry-svc is unreachable; retry later");
+                Lineage.requireBase(runner.registry().resolve(AdapterRef.parse(spec.parent())).lineage(), spec.baseModel());
+            } catch (Lineage.WrongBaseModelException e) {
+                throw ApiException.unprocessable("wrong_base_model", e.getMessage());
+            } catch (RegistryClient.RegistryException | IOException e) {
+                throw RegistryErrors.toApi(e, "parent adapter", spec.parent());
             }
         }
         try {
-            org.clinlora.core.model.Compute.parse(spec.device(), spec.precision());
+            org.clinlora.model.llama.Compute.parse(spec.device(), spec.precision());
         } catch (IllegalArgumentException e) {
             throw ApiException.unprocessable("device_unavailable", e.getMessage());
         }
         Optional<TrainingJob> before = read(id);
-        if (before.isEmpty() && queue.size() >= maxQueued) throw ApiException.busy(queue.size() + " jobs are waiting; retry later");
+        if (before.isEmpty() && worker.waiting() >= maxQueued) throw ApiException.busy(worker.waiting() + " jobs are waiting; retry later");
         TrainingJob job = TrainingJob.queued(spec);
-        if (before.isPresent() || !store.putIfAbsent(key(id), json(job))) {
+        if (before.isPresent() || !records.create(job)) {
             TrainingJob existing = before.or(() -> read(id)).orElseThrow(() -> ApiException.conflict("job '" + id + "' is being created; retry"));
             if (!existing.spec().equals(spec)) throw ApiException.conflict("job '" + id + "' already exists with another spec");
             return new Submitted(withLive(existing), false);  // the same request again (a retry, a redelivered record)
         }
-        queue.add(id);
+        worker.offer(id);
         return new Submitted(job, true);
     }
 
@@ -146,10 +137,7 @@ public class TrainingJobs {
     /** Recent jobs, newest first. */
     public List<TrainingJob> list(int limit) {
         List<TrainingJob> out = new ArrayList<>();
-        for (String prefix : store.listPrefixes(StoreLayout.trainingJobs())) {
-            String id = prefix.substring(StoreLayout.trainingJobs().length(), prefix.length() - 1);
-            read(id).ifPresent(j -> out.add(withLive(j)));
-        }
+        for (String id : records.ids()) read(id).ifPresent(j -> out.add(withLive(j)));
         out.sort(Comparator.comparing(TrainingJob::createdAt).reversed());
         return out.size() > limit ? out.subList(0, limit) : out;
     }
@@ -159,7 +147,7 @@ public class TrainingJobs {
         TrainingJob job = get(id).orElseThrow(() -> ApiException.notFound("no job '" + id + "'"));
         if (job.finished()) throw ApiException.conflict("job '" + id + "' has already " + job.status());
         cancelRequested.add(id);
-        if (!id.equals(running) && queue.remove(id)) {
+        if (worker.remove(id)) {
             finishCancelled(job);
             return read(id).orElseThrow();
         }
@@ -168,17 +156,7 @@ public class TrainingJobs {
 
     /** Queues every job the store says is queued or was running; returns how many. */
     public int recover() {
-        int n = 0;
-        for (String prefix : store.listPrefixes(StoreLayout.trainingJobs())) {
-            String id = prefix.substring(StoreLayout.trainingJobs().length(), prefix.length() - 1);
-            Optional<TrainingJob> job = read(id);
-            if (job.isPresent() && !job.get().finished() && !queue.contains(id) && !id.equals(running)) {
-                queue.add(id);
-                n++;
-            }
-        }
-        startWorker();
-        return n;
+        return worker.recover(records);
     }
 
     /** Test hook: the job stops after writing the checkpoint of this step, as if the process had been killed. */
@@ -186,31 +164,18 @@ public class TrainingJobs {
         haltAfterCheckpoint.put(id, step);
     }
 
-    private void work() {
-        while (!Thread.currentThread().isInterrupted()) {
-            String id;
-            try {
-                id = queue.poll(1, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (id == null) continue;
-            running = id;
-            try {
-                runOne(id);
-            } catch (SimulatedCrash e) {
-                LOG.warnf("job %s: %s", id, e.getMessage());
-            } catch (RuntimeException e) {
-                // The store was unreachable to record the outcome: the job stays queued/running and resumes at the next start.
-                LOG.errorf("job %s: could not record its outcome (%s); it resumes at the next start", id, e.getClass().getSimpleName());
-            } finally {
-                running = null;
-                live.remove(id);
-            }
+    /** Runs one job on the worker thread; a store failure leaves its record as it was, so it resumes at the next start. */
+    private void runOne(String id) {
+        try {
+            runRecorded(id);
+        } catch (SimulatedCrash e) {
+            LOG.warnf("job %s: %s", id, e.getMessage());
+        } finally {
+            live.remove(id);
         }
     }
 
-    private void runOne(String id) {
+    private void runRecorded(String id) {
         TrainingJob job = read(id).orElse(null);
         if (job == null || job.finished()) return;
         if (cancelRequested.remove(id)) {
@@ -281,29 +246,11 @@ public class TrainingJobs {
         return p == null || job.finished() ? job : job.withProgress(p);
     }
 
-    private static String key(String id) {
-        return StoreLayout.trainingJob(id) + "job.json";
-    }
-
     private Optional<TrainingJob> read(String id) {
-        return store.getBytes(key(id)).map(b -> {
-            try {
-                return JSON.readValue(b, TrainingJob.class);
-            } catch (IOException e) {
-                throw new IllegalStateException("job record " + id + " is not readable");
-            }
-        });
+        return records.read(id);
     }
 
     private void save(TrainingJob job) {
-        store.put(key(job.jobId()), json(job), Map.of());
-    }
-
-    private static byte[] json(TrainingJob job) {
-        try {
-            return JSON.writeValueAsBytes(job);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        records.save(job);
     }
 }

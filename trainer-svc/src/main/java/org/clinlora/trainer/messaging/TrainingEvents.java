@@ -1,8 +1,8 @@
 package org.clinlora.trainer.messaging;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import org.clinlora.core.events.Event;
-import org.clinlora.core.events.KafkaEvents;
+import org.clinlora.platform.events.Event;
+import org.clinlora.platform.events.KafkaEvents;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;

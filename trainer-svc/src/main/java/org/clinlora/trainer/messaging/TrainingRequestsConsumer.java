@@ -2,10 +2,10 @@ package org.clinlora.trainer.messaging;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.clinlora.core.api.ApiException;
-import org.clinlora.core.events.Event;
-import org.clinlora.core.events.Events;
-import org.clinlora.core.events.TrainingRequest;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.events.Event;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.events.TrainingRequest;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;

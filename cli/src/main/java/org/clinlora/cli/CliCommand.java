@@ -1,0 +1,30 @@
+package org.clinlora.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** A command of {@code ./clinlora}: picocli fills the options, {@link #execute} does the work. */
+abstract class CliCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public final Integer call() throws Exception {
+        execute();
+        return 0;
+    }
+
+    abstract void execute() throws Exception;
+
+    /** A usage error (exit code 2, one line) unless {@code ok}. */
+    void require(boolean ok, String message) {
+        if (!ok) throw new ParameterException(spec.commandLine(), message);
+    }
+
+    /** {@code --name} must be at least {@code min}. */
+    void atLeast(String option, long value, long min) {
+        require(value >= min, option + " must be at least " + min + ", got " + value);
+    }
+}

@@ -1,0 +1,93 @@
+package org.clinlora.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
+
+/**
+ * The Java commands behind {@code ./clinlora} (picocli): every command answers {@code -h}/{@code --help} and
+ * {@code --version}; {@code --opt=value} and {@code --opt value} both work. A wrong argument, path, shape or config gives
+ * one line on stderr (with a "did you mean" for a mistyped option) and exit code 2; an unexpected failure exit code 1.
+ */
+@Command(name = "clinlora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "LLaMA + LoRA for clinical text: models, adapters, benchmarks, the demo and the paper's experiment.",
+        subcommands = {MakeTinyModelCommand.class, MakeInputsCommand.class, SynthNotesCommand.class, MakeAdapterCommand.class,
+                ForwardCommand.class, BenchCommand.class, ExperimentCommand.class, TokenCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    /** The command line: its exit code (0 done, 1 unexpected failure, 2 usage or input error). */
+    static int run(String... argv) {
+        CommandLine cli = commandLine();
+        cli.setOut(new PrintWriter(System.out, true));
+        cli.setErr(new PrintWriter(System.err, true));
+        return cli.execute(argv);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExecutionExceptionHandler(Main::failure);
+        return cli;
+    }
+
+    /** Without a command: the overview, and exit code 2 (nothing was done). */
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new ParameterException(spec.commandLine(), "give a command (see ./clinlora --help)");
+    }
+
+    /** One line: which command, what is wrong, and for a mistyped option the closest real ones. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String hint = "";
+        if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            hint = "; did you mean " + String.join(" or ", u.getSuggestions().subList(0, Math.min(3, u.getSuggestions().size()))) + "?";
+        }
+        cmd.getErr().println(name(cmd) + ": " + e.getMessage().strip().replace('\n', ' ') + hint);
+        cmd.getErr().flush();
+        return 2;
+    }
+
+    private static int failure(Exception e, CommandLine cmd, ParseResult parsed) {
+        boolean input = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof IOException || e instanceof UncheckedIOException;
+        String message = input ? String.valueOf(e.getMessage()) : e.toString();
+        cmd.getErr().println(name(cmd) + ": " + message.strip().replace('\n', ' '));
+        cmd.getErr().flush();
+        return input ? 2 : 1;
+    }
+
+    private static String name(CommandLine cmd) {
+        return cmd.getCommandSpec().qualifiedName();
+    }
+
+    /** The project's version, from the jar's manifest when built, else "development". */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"clinlora " + (v == null ? "development" : v), "DJL 0.36.0 with the PyTorch engine (libtorch 2.7.1)"};
+        }
+    }
+
+    /** The commands by name (the launcher's help and the tests list them). */
+    static List<String> commandNames() {
+        return List.copyOf(commandLine().getSubcommands().keySet());
+    }
+}

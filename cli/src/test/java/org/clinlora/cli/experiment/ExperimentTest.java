@@ -1,0 +1,140 @@
+package org.clinlora.cli.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.clinlora.cli.experiment.ExperimentConfig.Variant;
+import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.io.Sha256;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The paper's four-variant comparison on a small synthetic run: the table, the costs, and the config's rules. */
+class ExperimentTest {
+    @TempDir
+    Path dir;
+
+    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    private Path config(String json) throws IOException {
+        Path f = dir.resolve("experiment.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    private static final String SMALL = """
+            {"name": "small", "synthetic": {"patients": 120, "signal": 0.9, "seed": 5},
+             "tinyModel": {"vocab": 2000, "hidden": 32, "layers": 1, "heads": 2, "kvHeads": 1},
+             "tasks": ["mor", "diag"],
+             "clinical": {"seqLen": 32, "optim": {"learningRate": 0.01, "batchSize": 8, "gradientAccumulation": 1, "maxSteps": 10}},
+             "downstream": {"seqLen": 128, "optim": {"learningRate": 0.01, "batchSize": 8, "gradientAccumulation": 1, "epochs": 1, "maxSteps": 12}}}
+            """;
+
+    @Test
+    void everyTaskGetsTheFourVariantsWithTheirCostsAndTheSharedClinicalLoraStaysUntouched() throws IOException {
+        ExperimentConfig c = ExperimentConfig.read(config(SMALL));
+        Path out = dir.resolve("out");
+        ExperimentReport report = new Experiment(c, out, QUIET).run();
+
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals(String.join(",", ExperimentReport.CSV_COLUMNS), csv.get(0));
+        assertEquals(1 + 1 + 2 * 4, csv.size(), "header, the Clinical LoRA's run, then 2 tasks x 4 variants: " + csv);
+        assertTrue(csv.get(1).startsWith("clinical_notes,clinical_lora,"));
+        for (String task : List.of("mor", "diag")) {
+            for (Variant v : Variant.values()) {
+                double auroc = report.auroc(task, v);
+                assertTrue(auroc >= 0 && auroc <= 1, task + " " + v + " macro AUROC " + auroc);
+                assertEquals(12, report.row(task, v).result().steps());
+                assertTrue(report.row(task, v).result().tokens() > 0);
+            }
+            // What each variant trains: the head alone < a LoRA + head (same with a frozen Clinical LoRA below) < both LoRAs + head.
+            long head = report.row(task, Variant.HEAD_ONLY).result().trainableParameters();
+            long down = report.row(task, Variant.DOWNSTREAM).result().trainableParameters();
+            long frozen = report.row(task, Variant.CLINICAL_FROZEN).result().trainableParameters();
+            long both = report.row(task, Variant.CLINICAL_TRAINABLE).result().trainableParameters();
+            long clinical = report.clinicalRow().result().trainableParameters();
+            int labels = task.equals("mor") ? 2 : 30;
+            assertEquals((long) labels * 32, head, task + ": only the score head");
+            assertEquals(down, frozen, task + ": a frozen Clinical LoRA adds no trainable parameters");
+            assertEquals(down + clinical, both, task + ": the trainable variant trains the Clinical LoRA too");
+        }
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("| variant | MOR | DIAG | average |"), md);
+        for (Variant v : Variant.values()) assertTrue(md.contains("| " + v.description + " |"), v.description);
+
+        // The trainable variant trained a copy: the saved Clinical LoRA is what the clinical run produced.
+        Path clinical = out.resolve("adapters/clinical");
+        String sha = Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS));
+        assertEquals("CAUSAL_LM", PeftAdapterDir.readConfig(clinical).taskType());
+        ExperimentReport again = new Experiment(c, out, QUIET).run();  // same config, same folder: datasets reused, same numbers
+        assertEquals(sha, Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS)), "a rerun of the same config reproduces the Clinical LoRA bit for bit");
+        for (Variant v : Variant.values()) assertEquals(report.auroc("mor", v), again.auroc("mor", v), 1e-9, "reproducible: " + v);
+    }
+
+    @Test
+    void aFolderOfAnotherConfigIsRefusedRatherThanReused() throws IOException {
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("config.json"), "{\"name\": \"other\"}");
+        ExperimentConfig c = ExperimentConfig.read(config(SMALL));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Experiment(c, out, QUIET).run());
+        assertTrue(e.getMessage().contains("another config"), e.getMessage());
+        Path busy = dir.resolve("busy");
+        Files.createDirectories(busy);
+        Files.writeString(busy.resolve("notes.txt"), "x");
+        assertThrows(IllegalArgumentException.class, () -> new Experiment(c, busy, QUIET).run());
+        assertEquals("x", Files.readString(busy.resolve("notes.txt")), "nothing of the user's is touched");
+    }
+
+    @Test
+    void aBadConfigIsRefusedWithTheFieldItGotWrong() throws IOException {
+        assertMessage("{\"taks\": [\"los\"]}", "taks");
+        assertMessage("{\"variants\": [\"downstream\", \"lora_everywhere\"]}", "lora_everywhere");
+        assertMessage("{\"variants\": [\"downstream\", \"downstream\"]}", "twice");
+        assertMessage("{\"tasks\": [\"sepsis\"]}", "sepsis");
+        assertMessage("{\"notes\": [\"discharge.csv.gz\"]}", "taskFiles");
+        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": \"missing-los.csv\"}}", "no such file");
+        assertMessage("{\"downstream\": {\"optim\": {\"learningRate\": -1}}}", "learning rate");
+        assertMessage("{\"downstream\": {\"lora\": {\"r\": 0}}}", "lora.r");
+        assertMessage("{\"precision\": \"bf16\"}", "CUDA");
+        assertMessage("{\"clinical\": {\"seqLen\": 4}}", "seqLen");
+        assertMessage("{\"baseModel\": \"nowhere\"}", "config.json");
+        assertMessage("not json", "experiment.json");
+    }
+
+    @Test
+    void absentFieldsTakeThePapersSettings() throws IOException {
+        ExperimentConfig c = ExperimentConfig.read(config("{}"));
+        assertTrue(c.usesSyntheticCorpus());
+        assertEquals(List.of("los", "mor", "pmv", "diag", "proc"), c.tasks());
+        assertEquals(List.of(Variant.values()), c.variantList());
+        var clinical = c.hyper(true, false);
+        assertEquals(16, clinical.r());
+        assertEquals(32.0, clinical.loraAlpha());
+        assertEquals(3e-4, clinical.learningRate());
+        assertEquals(512, c.clinical().seqLen());
+        var downstream = c.hyper(false, false);
+        assertEquals(8, downstream.r());
+        assertEquals(4.0, downstream.loraAlpha());
+        assertEquals(0.1, downstream.loraDropout());
+        assertEquals(5e-5, downstream.learningRate());
+        assertEquals(List.of("q_proj", "v_proj"), downstream.targetModules());
+        assertEquals(128, c.downstream().seqLen());
+        assertTrue(c.hyper(false, true).headOnly());
+        assertFalse(c.hyper(false, false).headOnly());
+    }
+
+    private void assertMessage(String json, String expected) throws IOException {
+        Path f = config(json);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExperimentConfig.read(f), json);
+        assertTrue(e.getMessage().contains(expected), json + " -> " + e.getMessage());
+    }
+}

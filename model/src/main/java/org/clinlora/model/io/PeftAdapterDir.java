@@ -1,0 +1,133 @@
+package org.clinlora.model.io;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.model.lora.LoraConfig;
+
+/**
+ * A PEFT adapter directory, exactly as {@code PeftModel.save_pretrained} writes it: {@code adapter_config.json} and
+ * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} /
+ * {@code .lora_B.weight} (no adapter name in the key) and {@code base_model.model.score.weight} for a SEQ_CLS head.
+ */
+public final class PeftAdapterDir {
+    public static final String CONFIG = "adapter_config.json";
+    public static final String WEIGHTS = "adapter_model.safetensors";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PeftAdapterDir() {}
+
+    public static LoraConfig readConfig(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not an adapter directory");
+        Path cfg = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfg)) throw new IllegalArgumentException(dir + ": has no " + CONFIG);
+        JsonNode n;
+        try {
+            n = JSON.readTree(cfg.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(cfg + ": not valid JSON");
+        }
+        return LoraConfig.fromJson(n);
+    }
+
+    /**
+     * Loads adapter directories onto the model as {@code adapter0, adapter1, …} and returns their names in order:
+     * the active stack, first given first applied (their deltas are summed, so the order only names them).
+     */
+    public static List<String> loadStack(LlamaModel model, List<String> dirs) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            load(model, "adapter" + i, Path.of(dirs.get(i)));
+            names.add("adapter" + i);
+        }
+        return names;
+    }
+
+    /** Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). */
+    public static LoraAdapter load(LlamaModel model, String name, Path dir) throws IOException {
+        return load(model, name, dir, model.compute().dtype());
+    }
+
+    /** The same, holding the tensors in {@code dtype} (fp32 master weights for an adapter trained in half precision). */
+    public static LoraAdapter load(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
+        LoraAdapter adapter = read(model, name, dir, dtype);
+        try {
+            model.addAdapter(adapter);
+        } catch (RuntimeException e) {
+            adapter.close();
+            throw e;
+        }
+        return adapter;
+    }
+
+    /**
+     * Reads and checks the adapter against the model's projections without installing it: a server reads adapters on
+     * loader threads and installs them between batches on the thread that runs the model.
+     */
+    public static LoraAdapter read(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
+        LoraConfig config = readConfig(dir);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            if (Files.exists(dir.resolve("adapter_model.bin"))) {
+                throw new IllegalArgumentException(dir + ": holds adapter_model.bin (pickle), which is never loaded; save it as safetensors");
+            }
+            throw new IllegalArgumentException(dir + ": has no " + WEIGHTS);
+        }
+        try (SafeTensorsReader r = SafeTensors.open(weights)) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
+            return LoraAdapter.fromTensors(name, config, model.projections(), model.manager(), dtype, shapes, r::f32Bytes);
+        }
+    }
+
+    /**
+     * Writes the adapter as PEFT does. The directory appears complete or not at all: files go to a temp sibling
+     * that is renamed into place.
+     */
+    public static void save(LoraAdapter adapter, Path dir, String baseModelNameOrPath) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        if (Files.exists(dir) && !isEmptyDir(dir)) throw new IllegalArgumentException(dir + ": exists and is not empty");
+        Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
+        try {
+            Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : adapter.parameters().entrySet()) {
+                tensors.put(e.getKey(), NdArrays.toTensor(e.getValue()));
+            }
+            SafeTensors.write(tmp.resolve(WEIGHTS), tensors, null);
+            LoraConfig cfg = adapter.config().withBaseModel(baseModelNameOrPath);
+            Files.write(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
+            Files.deleteIfExists(dir);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /** Deletes a file tree (a half-written temp directory, a model directory being replaced). */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.clinlora.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import org.clinlora.model.lora.ActiveAdapters;
+import org.clinlora.model.lora.LoraLinear;
+
+/**
+ * Grouped-query self-attention (LlamaAttention): q/k/v projections, rotary embedding on q and k, each key/value
+ * head shared by {@code num_attention_heads / num_key_value_heads} query heads, softmax(q kᵀ / √d + mask) v, o_proj.
+ */
+public final class LlamaAttention {
+    final LoraLinear qProj, kProj, vProj, oProj;
+    private final int numHeads, numKvHeads, numKeyValueGroups, headDim;
+    private final float scaling;
+
+    LlamaAttention(LlamaConfig c, LoraLinear q, LoraLinear k, LoraLinear v, LoraLinear o) {
+        this.qProj = q;
+        this.kProj = k;
+        this.vProj = v;
+        this.oProj = o;
+        this.numHeads = c.numAttentionHeads();
+        this.numKvHeads = c.numKeyValueHeads();
+        this.numKeyValueGroups = c.numKeyValueGroups();
+        this.headDim = c.headDim();
+        this.scaling = (float) Math.pow(headDim, -0.5);
+    }
+
+    /**
+     * @param x    [B, T, hidden]
+     * @param mask additive [B, 1, T, T]: 0 where a query may attend, the dtype's minimum elsewhere
+     */
+    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
+        long b = x.getShape().get(0), t = x.getShape().get(1);
+        NDArray q = heads(qProj.forward(ctx, x, active), b, t, numHeads);
+        NDArray k = heads(kProj.forward(ctx, x, active), b, t, numKvHeads);
+        NDArray v = heads(vProj.forward(ctx, x, active), b, t, numKvHeads);
+        q = RotaryEmbedding.apply(q, cos, sin);
+        k = RotaryEmbedding.apply(k, cos, sin);
+        k = repeatKv(k, b, t);
+        v = repeatKv(v, b, t);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ctx.scalar(scaling)).add(mask);
+        NDArray probs = scores.softmax(-1);
+        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
+        return oProj.forward(ctx, out, active);
+    }
+
+    /** [B, T, n·d] → [B, n, T, d]. */
+    private NDArray heads(NDArray x, long b, long t, int n) {
+        return x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
+    }
+
+    /** Each key/value head serves numHeads/numKvHeads query heads (repeat_kv). */
+    private NDArray repeatKv(NDArray x, long b, long t) {
+        int rep = numKeyValueGroups;
+        if (rep == 1) return x;
+        return x.expandDims(2).broadcast(new Shape(b, numKvHeads, rep, t, headDim)).reshape(b, numHeads, t, headDim);
+    }
+}

@@ -1,0 +1,23 @@
+package org.clinlora.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import org.clinlora.model.lora.ActiveAdapters;
+
+/** Pre-norm residual block: h = x + attn(norm(x)); out = h + mlp(norm(h)). */
+public final class LlamaDecoderLayer {
+    final LlamaAttention selfAttn;
+    final LlamaMlp mlp;
+    final RmsNorm inputLayernorm, postAttentionLayernorm;
+
+    LlamaDecoderLayer(LlamaAttention selfAttn, LlamaMlp mlp, RmsNorm inputLayernorm, RmsNorm postAttentionLayernorm) {
+        this.selfAttn = selfAttn;
+        this.mlp = mlp;
+        this.inputLayernorm = inputLayernorm;
+        this.postAttentionLayernorm = postAttentionLayernorm;
+    }
+
+    NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
+        NDArray h = x.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active));
+        return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
+    }
+}

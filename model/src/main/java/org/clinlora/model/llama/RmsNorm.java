@@ -1,0 +1,32 @@
+package org.clinlora.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/** LlamaRMSNorm: {@code weight * x / sqrt(mean(x²) + eps)}, computed in fp32 whatever the compute dtype. */
+public final class RmsNorm {
+    private final NDArray weight;
+    private final float eps;
+
+    public RmsNorm(NDArray weight, double eps) {
+        this.weight = weight;
+        this.eps = (float) eps;
+    }
+
+    public NDArray weight() {
+        return weight;
+    }
+
+    public NDArray forward(StepContext ctx, NDArray x) {
+        DataType in = x.getDataType();
+        // Upcasting with toType() cuts the autograd graph in DJL, so half-precision *training* normalises in its own
+        // dtype; inference (and all of CPU fp32) follows Hugging Face exactly.
+        boolean upcast = in != DataType.FLOAT32 && !ctx.training();
+        NDArray h = upcast ? x.toType(DataType.FLOAT32, false) : x;
+        NDArray variance = h.mul(h).mean(new int[] {-1}, true);
+        NDArray eps32 = upcast ? ctx.manager().full(new ai.djl.ndarray.types.Shape(), eps) : ctx.scalar(eps);
+        NDArray normed = h.div(variance.add(eps32).sqrt());
+        if (upcast) normed = normed.toType(in, false);
+        return normed.mul(weight);
+    }
+}

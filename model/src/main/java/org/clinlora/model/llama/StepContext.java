@@ -1,0 +1,59 @@
+package org.clinlora.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One forward (and backward) pass: a sub-manager that owns every intermediate array, so closing the context frees
+ * them all, and the scalar constants the graph uses.
+ *
+ * <p>Two DJL rules shape the model code:
+ * <ul>
+ *   <li>An op's result belongs to the manager of its receiver, so shared weights are never the receiver
+ *       ({@code Linear.linear(x, w)}, {@code x.mul(w)}): every intermediate lands here, and one base model can serve
+ *       concurrent steps without re-attaching its weights.</li>
+ *   <li>Under autograd, {@code x.mul(3f)} builds a temporary scalar tensor that can be freed before backward
+ *       (wrong or NaN gradients at random in DJL 0.36). Scalars come from {@link #scalar(float)}, owned by this
+ *       context and alive until it closes.</li>
+ * </ul>
+ */
+public final class StepContext implements AutoCloseable {
+
+    private final NDManager manager;
+    private final boolean training;
+    private final DataType dtype;
+    private final Map<Float, NDArray> scalars = new HashMap<>();
+
+    public StepContext(NDManager parent, DataType dtype, boolean training) {
+        this.manager = parent.newSubManager();
+        this.dtype = dtype;
+        this.training = training;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Dropout is applied only while training. */
+    public boolean training() {
+        return training;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** A 0-d tensor of the compute dtype holding {@code value}, alive until this context closes. */
+    public NDArray scalar(float value) {
+        return scalars.computeIfAbsent(value, v -> manager.full(new Shape(), v, dtype));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,181 @@
+package org.clinlora.model.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A PEFT {@code LoraConfig} as stored in {@code adapter_config.json}. Fields PEFT has but this project does not
+ * implement (DoRA, rank/alpha patterns, biases, layer subsets) are refused when set, so an adapter is never applied
+ * differently from how PEFT would apply it.
+ */
+public record LoraConfig(
+        String taskType,
+        int r,
+        double loraAlpha,
+        double loraDropout,
+        List<String> targetModules,
+        List<String> modulesToSave,
+        boolean useRslora,
+        String baseModelNameOrPath) {
+
+    /** The projections of a LLaMA decoder layer that LoRA can wrap, in Hugging Face's names. */
+    public static final List<String> LLAMA_PROJECTIONS =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    public static final Set<String> TASK_TYPES = Set.of("CAUSAL_LM", "SEQ_CLS");
+    /** The only module this project saves with an adapter: the classification head of LlamaForSequenceClassification. */
+    public static final String SCORE = "score";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public LoraConfig {
+        require(TASK_TYPES.contains(taskType), "task_type must be CAUSAL_LM or SEQ_CLS, got " + taskType);
+        require(r > 0, "r must be positive, got " + r);
+        require(loraAlpha > 0, "lora_alpha must be positive, got " + loraAlpha);
+        require(loraDropout >= 0 && loraDropout < 1, "lora_dropout must be in [0, 1), got " + loraDropout);
+        require(targetModules != null && !targetModules.isEmpty(), "target_modules must name at least one projection");
+        for (String m : targetModules) {
+            require(LLAMA_PROJECTIONS.contains(m), "target module '" + m + "' is not a LLaMA projection " + LLAMA_PROJECTIONS);
+        }
+        modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
+        for (String m : modulesToSave) {
+            // PEFT lists both names for SEQ_CLS; LLaMA's head is 'score' and has no 'classifier' module to save.
+            require(m.equals(SCORE) || m.equals("classifier"), "modules_to_save may only hold 'score', got '" + m + "'");
+        }
+        targetModules = List.copyOf(targetModules);
+    }
+
+    /**
+     * The tensor shapes adapter_model.safetensors must hold for a base model with {@code base}'s dimensions, by
+     * PEFT key, without the score head (whose row count is the number of labels).
+     */
+    public java.util.Map<String, long[]> expectedShapes(org.clinlora.model.llama.LlamaConfig base) {
+        java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        long h = base.hiddenSize(), q = (long) base.numAttentionHeads() * base.headDim();
+        long kv = (long) base.numKeyValueHeads() * base.headDim(), ffn = base.intermediateSize();
+        java.util.Map<String, long[]> io = java.util.Map.of(
+                "self_attn.q_proj", new long[] {q, h}, "self_attn.k_proj", new long[] {kv, h},
+                "self_attn.v_proj", new long[] {kv, h}, "self_attn.o_proj", new long[] {h, q},
+                "mlp.gate_proj", new long[] {ffn, h}, "mlp.up_proj", new long[] {ffn, h}, "mlp.down_proj", new long[] {h, ffn});
+        for (int i = 0; i < base.numHiddenLayers(); i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
+                if (!targetModules.contains(m.substring(m.indexOf('.') + 1))) continue;
+                long[] outIn = io.get(m);
+                String key = "base_model.model.model.layers." + i + "." + m;
+                out.put(key + ".lora_A.weight", new long[] {r, outIn[1]});
+                out.put(key + ".lora_B.weight", new long[] {outIn[0], r});
+            }
+        }
+        return out;
+    }
+
+    /** PEFT's scaling: lora_alpha / r (or / sqrt(r) with rsLoRA). */
+    public double scaling() {
+        return useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r;
+    }
+
+    public boolean savesScore() {
+        return modulesToSave.contains(SCORE);
+    }
+
+    public LoraConfig withBaseModel(String base) {
+        return new LoraConfig(taskType, r, loraAlpha, loraDropout, targetModules, modulesToSave, useRslora, base);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException("adapter_config.json: " + message);
+    }
+
+    public static LoraConfig fromJson(JsonNode n) {
+        require(n != null && n.isObject(), "not a JSON object");
+        require("LORA".equals(n.path("peft_type").asText("LORA")), "peft_type must be LORA, got " + n.path("peft_type").asText());
+        require("none".equals(n.path("bias").asText("none")), "bias '" + n.path("bias").asText() + "' is not supported (only none)");
+        require(!n.path("fan_in_fan_out").asBoolean(false), "fan_in_fan_out=true is not supported for LLaMA");
+        require(!n.path("use_dora").asBoolean(false), "use_dora=true is not supported");
+        require(isEmpty(n.get("rank_pattern")), "rank_pattern is not supported");
+        require(isEmpty(n.get("alpha_pattern")), "alpha_pattern is not supported");
+        require(isEmpty(n.get("layers_to_transform")), "layers_to_transform is not supported");
+        // Newer PEFT options that change what the adapter computes: refused when set, ignored when at their defaults.
+        for (String f : List.of("lora_bias", "use_qalora", "use_bdlora")) {
+            require(!n.path(f).asBoolean(false), f + "=true is not supported");
+        }
+        for (String f : List.of("layer_replication", "alora_invocation_tokens", "target_parameters", "trainable_token_indices", "exclude_modules")) {
+            require(isEmpty(n.get(f)), f + " is not supported");
+        }
+        require(n.has("r") && n.get("r").canConvertToInt(), "missing integer r");
+        return new LoraConfig(
+                n.path("task_type").asText("CAUSAL_LM"),
+                n.get("r").asInt(),
+                n.path("lora_alpha").asDouble(8),
+                n.path("lora_dropout").asDouble(0),
+                targetModules(n.get("target_modules")),
+                strings(n.get("modules_to_save"), "modules_to_save"),
+                n.path("use_rslora").asBoolean(false),
+                n.hasNonNull("base_model_name_or_path") ? n.get("base_model_name_or_path").asText() : null);
+    }
+
+    private static boolean isEmpty(JsonNode v) {
+        return v == null || v.isNull() || (v.isContainerNode() && v.isEmpty());
+    }
+
+    private static List<String> targetModules(JsonNode v) {
+        require(v != null && !v.isNull(), "missing target_modules");
+        if (v.isTextual()) {
+            if (v.asText().equals("all-linear")) return LLAMA_PROJECTIONS;
+            throw new IllegalArgumentException("adapter_config.json: target_modules as a regular expression ('"
+                    + v.asText() + "') is not supported; list the projections");
+        }
+        return strings(v, "target_modules");
+    }
+
+    private static List<String> strings(JsonNode v, String field) {
+        if (v == null || v.isNull()) return List.of();
+        require(v.isArray(), field + " must be a list");
+        List<String> out = new ArrayList<>();
+        for (Iterator<JsonNode> it = v.elements(); it.hasNext(); ) {
+            JsonNode e = it.next();
+            require(e.isTextual(), field + " must hold strings");
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    /** The adapter_config.json that PEFT writes for this config (PEFT loads it back with LoraConfig.from_pretrained). */
+    public ObjectNode toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("peft_type", "LORA");
+        n.put("task_type", taskType);
+        n.put("r", r);
+        n.put("lora_alpha", loraAlpha);
+        n.put("lora_dropout", loraDropout);
+        ArrayNode t = n.putArray("target_modules");
+        targetModules.forEach(t::add);
+        if (modulesToSave.isEmpty()) {
+            n.putNull("modules_to_save");
+        } else {
+            ArrayNode m = n.putArray("modules_to_save");
+            modulesToSave.forEach(m::add);
+        }
+        n.put("bias", "none");
+        n.put("fan_in_fan_out", false);
+        n.put("inference_mode", true);
+        n.put("init_lora_weights", true);
+        n.put("use_rslora", useRslora);
+        n.put("use_dora", false);
+        n.putNull("layers_to_transform");
+        n.putNull("layers_pattern");
+        n.set("rank_pattern", JSON.valueToTree(Map.of()));
+        n.set("alpha_pattern", JSON.valueToTree(Map.of()));
+        n.putNull("revision");
+        if (baseModelNameOrPath == null) n.putNull("base_model_name_or_path");
+        else n.put("base_model_name_or_path", baseModelNameOrPath);
+        return n;
+    }
+}

@@ -1,0 +1,163 @@
+package org.clinlora.model.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.clinlora.model.llama.StepContext;
+
+/**
+ * A frozen projection ({@code weight} [out, in], no bias) wrapped with any number of LoRA adapters held by name, as
+ * PEFT's {@code lora.Linear} does: {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}. Several active adapters
+ * add their deltas (the paper's Clinical + Downstream fusion). The base weight is shared by every adapter and is
+ * never copied; merging adds an adapter's delta into it in place.
+ */
+public final class LoraLinear {
+
+    private final String name;
+    private final NDArray weight;
+    private final Map<String, LoraWeights> adapters = new LinkedHashMap<>();
+    private final Set<String> merged = new HashSet<>();
+
+    public LoraLinear(String name, NDArray weight) {
+        this.name = name;
+        this.weight = weight;
+    }
+
+    /** The module path in Hugging Face names, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    public String name() {
+        return name;
+    }
+
+    public NDArray weight() {
+        return weight;
+    }
+
+    public long inFeatures() {
+        return weight.getShape().get(1);
+    }
+
+    public long outFeatures() {
+        return weight.getShape().get(0);
+    }
+
+    public Map<String, LoraWeights> adapters() {
+        return adapters;
+    }
+
+    void add(String adapter, LoraWeights w) {
+        if (adapters.containsKey(adapter)) throw new IllegalStateException(name + " already holds adapter '" + adapter + "'");
+        adapters.put(adapter, w);
+    }
+
+    void remove(String adapter) {
+        if (merged.contains(adapter)) unmerge(adapter);
+        adapters.remove(adapter);
+    }
+
+    /** {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}, each delta on the rows {@code active} assigns it. */
+    public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
+        NDArray y = Linear.linear(x, weight).singletonOrThrow();
+        List<int[]> ranged = new ArrayList<>();  // {start, end, index into active.names()}
+        for (int i = 0; i < active.names().size(); i++) {
+            String a = active.names().get(i);
+            LoraWeights w = adapters.get(a);
+            if (w == null || merged.contains(a)) continue;
+            int[] r = active.range(a);
+            if (r != null) {
+                ranged.add(new int[] {r[0], r[1], i});
+                continue;
+            }
+            NDArray rows = active.mask(a);
+            NDArray delta = delta(ctx, x, w);
+            y = y.add(rows == null ? delta : delta.mul(rows));
+        }
+        if (ranged.isEmpty()) return y;
+        // Adapters on disjoint row ranges (one task adapter per row group) share one full-batch add: their deltas, each
+        // computed on its own rows only, are laid end to end with zeros for rows they do not cover.
+        ranged.sort(java.util.Comparator.comparingInt(r -> r[0]));
+        List<List<int[]>> layers = new ArrayList<>();
+        for (int[] r : ranged) {
+            List<int[]> target = null;
+            for (List<int[]> l : layers) if (l.get(l.size() - 1)[1] <= r[0]) { target = l; break; }
+            if (target == null) layers.add(target = new ArrayList<>());
+            target.add(r);
+        }
+        long b = x.getShape().get(0);
+        for (List<int[]> layer : layers) {
+            NDList pieces = new NDList();
+            long pos = 0;
+            for (int[] r : layer) {
+                if (r[0] > pos) pieces.add(zerosLike(ctx, y, r[0] - pos));
+                NDArray rows = x.get(new ai.djl.ndarray.index.NDIndex(r[0] + ":" + r[1]));
+                pieces.add(delta(ctx, rows, adapters.get(active.names().get(r[2]))));
+                pos = r[1];
+            }
+            if (pos < b) pieces.add(zerosLike(ctx, y, b - pos));
+            y = y.add(pieces.size() == 1 ? pieces.singletonOrThrow() : NDArrays.concat(pieces, 0));
+        }
+        return y;
+    }
+
+    private static NDArray zerosLike(StepContext ctx, NDArray y, long rows) {
+        long[] shape = y.getShape().getShape().clone();
+        shape[0] = rows;
+        return ctx.manager().zeros(new ai.djl.ndarray.types.Shape(shape), y.getDataType(), y.getDevice());
+    }
+
+    /** {@code scaling · B(A(dropout(x)))} for one adapter. */
+    private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
+        NDArray h = ctx.training() && w.dropout() > 0 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow() : x;
+        // Trainable adapters keep fp32 master weights when the model computes in bf16/fp16 (CUDA): they are cast to
+        // the compute dtype here, a differentiable op, so their gradients and optimizer updates stay in fp32.
+        NDArray loraA = w.loraA(), loraB = w.loraB();
+        if (loraA.getDataType() != x.getDataType()) {
+            loraA = loraA.toType(x.getDataType(), false);
+            loraB = loraB.toType(x.getDataType(), false);
+        }
+        NDArray d = Linear.linear(Linear.linear(h, loraA).singletonOrThrow(), loraB).singletonOrThrow();
+        return d.mul(ctx.scalar(w.scaling()));
+    }
+
+    /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */
+    public void merge(String adapter) {
+        LoraWeights w = require(adapter);
+        if (!merged.add(adapter)) return;
+        try (NDArray delta = delta(w)) {
+            weight.addi(delta);
+        }
+    }
+
+    /** Subtracts what {@link #merge} added (exact up to float rounding, as in PEFT). */
+    public void unmerge(String adapter) {
+        LoraWeights w = require(adapter);
+        if (!merged.remove(adapter)) return;
+        try (NDArray delta = delta(w)) {
+            weight.subi(delta);
+        }
+    }
+
+    private NDArray delta(LoraWeights w) {
+        if (JniUtils.isGradMode()) {
+            throw new IllegalStateException("merge/unmerge inside a gradient collector");
+        }
+        NDArray ba = w.loraB().matMul(w.loraA());
+        NDArray scaled = ba.mul(w.scaling());
+        ba.close();
+        return scaled;
+    }
+
+    private LoraWeights require(String adapter) {
+        LoraWeights w = adapters.get(adapter);
+        if (w == null) throw new IllegalArgumentException(name + " holds no adapter '" + adapter + "'");
+        return w;
+    }
+}

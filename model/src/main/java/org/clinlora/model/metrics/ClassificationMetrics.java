@@ -1,0 +1,110 @@
+package org.clinlora.model.metrics;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The metrics the paper and its baselines report, from per-row probabilities and the true labels:
+ * <ul>
+ *   <li>{@code macro_auroc}: the mean AUROC over labels, skipping labels with a single class in the evaluated set
+ *       (the paper's headline metric); {@code labels_scored} says how many counted;</li>
+ *   <li>{@code micro_auroc}: one AUROC over every (row, label) pair, as scikit-learn's average="micro";</li>
+ *   <li>{@code macro_auprc}: the mean average precision over the same labels as macro AUROC;</li>
+ *   <li>{@code micro_f1} / {@code macro_f1} at threshold 0.5 (multilabel, binary) or argmax (multiclass);</li>
+ *   <li>{@code accuracy}: argmax against the class (multiclass), exact match of thresholded rows otherwise.</li>
+ * </ul>
+ * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities.
+ */
+public final class ClassificationMetrics {
+    private ClassificationMetrics() {}
+
+    /**
+     * @param probs  [n][c] probabilities (softmax rows for multiclass, sigmoid for multilabel/binary)
+     * @param truth  [n][c] 0/1 targets (one-hot for multiclass)
+     */
+    public static Map<String, Double> compute(double[][] probs, boolean[][] truth, boolean multiclass) {
+        int n = probs.length;
+        if (n == 0) throw new IllegalArgumentException("no rows to evaluate");
+        int c = probs[0].length;
+        double aurocSum = 0, auprcSum = 0;
+        int scored = 0;
+        double[] flatScores = new double[n * c];
+        boolean[] flatTruth = new boolean[n * c];
+        long tpAll = 0, fpAll = 0, fnAll = 0;
+        double f1Sum = 0;
+        boolean[][] predicted = new boolean[n][c];
+        for (int i = 0; i < n; i++) {
+            if (multiclass) predicted[i][argmax(probs[i])] = true;
+            else for (int j = 0; j < c; j++) predicted[i][j] = probs[i][j] >= 0.5;
+        }
+        for (int j = 0; j < c; j++) {
+            double[] s = new double[n];
+            boolean[] y = new boolean[n];
+            long tp = 0, fp = 0, fn = 0;
+            for (int i = 0; i < n; i++) {
+                s[i] = probs[i][j];
+                y[i] = truth[i][j];
+                flatScores[i * c + j] = s[i];
+                flatTruth[i * c + j] = y[i];
+                if (predicted[i][j] && y[i]) tp++;
+                else if (predicted[i][j]) fp++;
+                else if (y[i]) fn++;
+            }
+            double auc = Auroc.of(s, y);
+            if (!Double.isNaN(auc)) {
+                aurocSum += auc;
+                auprcSum += averagePrecision(s, y);
+                scored++;
+            }
+            f1Sum += tp + fp + fn == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+            tpAll += tp;
+            fpAll += fp;
+            fnAll += fn;
+        }
+        long exact = 0;
+        for (int i = 0; i < n; i++) if (Arrays.equals(predicted[i], truth[i])) exact++;
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("macro_auroc", scored == 0 ? Double.NaN : aurocSum / scored);
+        m.put("micro_auroc", Auroc.of(flatScores, flatTruth));
+        m.put("macro_auprc", scored == 0 ? Double.NaN : auprcSum / scored);
+        m.put("micro_f1", tpAll + fpAll + fnAll == 0 ? 0 : 2.0 * tpAll / (2.0 * tpAll + fpAll + fnAll));
+        m.put("macro_f1", f1Sum / c);
+        m.put("accuracy", (double) exact / n);
+        m.put("labels_scored", (double) scored);
+        m.put("rows", (double) n);
+        return m;
+    }
+
+    /** Average precision (area under the precision-recall step curve), as scikit-learn computes it; NaN without positives. */
+    public static double averagePrecision(double[] scores, boolean[] labels) {
+        int n = scores.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+        long positives = 0;
+        for (boolean l : labels) if (l) positives++;
+        if (positives == 0) return Double.NaN;
+        double ap = 0, prevRecall = 0;
+        long tp = 0, seen = 0;
+        for (int i = 0; i < n; ) {
+            int j = i;
+            while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) j++;  // a tie group is one threshold
+            for (int k = i; k <= j; k++) {
+                seen++;
+                if (labels[order[k]]) tp++;
+            }
+            double recall = (double) tp / positives, precision = (double) tp / seen;
+            ap += (recall - prevRecall) * precision;
+            prevRecall = recall;
+            i = j + 1;
+        }
+        return ap;
+    }
+
+    static int argmax(double[] xs) {
+        int best = 0;
+        for (int i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
+        return best;
+    }
+}

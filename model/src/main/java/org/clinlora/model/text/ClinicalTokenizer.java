@@ -1,0 +1,46 @@
+package org.clinlora.model.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A base model's own {@code tokenizer.json} through DJL's Hugging Face tokenizers (native, bundled in the jar).
+ * Truncation and padding are off: callers decide how to pack or pad, and DJL's defaults (truncate to 512, pad
+ * batches) would silently change the data.
+ */
+public final class ClinicalTokenizer implements AutoCloseable {
+    private final HuggingFaceTokenizer tokenizer;
+
+    private ClinicalTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** Loads {@code tokenizer.json} from a model directory (or the file itself). */
+    public static ClinicalTokenizer load(Path modelDirOrFile) throws IOException {
+        Path file = Files.isDirectory(modelDirOrFile) ? modelDirOrFile.resolve("tokenizer.json") : modelDirOrFile;
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(modelDirOrFile + ": no tokenizer.json");
+        HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(file)
+                .optTruncation(false)
+                .optPadding(false)
+                .optAddSpecialTokens(false)
+                .build();
+        return new ClinicalTokenizer(t);
+    }
+
+    /** Token ids of {@code text}, with the tokenizer's special tokens (LLaMA: a leading {@code <s>}) when asked. */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,241 @@
+package org.clinlora.model.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.model.data.TokenDataset;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.metrics.ClassificationMetrics;
+import org.clinlora.model.task.TaskKind;
+
+/**
+ * One training job of the paper's method on a loaded base model: a new LoRA adapter — causal-LM (Clinical LoRA,
+ * domain adaptation) or with the {@code score} head (Downstream LoRA) — trained with any parent adapters active
+ * underneath (their deltas summed on the same projections), each parent trainable or frozen. Then evaluation on the
+ * validation and test splits. Service-agnostic: the trainer service and the command line drive it.
+ *
+ * <p>Reproducible on CPU: the adapter's initial values, the data order (per-epoch shuffle of shards and of rows
+ * within a shard, from the seed) and dropout (reseeded per micro-step) depend only on the seed, so a run resumed
+ * from a checkpoint continues exactly as the uninterrupted run would have.
+ */
+public final class Trainer {
+    public record Progress(int step, int totalSteps, double epoch, double loss, double learningRate, double tokensPerSecond, double etaSeconds) {}
+
+    public interface Listener {
+        void progress(Progress p);
+
+        /** Called after every {@code checkpointEvery}-th optimizer step; the tensors are valid during the call only. */
+        void checkpoint(int step, Map<String, NDArray> tensors) throws IOException;
+
+        /** Polled between micro-steps; true stops the run with {@link Cancelled}. */
+        boolean cancelled();
+
+        /** A listener that wants nothing: no progress, no checkpoints, never cancelled. */
+        static Listener none() {
+            return new Listener() {
+                @Override
+                public void progress(Progress p) {}
+
+                @Override
+                public void checkpoint(int step, Map<String, NDArray> tensors) {}
+
+                @Override
+                public boolean cancelled() {
+                    return false;
+                }
+            };
+        }
+    }
+
+    public static final class Cancelled extends RuntimeException {
+        public Cancelled() {
+            super("cancelled");
+        }
+    }
+
+    /** A checkpoint to continue from: the optimizer step it was taken after and its tensors as float32. */
+    public record Resume(int step, Map<String, float[]> tensors) {}
+
+    /** {@code before}: the validation metrics of the stack before training (perplexity for domain adaptation). */
+    public record Result(LoraAdapter adapter, Map<String, Double> before, Map<String, Double> validation, Map<String, Double> test,
+                         int steps, long tokens, double seconds, long trainableParameters) {}
+
+    /** Rows to evaluate on: the named splits of a dataset (the train dataset's own "validation", or all of another). */
+    public record EvalSet(TokenDataset data, List<String> splits) {
+        public long rows() {
+            return splits.stream().mapToLong(data::rows).sum();
+        }
+    }
+
+    private final LlamaModel model;
+    private final TokenDataset data;
+    private final EvalSet validation, test;
+    private final TaskKind kind;
+    private final Hyperparameters hyper;
+    private final List<String> parents;
+
+    /** {@code parents}: adapters already on the model, in stack order, trainable or frozen as set on them. */
+    public Trainer(LlamaModel model, TokenDataset data, TaskKind kind, Hyperparameters hyper, List<String> parents) {
+        this(model, data, new EvalSet(data, List.of("validation")), new EvalSet(data, List.of("test")), kind, hyper, parents);
+    }
+
+    public Trainer(LlamaModel model, TokenDataset data, EvalSet validation, EvalSet test, TaskKind kind, Hyperparameters hyper, List<String> parents) {
+        this.model = model;
+        this.data = data;
+        this.validation = validation;
+        this.test = test;
+        for (EvalSet e : List.of(validation, test)) {
+            if (e.data() == data) continue;
+            if (e.data().causalLm() != data.causalLm() || !e.data().labelNames().equals(data.labelNames()) || e.data().multilabel() != data.multilabel()) {
+                throw new IllegalArgumentException("dataset '" + e.data().id() + "' does not have the kind and labels of the train dataset '" + data.id() + "'");
+            }
+            if (!e.data().tokenizerSha256().equals(data.tokenizerSha256())) {
+                throw new IllegalArgumentException("dataset '" + e.data().id() + "' was tokenized with another tokenizer than '" + data.id() + "'");
+            }
+        }
+        this.kind = kind;
+        this.hyper = hyper;
+        this.parents = List.copyOf(parents);
+        if ((kind == TaskKind.CAUSAL_LM) != data.causalLm()) {
+            throw new IllegalArgumentException(kind == TaskKind.CAUSAL_LM
+                    ? "domain adaptation needs a causal_lm dataset; '" + data.id() + "' is a classification dataset"
+                    : "a downstream job needs a classification dataset; '" + data.id() + "' is causal_lm");
+        }
+        if (data.rows("train") == 0) throw new IllegalArgumentException("dataset '" + data.id() + "' has no train rows");
+        if (hyper.headOnly() && kind != TaskKind.SEQ_CLS) throw new IllegalArgumentException("head-only training is for downstream jobs");
+    }
+
+    public int totalSteps() {
+        long microPerEpoch = (data.rows("train") + hyper.batchSize() - 1) / hyper.batchSize();
+        long steps = Math.max(1, hyper.epochs() * microPerEpoch / hyper.gradientAccumulation());
+        return (int) Math.min(hyper.maxSteps() == null ? Integer.MAX_VALUE : hyper.maxSteps(), steps);
+    }
+
+    public LoraConfig adapterConfig() {
+        return kind == TaskKind.CAUSAL_LM
+                ? new LoraConfig("CAUSAL_LM", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(), List.of(), false, null)
+                : new LoraConfig("SEQ_CLS", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(), List.of(LoraConfig.SCORE), false, null);
+    }
+
+    public Result run(String adapterName, Listener listener, int checkpointEvery, Resume resume) {
+        // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
+        LoraAdapter adapter = LoraAdapter.create(adapterName, adapterConfig(), model.projections(), model.manager(),
+                ai.djl.ndarray.types.DataType.FLOAT32, kind == TaskKind.SEQ_CLS ? data.labelNames().size() : 0, model.config().hiddenSize(),
+                model.config().initializerRange(), hyper.seed());
+        model.addAdapter(adapter);
+        if (hyper.headOnly()) adapter.setHeadOnly();
+        else adapter.setTrainable(true);
+        List<String> active = new ArrayList<>(parents);
+        active.add(adapterName);
+        int total = totalSteps();
+        var settings = new TrainingLoop.Settings(hyper.learningRate(), hyper.warmupRatio(), total, hyper.gradientAccumulation(),
+                hyper.maxGradNorm(), new AdamW.Settings(0.9, 0.999, 1e-8, hyper.weightDecay()), hyper.seed());
+        TrainingBatches batches = new TrainingBatches(data, hyper.batchSize(), hyper.seed());
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        try (TrainingLoop loop = new TrainingLoop(model, active, settings)) {
+            long trainable = loop.parameters().values().stream().mapToLong(NDArray::size).sum();
+            // The new adapter starts as the identity (lora_B = 0), so this is the stack as it was given.
+            Map<String, Double> before = kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
+            int start = 0;
+            if (resume != null) {
+                loop.restore(resume.step(), resume.tensors());
+                start = resume.step();
+            }
+            double lossSum = 0;
+            int lossCount = 0;
+            long windowTokens = 0, windowStart = System.nanoTime();
+            for (long micro = (long) start * hyper.gradientAccumulation(); micro < (long) total * hyper.gradientAccumulation(); micro++) {
+                if (listener.cancelled()) throw new Cancelled();
+                TrainingBatches.Batch b = batches.batch(micro);
+                TrainingLoop.StepResult r = loop.microStep(ctx -> loss(ctx, b, active));
+                tokens += b.tokenCount();
+                windowTokens += b.tokenCount();
+                lossSum += r.loss();
+                lossCount++;
+                if (!r.optimizerStepped()) continue;
+                int step = loop.optimizerSteps();
+                double secs = (System.nanoTime() - windowStart) / 1e9;
+                double tps = windowTokens / Math.max(secs, 1e-9);
+                double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - start);
+                listener.progress(new Progress(step, total, (double) (micro + 1) * hyper.batchSize() / data.rows("train"),
+                        lossSum / lossCount, r.learningRate(), tps, perStep * (total - step)));
+                lossSum = 0;
+                lossCount = 0;
+                windowTokens = 0;
+                windowStart = System.nanoTime();
+                if (checkpointEvery > 0 && step % checkpointEvery == 0 && step < total) {
+                    try {
+                        listener.checkpoint(step, loop.checkpointTensors());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            for (String p : active) model.adapter(p).setTrainable(false);  // evaluation needs no gradients
+            Map<String, Double> val = evaluate(validation, active), tst = evaluate(test, active);
+            return new Result(adapter, before, val, tst, total, tokens, seconds, trainable);
+        }
+    }
+
+    private NDArray loss(StepContext ctx, TrainingBatches.Batch b, List<String> active) {
+        NDArray hidden = model.hiddenStates(ctx, b.tokens(), active);
+        if (kind == TaskKind.CAUSAL_LM) return Losses.causalLm(ctx, model.lmLogits(ctx, hidden), b.tokens());
+        NDArray logits = model.classify(ctx, hidden, b.tokens(), active);
+        return data.multilabel() ? Losses.bceWithLogits(ctx, logits, b.multiHot()) : Losses.crossEntropy(ctx, logits, b.classes());
+    }
+
+    /** Metrics of the active stack on a split: perplexity for causal LM, the paper's classification metrics otherwise. */
+    public Map<String, Double> evaluate(EvalSet set, List<String> active) {
+        long rows = set.rows();
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (rows == 0) return out;
+        TrainingBatches batches = new TrainingBatches(set.data(), hyper.batchSize(), hyper.seed());
+        if (kind == TaskKind.CAUSAL_LM) {
+            double nll = 0;
+            long predicted = 0;
+            for (TrainingBatches.Batch b : batches.inOrder(set.splits())) {
+                try (StepContext ctx = model.newStep(false)) {
+                    long n = 0;
+                    for (int i = 0; i < b.tokens().batchSize(); i++) n += b.lengths()[i] - 1;
+                    nll += Losses.causalLm(ctx, model.lmLogits(ctx, model.hiddenStates(ctx, b.tokens(), active)), b.tokens()).getFloat() * n;
+                    predicted += n;
+                }
+            }
+            out.put("perplexity", Math.exp(nll / predicted));
+            out.put("loss", nll / predicted);
+            out.put("rows", (double) rows);
+            return out;
+        }
+        int c = data.labelNames().size();
+        List<double[]> probs = new ArrayList<>();
+        List<boolean[]> truth = new ArrayList<>();
+        for (TrainingBatches.Batch b : batches.inOrder(set.splits())) {
+            try (StepContext ctx = model.newStep(false)) {
+                NDArray logits = model.classify(ctx, model.hiddenStates(ctx, b.tokens(), active), b.tokens(), active);
+                NDArray p = data.problemType().probabilities(logits);
+                float[] v = p.toType(DataType.FLOAT32, false).toFloatArray();
+                for (int i = 0; i < b.tokens().batchSize(); i++) {
+                    double[] row = new double[c];
+                    boolean[] t = new boolean[c];
+                    for (int j = 0; j < c; j++) {
+                        row[j] = v[i * c + j];
+                        t[j] = data.multilabel() ? b.multiHot()[i * c + j] > 0.5f : b.classes()[i] == j;
+                    }
+                    probs.add(row);
+                    truth.add(t);
+                }
+            }
+        }
+        return ClassificationMetrics.compute(probs.toArray(double[][]::new), truth.toArray(boolean[][]::new), !data.multilabel());
+    }
+}

@@ -1,0 +1,126 @@
+package org.clinlora.model.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.lora.LoraAdapter;
+
+/**
+ * The optimisation loop shared by every training job: micro-batches accumulate gradients, then one clipped AdamW
+ * step under the linear warm-up/decay schedule. Gradients reach only the active adapters marked trainable (LoRA
+ * pairs and their score head); frozen adapters still contribute their deltas to the forward pass.
+ *
+ * <p>Runs repeat bit for bit on CPU: initial adapter values come from seeded Java generators and dropout is reseeded
+ * from (seed, micro-step) before every micro-batch, so a resumed run draws the same masks as an uninterrupted one.
+ * libtorch allows one gradient recording per process at a time, so one loop trains at a time per JVM.
+ */
+public final class TrainingLoop implements AutoCloseable {
+
+    public record Settings(double learningRate, double warmupRatio, int optimizerSteps, int gradientAccumulation,
+                           double maxGradNorm, AdamW.Settings adamw, long seed) {
+        public Settings {
+            if (gradientAccumulation <= 0) throw new IllegalArgumentException("gradient accumulation must be >= 1");
+            if (optimizerSteps <= 0) throw new IllegalArgumentException("optimizer steps must be >= 1");
+        }
+    }
+
+    /** The forward pass and loss of one micro-batch, built inside the given step. */
+    @FunctionalInterface
+    public interface Objective {
+        NDArray loss(StepContext ctx);
+    }
+
+    public record StepResult(float loss, boolean optimizerStepped, double learningRate, double gradNorm) {}
+
+    private final LlamaModel model;
+    private final Settings settings;
+    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final AdamW optimizer;
+    private final LinearSchedule schedule;
+    private long microSteps;
+
+    public TrainingLoop(LlamaModel model, List<String> active, Settings settings) {
+        this.model = model;
+        this.settings = settings;
+        for (String name : active) {
+            LoraAdapter a = model.adapter(name);
+            if (!a.trainable()) continue;
+            a.trainableParameters().forEach((k, v) -> params.put(name + "/" + k, v));
+        }
+        if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
+        this.optimizer = new AdamW(model.manager(), settings.adamw());
+        this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+    }
+
+    /** Trainable tensors as {@code adapter/peft-key}. */
+    public Map<String, NDArray> parameters() {
+        return params;
+    }
+
+    public StepResult microStep(Objective objective) {
+        Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + microSteps));
+        float lossValue;
+        try (StepContext ctx = model.newStep(true);
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = objective.loss(ctx);
+            lossValue = loss.getFloat();
+            if (!Float.isFinite(lossValue)) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
+            gc.backward(settings.gradientAccumulation() == 1 ? loss : loss.div(ctx.scalar(settings.gradientAccumulation())));
+        }
+        microSteps++;
+        if (microSteps % settings.gradientAccumulation() != 0) return new StepResult(lossValue, false, 0, Double.NaN);
+        double norm = settings.maxGradNorm() > 0
+                ? Gradients.clipGlobalNorm(params, settings.maxGradNorm(), model.manager())
+                : Double.NaN;
+        double lr = schedule.lr(optimizer.stepCount());
+        optimizer.step(params, lr);
+        Gradients.zero(params);
+        return new StepResult(lossValue, true, lr, norm);
+    }
+
+    public long microSteps() {
+        return microSteps;
+    }
+
+    public int optimizerSteps() {
+        return optimizer.stepCount();
+    }
+
+    /**
+     * What a checkpoint must hold to continue bit for bit: the trainable tensors ({@code param/<key>}) and the
+     * optimiser moments. Take it right after an optimizer step, when no gradient is accumulated.
+     */
+    public Map<String, NDArray> checkpointTensors() {
+        if (microSteps % settings.gradientAccumulation() != 0) throw new IllegalStateException("checkpoint between optimizer steps");
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put("param/" + k, v));
+        out.putAll(optimizer.stateTensors());
+        return out;
+    }
+
+    /** Continues from a checkpoint: parameters overwritten in place, moments and counters restored. */
+    public void restore(int optimizerSteps, Map<String, float[]> tensors) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);  // in-place writes to trainable leaves
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            float[] v = tensors.get("param/" + e.getKey());
+            if (v == null) throw new IllegalArgumentException("checkpoint has no tensor for " + e.getKey());
+            NDArray p = e.getValue();
+            if (v.length != p.size()) throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has the wrong size");
+            try (NDArray src = model.manager().create(v, p.getShape())) {
+                p.set(src.toType(p.getDataType(), false).toDevice(p.getDevice(), false).toByteBuffer());
+            }
+        }
+        optimizer.restore(optimizerSteps, tensors, params);
+        this.microSteps = (long) optimizerSteps * settings.gradientAccumulation();
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}

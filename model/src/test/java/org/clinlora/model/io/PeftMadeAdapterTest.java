@@ -1,0 +1,67 @@
+package org.clinlora.model.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.clinlora.model.llama.Compute;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.llama.TestResources;
+import org.clinlora.model.llama.TokenBatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Adapters created and saved by Hugging Face PEFT 0.21 itself (tools/interop/peft_check.py) load here and give the
+ * logits PEFT computed with them: a CAUSAL_LM LoRA on all seven projections and a SEQ_CLS LoRA with its score head.
+ */
+class PeftMadeAdapterTest {
+    static final Path DIR = TestResources.path("peft-made");
+
+    static TokenBatch inputs() throws IOException {
+        try (SafeTensorsReader r = SafeTensors.open(DIR.resolve("inputs.safetensors"))) {
+            long[] shape = r.entry("input_ids").shape();
+            return new TokenBatch((int) shape[0], (int) shape[1], r.longs("input_ids"), r.longs("attention_mask"));
+        }
+    }
+
+    @Test
+    void peftCausalLmAdapterOnAllProjectionsMatchesPeftsLogits() throws IOException {
+        TokenBatch batch = inputs();
+        try (LlamaModel m = LlamaModel.load(DIR.resolve("base"), Compute.CPU_FP32);
+             SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
+            var a = PeftAdapterDir.load(m, "peft", DIR.resolve("peft_causal"));
+            assertEquals(7 * m.config().numHiddenLayers(), a.weights().size(), "all seven projections wrapped");
+            float[] got;
+            try (StepContext ctx = m.newStep(false)) {
+                got = m.lmLogits(ctx, m.hiddenStates(ctx, batch, List.of("peft"))).toFloatArray();
+            }
+            float[] expected = want.floats("logits_causal");
+            int v = m.config().vocabSize();
+            double worst = 0;
+            for (int p = 0; p < batch.attentionMask().length; p++) {
+                if (batch.attentionMask()[p] == 0) continue;
+                for (int j = 0; j < v; j++) worst = Math.max(worst, Math.abs(expected[p * v + j] - got[p * v + j]));
+            }
+            assertTrue(worst < 1e-4, "max abs diff " + worst);
+        }
+    }
+
+    @Test
+    void peftSequenceClassificationAdapterWithScoreMatchesPeftsLogits() throws IOException {
+        TokenBatch batch = inputs();
+        try (LlamaModel m = LlamaModel.load(DIR.resolve("base"), Compute.CPU_FP32);
+             SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
+            var a = PeftAdapterDir.load(m, "peft", DIR.resolve("peft_seqcls"));
+            assertEquals(3, a.numLabels());
+            float[] got;
+            try (StepContext ctx = m.newStep(false)) {
+                got = m.classify(ctx, m.hiddenStates(ctx, batch, List.of("peft")), batch, List.of("peft")).toFloatArray();
+            }
+            float[] expected = want.floats("cls_seqcls");
+            for (int i = 0; i < expected.length; i++) assertEquals(expected[i], got[i], 1e-4, "cls[" + i + "]");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.clinlora.platform.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Locale;
+import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.train.Hyperparameters;
+import org.clinlora.model.train.PaperDefaults;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.store.StoreLayout;
+
+/**
+ * A training job as a user or pipeline asks for it (REST body of POST /v1/jobs, or {@code spec} of a TrainingRequest
+ * on training.requests). Absent fields take the paper's defaults for the kind; {@link #withDefaults()} returns the
+ * completed, validated spec, which is what is stored and what a resumed job runs.
+ *
+ * <ul>
+ *   <li>{@code kind}: {@code domain_adaptation} (Clinical LoRA, causal LM) or {@code downstream} (LoRA + score head);</li>
+ *   <li>{@code datasets.train} (required), {@code .validation}, {@code .test}: dataset ids; when validation or test is
+ *       absent, the train dataset's own split of that name is used, and a separate dataset is used whole;</li>
+ *   <li>{@code parent}: {@code name@version|alias} from the registry, active underneath during training,
+ *       {@code parentTrainable} true (the paper's "fine-tuned Clinical LoRA") or false (frozen);</li>
+ *   <li>{@code headOnly}: the frozen-base baseline — only the score head trains.</li>
+ * </ul>
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobSpec(String jobId, String kind, String baseModel, Datasets datasets, String parent, Boolean parentTrainable,
+                      Boolean headOnly, String outputName, String task, Lora lora, Optim optim, Long seed, String device,
+                      String precision, Integer checkpointEvery) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Datasets(String train, String validation, String test) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Lora(Integer r, Double alpha, Double dropout, List<String> targetModules) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Optim(Double learningRate, Double warmupRatio, Integer batchSize, Integer gradientAccumulation,
+                        Integer epochs, Integer maxSteps, Double weightDecay, Double maxGradNorm) {}
+
+    /** The completed spec; a bad field is an IllegalArgumentException that names it. */
+    public JobSpec withDefaults() {
+        TaskKind taskKind = TaskKind.parse(kind);
+        String k = taskKind.jobKind();
+        boolean da = taskKind == TaskKind.CAUSAL_LM;
+        if (jobId != null) name("jobId", jobId);
+        if (baseModel == null) throw new IllegalArgumentException("baseModel is required (a model id in the object store)");
+        name("baseModel", baseModel);
+        if (datasets == null || datasets.train() == null) throw new IllegalArgumentException("datasets.train is required (a dataset id from tokenizer-svc)");
+        name("datasets.train", datasets.train());
+        if (datasets.validation() != null) name("datasets.validation", datasets.validation());
+        if (datasets.test() != null) name("datasets.test", datasets.test());
+        if (outputName == null) throw new IllegalArgumentException("outputName is required (the adapter name to publish)");
+        name("outputName", outputName);
+        if (parent != null) {
+            try {
+                AdapterRef.parse(parent);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("parent: " + e.getMessage());
+            }
+        }
+        if (parent == null && Boolean.TRUE.equals(parentTrainable)) throw new IllegalArgumentException("parentTrainable needs a parent");
+        boolean head = Boolean.TRUE.equals(headOnly);
+        if (head && da) throw new IllegalArgumentException("headOnly is for downstream jobs");
+        Hyperparameters d = PaperDefaults.of(taskKind, 0);
+        Lora l = lora == null ? new Lora(null, null, null, null) : lora;
+        Optim o = optim == null ? new Optim(null, null, null, null, null, null, null, null) : optim;
+        Lora lc = new Lora(or(l.r(), d.r()), or(l.alpha(), d.loraAlpha()), or(l.dropout(), d.loraDropout()),
+                l.targetModules() == null ? d.targetModules() : List.copyOf(l.targetModules()));
+        if (lc.r() < 1 || lc.r() > 1024) throw new IllegalArgumentException("lora.r must be between 1 and 1024");
+        Optim oc = new Optim(or(o.learningRate(), d.learningRate()), or(o.warmupRatio(), d.warmupRatio()), or(o.batchSize(), d.batchSize()),
+                or(o.gradientAccumulation(), d.gradientAccumulation()), or(o.epochs(), d.epochs()), o.maxSteps(),
+                or(o.weightDecay(), d.weightDecay()), or(o.maxGradNorm(), d.maxGradNorm()));
+        if (oc.batchSize() > 1024 || oc.gradientAccumulation() > 4096 || oc.epochs() > 1000) throw new IllegalArgumentException("optim: batchSize <= 1024, gradientAccumulation <= 4096, epochs <= 1000");
+        if (oc.weightDecay() < 0 || oc.maxGradNorm() < 0) throw new IllegalArgumentException("optim: weightDecay and maxGradNorm must be >= 0");
+        String dev = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
+        if (!dev.matches("auto|cpu|cuda|cuda:\\d{1,2}")) throw new IllegalArgumentException("device must be auto, cpu, cuda or cuda:N, got '" + device + "'");
+        String prec = precision == null ? "fp32" : precision.toLowerCase(Locale.ROOT);
+        if (!prec.matches("fp32|bf16|fp16")) throw new IllegalArgumentException("precision must be fp32, bf16 or fp16, got '" + precision + "'");
+        if (!prec.equals("fp32") && dev.equals("cpu")) throw new IllegalArgumentException("precision " + prec + " needs a CUDA device; CPU trains in fp32");
+        int ckpt = checkpointEvery == null ? 50 : checkpointEvery;
+        if (ckpt < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0 (0: no checkpoints)");
+        String t = task == null ? (da ? "clinical-lm" : outputName) : task;
+        JobSpec out = new JobSpec(jobId, k, baseModel, datasets, parent, parent == null ? null : Boolean.TRUE.equals(parentTrainable),
+                head ? Boolean.TRUE : null, outputName, t, lc, oc, seed == null ? 0L : seed, dev, prec, ckpt);
+        out.hyper();  // range checks of Hyperparameters and LoraConfig
+        new LoraConfig(taskKind.peftTaskType(), lc.r(), lc.alpha(), lc.dropout(), lc.targetModules(), List.of(), false, null);
+        return out;
+    }
+
+    public JobSpec withJobId(String id) {
+        return new JobSpec(id, kind, baseModel, datasets, parent, parentTrainable, headOnly, outputName, task, lora, optim, seed,
+                device, precision, checkpointEvery);
+    }
+
+    public TaskKind taskKind() {
+        return TaskKind.parse(kind);
+    }
+
+    public boolean domainAdaptation() {
+        return taskKind() == TaskKind.CAUSAL_LM;
+    }
+
+    /** The trainer settings of a completed spec. */
+    public Hyperparameters hyper() {
+        return new Hyperparameters(lora.r(), lora.alpha(), lora.dropout(), lora.targetModules(), optim.learningRate(),
+                optim.warmupRatio(), optim.batchSize(), optim.gradientAccumulation(), optim.epochs(), optim.maxSteps(),
+                optim.weightDecay(), optim.maxGradNorm(), seed, Boolean.TRUE.equals(headOnly));
+    }
+
+    private static <T> T or(T v, T d) {
+        return v == null ? d : v;
+    }
+
+    private static void name(String field, String value) {
+        try {
+            StoreLayout.requireName(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
+    }
+}

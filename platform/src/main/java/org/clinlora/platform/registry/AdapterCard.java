@@ -1,0 +1,78 @@
+package org.clinlora.platform.registry;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.task.ProblemType;
+
+/**
+ * {@code card.json}, written beside a published adapter's PEFT files: what the adapter is for, what it was made
+ * from, and the sha256 of each file so every reader can verify what it loads.
+ *
+ * @param problemType for an adapter with a classification head: one label per note or several
+ * @param noteEncoding for an adapter with a classification head: how its training notes became rows (normaliser,
+ *     truncation side, row length, special tokens), so the scorer prepares a note exactly the same way
+ * @param parent the adapter this one is stacked on, as {@code name@version}, or null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AdapterCard(
+        int schemaVersion,
+        String name,
+        int version,
+        String task,
+        String taskType,
+        List<String> labelNames,
+        ProblemType problemType,
+        NoteEncoding noteEncoding,
+        BaseModel baseModel,
+        String parent,
+        List<String> datasetIds,
+        Map<String, Object> trainingConfig,
+        Map<String, Double> metrics,
+        Map<String, FileEntry> files,
+        String createdAt,
+        String publishedBy) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /** The base model by its id in the store and the sha256 of its manifest (which covers every file). */
+    public record BaseModel(String id, String sha256) {}
+
+    public record FileEntry(String sha256, long size) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static AdapterCard parse(byte[] json) {
+        try {
+            return JSON.readValue(json, AdapterCard.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("card.json is not valid: " + e.getMessage());
+        }
+    }
+
+    /** Several labels per note (sigmoid per label) rather than one (softmax); older cards kept it in trainingConfig. */
+    public boolean multilabel() {
+        if (problemType != null) return problemType.multilabel();
+        return trainingConfig != null && ProblemType.MULTI_LABEL.hfName().equals(trainingConfig.get("problemType"));
+    }
+
+    /** {@code name@version}. */
+    public String ref() {
+        return name + "@" + version;
+    }
+}

@@ -1,0 +1,228 @@
+package org.clinlora.platform.registry;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.registry.AdapterCard;
+
+/**
+ * registry-svc's REST API as the other services and the command line use it: resolve {@code name@version|alias} with
+ * its lineage, download a version's files verified against the card's sha256 (a mismatch is refused), and publish PEFT
+ * files a trainer already wrote to the bucket.
+ */
+public final class RegistryClient implements AdapterSource {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** A resolved version: its card, and its lineage from the root ancestor down to itself. */
+    public record Resolved(String name, int version, AdapterCard card, List<AdapterCard> lineage) {}
+
+    /** The registry answered with an error status; {@code status} and the registry's own message are kept. */
+    public static final class RegistryException extends RuntimeException {
+        private final int status;
+        private final boolean integrity;
+
+        public RegistryException(int status, String message) {
+            this(status, message, false);
+        }
+
+        public RegistryException(int status, String message, boolean integrity) {
+            super(message);
+            this.status = status;
+            this.integrity = integrity;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        /** The bytes did not match the sha256 the card recorded (the registry's 500 integrity_error, or ours). */
+        public boolean integrityFailure() {
+            return integrity;
+        }
+    }
+
+    private static final int ATTEMPTS = 5;
+
+    private final String baseUrl;
+    private final HttpClient http;
+    private final Duration backoff;
+    private final java.util.function.Supplier<String> bearerToken;
+
+    /** {@code bearerToken}: the caller's token, asked for on every request (a rotated token is used at once). */
+    public RegistryClient(String baseUrl, java.util.function.Supplier<String> bearerToken) {
+        this(baseUrl, bearerToken, Duration.ofMillis(500));
+    }
+
+    /** {@code backoff}: the wait before the first retry, doubled for each further one. */
+    public RegistryClient(String baseUrl, java.util.function.Supplier<String> bearerToken, Duration backoff) {
+        this.backoff = backoff;
+        this.baseUrl = baseUrl.replaceAll("/+$", "");
+        this.bearerToken = bearerToken;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    @Override
+    public Resolved resolve(AdapterRef ref) throws IOException {
+        return resolve(ref.name(), ref.selector());
+    }
+
+    public Resolved resolve(String name, String versionOrAlias) throws IOException {
+        JsonNode n = getJson("/v1/adapters/" + enc(name) + "/resolve/" + enc(versionOrAlias));
+        List<AdapterCard> lineage = new ArrayList<>();
+        for (JsonNode c : n.path("lineage")) lineage.add(JSON.treeToValue(c, AdapterCard.class));
+        return new Resolved(n.path("name").asText(), n.path("version").asInt(), JSON.treeToValue(n.path("card"), AdapterCard.class), lineage);
+    }
+
+    public List<AdapterCard> versions(String name) throws IOException {
+        try {
+            JsonNode n = getJson("/v1/adapters/" + enc(name) + "/versions");
+            List<AdapterCard> out = new ArrayList<>();
+            for (JsonNode c : n) out.add(JSON.treeToValue(c, AdapterCard.class));
+            return out;
+        } catch (RegistryException e) {
+            if (e.status() == 404) return List.of();
+            throw e;
+        }
+    }
+
+    /**
+     * Downloads every file of the card into {@code dir} (created), each checked against the card's sha256 while it
+     * streams; a file that does not match is deleted and the call fails.
+     */
+    @Override
+    public Path download(AdapterCard card, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (Map.Entry<String, AdapterCard.FileEntry> f : card.files().entrySet()) {
+            if (f.getKey().contains("/") || f.getKey().startsWith(".")) throw new IllegalArgumentException("card names an unsafe file: " + f.getKey());
+            Path target = dir.resolve(f.getKey());
+            if (Files.isRegularFile(target) && Sha256.of(target).equals(f.getValue().sha256())) continue;
+            HttpResponse<InputStream> r = send(request("/v1/adapters/" + enc(card.name()) + "/versions/" + card.version() + "/files/" + enc(f.getKey())).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() != 200) {
+                String body;
+                try (InputStream in = r.body()) {
+                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                throw new RegistryException(r.statusCode(), "download of " + card.ref() + "/" + f.getKey() + ": " + message(body),
+                        body.contains("integrity_error"));
+            }
+            Path tmp = Files.createTempFile(dir, ".download", ".part");
+            try {
+                String got;
+                try (InputStream in = r.body(); var out = Files.newOutputStream(tmp)) {
+                    got = Sha256.copy(in, out);
+                }
+                if (!got.equals(f.getValue().sha256())) {
+                    throw new RegistryException(200, card.ref() + "/" + f.getKey() + " does not match the sha256 in its card; refusing it", true);
+                }
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return dir;
+    }
+
+    /** Publishes the PEFT files under {@code sourcePrefix} in the bucket as a new version of {@code name}. */
+    public AdapterCard publishFromStore(String name, String sourcePrefix, Map<String, Object> card) throws IOException {
+        byte[] body = JSON.writeValueAsBytes(Map.of("sourcePrefix", sourcePrefix, "card", card));
+        HttpResponse<String> r = send(request("/v1/adapters/" + enc(name) + "/versions/from-store")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) throw new RegistryException(r.statusCode(), "publish of " + name + ": " + message(r.body()));
+        return JSON.readValue(r.body(), AdapterCard.class);
+    }
+
+    /** Moves an alias (production, staging) to a version; {@code expected} null means "whatever it points at now". */
+    public void moveAlias(String name, String alias, int version, Integer expected) throws IOException {
+        var body = new java.util.LinkedHashMap<String, Object>();
+        body.put("version", version);
+        if (expected != null) body.put("expectedVersion", expected);
+        HttpResponse<String> r = send(request("/v1/adapters/" + enc(name) + "/aliases/" + enc(alias))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) throw new RegistryException(r.statusCode(), "alias " + name + "@" + alias + ": " + message(r.body()));
+    }
+
+    public void delete(String name, int version) throws IOException {
+        HttpResponse<String> r = send(request("/v1/adapters/" + enc(name) + "/versions/" + version).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2 && r.statusCode() != 404) throw new RegistryException(r.statusCode(), "delete of " + name + "@" + version + ": " + message(r.body()));
+    }
+
+    public Optional<AdapterCard> card(String name, int version) throws IOException {
+        try {
+            return Optional.of(JSON.treeToValue(getJson("/v1/adapters/" + enc(name) + "/versions/" + version), AdapterCard.class));
+        } catch (RegistryException e) {
+            if (e.status() == 404) return Optional.empty();
+            throw e;
+        }
+    }
+
+    private JsonNode getJson(String path) throws IOException {
+        HttpResponse<String> r = send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new RegistryException(r.statusCode(), "GET " + path + ": " + message(r.body()));
+        return JSON.readTree(r.body());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(5));
+        String token = bearerToken == null ? null : bearerToken.get();
+        if (token != null && !token.isEmpty()) b.header("Authorization", "Bearer " + token);
+        return b;
+    }
+
+    /**
+     * Sends with retries: a 502/503/504 answer means nothing was done, so any request is sent again; a broken
+     * connection is retried only for reads, whose repetition cannot publish twice. Backoff 0.5, 1, 2, 4 s.
+     */
+    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        boolean read = req.method().equals("GET");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                HttpResponse<T> r = http.send(req, handler);
+                if (attempt >= ATTEMPTS || (r.statusCode() != 502 && r.statusCode() != 503 && r.statusCode() != 504)) return r;
+                if (r.body() instanceof InputStream in) in.close();
+            } catch (IOException e) {
+                if (!read || attempt >= ATTEMPTS) throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while calling the registry", e);
+            }
+            try {
+                Thread.sleep(backoff.toMillis() << (attempt - 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while calling the registry", e);
+            }
+        }
+    }
+
+    private static String message(String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.has("message")) return n.get("message").asText();
+        } catch (IOException ignored) {
+            // not our JSON error shape
+        }
+        return body == null ? "" : body.length() > 300 ? body.substring(0, 300) : body;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,114 @@
+package org.clinlora.platform.store;
+
+import java.util.regex.Pattern;
+
+/**
+ * Object keys, in one place (docs/ARCHITECTURE.md, "Data flow"; docs/REGISTRY.md). Versions of an adapter live under {@code adapters/{name}/{n}/};
+ * a version is visible exactly when its {@code card.json} exists (written last).
+ */
+public final class StoreLayout {
+    /** Adapter and base-model names: lower case, digits, '.', '_' and '-'; no path tricks. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+    /** Aliases such as production or staging: [a-z0-9-], not all digits (so name@3 is always a version). */
+    public static final Pattern ALIAS = Pattern.compile("(?=.*[a-z-])[a-z0-9-]{1,63}");
+    public static final String CARD = "card.json";
+    public static final String CLAIM = ".claim";
+    public static final String DELETED = ".deleted";
+
+    private StoreLayout() {}
+
+    public static String requireName(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("name must match [a-z0-9][a-z0-9._-]{0,99}, got '" + name + "'");
+        }
+        return name;
+    }
+
+    public static String requireAlias(String alias) {
+        if (alias == null || !ALIAS.matcher(alias).matches()) {
+            throw new IllegalArgumentException("alias must match [a-z0-9-]+ and not be all digits, got '" + alias + "'");
+        }
+        return alias;
+    }
+
+    public static String adapters() {
+        return "adapters/";
+    }
+
+    public static String adapter(String name) {
+        return "adapters/" + requireName(name) + "/";
+    }
+
+    public static String version(String name, int version) {
+        return adapter(name) + version + "/";
+    }
+
+    public static String aliases(String name) {
+        return "adapter-aliases/" + requireName(name) + "/";
+    }
+
+    /** An alias is an append-only log: one create-only entry per move, the highest sequence number is current. */
+    public static String aliasLog(String name, String alias) {
+        return aliases(name) + requireAlias(alias) + "/";
+    }
+
+    public static String aliasEntry(String name, String alias, int seq) {
+        return aliasLog(name, alias) + String.format("%08d.json", seq);
+    }
+
+    /** Markers naming the children of a version, so deleting a parent is refused without scanning every card. */
+    public static String children(String name, int version) {
+        return "adapter-children/" + requireName(name) + "/" + version + "/";
+    }
+
+    public static String staging(String uploadId) {
+        return "staging/" + uploadId + "/";
+    }
+
+    public static String model(String id) {
+        return "models/" + requireName(id) + "/";
+    }
+
+    /** trainer-svc's files of one job: job.json, checkpoint.json + checkpoints/, the adapter staged for publication. */
+    public static String trainingJob(String id) {
+        return "training-jobs/" + requireName(id) + "/";
+    }
+
+    public static String trainingJobs() {
+        return "training-jobs/";
+    }
+
+    /** A dataset's shards and manifest.json (docs/DATASETS.md); complete exactly when the manifest exists. */
+    public static String dataset(String id) {
+        return "datasets/" + requireName(id) + "/";
+    }
+
+    /** tokenizer-svc's record of a dataset build (spec, status, progress), so a restarted service finds its work. */
+    public static String datasetJob(String id) {
+        return "dataset-jobs/" + requireName(id) + ".json";
+    }
+
+    public static String datasetJobs() {
+        return "dataset-jobs/";
+    }
+
+    /** A file uploaded to POST /v1/datasets, kept so a build interrupted by a restart can run again. */
+    public static String datasetUpload(String id) {
+        return "dataset-uploads/" + requireName(id) + "/source";
+    }
+
+    /** Notes received on topic notes.raw for a named stream, one object per note id (create-only: no duplicates). */
+    public static String noteStream(String stream) {
+        return "note-streams/" + requireName(stream) + "/";
+    }
+
+    /** scorer-svc's marker that a scores.requests id was answered (create-only: a redelivery is not answered twice). */
+    public static String scoreRequestAnswered(String requestId) {
+        return "score-requests/" + org.clinlora.model.io.Sha256.of(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A note id hashed, so any id (slashes, spaces) makes a safe key and a redelivered note lands on the same one. */
+    public static String streamNote(String stream, String noteId) {
+        return noteStream(stream) + org.clinlora.model.io.Sha256.of(noteId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".json";
+    }
+}

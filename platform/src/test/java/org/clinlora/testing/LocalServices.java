@@ -1,0 +1,84 @@
+package org.clinlora.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.clinlora.platform.process.ServiceProcess;
+
+/**
+ * {@code @QuarkusTestResource(LocalServices.class)}: the real Kafka broker and S3Proxy (as {@link LocalInfraResource}),
+ * plus other clinlora services this one calls, each from its built jar as a separate process on a free port — e.g.
+ * {@code @ResourceArg(name = "services", value = "registry")} gives trainer-svc a real registry-svc and sets
+ * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one told
+ * the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}). The jars come from the reactor build (the root pom builds registry-svc before the
+ * services that call it); the processes are stopped when the test resource stops.
+ */
+public final class LocalServices implements QuarkusTestResourceLifecycleManager {
+    private final LocalInfraResource infra = new LocalInfraResource();
+    private final List<Process> processes = new ArrayList<>();
+    private List<String> services = List.of();
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        infra.init(Map.of());
+        String s = initArgs.getOrDefault("services", "");
+        services = s.isBlank() ? List.of() : List.of(s.split(","));
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>(infra.start());
+        Map<String, String> env = new HashMap<>();
+        for (String svc : services) {
+            int port = freePort();
+            processes.add(launch(svc, port, env));
+            String url = "http://127.0.0.1:" + port;
+            config.put("clinlora." + svc + ".url", url);
+            env.put("CLINLORA_" + svc.toUpperCase() + "_URL", url);  // services started later call the earlier ones
+        }
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        for (Process p : processes) {
+            p.destroy();
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        infra.stop();
+    }
+
+    /** Where a launched service's output goes (appended; each service of a module's tests has one). */
+    public static Path logOf(String svc) {
+        return Path.of("target", svc + "-svc-test.log").toAbsolutePath();
+    }
+
+    /** Starts {@code <svc>-svc} from its jar in the reactor build on {@code port} and waits until it is ready. */
+    public static Process launch(String svc, int port, Map<String, String> env) {
+        Path jar = LocalInfra.repoRoot().resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
+        Map<String, String> all = new HashMap<>();
+        all.put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
+        all.put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
+        all.put("DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR", Path.of("target", "djl-cache").toAbsolutePath().toString()));
+        all.putAll(TestAuth.env(svc + "-svc"));
+        all.putAll(env);
+        // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.
+        return ServiceProcess.start(svc + "-svc", jar, port, List.of("-Xmx1g",
+                "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG", "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
+                "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG", "-Dquarkus.http.access-log.enabled=true"),
+                all, logOf(svc), Duration.ofSeconds(120)).process();
+    }
+
+    public static int freePort() {
+        return ServiceProcess.freePort();
+    }
+}

@@ -1,0 +1,62 @@
+package org.clinlora.registry.versions;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Map;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.events.AdapterDeleted;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.registry.aliases.AliasLog;
+import org.clinlora.registry.messaging.RegistryEvents;
+import org.clinlora.registry.store.StoreJson;
+
+/**
+ * The deletion rules: a version may go only when no alias points at it and no visible version names it as parent.
+ * Its card goes first (invisible from then on), a tombstone keeps its number taken, and the files follow.
+ */
+@ApplicationScoped
+public class VersionDeletion {
+    private final RetryingStore store;
+    private final Cards cards;
+    private final AliasLog aliases;
+    private final RegistryEvents events;
+
+    public VersionDeletion(RetryingStore store, Cards cards, AliasLog aliases, RegistryEvents events) {
+        this.store = store;
+        this.cards = cards;
+        this.aliases = aliases;
+        this.events = events;
+    }
+
+    public void delete(String name, int version) {
+        AdapterCard card = cards.require(name, version);
+        for (AliasLog.AliasState a : aliases.aliases(name)) {
+            if (a.version() == version) throw ApiException.conflict("alias '" + a.alias() + "' points at " + card.ref() + "; move it first");
+        }
+        String childrenPrefix = StoreLayout.children(name, version);
+        for (String marker : store.list(childrenPrefix)) {
+            String child = marker.substring(childrenPrefix.length());
+            AdapterRef c;
+            try {
+                c = AdapterRef.parse(child);
+            } catch (IllegalArgumentException e) {
+                continue;  // not a child marker
+            }
+            if (!c.isAlias() && cards.card(c.name(), c.version()).isPresent()) {
+                throw ApiException.conflict(child + " names " + card.ref() + " as its parent");
+            }
+        }
+        String dir = StoreLayout.version(name, version);
+        store.put(dir + StoreLayout.DELETED, StoreJson.bytes(Map.of("deletedAt", Instant.now().toString())), Map.of());
+        store.delete(dir + StoreLayout.CARD);  // invisible from here on
+        for (String f : card.files().keySet()) StoreJson.quietly(() -> store.delete(dir + f));
+        if (card.parent() != null) {
+            AdapterRef p = AdapterRef.parse(card.parent());
+            StoreJson.quietly(() -> store.delete(StoreLayout.children(p.name(), p.version()) + name + "@" + version));
+        }
+        events.emit(name, AdapterDeleted.of(name, version));
+    }
+}

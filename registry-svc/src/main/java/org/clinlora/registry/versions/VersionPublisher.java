@@ -1,0 +1,186 @@
+package org.clinlora.registry.versions;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.io.Sha256;
+import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.events.AdapterPublished;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.registry.messaging.RegistryEvents;
+import org.clinlora.registry.store.StoreJson;
+
+/**
+ * Publishing a version: validate the PEFT files against the named base model, claim the next number
+ * ({@link VersionClaims}), store every file and read it back with the expected size and sha256, and only then write
+ * the card that makes the version visible. A publish that fails removes what it wrote, claim included.
+ */
+@ApplicationScoped
+public class VersionPublisher {
+    private final RetryingStore store;
+    private final Cards cards;
+    private final VersionClaims claims;
+    private final VersionCatalog catalog;
+    private final RegistryEvents events;
+    private final MeterRegistry meters;
+
+    public VersionPublisher(RetryingStore store, Cards cards, VersionClaims claims, VersionCatalog catalog, RegistryEvents events, MeterRegistry meters) {
+        this.store = store;
+        this.cards = cards;
+        this.claims = claims;
+        this.catalog = catalog;
+        this.events = events;
+        this.meters = meters;
+    }
+
+    /** Validates and stores a new version from local files (named as in a PEFT directory). */
+    public AdapterCard publish(String name, Map<String, Path> files, PublishRequest req) {
+        Timer.Sample t = Timer.start(meters);
+        String outcome = "error";
+        try {
+            AdapterCard card = store(name, files, req);
+            outcome = "ok";
+            return card;
+        } catch (ApiException e) {
+            outcome = e.reason();
+            throw e;
+        } finally {
+            t.stop(meters.timer("clinlora.registry.publish.latency", "outcome", outcome));
+            meters.counter("clinlora.registry.publish", "outcome", outcome).increment();
+        }
+    }
+
+    /**
+     * Publishes the PEFT files a trainer already wrote under {@code sourcePrefix} in the store: they are downloaded,
+     * validated and stored as a new version exactly like an upload; the source objects are left as they are.
+     */
+    public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest req) {
+        if (sourcePrefix == null || sourcePrefix.isBlank() || sourcePrefix.contains("..") || sourcePrefix.startsWith("/")
+                || sourcePrefix.startsWith(StoreLayout.adapters()) || !sourcePrefix.endsWith("/")) {
+            throw ApiException.invalid("sourcePrefix must be a folder in the bucket ending in '/', outside adapters/");
+        }
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory("clinlora-publish-");
+            Map<String, Path> files = new LinkedHashMap<>();
+            for (String key : store.list(sourcePrefix)) {
+                String file = key.substring(sourcePrefix.length());
+                if (file.contains("/")) continue;  // only the folder itself, as a PEFT directory
+                Path local = tmp.resolve(file.isEmpty() ? "_" : file);
+                try (InputStream in = store.open(key)) {
+                    Files.copy(in, local);
+                }
+                files.put(file, local);
+            }
+            if (files.isEmpty()) throw ApiException.notFound("no objects under " + sourcePrefix);
+            return publish(name, files, req);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            Path dir = tmp;
+            if (dir != null) StoreJson.quietly(() -> PeftAdapterDir.deleteTree(dir));
+        }
+    }
+
+    private AdapterCard store(String name, Map<String, Path> files, PublishRequest req) {
+        Names.requireName(name);
+        if (req == null) throw ApiException.invalid("card fields are required");
+        if (req.task() == null || req.task().isBlank()) throw ApiException.invalid("card.task is required");
+        if (req.baseModelId() == null) throw ApiException.invalid("card.baseModelId is required");
+        Names.requireName(req.baseModelId());
+        LlamaConfig base = store.models().config(req.baseModelId())
+                .orElseThrow(() -> ApiException.unprocessable("invalid_adapter", "unknown base model '" + req.baseModelId() + "' (no models/" + req.baseModelId() + "/manifest.json in the store)"));
+        String baseSha = store.models().manifestSha256(req.baseModelId()).orElseThrow();
+        AdapterValidator.Result v = AdapterValidator.validate(files, base);
+        if (v.config().savesScore() && (req.labelNames() == null || req.labelNames().size() != v.numLabels())) {
+            throw ApiException.unprocessable("invalid_adapter", "labelNames must name the " + v.numLabels() + " labels of the score head");
+        }
+        AdapterCard parent = null;
+        if (req.parent() != null) {
+            parent = catalog.resolve(req.parent()).card();
+            if (!parent.baseModel().id().equals(req.baseModelId())) {
+                throw ApiException.unprocessable("invalid_adapter", "parent " + parent.ref() + " was trained on base model '" + parent.baseModel().id() + "', not '" + req.baseModelId() + "'");
+            }
+        }
+        Map<String, AdapterCard.FileEntry> entries = new TreeMap<>();
+        try {
+            for (Map.Entry<String, Path> f : files.entrySet()) {
+                entries.put(f.getKey(), new AdapterCard.FileEntry(Sha256.of(f.getValue()), Files.size(f.getValue())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+
+        int version = claims.claim(name);
+        String dir = StoreLayout.version(name, version);
+        String childMarker = parent == null ? null : StoreLayout.children(parent.name(), parent.version()) + name + "@" + version;
+        boolean visible = false;
+        try {
+            for (Map.Entry<String, Path> f : files.entrySet()) {
+                store.put(dir + f.getKey(), f.getValue(), Map.of("sha256", entries.get(f.getKey()).sha256()));
+            }
+            for (Map.Entry<String, AdapterCard.FileEntry> e : entries.entrySet()) verifyStored(dir + e.getKey(), e.getValue());
+            if (childMarker != null) {
+                store.put(childMarker, new byte[0], Map.of());
+                if (cards.card(parent.name(), parent.version()).isEmpty()) throw ApiException.conflict("parent " + parent.ref() + " was deleted during publication");
+            }
+            boolean head = req.labelNames() != null && !req.labelNames().isEmpty();
+            AdapterCard card = new AdapterCard(AdapterCard.SCHEMA_VERSION, name, version, req.task(), v.config().taskType(),
+                    req.labelNames() == null ? List.of() : List.copyOf(req.labelNames()), head ? req.problemType() : null,
+                    head ? req.noteEncoding() : null, new AdapterCard.BaseModel(req.baseModelId(), baseSha), parent == null ? null : parent.ref(),
+                    req.datasetIds() == null ? List.of() : List.copyOf(req.datasetIds()),
+                    req.trainingConfig() == null ? Map.of() : req.trainingConfig(),
+                    req.metrics() == null ? Map.of() : req.metrics(), entries, Instant.now().toString(),
+                    req.publishedBy() == null || req.publishedBy().isBlank() ? "anonymous" : req.publishedBy());
+            if (!store.putIfAbsent(dir + StoreLayout.CARD, card.toJson())) throw ApiException.conflict(dir + " already has a card");
+            visible = true;
+            meters.counter("clinlora.registry.publish.bytes").increment(entries.values().stream().mapToLong(AdapterCard.FileEntry::size).sum());
+            events.emit(name, AdapterPublished.of(name, version, card.task(), card.parent(), req.baseModelId()));
+            return card;
+        } finally {
+            if (!visible) {
+                // Never leave half a version: remove what this attempt wrote, claim included (the number was never seen).
+                StoreJson.quietly(() -> claims.removeFolder(dir));
+                if (childMarker != null) StoreJson.quietly(() -> store.delete(childMarker));
+            }
+        }
+    }
+
+    private void verifyStored(String key, AdapterCard.FileEntry want) {
+        try (InputStream in = store.open(key)) {
+            long[] count = {0};
+            String sha = Sha256.copy(in, new OutputStream() {
+                @Override
+                public void write(int b) {
+                    count[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    count[0] += len;
+                }
+            });
+            if (count[0] != want.size() || !sha.equals(want.sha256())) {
+                throw ApiException.integrity(key + " reads back " + count[0] + " bytes with sha256 " + sha + ", expected " + want.size() + " bytes " + want.sha256());
+            }
+        } catch (IOException e) {
+            throw new ObjectStore.StoreException("reading back " + key + ": " + e.getMessage(), e);
+        }
+    }
+}

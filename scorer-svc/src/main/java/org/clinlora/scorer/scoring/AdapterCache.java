@@ -1,0 +1,235 @@
+package org.clinlora.scorer.scoring;
+
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.api.RegistryErrors;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.AdapterSource;
+import org.clinlora.platform.registry.RegistryClient;
+import org.jboss.logging.Logger;
+
+/**
+ * Adapter versions resident beside the base model, within a memory budget. A version is downloaded and
+ * sha256-verified (a mismatch is refused, never scored with) and read on loader threads, then installed by the model
+ * thread between batches ({@link #applyPending}), so loading never blocks scoring with other adapters. Beyond the
+ * budget the least recently used versions that no request holds leave ({@link #evict}); a deleted version leaves as
+ * soon as no request holds it.
+ */
+@ApplicationScoped
+public class AdapterCache {
+    private static final Logger LOG = Logger.getLogger(AdapterCache.class);
+
+    /** Reads one version (download, verify, tensors in the compute dtype); its resident size in bytes. */
+    public interface Loader {
+        Loaded load(AdapterCard card) throws IOException;
+    }
+
+    public record Loaded(LoraAdapter adapter, long bytes) {}
+
+    /** Where installed adapters live: the model (or, in unit tests, a stand-in). */
+    public interface Host {
+        void add(LoraAdapter adapter);
+
+        void remove(String name);
+    }
+
+    static final class Entry {
+        final AdapterCard card;
+        final LoraAdapter adapter;
+        final long bytes;
+        final AtomicInteger inUse = new AtomicInteger();
+        volatile long lastUsed = System.nanoTime();
+        volatile boolean installed;
+        volatile boolean removed;
+
+        Entry(AdapterCard card, Loaded loaded) {
+            this.card = card;
+            this.adapter = loaded.adapter();
+            this.bytes = loaded.bytes();
+        }
+    }
+
+    /** The versions a request scores with, held until it is answered ({@link #close}). */
+    public final class Lease implements AutoCloseable {
+        private final List<Entry> entries;
+        private boolean closed;
+
+        Lease(List<Entry> entries) {
+            this.entries = entries;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            for (Entry e : entries) e.inUse.decrementAndGet();
+        }
+    }
+
+    private final Loader loader;
+    private final long budgetBytes;
+    private final Map<String, CompletableFuture<Entry>> cache = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Entry> toInstall = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Entry> toRemove = new ConcurrentLinkedQueue<>();
+    private final ExecutorService loaders = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "adapter-loader");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object lock = new Object();
+
+    @Inject
+    public AdapterCache(AdapterSource registry, ScoringModel model, ScorerConfig config) {
+        this(card -> {
+            Path dir = registry.download(card, config.cacheDir().resolve("adapters").resolve(card.name()).resolve(String.valueOf(card.version())));
+            LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir, model.compute().dtype());
+            long bytes = a.parameters().values().stream().mapToLong(p -> p.size() * p.getDataType().getNumOfBytes()).sum();
+            return new Loaded(a, bytes);
+        }, config.adapterCacheMb() << 20);
+    }
+
+    public AdapterCache(Loader loader, long budgetBytes) {
+        this.loader = loader;
+        this.budgetBytes = budgetBytes;
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        loaders.shutdownNow();
+    }
+
+    /** Every version of the task's stack, loaded (or loading finished) and held for one request. */
+    public Lease acquire(ScoringTask task) {
+        List<CompletableFuture<Entry>> loads = new ArrayList<>();
+        for (AdapterCard c : task.lineage()) loads.add(cache.computeIfAbsent(c.ref(), k -> CompletableFuture.supplyAsync(() -> load(c), loaders)));
+        List<Entry> out = new ArrayList<>();
+        try {
+            for (CompletableFuture<Entry> f : loads) out.add(f.get(5, TimeUnit.MINUTES));
+        } catch (ExecutionException e) {
+            task.lineage().forEach(c -> cache.computeIfPresent(c.ref(), (k, f) -> f.isCompletedExceptionally() ? null : f));
+            throw failure(task, e.getCause());
+        } catch (TimeoutException e) {
+            throw ApiException.unavailable("adapter_loading", "adapter " + task.ref() + " is still loading; retry later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted", "interrupted");
+        }
+        synchronized (lock) {
+            for (Entry e : out) {
+                e.inUse.incrementAndGet();
+                e.lastUsed = System.nanoTime();
+            }
+        }
+        return new Lease(out);
+    }
+
+    /** A deleted version: no new request gets it, and it leaves the model once no request holds it. */
+    public void forget(String ref) {
+        CompletableFuture<Entry> f = cache.remove(ref);
+        Entry e = f == null ? null : f.getNow(null);
+        if (e != null) {
+            e.removed = true;
+            toRemove.add(e);
+        }
+    }
+
+    /** Model thread, between batches: installs what finished loading, removes what was evicted or deleted and is idle. */
+    public void applyPending(Host host) {
+        List<Entry> busy = new ArrayList<>();
+        for (Entry e; (e = toRemove.poll()) != null; ) {
+            if (e.inUse.get() > 0) {
+                busy.add(e);  // a request in flight still scores with it
+                continue;
+            }
+            if (e.installed) host.remove(e.card.ref());
+            else if (e.adapter != null) e.adapter.close();
+            e.installed = false;
+        }
+        toRemove.addAll(busy);
+        for (Entry e; (e = toInstall.poll()) != null; ) {
+            if (e.removed) continue;
+            host.add(e.adapter);
+            e.installed = true;
+        }
+    }
+
+    /** Beyond the budget, the least recently used idle installed versions are marked for removal. */
+    public void evict() {
+        synchronized (lock) {
+            long total = 0;
+            List<Entry> idle = new ArrayList<>();
+            for (CompletableFuture<Entry> f : cache.values()) {
+                Entry e = f.getNow(null);
+                if (e == null) continue;
+                total += e.bytes;
+                if (e.inUse.get() == 0 && e.installed) idle.add(e);
+            }
+            idle.sort((x, y) -> Long.compare(x.lastUsed, y.lastUsed));
+            for (Entry e : idle) {
+                if (total <= budgetBytes) break;
+                cache.remove(e.card.ref());
+                e.removed = true;
+                toRemove.add(e);
+                total -= e.bytes;
+                LOG.infof("adapter %s evicted (least recently used)", e.card.ref());
+            }
+        }
+    }
+
+    /** Resident versions: how many, and their bytes. */
+    public long[] stats() {
+        long n = 0, bytes = 0;
+        for (CompletableFuture<Entry> f : cache.values()) {
+            Entry e = f.getNow(null);
+            if (e != null) {
+                n++;
+                bytes += e.bytes;
+            }
+        }
+        return new long[] {n, bytes};
+    }
+
+    /** Whether a version is resident (loaded and not evicted). */
+    public boolean holds(String ref) {
+        CompletableFuture<Entry> f = cache.get(ref);
+        return f != null && f.getNow(null) != null;
+    }
+
+    private Entry load(AdapterCard card) {
+        try {
+            Entry e = new Entry(card, loader.load(card));
+            toInstall.add(e);
+            LOG.infof("adapter %s loaded (%d KiB)", card.ref(), e.bytes >> 10);
+            return e;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ApiException failure(ScoringTask task, Throwable cause) {
+        if (cause instanceof ApiException api) return api;
+        if (cause instanceof java.io.UncheckedIOException io) cause = io.getCause();
+        if (cause instanceof RegistryClient.RegistryException || cause instanceof IOException) {
+            return RegistryErrors.toApi((Exception) cause, task.ref());
+        }
+        return new ApiException(502, "adapter_unavailable", "adapter " + task.ref() + " could not be loaded (" + cause.getClass().getSimpleName() + ")");
+    }
+}

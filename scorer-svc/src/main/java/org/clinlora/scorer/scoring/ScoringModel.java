@@ -1,0 +1,114 @@
+package org.clinlora.scorer.scoring;
+
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.llama.Compute;
+import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.text.BpeTokenizerBuilder;
+import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.store.ModelStore;
+import org.jboss.logging.Logger;
+
+/**
+ * The frozen base model this process serves and its tokenizer, fetched from the store (verified) and loaded on first
+ * use; and how a task's notes become rows — exactly as its adapter's training rows were made ({@link NoteEncoding}
+ * from the card), so training and serving never see a note differently.
+ */
+@ApplicationScoped
+public class ScoringModel {
+    private static final Logger LOG = Logger.getLogger(ScoringModel.class);
+
+    private final ModelStore models;
+    private final String baseModelId;
+    private final Compute compute;
+    private final Path cacheDir;
+    private final int maxTokens;
+    private volatile LlamaModel model;
+    private volatile ClinicalTokenizer tokenizer;
+    private volatile LlamaConfig config;
+
+    @Inject
+    public ScoringModel(ModelStore models, ScorerConfig config) {
+        this(models, config.baseModel(), Compute.parse(config.device(), config.precision()), config.cacheDir(), config.maxTokens());
+        ScorerConfig.validate(config);
+    }
+
+    public ScoringModel(ModelStore models, String baseModelId, Compute compute, Path cacheDir, int maxTokens) {
+        this.models = models;
+        this.baseModelId = baseModelId;
+        this.compute = compute;
+        this.cacheDir = cacheDir;
+        this.maxTokens = maxTokens;
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        LlamaModel m = model;
+        if (m != null) m.close();
+    }
+
+    public String baseModelId() {
+        return baseModelId;
+    }
+
+    public Compute compute() {
+        return compute;
+    }
+
+    /** The base model's config, read from the store without loading its weights (for request checks). */
+    public LlamaConfig config() {
+        LlamaConfig c = config;
+        if (c != null) return c;
+        c = models.config(baseModelId).orElseThrow(this::unavailable);
+        config = c;
+        return c;
+    }
+
+    /** The loaded model; the first call fetches and loads it (503 when it is not in the store). */
+    public LlamaModel model() {
+        LlamaModel m = model;
+        return m != null ? m : load();
+    }
+
+    public ClinicalTokenizer tokenizer() {
+        model();
+        return tokenizer;
+    }
+
+    /** How the task's notes become rows: its card's encoding, else the defaults with this scorer's max-tokens. */
+    public NoteEncoding encodingFor(ScoringTask task) {
+        if (task.noteEncoding() != null) return task.noteEncoding();
+        LlamaConfig c = config();
+        int bos = c.bosTokenId() == null ? BpeTokenizerBuilder.BOS_ID : c.bosTokenId();
+        int pad = c.padTokenId() == null ? 0 : c.padTokenId();
+        return NoteEncoding.defaults(maxTokens, bos, pad);
+    }
+
+    private synchronized LlamaModel load() {
+        if (model != null) return model;
+        long t0 = System.nanoTime();
+        try {
+            Path dir = models.fetchModelDir(baseModelId, cacheDir.resolve("models"));
+            tokenizer = ClinicalTokenizer.load(dir);
+            LlamaModel m = LlamaModel.load(dir, compute);
+            config = m.config();
+            model = m;
+            LOG.infof("base model %s loaded on %s (%s) in %.1f s", baseModelId, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9);
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw unavailable();
+        } catch (IOException e) {
+            throw ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId + "' could not be loaded: " + e.getMessage());
+        }
+    }
+
+    private ApiException unavailable() {
+        return ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId + "' is not in the object store");
+    }
+}

@@ -1,0 +1,96 @@
+package org.clinlora.scorer.scoring;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.api.RegistryErrors;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.registry.AdapterSource;
+import org.clinlora.platform.registry.Lineage;
+import org.clinlora.platform.registry.RegistryClient;
+
+/**
+ * A task reference ({@code name}, {@code name@3}, {@code name@staging}) → the adapter version that scores it and its
+ * stack, checked once: it has a classification head, and every adapter of the stack was trained on this scorer's base
+ * model. Versions are immutable, so a resolved version is kept; an alias is re-resolved after {@code alias-ttl}, or at
+ * once when an AliasMoved event {@linkplain #pin pins} it to its new version.
+ */
+@ApplicationScoped
+public class TaskResolver {
+    private final AdapterSource registry;
+    private final String baseModelId;
+    private final long aliasTtlNanos;
+    private final Map<String, long[]> aliases = new ConcurrentHashMap<>();  // name@alias -> {version, expiresAt}
+    private final Map<String, ScoringTask> versions = new ConcurrentHashMap<>();
+
+    @Inject
+    public TaskResolver(AdapterSource registry, ScorerConfig config) {
+        this(registry, config.baseModel(), config.aliasTtl());
+    }
+
+    public TaskResolver(AdapterSource registry, String baseModelId, Duration aliasTtl) {
+        this.registry = registry;
+        this.baseModelId = baseModelId;
+        this.aliasTtlNanos = aliasTtl.toNanos();
+    }
+
+    public ScoringTask resolve(String taskRef) {
+        AdapterRef ref;
+        try {
+            ref = AdapterRef.parse(taskRef);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("task: " + e.getMessage());
+        }
+        AdapterRef which = ref;
+        if (ref.isAlias()) {
+            long[] a = aliases.get(ref.toString());
+            if (a != null && a[1] > System.nanoTime()) which = AdapterRef.of(ref.name(), (int) a[0]);
+        }
+        ScoringTask known = which.isAlias() ? null : versions.get(which.toString());
+        if (known != null) return known;
+        RegistryClient.Resolved r;
+        try {
+            r = registry.resolve(which);
+        } catch (RegistryClient.RegistryException | IOException e) {
+            throw RegistryErrors.toApi(e, "task adapter", taskRef);
+        }
+        ScoringTask task = check(new ScoringTask(r.name(), r.version(), r.lineage()));
+        if (which.isAlias()) aliases.put(ref.toString(), new long[] {r.version(), System.nanoTime() + aliasTtlNanos});
+        versions.put(task.ref(), task);
+        return task;
+    }
+
+    /** After an alias move was preloaded: the alias scores with {@code version} from now on. */
+    public void pin(String name, String alias, int version) {
+        aliases.put(name + "@" + alias, new long[] {version, System.nanoTime() + aliasTtlNanos});
+    }
+
+    /** The alias is resolved afresh on its next use. */
+    public void unpin(String name, String alias) {
+        aliases.remove(name + "@" + alias);
+    }
+
+    /** A deleted version: never served again from what this resolver remembers. */
+    public void forget(String name, int version) {
+        versions.remove(name + "@" + version);
+        aliases.entrySet().removeIf(e -> e.getKey().startsWith(name + "@") && e.getValue()[0] == version);
+    }
+
+    private ScoringTask check(ScoringTask t) {
+        AdapterCard head = t.card();
+        if (head.labelNames() == null || head.labelNames().isEmpty()) {
+            throw ApiException.unprocessable("not_a_classifier", "adapter " + t.ref() + " has no score head (labelNames); it cannot score outcomes");
+        }
+        try {
+            Lineage.requireBase(t.lineage(), baseModelId);
+        } catch (Lineage.WrongBaseModelException e) {
+            throw ApiException.unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + baseModelId + "')");
+        }
+        return t;
+    }
+}

@@ -1,0 +1,97 @@
+package org.clinlora.scorer.scoring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.registry.RegistryClient;
+import org.junit.jupiter.api.Test;
+
+/** The adapter cache without a model or a registry: LRU eviction within the budget, leases, deletion, failures. */
+class AdapterCacheTest {
+    /** Records what the model thread would install and remove. */
+    static final class Host implements AdapterCache.Host {
+        final List<String> removed = new ArrayList<>();
+        int added;
+
+        @Override
+        public void add(LoraAdapter adapter) {
+            added++;
+        }
+
+        @Override
+        public void remove(String name) {
+            removed.add(name);
+        }
+    }
+
+    static ScoringTask task(String name) {
+        return new ScoringTask(name, 1, List.of(TaskResolverTest.card(name, 1, "tiny", List.of("0", "1"), null)));
+    }
+
+    @Test
+    void leastRecentlyUsedIdleVersionsLeaveBeyondTheBudget() {
+        AtomicInteger loads = new AtomicInteger();
+        AdapterCache cache = new AdapterCache(card -> {
+            loads.incrementAndGet();
+            return new AdapterCache.Loaded(null, 600);
+        }, 1000);
+        Host host = new Host();
+        cache.acquire(task("a")).close();
+        cache.applyPending(host);
+        AdapterCache.Lease b = cache.acquire(task("b"));
+        cache.applyPending(host);
+        assertEquals(2, host.added);
+        cache.evict();
+        cache.applyPending(host);
+        assertEquals(List.of("a@1"), host.removed, "1200 bytes > 1000: the idle, older 'a' goes");
+        assertTrue(cache.holds("b@1"));
+        assertFalse(cache.holds("a@1"));
+
+        cache.acquire(task("c")).close();
+        cache.applyPending(host);
+        cache.evict();
+        cache.applyPending(host);
+        assertEquals(List.of("a@1", "c@1"), host.removed, "'b' is held by a request: the idle 'c' goes instead");
+        b.close();
+        cache.acquire(task("a")).close();
+        assertEquals(4, loads.get(), "an evicted version is loaded again when asked for");
+    }
+
+    @Test
+    void aDeletedVersionLeavesOnceNoRequestHoldsIt() {
+        AdapterCache cache = new AdapterCache(card -> new AdapterCache.Loaded(null, 10), 1 << 20);
+        Host host = new Host();
+        AdapterCache.Lease inFlight = cache.acquire(task("los"));
+        cache.applyPending(host);
+        cache.forget("los@1");
+        assertFalse(cache.holds("los@1"), "no new request gets it");
+        cache.applyPending(host);
+        assertEquals(List.of(), host.removed, "the request in flight finishes with it");
+        inFlight.close();
+        cache.applyPending(host);
+        assertEquals(List.of("los@1"), host.removed);
+    }
+
+    @Test
+    void aFailedLoadIsNotCachedAndATamperedOneIsAnIntegrityError() {
+        AtomicInteger attempts = new AtomicInteger();
+        AdapterCache cache = new AdapterCache(card -> {
+            if (attempts.incrementAndGet() == 1) throw new IOException("registry unreachable");
+            throw new RegistryClient.RegistryException(200, card.ref() + "/adapter_model.safetensors does not match the sha256 in its card", true);
+        }, 1 << 20);
+        ApiException first = assertThrows(ApiException.class, () -> cache.acquire(task("los")));
+        assertEquals(503, first.status());
+        ApiException second = assertThrows(ApiException.class, () -> cache.acquire(task("los")));
+        assertEquals(500, second.status());
+        assertEquals("integrity_error", second.reason());
+        assertEquals(2, attempts.get(), "each failure is retried by the next request, never cached");
+    }
+}

@@ -1,0 +1,107 @@
+package org.clinlora.scorer.scoring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.model.task.ProblemType;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.AdapterRef;
+import org.clinlora.platform.registry.AdapterSource;
+import org.clinlora.platform.registry.RegistryClient;
+import org.junit.jupiter.api.Test;
+
+/** The scorer's task resolution without a registry: caching, alias pinning, and each refusal with its status. */
+class TaskResolverTest {
+    static AdapterCard card(String name, int version, String base, List<String> labels, String parent) {
+        return new AdapterCard(1, name, version, name, labels.isEmpty() ? "CAUSAL_LM" : "SEQ_CLS", labels,
+                labels.isEmpty() ? null : ProblemType.SINGLE_LABEL, null, new AdapterCard.BaseModel(base, "sha"), parent,
+                List.of(), Map.of(), Map.of(), Map.of(), "2026-11-28T00:00:00Z", "test");
+    }
+
+    /** A registry with los@1 and los@2 (production → 1) on base "tiny", stacked on clinical@1. */
+    static final class FakeRegistry implements AdapterSource {
+        final List<String> calls = new ArrayList<>();
+        int production = 1;
+        RuntimeException fail;
+        boolean unreachable;
+
+        @Override
+        public RegistryClient.Resolved resolve(AdapterRef ref) throws IOException {
+            calls.add(ref.toString());
+            if (unreachable) throw new IOException("connection refused");
+            if (fail != null) throw fail;
+            AdapterCard clinical = card("clinical", 1, "tiny", List.of(), null);
+            if (ref.name().equals("clinical")) return new RegistryClient.Resolved("clinical", 1, clinical, List.of(clinical));
+            if (ref.name().equals("other-base")) {
+                AdapterCard c = card("other-base", 1, "llama-7b", List.of("a", "b"), null);
+                return new RegistryClient.Resolved(c.name(), 1, c, List.of(c));
+            }
+            if (!ref.name().equals("los")) throw new RegistryClient.RegistryException(404, "no adapter '" + ref.name() + "'");
+            int v = ref.isAlias() ? production : ref.version();
+            AdapterCard los = card("los", v, "tiny", List.of("0", "1"), "clinical@1");
+            return new RegistryClient.Resolved("los", v, los, List.of(clinical, los));
+        }
+
+        @Override
+        public Path download(AdapterCard card, Path dir) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void aVersionIsResolvedOnceAndAnAliasUntilItsTtlOrAMove() {
+        FakeRegistry registry = new FakeRegistry();
+        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofMinutes(5));
+        ScoringTask t = r.resolve("los");
+        assertEquals("los@1", t.ref());
+        assertEquals(List.of("clinical@1", "los@1"), t.stack());
+        r.resolve("los@1");
+        r.resolve("los@production");
+        assertEquals(List.of("los@production"), registry.calls, "the version and the alias are remembered");
+
+        registry.production = 2;
+        assertEquals("los@1", r.resolve("los").ref(), "within its TTL an alias keeps its version");
+        r.pin("los", "production", 2);
+        assertEquals("los@2", r.resolve("los").ref(), "an AliasMoved pins the new version at once");
+    }
+
+    @Test
+    void refusalsHaveTheirOwnStatusAndReason() {
+        FakeRegistry registry = new FakeRegistry();
+        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofSeconds(30));
+        assertStatus(400, "invalid_request", () -> r.resolve("Bad Name"));
+        assertStatus(404, "not_found", () -> r.resolve("nope@1"));
+        assertStatus(422, "not_a_classifier", () -> r.resolve("clinical@1"));
+        ApiException wrongBase = assertStatus(422, "wrong_base_model", () -> r.resolve("other-base@1"));
+        assertEquals(true, wrongBase.getMessage().contains("llama-7b") && wrongBase.getMessage().contains("tiny"), wrongBase.getMessage());
+        registry.fail = new RegistryClient.RegistryException(500, "boom");
+        assertStatus(502, "registry_error", () -> r.resolve("los@2"));
+        registry.fail = null;
+        registry.unreachable = true;
+        assertStatus(503, "registry_unavailable", () -> r.resolve("los@3"));
+    }
+
+    @Test
+    void aForgottenVersionIsResolvedAfresh() {
+        FakeRegistry registry = new FakeRegistry();
+        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofMinutes(5));
+        r.resolve("los@1");
+        r.forget("los", 1);
+        r.resolve("los@1");
+        assertEquals(2, registry.calls.size(), "a deleted version is not served from memory");
+    }
+
+    static ApiException assertStatus(int status, String reason, org.junit.jupiter.api.function.Executable call) {
+        ApiException e = assertThrows(ApiException.class, call);
+        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(reason, e.reason(), e.getMessage());
+        return e;
+    }
+}
