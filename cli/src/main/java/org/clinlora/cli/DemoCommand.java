@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo-run", hidden = true, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The two-step method through the running services (use ./clinlora demo, which starts and stops them).",
         footer = {"Needs tokenizer-svc, registry-svc, trainer-svc and scorer-svc on their ports (CLINLORA_*_PORT, defaults 8081-8084)",
-                "and the scorer started with CLINLORA_SCORER_BASE_MODEL = --model-id."})
+                "A scorer without CLINLORA_SCORER_BASE_MODEL binds to the demo's base model when it scores its first adapter."})
 final class DemoCommand extends CliCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -105,6 +105,11 @@ public final class RoleMatrix {
         String unsignedNone = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes()) + "." + parts[1] + ".";
         List<String[]> cases = new ArrayList<>();
         cases.add(new String[] {"expired", ours.mint("u", all, Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
+        // Each time check would let its token in if its setting were ignored (the MicroProfile JWT default skew is 60 s).
+        Instant now = Instant.now();
+        cases.add(new String[] {"2 s past its expiry", ours.mint("u", all, now.minusSeconds(62), Duration.ofSeconds(60), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
+        cases.add(new String[] {"issued 2 minutes in the future", ours.mint("u", all, now.plusSeconds(120), Duration.ofMinutes(10), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
+        cases.add(new String[] {"issued 31 days ago, still unexpired", ours.mint("u", all, now.minus(Duration.ofDays(31)), Duration.ofDays(32), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
         cases.add(new String[] {"another issuer", ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), "https://evil.example", Jwts.AUDIENCE)});
         cases.add(new String[] {"another audience", ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), Jwts.DEV_ISSUER, "someone-else")});
         cases.add(new String[] {"signed by another key", stranger.mint("u", all, Duration.ofMinutes(5))});

@@ -58,8 +58,8 @@ class PhiLoggingTest {
     String registry;
     @ConfigProperty(name = "clinlora.tokenizer.url")
     String tokenizer;
-    @ConfigProperty(name = "clinlora.scorer.base-model")
-    String baseModel;
+    /** The tests' base model: the in-process scorer has none configured and binds to it from the first adapter's card. */
+    static final String BASE_MODEL = "scorer-test-tiny";
 
     final List<String> answers = new ArrayList<>();
 
@@ -68,20 +68,20 @@ class PhiLoggingTest {
         ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("phi");
         LlamaConfig base = TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        new ModelStore(store).upload(baseModel, dir.resolve("m"));
+        new ModelStore(store).upload(BASE_MODEL, dir.resolve("m"));
         String name = "phi-los-" + RUN, task = name + "@1";
         Path adapter = TestAdapters.write(dir.resolve("a"), new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), base, 4, 3);
         try (var files = Files.list(adapter)) {
             for (Path f : files.toList()) store.put("phi-staging/" + RUN + "/" + f.getFileName(), f, Map.of());
         }
-        Map<String, Object> card = new LinkedHashMap<>(Map.of("task", name, "baseModelId", baseModel, "labelNames", List.of("0", "1", "2", "3")));
+        Map<String, Object> card = new LinkedHashMap<>(Map.of("task", name, "baseModelId", BASE_MODEL, "labelNames", List.of("0", "1", "2", "3")));
         new RegistryClient(registry, TestAuth::allRoles).publishFromStore(name, "phi-staging/" + RUN + "/", card);
 
         // tokenizer-svc, REST: tokenize (ok; bad length; broken JSON), dataset uploads (ok; unknown label; broken CSV).
-        json(tokenizer + "/v1/tokenize", Map.of("model", baseModel, "texts", List.of(NOTE)), 200);
-        json(tokenizer + "/v1/tokenize", Map.of("model", baseModel, "texts", List.of(NOTE), "maxLength", -5), 400);
-        raw(tokenizer + "/v1/tokenize", "application/json", "{\"model\":\"" + baseModel + "\",\"texts\":[\"" + NOTE + "\", 17, {\"x\": \"" + NOTE, 400);
-        raw(tokenizer + "/v1/tokenize", "application/json", "{\"model\":\"" + baseModel + "\",\"texts\":\"" + NOTE + "\"}", 400);
+        json(tokenizer + "/v1/tokenize", Map.of("model", BASE_MODEL, "texts", List.of(NOTE)), 200);
+        json(tokenizer + "/v1/tokenize", Map.of("model", BASE_MODEL, "texts", List.of(NOTE), "maxLength", -5), 400);
+        raw(tokenizer + "/v1/tokenize", "application/json", "{\"model\":\"" + BASE_MODEL + "\",\"texts\":[\"" + NOTE + "\", 17, {\"x\": \"" + NOTE, 400);
+        raw(tokenizer + "/v1/tokenize", "application/json", "{\"model\":\"" + BASE_MODEL + "\",\"texts\":\"" + NOTE + "\"}", 400);
         String csv = "id,subject_id,text,label\n" + "1,101,\"" + NOTE + "\",0\n2,102,\"" + NOTE + " again\",1\n3,103,\"" + NOTE + "\",1\n";
         String ok = upload(csv, "phi-ok-" + RUN, 202);
         String badLabel = upload("id,subject_id,text,label\n1,101,\"" + NOTE + "\",7\n", "phi-label-" + RUN, 202);
@@ -163,7 +163,7 @@ class PhiLoggingTest {
 
     private String upload(String csv, String id, int status) {
         Response r = given().contentType("text/csv").body(csv.getBytes(StandardCharsets.UTF_8))
-                .post(tokenizer + "/v1/datasets?kind=classification&seqLen=64&labels=0,1&model=" + baseModel + "&datasetId=" + id);
+                .post(tokenizer + "/v1/datasets?kind=classification&seqLen=64&labels=0,1&model=" + BASE_MODEL + "&datasetId=" + id);
         assertEquals(status, r.statusCode(), r.asString());
         answers.add(r.asString());
         return id;

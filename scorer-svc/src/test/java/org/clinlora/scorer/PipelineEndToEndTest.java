@@ -52,8 +52,8 @@ class PipelineEndToEndTest {
     String tokenizer;
     @ConfigProperty(name = "clinlora.trainer.url")
     String trainer;
-    @ConfigProperty(name = "clinlora.scorer.base-model")
-    String baseModel;
+    /** The tests' base model: the in-process scorer has none configured and binds to it from the first adapter's card. */
+    static final String BASE_MODEL = "scorer-test-tiny";
 
     static JsonPath await(String url, List<String> done) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
@@ -70,14 +70,14 @@ class PipelineEndToEndTest {
         ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("e2e");
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        new ModelStore(store).upload(baseModel, dir.resolve("m"));
+        new ModelStore(store).upload(BASE_MODEL, dir.resolve("m"));
         new SyntheticCorpus(new SyntheticCorpus.Settings(150, 0.9, 7)).write(dir.resolve("c"));
 
         // Clinical notes: a MIMIC-IV-Note file in the bucket → causal-LM dataset through tokenizer-svc.
         String key = "e2e/" + RUN + "/discharge.csv.gz";
         store.put(key, dir.resolve("c/synthetic_discharge.csv.gz"), Map.of());
         String notes = "e2e-notes-" + RUN;
-        given().contentType("application/json").body(Map.of("datasetId", notes, "model", baseModel, "kind", "causal_lm", "sources", List.of(key), "seqLen", 64))
+        given().contentType("application/json").body(Map.of("datasetId", notes, "model", BASE_MODEL, "kind", "causal_lm", "sources", List.of(key), "seqLen", 64))
                 .post(tokenizer + "/v1/datasets").then().statusCode(202);
 
         // Task notes: one ClinicalNote record each on notes.raw → a streaming classification dataset.
@@ -91,21 +91,21 @@ class PipelineEndToEndTest {
         while (System.nanoTime() < end && store.list(StoreLayout.noteStream(stream)).size() < mor.size()) Thread.sleep(200);
         assertEquals(mor.size(), store.list(StoreLayout.noteStream(stream)).size(), "every note record stored");
         String morDs = "e2e-mor-ds-" + RUN;
-        given().contentType("application/json").body(Map.of("datasetId", morDs, "model", baseModel, "kind", "classification", "stream", stream, "labels", List.of("0", "1")))
+        given().contentType("application/json").body(Map.of("datasetId", morDs, "model", BASE_MODEL, "kind", "classification", "stream", stream, "labels", List.of("0", "1")))
                 .post(tokenizer + "/v1/datasets").then().statusCode(202);
         assertEquals("ready", await(tokenizer + "/v1/datasets/" + notes, List.of("ready", "failed")).getString("status"));
         assertEquals("ready", await(tokenizer + "/v1/datasets/" + morDs, List.of("ready", "failed")).getString("status"));
 
         // Clinical LoRA, then the downstream adapter stacked on its production alias, through trainer-svc.
         String clinical = "e2e-clinical-" + RUN, task = "e2e-mor-" + RUN;
-        given().contentType("application/json").body(Map.of("jobId", clinical, "kind", "domain_adaptation", "baseModel", baseModel,
+        given().contentType("application/json").body(Map.of("jobId", clinical, "kind", "domain_adaptation", "baseModel", BASE_MODEL,
                 "datasets", Map.of("train", notes), "outputName", clinical, "optim", Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "maxSteps", 30)))
                 .post(trainer + "/v1/jobs").then().statusCode(202);
         JsonPath c = await(trainer + "/v1/jobs/" + clinical, List.of("succeeded", "failed", "cancelled"));
         assertEquals("succeeded", c.getString("status"), c.prettify());
         RegistryClient reg = new RegistryClient(registry, TestAuth::allRoles);
         reg.moveAlias(clinical, "production", 1, null);
-        given().contentType("application/json").body(Map.of("jobId", task, "kind", "downstream", "baseModel", baseModel, "datasets", Map.of("train", morDs),
+        given().contentType("application/json").body(Map.of("jobId", task, "kind", "downstream", "baseModel", BASE_MODEL, "datasets", Map.of("train", morDs),
                 "parent", clinical + "@production", "outputName", task, "task", "mor",
                 "optim", Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "epochs", 3), "seed", 1))
                 .post(trainer + "/v1/jobs").then().statusCode(202);

@@ -80,8 +80,8 @@ class ScoringTest {
 
     @ConfigProperty(name = "clinlora.registry.url")
     String registryUrl;
-    @ConfigProperty(name = "clinlora.scorer.base-model")
-    String baseModel;
+    /** The tests' base model: the in-process scorer has none configured and binds to it from the first adapter's card. */
+    static final String BASE_MODEL = "scorer-test-tiny";
 
     @BeforeEach
     void prepare() throws IOException {
@@ -89,7 +89,7 @@ class ScoringTest {
         store = new ObjectStore(LocalInfra.s3Settings());
         dir = Files.createTempDirectory("scorer-test");
         base = TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        new ModelStore(store).upload(baseModel, dir.resolve("m"));
+        new ModelStore(store).upload(BASE_MODEL, dir.resolve("m"));
         publish(CLINICAL, "clin1", new LoraConfig("CAUSAL_LM", 8, 16, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null), 0, null, null, 1);
         for (int v = 1; v <= 3; v++) {
             publish(LOS, "los" + v, new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), 4,
@@ -109,7 +109,7 @@ class ScoringTest {
         }
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("task", name);
-        card.put("baseModelId", baseModel);
+        card.put("baseModelId", BASE_MODEL);
         if (labelNames != null) {
             card.put("labelNames", labelNames);
             card.put("parent", CLINICAL + "@1");

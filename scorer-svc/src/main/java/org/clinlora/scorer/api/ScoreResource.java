@@ -16,6 +16,7 @@ import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.Evaluator;
+import org.clinlora.scorer.scoring.RequestChecks;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.clinlora.scorer.scoring.ScoringTask;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -27,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.SCORER_CLIENT)
 public class ScoreResource {
-    static final int MAX_NOTES = 64, MAX_CHARS = 1_000_000;
+    static final int MAX_NOTES = 64;
 
     private final ScoringService engine;
     private final Evaluator evaluator;
@@ -63,13 +64,12 @@ public class ScoreResource {
         int n = notes ? req.notes().size() : req.inputIds().size();
         if (n == 0) throw ApiException.invalid("at least one note is required");
         if (n > MAX_NOTES) throw ApiException.tooLarge("at most " + MAX_NOTES + " notes per request, got " + n);
+        // The whole request is checked before anything is resolved or loaded: a malformed one is a 400 even while the
+        // base model is unavailable (503 is only for valid requests that cannot be served now).
         if (notes) {
-            for (int i = 0; i < n; i++) {
-                String t = req.notes().get(i);
-                // Say which note is wrong, never what it says: notes are PHI.
-                if (t == null || t.isBlank()) throw ApiException.invalid("notes[" + i + "] is empty");
-                if (t.length() > MAX_CHARS) throw ApiException.tooLarge("notes[" + i + "] is longer than " + MAX_CHARS + " characters");
-            }
+            for (int i = 0; i < n; i++) RequestChecks.note("notes[" + i + "]", req.notes().get(i));
+        } else {
+            for (int i = 0; i < n; i++) RequestChecks.ids("inputIds[" + i + "]", req.inputIds().get(i));
         }
         ScoringService.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
         List<NoteScore> out = new ArrayList<>();

@@ -13,6 +13,7 @@ import org.clinlora.platform.events.ScoreResult;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.scorer.scoring.BatchScheduler;
+import org.clinlora.scorer.scoring.RequestChecks;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -48,8 +49,7 @@ public class ScoreRequestsConsumer {
         if (store.size(StoreLayout.scoreRequestAnswered(req.requestId())).isPresent()) return;  // answered before: a redelivery or a duplicate
         ScoreResult result;
         try {
-            if (req.note() == null || req.note().isBlank()) throw ApiException.invalid("note is empty");
-            if (req.note().length() > 1_000_000) throw ApiException.tooLarge("note is longer than 1000000 characters");
+            RequestChecks.note("note", req.note());
             ScoringService.Scored s = engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
             BatchScheduler.Row row = s.rows().get(0);
             result = ScoreResult.of(req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());

@@ -4,12 +4,16 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** {@code clinlora.scorer.*}: what the scorer serves and how it batches (the table in scorer-svc/README.md). */
 @ConfigMapping(prefix = "clinlora.scorer")
 public interface ScorerConfig {
-    /** The base model (an id in the store's {@code models/}) this process serves; adapters for another are refused. */
-    String baseModel();
+    /**
+     * The base model (an id in the store's {@code models/}) this process serves; absent, the first adapter scored binds
+     * it to that adapter's base (BaseModelBinding).
+     */
+    Optional<String> baseModel();
 
     @WithDefault("cpu")
     String device();

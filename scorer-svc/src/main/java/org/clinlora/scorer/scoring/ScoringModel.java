@@ -26,7 +26,7 @@ public class ScoringModel {
     private static final Logger LOG = Logger.getLogger(ScoringModel.class);
 
     private final ModelStore models;
-    private final String baseModelId;
+    private final BaseModelBinding base;
     private final Compute compute;
     private final Path cacheDir;
     private final int maxTokens;
@@ -35,14 +35,14 @@ public class ScoringModel {
     private volatile LlamaConfig config;
 
     @Inject
-    public ScoringModel(ModelStore models, ScorerConfig config) {
-        this(models, config.baseModel(), Compute.parse(config.device(), config.precision()), config.cacheDir(), config.maxTokens());
+    public ScoringModel(ModelStore models, BaseModelBinding base, ScorerConfig config) {
+        this(models, base, Compute.parse(config.device(), config.precision()), config.cacheDir(), config.maxTokens());
         ScorerConfig.validate(config);
     }
 
-    public ScoringModel(ModelStore models, String baseModelId, Compute compute, Path cacheDir, int maxTokens) {
+    public ScoringModel(ModelStore models, BaseModelBinding base, Compute compute, Path cacheDir, int maxTokens) {
         this.models = models;
-        this.baseModelId = baseModelId;
+        this.base = base;
         this.compute = compute;
         this.cacheDir = cacheDir;
         this.maxTokens = maxTokens;
@@ -53,8 +53,10 @@ public class ScoringModel {
         if (m != null) m.close();
     }
 
+    /** The base model served (bound by the first task resolved, or configured). */
     public String baseModelId() {
-        return baseModelId;
+        return base.current().orElseThrow(() -> ApiException.unavailable("base_model_unavailable",
+                "this scorer serves no base model yet; it binds to the base of the first adapter it scores"));
     }
 
     public Compute compute() {
@@ -65,7 +67,7 @@ public class ScoringModel {
     public LlamaConfig config() {
         LlamaConfig c = config;
         if (c != null) return c;
-        c = models.config(baseModelId).orElseThrow(this::unavailable);
+        c = models.config(baseModelId()).orElseThrow(this::unavailable);
         config = c;
         return c;
     }
@@ -94,6 +96,7 @@ public class ScoringModel {
         if (model != null) return model;
         long t0 = System.nanoTime();
         try {
+            String baseModelId = baseModelId();
             Path dir = models.fetchModelDir(baseModelId, cacheDir.resolve("models"));
             tokenizer = ClinicalTokenizer.load(dir);
             LlamaModel m = LlamaModel.load(dir, compute);
@@ -104,11 +107,11 @@ public class ScoringModel {
         } catch (IllegalArgumentException e) {
             throw unavailable();
         } catch (IOException e) {
-            throw ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId + "' could not be loaded: " + e.getMessage());
+            throw ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId() + "' could not be loaded: " + e.getMessage());
         }
     }
 
     private ApiException unavailable() {
-        return ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId + "' is not in the object store");
+        return ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId() + "' is not in the object store");
     }
 }

@@ -16,26 +16,26 @@ import org.clinlora.platform.registry.RegistryClient;
 
 /**
  * A task reference ({@code name}, {@code name@3}, {@code name@staging}) → the adapter version that scores it and its
- * stack, checked once: it has a classification head, and every adapter of the stack was trained on this scorer's base
- * model. Versions are immutable, so a resolved version is kept; an alias is re-resolved after {@code alias-ttl}, or at
+ * stack, checked once: it has a classification head, and every adapter of the stack was trained on the base model this
+ * scorer serves (binding it on first use, {@link BaseModelBinding}). Versions are immutable, so a resolved version is kept; an alias is re-resolved after {@code alias-ttl}, or at
  * once when an AliasMoved event {@linkplain #pin pins} it to its new version.
  */
 @ApplicationScoped
 public class TaskResolver {
     private final AdapterSource registry;
-    private final String baseModelId;
+    private final BaseModelBinding base;
     private final long aliasTtlNanos;
     private final Map<String, long[]> aliases = new ConcurrentHashMap<>();  // name@alias -> {version, expiresAt}
     private final Map<String, ScoringTask> versions = new ConcurrentHashMap<>();
 
     @Inject
-    public TaskResolver(AdapterSource registry, ScorerConfig config) {
-        this(registry, config.baseModel(), config.aliasTtl());
+    public TaskResolver(AdapterSource registry, BaseModelBinding base, ScorerConfig config) {
+        this(registry, base, config.aliasTtl());
     }
 
-    public TaskResolver(AdapterSource registry, String baseModelId, Duration aliasTtl) {
+    public TaskResolver(AdapterSource registry, BaseModelBinding base, Duration aliasTtl) {
         this.registry = registry;
-        this.baseModelId = baseModelId;
+        this.base = base;
         this.aliasTtlNanos = aliasTtl.toNanos();
     }
 
@@ -86,10 +86,11 @@ public class TaskResolver {
         if (head.labelNames() == null || head.labelNames().isEmpty()) {
             throw ApiException.unprocessable("not_a_classifier", "adapter " + t.ref() + " has no score head (labelNames); it cannot score outcomes");
         }
+        String served = base.bind(Lineage.baseOf(t.lineage()));
         try {
-            Lineage.requireBase(t.lineage(), baseModelId);
+            Lineage.requireBase(t.lineage(), served);
         } catch (Lineage.WrongBaseModelException e) {
-            throw ApiException.unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + baseModelId + "')");
+            throw ApiException.unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + served + "')");
         }
         return t;
     }

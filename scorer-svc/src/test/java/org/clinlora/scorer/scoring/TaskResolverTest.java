@@ -2,6 +2,7 @@ package org.clinlora.scorer.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.clinlora.model.task.ProblemType;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.registry.AdapterCard;
@@ -58,7 +60,7 @@ class TaskResolverTest {
     @Test
     void aVersionIsResolvedOnceAndAnAliasUntilItsTtlOrAMove() {
         FakeRegistry registry = new FakeRegistry();
-        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofMinutes(5));
+        TaskResolver r = new TaskResolver(registry, new BaseModelBinding(Optional.of("tiny")), Duration.ofMinutes(5));
         ScoringTask t = r.resolve("los");
         assertEquals("los@1", t.ref());
         assertEquals(List.of("clinical@1", "los@1"), t.stack());
@@ -75,11 +77,11 @@ class TaskResolverTest {
     @Test
     void refusalsHaveTheirOwnStatusAndReason() {
         FakeRegistry registry = new FakeRegistry();
-        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofSeconds(30));
+        TaskResolver r = new TaskResolver(registry, new BaseModelBinding(Optional.of("tiny")), Duration.ofSeconds(30));
         assertStatus(400, "invalid_request", () -> r.resolve("Bad Name"));
         assertStatus(404, "not_found", () -> r.resolve("nope@1"));
         assertStatus(422, "not_a_classifier", () -> r.resolve("clinical@1"));
-        ApiException wrongBase = assertStatus(422, "wrong_base_model", () -> r.resolve("other-base@1"));
+        ApiException wrongBase = assertStatus(409, "base_model_mismatch", () -> r.resolve("other-base@1"));
         assertEquals(true, wrongBase.getMessage().contains("llama-7b") && wrongBase.getMessage().contains("tiny"), wrongBase.getMessage());
         registry.fail = new RegistryClient.RegistryException(500, "boom");
         assertStatus(502, "registry_error", () -> r.resolve("los@2"));
@@ -89,9 +91,21 @@ class TaskResolverTest {
     }
 
     @Test
+    void anUnconfiguredScorerServesTheBaseOfTheFirstAdapterItResolves() {
+        FakeRegistry registry = new FakeRegistry();
+        BaseModelBinding binding = new BaseModelBinding(Optional.empty());
+        TaskResolver r = new TaskResolver(registry, binding, Duration.ofSeconds(30));
+        assertEquals(Optional.empty(), binding.current());
+        assertEquals("other-base@1", r.resolve("other-base@1").ref(), "no configuration: the adapter's card names the base");
+        assertEquals(Optional.of("llama-7b"), binding.current());
+        ApiException other = assertStatus(409, "base_model_mismatch", () -> r.resolve("los@1"));
+        assertTrue(other.getMessage().contains("'tiny'") && other.getMessage().contains("'llama-7b'"), "names both: " + other.getMessage());
+    }
+
+    @Test
     void aForgottenVersionIsResolvedAfresh() {
         FakeRegistry registry = new FakeRegistry();
-        TaskResolver r = new TaskResolver(registry, "tiny", Duration.ofMinutes(5));
+        TaskResolver r = new TaskResolver(registry, new BaseModelBinding(Optional.of("tiny")), Duration.ofMinutes(5));
         r.resolve("los@1");
         r.forget("los", 1);
         r.resolve("los@1");

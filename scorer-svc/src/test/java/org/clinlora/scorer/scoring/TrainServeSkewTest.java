@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.model.data.DatasetBuilder;
@@ -102,10 +103,11 @@ class TrainServeSkewTest {
                 return to;
             }
         };
-        TestScorerConfig config = new TestScorerConfig(BASE, dir.resolve("scorer"), 128, 64);
-        ScoringModel model = new ScoringModel(models, config);
+        TestScorerConfig config = new TestScorerConfig(Optional.empty(), dir.resolve("scorer"), 128, 64);
+        BaseModelBinding binding = new BaseModelBinding(config);
+        ScoringModel model = new ScoringModel(models, binding, config);
         AdapterCache cache = new AdapterCache(registry, model, config);
-        ScoringService scorer = new ScoringService(new TaskResolver(registry, config), model, cache, new BatchScheduler(model, cache, config));
+        ScoringService scorer = new ScoringService(new TaskResolver(registry, binding, config), model, cache, new BatchScheduler(model, cache, config));
 
         ScoringService.Scored scored = scorer.scoreNotes("mortality@1", testNotes).get(2, TimeUnit.MINUTES);
         List<float[]> expected = forwardOverDatasetRows(base, adapterDir, data);
