@@ -62,18 +62,14 @@ public final class JobRecords<J> {
         store.put(key(idOf.apply(job)), json(job), Map.of());
     }
 
-    public boolean finished(J job) {
-        return finished.test(job);
-    }
-
-    /** Every job id with a record. */
+    /**
+     * The job ids the store holds. In the folder layout that is every job folder (a record is written before anything
+     * else goes there); callers {@link #read} each id and skip one whose record is gone, so the listing reads no record.
+     */
     public List<String> ids() {
         List<String> out = new ArrayList<>();
         if (suffix.startsWith("/")) {
-            for (String p : store.listPrefixes(prefix)) {
-                String id = p.substring(prefix.length(), p.length() - 1);
-                if (store.getBytes(key(id)).isPresent()) out.add(id);
-            }
+            for (String p : store.listPrefixes(prefix)) out.add(p.substring(prefix.length(), p.length() - 1));
         } else {
             for (String k : store.list(prefix)) {
                 String rest = k.substring(prefix.length());

@@ -70,10 +70,6 @@ public final class ServiceProcess implements AutoCloseable {
         return process;
     }
 
-    public Path log() {
-        return log;
-    }
-
     /** Stops the process (SIGTERM, then SIGKILL after 30 s). */
     @Override
     public void close() {

@@ -71,11 +71,6 @@ public class BatchScheduler {
         return rows;
     }
 
-    /** Rows waiting now. */
-    public int queuedRows() {
-        return queuedRows.get();
-    }
-
     private synchronized void ensureModelThread() {
         if (modelThread != null && modelThread.isAlive()) return;
         modelThread = new Thread(this::runModel, "scoring-model");
