@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -70,7 +71,7 @@ class RegistryPartsTest {
         blobs = new InMemoryBlobStore();
         store = new RetryingStore(blobs);
         store.models().upload("tiny", dir.resolve("base"));
-        events = new ArrayList<>();
+        events = new CopyOnWriteArrayList<>();  // the racing-publishers test emits from four threads
         RegistryEvents recorder = new RegistryEvents(null) {
             @Override
             public void emit(String adapterName, Event event) {
