@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Throughput: training tokens/s, classification sequences/s, tokenizer, registry and scorer figures.",
         subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchTokenizeCommand.class,
-                BenchRegistryCommand.class, BenchScoreCommand.class})
+                BenchRegistryCommand.class, BenchScoreCommand.class, BenchScaleCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -95,7 +95,7 @@ final class BenchCommand implements Runnable {
         List<String> adapterDirs = List.of();
         @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N] (default ${DEFAULT-VALUE})")
         String device;
-        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default ${DEFAULT-VALUE})")
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or fp16 (bf16 is refused: DJL 0.36 has no bfloat16; default ${DEFAULT-VALUE})")
         String precision;
 
         ModelBench(boolean train) {
@@ -141,8 +141,8 @@ final class BenchCommand implements Runnable {
                 model.adapter("bench").setTrainable(true);
                 TrainingLoop.Settings s = new TrainingLoop.Settings(1e-4, 0.0, 1_000_000, 1, 0.0, AdamW.Settings.DEFAULT, seed);
                 try (TrainingLoop loop = new TrainingLoop(model, active, s)) {
-                    times = time(warmup, steps, () -> loop.microStep(ctx ->
-                            Losses.causalLm(ctx, model.lmLogits(ctx, model.hiddenStates(ctx, tokens, active)), tokens)));
+                    times = time(warmup, steps, () -> loop.microStep(tokens, active,
+                            (ctx, hidden) -> Losses.causalLm(ctx, model.lmLogits(ctx, hidden), tokens)));
                 }
                 what = String.format("training (causal LM, LoRA r=%d alpha=%.0f on q_proj+v_proj, AdamW)", r, alpha);
             } else {
@@ -219,7 +219,7 @@ final class BenchCommand implements Runnable {
     }
 
     private static void addNew(LlamaModel model, List<String> active, String name, LoraConfig cfg, int labels, long seed) {
-        LoraAdapter ad = LoraAdapter.create(name, cfg, model.projections(), model.manager(), model.compute().dtype(),
+        LoraAdapter ad = LoraAdapter.create(name, cfg, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
                 labels, model.config().hiddenSize(), model.config().initializerRange(), seed);
         model.addAdapter(ad);
         active.add(name);

@@ -18,7 +18,6 @@ import java.util.Map;
 import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.registry.RegistryClient;
-import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,7 +54,7 @@ final class DemoCommand extends CliCommand {
         step("1/6 a tiny base model and a synthetic corpus (%d patients, signal %.1f) — made up, never patient data", patients, signal);
         Path model = runDir.resolve("model");
         if (!Files.exists(model.resolve("config.json"))) TinyLlama.write(model, new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        new ModelStore(store).upload(modelId, model);
+        ModelsCommand.push(http, registry, modelId, model);  // as `./clinlora models push` does: checked by the registry
         Path corpus = runDir.resolve("corpus");
         if (!Files.exists(corpus.resolve("synthetic_los.csv"))) new SyntheticCorpus(new SyntheticCorpus.Settings(patients, signal, 5)).write(corpus);
         String run = Long.toString(System.currentTimeMillis(), 36);

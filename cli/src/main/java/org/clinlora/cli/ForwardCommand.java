@@ -34,7 +34,7 @@ final class ForwardCommand extends CliCommand {
     Path output;
     @Option(names = "--device", defaultValue = "cpu", description = "auto, cpu, cuda or cuda:N (default ${DEFAULT-VALUE})")
     String device;
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default ${DEFAULT-VALUE})")
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or fp16 (bf16 is refused: DJL 0.36 has no bfloat16; default ${DEFAULT-VALUE})")
     String precision;
 
     @Override

@@ -21,7 +21,8 @@ import picocli.CommandLine;
 @Command(name = "clinlora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "LLaMA + LoRA for clinical text: models, adapters, benchmarks, the demo and the paper's experiment.",
         subcommands = {MakeTinyModelCommand.class, MakeInputsCommand.class, SynthNotesCommand.class, MakeAdapterCommand.class,
-                ForwardCommand.class, BenchCommand.class, ExperimentCommand.class, TokenCommand.class, DemoCommand.class})
+                ForwardCommand.class, BenchCommand.class, ExperimentCommand.class, TokenCommand.class, DemoCommand.class,
+                ModelsCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import picocli.CommandLine.Command;
@@ -16,20 +17,28 @@ import picocli.CommandLine.Option;
 final class MakeTinyModelCommand extends CliCommand {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
     Path out;
-    @Option(names = "--vocab", defaultValue = "1000", description = "vocabulary size (default ${DEFAULT-VALUE})")
-    int vocab;
-    @Option(names = "--hidden", defaultValue = "64", description = "hidden size (default ${DEFAULT-VALUE})")
-    int hidden;
-    @Option(names = "--layers", defaultValue = "2", description = "decoder layers (default ${DEFAULT-VALUE})")
-    int layers;
-    @Option(names = "--heads", defaultValue = "4", description = "attention heads (default ${DEFAULT-VALUE})")
-    int heads;
-    @Option(names = "--kv-heads", description = "key/value heads (default heads/2)")
+    @Option(names = "--preset", paramLabel = "SHAPE", description = "llama-2-7b: LLaMA-2-7B's shape (vocab 32000, hidden 4096, "
+            + "32 layers, 32 heads, intermediate 11008, 4096 positions) in fp16, sharded; combine with --layers to shorten it")
+    String preset;
+    @Option(names = "--vocab", description = "vocabulary size (default 1000)")
+    Integer vocab;
+    @Option(names = "--hidden", description = "hidden size (default 64)")
+    Integer hidden;
+    @Option(names = "--layers", description = "decoder layers (default 2; 32 with --preset llama-2-7b)")
+    Integer layers;
+    @Option(names = "--heads", description = "attention heads (default 4)")
+    Integer heads;
+    @Option(names = "--kv-heads", description = "key/value heads (default heads/2; all heads with the preset)")
     Integer kvHeads;
     @Option(names = "--intermediate", description = "MLP width (default 2/3 of 4 x hidden, rounded up to 16)")
     Integer intermediate;
-    @Option(names = "--max-positions", defaultValue = "2048", description = "max_position_embeddings (default ${DEFAULT-VALUE})")
-    int maxPositions;
+    @Option(names = "--max-positions", description = "max_position_embeddings (default 2048)")
+    Integer maxPositions;
+    @Option(names = "--dtype", description = "fp32 or fp16 weights (default fp32; fp16 with the preset)")
+    String dtype;
+    @Option(names = "--max-shard-size", defaultValue = "5GB", paramLabel = "SIZE",
+            description = "shard the weights above this size, as save_pretrained: e.g. 5GB, 500MB (default ${DEFAULT-VALUE})")
+    String maxShardSize;
     @Option(names = "--tie", description = "tie lm_head to the embeddings")
     boolean tie;
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})")
@@ -39,16 +48,30 @@ final class MakeTinyModelCommand extends CliCommand {
 
     @Override
     void execute() throws IOException {
+        boolean llama7b = preset != null;
+        if (llama7b && !preset.equals("llama-2-7b")) throw new IllegalArgumentException("--preset must be llama-2-7b, got '" + preset + "'");
+        if (llama7b && (vocab != null || hidden != null || heads != null || kvHeads != null || intermediate != null || maxPositions != null)) {
+            throw new IllegalArgumentException("--preset llama-2-7b sets the shape; only --layers, --dtype, --max-shard-size and --seed combine with it");
+        }
+        int vocab = or(this.vocab, llama7b ? 32000 : 1000), hidden = or(this.hidden, llama7b ? 4096 : 64);
+        int layers = or(this.layers, llama7b ? 32 : 2), heads = or(this.heads, llama7b ? 32 : 4);
+        int maxPositions = or(this.maxPositions, llama7b ? 4096 : 2048);
         atLeast("--hidden", hidden, 2);
         atLeast("--heads", heads, 1);
         atLeast("--vocab", vocab, 1);
         atLeast("--layers", layers, 1);
         atLeast("--max-positions", maxPositions, 1);
         atLeast("--seed", seed, 0);
-        int kv = kvHeads == null ? Math.max(1, heads / 2) : kvHeads;
-        int ffn = intermediate == null ? TinyLlama.Spec.defaultIntermediate(hidden) : intermediate;
+        int kv = kvHeads != null ? kvHeads : llama7b ? heads : Math.max(1, heads / 2);
+        int ffn = intermediate != null ? intermediate : llama7b ? 11008 : TinyLlama.Spec.defaultIntermediate(hidden);
         atLeast("--kv-heads", kv, 1);
         atLeast("--intermediate", ffn, 1);
+        SafeTensors.Dtype weights = switch (dtype == null ? (llama7b ? "fp16" : "fp32") : dtype) {
+            case "fp32" -> SafeTensors.Dtype.F32;
+            case "fp16" -> SafeTensors.Dtype.F16;
+            default -> throw new IllegalArgumentException("--dtype must be fp32 or fp16, got '" + dtype + "'");
+        };
+        long shardBytes = parseSize(maxShardSize);
         TinyLlama.Spec spec = new TinyLlama.Spec(vocab, hidden, layers, heads, kv, ffn, maxPositions, tie, seed);
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
             // --overwrite replaces an earlier model directory, never an arbitrary one
@@ -58,9 +81,31 @@ final class MakeTinyModelCommand extends CliCommand {
             }
             PeftAdapterDir.deleteTree(out);
         }
-        LlamaConfig c = TinyLlama.write(out, spec);
-        System.out.printf("wrote %s: vocab %d, hidden %d, layers %d, heads %d/%d kv, intermediate %d%n",
+        long t0 = System.nanoTime();
+        LlamaConfig c = TinyLlama.write(out, spec, weights, shardBytes);
+        System.out.printf("wrote %s: vocab %d, hidden %d, layers %d, heads %d/%d kv, intermediate %d, %s, %.2f GB in %.1f s%n",
                 out, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(),
-                c.intermediateSize());
+                c.intermediateSize(), c.torchDtype(), weightBytes(out) / 1e9, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static int or(Integer v, int d) {
+        return v == null ? d : v;
+    }
+
+    /** save_pretrained's max_shard_size spelling: a number with KB, MB or GB (decimal, as Hugging Face counts). */
+    static long parseSize(String size) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(KB|MB|GB)?", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(size.trim());
+        if (!m.matches()) throw new IllegalArgumentException("--max-shard-size must look like 5GB or 500MB, got '" + size + "'");
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        long bytes = n * switch (unit) { case "KB" -> 1_000L; case "MB" -> 1_000_000L; case "GB" -> 1_000_000_000L; default -> 1L; };
+        if (bytes <= 0) throw new IllegalArgumentException("--max-shard-size must be positive");
+        return bytes;
+    }
+
+    private static long weightBytes(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).mapToLong(f -> f.toFile().length()).sum();
+        }
     }
 }

@@ -93,6 +93,9 @@ class MainTest {
                 {"make-tiny-model", "--out", dir.resolve("t").toString(), "--hidden", "30", "--heads", "4"},
                 {"make-tiny-model", "--out", dir.resolve("t2").toString(), "--vocab", "10"},
                 {"bench", "sideways"},
+                {"forward", "--model", base, "--precision", "bf16", "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", "o"},
+                {"bench", "scale", "--precision", "bf16", "--layers", "1"},
+                {"make-tiny-model", "--out", dir.resolve("t3").toString(), "--preset", "llama-2-7b", "--hidden", "64"},
                 {"no-such-command"},
         };
         for (String[] c : cases) {
@@ -102,6 +105,10 @@ class MainTest {
             assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), r.err());
         }
         assertTrue(!Files.exists(dir.resolve("o")), "a failed forward writes nothing");
+        Outcome bf16 = run("forward", "--model", base, "--precision", "bf16", "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", "o");
+        assertTrue(bf16.err().contains("bf16 is not supported") && bf16.err().contains("DJL"), "names the engine's limitation: " + bf16.err());
+        assertEquals(0, run("forward", "--model", base, "--precision", "fp16", "--input", GOLDEN.resolve("inputs.safetensors").toString(),
+                "--output", dir.resolve("fp16.safetensors").toString()).code(), "the same JVM goes on, and fp16 runs on CPU");
     }
 
     @Test
@@ -114,7 +121,7 @@ class MainTest {
             assertEquals(0, v.code());
             assertTrue(v.out().startsWith("clinlora "), v.out());
         }
-        for (String c : java.util.List.of("train", "forward", "tokenize", "registry", "score")) {
+        for (String c : java.util.List.of("train", "forward", "tokenize", "registry", "score", "scale")) {
             assertTrue(run("bench", c, "-h").out().contains("Usage: clinlora bench " + c));
         }
         Outcome overview = run("--help");

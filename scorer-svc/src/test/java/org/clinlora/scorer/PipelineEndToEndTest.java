@@ -26,7 +26,6 @@ import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.events.ClinicalNote;
 import org.clinlora.platform.events.Events;
 import org.clinlora.platform.registry.RegistryClient;
-import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.KafkaTestClients;
@@ -65,12 +64,27 @@ class PipelineEndToEndTest {
         throw new AssertionError(url + " did not finish");
     }
 
+    /** Declares every file with its sha256, sends each, completes: the registry checks it as a LLaMA before it exists. */
+    void pushModel(String id, Path model) throws Exception {
+        Map<String, Object> files = new java.util.TreeMap<>();
+        try (var s = Files.list(model)) {
+            for (Path p : s.toList()) files.put(p.getFileName().toString(), Map.of("sha256", org.clinlora.model.io.Sha256.of(p), "size", Files.size(p)));
+        }
+        List<String> missing = given().contentType("application/json").body(Map.of("files", files)).post(registry + "/v1/models/" + id + "/upload")
+                .then().statusCode(200).extract().jsonPath().getList("missing", String.class);
+        for (String f : missing) {
+            given().contentType("application/octet-stream").body(Files.readAllBytes(model.resolve(f))).put(registry + "/v1/models/" + id + "/upload/files/" + f)
+                    .then().statusCode(200);
+        }
+        if (!missing.isEmpty()) given().post(registry + "/v1/models/" + id + "/upload/complete").then().statusCode(201);
+    }
+
     @Test
     void notesBecomeDatasetsThenAdaptersThenScores() throws Exception {
         ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("e2e");
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        new ModelStore(store).upload(BASE_MODEL, dir.resolve("m"));
+        pushModel(BASE_MODEL, dir.resolve("m"));  // through registry-svc, as `./clinlora models push` does; nothing else registers it
         new SyntheticCorpus(new SyntheticCorpus.Settings(150, 0.9, 7)).write(dir.resolve("c"));
 
         // Clinical notes: a MIMIC-IV-Note file in the bucket → causal-LM dataset through tokenizer-svc.

@@ -87,7 +87,7 @@ public final class Experiment {
                     if (v.needsClinical) {
                         boolean trains = v == Variant.CLINICAL_TRAINABLE;
                         // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next run.
-                        LoraAdapter c = PeftAdapterDir.load(base, "clinical", clinical, trains ? ai.djl.ndarray.types.DataType.FLOAT32 : compute.dtype());
+                        LoraAdapter c = PeftAdapterDir.load(base, "clinical", clinical);
                         c.setTrainable(trains);
                         parents.add(c.name());
                     }

@@ -155,7 +155,7 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
         double val = or(validationFraction, 0.1), test = or(testFraction, 0.2);
         if (!(val > 0 && test > 0 && val + test < 1)) throw new IllegalArgumentException("validationFraction and testFraction must be > 0 with a sum below 1");
         ExperimentConfig out = new ExperimentConfig(name == null ? (usesSyntheticCorpus() ? "synthetic" : "experiment") : name, baseModel, tm, syn, notes,
-                taskFiles, t, v, c, d, dev, precision == null ? "fp32" : precision.toLowerCase(Locale.ROOT), or(seed, 1L), val, test);
+                taskFiles, t, v, c, d, dev, org.clinlora.model.llama.Compute.Precision.parse(precision).id(), or(seed, 1L), val, test);
         out.hyper(true, false);  // the stages' range checks, now rather than after an hour of training
         out.hyper(false, false);
         return out;

@@ -104,7 +104,7 @@ class ExperimentTest {
         assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": \"missing-los.csv\"}}", "no such file");
         assertMessage("{\"downstream\": {\"optim\": {\"learningRate\": -1}}}", "learning rate");
         assertMessage("{\"downstream\": {\"lora\": {\"r\": 0}}}", "lora.r");
-        assertMessage("{\"precision\": \"bf16\"}", "CUDA");
+        assertMessage("{\"precision\": \"bf16\"}", "bf16 is not supported");
         assertMessage("{\"clinical\": {\"seqLen\": 4}}", "seqLen");
         assertMessage("{\"baseModel\": \"nowhere\"}", "config.json");
         assertMessage("not json", "experiment.json");

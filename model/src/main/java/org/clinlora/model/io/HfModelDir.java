@@ -56,18 +56,25 @@ public final class HfModelDir {
      */
     public static void write(Path dir, LlamaConfig config, Map<String, SafeTensors.Tensor> tensors, long maxShardBytes)
             throws IOException {
+        List<SafeTensors.Planned> planned = new ArrayList<>();
+        for (Map.Entry<String, SafeTensors.Tensor> e : new TreeMap<>(tensors).entrySet()) planned.add(SafeTensors.Planned.of(e.getKey(), e.getValue()));
+        write(dir, config, planned, maxShardBytes);
+    }
+
+    /** The same for tensors produced while writing (a checkpoint larger than memory), kept in the given order. */
+    public static void write(Path dir, LlamaConfig config, List<SafeTensors.Planned> tensors, long maxShardBytes) throws IOException {
         Files.createDirectories(dir);
-        List<Map<String, SafeTensors.Tensor>> shards = new ArrayList<>();
-        Map<String, SafeTensors.Tensor> current = new TreeMap<>();
+        List<List<SafeTensors.Planned>> shards = new ArrayList<>();
+        List<SafeTensors.Planned> current = new ArrayList<>();
         long currentBytes = 0, total = 0;
-        for (Map.Entry<String, SafeTensors.Tensor> e : new TreeMap<>(tensors).entrySet()) {
-            long n = e.getValue().data().remaining();
+        for (SafeTensors.Planned t : tensors) {
+            long n = t.bytes();
             if (!current.isEmpty() && currentBytes + n > maxShardBytes) {
                 shards.add(current);
-                current = new TreeMap<>();
+                current = new ArrayList<>();
                 currentBytes = 0;
             }
-            current.put(e.getKey(), e.getValue());
+            current.add(t);
             currentBytes += n;
             total += n;
         }
@@ -81,7 +88,7 @@ public final class HfModelDir {
             for (int i = 0; i < shards.size(); i++) {
                 String file = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
                 SafeTensors.write(dir.resolve(file), shards.get(i), null);
-                for (String k : shards.get(i).keySet()) map.put(k, file);
+                for (SafeTensors.Planned t : shards.get(i)) map.put(t.name(), file);
             }
             Files.write(dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
         }
@@ -99,6 +106,10 @@ public final class HfModelDir {
 
         public ByteBuffer f32Bytes(String name) {
             return reader.f32Bytes(name);
+        }
+
+        public ai.djl.ndarray.NDArray toNDArray(ai.djl.ndarray.NDManager m, String name, ai.djl.ndarray.types.DataType dtype) {
+            return reader.toNDArray(m, name, dtype);
         }
 
         public void close() throws IOException {
@@ -166,6 +177,10 @@ public final class HfModelDir {
 
         public ByteBuffer f32Bytes(String name) {
             return reader(name).f32Bytes(name);
+        }
+
+        public ai.djl.ndarray.NDArray toNDArray(ai.djl.ndarray.NDManager m, String name, ai.djl.ndarray.types.DataType dtype) {
+            return reader(name).toNDArray(m, name, dtype);
         }
 
         public void close() throws IOException {

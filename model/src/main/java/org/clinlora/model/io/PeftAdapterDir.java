@@ -54,14 +54,13 @@ public final class PeftAdapterDir {
         return names;
     }
 
-    /** Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). */
+    /**
+     * Reads the adapter in {@code dir} and installs it on {@code model} under {@code name} (frozen). Its tensors are
+     * held in fp32 whatever the base's dtype, as PEFT autocasts half adapter weights to float32: a trainable adapter
+     * keeps fp32 master weights and a served one adds its delta in fp32.
+     */
     public static LoraAdapter load(LlamaModel model, String name, Path dir) throws IOException {
-        return load(model, name, dir, model.compute().dtype());
-    }
-
-    /** The same, holding the tensors in {@code dtype} (fp32 master weights for an adapter trained in half precision). */
-    public static LoraAdapter load(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
-        LoraAdapter adapter = read(model, name, dir, dtype);
+        LoraAdapter adapter = read(model, name, dir);
         try {
             model.addAdapter(adapter);
         } catch (RuntimeException e) {
@@ -75,19 +74,20 @@ public final class PeftAdapterDir {
      * Reads and checks the adapter against the model's projections without installing it: a server reads adapters on
      * loader threads and installs them between batches on the thread that runs the model.
      */
-    public static LoraAdapter read(LlamaModel model, String name, Path dir, ai.djl.ndarray.types.DataType dtype) throws IOException {
+    public static LoraAdapter read(LlamaModel model, String name, Path dir) throws IOException {
         LoraConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             if (Files.exists(dir.resolve("adapter_model.bin"))) {
-                throw new IllegalArgumentException(dir + ": holds adapter_model.bin (pickle), which is never loaded; save it as safetensors");
+                throw new IllegalArgumentException(dir + ": holds adapter_model.bin (pickle), which is never loaded; convert it where PEFT "
+                        + "runs: PeftModel.from_pretrained(base, dir).save_pretrained(out, safe_serialization=True) writes " + WEIGHTS);
             }
             throw new IllegalArgumentException(dir + ": has no " + WEIGHTS);
         }
         try (SafeTensorsReader r = SafeTensors.open(weights)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
-            return LoraAdapter.fromTensors(name, config, model.projections(), model.manager(), dtype, shapes, r::f32Bytes);
+            return LoraAdapter.fromTensors(name, config, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32, shapes, r::f32Bytes);
         }
     }
 

@@ -9,7 +9,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -99,33 +101,80 @@ public final class SafeTensors {
     }
 
     /**
+     * The tensors declared by the header at the start of {@code in} (a safetensors file of {@code fileSize} bytes),
+     * reading no further than the header: how a stored checkpoint is checked without downloading it.
+     */
+    public static Map<String, Entry> readHeader(java.io.InputStream in, long fileSize, String where) throws IOException {
+        byte[] len = in.readNBytes(8);
+        if (len.length < 8) throw new SafeTensorsException(where + ": file is shorter than the 8-byte header length");
+        long headerLen = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLen <= 1 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
+            throw new SafeTensorsException(where + ": header length " + headerLen + " is out of bounds for a file of " + fileSize + " bytes");
+        }
+        byte[] header = in.readNBytes((int) headerLen);
+        if (header.length < headerLen) throw new SafeTensorsException(where + ": unexpected end of file in the header");
+        return SafeTensorsReader.parseHeader(header, fileSize - 8 - headerLen, new java.util.LinkedHashMap<>(), where);
+    }
+
+    /** A tensor to write whose bytes are produced while writing: a checkpoint larger than the heap streams to disk. */
+    public record Planned(String name, Dtype dtype, long[] shape, Body body) {
+        public long bytes() {
+            long n = dtype.bytes;
+            for (long d : shape) n = Math.multiplyExact(n, d);
+            return n;
+        }
+
+        /** A tensor already in memory, written as it is. */
+        public static Planned of(String name, Tensor t) {
+            Planned p = new Planned(name, t.dtype(), t.shape(), out -> {
+                ByteBuffer d = t.data().duplicate();
+                byte[] chunk = new byte[1 << 16];
+                while (d.hasRemaining()) {
+                    int n = Math.min(chunk.length, d.remaining());
+                    d.get(chunk, 0, n);
+                    out.write(chunk, 0, n);
+                }
+            });
+            if (t.data().remaining() != p.bytes()) {
+                throw new SafeTensorsException("tensor '" + name + "': " + t.data().remaining() + " bytes for shape "
+                        + Arrays.toString(t.shape()) + " of " + t.dtype());
+            }
+            return p;
+        }
+    }
+
+    /** Writes exactly the planned tensor's bytes, little-endian, to {@code out}. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
      * Writes tensors (sorted by name, 8-byte aligned header as the reference implementation pads it) with
      * {@code __metadata__ = {"format": "pt"}} plus the given metadata, to a temp file renamed into place.
      */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        Map<String, Tensor> sorted = new TreeMap<>(tensors);
+        List<Planned> planned = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) planned.add(Planned.of(e.getKey(), e.getValue()));
+        write(path, planned, metadata);
+    }
+
+    /** The same for tensors whose bytes are produced while writing, in the given order. */
+    public static void write(Path path, List<Planned> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         meta.put("format", "pt");
         if (metadata != null) metadata.forEach(meta::put);
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            Tensor t = e.getValue();
-            long numel = 1;
-            for (long d : t.shape()) numel *= d;
-            long len = t.data().remaining();
-            if (len != numel * t.dtype().bytes) {
-                throw new SafeTensorsException("tensor '" + e.getKey() + "': " + len + " bytes for shape "
-                        + Arrays.toString(t.shape()) + " of " + t.dtype());
-            }
-            ObjectNode n = header.putObject(e.getKey());
+        for (Planned t : tensors) {
+            ObjectNode n = header.putObject(t.name());
             n.put("dtype", t.dtype().name());
             var shape = n.putArray("shape");
             for (long d : t.shape()) shape.add(d);
             var offs = n.putArray("data_offsets");
             offs.add(offset);
-            offs.add(offset + len);
-            offset += len;
+            offs.add(offset + t.bytes());
+            offset += t.bytes();
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
@@ -136,17 +185,15 @@ public final class SafeTensors {
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, "." + path.getFileName(), ".tmp");
         readableByAll(tmp);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
-            byte[] chunk = new byte[1 << 16];
-            for (Tensor t : sorted.values()) {
-                ByteBuffer d = t.data().duplicate();
-                while (d.hasRemaining()) {
-                    int n = Math.min(chunk.length, d.remaining());
-                    d.get(chunk, 0, n);
-                    out.write(chunk, 0, n);
+            for (Planned t : tensors) {
+                CountingStream counted = new CountingStream(out);
+                t.body().writeTo(counted);
+                if (counted.count != t.bytes()) {
+                    throw new SafeTensorsException("tensor '" + t.name() + "': wrote " + counted.count + " bytes, its shape and dtype need " + t.bytes());
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -154,5 +201,25 @@ public final class SafeTensors {
             throw e;
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static final class CountingStream extends java.io.FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 }

@@ -1,5 +1,9 @@
 package org.clinlora.model.io;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Closeable;
 import java.io.IOException;
@@ -37,25 +41,8 @@ public final class SafeTensorsReader implements Closeable {
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(header, 8);
             this.dataStart = 8 + headerLen;
-            JsonNode root;
-            try {
-                root = SafeTensors.JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw bad("header is not valid SafeTensors.JSON");
-            }
-            if (root == null || !root.isObject()) throw bad("header is not a SafeTensors.JSON object");
-            Map<String, SafeTensors.Entry> parsed = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
-            long dataLen = size - dataStart;
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals("__metadata__")) {
-                    f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
-                    continue;
-                }
-                parsed.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataLen));
-            }
-            this.entries = Collections.unmodifiableMap(parsed);
+            this.entries = Collections.unmodifiableMap(parseHeader(header.array(), size - dataStart, meta, path.toString()));
             this.metadata = Collections.unmodifiableMap(meta);
         } catch (RuntimeException | IOException e) {
             channel.close();
@@ -63,25 +50,50 @@ public final class SafeTensorsReader implements Closeable {
         }
     }
 
-    private SafeTensors.Entry parseEntry(String name, JsonNode node, long dataLen) {
+    /**
+     * The tensors a safetensors header declares, each checked against a data section of {@code dataLen} bytes;
+     * {@code __metadata__} goes into {@code meta}. {@code where} names the file in errors.
+     */
+    static Map<String, SafeTensors.Entry> parseHeader(byte[] header, long dataLen, Map<String, String> meta, String where) {
+        JsonNode root;
+        try {
+            root = SafeTensors.JSON.readTree(new String(header, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new SafeTensors.SafeTensorsException(where + ": header is not valid JSON");
+        }
+        if (root == null || !root.isObject()) throw new SafeTensors.SafeTensorsException(where + ": header is not a JSON object");
+        Map<String, SafeTensors.Entry> parsed = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (f.getKey().equals("__metadata__")) {
+                f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            parsed.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataLen, where));
+        }
+        return parsed;
+    }
+
+    private static SafeTensors.Entry parseEntry(String name, JsonNode node, long dataLen, String where) {
+        java.util.function.Function<String, SafeTensors.SafeTensorsException> bad = why -> new SafeTensors.SafeTensorsException(where + ": " + why);
         JsonNode dt = node.get("dtype"), sh = node.get("shape"), off = node.get("data_offsets");
         if (dt == null || sh == null || off == null || !sh.isArray() || !off.isArray() || off.size() != 2) {
-            throw bad("tensor '" + name + "' lacks dtype, shape or data_offsets");
+            throw bad.apply("tensor '" + name + "' lacks dtype, shape or data_offsets");
         }
         SafeTensors.Dtype dtype = SafeTensors.Dtype.parse(dt.asText(), name);
         long[] shape = new long[sh.size()];
         long numel = 1;
         for (int i = 0; i < shape.length; i++) {
-            if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) throw bad("tensor '" + name + "' has a bad shape");
+            if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) throw bad.apply("tensor '" + name + "' has a bad shape");
             shape[i] = sh.get(i).asLong();
             numel = Math.multiplyExact(numel, shape[i]);
         }
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {
-            throw bad("tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] outside the data section of " + dataLen + " bytes");
+            throw bad.apply("tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] outside the data section of " + dataLen + " bytes");
         }
         if (end - begin != numel * dtype.bytes) {
-            throw bad("tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need " + numel * dtype.bytes);
+            throw bad.apply("tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need " + numel * dtype.bytes);
         }
         return new SafeTensors.Entry(name, dtype, shape, begin, end);
     }
@@ -151,6 +163,30 @@ public final class SafeTensorsReader implements Closeable {
             default -> throw bad("tensor '" + name + "' is " + e.dtype() + ", not a floating-point tensor");
         }
         return dst.flip();
+    }
+
+    /**
+     * The tensor as a native array of {@code dtype} owned by {@code manager}: the mapped bytes are copied once into
+     * libtorch memory (no Java-heap copy), converted there when the stored dtype differs, and the mapping is released at
+     * once, so no second copy of the tensor stays resident. BF16 and F64 go through a transient F32 buffer because
+     * DJL cannot hold BF16 ({@link org.clinlora.model.llama.Compute#BF16_REFUSED}).
+     */
+    public NDArray toNDArray(NDManager manager, String name, DataType dtype) {
+        SafeTensors.Entry e = entry(name);
+        ByteBuffer bytes;
+        DataType stored;
+        switch (e.dtype()) {
+            case F32 -> { bytes = raw(name); stored = DataType.FLOAT32; }
+            case F16 -> { bytes = raw(name); stored = DataType.FLOAT16; }
+            case BF16, F64 -> { bytes = f32Bytes(name); stored = DataType.FLOAT32; }
+            default -> throw bad("tensor '" + name + "' is " + e.dtype() + ", not a floating-point tensor");
+        }
+        try (NDArray alias = manager.create(bytes, new Shape(e.shape()), stored)) {
+            // create() over a direct buffer aliases it: duplicate or convert into memory libtorch owns before unmapping.
+            return stored == dtype ? alias.duplicate() : alias.toType(dtype, true);
+        } finally {
+            Buffers.release(bytes);
+        }
     }
 
     public float[] floats(String name) {

@@ -1,5 +1,8 @@
 package org.clinlora.model.io;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.util.Set;
@@ -12,6 +15,9 @@ public interface Weights extends Closeable {
 
     /** Little-endian F32 bytes in a direct buffer (F16/BF16 converted). */
     ByteBuffer f32Bytes(String name);
+
+    /** The tensor as a native array of {@code dtype}, copied once from the memory map (see SafeTensorsReader). */
+    NDArray toNDArray(NDManager manager, String name, DataType dtype);
 
     default float[] floats(String name) {
         ByteBuffer b = f32Bytes(name);

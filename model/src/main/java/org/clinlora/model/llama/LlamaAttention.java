@@ -1,6 +1,7 @@
 package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraLinear;
@@ -39,10 +40,25 @@ public final class LlamaAttention {
         k = RotaryEmbedding.apply(k, cos, sin);
         k = repeatKv(k, b, t);
         v = repeatKv(v, b, t);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ctx.scalar(scaling)).add(mask);
-        NDArray probs = scores.softmax(-1);
+        DataType dtype = q.getDataType();
+        if (dtype != DataType.FLOAT32 && !q.getDevice().isGpu()) {
+            // libtorch's CPU half matmul is fast only for x·Wᵀ; the attention products would take its slow path
+            // (~150x), so on CPU the attention core runs in fp32 from the half q, k, v (no graph: see backwardByLayer).
+            q = q.toType(DataType.FLOAT32, false);
+            k = k.toType(DataType.FLOAT32, false);
+            v = v.toType(DataType.FLOAT32, false);
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scalar(ctx, scaling, q.getDataType())).add(mask);
+        // As Hugging Face: softmax in fp32 whatever the compute dtype, the probabilities cast back to it.
+        NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
+                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
+        if (out.getDataType() != dtype) out = out.toType(dtype, false);
         return oProj.forward(ctx, out, active);
+    }
+
+    private static NDArray scalar(StepContext ctx, float v, DataType dtype) {
+        return dtype == ctx.dtype() ? ctx.scalar(v) : ctx.manager().full(new Shape(), v, dtype);
     }
 
     /** [B, T, n·d] → [B, n, T, d]. */

@@ -106,8 +106,8 @@ public record LlamaConfig(
                 intField(n, "num_key_value_heads", heads),
                 headDim,
                 n.path("rms_norm_eps").asDouble(1e-6),
-                n.path("rope_theta").asDouble(10000.0),
-                ropeScaling(n.get("rope_scaling")),
+                ropeTheta(n),
+                ropeScaling(n.hasNonNull("rope_parameters") ? n.get("rope_parameters") : n.get("rope_scaling")),
                 intField(n, "max_position_embeddings", 2048),
                 n.path("tie_word_embeddings").asBoolean(false),
                 optInt(n, "pad_token_id"),
@@ -117,9 +117,26 @@ public record LlamaConfig(
                 n.path("initializer_range").asDouble(0.02));
     }
 
+    /**
+     * transformers v5 writes rope_theta and the scaling into one {@code rope_parameters} object
+     * ({@code {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, ...}}); v4 has top-level rope_theta and
+     * {@code rope_scaling}. Both are read; a file with both must agree on theta.
+     */
+    private static double ropeTheta(JsonNode n) {
+        JsonNode p = n.get("rope_parameters");
+        if (p == null || p.isNull()) return n.path("rope_theta").asDouble(10000.0);
+        require(p.isObject(), "rope_parameters must be an object");
+        require(p.hasNonNull("rope_theta") && p.get("rope_theta").isNumber() && p.get("rope_theta").asDouble() > 0,
+                "rope_parameters.rope_theta must be a positive number");
+        double theta = p.get("rope_theta").asDouble();
+        require(!n.hasNonNull("rope_theta") || n.get("rope_theta").asDouble() == theta,
+                "rope_theta " + n.path("rope_theta").asDouble() + " and rope_parameters.rope_theta " + theta + " disagree");
+        return theta;
+    }
+
     private static RopeScaling ropeScaling(JsonNode s) {
         if (s == null || s.isNull()) return null;
-        require(s.isObject(), "rope_scaling must be an object or null");
+        require(s.isObject(), "rope_scaling / rope_parameters must be an object or null");
         String type = s.hasNonNull("rope_type") ? s.get("rope_type").asText() : s.path("type").asText("default");
         return switch (type) {
             case "default" -> null;

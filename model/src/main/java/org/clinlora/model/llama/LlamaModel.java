@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.model.io.HfModelDir;
-import org.clinlora.model.io.NdArrays;
 import org.clinlora.model.io.Weights;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraAdapter;
@@ -55,45 +54,88 @@ public final class LlamaModel implements AutoCloseable {
         this.config = config;
         this.compute = compute;
         this.manager = manager;
-        int h = config.hiddenSize(), q = config.numAttentionHeads() * config.headDim();
-        int kv = config.numKeyValueHeads() * config.headDim(), ffn = config.intermediateSize();
-        Set<String> expected = new java.util.HashSet<>();
-        this.embedTokens = tensor(w, "model.embed_tokens.weight", expected, config.vocabSize(), h);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (String name : w.names()) shapes.put(name, w.entry(name).shape());
+        checkTensors(config, shapes);
+        this.embedTokens = tensor(w, "model.embed_tokens.weight");
         Map<String, LoraLinear> proj = new LinkedHashMap<>();
         List<LlamaDecoderLayer> ls = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             LlamaAttention attn = new LlamaAttention(config,
-                    projection(w, p + "self_attn.q_proj", expected, proj, q, h),
-                    projection(w, p + "self_attn.k_proj", expected, proj, kv, h),
-                    projection(w, p + "self_attn.v_proj", expected, proj, kv, h),
-                    projection(w, p + "self_attn.o_proj", expected, proj, h, q));
-            LlamaMlp mlp = new LlamaMlp(
-                    projection(w, p + "mlp.gate_proj", expected, proj, ffn, h),
-                    projection(w, p + "mlp.up_proj", expected, proj, ffn, h),
-                    projection(w, p + "mlp.down_proj", expected, proj, h, ffn));
+                    projection(w, p + "self_attn.q_proj", proj), projection(w, p + "self_attn.k_proj", proj),
+                    projection(w, p + "self_attn.v_proj", proj), projection(w, p + "self_attn.o_proj", proj));
+            LlamaMlp mlp = new LlamaMlp(projection(w, p + "mlp.gate_proj", proj), projection(w, p + "mlp.up_proj", proj),
+                    projection(w, p + "mlp.down_proj", proj));
             ls.add(new LlamaDecoderLayer(attn, mlp,
-                    new RmsNorm(tensor(w, p + "input_layernorm.weight", expected, h), config.rmsNormEps()),
-                    new RmsNorm(tensor(w, p + "post_attention_layernorm.weight", expected, h), config.rmsNormEps())));
+                    new RmsNorm(tensor(w, p + "input_layernorm.weight"), config.rmsNormEps()),
+                    new RmsNorm(tensor(w, p + "post_attention_layernorm.weight"), config.rmsNormEps())));
         }
         this.layers = Collections.unmodifiableList(ls);
         this.projections = Collections.unmodifiableMap(proj);
-        this.norm = new RmsNorm(tensor(w, "model.norm.weight", expected, h), config.rmsNormEps());
-        if (config.tieWordEmbeddings() || !w.names().contains("lm_head.weight")) {
-            if (!config.tieWordEmbeddings() && !w.names().contains("score.weight")) {
-                throw new IllegalArgumentException("checkpoint has no lm_head.weight and tie_word_embeddings is false");
-            }
-            this.lmHead = config.tieWordEmbeddings() ? embedTokens : null;
-        } else {
-            this.lmHead = tensor(w, "lm_head.weight", expected, config.vocabSize(), h);
+        this.norm = new RmsNorm(tensor(w, "model.norm.weight"), config.rmsNormEps());
+        this.lmHead = config.tieWordEmbeddings() ? embedTokens : w.names().contains("lm_head.weight") ? tensor(w, "lm_head.weight") : null;
+        this.baseScore = w.names().contains("score.weight") ? tensor(w, "score.weight") : null;
+        this.rotary = new RotaryEmbedding(config);
+    }
+
+    /**
+     * The tensors a LLaMA checkpoint must hold for {@code config}, by Hugging Face name, with their shapes (-1: any
+     * size; the score head's label count). {@code lm_head.weight} unless embeddings are tied or the checkpoint is a
+     * sequence-classification export ({@code score.weight}).
+     */
+    public static Map<String, long[]> expectedTensors(LlamaConfig config, Set<String> present) {
+        long h = config.hiddenSize(), q = (long) config.numAttentionHeads() * config.headDim();
+        long kv = (long) config.numKeyValueHeads() * config.headDim(), ffn = config.intermediateSize(), v = config.vocabSize();
+        Map<String, long[]> out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", new long[] {v, h});
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            out.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            out.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            out.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            out.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            out.put(p + "mlp.gate_proj.weight", new long[] {ffn, h});
+            out.put(p + "mlp.up_proj.weight", new long[] {ffn, h});
+            out.put(p + "mlp.down_proj.weight", new long[] {h, ffn});
+            out.put(p + "input_layernorm.weight", new long[] {h});
+            out.put(p + "post_attention_layernorm.weight", new long[] {h});
         }
-        this.baseScore = w.names().contains("score.weight") ? tensor(w, "score.weight", expected, -1, h) : null;
-        for (String name : w.names()) {
-            if (!expected.contains(name) && !name.endsWith("rotary_emb.inv_freq") && !(name.equals("lm_head.weight") && config.tieWordEmbeddings())) {
+        out.put("model.norm.weight", new long[] {h});
+        if (!config.tieWordEmbeddings()) {
+            if (present.contains("lm_head.weight") || !present.contains("score.weight")) out.put("lm_head.weight", new long[] {v, h});
+        }
+        if (present.contains("score.weight")) out.put("score.weight", new long[] {-1, h});
+        return out;
+    }
+
+    /**
+     * Checks a checkpoint's tensor shapes against config.json before anything is loaded: every expected tensor present
+     * with its shape, nothing else (rotary caches and a tied lm_head aside). The registry runs the same check on a
+     * pushed model's safetensors headers.
+     */
+    public static void checkTensors(LlamaConfig config, Map<String, long[]> actual) {
+        Map<String, long[]> expected = expectedTensors(config, actual.keySet());
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            long[] got = actual.get(e.getKey());
+            if (got == null) {
+                throw new IllegalArgumentException(e.getKey().equals("lm_head.weight")
+                        ? "checkpoint has no lm_head.weight and tie_word_embeddings is false"
+                        : "checkpoint lacks tensor '" + e.getKey() + "'");
+            }
+            long[] want = e.getValue();
+            boolean ok = got.length == want.length;
+            for (int i = 0; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
+            if (!ok) {
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(got)
+                        + " but config.json implies " + Arrays.toString(want));
+            }
+        }
+        for (String name : actual.keySet()) {
+            if (!expected.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !(name.equals("lm_head.weight") && config.tieWordEmbeddings())) {
                 throw new IllegalArgumentException("checkpoint has an unexpected tensor '" + name + "' for a LLaMA model");
             }
         }
-        this.rotary = new RotaryEmbedding(config);
     }
 
     /** Loads a Hugging Face model directory (config.json + safetensors) onto the given device and precision. */
@@ -108,22 +150,12 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    private NDArray tensor(Weights w, String name, Set<String> expected, long... shape) {
-        if (!w.names().contains(name)) throw new IllegalArgumentException("checkpoint lacks tensor '" + name + "'");
-        long[] actual = w.entry(name).shape();
-        boolean ok = actual.length == shape.length;
-        for (int i = 0; ok && i < shape.length; i++) ok = shape[i] < 0 || shape[i] == actual[i];
-        if (!ok) {
-            throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(actual)
-                    + " but config.json implies " + Arrays.toString(shape));
-        }
-        expected.add(name);
-        NDArray a = NdArrays.fromF32(manager, w.f32Bytes(name), new Shape(actual));
-        return compute.dtype() == DataType.FLOAT32 ? a : a.toType(compute.dtype(), false);
+    private NDArray tensor(Weights w, String name) {
+        return w.toNDArray(manager, name, compute.dtype());
     }
 
-    private LoraLinear projection(Weights w, String module, Set<String> expected, Map<String, LoraLinear> out, long outF, long inF) {
-        LoraLinear l = new LoraLinear(module, tensor(w, module + ".weight", expected, outF, inF));
+    private LoraLinear projection(Weights w, String module, Map<String, LoraLinear> out) {
+        LoraLinear l = new LoraLinear(module, tensor(w, module + ".weight"));
         out.put(module, l);
         return l;
     }
@@ -199,26 +231,122 @@ public final class LlamaModel implements AutoCloseable {
         return hiddenStates(ctx, batch, ActiveAdapters.all(active));
     }
 
-    /** The same with a stack per row (a scorer's batch across tasks): see {@link ActiveAdapters#perRow}. */
+    /**
+     * The same with a stack per row (a scorer's batch across tasks): see {@link ActiveAdapters#perRow}. Each decoder
+     * layer runs in its own nested step, so a layer's intermediates are freed (or, while training, left to the
+     * autograd graph) as soon as its output exists: inference holds one layer's activations at a time.
+     */
     public NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
-        for (String a : active.names()) adapter(a);
-        batch.checkVocabulary(config.vocabSize());
-        NDManager m = ctx.manager();
-        int b = batch.batchSize(), t = batch.seqLen();
-        NDArray ids = m.create(batch.inputIds(), new Shape(b, t));
-        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        NDList cosSin = rotary.cosSin(ctx, t);
+        NDArray x = embed(ctx, batch, active);
+        NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
         NDArray mask = additiveMask(ctx, batch);
         for (LlamaDecoderLayer layer : layers) {
-            x = layer.forward(ctx, x, cosSin.get(0), cosSin.get(1), mask, active);
+            NDArray next = layerForward(ctx, layer, x, cosSin, mask, active);
+            x.close();  // under a graph, autograd still holds what backward needs
+            x = next;
         }
         return norm.forward(ctx, x);
+    }
+
+    private NDArray embed(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
+        for (String a : active.names()) adapter(a);
+        batch.checkVocabulary(config.vocabSize());
+        NDArray ids = ctx.manager().create(batch.inputIds(), new Shape(batch.batchSize(), batch.seqLen()));
+        return Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private static NDArray layerForward(StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
+        try (StepContext inner = ctx.child()) {
+            // An op's result belongs to its receiver's manager: lending x to the layer's step makes every intermediate
+            // of the layer land there and be freed with it (x itself goes back to ctx).
+            x.tempAttach(inner.manager());
+            NDArray out = layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active);
+            out.attach(ctx.manager());
+            return out;
+        }
+    }
+
+    /** The loss of one micro-batch from its final-normed hidden states [B, T, hidden], built in the given step. */
+    @FunctionalInterface
+    public interface Head {
+        NDArray loss(StepContext ctx, NDArray hidden);
+    }
+
+    /**
+     * Back-propagates one micro-batch by recomputing each decoder layer (Hugging Face's
+     * {@code gradient_checkpointing}), the way a half-precision base trains here: a forward pass in the compute dtype
+     * without a graph keeps only each layer's input; then from the top, each layer is recomputed in fp32 (its frozen
+     * weights cast for that layer only) with a graph, back-propagated alone with the gradient arriving from above, and
+     * freed. Gradients accumulate on the trainable adapters' fp32 master weights.
+     *
+     * <p>Why fp32 for the recomputation: DJL's dtype casts are not differentiable, so a graph cannot mix PEFT's fp32
+     * LoRA branch with an fp16 base; and libtorch's CPU fp16 matmul for the backward's untransposed product is ~150x
+     * slower than fp32. Memory: the base in its dtype, one layer in fp32 and one layer's graph.
+     *
+     * @param lossMultiplier what the loss is multiplied by before backward (1/accumulation × loss scale)
+     * @param seed           dropout is reseeded per layer from it, so both passes draw the same masks
+     * @return the unscaled loss
+     */
+    public float backwardByLayer(StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+        int n = layers.size();
+        NDArray[] inputs = new NDArray[n + 1];
+        inputs[0] = embed(ctx, batch, active);
+        NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
+        NDArray mask = additiveMask(ctx, batch);
+        for (int i = 0; i < n; i++) {
+            engine.setRandomSeed(seed + 7919 * i);
+            inputs[i + 1] = layerForward(ctx, layers.get(i), inputs[i], cosSin, mask, active);
+        }
+        float loss;
+        NDArray grad;
+        try (StepContext top = ctx.child(DataType.FLOAT32);
+             ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+            NDArray leaf = fp32Leaf(top, inputs[n]);
+            NDArray l = head.loss(top, norm.forward(top, leaf));
+            loss = l.getFloat();
+            if (!Float.isFinite(loss)) return loss;
+            gc.backward(l.mul(top.scalar(lossMultiplier)));
+            grad = leaf.getGradient().duplicate();
+            grad.attach(ctx.manager());
+        }
+        try (StepContext fp32 = ctx.child(DataType.FLOAT32)) {
+            NDList cosSin32 = rotary.cosSin(fp32, batch.seqLen());
+            NDArray mask32 = additiveMask(fp32, batch);
+            for (int i = n - 1; i >= 0; i--) {
+                engine.setRandomSeed(seed + 7919 * i);
+                NDArray below;
+                try (StepContext layerCtx = fp32.child();
+                     ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+                    NDArray leaf = fp32Leaf(layerCtx, inputs[i]);
+                    NDArray y = layers.get(i).forward(layerCtx, leaf, cosSin32.get(0), cosSin32.get(1), mask32, active);
+                    gc.backward(y.mul(grad).sum());
+                    below = i == 0 ? null : leaf.getGradient().duplicate();
+                    if (below != null) below.attach(ctx.manager());
+                }
+                grad.close();
+                inputs[i + 1].close();
+                grad = below;
+            }
+        }
+        return loss;
+    }
+
+    /** An fp32 copy of {@code x} in the step, recording its gradient: where a recomputed piece starts. */
+    private static NDArray fp32Leaf(StepContext ctx, NDArray x) {
+        NDArray leaf = x.toType(DataType.FLOAT32, true);
+        leaf.attach(ctx.manager());
+        leaf.setRequiresGradient(true);
+        return leaf;
     }
 
     /** Causal-LM logits [B, T, vocab] in float32. */
     public NDArray lmLogits(StepContext ctx, NDArray hidden) {
         if (lmHead == null) throw new IllegalStateException("this checkpoint has no lm_head (a sequence-classification export)");
-        NDArray logits = Linear.linear(hidden, lmHead).singletonOrThrow();
+        NDArray head = lmHead.getDataType() == hidden.getDataType() ? lmHead : lmHead.toType(hidden.getDataType(), false);
+        NDArray logits = Linear.linear(hidden, head).singletonOrThrow();
+        if (head != lmHead) head.close();
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
@@ -256,26 +384,42 @@ public final class LlamaModel implements AutoCloseable {
      * batches rows of several tasks pools once and applies each task's head to the same pooled rows.
      */
     public NDArray scorePooled(NDArray pooled, NDArray score) {
-        NDArray head = score.getDataType() == pooled.getDataType() ? score : score.toType(pooled.getDataType(), false);  // fp32 master head
-        NDArray logits = Linear.linear(pooled, head).singletonOrThrow();
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        // The head computes in fp32 (its master weights), as PEFT computes a half model's adapter branch.
+        NDArray x = pooled.getDataType() == DataType.FLOAT32 ? pooled : pooled.toType(DataType.FLOAT32, false);
+        NDArray head = score.getDataType() == DataType.FLOAT32 ? score : score.toType(DataType.FLOAT32, false);
+        if (head != score) head.attach(x.getManager());  // a cast of a shared tensor belongs to the shared tensor's manager
+        return Linear.linear(x, head).singletonOrThrow();
     }
 
-    /** Each row's final hidden state at its last real token [B, hidden]: what LlamaForSequenceClassification scores. */
+    /**
+     * Each row's final hidden state where LlamaForSequenceClassification pools [B, hidden]: the rightmost token whose
+     * id is not {@code pad_token_id} (so with pad = eos, an EOS-terminated row pools the token before its EOS), or the
+     * last position when config.json has no pad_token_id, which, as in Hugging Face, only a batch of one may use.
+     */
     public NDArray pool(StepContext ctx, NDArray hidden, TokenBatch batch) {
         int b = batch.batchSize(), t = batch.seqLen();
+        Integer pad = config.padTokenId();
+        if (pad == null && b > 1) {
+            throw new IllegalArgumentException("cannot classify batches of more than one row without a padding token: config.json has no "
+                    + "pad_token_id (set it, e.g. to eos_token_id as LLaMA fine-tuning usually does)");
+        }
         float[] select = new float[b * t];
-        for (int i = 0; i < b; i++) select[i * t + batch.lastTokenIndex(i)] = 1f;
-        // A one-hot [B,1,T] x [B,T,H] product picks each row's last token and stays differentiable.
-        NDArray sel = ctx.manager().create(select, new Shape(b, 1, t)).toType(hidden.getDataType(), false);
+        for (int i = 0; i < b; i++) select[i * t + (pad == null ? t - 1 : batch.lastNonPadIndex(i, pad))] = 1f;
+        // A one-hot [B,1,T] x [B,T,H] product picks each row's pooled token and stays differentiable.
+        NDArray sel = ctx.manager().create(select, new Shape(b, 1, t));
+        if (hidden.getDataType() != DataType.FLOAT32) sel = sel.toType(hidden.getDataType(), false);
         return sel.matMul(hidden).reshape(b, hidden.getShape().get(2));
     }
 
-    /** Causal and padding mask, additive [B, 1, T, T]: 0 where query i may see key j (j ≤ i and j real), min otherwise. */
+    /**
+     * Causal and padding mask, additive [B, 1, T, T]: 0 where query i may see key j (j ≤ i and j real), otherwise the
+     * compute dtype's most negative finite value as Hugging Face uses (not -inf, which would make a row with no visible
+     * key NaN).
+     */
     private NDArray additiveMask(StepContext ctx, TokenBatch batch) {
         int b = batch.batchSize(), t = batch.seqLen();
         float[] mask = new float[b * t * t];
-        float min = -Float.MAX_VALUE;
+        float min = ctx.dtype() == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
         long[] am = batch.attentionMask();
         for (int r = 0; r < b; r++) {
             for (int i = 0; i < t; i++) {
@@ -285,7 +429,8 @@ public final class LlamaModel implements AutoCloseable {
                 }
             }
         }
-        return ctx.manager().create(mask, new Shape(b, 1, t, t)).toType(ctx.dtype(), false);
+        NDArray m32 = ctx.manager().create(mask, new Shape(b, 1, t, t));
+        return ctx.dtype() == DataType.FLOAT32 ? m32 : m32.toType(ctx.dtype(), false);
     }
 
     @Override

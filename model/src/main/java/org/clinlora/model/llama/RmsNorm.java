@@ -17,11 +17,10 @@ public final class RmsNorm {
         return weight;
     }
 
+    /** As LlamaRMSNorm: normalise in fp32, cast back to the input dtype, then scale by the weight. */
     public NDArray forward(StepContext ctx, NDArray x) {
         DataType in = x.getDataType();
-        // Upcasting with toType() cuts the autograd graph in DJL, so half-precision *training* normalises in its own
-        // dtype; inference (and all of CPU fp32) follows Hugging Face exactly.
-        boolean upcast = in != DataType.FLOAT32 && !ctx.training();
+        boolean upcast = in != DataType.FLOAT32;  // half only without a graph: training recomputes layers in fp32
         NDArray h = upcast ? x.toType(DataType.FLOAT32, false) : x;
         NDArray variance = h.mul(h).mean(new int[] {-1}, true);
         NDArray eps32 = upcast ? ctx.manager().full(new ai.djl.ndarray.types.Shape(), eps) : ctx.scalar(eps);

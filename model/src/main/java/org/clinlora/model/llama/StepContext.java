@@ -34,6 +34,16 @@ public final class StepContext implements AutoCloseable {
         this.training = training;
     }
 
+    /** A nested step in the same dtype whose intermediates are freed when it closes (one decoder layer's). */
+    public StepContext child() {
+        return new StepContext(manager, dtype, training);
+    }
+
+    /** A nested step computing in another dtype (the fp32 recomputation of a half-precision layer). */
+    public StepContext child(DataType computeDtype) {
+        return new StepContext(manager, computeDtype, training);
+    }
+
     public NDManager manager() {
         return manager;
     }

@@ -32,11 +32,13 @@ public record TokenBatch(int batchSize, int seqLen, long[] inputIds, long[] atte
         return new TokenBatch(batchSize, seqLen, inputIds, mask);
     }
 
-    /** Index of the last real token of row b: where LlamaForSequenceClassification pools. */
-    public int lastTokenIndex(int b) {
-        int t = seqLen - 1;
-        while (attentionMask[b * seqLen + t] == 0) t--;
-        return t;
+    /**
+     * Hugging Face's sequence-classification pooling index: the rightmost position of row b whose id is not
+     * {@code padId} (0 when every id is the pad), whatever the attention mask says.
+     */
+    public int lastNonPadIndex(int b, long padId) {
+        for (int t = seqLen - 1; t > 0; t--) if (inputIds[b * seqLen + t] != padId) return t;
+        return 0;
     }
 
     public void checkVocabulary(int vocabSize) {

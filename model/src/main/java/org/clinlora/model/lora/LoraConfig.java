@@ -93,22 +93,37 @@ public record LoraConfig(
         if (!ok) throw new IllegalArgumentException("adapter_config.json: " + message);
     }
 
+    /** Fields this class reads into the adapter it builds. */
+    private static final Set<String> UNDERSTOOD = Set.of("peft_type", "task_type", "r", "lora_alpha", "lora_dropout",
+            "target_modules", "modules_to_save", "use_rslora", "base_model_name_or_path");
+    /** Fields that never change what a trained adapter computes: bookkeeping, runtime hints, options of unused features. */
+    private static final Set<String> INERT = Set.of("revision", "inference_mode", "auto_mapping", "peft_version",
+            "runtime_config", "megatron_core", "qalora_group_size", "eva_config");
+    /** Initialisations that only choose starting values; PiSSA, OLoRA, CorDA, LoftQ and LoRA-GA also rewrite the base. */
+    private static final Set<String> INERT_INITS = Set.of("true", "false", "gaussian", "eva", "orthogonal");
+    /** Fields that change the computation: accepted only at PEFT's default (false, "none", null or empty). */
+    private static final Set<String> DEFAULT_ONLY = Set.of("fan_in_fan_out", "bias", "use_dora", "rank_pattern", "alpha_pattern",
+            "layers_to_transform", "layers_pattern", "megatron_config", "trainable_token_indices", "loftq_config", "corda_config",
+            "lora_ga_config", "velora_config", "alora_invocation_tokens", "use_qalora", "monteclora_config", "layer_replication",
+            "lora_bias", "target_parameters", "use_bdlora", "arrow_config", "kasa_config", "ensure_weight_tying", "exclude_modules",
+            "init_lora_weights");
+
+    /**
+     * Reads adapter_config.json against an allow-list of PEFT's LoraConfig fields: each is understood, known to be inert,
+     * or accepted only at its default; any other field or value is refused by name, so an adapter PEFT would apply
+     * differently (DoRA, PiSSA, a layer subset, a field added by a newer PEFT) is never loaded as plain LoRA.
+     */
     public static LoraConfig fromJson(JsonNode n) {
         require(n != null && n.isObject(), "not a JSON object");
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String name = f.getKey();
+            if (UNDERSTOOD.contains(name) || INERT.contains(name)) continue;
+            require(DEFAULT_ONLY.contains(name), "unknown field '" + name + "': not a PEFT LoraConfig field this project knows, so it is "
+                    + "refused rather than ignored");
+            require(atDefault(name, f.getValue()), name + " = " + f.getValue() + " is not supported (only PEFT's default)");
+        }
         require("LORA".equals(n.path("peft_type").asText("LORA")), "peft_type must be LORA, got " + n.path("peft_type").asText());
-        require("none".equals(n.path("bias").asText("none")), "bias '" + n.path("bias").asText() + "' is not supported (only none)");
-        require(!n.path("fan_in_fan_out").asBoolean(false), "fan_in_fan_out=true is not supported for LLaMA");
-        require(!n.path("use_dora").asBoolean(false), "use_dora=true is not supported");
-        require(isEmpty(n.get("rank_pattern")), "rank_pattern is not supported");
-        require(isEmpty(n.get("alpha_pattern")), "alpha_pattern is not supported");
-        require(isEmpty(n.get("layers_to_transform")), "layers_to_transform is not supported");
-        // Newer PEFT options that change what the adapter computes: refused when set, ignored when at their defaults.
-        for (String f : List.of("lora_bias", "use_qalora", "use_bdlora")) {
-            require(!n.path(f).asBoolean(false), f + "=true is not supported");
-        }
-        for (String f : List.of("layer_replication", "alora_invocation_tokens", "target_parameters", "trainable_token_indices", "exclude_modules")) {
-            require(isEmpty(n.get(f)), f + " is not supported");
-        }
         require(n.has("r") && n.get("r").canConvertToInt(), "missing integer r");
         return new LoraConfig(
                 n.path("task_type").asText("CAUSAL_LM"),
@@ -119,6 +134,14 @@ public record LoraConfig(
                 strings(n.get("modules_to_save"), "modules_to_save"),
                 n.path("use_rslora").asBoolean(false),
                 n.hasNonNull("base_model_name_or_path") ? n.get("base_model_name_or_path").asText() : null);
+    }
+
+    private static boolean atDefault(String field, JsonNode v) {
+        return switch (field) {
+            case "bias" -> v.isNull() || v.asText().equals("none");
+            case "init_lora_weights" -> INERT_INITS.contains(v.asText());
+            default -> isEmpty(v) || (v.isBoolean() && !v.asBoolean());
+        };
     }
 
     private static boolean isEmpty(JsonNode v) {

@@ -3,6 +3,7 @@ package org.clinlora.model.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
@@ -63,9 +64,31 @@ public final class LoraLinear {
         adapters.remove(adapter);
     }
 
-    /** {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}, each delta on the rows {@code active} assigns it. */
+    /**
+     * {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}, each delta on the rows {@code active} assigns it.
+     *
+     * <p>Precision as PEFT: adapters hold fp32 weights; with a half-precision base, x is cast to the adapters' dtype,
+     * the deltas are added to the base output in fp32 and the sum is cast back to x's dtype. A base held in half and
+     * computed in fp32 (the layer recomputation of training) casts its weight for this call only.
+     */
     public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
-        NDArray y = Linear.linear(x, weight).singletonOrThrow();
+        DataType dtype = x.getDataType();
+        NDArray w = weight.getDataType() == dtype ? weight : weight.toType(dtype, false);
+        if (w != weight) w.attach(ctx.manager());  // the cast would otherwise belong to the model for good
+        NDArray y = Linear.linear(x, w).singletonOrThrow();
+        if (w != weight && !JniUtils.isGradMode()) w.close();  // under a graph, backward holds it until the step closes
+        boolean anyDelta = false;
+        for (String a : active.names()) anyDelta |= adapters.containsKey(a) && !merged.contains(a);
+        if (!anyDelta) return y;
+        if (dtype != DataType.FLOAT32 && JniUtils.isGradMode()) {
+            throw new IllegalStateException(name + ": a half-precision forward with a graph; half bases train through LlamaModel.backwardByLayer");
+        }
+        NDArray xa = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray sum = deltas(ctx, xa, dtype == DataType.FLOAT32 ? y : y.toType(DataType.FLOAT32, false), active);
+        return sum.getDataType() == dtype ? sum : sum.toType(dtype, false);
+    }
+
+    private NDArray deltas(StepContext ctx, NDArray x, NDArray y, ActiveAdapters active) {
         List<int[]> ranged = new ArrayList<>();  // {start, end, index into active.names()}
         for (int i = 0; i < active.names().size(); i++) {
             String a = active.names().get(i);
@@ -78,7 +101,7 @@ public final class LoraLinear {
             }
             NDArray rows = active.mask(a);
             NDArray delta = delta(ctx, x, w);
-            y = y.add(rows == null ? delta : delta.mul(rows));
+            y = y.add(rows == null ? delta : delta.mul(rows.getDataType() == delta.getDataType() ? rows : rows.toType(delta.getDataType(), false)));
         }
         if (ranged.isEmpty()) return y;
         // Adapters on disjoint row ranges (one task adapter per row group) share one full-batch add: their deltas, each
@@ -113,18 +136,15 @@ public final class LoraLinear {
         return ctx.manager().zeros(new ai.djl.ndarray.types.Shape(shape), y.getDataType(), y.getDevice());
     }
 
-    /** {@code scaling · B(A(dropout(x)))} for one adapter. */
+    /** {@code scaling · B(A(dropout(x)))} for one adapter, in the adapter's (fp32) dtype. */
     private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
         NDArray h = ctx.training() && w.dropout() > 0 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow() : x;
-        // Trainable adapters keep fp32 master weights when the model computes in bf16/fp16 (CUDA): they are cast to
-        // the compute dtype here, a differentiable op, so their gradients and optimizer updates stay in fp32.
-        NDArray loraA = w.loraA(), loraB = w.loraB();
-        if (loraA.getDataType() != x.getDataType()) {
-            loraA = loraA.toType(x.getDataType(), false);
-            loraB = loraB.toType(x.getDataType(), false);
-        }
-        NDArray d = Linear.linear(Linear.linear(h, loraA).singletonOrThrow(), loraB).singletonOrThrow();
-        return d.mul(ctx.scalar(w.scaling()));
+        NDArray d = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB()).singletonOrThrow();
+        return d.mul(scalar(ctx, w.scaling(), d.getDataType()));
+    }
+
+    private static NDArray scalar(StepContext ctx, float v, DataType dtype) {
+        return dtype == ctx.dtype() ? ctx.scalar(v) : ctx.manager().full(new ai.djl.ndarray.types.Shape(), v, dtype);
     }
 
     /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */

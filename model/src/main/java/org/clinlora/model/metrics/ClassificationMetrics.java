@@ -11,7 +11,8 @@ import java.util.Map;
  *       (the paper's headline metric); {@code labels_scored} says how many counted;</li>
  *   <li>{@code micro_auroc}: one AUROC over every (row, label) pair, as scikit-learn's average="micro";</li>
  *   <li>{@code macro_auprc}: the mean average precision over the same labels as macro AUROC;</li>
- *   <li>{@code micro_f1} / {@code macro_f1} at threshold 0.5 (multilabel, binary) or argmax (multiclass);</li>
+ *   <li>{@code micro_f1} / {@code macro_f1} at threshold 0.5 (multilabel, binary) or argmax (multiclass), macro over
+ *       the labels scikit-learn averages (multiclass: those in the truth or the predictions);</li>
  *   <li>{@code accuracy}: argmax against the class (multiclass), exact match of thresholded rows otherwise.</li>
  * </ul>
  * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities.
@@ -33,6 +34,7 @@ public final class ClassificationMetrics {
         boolean[] flatTruth = new boolean[n * c];
         long tpAll = 0, fpAll = 0, fnAll = 0;
         double f1Sum = 0;
+        int f1Labels = 0;
         boolean[][] predicted = new boolean[n][c];
         for (int i = 0; i < n; i++) {
             if (multiclass) predicted[i][argmax(probs[i])] = true;
@@ -58,6 +60,9 @@ public final class ClassificationMetrics {
                 scored++;
             }
             f1Sum += tp + fp + fn == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+            // scikit-learn's f1_score(average="macro"): over the classes present in the truth or the predictions for
+            // multiclass targets; over every column (absent ones scoring 0) for a multilabel indicator matrix.
+            if (!multiclass || tp + fp + fn > 0) f1Labels++;
             tpAll += tp;
             fpAll += fp;
             fnAll += fn;
@@ -69,7 +74,7 @@ public final class ClassificationMetrics {
         m.put("micro_auroc", Auroc.of(flatScores, flatTruth));
         m.put("macro_auprc", scored == 0 ? Double.NaN : auprcSum / scored);
         m.put("micro_f1", tpAll + fpAll + fnAll == 0 ? 0 : 2.0 * tpAll / (2.0 * tpAll + fpAll + fnAll));
-        m.put("macro_f1", f1Sum / c);
+        m.put("macro_f1", f1Labels == 0 ? 0 : f1Sum / f1Labels);
         m.put("accuracy", (double) exact / n);
         m.put("labels_scored", (double) scored);
         m.put("rows", (double) n);

@@ -152,11 +152,13 @@ public final class Trainer {
             }
             double lossSum = 0;
             int lossCount = 0;
-            long windowTokens = 0, windowStart = System.nanoTime();
+            long windowTokens = 0, windowStart = System.nanoTime(), windowItems = 0;
             for (long micro = (long) start * hyper.gradientAccumulation(); micro < (long) total * hyper.gradientAccumulation(); micro++) {
                 if (listener.cancelled()) throw new Cancelled();
                 TrainingBatches.Batch b = batches.batch(micro);
-                TrainingLoop.StepResult r = loop.microStep(ctx -> loss(ctx, b, active));
+                if (micro % hyper.gradientAccumulation() == 0) windowItems = batches.windowItems(micro, hyper.gradientAccumulation(), kind == TaskKind.CAUSAL_LM);
+                double share = (double) b.items(kind == TaskKind.CAUSAL_LM) / windowItems;
+                TrainingLoop.StepResult r = loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share);
                 tokens += b.tokenCount();
                 windowTokens += b.tokenCount();
                 lossSum += r.loss();
@@ -187,8 +189,7 @@ public final class Trainer {
         }
     }
 
-    private NDArray loss(StepContext ctx, TrainingBatches.Batch b, List<String> active) {
-        NDArray hidden = model.hiddenStates(ctx, b.tokens(), active);
+    private NDArray loss(StepContext ctx, NDArray hidden, TrainingBatches.Batch b, List<String> active) {
         if (kind == TaskKind.CAUSAL_LM) return Losses.causalLm(ctx, model.lmLogits(ctx, hidden), b.tokens());
         NDArray logits = model.classify(ctx, hidden, b.tokens(), active);
         return data.multilabel() ? Losses.bceWithLogits(ctx, logits, b.multiHot()) : Losses.crossEntropy(ctx, logits, b.classes());

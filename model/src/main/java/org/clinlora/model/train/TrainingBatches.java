@@ -18,6 +18,21 @@ final class TrainingBatches {
             for (int l : lengths) n += l;
             return n;
         }
+
+        /** What the loss averages over: predicted tokens (each row's length - 1) for causal LM, rows otherwise. */
+        long items(boolean causalLm) {
+            if (!causalLm) return lengths.length;
+            long n = 0;
+            for (int l : lengths) n += l - 1;
+            return n;
+        }
+    }
+
+    /** The items of the accumulation window that starts at micro-step {@code first}: the denominator of each share. */
+    long windowItems(long first, int accumulation, boolean causalLm) {
+        long n = 0;
+        for (long m = first; m < first + accumulation; m++) n += batch(m).items(causalLm);
+        return n;
     }
 
     private final TokenDataset data;

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.llama.TokenBatch;
+import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraAdapter;
 
 /**
@@ -42,7 +44,10 @@ public final class TrainingLoop implements AutoCloseable {
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private final AdamW optimizer;
     private final LinearSchedule schedule;
+    private final LossScaler scaler;
+    private boolean recomputeLayers;
     private long microSteps;
+    private boolean overflow;
 
     public TrainingLoop(LlamaModel model, List<String> active, Settings settings) {
         this.model = model;
@@ -55,6 +60,49 @@ public final class TrainingLoop implements AutoCloseable {
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
         this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.scaler = model.compute().half() ? new LossScaler() : null;
+        this.recomputeLayers = model.compute().half();
+    }
+
+    /**
+     * Back-propagates by layer recomputation ({@link LlamaModel#backwardByLayer}) even for an fp32 base (to bound a large
+     * model's activation memory); a half-precision base always does.
+     */
+    public TrainingLoop recomputeLayers(boolean on) {
+        this.recomputeLayers = on || model.compute().half();
+        return this;
+    }
+
+    /** The loss scaler of a half-precision run; null in fp32. */
+    public LossScaler scaler() {
+        return scaler;
+    }
+
+    /**
+     * One micro-batch: the decoder over {@code tokens} with the {@code active} stack, then {@code head}'s loss; backward
+     * by layer recomputation for a half base (or when asked), in one graph otherwise. A non-finite loss in half precision
+     * skips the step as an overflow would; in fp32 it is an error.
+     */
+    public StepResult microStep(TokenBatch tokens, List<String> active, LlamaModel.Head head) {
+        return microStep(tokens, active, head, 1.0 / settings.gradientAccumulation());
+    }
+
+    /**
+     * The same with this micro-batch's share of the accumulation window's items (predicted tokens or rows): the
+     * accumulated gradient is then that of the mean over all the window's items, as Hugging Face (≥ 4.46) weights
+     * micro-batches of unequal size, rather than the mean of micro-batch means.
+     */
+    public StepResult microStep(TokenBatch tokens, List<String> active, LlamaModel.Head head, double share) {
+        if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("a micro-batch's share must be in (0, 1], got " + share);
+        if (!recomputeLayers) return microStep(ctx -> head.loss(ctx, model.hiddenStates(ctx, tokens, active)), share);
+        int seed = (int) (settings.seed() * 1_000_003L + microSteps);
+        double multiplier = (scaler == null ? 1.0 : scaler.scale()) * share;
+        float lossValue;
+        try (StepContext ctx = model.newStep(true)) {
+            lossValue = model.backwardByLayer(ctx, tokens, ActiveAdapters.all(active), head, (float) multiplier, seed);
+        }
+        if (!Float.isFinite(lossValue) && scaler == null) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
+        return afterBackward(lossValue, Float.isFinite(lossValue));
     }
 
     /** Trainable tensors as {@code adapter/peft-key}. */
@@ -63,6 +111,11 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     public StepResult microStep(Objective objective) {
+        if (recomputeLayers) throw new IllegalStateException("a half-precision base trains by layer recomputation: use microStep(tokens, active, head)");
+        return microStep(objective, 1.0 / settings.gradientAccumulation());
+    }
+
+    private StepResult microStep(Objective objective, double share) {
         Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + microSteps));
         float lossValue;
         try (StepContext ctx = model.newStep(true);
@@ -70,10 +123,25 @@ public final class TrainingLoop implements AutoCloseable {
             NDArray loss = objective.loss(ctx);
             lossValue = loss.getFloat();
             if (!Float.isFinite(lossValue)) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
-            gc.backward(settings.gradientAccumulation() == 1 ? loss : loss.div(ctx.scalar(settings.gradientAccumulation())));
+            double multiplier = (scaler == null ? 1.0 : scaler.scale()) * share;
+            gc.backward(multiplier == 1.0 ? loss : loss.mul(ctx.scalar((float) multiplier)));
         }
+        return afterBackward(lossValue, true);
+    }
+
+    private StepResult afterBackward(float lossValue, boolean finite) {
         microSteps++;
+        overflow |= !finite;
         if (microSteps % settings.gradientAccumulation() != 0) return new StepResult(lossValue, false, 0, Double.NaN);
+        if (scaler != null) {
+            boolean ok = !overflow && scaler.unscaleAndCheck(params);
+            if (overflow) {
+                scaler.update(false);
+                Gradients.zero(params);
+            }
+            overflow = false;
+            if (!ok) return new StepResult(lossValue, false, 0, Double.NaN);  // skipped: no optimizer step, as GradScaler
+        }
         double norm = settings.maxGradNorm() > 0
                 ? Gradients.clipGlobalNorm(params, settings.maxGradNorm(), model.manager())
                 : Double.NaN;
@@ -100,6 +168,7 @@ public final class TrainingLoop implements AutoCloseable {
         Map<String, NDArray> out = new LinkedHashMap<>();
         params.forEach((k, v) -> out.put("param/" + k, v));
         out.putAll(optimizer.stateTensors());
+        if (scaler != null) out.putAll(scaler.stateTensors(model.manager()));
         return out;
     }
 
@@ -116,6 +185,7 @@ public final class TrainingLoop implements AutoCloseable {
             }
         }
         optimizer.restore(optimizerSteps, tensors, params);
+        if (scaler != null) scaler.restore(tensors);
         this.microSteps = (long) optimizerSteps * settings.gradientAccumulation();
     }
 

@@ -58,6 +58,31 @@ class LlamaConfigTest {
         assertEquals("llama3", LlamaConfig.fromJson(n).ropeScaling().type());
     }
 
+    @Test
+    void transformersV5RopeParametersAreReadNotDefaulted() throws Exception {
+        ObjectNode n = golden();
+        n.remove("rope_theta");
+        n.putObject("rope_parameters").put("rope_type", "llama3").put("rope_theta", 500000.0).put("factor", 8.0)
+                .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        LlamaConfig c = LlamaConfig.fromJson(n);
+        assertEquals(500000.0, c.ropeTheta(), "theta from rope_parameters, not the 10000 default");
+        assertEquals("llama3", c.ropeScaling().type());
+        assertEquals(8.0, c.ropeScaling().factor());
+
+        ObjectNode plain = golden();
+        plain.remove("rope_theta");
+        plain.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 123456.0);
+        assertEquals(123456.0, LlamaConfig.fromJson(plain).ropeTheta());
+        assertEquals(null, LlamaConfig.fromJson(plain).ropeScaling());
+
+        ObjectNode yarn = golden();
+        yarn.putObject("rope_parameters").put("rope_type", "yarn").put("rope_theta", 10000.0).put("factor", 4.0);
+        assertRefused(yarn, "'yarn'");
+        ObjectNode disagree = golden();  // top-level rope_theta 10000
+        disagree.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 500000.0);
+        assertRefused(disagree, "disagree");
+    }
+
     private static void assertRefused(ObjectNode n, String mention) {
         var e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.fromJson(n));
         assertTrue(e.getMessage().startsWith("config.json: ") && e.getMessage().contains(mention), e.getMessage());

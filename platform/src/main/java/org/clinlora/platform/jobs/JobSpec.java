@@ -73,11 +73,8 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
                 or(o.weightDecay(), d.weightDecay()), or(o.maxGradNorm(), d.maxGradNorm()));
         if (oc.batchSize() > 1024 || oc.gradientAccumulation() > 4096 || oc.epochs() > 1000) throw new IllegalArgumentException("optim: batchSize <= 1024, gradientAccumulation <= 4096, epochs <= 1000");
         if (oc.weightDecay() < 0 || oc.maxGradNorm() < 0) throw new IllegalArgumentException("optim: weightDecay and maxGradNorm must be >= 0");
-        String dev = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
-        if (!dev.matches("auto|cpu|cuda|cuda:\\d{1,2}")) throw new IllegalArgumentException("device must be auto, cpu, cuda or cuda:N, got '" + device + "'");
-        String prec = precision == null ? "fp32" : precision.toLowerCase(Locale.ROOT);
-        if (!prec.matches("fp32|bf16|fp16")) throw new IllegalArgumentException("precision must be fp32, bf16 or fp16, got '" + precision + "'");
-        if (!prec.equals("fp32") && dev.equals("cpu")) throw new IllegalArgumentException("precision " + prec + " needs a CUDA device; CPU trains in fp32");
+        String dev = org.clinlora.model.llama.Compute.checkDevice(device);
+        String prec = org.clinlora.model.llama.Compute.Precision.parse(precision).id();
         int ckpt = checkpointEvery == null ? 50 : checkpointEvery;
         if (ckpt < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0 (0: no checkpoints)");
         String t = task == null ? (da ? "clinical-lm" : outputName) : task;

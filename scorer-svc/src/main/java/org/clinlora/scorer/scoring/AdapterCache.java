@@ -101,7 +101,7 @@ public class AdapterCache {
     public AdapterCache(AdapterSource registry, ScoringModel model, ScorerConfig config) {
         this(card -> {
             Path dir = registry.download(card, config.cacheDir().resolve("adapters").resolve(card.name()).resolve(String.valueOf(card.version())));
-            LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir, model.compute().dtype());
+            LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir);
             long bytes = a.parameters().values().stream().mapToLong(p -> p.size() * p.getDataType().getNumOfBytes()).sum();
             return new Loaded(a, bytes);
         }, config.adapterCacheMb() << 20);

@@ -26,12 +26,21 @@ final class BatchForward {
 
     /** Probabilities per input row, in input order (run on the model thread). */
     static List<float[]> probabilities(LlamaModel model, List<Input> rows) {
+        Integer pad = model.config().padTokenId();
+        if (pad == null && rows.size() > 1) {
+            // Without pad_token_id a classifier pools the last position, so (as in Hugging Face) only unpadded single rows.
+            List<float[]> out = new ArrayList<>();
+            for (Input r : rows) out.add(probabilities(model, List.of(r)).get(0));
+            return out;
+        }
         int b = rows.size();
         Integer[] order = new Integer[b];
         for (int i = 0; i < b; i++) order[i] = i;
         java.util.Arrays.sort(order, Comparator.comparing(i -> String.join("\u0000", rows.get(i).stack())));
         int t = rows.stream().mapToInt(r -> r.ids().length).max().orElse(1);
         long[] ids = new long[b * t], mask = new long[b * t];
+        // Padding holds pad_token_id: the classifier pools each row's rightmost token that is not the pad.
+        if (pad != null) java.util.Arrays.fill(ids, pad);
         List<List<String>> stacks = new ArrayList<>();
         for (int k = 0; k < b; k++) {
             long[] r = rows.get(order[k]).ids();

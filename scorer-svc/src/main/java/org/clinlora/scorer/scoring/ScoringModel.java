@@ -98,11 +98,13 @@ public class ScoringModel {
         try {
             String baseModelId = baseModelId();
             Path dir = models.fetchModelDir(baseModelId, cacheDir.resolve("models"));
+            double fetched = (System.nanoTime() - t0) / 1e9;
             tokenizer = ClinicalTokenizer.load(dir);
             LlamaModel m = LlamaModel.load(dir, compute);
             config = m.config();
             model = m;
-            LOG.infof("base model %s loaded on %s (%s) in %.1f s", baseModelId, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9);
+            LOG.infof("base model %s fetched and verified (sha256 of every file; cached in %s) in %.1f s, loaded on %s (%s) in %.1f s",
+                    baseModelId, dir, fetched, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9 - fetched);
             return m;
         } catch (IllegalArgumentException e) {
             throw unavailable();

@@ -74,7 +74,10 @@ public class JobRunner {
         if (published != null) return published;  // the process stopped after publishing, before recording it
 
         Compute compute = Compute.parse(spec.device(), spec.precision());
+        long fetchStart = System.nanoTime();
         Path baseDir = models.fetchModelDir(spec.baseModel(), cacheDir.resolve("models"));
+        LOG.infof("job %s: base model %s fetched and verified (sha256 of every file; cached in %s) in %.1f s", id, spec.baseModel(), baseDir,
+                (System.nanoTime() - fetchStart) / 1e9);
         String tokenizerSha = models.fileSha256(spec.baseModel(), "tokenizer.json").orElse(null);
         TokenDataset train = StoredDatasets.open(store, spec.datasets().train(), cacheDir.resolve("datasets"));
         Trainer.EvalSet validation = evalSet(train, spec.datasets().validation(), "validation");
@@ -94,7 +97,7 @@ public class JobRunner {
                     Path dir = registry.download(c, cacheDir.resolve("adapters").resolve(c.name()).resolve(String.valueOf(c.version())));
                     // Only the direct parent may train ("fine-tuned Clinical LoRA"), in fp32 master weights; its ancestors stay frozen.
                     boolean trains = i == lineage.size() - 1 && Boolean.TRUE.equals(spec.parentTrainable());
-                    LoraAdapter a = PeftAdapterDir.load(model, "parent" + i, dir, trains ? ai.djl.ndarray.types.DataType.FLOAT32 : compute.dtype());
+                    LoraAdapter a = PeftAdapterDir.load(model, "parent" + i, dir);
                     a.setTrainable(trains);
                     parents.add(a.name());
                 }

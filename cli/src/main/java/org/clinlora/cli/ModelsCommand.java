@@ -1,0 +1,145 @@
+package org.clinlora.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.clinlora.model.io.Sha256;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./clinlora models push|ls|show}: base models through registry-svc's {@code /v1/models}. A push hashes every
+ * file, declares them, sends the ones the registry still lacks (so running it again after an interruption resumes)
+ * and completes; the registry checks the files form a loadable LLaMA before the model exists.
+ */
+@Command(name = "models", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Base models in the registry: push a Hugging Face LLaMA directory, list, show.",
+        subcommands = {ModelsCommand.Push.class, ModelsCommand.Ls.class, ModelsCommand.Show.class})
+final class ModelsCommand implements Runnable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "say 'models push', 'models ls' or 'models show'");
+    }
+
+    /** The registry's base URL: --registry, else CLINLORA_REGISTRY_URL, else the local port. */
+    static String registry(String option) {
+        if (option != null) return option.replaceAll("/+$", "");
+        String env = System.getenv("CLINLORA_REGISTRY_URL");
+        if (env != null && !env.isBlank()) return env.strip().replaceAll("/+$", "");
+        return "http://127.0.0.1:" + System.getenv().getOrDefault("CLINLORA_REGISTRY_PORT", "8082");
+    }
+
+    static String send(HttpClient http, HttpRequest req, int... expected) throws IOException {
+        try {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            for (int e : expected) if (r.statusCode() == e) return r.body();
+            String reason = r.body();
+            try {
+                reason = JSON.readTree(r.body()).path("message").asText(r.body());
+            } catch (IOException ignored) {
+                // not JSON: show it as it came
+            }
+            throw new IllegalStateException(req.method() + " " + req.uri().getPath() + " answered " + r.statusCode() + ": " + reason);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "push", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Push a model directory (config.json, safetensors weights or shards + index, tokenizer.json) under an id.",
+            footer = "Needs the registry-admin role. Run it again to resume an interrupted push; a model already stored with the same files is left as it is.")
+    static final class Push extends CliCommand {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the Hugging Face model directory")
+        Path dir;
+        @Option(names = "--id", required = true, description = "the model id (letters, digits, '.', '_', '-')")
+        String id;
+        @Option(names = "--registry", paramLabel = "URL", description = "registry-svc base URL (default CLINLORA_REGISTRY_URL or http://127.0.0.1:8082)")
+        String registryUrl;
+
+        @Override
+        void execute() throws Exception {
+            push(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), registry(registryUrl), id, dir);
+        }
+    }
+
+    /** What {@code models push} does, for the demo too: declare, send what is missing, complete. */
+    static void push(HttpClient http, String registry, String id, Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a directory");
+        String base = registry + "/v1/models/" + enc(id);
+        ObjectNode declaration = JSON.createObjectNode();
+        ObjectNode files = declaration.putObject("files");
+        long total = 0, t0 = System.nanoTime();
+        List<Path> paths;
+        try (var s = Files.list(dir)) {
+            paths = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+        for (Path p : paths) {
+            files.putObject(p.getFileName().toString()).put("sha256", Sha256.of(p)).put("size", Files.size(p));
+            total += Files.size(p);
+        }
+        System.out.printf("models push: %d files, %.2f GB hashed in %.1f s%n", paths.size(), total / 1e9, (System.nanoTime() - t0) / 1e9);
+        JsonNode state = JSON.readTree(send(http, CliAuth.request(URI.create(base + "/upload")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(declaration))).build(), 200));
+        if ("stored".equals(state.path("status").asText())) {
+            System.out.printf("model %s is already stored with these files%n", id);
+            return;
+        }
+        for (JsonNode missing : state.path("missing")) {
+            String f = missing.asText();
+            long t1 = System.nanoTime();
+            send(http, CliAuth.request(URI.create(base + "/upload/files/" + enc(f))).header("Content-Type", "application/octet-stream")
+                    .timeout(Duration.ofHours(2)).PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve(f))).build(), 200);
+            System.out.printf("  sent %-40s %10.1f MB in %.1f s%n", f, Files.size(dir.resolve(f)) / 1e6, (System.nanoTime() - t1) / 1e9);
+        }
+        JsonNode done = JSON.readTree(send(http, CliAuth.request(URI.create(base + "/upload/complete")).POST(HttpRequest.BodyPublishers.noBody()).build(), 201));
+        System.out.printf("model %s stored, %d files checked as a LLaMA checkpoint, in %.1f s%n", id, done.path("files").size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "List the stored base models.")
+    static final class Ls extends CliCommand {
+        @Option(names = "--registry", paramLabel = "URL", description = "registry-svc base URL")
+        String registryUrl;
+
+        @Override
+        void execute() throws Exception {
+            HttpClient http = HttpClient.newHttpClient();
+            for (JsonNode id : JSON.readTree(send(http, CliAuth.request(URI.create(registry(registryUrl) + "/v1/models")).GET().build(), 200))) {
+                System.out.println(id.asText());
+            }
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "A stored base model: files, sha256, config.")
+    static final class Show extends CliCommand {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+        @Option(names = "--registry", paramLabel = "URL", description = "registry-svc base URL")
+        String registryUrl;
+
+        @Override
+        void execute() throws Exception {
+            HttpClient http = HttpClient.newHttpClient();
+            JsonNode n = JSON.readTree(send(http, CliAuth.request(URI.create(registry(registryUrl) + "/v1/models/" + enc(id))).GET().build(), 200));
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        }
+    }
+}
