@@ -103,8 +103,8 @@ public class ScoringModel {
             LlamaModel m = LlamaModel.load(dir, compute);
             config = m.config();
             model = m;
-            LOG.infof("base model %s fetched and verified (sha256 of every file; cached in %s) in %.1f s, loaded on %s (%s) in %.1f s",
-                    baseModelId, dir, fetched, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9 - fetched);
+            LOG.infof("base model %s ready in %.1f s (every file sha256-checked when first fetched; cached in %s), loaded on %s (%s) in %.1f s",
+                    baseModelId, fetched, dir, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9 - fetched);
             return m;
         } catch (IllegalArgumentException e) {
             throw unavailable();

@@ -76,8 +76,8 @@ public class JobRunner {
         Compute compute = Compute.parse(spec.device(), spec.precision());
         long fetchStart = System.nanoTime();
         Path baseDir = models.fetchModelDir(spec.baseModel(), cacheDir.resolve("models"));
-        LOG.infof("job %s: base model %s fetched and verified (sha256 of every file; cached in %s) in %.1f s", id, spec.baseModel(), baseDir,
-                (System.nanoTime() - fetchStart) / 1e9);
+        LOG.infof("job %s: base model %s ready in %.1f s (every file sha256-checked when first fetched; cached in %s)", id, spec.baseModel(),
+                (System.nanoTime() - fetchStart) / 1e9, baseDir);
         String tokenizerSha = models.fileSha256(spec.baseModel(), "tokenizer.json").orElse(null);
         TokenDataset train = StoredDatasets.open(store, spec.datasets().train(), cacheDir.resolve("datasets"));
         Trainer.EvalSet validation = evalSet(train, spec.datasets().validation(), "validation");
