@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.llama.LlamaConfig;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.llama.LlamaCheckpoint;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.RetryingStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -17,7 +17,7 @@ import org.clinlora.platform.store.StoreLayout;
 /**
  * Whether a pushed model's stored files form a LLaMA the model library loads: config.json read as the library reads
  * it, tokenizer.json a tokenizer definition, and every tensor of the safetensors headers (read from the store without
- * downloading the data) named and shaped as {@link LlamaModel#checkTensors} demands. Failures are 422 with a reason.
+ * downloading the data) named and shaped as {@link LlamaCheckpoint#check} demands. Failures are 422 with a reason.
  */
 final class ModelCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +65,7 @@ final class ModelCheck {
             header("model.safetensors").forEach((name, entry) -> shapes.put(name, checkDtype(entry).shape()));
         }
         try {
-            LlamaModel.checkTensors(config, shapes);
+            LlamaCheckpoint.check(config, shapes);
         } catch (IllegalArgumentException e) {
             throw ApiException.unprocessable("invalid_weights", "the weights do not fit config.json: " + e.getMessage());
         }
