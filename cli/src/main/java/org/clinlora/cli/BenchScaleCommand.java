@@ -205,23 +205,21 @@ final class BenchScaleCommand extends CliCommand {
 
     /** VmHWM of this process in bytes (Linux); -1 elsewhere. */
     static long peakRss() {
-        return status("VmHWM:");
+        return selfBytes("VmHWM");
     }
 
     /** VmRSS of this process in bytes (Linux); -1 elsewhere. */
     static long rss() {
-        return status("VmRSS:");
+        return selfBytes("VmRSS");
     }
 
-    private static long status(String field) {
+    private static long selfBytes(String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
+            long kib = ProcStatus.kib("self", field);
+            return kib < 0 ? -1 : kib * 1024;
         } catch (IOException | RuntimeException e) {
-            // not Linux
+            return -1;  // not Linux
         }
-        return -1;
     }
 
     /** Resets VmHWM to the current RSS (Linux ≥ 4.0: writing 5 to clear_refs). */

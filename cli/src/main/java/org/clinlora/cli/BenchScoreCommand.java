@@ -164,10 +164,7 @@ final class BenchScoreCommand extends CliCommand {
     }
 
     private static long rssKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-        }
-        return 0;
+        return Math.max(0, ProcStatus.kib(Long.toString(pid), "VmRSS"));
     }
 
     private static long adapterBytes(LoraConfig cfg, LlamaConfig base) {

@@ -48,17 +48,13 @@ public final class LlamaAttention {
             k = k.toType(DataType.FLOAT32, false);
             v = v.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scalar(ctx, scaling, q.getDataType())).add(mask);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ctx.scalar(scaling, q.getDataType())).add(mask);
         // As Hugging Face: softmax in fp32 whatever the compute dtype, the probabilities cast back to it.
         NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         if (out.getDataType() != dtype) out = out.toType(dtype, false);
         return oProj.forward(ctx, out, active);
-    }
-
-    private static NDArray scalar(StepContext ctx, float v, DataType dtype) {
-        return dtype == ctx.dtype() ? ctx.scalar(v) : ctx.manager().full(new Shape(), v, dtype);
     }
 
     /** [B, T, n·d] → [B, n, T, d]. */

@@ -23,8 +23,7 @@ public final class RmsNorm {
         boolean upcast = in != DataType.FLOAT32;  // half only without a graph: training recomputes layers in fp32
         NDArray h = upcast ? x.toType(DataType.FLOAT32, false) : x;
         NDArray variance = h.mul(h).mean(new int[] {-1}, true);
-        NDArray eps32 = upcast ? ctx.manager().full(new ai.djl.ndarray.types.Shape(), eps) : ctx.scalar(eps);
-        NDArray normed = h.div(variance.add(eps32).sqrt());
+        NDArray normed = h.div(variance.add(ctx.scalar(eps, h.getDataType())).sqrt());
         if (upcast) normed = normed.toType(in, false);
         return normed.mul(weight);
     }

@@ -26,7 +26,7 @@ public final class StepContext implements AutoCloseable {
     private final NDManager manager;
     private final boolean training;
     private final DataType dtype;
-    private final Map<Float, NDArray> scalars = new HashMap<>();
+    private final Map<String, NDArray> scalars = new HashMap<>();
 
     public StepContext(NDManager parent, DataType dtype, boolean training) {
         this.manager = parent.newSubManager();
@@ -59,7 +59,12 @@ public final class StepContext implements AutoCloseable {
 
     /** A 0-d tensor of the compute dtype holding {@code value}, alive until this context closes. */
     public NDArray scalar(float value) {
-        return scalars.computeIfAbsent(value, v -> manager.full(new Shape(), v, dtype));
+        return scalar(value, dtype);
+    }
+
+    /** The same in another dtype (the fp32 islands of a half-precision step). */
+    public NDArray scalar(float value, DataType type) {
+        return scalars.computeIfAbsent(value + "/" + type, k -> manager.full(new Shape(), value, type));
     }
 
     @Override

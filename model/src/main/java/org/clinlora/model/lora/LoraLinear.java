@@ -140,11 +140,7 @@ public final class LoraLinear {
     private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
         NDArray h = ctx.training() && w.dropout() > 0 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow() : x;
         NDArray d = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB()).singletonOrThrow();
-        return d.mul(scalar(ctx, w.scaling(), d.getDataType()));
-    }
-
-    private static NDArray scalar(StepContext ctx, float v, DataType dtype) {
-        return dtype == ctx.dtype() ? ctx.scalar(v) : ctx.manager().full(new ai.djl.ndarray.types.Shape(), v, dtype);
+        return d.mul(ctx.scalar(w.scaling(), d.getDataType()));
     }
 
     /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */

@@ -37,10 +37,19 @@ public final class LossScaler {
     }
 
     /**
-     * Divides every gradient by the scale and reports whether all are finite; when not, the gradients are zeroed, the
-     * scale backs off and the caller skips the optimizer step.
+     * Divides every gradient by the scale and reports whether all are finite; when not (or when a loss of the window
+     * already overflowed, {@code lossesFinite} false), the gradients are zeroed, the scale backs off and the caller
+     * skips the optimizer step.
      */
-    public boolean unscaleAndCheck(Map<String, NDArray> params) {
+    public boolean unscaleAndCheck(Map<String, NDArray> params, boolean lossesFinite) {
+        boolean finite = lossesFinite;
+        if (finite) finite = unscale(params);
+        update(finite);
+        if (!finite) Gradients.zero(params);
+        return finite;
+    }
+
+    private boolean unscale(Map<String, NDArray> params) {
         boolean finite = true;
         for (NDArray p : params.values()) {
             // a handle on the gradient (closing it leaves the gradient itself), and what is computed from it
@@ -51,8 +60,6 @@ public final class LossScaler {
                 }
             }
         }
-        update(finite);
-        if (!finite) Gradients.zero(params);
         return finite;
     }
 

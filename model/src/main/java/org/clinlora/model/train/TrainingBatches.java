@@ -28,10 +28,16 @@ final class TrainingBatches {
         }
     }
 
-    /** The items of the accumulation window that starts at micro-step {@code first}: the denominator of each share. */
+    /**
+     * The items of the accumulation window that starts at micro-step {@code first}: the denominator of each share.
+     * Only the rows' lengths are read; no batch is assembled.
+     */
     long windowItems(long first, int accumulation, boolean causalLm) {
+        if (!causalLm) return (long) accumulation * batchSize;
         long n = 0;
-        for (long m = first; m < first + accumulation; m++) n += batch(m).items(causalLm);
+        for (long m = first; m < first + accumulation; m++) {
+            for (int[] ref : refs(m)) n += rows(train.get(ref[0])).lengths()[ref[1]] - 1;
+        }
         return n;
     }
 
@@ -58,12 +64,17 @@ final class TrainingBatches {
     }
 
     Batch batch(long microStep) {
+        return assemble(train, refs(microStep));
+    }
+
+    /** Which {shard, row} each row of the micro-batch is, in the seeded order. */
+    private int[][] refs(long microStep) {
         int[][] refs = new int[batchSize][];
         for (int i = 0; i < batchSize; i++) {
             long p = microStep * batchSize + i;
             refs[i] = epochOrder((int) (p / rows))[(int) (p % rows)];
         }
-        return assemble(train, refs);
+        return refs;
     }
 
     /** Every row of the splits once, in stored order (evaluation). */

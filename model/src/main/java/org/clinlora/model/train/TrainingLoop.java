@@ -134,11 +134,7 @@ public final class TrainingLoop implements AutoCloseable {
         overflow |= !finite;
         if (microSteps % settings.gradientAccumulation() != 0) return new StepResult(lossValue, false, 0, Double.NaN);
         if (scaler != null) {
-            boolean ok = !overflow && scaler.unscaleAndCheck(params);
-            if (overflow) {
-                scaler.update(false);
-                Gradients.zero(params);
-            }
+            boolean ok = scaler.unscaleAndCheck(params, !overflow);
             overflow = false;
             if (!ok) return new StepResult(lossValue, false, 0, Double.NaN);  // skipped: no optimizer step, as GradScaler
         }
