@@ -4,10 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,21 +91,8 @@ final class BenchScaleCommand extends CliCommand {
 
     /** Runs {@code bench scale --model m} in a fresh JVM with this JVM's class path and settings; returns its result. */
     private JsonNode child(Path m) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", "scale",
-                "--model", m.toString(), "--device", device, "--precision", precision, "--seq", Integer.toString(seq)));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        JsonNode result = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith(RESULT)) result = JSON.readTree(line.substring(RESULT.length()));
-                else System.out.println("    " + line);
-            }
-        }
-        int rc = p.waitFor();
-        if (rc != 0 || result == null) throw new IllegalStateException("the measurement of " + m + " failed (exit " + rc + ")");
-        return result;
+        return ChildJvm.run(RESULT, m.toString(), List.of("bench", "scale", "--model", m.toString(), "--device", device,
+                "--precision", precision, "--seq", Integer.toString(seq)));
     }
 
     private static void printTable(List<JsonNode> rows) {

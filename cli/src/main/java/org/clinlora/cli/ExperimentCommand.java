@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** {@code ./clinlora experiment}: the paper's four variants per task, with a results table (see README "The experiment"). */
 @Command(name = "experiment", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The paper's comparison per task: Downstream LoRA on the bare base, head only, Clinical LoRA frozen or trainable + Downstream LoRA.",
-        footer = {"FILE: see experiments/synthetic.json (the default synthetic corpus) and experiments/mimic-iv.json (real data).",
+        footer = {"FILE: see experiments/synthetic.json (the synthetic corpus), experiments/synthetic-recipes.json (the same in the CORe/BEEP file layouts, 3 seeds) and experiments/mimic-iv.json (the paper's protocol on real data; docs/EXPERIMENT.md).",
                 "DIR (default .run/experiments/<name>): results.md and results.csv (rewritten after every run), config.json,",
                 "datasets/, adapters/; a folder of the same config is reused (model, corpus, datasets), another config's is refused."})
 final class ExperimentCommand extends CliCommand {

@@ -169,6 +169,49 @@ class DatasetsApiTest {
     }
 
     @Test
+    void aTasksOwnTrainValidationAndTestFilesAreUsedAsTheyAreInTheRecipesFormat() throws Exception {
+        Path recipes = corpus.resolveSibling("recipes");
+        new SyntheticCorpus(new SyntheticCorpus.Settings(40, 0.8, 3)).writeRecipes(recipes);
+        String prefix = "raw/" + UUID.randomUUID() + "/";
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (String split : List.of("train", "val", "test")) {
+            Path f = recipes.resolve("core/DIA_PLUS_adm_" + split + ".csv");
+            if (split.equals("test")) {  // one code the training file never has, in the first test row
+                Files.writeString(f, Files.readString(f) + "999999,a test-only code,\"4019,V9999\"\n");
+            }
+            keys.put(split, prefix + f.getFileName());
+            store.put(prefix + f.getFileName(), f, Map.of());
+        }
+        String id = "core-" + UUID.randomUUID().toString().substring(0, 8);
+        String body = "{\"model\":\"" + model + "\",\"kind\":\"classification\",\"format\":\"core\",\"seqLen\":48,\"datasetId\":\"" + id
+                + "\",\"splits\":{\"train\":\"" + keys.get("train") + "\",\"validation\":\"" + keys.get("val") + "\",\"test\":\"" + keys.get("test") + "\"}}";
+        given().contentType("application/json").body(body).post("/v1/datasets").then().statusCode(202);
+        JsonPath done = awaitFinished(id);
+        assertEquals("ready", done.getString("status"), done.prettify());
+        assertEquals("given", done.getString("manifest.split.by"));
+        Map<String, String> splitOf = Map.of("train", "train", "val", "validation", "test", "test");
+        for (var e : splitOf.entrySet()) {
+            long[] rows = {0};
+            NoteFiles.readTaskFile(recipes.resolve("core/DIA_PLUS_adm_" + e.getKey() + ".csv"), new org.clinlora.model.data.TaskColumns("core", null, null, null, null),
+                    CsvReader.OnMalformed.FAIL, t -> rows[0]++);
+            assertEquals(rows[0], done.getLong("counts." + e.getValue() + ".rows"), e.getKey() + ": every row, none moved");
+        }
+        assertEquals(1, done.getLong("manifest.unseenLabels.test.rows"), "the test-only code is counted, not dropped silently");
+        assertEquals(1, done.getLong("manifest.unseenLabels.test.labels.V9999"));
+        assertFalse(done.getList("manifest.labelNames", String.class).contains("V9999"), "labels come from the training file");
+
+        // The splits form is for classification, needs all three keys, and takes no fractions.
+        String base = "{\"model\":\"" + model + "\",\"kind\":\"classification\",\"format\":\"core\",\"splits\":{\"train\":\"" + keys.get("train") + "\"";
+        given().contentType("application/json").body(base + "}}").post("/v1/datasets").then().statusCode(400).body("message", containsString("train, validation and test"));
+        given().contentType("application/json").body(base + ",\"validation\":\"a\",\"test\":\"b\"},\"testFraction\":0.2}").post("/v1/datasets")
+                .then().statusCode(400).body("message", containsString("do not apply"));
+        given().contentType("application/json").body(base + ",\"validation\":\"" + keys.get("val") + "\",\"test\":\"raw/none.csv\"}}").post("/v1/datasets")
+                .then().statusCode(404).body("message", containsString("raw/none.csv"));
+        given().contentType("application/json").body(base.replace("\"core\"", "\"mimic\"") + ",\"validation\":\"a\",\"test\":\"b\"}}").post("/v1/datasets")
+                .then().statusCode(400).body("message", containsString("format"));
+    }
+
+    @Test
     void datasetRowsAreDjlsHuggingFaceTokenizerOutputForTheModelsTokenizerJson() throws Exception {
         String note = "Chief Complaint:  ___ with SOB.\n\nHistory of Present Illness:\nCr 2.1, Temp 38.5°C; café au lait spots.";
         String id = "djl-" + UUID.randomUUID().toString().substring(0, 8);

@@ -99,12 +99,22 @@ class TrainingJobsTest {
         new SyntheticCorpus(new SyntheticCorpus.Settings(400, 0.9, 5)).write(dir.resolve("c"));
         build(dir, "notes-" + RUN, TaskKind.CAUSAL_LM, 64, null, b ->
                 NoteFiles.readMimicNotes(dir.resolve("c/synthetic_discharge.csv.gz"), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null)));
+        // Mortality as the CORe recipe ships it: MP_IN_adm_{train,val,test}.csv, used as given.
+        new SyntheticCorpus(new SyntheticCorpus.Settings(400, 0.9, 5)).writeRecipes(dir.resolve("r"));
+        org.clinlora.model.data.TaskSource core = new org.clinlora.model.data.TaskSource(null, dir.resolve("r/core/MP_IN_adm_train.csv").toString(),
+                dir.resolve("r/core/MP_IN_adm_val.csv").toString(), dir.resolve("r/core/MP_IN_adm_test.csv").toString(), "core", null, null, null, null);
+        coreTestRows = 0;
+        NoteFiles.readTaskFile(dir.resolve("r/core/MP_IN_adm_test.csv"), core.columns(), CsvReader.OnMalformed.FAIL, e -> coreTestRows++);
+        build(dir, "mor-core-" + RUN, TaskKind.SEQ_CLS, 128, org.clinlora.model.data.TaskRows.labels(core, org.clinlora.model.data.TaskRows.files(), CsvReader.OnMalformed.FAIL),
+                b -> org.clinlora.model.data.TaskRows.addAll(core, org.clinlora.model.data.TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
         for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) {
             build(dir, t.name() + "-" + RUN, TaskKind.SEQ_CLS, 128, new DatasetBuilder.LabelSpace(t.labelNames(), t.multilabel()), b ->
                     NoteFiles.readTaskFile(dir.resolve("c/synthetic_" + t.name() + ".csv"), CsvReader.OnMalformed.FAIL, e -> add(b, e.id(), e.subjectId(), e.text(), e.labels())));
         }
         prepared = true;
     }
+
+    static long coreTestRows;
 
     interface Feed {
         void into(DatasetBuilder b) throws IOException;
@@ -280,6 +290,19 @@ class TrainingJobsTest {
 
     @Test
     @Order(6)
+    void aJobOnTheRecipesOwnSplitsIsScoredOnTheirTestRowsAtItsBestEpoch() throws Exception {
+        String id = "mor-core-job-" + RUN;
+        given().contentType("application/json").body(downstream(id, "mor-core", null, "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":3}"))
+                .post("/v1/jobs").then().statusCode(202);
+        JsonPath done = await(id, Duration.ofMinutes(3));
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        assertEquals((double) coreTestRows, done.getDouble("metrics.'test.rows'"), "the test file's rows, as given");
+        double epoch = done.getDouble("metrics.'train.selected_epoch'");
+        assertTrue(epoch >= 1 && epoch <= 3, "the kept epoch is one of the three: " + epoch);
+    }
+
+    @Test
+    @Order(7)
     void badJobsAreClear4xxAndPoisonRequestsGoToTheDeadLetterTopic() throws Exception {
         String ok = downstream("bad-" + RUN, "los", null, "{\"maxSteps\":1}");
         given().contentType("application/json").body(ok.replace("\"downstream\"", "\"pretraining\"")).post("/v1/jobs").then().statusCode(400)

@@ -8,10 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
@@ -19,6 +18,8 @@ import org.clinlora.model.data.DatasetSink;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.data.NoteFiles;
 import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.data.TaskRows;
+import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.llama.Compute;
@@ -28,7 +29,7 @@ import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.NoteNormalizer;
-import org.clinlora.model.train.Hyperparameters;
+import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.train.Trainer;
 
 /**
@@ -69,7 +70,7 @@ public final class Experiment {
                             for (String f : data.notes) NoteFiles.readMimicNotes(Path.of(f), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null));
                         });
                 log.printf("== Clinical LoRA on %d note windows (%d tokens each)%n", notes.rows("train"), notes.seqLen());
-                Trainer.Result r = train(base, notes, TaskKind.CAUSAL_LM, config.hyper(true, false), List.of(), "clinical");
+                Trainer.Result r = train(new Trainer(base, notes, TaskKind.CAUSAL_LM, config.hyper(true, false, config.dataSeed(), null), List.of()), "clinical");
                 clinical = out.resolve("adapters/clinical");
                 PeftAdapterDir.deleteTree(clinical);
                 PeftAdapterDir.save(r.adapter(), clinical, model.toString());
@@ -79,33 +80,100 @@ public final class Experiment {
                         r.validation().get("perplexity"), r.seconds(), r.trainableParameters());
             }
             for (String task : config.tasks()) {
-                TokenDataset ds = dataset(task, TaskKind.SEQ_CLS, config.downstream().seqLen(), model, ids, labels(data.tasks.get(task)),
-                        b -> NoteFiles.readTaskFile(Path.of(data.tasks.get(task)), CsvReader.OnMalformed.FAIL, t -> add(b, t.id(), t.subjectId(), t.text(), t.labels())));
-                for (Variant v : config.variantList()) {
-                    log.printf("== %s: %s (%d train rows, %d labels)%n", task, v.description, ds.rows("train"), ds.labelNames().size());
-                    List<String> parents = new ArrayList<>();
-                    if (v.needsClinical) {
-                        boolean trains = v == Variant.CLINICAL_TRAINABLE;
-                        // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next run.
-                        LoraAdapter c = PeftAdapterDir.load(base, "clinical", clinical);
-                        c.setTrainable(trains);
-                        parents.add(c.name());
-                    }
-                    try {
-                        Trainer.Result r = train(base, ds, TaskKind.SEQ_CLS, config.hyper(false, v == Variant.HEAD_ONLY), parents, "downstream");
-                        report.run(task, v, r);
-                        log.printf("   test macro AUROC %.3f (validation %.3f), %.0f s, %d trainable parameters%n",
-                                r.test().getOrDefault("macro_auroc", Double.NaN), r.validation().getOrDefault("macro_auroc", Double.NaN), r.seconds(), r.trainableParameters());
-                    } finally {
-                        base.removeAdapter("downstream");
-                        base.removeAdapter("clinical");
-                    }
-                    report.write();
+                TaskSource src = data.tasks.get(task);
+                TokenDataset ds = dataset(task, TaskKind.SEQ_CLS, config.downstream().seqLen(), model, ids,
+                        TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
+                ExperimentReport.TaskData td = ExperimentReport.TaskData.of(ds);
+                report.task(task, td);
+                if (td.idsInSeveralSplits() > 0) log.printf("   WARNING %s: %d rows have an id found in another split too%n", task, td.idsInSeveralSplits());
+                for (var e : td.unseenLabels().entrySet()) {
+                    log.printf("   %s: %d %s rows have labels the training split never has (%d labels); they are reported, not scored for those labels%n",
+                            task, e.getValue().rows(), e.getKey(), e.getValue().labels().size());
                 }
+                for (Variant v : config.variantList()) {
+                    for (long seed : config.seeds()) {
+                        log.printf("== %s: %s, seed %d (%d train rows, %d labels)%n", task, v.description, seed, ds.rows("train"), ds.labelNames().size());
+                        ExperimentReport.Run run = runCell(base, ds, task, v, seed, clinical);
+                        report.run(run);
+                        log.printf("   test macro AUROC %.3f (validation %.3f%s), %.0f s, %d trainable parameters%n",
+                                run.result().test().getOrDefault("macro_auroc", Double.NaN), run.result().validation().getOrDefault("macro_auroc", Double.NaN),
+                                run.learningRate() == null ? "" : String.format(Locale.ROOT, ", learning rate %g", run.learningRate()),
+                                run.result().seconds(), run.result().trainableParameters());
+                        report.write();
+                    }
+                }
+                report.taskDone(task);
+                report.write();
             }
         }
         report.write();
         return report;
+    }
+
+    /**
+     * One cell's run with one seed: each learning rate of the search (or the stage's one) trained, the one with the best
+     * validation macro AUROC kept — its adapters stay on the model until the test split is scored, once, on it.
+     */
+    private ExperimentReport.Run runCell(LlamaModel base, TokenDataset ds, String task, Variant v, long seed, Path clinical) throws IOException {
+        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")), none = new Trainer.EvalSet(ds, List.of());
+        Candidate best = null;
+        List<ExperimentReport.Tried> tried = new ArrayList<>();
+        List<Double> rates = config.learningRates();
+        for (int k = 0; k < rates.size(); k++) {
+            List<String> parents = new ArrayList<>();
+            if (v.needsClinical) {
+                // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next run.
+                LoraAdapter c = PeftAdapterDir.load(base, "clinical-" + k, clinical);
+                c.setTrainable(v == Variant.CLINICAL_TRAINABLE);
+                parents.add(c.name());
+            }
+            Trainer t = new Trainer(base, ds, validation, none, TaskKind.SEQ_CLS, config.hyper(false, v == Variant.HEAD_ONLY, seed, rates.get(k)), parents)
+                    .keepBestEpoch(config.downstream().selectBestEpoch());
+            Candidate c;
+            try {
+                c = new Candidate(rates.get(k), t, train(t, "downstream-" + k), parents, "downstream-" + k);
+            } catch (RuntimeException e) {
+                parents.forEach(base::removeAdapter);
+                base.removeAdapter("downstream-" + k);
+                throw e;
+            }
+            double score = c.result.validation().getOrDefault("macro_auroc", Double.NaN);
+            tried.add(new ExperimentReport.Tried(rates.get(k), score));
+            if (rates.size() > 1) log.printf("   learning rate %g: validation macro AUROC %.3f%n", rates.get(k), score);
+            if (best == null || score > best.score()) {
+                if (best != null) best.remove(base);
+                best = c;
+            } else {
+                c.remove(base);
+            }
+        }
+        try {
+            Predictions test = best.trainer.predict(new Trainer.EvalSet(ds, List.of("test")), best.active());
+            Trainer.Result r = best.result;
+            Trainer.Result withTest = new Trainer.Result(r.adapter(), r.before(), r.validation(), test.metrics(), r.steps(), r.tokens(),
+                    r.seconds(), r.trainableParameters(), test, r.epochs(), r.selected());
+            return new ExperimentReport.Run(task, v, seed, best.learningRate, List.copyOf(tried), withTest);
+        } finally {
+            best.remove(base);
+        }
+    }
+
+    /** One learning rate's trained run, its adapters still on the model. */
+    private record Candidate(Double learningRate, Trainer trainer, Trainer.Result result, List<String> parents, String adapter) {
+        double score() {
+            return result.validation().getOrDefault("macro_auroc", Double.NaN);
+        }
+
+        List<String> active() {
+            List<String> a = new ArrayList<>(parents);
+            a.add(adapter);
+            return a;
+        }
+
+        void remove(LlamaModel base) {
+            base.removeAdapter(adapter);
+            parents.forEach(base::removeAdapter);
+        }
     }
 
     /**
@@ -137,8 +205,7 @@ public final class Experiment {
         }
     }
 
-    private Trainer.Result train(LlamaModel base, TokenDataset ds, TaskKind kind, Hyperparameters hyper, List<String> parents, String name) {
-        Trainer t = new Trainer(base, ds, kind, hyper, parents);
+    private Trainer.Result train(Trainer t, String name) {
         long[] last = {0};
         return t.run(name, new Trainer.Listener() {
             @Override
@@ -158,7 +225,7 @@ public final class Experiment {
         }, 0, null);
     }
 
-    private record Data(List<String> notes, Map<String, String> tasks) {}
+    private record Data(List<String> notes, Map<String, TaskSource> tasks) {}
 
     private Path baseModel() throws IOException {
         if (config.baseModel() != null) return Path.of(config.baseModel());
@@ -180,20 +247,9 @@ public final class Experiment {
             log.printf("== a synthetic corpus (%d patients, signal %.2f) in %s — made up, never patient data%n", s.patients(), s.signal(), dir);
             new SyntheticCorpus(new SyntheticCorpus.Settings(s.patients(), s.signal(), s.seed())).write(dir);
         }
-        Map<String, String> tasks = new java.util.LinkedHashMap<>();
-        for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) tasks.put(t.name(), dir.resolve("synthetic_" + t.name() + ".csv").toString());
+        Map<String, TaskSource> tasks = new java.util.LinkedHashMap<>();
+        for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) tasks.put(t.name(), TaskSource.of(dir.resolve("synthetic_" + t.name() + ".csv").toString()));
         return new Data(List.of(dir.resolve("synthetic_discharge.csv.gz").toString(), dir.resolve("synthetic_radiology.csv.gz").toString()), tasks);
-    }
-
-    /** The labels in a task file, in the order datasets use (class indices numerically, codes as strings). */
-    private static DatasetBuilder.LabelSpace labels(String taskFile) throws IOException {
-        Set<String> seen = new LinkedHashSet<>();
-        boolean multilabel;
-        try (CsvReader r = CsvReader.open(Path.of(taskFile), CsvReader.OnMalformed.FAIL)) {
-            multilabel = NoteFiles.readTaskLabels(r, CsvReader.OnMalformed.FAIL, seen);
-        }
-        if (seen.isEmpty()) throw new IllegalArgumentException(taskFile + ": no labels");
-        return new DatasetBuilder.LabelSpace(DatasetBuilder.LabelSpace.sorted(seen), multilabel);
     }
 
     private interface Rows {
@@ -207,7 +263,7 @@ public final class Experiment {
         if (!Files.exists(dir.resolve(DatasetBuilder.MANIFEST))) {
             PeftAdapterDir.deleteTree(dir);
             var settings = new DatasetBuilder.Settings(kind, seqLen, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,
-                    config.validationFraction(), config.testFraction(), config.seed(), 4096, ids.bos(), ids.eos(), ids.pad());
+                    config.validationFraction(), config.testFraction(), config.dataSeed(), 4096, ids.bos(), ids.eos(), ids.pad());
             try (DatasetBuilder b = new DatasetBuilder(id, settings, labels, model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
                 rows.addAll(b);
                 b.commit();

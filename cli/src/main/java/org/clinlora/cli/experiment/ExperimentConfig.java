@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.train.Hyperparameters;
 import org.clinlora.platform.jobs.JobSpec;
@@ -25,15 +26,23 @@ import org.clinlora.platform.jobs.JobSpec;
  *
  * @param baseModel  a Hugging Face LLaMA folder (config.json, model.safetensors, tokenizer.json); absent: {@link #tinyModel}
  * @param notes      MIMIC-IV-Note CSV files (discharge, radiology; gzip or plain) for the Clinical LoRA
- * @param taskFiles  task name → task CSV ({@code id,subject_id,text,label} or {@code ...,labels} with ';'-separated codes)
+ * @param taskFiles  task name → its data ({@link TaskSource}): a CSV split by patient ({@code id,subject_id,text,label}
+ *                   or {@code ...,labels} with ';'-separated codes), or the recipe's own train/validation/test files
+ *                   with {@code "format": "core"} or {@code "beep"}
  * @param tasks      which tasks to run, in table order (default: every task file, or the five synthetic tasks)
  * @param variants   which of {@link Variant} to run (default: all four)
+ * @param seeds      every run is repeated with each seed (adapter init, data order, dropout); the first one also
+ *                   seeds the patient split of one-file tasks. {@code seed} is the one-seed shorthand
+ * @param search     learning rates tried for every downstream run, the one with the best validation macro AUROC kept
+ * @param compareTo  the variant every other is compared with by paired bootstrap (default: the trainable fused one,
+ *                   else the frozen fused one)
+ * @param bootstrap  resamples and seed of the paired bootstrap (1000, 1)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExperimentConfig(String name, String baseModel, TinyModel tinyModel, Synthetic synthetic, List<String> notes,
-                               Map<String, String> taskFiles, List<String> tasks, List<String> variants, Stage clinical,
-                               Stage downstream, String device, String precision, Long seed, Double validationFraction,
-                               Double testFraction) {
+                               Map<String, TaskSource> taskFiles, List<String> tasks, List<String> variants, Stage clinical,
+                               Stage downstream, String device, String precision, Long seed, List<Long> seeds, Search search,
+                               String compareTo, Bootstrap bootstrap, Double validationFraction, Double testFraction) {
 
     /** A tiny random LLaMA made by the experiment when no base model is given. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,9 +51,19 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Synthetic(Integer patients, Double signal, Long seed) {}
 
-    /** One training stage: the sequence length its dataset is cut to, and LoRA/optimiser overrides of the paper's settings. */
+    /**
+     * One training stage: the sequence length its dataset is cut to, LoRA/optimiser overrides of the paper's settings,
+     * and (downstream, default true) whether each run keeps its best epoch by validation macro AUROC.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Stage(Integer seqLen, JobSpec.Lora lora, JobSpec.Optim optim) {}
+    public record Stage(Integer seqLen, JobSpec.Lora lora, JobSpec.Optim optim, Boolean selectBestEpoch) {}
+
+    /** Learning rates to choose among, per downstream run, on the validation split (the test split is scored once). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Search(List<Double> learningRate) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Bootstrap(Integer resamples, Long seed) {}
 
     /** The four rows of the paper's comparison, per task. */
     public enum Variant {
@@ -95,24 +114,44 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
         return variantList().stream().anyMatch(v -> v.needsClinical);
     }
 
-    /** The trainer settings of a stage: the paper's defaults for its kind, overridden field by field. */
-    public Hyperparameters hyper(boolean domainAdaptation, boolean headOnly) {
+    /** The trainer settings of a stage with one seed (and learning rate, when searching): the paper's defaults for its kind, overridden field by field. */
+    public Hyperparameters hyper(boolean domainAdaptation, boolean headOnly, long runSeed, Double learningRate) {
         Stage s = domainAdaptation ? clinical : downstream;
+        JobSpec.Optim o = s.optim();
+        if (learningRate != null) {
+            o = o == null ? new JobSpec.Optim(learningRate, null, null, null, null, null, null, null)
+                    : new JobSpec.Optim(learningRate, o.warmupRatio(), o.batchSize(), o.gradientAccumulation(), o.epochs(), o.maxSteps(), o.weightDecay(), o.maxGradNorm());
+        }
         // JobSpec owns the defaults and range checks of a training job; the ids only satisfy its required fields.
         return new JobSpec(null, (domainAdaptation ? TaskKind.CAUSAL_LM : TaskKind.SEQ_CLS).jobKind(), "experiment",
                 new JobSpec.Datasets("experiment", null, null), null, null, headOnly ? Boolean.TRUE : null, "experiment", null,
-                s.lora(), s.optim(), seed, device, precision, 0).withDefaults().hyper();
+                s.lora(), o, runSeed, device, precision, 0, null).withDefaults().hyper();
+    }
+
+    /** The learning rates a downstream run chooses among: the search's, or just the stage's own (null). */
+    public List<Double> learningRates() {
+        return search == null ? java.util.Collections.singletonList(null) : search.learningRate();
+    }
+
+    /** The seed of the patient split of one-file tasks and of the Clinical LoRA: the first seed. */
+    public long dataSeed() {
+        return seeds.get(0);
+    }
+
+    /** The variant the others are compared with, or null when the config runs no fused variant. */
+    public Variant reference() {
+        return compareTo == null ? null : Variant.of(compareTo);
     }
 
     private ExperimentConfig resolved(Path dir) {
         java.util.function.UnaryOperator<String> abs = p -> p == null ? null : dir.resolve(p).normalize().toString();
-        Map<String, String> files = null;
+        Map<String, TaskSource> files = null;
         if (taskFiles != null) {
             files = new LinkedHashMap<>();
-            for (var e : taskFiles.entrySet()) files.put(e.getKey(), abs.apply(e.getValue()));
+            for (var e : taskFiles.entrySet()) files.put(e.getKey(), e.getValue() == null ? null : e.getValue().mapFiles(abs));
         }
         return new ExperimentConfig(name, abs.apply(baseModel), tinyModel, synthetic, notes == null ? null : notes.stream().map(abs).toList(),
-                files, tasks, variants, clinical, downstream, device, precision, seed, validationFraction, testFraction);
+                files, tasks, variants, clinical, downstream, device, precision, seed, seeds, search, compareTo, bootstrap, validationFraction, testFraction);
     }
 
     /** The completed config (what the run records beside its results). */
@@ -131,7 +170,12 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
             if (!task.matches("[a-z0-9][a-z0-9_-]{0,40}")) throw new IllegalArgumentException("task names are lowercase letters, digits, '-' and '_': '" + task + "'");
         }
         if (taskFiles != null) {
-            for (String task : t) if (!Files.isRegularFile(Path.of(taskFiles.get(task)))) throw new IllegalArgumentException("taskFiles." + task + ": no such file " + taskFiles.get(task));
+            for (String task : t) {
+                TaskSource src = taskFiles.get(task);
+                if (src == null) throw new IllegalArgumentException("taskFiles." + task + ": give a file or train, validation and test files");
+                List<String> files = src.givenSplits() ? List.copyOf(src.splitFiles().values()) : List.of(src.file());
+                for (String f : files) if (!Files.isRegularFile(Path.of(f))) throw new IllegalArgumentException("taskFiles." + task + ": no such file " + f);
+            }
             for (String n : notes) if (!Files.isRegularFile(Path.of(n))) throw new IllegalArgumentException("notes: no such file " + n);
         }
         if (baseModel != null && !Files.isRegularFile(Path.of(baseModel, "config.json"))) throw new IllegalArgumentException("baseModel: no config.json in " + baseModel);
@@ -150,22 +194,47 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
             syn = new Synthetic(or(syn.patients(), 400), or(syn.signal(), 0.9), or(syn.seed(), 5L));
             new SyntheticCorpus.Settings(syn.patients(), syn.signal(), syn.seed());  // range checks
         }
-        Stage c = stage(clinical, 512), d = stage(downstream, 128);
+        Stage c = stage(clinical, 512, false), d = stage(downstream, 128, true);
+        if (seed != null && seeds != null) throw new IllegalArgumentException("give seed or seeds, not both");
+        List<Long> sd = seeds != null ? List.copyOf(seeds) : List.of(or(seed, 1L));
+        if (sd.isEmpty() || sd.size() > 100) throw new IllegalArgumentException("seeds: 1 to 100 seeds");
+        if (sd.stream().distinct().count() != sd.size()) throw new IllegalArgumentException("seeds must be distinct");
+        if (sd.stream().anyMatch(x -> x < 0)) throw new IllegalArgumentException("seeds must be >= 0");
+        Search sr = null;
+        if (search != null) {
+            List<Double> lrs = search.learningRate();
+            if (lrs == null || lrs.isEmpty() || lrs.size() > 20) throw new IllegalArgumentException("search.learningRate: 1 to 20 learning rates");
+            if (lrs.stream().anyMatch(x -> x == null || !(x > 0) || x > 1)) throw new IllegalArgumentException("search.learningRate: each in (0, 1]");
+            if (lrs.stream().distinct().count() != lrs.size()) throw new IllegalArgumentException("search.learningRate: each rate once");
+            if (d.optim() != null && d.optim().learningRate() != null) throw new IllegalArgumentException("give downstream.optim.learningRate or search.learningRate, not both");
+            sr = new Search(List.copyOf(lrs));
+        }
+        String ref = compareTo;
+        if (ref != null) {
+            Variant.of(ref);
+            if (!v.contains(ref)) throw new IllegalArgumentException("compareTo: '" + ref + "' is not among the variants run " + v);
+        } else {
+            ref = v.contains(Variant.CLINICAL_TRAINABLE.id) ? Variant.CLINICAL_TRAINABLE.id : v.contains(Variant.CLINICAL_FROZEN.id) ? Variant.CLINICAL_FROZEN.id : null;
+        }
+        Bootstrap bs = bootstrap == null ? new Bootstrap(null, null) : bootstrap;
+        bs = new Bootstrap(or(bs.resamples(), 1000), or(bs.seed(), 1L));
+        if (bs.resamples() < 100 || bs.resamples() > 100_000) throw new IllegalArgumentException("bootstrap.resamples must be between 100 and 100000");
         String dev = device == null ? "cpu" : device.toLowerCase(Locale.ROOT);
         double val = or(validationFraction, 0.1), test = or(testFraction, 0.2);
         if (!(val > 0 && test > 0 && val + test < 1)) throw new IllegalArgumentException("validationFraction and testFraction must be > 0 with a sum below 1");
         ExperimentConfig out = new ExperimentConfig(name == null ? (usesSyntheticCorpus() ? "synthetic" : "experiment") : name, baseModel, tm, syn, notes,
-                taskFiles, t, v, c, d, dev, org.clinlora.model.llama.Compute.Precision.parse(precision).id(), or(seed, 1L), val, test);
-        out.hyper(true, false);  // the stages' range checks, now rather than after an hour of training
-        out.hyper(false, false);
+                taskFiles, t, v, c, d, dev, org.clinlora.model.llama.Compute.Precision.parse(precision).id(), null, sd, sr, ref, bs, val, test);
+        out.hyper(true, false, sd.get(0), null);  // the stages' range checks, now rather than after an hour of training
+        for (Double lr : out.learningRates()) out.hyper(false, false, sd.get(0), lr);
         return out;
     }
 
-    private static Stage stage(Stage s, int seqLen) {
-        Stage x = s == null ? new Stage(null, null, null) : s;
+    private static Stage stage(Stage s, int seqLen, boolean downstream) {
+        Stage x = s == null ? new Stage(null, null, null, null) : s;
         int len = or(x.seqLen(), seqLen);
         if (len < 8 || len > 32768) throw new IllegalArgumentException("seqLen must be between 8 and 32768, got " + len);
-        return new Stage(len, x.lora(), x.optim());
+        if (!downstream && Boolean.TRUE.equals(x.selectBestEpoch())) throw new IllegalArgumentException("clinical.selectBestEpoch: best-epoch selection is for the downstream runs");
+        return new Stage(len, x.lora(), x.optim(), downstream ? or(x.selectBestEpoch(), true) : null);
     }
 
     private static <T> T or(T v, T d) {

@@ -52,15 +52,15 @@ class ExperimentTest {
             for (Variant v : Variant.values()) {
                 double auroc = report.auroc(task, v);
                 assertTrue(auroc >= 0 && auroc <= 1, task + " " + v + " macro AUROC " + auroc);
-                assertEquals(12, report.row(task, v).result().steps());
-                assertTrue(report.row(task, v).result().tokens() > 0);
+                assertEquals(12, row(report, task, v).result().steps());
+                assertTrue(row(report, task, v).result().tokens() > 0);
             }
             // What each variant trains: the head alone < a LoRA + head (same with a frozen Clinical LoRA below) < both LoRAs + head.
-            long head = report.row(task, Variant.HEAD_ONLY).result().trainableParameters();
-            long down = report.row(task, Variant.DOWNSTREAM).result().trainableParameters();
-            long frozen = report.row(task, Variant.CLINICAL_FROZEN).result().trainableParameters();
-            long both = report.row(task, Variant.CLINICAL_TRAINABLE).result().trainableParameters();
-            long clinical = report.clinicalRow().result().trainableParameters();
+            long head = row(report, task, Variant.HEAD_ONLY).result().trainableParameters();
+            long down = row(report, task, Variant.DOWNSTREAM).result().trainableParameters();
+            long frozen = row(report, task, Variant.CLINICAL_FROZEN).result().trainableParameters();
+            long both = row(report, task, Variant.CLINICAL_TRAINABLE).result().trainableParameters();
+            long clinical = report.clinicalResult().trainableParameters();
             int labels = task.equals("mor") ? 2 : 30;
             assertEquals((long) labels * 32, head, task + ": only the score head");
             assertEquals(down, frozen, task + ": a frozen Clinical LoRA adds no trainable parameters");
@@ -108,6 +108,12 @@ class ExperimentTest {
         assertMessage("{\"clinical\": {\"seqLen\": 4}}", "seqLen");
         assertMessage("{\"baseModel\": \"nowhere\"}", "config.json");
         assertMessage("not json", "experiment.json");
+        assertMessage("{\"seed\": 1, \"seeds\": [1, 2]}", "seed or seeds");
+        assertMessage("{\"seeds\": [1, 1]}", "distinct");
+        assertMessage("{\"search\": {\"learningRate\": []}}", "search.learningRate");
+        assertMessage("{\"compareTo\": \"clinical_frozen\", \"variants\": [\"downstream\", \"head_only\"]}", "compareTo");
+        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"train\": \"a.csv\", \"test\": \"b.csv\"}}}", "train, validation and test");
+        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"file\": \"a.csv\", \"format\": \"mimic\"}}}", "format must be one of");
     }
 
     @Test
@@ -116,20 +122,64 @@ class ExperimentTest {
         assertTrue(c.usesSyntheticCorpus());
         assertEquals(List.of("los", "mor", "pmv", "diag", "proc"), c.tasks());
         assertEquals(List.of(Variant.values()), c.variantList());
-        var clinical = c.hyper(true, false);
+        var clinical = c.hyper(true, false, 1, null);
         assertEquals(16, clinical.r());
         assertEquals(32.0, clinical.loraAlpha());
         assertEquals(3e-4, clinical.learningRate());
         assertEquals(512, c.clinical().seqLen());
-        var downstream = c.hyper(false, false);
+        var downstream = c.hyper(false, false, 1, null);
         assertEquals(8, downstream.r());
         assertEquals(4.0, downstream.loraAlpha());
         assertEquals(0.1, downstream.loraDropout());
         assertEquals(5e-5, downstream.learningRate());
         assertEquals(List.of("q_proj", "v_proj"), downstream.targetModules());
         assertEquals(128, c.downstream().seqLen());
-        assertTrue(c.hyper(false, true).headOnly());
-        assertFalse(c.hyper(false, false).headOnly());
+        assertTrue(c.hyper(false, true, 1, null).headOnly());
+        assertFalse(c.hyper(false, false, 1, null).headOnly());
+    }
+
+    @Test
+    void theShippedConfigsAreValidAndMimicIvIsThePapersProtocol() throws IOException {
+        Path shipped = Path.of("..", "experiments");
+        assertTrue(ExperimentConfig.read(shipped.resolve("synthetic.json")).usesSyntheticCorpus());
+        // The recipes config reads the files synth-notes --recipes writes under .run/recipes.
+        Path exp = Files.createDirectories(dir.resolve("repo/experiments"));
+        Files.copy(shipped.resolve("synthetic-recipes.json"), exp.resolve("synthetic-recipes.json"));
+        var corpus = new org.clinlora.model.data.SyntheticCorpus(new org.clinlora.model.data.SyntheticCorpus.Settings(20, 0.9, 1));
+        corpus.write(dir.resolve("repo/.run/recipes"));
+        corpus.writeRecipes(dir.resolve("repo/.run/recipes"));
+        assertEquals(List.of(1L, 2L, 3L), ExperimentConfig.read(exp.resolve("synthetic-recipes.json")).seeds());
+        // mimic-iv.json as shipped, its credentialed files stood in for by empty ones.
+        String json = Files.readString(shipped.resolve("mimic-iv.json")).replace("\"/data/", "\"" + dir.resolve("data") + "/")
+                .replace("\"/models/", "\"" + dir.resolve("models") + "/");
+        Files.createDirectories(dir.resolve("models/llama-7b-hf"));
+        Files.writeString(dir.resolve("models/llama-7b-hf/config.json"), "{}");
+        for (String f : json.split("\"")) {
+            if (f.startsWith(dir.resolve("data").toString())) {
+                Files.createDirectories(Path.of(f).getParent());
+                Files.writeString(Path.of(f), "");
+            }
+        }
+        ExperimentConfig c = ExperimentConfig.read(config(json));
+        assertEquals(List.of(1L, 2L, 3L), c.seeds());
+        assertEquals("fp16", c.precision());
+        assertEquals(Variant.CLINICAL_TRAINABLE, c.reference());
+        assertEquals(List.of("los", "mor", "pmv", "diag", "proc"), c.tasks());
+        for (String task : c.tasks()) {
+            assertTrue(c.taskFiles().get(task).givenSplits(), task + ": the recipe's own splits");
+            assertEquals(task.equals("pmv") ? "beep" : "core", c.taskFiles().get(task).format());
+        }
+        assertEquals(512, c.clinical().seqLen());
+        assertEquals(128, c.downstream().seqLen());
+        assertTrue(c.downstream().selectBestEpoch());
+        assertEquals(3e-4, c.hyper(true, false, 1, null).learningRate());
+        assertEquals(5e-5, c.hyper(false, false, 1, null).learningRate());
+    }
+
+    private static ExperimentReport.Run row(ExperimentReport report, String task, Variant v) {
+        List<ExperimentReport.Run> runs = report.runsOf(task, v);
+        assertEquals(1, runs.size(), "one seed, one run per cell");
+        return runs.get(0);
     }
 
     private void assertMessage(String json, String expected) throws IOException {

@@ -30,11 +30,17 @@ import org.clinlora.model.text.NoteNormalizer;
  *       the pad id to {@code seqLen}.</li>
  * </ul>
  * Rows go to train / validation / test by patient ({@code subject_id}, else the row id), seeded, so no patient's notes
- * straddle two splits.
+ * straddle two splits — or, for data that come with their own splits (the CORe and BEEP recipes' train/val/test files),
+ * each row to the split it was given ({@link #addTo}), never moved. Then the label names are the training split's; a
+ * validation or test row's label outside them is counted in the manifest ({@code unseenLabels}) and left out of the
+ * row's target, and an id found in two splits is counted ({@code idsInSeveralSplits}). Classification shards carry their
+ * rows' ids (safetensors metadata {@code row_ids}), so predictions can be joined back to the source rows.
  */
 public final class DatasetBuilder implements AutoCloseable {
     public static final String MANIFEST = "manifest.json";
     public static final List<String> SPLITS = List.of("train", "validation", "test");
+    /** The shard metadata key holding a classification shard's row ids, a JSON list in row order. */
+    public static final String ROW_IDS = "row_ids";
 
     public record Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer,
                            double validationFraction, double testFraction, long seed, int rowsPerShard,
@@ -68,12 +74,20 @@ public final class DatasetBuilder implements AutoCloseable {
     private final Settings s;
     private final NoteEncoding encoding;
     private final LabelSpace labels;
+    private final Map<String, Integer> labelIndex = new java.util.HashMap<>();
     private final ClinicalTokenizer tokenizer;
     private final String tokenizerSha256;
     private final DatasetSink sink;
     private final Map<String, Split> splits = new LinkedHashMap<>();
     private final List<Map<String, Object>> shards = new ArrayList<>();
     private final Map<String, Object> extra = new LinkedHashMap<>();
+    /** Given splits only: where each id went, the label names seen outside the training split's, ids in two splits. */
+    private final Map<String, String> splitOfId = new java.util.HashMap<>();
+    private final Map<String, Map<String, Long>> unseenLabels = new LinkedHashMap<>();
+    private final Map<String, Long> unseenLabelRows = new LinkedHashMap<>();
+    private long idsInSeveralSplits;
+    private final List<String> idsInSeveralSplitsExamples = new ArrayList<>();
+    private Boolean givenSplits;
     private boolean committed;
 
     /** One split's pending rows (and, for causal LM, the token stream not yet cut into rows). */
@@ -81,6 +95,7 @@ public final class DatasetBuilder implements AutoCloseable {
         final List<int[]> rows = new ArrayList<>();
         final List<Integer> lengths = new ArrayList<>();
         final List<List<String>> rowLabels = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
         final List<Integer> stream = new ArrayList<>();
         long totalRows, notes, tokens, truncated;
     }
@@ -93,6 +108,7 @@ public final class DatasetBuilder implements AutoCloseable {
         this.s = settings;
         this.encoding = settings.encoding();
         this.labels = labels;
+        if (labels != null) for (String l : labels.names()) labelIndex.put(l, labelIndex.size());
         this.tokenizer = ClinicalTokenizer.load(tokenizerJson);
         this.tokenizerSha256 = Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson);
         this.sink = sink;
@@ -110,10 +126,53 @@ public final class DatasetBuilder implements AutoCloseable {
         return u < s.testFraction() ? "test" : u < s.testFraction() + s.validationFraction() ? "validation" : "train";
     }
 
-    /** Adds one note (causal LM) or one labelled example (classification; labels must be in the label space). */
+    /** Adds one note (causal LM) or one labelled example (classification; labels must be in the label space), split by patient. */
     public void add(String id, String patient, String text, List<String> rowLabels) throws IOException {
+        mode(false);
+        append(splitOf(patient == null ? id : patient), id, text, rowLabels);
+    }
+
+    /**
+     * Adds one row to the split the data came with ({@code train}, {@code validation} or {@code test}). A validation or
+     * test label outside the label space is counted and left out of the row's target; in train it is an error.
+     */
+    public void addTo(String split, String id, String text, List<String> rowLabels) throws IOException {
+        if (!SPLITS.contains(split)) throw new IllegalArgumentException("split must be one of " + SPLITS + ", got '" + split + "'");
+        mode(true);
+        String before = splitOfId.putIfAbsent(id, split);
+        if (before != null && !before.equals(split)) {
+            idsInSeveralSplits++;
+            if (idsInSeveralSplitsExamples.size() < 5) idsInSeveralSplitsExamples.add(id);
+        }
+        if (s.kind() == TaskKind.SEQ_CLS && !split.equals("train")) {
+            List<String> known = rowLabels.stream().filter(labelIndex::containsKey).toList();
+            if (known.size() != rowLabels.size()) {
+                Map<String, Long> counts = unseenLabels.computeIfAbsent(split, k -> new java.util.TreeMap<>());
+                for (String l : rowLabels) if (!labelIndex.containsKey(l)) counts.merge(l, 1L, Long::sum);
+                unseenLabelRows.merge(split, 1L, Long::sum);
+                rowLabels = known;
+            }
+        }
+        append(split, id, text, rowLabels);
+    }
+
+    private void mode(boolean given) {
+        if (givenSplits != null && givenSplits != given) throw new IllegalStateException("a dataset is split by patient or given its splits, not both");
+        givenSplits = given;
+    }
+
+    /** Validation/test labels outside the label space, by split, label and the rows that had it (given splits only). */
+    public Map<String, Map<String, Long>> unseenLabels() {
+        return unseenLabels;
+    }
+
+    /** How many rows were added under an id already added to another split (given splits only). */
+    public long idsInSeveralSplits() {
+        return idsInSeveralSplits;
+    }
+
+    private void append(String split, String id, String text, List<String> rowLabels) throws IOException {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("row " + id + ": empty text");
-        String split = splitOf(patient == null ? id : patient);
         Split sp = splits.get(split);
         sp.notes++;
         if (s.kind() == TaskKind.CAUSAL_LM) {
@@ -125,28 +184,32 @@ public final class DatasetBuilder implements AutoCloseable {
                 int[] row = new int[s.seqLen()];
                 for (int i = 0; i < row.length; i++) row[i] = sp.stream.get(i);
                 sp.stream.subList(0, s.seqLen()).clear();
-                pending(split, sp, row, s.seqLen(), null);
+                pending(split, sp, row, s.seqLen(), null, null);
             }
             sp.tokens += ids.length;
         } else {
             for (String l : rowLabels) {
-                if (!labels.names().contains(l)) throw new IllegalArgumentException("row " + id + ": unknown label '" + l + "'");
+                if (!labelIndex.containsKey(l)) throw new IllegalArgumentException("row " + id + ": unknown label '" + l + "'");
             }
-            if (!labels.multilabel() && rowLabels.size() != 1) throw new IllegalArgumentException("row " + id + ": needs exactly one label");
+            // A row whose one class is outside the training split's labels (given splits) keeps no class: index -1.
+            if (!labels.multilabel() && rowLabels.size() != 1 && !(rowLabels.isEmpty() && givenSplits == Boolean.TRUE)) {
+                throw new IllegalArgumentException("row " + id + ": needs exactly one label");
+            }
             NoteEncoding.Encoded note = encoding.encode(tokenizer, text);
             int[] row = new int[s.seqLen()];
             java.util.Arrays.fill(row, s.padId());
             for (int i = 0; i < note.ids().length; i++) row[i] = (int) note.ids()[i];
             if (note.truncated()) sp.truncated++;
-            pending(split, sp, row, note.ids().length, rowLabels);
+            pending(split, sp, row, note.ids().length, rowLabels, id);
             sp.tokens += note.noteTokens();
         }
     }
 
-    private void pending(String split, Split sp, int[] row, int length, List<String> rowLabels) throws IOException {
+    private void pending(String split, Split sp, int[] row, int length, List<String> rowLabels, String id) throws IOException {
         sp.rows.add(row);
         sp.lengths.add(length);
         sp.rowLabels.add(rowLabels);
+        sp.ids.add(id);
         if (sp.rows.size() >= s.rowsPerShard()) flush(split, sp);
     }
 
@@ -166,17 +229,21 @@ public final class DatasetBuilder implements AutoCloseable {
             int c = labels.names().size();
             if (labels.multilabel()) {
                 float[] hot = new float[n * c];
-                for (int i = 0; i < n; i++) for (String l : sp.rowLabels.get(i)) hot[i * c + labels.names().indexOf(l)] = 1f;
+                for (int i = 0; i < n; i++) for (String l : sp.rowLabels.get(i)) hot[i * c + labelIndex.get(l)] = 1f;
                 t.put("labels", SafeTensors.Tensor.f32(new long[] {n, c}, hot));
             } else {
                 long[] idx = new long[n];
-                for (int i = 0; i < n; i++) idx[i] = labels.names().indexOf(sp.rowLabels.get(i).get(0));
+                for (int i = 0; i < n; i++) idx[i] = sp.rowLabels.get(i).isEmpty() ? -1 : labelIndex.get(sp.rowLabels.get(i).get(0));
                 t.put("labels", SafeTensors.Tensor.i64(new long[] {n}, idx));
             }
         }
         Path tmp = Files.createTempFile("clinlora-shard", ".safetensors");
         try {
-            SafeTensors.write(tmp, t, Map.of("dataset", datasetId, "split", split));
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("dataset", datasetId);
+            meta.put("split", split);
+            if (s.kind() == TaskKind.SEQ_CLS) meta.put(ROW_IDS, JSON.writeValueAsString(sp.ids));
+            SafeTensors.write(tmp, t, meta);
             byte[] bytes = Files.readAllBytes(tmp);
             String file = String.format("shard-%05d.safetensors", shards.size());
             sink.put(file, bytes);
@@ -194,6 +261,7 @@ public final class DatasetBuilder implements AutoCloseable {
         sp.rows.clear();
         sp.lengths.clear();
         sp.rowLabels.clear();
+        sp.ids.clear();
     }
 
     /** Writes the remaining shards and then the manifest; returns the manifest. */
@@ -225,7 +293,17 @@ public final class DatasetBuilder implements AutoCloseable {
                 counts.put(e.getKey(), c);
             }
             m.put("counts", counts);
-            m.put("split", Map.of("by", "subject_id", "seed", s.seed(), "validation", s.validationFraction(), "test", s.testFraction()));
+            if (givenSplits == Boolean.TRUE) {
+                m.put("split", Map.of("by", "given"));
+                m.put("idsInSeveralSplits", Map.of("rows", idsInSeveralSplits, "examples", idsInSeveralSplitsExamples));
+                if (s.kind() == TaskKind.SEQ_CLS) {
+                    Map<String, Object> unseen = new LinkedHashMap<>();
+                    for (var e : unseenLabels.entrySet()) unseen.put(e.getKey(), Map.of("rows", unseenLabelRows.get(e.getKey()), "labels", e.getValue()));
+                    m.put("unseenLabels", unseen);
+                }
+            } else {
+                m.put("split", Map.of("by", "subject_id", "seed", s.seed(), "validation", s.validationFraction(), "test", s.testFraction()));
+            }
             m.put("shards", shards);
             m.putAll(extra);
             m.put("createdAt", Instant.now().toString());

@@ -2,14 +2,13 @@ package org.clinlora.model.data;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * The two input formats: MIMIC-IV-Note files ({@code discharge.csv.gz}, {@code radiology.csv.gz}) and outcome task
- * files ({@code id, text, label} or {@code id, text, labels}, optionally {@code subject_id}). Both stream.
+ * files (their columns as {@link TaskColumns} says: the project's own, CORe's or BEEP's). Both stream.
  */
 public final class NoteFiles {
     public static final List<String> MIMIC_COLUMNS =
@@ -42,43 +41,51 @@ public final class NoteFiles {
         return r.skipped();
     }
 
-    /**
-     * Calls {@code sink} for every task example. A {@code label} column holds one class; a {@code labels} column
-     * holds codes separated by commas or semicolons (empty: no code).
-     */
+    /** Calls {@code sink} for every task example of a file in the project's own format ({@link TaskColumns#DEFAULT}). */
     public static long readTaskFile(Path file, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
+        return readTaskFile(file, TaskColumns.DEFAULT, policy, sink);
+    }
+
+    public static long readTaskFile(Path file, TaskColumns columns, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
         try (CsvReader r = CsvReader.open(file, policy)) {
-            return readTaskFile(r, policy, sink);
+            return readTaskFile(r, columns, policy, sink);
         }
     }
 
+    /** The same from an open reader, in the project's own format; the caller closes it. */
+    public static long readTaskFile(CsvReader r, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
+        return readTaskFile(r, TaskColumns.DEFAULT, policy, sink);
+    }
+
     /**
-     * Every label a task file uses, added to {@code into}; true when its labels column is the multi-label
-     * {@code labels}. The caller closes the reader.
+     * Every label a task file uses, added to {@code into}; true when its label column is multi-label. The caller
+     * closes the reader.
      */
-    public static boolean readTaskLabels(CsvReader r, CsvReader.OnMalformed policy, java.util.Set<String> into) throws IOException {
-        boolean multilabel = r.header().contains("labels");
-        readTaskFile(r, policy, t -> into.addAll(t.labels()));
+    public static boolean readTaskLabels(CsvReader r, TaskColumns columns, CsvReader.OnMalformed policy, java.util.Set<String> into) throws IOException {
+        boolean multilabel = columns.resolve(r.header(), r.source()).multilabel();
+        readTaskFile(r, columns, policy, t -> into.addAll(t.labels()));
         return multilabel;
     }
 
-    /** The same from an open reader; the caller closes it. */
-    public static long readTaskFile(CsvReader r, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
+    /**
+     * Calls {@code sink} for every task example, its columns as {@code columns} says. A single-label cell must not
+     * be empty; a multi-label cell may be (no code).
+     */
+    public static long readTaskFile(CsvReader r, TaskColumns columns, CsvReader.OnMalformed policy, Consumer<TaskExample> sink) throws IOException {
         String file = r.source();
-        r.requireColumns(List.of("id", "text"));
-        boolean multi = r.header().contains("labels");
-        if (!multi && !r.header().contains("label")) throw new CsvReader.CsvException(file + ": needs a 'label' or 'labels' column");
-        boolean hasSubject = r.header().contains("subject_id");
+        TaskColumns.Resolved c = columns.resolve(r.header(), file);
         for (Iterator<CsvReader.Row> it = r; it.hasNext(); ) {
             CsvReader.Row row = it.next();
-            List<String> labels = multi
-                    ? Arrays.stream(row.get("labels").split("[,;]")).map(String::trim).filter(s -> !s.isEmpty()).toList()
-                    : List.of(row.get("label").trim());
-            if (!multi && labels.get(0).isEmpty()) {
+            List<String> labels = c.labels(row.get(c.label()));
+            if (!c.multilabel() && labels.get(0).isEmpty()) {
                 if (policy == CsvReader.OnMalformed.FAIL) throw new CsvReader.CsvException(file + ": line " + row.line() + ": empty label");
                 continue;
             }
-            sink.accept(new TaskExample(row.get("id"), hasSubject ? row.get("subject_id") : null, row.get("text"), labels));
+            if (row.get(c.id()).isBlank()) {
+                if (policy == CsvReader.OnMalformed.FAIL) throw new CsvReader.CsvException(file + ": line " + row.line() + ": empty id");
+                continue;
+            }
+            sink.accept(new TaskExample(row.get(c.id()), c.subject() == null ? null : row.get(c.subject()), row.get(c.text()), labels));
         }
         return r.skipped();
     }

@@ -172,12 +172,90 @@ public final class SyntheticCorpus {
         for (String[] d : DIAG) if (diag.contains(d[0])) ds.append(d[1]).append('\n');
         ds.append("\nDischarge Disposition:\n").append(mor ? "Expired" : "Home");
         List<String> rad = new ArrayList<>();
-        for (int i = r.nextInt(3); i > 0; i--) {
-            rad.add(MARK + "\nEXAMINATION: Chest radiograph\nINDICATION: ___ with " + complaint + "\nFINDINGS: "
-                    + (diag.contains("486") ? "Focal consolidation in the right lower lobe." : "Lungs are clear.")
-                    + "\nIMPRESSION: " + (diag.contains("4280") ? "Mild pulmonary edema." : "No acute cardiopulmonary process."));
-        }
+        for (int i = r.nextInt(3); i > 0; i--) rad.add(radiologyReport(complaint, diag, EXAMS[0], ""));
         return new Admission(subject, hadm, los, mor, pmv, List.copyOf(diag), List.copyOf(proc), admissionNote, ds.toString(), rad);
+    }
+
+    static final String[] EXAMS = {"Chest radiograph", "CT abdomen and pelvis with contrast", "CT head without contrast",
+            "Renal ultrasound", "Portable chest radiograph", "MRI brain with and without contrast"};
+
+    private static String radiologyReport(String complaint, java.util.Collection<String> diag, String exam, String extraFinding) {
+        return MARK + "\nEXAMINATION: " + exam + "\nINDICATION: ___ with " + complaint + "\nFINDINGS: "
+                + (diag.contains("486") ? "Focal consolidation in the right lower lobe." : "Lungs are clear.") + extraFinding
+                + "\nIMPRESSION: " + (diag.contains("4280") ? "Mild pulmonary edema." : "No acute cardiopulmonary process.");
+    }
+
+    /**
+     * Streams a MIMIC-IV-Note corpus of a given size — {@code discharge} summaries and {@code radiology} reports, the
+     * reports spread evenly over the admissions — into {@code discharge.csv.gz} and {@code radiology.csv.gz} (the
+     * MIMIC-IV-Note file names and columns), one admission in memory at a time. Returns the notes' text bytes.
+     */
+    public long writeNotes(Path dir, long discharge, long radiology) throws IOException {
+        if (discharge < 1 || radiology < 0) throw new IllegalArgumentException("at least one discharge summary, and radiology >= 0");
+        Files.createDirectories(dir);
+        SplittableRandom r = new SplittableRandom(s.seed()), extra = new SplittableRandom(s.seed() ^ 0x5DEECE66DL);
+        long bytes = 0, written = 0;
+        try (CsvWriter d = new CsvWriter(dir.resolve("discharge.csv.gz"), NoteFiles.MIMIC_COLUMNS);
+             CsvWriter rad = new CsvWriter(dir.resolve("radiology.csv.gz"), NoteFiles.MIMIC_COLUMNS)) {
+            for (long k = 0; k < discharge; k++) {
+                String subject = String.valueOf(10_000_000 + k / 2), hadm = String.valueOf(20_000_000 + k);
+                Admission a = admission(r, subject, hadm);
+                d.row(List.of(subject + "-DS-" + k, subject, hadm, "DS", "1", "", "", a.dischargeSummary()));
+                bytes += utf8(a.dischargeSummary());
+                long reports = (k + 1) * radiology / discharge - k * radiology / discharge;
+                for (long i = 0; i < reports; i++) {
+                    String text = radiologyReport(COMPLAINTS[extra.nextInt(COMPLAINTS.length)], a.diag(), EXAMS[extra.nextInt(EXAMS.length)],
+                            " " + FILLER[extra.nextInt(FILLER.length)]);
+                    rad.row(List.of(subject + "-RR-" + (++written), subject, hadm, "RR", String.valueOf(i + 1), "", "", text));
+                    bytes += utf8(text);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static long utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * Writes the five tasks as the paper's data recipes lay them out, patients split 70/10/20 once (seeded):
+     * {@code core/{LOS_WEEKS,MP_IN,DIA_PLUS,PRO_PLUS}_adm_{train,val,test}.csv} with CORe's columns ({@code id, text}
+     * and {@code los_label}, {@code hospital_expire_flag} or a comma-separated {@code labels}) and
+     * {@code beep/pmv_{train,dev,test}.csv} ({@code id, text, label}). No subject_id column, as in the recipes.
+     * Returns rows by file.
+     */
+    public Map<String, Integer> writeRecipes(Path dir) throws IOException {
+        List<Admission> admissions = admissions();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        String[][] core = {{"los", "LOS_WEEKS_adm", "los_label"}, {"mor", "MP_IN_adm", "hospital_expire_flag"},
+                {"diag", "DIA_PLUS_adm", "labels"}, {"proc", "PRO_PLUS_adm", "labels"}};
+        for (String[] t : core) {
+            writeSplits(dir.resolve("core"), admissions, t[0], t[1] + "_", List.of("train", "val", "test"), t[2], ",", counts);
+        }
+        writeSplits(dir.resolve("beep"), admissions, "pmv", "pmv_", List.of("train", "dev", "test"), "label", ",", counts);
+        Files.writeString(dir.resolve("SYNTHETIC.md"), "# Synthetic data in the recipes' formats\n\nMade up by `./clinlora synth-notes "
+                + "--recipes` (patients " + s.patients() + ", signal " + s.signal() + ", seed " + s.seed() + "); not real patient data.\n");
+        return counts;
+    }
+
+    private void writeSplits(Path dir, List<Admission> admissions, String task, String prefix, List<String> splitNames, String labelColumn,
+                             String separator, Map<String, Integer> counts) throws IOException {
+        Files.createDirectories(dir);
+        List<CsvWriter> writers = new ArrayList<>();
+        int[] rows = new int[3];
+        try {
+            for (String split : splitNames) writers.add(new CsvWriter(dir.resolve(prefix + split + ".csv"), List.of("id", "text", labelColumn)));
+            for (Admission a : admissions) {
+                double u = new SplittableRandom(s.seed() * 31 + Long.parseLong(a.subjectId())).nextDouble();
+                int split = u < 0.7 ? 0 : u < 0.8 ? 1 : 2;
+                writers.get(split).row(List.of(a.hadmId(), a.admissionNote(), String.join(separator, a.labels(task))));
+                rows[split]++;
+            }
+        } finally {
+            for (CsvWriter w : writers) w.close();
+        }
+        for (int i = 0; i < 3; i++) counts.put(dir.getFileName() + "/" + prefix + splitNames.get(i) + ".csv", rows[i]);
     }
 
     private void plant(SplittableRandom r, List<String> cues, String cue, boolean trueLabel) {

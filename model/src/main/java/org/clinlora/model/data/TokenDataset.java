@@ -26,7 +26,8 @@ public final class TokenDataset {
     public record Shard(String file, String split, int rows, String sha256) {}
 
     /** The rows of one shard: ids [rows, seqLen] row-major, lengths, and labels (class indices or multi-hot). */
-    public record Rows(int rows, int seqLen, int[] inputIds, int[] lengths, long[] classes, float[] multiHot) {}
+    /** {@code ids}: the source rows' ids (classification shards), else null; a class of -1 is a row whose class the training split never had. */
+    public record Rows(int rows, int seqLen, int[] inputIds, int[] lengths, long[] classes, float[] multiHot, List<String> ids) {}
 
     /** Opens one of the dataset's files by name (a shard or the manifest): a folder, a bucket prefix, … */
     public interface FileOpener {
@@ -140,7 +141,10 @@ public final class TokenDataset {
                 if (multilabel()) hot = r.floats("labels");
                 else classes = r.longs("labels");
             }
-            return new Rows(n, seqLen(), ids, lengths, classes, hot);
+            String rowIds = r.metadata().get(DatasetBuilder.ROW_IDS);
+            List<String> idList = rowIds == null ? null : List.of(JSON.readValue(rowIds, String[].class));
+            if (idList != null && idList.size() != n) throw new IllegalArgumentException(id + "/" + shard.file() + ": row_ids do not match its rows");
+            return new Rows(n, seqLen(), ids, lengths, classes, hot, idList);
         }
     }
 

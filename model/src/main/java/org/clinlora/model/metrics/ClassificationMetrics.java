@@ -18,6 +18,10 @@ import java.util.Map;
  * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities.
  */
 public final class ClassificationMetrics {
+    /** The metrics {@link #compute} returns, in its order. */
+    public static final java.util.List<String> NAMES = java.util.List.of("macro_auroc", "micro_auroc", "macro_auprc", "micro_f1",
+            "macro_f1", "accuracy", "labels_scored", "rows");
+
     private ClassificationMetrics() {}
 
     /**

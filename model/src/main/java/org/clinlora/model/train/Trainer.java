@@ -14,6 +14,7 @@ import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
 import org.clinlora.model.metrics.ClassificationMetrics;
+import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.task.TaskKind;
 
 /**
@@ -64,9 +65,18 @@ public final class Trainer {
     /** A checkpoint to continue from: the optimizer step it was taken after and its tensors as float32. */
     public record Resume(int step, Map<String, float[]> tensors) {}
 
-    /** {@code before}: the validation metrics of the stack before training (perplexity for domain adaptation). */
+    /**
+     * {@code before}: the validation metrics of the stack before training (perplexity for domain adaptation);
+     * {@code validation}: those of the adapter kept (the best epoch's when selecting); {@code testPredictions}: row by
+     * row (null for domain adaptation or without test rows); {@code epochs}: the validation score at each epoch's end
+     * and {@code selected} the one kept, when selecting the best epoch (else empty and null).
+     */
     public record Result(LoraAdapter adapter, Map<String, Double> before, Map<String, Double> validation, Map<String, Double> test,
-                         int steps, long tokens, double seconds, long trainableParameters) {}
+                         int steps, long tokens, double seconds, long trainableParameters, Predictions testPredictions,
+                         List<EpochScore> epochs, EpochScore selected) {}
+
+    /** Validation macro AUROC after {@code epoch} epochs (fractional when training stopped mid-epoch), at optimizer step {@code step}. */
+    public record EpochScore(double epoch, int step, double validationMacroAuroc) {}
 
     /** Rows to evaluate on: the named splits of a dataset (the train dataset's own "validation", or all of another). */
     public record EvalSet(TokenDataset data, List<String> splits) {
@@ -81,6 +91,7 @@ public final class Trainer {
     private final TaskKind kind;
     private final Hyperparameters hyper;
     private final List<String> parents;
+    private boolean keepBestEpoch;
 
     /** {@code parents}: adapters already on the model, in stack order, trainable or frozen as set on them. */
     public Trainer(LlamaModel model, TokenDataset data, TaskKind kind, Hyperparameters hyper, List<String> parents) {
@@ -113,9 +124,22 @@ public final class Trainer {
         if (hyper.headOnly() && kind != TaskKind.SEQ_CLS) throw new IllegalArgumentException("head-only training is for downstream jobs");
     }
 
+    /**
+     * Evaluates on the validation split at the end of every epoch and keeps the epoch with the best macro AUROC, as
+     * the paper's training loop kept its best checkpoint (downstream runs; without validation rows nothing is chosen).
+     */
+    public Trainer keepBestEpoch(boolean on) {
+        if (on && kind != TaskKind.SEQ_CLS) throw new IllegalArgumentException("best-epoch selection is for downstream (classification) runs");
+        this.keepBestEpoch = on;
+        return this;
+    }
+
+    private long microPerEpoch() {
+        return (data.rows("train") + hyper.batchSize() - 1) / hyper.batchSize();
+    }
+
     public int totalSteps() {
-        long microPerEpoch = (data.rows("train") + hyper.batchSize() - 1) / hyper.batchSize();
-        long steps = Math.max(1, hyper.epochs() * microPerEpoch / hyper.gradientAccumulation());
+        long steps = Math.max(1, hyper.epochs() * microPerEpoch() / hyper.gradientAccumulation());
         return (int) Math.min(hyper.maxSteps() == null ? Integer.MAX_VALUE : hyper.maxSteps(), steps);
     }
 
@@ -146,9 +170,11 @@ public final class Trainer {
             // The new adapter starts as the identity (lora_B = 0), so this is the stack as it was given.
             Map<String, Double> before = kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
             int start = 0;
+            Selection selection = keepBestEpoch && validation.rows() > 0 ? new Selection() : null;
             if (resume != null) {
                 loop.restore(resume.step(), resume.tensors());
                 start = resume.step();
+                if (selection != null) selection.restore(resume.tensors());
             }
             double lossSum = 0;
             int lossCount = 0;
@@ -174,18 +200,103 @@ public final class Trainer {
                 lossCount = 0;
                 windowTokens = 0;
                 windowStart = System.nanoTime();
+                double epoch = (double) (micro + 1) / microPerEpoch();
+                if (selection != null && ((long) epoch > (long) selection.lastEpoch() || step == total)) selection.score(epoch, step, loop, active);
                 if (checkpointEvery > 0 && step % checkpointEvery == 0 && step < total) {
-                    try {
-                        listener.checkpoint(step, loop.checkpointTensors());
+                    try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+                        Map<String, NDArray> tensors = new LinkedHashMap<>(loop.checkpointTensors());
+                        if (selection != null) tensors.putAll(selection.tensors(m));
+                        listener.checkpoint(step, tensors);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            if (selection != null && selection.best != null && selection.best.step() != total) loop.setParameters(selection.bestValues, "");
             for (String p : active) model.adapter(p).setTrainable(false);  // evaluation needs no gradients
-            Map<String, Double> val = evaluate(validation, active), tst = evaluate(test, active);
-            return new Result(adapter, before, val, tst, total, tokens, seconds, trainable);
+            Map<String, Double> val = selection != null && selection.best != null ? selection.bestMetrics : evaluate(validation, active);
+            Predictions testPredictions = kind == TaskKind.SEQ_CLS && test.rows() > 0 ? predict(test, active) : null;
+            Map<String, Double> tst = testPredictions != null ? testPredictions.metrics() : evaluate(test, active);
+            return new Result(adapter, before, val, tst, total, tokens, seconds, trainable, testPredictions,
+                    selection == null ? List.of() : List.copyOf(selection.history), selection == null ? null : selection.best);
+        }
+    }
+
+    /** The epochs scored so far and the best one's trainable values; in checkpoints under {@code selection/}. */
+    private final class Selection {
+        final List<EpochScore> history = new ArrayList<>();
+        EpochScore best;
+        Map<String, float[]> bestValues;
+        Map<String, Double> bestMetrics;
+
+        double lastEpoch() {
+            return history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+        }
+
+        void score(double epoch, int step, TrainingLoop loop, List<String> active) {
+            Map<String, Double> m = evaluate(validation, active);
+            double auroc = m.getOrDefault("macro_auroc", Double.NaN);
+            EpochScore e = new EpochScore(epoch, step, auroc);
+            history.add(e);
+            // Strictly better replaces: on a tie the earlier epoch stays. A NaN score (every label one-class) never wins.
+            if (best == null || (!Double.isNaN(auroc) && (Double.isNaN(best.validationMacroAuroc()) || auroc > best.validationMacroAuroc()))) {
+                best = e;
+                bestValues = loop.parameterValues("");
+                bestMetrics = m;
+            }
+        }
+
+        Map<String, NDArray> tensors(ai.djl.ndarray.NDManager m) {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            float[] h = new float[history.size() * 7];
+            for (int i = 0; i < history.size(); i++) {
+                EpochScore e = history.get(i);
+                exact(e.epoch(), h, i * 7);
+                h[i * 7 + 3] = e.step();
+                exact(e.validationMacroAuroc(), h, i * 7 + 4);
+            }
+            if (history.isEmpty()) return out;  // nothing scored yet: nothing to carry
+            out.put("selection/history", m.create(h, new ai.djl.ndarray.types.Shape(history.size(), 7)));
+            if (best != null) {
+                out.put("selection/best_step", m.create(new float[] {best.step()}));
+                bestValues.forEach((k, v) -> out.put("selection/param/" + k, m.create(v)));
+                // the kept epoch's validation metrics, so a resumed run reports them without the old values
+                List<String> keys = ClassificationMetrics.NAMES;
+                float[] mv = new float[keys.size() * 3];
+                for (int i = 0; i < keys.size(); i++) exact(bestMetrics.getOrDefault(keys.get(i), Double.NaN), mv, i * 3);
+                out.put("selection/metrics", m.create(mv));
+            }
+            return out;
+        }
+
+        void restore(Map<String, float[]> t) {
+            float[] h = t.get("selection/history");
+            if (h == null) return;  // a checkpoint from before the first epoch ended
+            for (int i = 0; i + 6 < h.length; i += 7) history.add(new EpochScore(exact(h, i), (int) h[i + 3], exact(h, i + 4)));
+            float[] b = t.get("selection/best_step");
+            if (b == null) return;
+            best = history.stream().filter(e -> e.step() == (int) b[0]).findFirst().orElseThrow();
+            bestValues = new LinkedHashMap<>();
+            t.forEach((k, v) -> {
+                if (k.startsWith("selection/param/")) bestValues.put(k.substring("selection/param/".length()), v);
+            });
+            float[] mv = t.get("selection/metrics");
+            bestMetrics = new LinkedHashMap<>();
+            List<String> keys = ClassificationMetrics.NAMES;
+            for (int i = 0; i < keys.size() && i * 3 + 2 < mv.length; i++) bestMetrics.put(keys.get(i), exact(mv, i * 3));
+        }
+
+        /** A double in three floats, exactly: its 64 bits as three integers below 2^22 (checkpoints hold float32 tensors). */
+        private static void exact(double v, float[] out, int at) {
+            long bits = Double.doubleToRawLongBits(v);
+            out[at] = (float) (bits & 0x3FFFFF);
+            out[at + 1] = (float) ((bits >>> 22) & 0x3FFFFF);
+            out[at + 2] = (float) (bits >>> 44);
+        }
+
+        private static double exact(float[] in, int at) {
+            return Double.longBitsToDouble((long) in[at] | ((long) in[at + 1] << 22) | ((long) in[at + 2] << 44));
         }
     }
 
@@ -217,9 +328,17 @@ public final class Trainer {
             out.put("rows", (double) rows);
             return out;
         }
+        return predict(set, active).metrics();
+    }
+
+    /** Every row's label probabilities and true labels, in stored order, with the source row ids (classification). */
+    public Predictions predict(EvalSet set, List<String> active) {
+        if (kind != TaskKind.SEQ_CLS) throw new IllegalStateException("predictions are for classification");
+        TrainingBatches batches = new TrainingBatches(set.data(), hyper.batchSize(), hyper.seed());
         int c = data.labelNames().size();
         List<double[]> probs = new ArrayList<>();
         List<boolean[]> truth = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (TrainingBatches.Batch b : batches.inOrder(set.splits())) {
             try (StepContext ctx = model.newStep(false)) {
                 NDArray logits = model.classify(ctx, model.hiddenStates(ctx, b.tokens(), active), b.tokens(), active);
@@ -234,9 +353,11 @@ public final class Trainer {
                     }
                     probs.add(row);
                     truth.add(t);
+                    ids.add(b.ids()[i]);
                 }
             }
         }
-        return ClassificationMetrics.compute(probs.toArray(double[][]::new), truth.toArray(boolean[][]::new), !data.multilabel());
+        boolean hasIds = ids.stream().allMatch(java.util.Objects::nonNull);
+        return new Predictions(data.labelNames(), !data.multilabel(), hasIds ? ids : null, probs.toArray(double[][]::new), truth.toArray(boolean[][]::new));
     }
 }

@@ -12,7 +12,8 @@ import org.clinlora.model.llama.TokenBatch;
 
 /** Micro-batches of the train split in the seeded order, addressable by micro-step (so a resumed run skips ahead). */
 final class TrainingBatches {
-    record Batch(TokenBatch tokens, int[] lengths, long[] classes, float[] multiHot) {
+    /** {@code ids}: the rows' source ids where the dataset has them (classification), else nulls. */
+    record Batch(TokenBatch tokens, int[] lengths, long[] classes, float[] multiHot, String[] ids) {
         long tokenCount() {
             long n = 0;
             for (int l : lengths) n += l;
@@ -118,12 +119,14 @@ final class TrainingBatches {
         int b = refs.length, l = data.seqLen(), c = data.labelNames().size();
         long[] ids = new long[b * l], mask = new long[b * l];
         int[] lengths = new int[b];
+        String[] rowIds = new String[b];
         long[] classes = data.multilabel() || data.causalLm() ? null : new long[b];
         float[] hot = data.multilabel() ? new float[b * c] : null;
         for (int i = 0; i < b; i++) {
             TokenDataset.Rows rs = rows(shards.get(refs[i][0]));
             int row = refs[i][1];
             lengths[i] = rs.lengths()[row];
+            rowIds[i] = rs.ids() == null ? null : rs.ids().get(row);
             for (int t = 0; t < l; t++) {
                 ids[i * l + t] = rs.inputIds()[row * l + t];
                 mask[i * l + t] = t < lengths[i] ? 1 : 0;
@@ -131,7 +134,7 @@ final class TrainingBatches {
             if (classes != null) classes[i] = rs.classes()[row];
             if (hot != null) System.arraycopy(rs.multiHot(), row * c, hot, i * c, c);
         }
-        return new Batch(new TokenBatch(b, l, ids, mask), lengths, classes, hot);
+        return new Batch(new TokenBatch(b, l, ids, mask), lengths, classes, hot, rowIds);
     }
 
     private TokenDataset.Rows rows(TokenDataset.Shard shard) {

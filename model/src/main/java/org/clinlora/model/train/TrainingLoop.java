@@ -170,9 +170,24 @@ public final class TrainingLoop implements AutoCloseable {
 
     /** Continues from a checkpoint: parameters overwritten in place, moments and counters restored. */
     public void restore(int optimizerSteps, Map<String, float[]> tensors) {
+        setParameters(tensors, "param/");
+        optimizer.restore(optimizerSteps, tensors, params);
+        if (scaler != null) scaler.restore(tensors);
+        this.microSteps = (long) optimizerSteps * settings.gradientAccumulation();
+    }
+
+    /** A copy of the trainable tensors' values as float32, by {@code prefix + key} (a kept epoch, say). */
+    public Map<String, float[]> parameterValues(String prefix) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(prefix + k, v.toFloatArray()));  // trainable tensors are fp32 master weights
+        return out;
+    }
+
+    /** Overwrites the trainable tensors in place from {@code prefix + key} values (every one must be there). */
+    public void setParameters(Map<String, float[]> values, String prefix) {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);  // in-place writes to trainable leaves
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            float[] v = tensors.get("param/" + e.getKey());
+            float[] v = values.get(prefix + e.getKey());
             if (v == null) throw new IllegalArgumentException("checkpoint has no tensor for " + e.getKey());
             NDArray p = e.getValue();
             if (v.length != p.size()) throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has the wrong size");
@@ -180,9 +195,6 @@ public final class TrainingLoop implements AutoCloseable {
                 p.set(src.toType(p.getDataType(), false).toDevice(p.getDevice(), false).toByteBuffer());
             }
         }
-        optimizer.restore(optimizerSteps, tensors, params);
-        if (scaler != null) scaler.restore(tensors);
-        this.microSteps = (long) optimizerSteps * settings.gradientAccumulation();
     }
 
     @Override

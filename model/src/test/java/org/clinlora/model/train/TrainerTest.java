@@ -120,6 +120,44 @@ class TrainerTest {
     }
 
     @Test
+    void theBestEpochOnValidationIsKeptAndAResumedRunSelectsAmongAllItsEpochs() throws IOException {
+        TokenDataset data = classification("mor");
+        // An aggressive rate over many epochs, so the last epoch is not always the best one.
+        Hyperparameters h = new Hyperparameters(8, 16, 0.1, List.of("q_proj", "v_proj"), 5e-2, 0.0, 16, 1, 6, null, 0.0, 1.0, 4, false);
+        Map<String, float[]> checkpoint = new LinkedHashMap<>();
+        Trainer.Result full;
+        Map<String, float[]> fullValues;
+        int[] total = {0};
+        try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
+            Trainer t = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of()).keepBestEpoch(true);
+            total[0] = t.totalSteps();
+            int at = total[0] / 2;
+            full = t.run("a", new Listener() {
+                @Override
+                public void checkpoint(int step, Map<String, NDArray> tensors) {
+                    if (step == at) tensors.forEach((k, v) -> checkpoint.put(k, v.toFloatArray()));
+                }
+            }, at, null);
+            fullValues = values(full);
+            assertEquals(6, full.epochs().size(), "validation scored at the end of each of the 6 epochs: " + full.epochs());
+            double best = full.epochs().stream().mapToDouble(Trainer.EpochScore::validationMacroAuroc).max().orElseThrow();
+            assertEquals(best, full.selected().validationMacroAuroc());
+            assertEquals(full.selected().validationMacroAuroc(), full.validation().get("macro_auroc"));
+            // The adapter handed back is the kept epoch's: scoring it again gives the kept epoch's validation score.
+            List<String> active = List.of("a");
+            assertEquals(full.validation().get("macro_auroc"), t.evaluate(new Trainer.EvalSet(data, List.of("validation")), active).get("macro_auroc"), 1e-12);
+        }
+        assertTrue(checkpoint.containsKey("selection/history"), "the epochs scored so far are checkpointed: " + checkpoint.keySet());
+        try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
+            Trainer.Result resumed = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of()).keepBestEpoch(true)
+                    .run("a", quiet(), total[0] / 2, new Trainer.Resume(total[0] / 2, checkpoint));
+            assertEquals(full.epochs(), resumed.epochs());
+            assertEquals(full.selected(), resumed.selected());
+            fullValues.forEach((k, v) -> assertArrayEquals(v, values(resumed).get(k), k));
+        }
+    }
+
+    @Test
     void domainAdaptationLowersHeldOutPerplexity() throws IOException {
         Path out = dir.resolve("ds-notes");
         var settings = new DatasetBuilder.Settings(TaskKind.CAUSAL_LM, 64, NoteEncoding.Truncation.HEAD,
@@ -136,6 +174,8 @@ class TrainerTest {
             assertTrue(after < before * 0.8, "held-out perplexity " + before + " -> " + after);
             assertThrows(IllegalArgumentException.class, () -> new Trainer(m, data, TaskKind.SEQ_CLS, hyper(1e-3, 1, 1), List.of()),
                     "a downstream job on a causal-LM dataset is refused");
+            assertThrows(IllegalArgumentException.class, () -> new Trainer(m, data, TaskKind.CAUSAL_LM, h, List.of()).keepBestEpoch(true),
+                    "best-epoch selection is by validation macro AUROC: downstream runs only");
         }
     }
 

@@ -21,13 +21,15 @@ import org.clinlora.platform.store.StoreLayout;
  *       absent, the train dataset's own split of that name is used, and a separate dataset is used whole;</li>
  *   <li>{@code parent}: {@code name@version|alias} from the registry, active underneath during training,
  *       {@code parentTrainable} true (the paper's "fine-tuned Clinical LoRA") or false (frozen);</li>
- *   <li>{@code headOnly}: the frozen-base baseline — only the score head trains.</li>
+ *   <li>{@code headOnly}: the frozen-base baseline — only the score head trains;</li>
+ *   <li>{@code selectBestEpoch} (downstream, default true): score the validation split at the end of every epoch and
+ *       publish the epoch with the best macro AUROC, as the paper's training loop did.</li>
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobSpec(String jobId, String kind, String baseModel, Datasets datasets, String parent, Boolean parentTrainable,
                       Boolean headOnly, String outputName, String task, Lora lora, Optim optim, Long seed, String device,
-                      String precision, Integer checkpointEvery) {
+                      String precision, Integer checkpointEvery, Boolean selectBestEpoch) {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Datasets(String train, String validation, String test) {}
 
@@ -78,8 +80,9 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
         int ckpt = checkpointEvery == null ? 50 : checkpointEvery;
         if (ckpt < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0 (0: no checkpoints)");
         String t = task == null ? (da ? "clinical-lm" : outputName) : task;
+        if (da && Boolean.TRUE.equals(selectBestEpoch)) throw new IllegalArgumentException("selectBestEpoch is for downstream jobs (it selects by validation macro AUROC)");
         JobSpec out = new JobSpec(jobId, k, baseModel, datasets, parent, parent == null ? null : Boolean.TRUE.equals(parentTrainable),
-                head ? Boolean.TRUE : null, outputName, t, lc, oc, seed == null ? 0L : seed, dev, prec, ckpt);
+                head ? Boolean.TRUE : null, outputName, t, lc, oc, seed == null ? 0L : seed, dev, prec, ckpt, !da && !Boolean.FALSE.equals(selectBestEpoch));
         out.hyper();  // range checks of Hyperparameters and LoraConfig
         new LoraConfig(taskKind.peftTaskType(), lc.r(), lc.alpha(), lc.dropout(), lc.targetModules(), List.of(), false, null);
         return out;
@@ -87,11 +90,16 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
 
     public JobSpec withJobId(String id) {
         return new JobSpec(id, kind, baseModel, datasets, parent, parentTrainable, headOnly, outputName, task, lora, optim, seed,
-                device, precision, checkpointEvery);
+                device, precision, checkpointEvery, selectBestEpoch);
     }
 
     public TaskKind taskKind() {
         return TaskKind.parse(kind);
+    }
+
+    /** Whether the run keeps its best epoch by validation macro AUROC (a completed spec). */
+    public boolean keepsBestEpoch() {
+        return Boolean.TRUE.equals(selectBestEpoch);
     }
 
     public boolean domainAdaptation() {

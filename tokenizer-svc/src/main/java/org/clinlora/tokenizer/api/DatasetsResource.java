@@ -53,7 +53,9 @@ public class DatasetsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Build a dataset from object-store files or a notes.raw stream",
             description = "Body: {model, kind (causal_lm|classification), sources: [object keys] (MIMIC-IV-Note CSV or task CSV, "
-                    + "gzip or plain) or stream (a notes.raw stream name), format (mimic-notes|task), seqLen (512 causal_lm, 128 classification), "
+                    + "gzip or plain; split by patient) or splits: {train, validation, test} (a task's own files, used as they are) or stream "
+                    + "(a notes.raw stream name), format (mimic-notes|task|core|beep), columns: {idColumn, textColumn, labelColumn, labelSeparator}, "
+                    + "seqLen (512 causal_lm, 128 classification), "
                     + "truncation (head|tail|head_tail), normalize (true), labels (names in order; default: every label in the data, sorted), "
                     + "multilabel, validationFraction (0.1), testFraction (0.1), seed (0), onMalformed (fail|skip), rowsPerShard (4096), datasetId}. "
                     + "202 with the dataset id at once; the same datasetId and spec again is 200 with the same build; another spec is 409.")
@@ -77,7 +79,7 @@ public class DatasetsResource {
                            @QueryParam("rowsPerShard") Integer rowsPerShard, @QueryParam("datasetId") String datasetId,
                            @Context UriInfo uri) throws IOException {
         List<String> labelList = labels == null ? null : Arrays.stream(labels.split(",")).map(String::trim).toList();
-        DatasetSpec spec = new DatasetSpec(datasetId, model, kind, format, List.of("upload"), null, seqLen, truncation, normalize,
+        DatasetSpec spec = new DatasetSpec(datasetId, model, kind, format, List.of("upload"), null, null, null, seqLen, truncation, normalize,
                 labelList, multilabel, validationFraction, testFraction, seed, onMalformed, rowsPerShard);
         java.nio.file.Path tmp = Files.createTempFile("dataset-upload", ".csv");
         try {

@@ -11,6 +11,8 @@ import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.NoteFiles;
 import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.data.TaskRows;
+import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -43,7 +45,17 @@ final class DatasetAssembler {
                 tok.file(), StoredDatasets.sink(store, StoreLayout.dataset(spec.datasetId())))) {
             b.note("model", spec.model());
             boolean[] synthetic = {false};
-            if (spec.sources() != null) {
+            if (spec.splits() != null) {
+                TaskSource src = spec.taskSource(null);
+                long total = 0;
+                for (String key : src.splitFiles().values()) total += store.size(key).orElseThrow(() -> new IllegalArgumentException("source '" + key + "' is not in the bucket"));
+                live.bytesTotal = total;
+                live.skipped.addAndGet(TaskRows.addAll(src, opener(live), spec.malformedPolicy(), b, t -> {
+                    if (live.notes.get() == 0 && t.text().startsWith(SyntheticCorpus.MARK)) synthetic[0] = true;
+                    live.notes.incrementAndGet();
+                }));
+                b.note("skippedRows", live.skipped.get());
+            } else if (spec.sources() != null) {
                 b.note("sources", spec.sources());
                 b.note("format", spec.format());
                 long total = 0;
@@ -54,7 +66,8 @@ final class DatasetAssembler {
                     try (CsvReader r = CsvReader.of(key, counting(store.open(key), live.bytes), spec.malformedPolicy())) {
                         long skipped = DatasetSpec.MIMIC_NOTES.equals(spec.format())
                                 ? NoteFiles.readMimicNotes(r, spec.malformedPolicy(), n -> add(b, live, synthetic, n.noteId(), n.subjectId(), n.text(), null))
-                                : NoteFiles.readTaskFile(r, spec.malformedPolicy(), t -> add(b, live, synthetic, t.id(), t.subjectId(), t.text(), classification ? t.labels() : null));
+                                : NoteFiles.readTaskFile(r, spec.taskSource(key).columns(), spec.malformedPolicy(),
+                                        t -> add(b, live, synthetic, t.id(), t.subjectId(), t.text(), classification ? t.labels() : null));
                         live.skipped.addAndGet(skipped);
                     }
                 }
@@ -89,10 +102,15 @@ final class DatasetAssembler {
     private DatasetBuilder.LabelSpace labelSpace(DatasetSpec spec) throws IOException {
         java.util.Set<String> seen = new java.util.HashSet<>();
         boolean[] multi = {false};
-        if (spec.sources() != null) {
+        if (spec.splits() != null) {
+            // Given splits: the training file's labels (validation/test-only labels are counted by the builder).
+            DatasetBuilder.LabelSpace train = TaskRows.labels(spec.taskSource(null), (key, policy) -> CsvReader.of(key, store.open(key), policy), spec.malformedPolicy());
+            seen.addAll(train.names());
+            multi[0] = train.multilabel();
+        } else if (spec.sources() != null) {
             for (String key : spec.sources()) {
                 try (CsvReader r = CsvReader.of(key, store.open(key), spec.malformedPolicy())) {
-                    multi[0] |= NoteFiles.readTaskLabels(r, spec.malformedPolicy(), seen);
+                    multi[0] |= NoteFiles.readTaskLabels(r, spec.taskSource(key).columns(), spec.malformedPolicy(), seen);
                 }
             }
         } else {
@@ -106,6 +124,11 @@ final class DatasetAssembler {
         List<String> names = spec.labels() != null ? spec.labels() : DatasetBuilder.LabelSpace.sorted(seen);
         if (names.isEmpty()) throw new IllegalArgumentException("no labels in the data; a classification dataset needs label or labels values");
         return new DatasetBuilder.LabelSpace(names, multilabel);
+    }
+
+    /** Opens bucket files, counting their bytes into the build's progress. */
+    private TaskRows.Opener opener(BuildProgress live) {
+        return (key, policy) -> CsvReader.of(key, counting(store.open(key), live.bytes), policy);
     }
 
     private void verifyUpload(DatasetJob job) throws IOException {

@@ -83,11 +83,13 @@ public class DatasetBuilds {
         worker.close();
     }
 
-    /** Starts a build of object-store sources or of a notes.raw stream. */
+    /** Starts a build of object-store sources, of a task's given splits or of a notes.raw stream. */
     public Submitted submit(DatasetSpec request) {
         DatasetSpec spec = complete(request);
-        if (spec.sources() != null) {
-            for (String key : spec.sources()) {
+        List<String> keys = spec.sources() != null ? spec.sources() : spec.splits() != null
+                ? List.of(spec.splits().train(), spec.splits().validation(), spec.splits().test()) : null;
+        if (keys != null) {
+            for (String key : keys) {
                 if (store.size(key).isEmpty()) throw ApiException.notFound("no object '" + key + "' in the bucket");
             }
         } else if (streams.keys(spec.stream()).isEmpty()) {
@@ -113,9 +115,7 @@ public class DatasetBuilds {
     private Submitted create(DatasetSpec spec, Path upload, String uploadSha256) {
         String id = spec.datasetId();
         if (pending.size() >= maxPending) throw ApiException.busy(pending.size() + " dataset builds are waiting; retry later");
-        if (upload != null) spec = new DatasetSpec(id, spec.model(), spec.kind(), spec.format(), List.of(StoreLayout.datasetUpload(id)),
-                null, spec.seqLen(), spec.truncation(), spec.normalize(), spec.labels(), spec.multilabel(), spec.validationFraction(),
-                spec.testFraction(), spec.seed(), spec.onMalformed(), spec.rowsPerShard());
+        if (upload != null) spec = spec.withSources(List.of(StoreLayout.datasetUpload(id)));
         DatasetJob job = DatasetJob.queued(spec, uploadSha256);
         if (!records.create(job)) {
             DatasetJob existing = read(id).orElseThrow(() -> ApiException.conflict("dataset '" + id + "' is being created; retry"));

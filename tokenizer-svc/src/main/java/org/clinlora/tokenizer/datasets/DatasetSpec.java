@@ -5,6 +5,8 @@ import java.util.Locale;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.NoteEncoding;
+import org.clinlora.model.data.TaskColumns;
+import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.NoteNormalizer;
 import org.clinlora.model.train.PaperDefaults;
@@ -12,16 +14,30 @@ import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.StoreLayout;
 
 /**
- * What to build: from object-store files ({@code sources}, MIMIC-IV-Note or task CSV, gzip or plain) or from the notes
- * received on topic notes.raw for a {@code stream}, with the base model's tokenizer, as a causal-LM or classification
- * dataset. Absent fields take the defaults of {@link #withDefaults()}; the stored spec is always the completed one, so
- * a rebuild after a restart makes the same dataset.
+ * What to build: from object-store files ({@code sources}, MIMIC-IV-Note or task CSV, gzip or plain, split by
+ * patient), from a task's own train/validation/test files ({@code splits}, used as they are — the CORe and BEEP
+ * recipes' files), or from the notes received on topic notes.raw for a {@code stream}, with the base model's tokenizer,
+ * as a causal-LM or classification dataset. A task file's columns are the {@code format}'s ({@code task}: the
+ * project's own; {@code core}; {@code beep}; {@link TaskColumns}), each overridable in {@code columns}. Absent fields
+ * take the defaults of {@link #withDefaults()}; the stored spec is always the completed one, so a rebuild after a
+ * restart makes the same dataset.
  */
-public record DatasetSpec(String datasetId, String model, String kind, String format, List<String> sources, String stream,
-                          Integer seqLen, String truncation, Boolean normalize, List<String> labels, Boolean multilabel,
-                          Double validationFraction, Double testFraction, Long seed, String onMalformed, Integer rowsPerShard) {
+public record DatasetSpec(String datasetId, String model, String kind, String format, List<String> sources, Splits splits,
+                          String stream, Columns columns, Integer seqLen, String truncation, Boolean normalize, List<String> labels,
+                          Boolean multilabel, Double validationFraction, Double testFraction, Long seed, String onMalformed,
+                          Integer rowsPerShard) {
     public static final String CAUSAL_LM = TaskKind.CAUSAL_LM.datasetKind(), CLASSIFICATION = TaskKind.SEQ_CLS.datasetKind();
     public static final String MIMIC_NOTES = "mimic-notes", TASK = "task";
+    /** The formats of task files: the project's own and the two recipes'. */
+    static final List<String> TASK_FORMATS = List.of(TASK, TaskColumns.CORE, TaskColumns.BEEP);
+
+    /** A task's given splits: object keys of its train, validation and test files. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Splits(String train, String validation, String test) {}
+
+    /** Column overrides of the task format. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Columns(String idColumn, String textColumn, String labelColumn, String labelSeparator) {}
     static final int MAX_SOURCES = 16, MAX_LABELS = 10_000, MAX_SEQ_LEN = 32_768;
 
     /** Validates and fills defaults; a bad field is a 400 that names it. */
@@ -37,16 +53,33 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
         }
         boolean fromStream = stream != null;
         boolean fromFiles = sources != null && !sources.isEmpty();
-        if (fromStream == fromFiles) throw ApiException.invalid("give either sources (object-store keys) or stream (a notes.raw stream name), not both or neither");
+        boolean given = splits != null;
+        if ((fromStream ? 1 : 0) + (fromFiles ? 1 : 0) + (given ? 1 : 0) != 1) {
+            throw ApiException.invalid("give one of sources (object-store keys), splits (train, validation and test keys) or stream (a notes.raw stream name)");
+        }
         String f = null;
-        if (fromFiles) {
-            if (sources.size() > MAX_SOURCES) throw ApiException.invalid("at most " + MAX_SOURCES + " sources");
-            for (String s : sources) key(s);
-            f = format == null ? (CAUSAL_LM.equals(k) ? MIMIC_NOTES : TASK) : format.toLowerCase(Locale.ROOT);
-            if (!MIMIC_NOTES.equals(f) && !TASK.equals(f)) throw ApiException.invalid("format must be mimic-notes or task, got '" + format + "'");
+        if (fromFiles || given) {
+            if (fromFiles && sources.size() > MAX_SOURCES) throw ApiException.invalid("at most " + MAX_SOURCES + " sources");
+            if (fromFiles) for (String s : sources) key(s);
+            f = format == null ? (CAUSAL_LM.equals(k) && fromFiles ? MIMIC_NOTES : TASK) : format.toLowerCase(Locale.ROOT);
+            if (!MIMIC_NOTES.equals(f) && !TASK_FORMATS.contains(f)) throw ApiException.invalid("format must be mimic-notes, task, core or beep, got '" + format + "'");
             if (CLASSIFICATION.equals(k) && MIMIC_NOTES.equals(f)) throw ApiException.invalid("a classification dataset needs a task file (id, text, label or labels), not MIMIC-IV-Note notes");
         } else {
             name("stream", stream);
+        }
+        if (given) {
+            if (!CLASSIFICATION.equals(k)) throw ApiException.invalid("splits are for classification datasets (a task's train, validation and test files)");
+            if (splits.train() == null || splits.validation() == null || splits.test() == null) throw ApiException.invalid("splits needs train, validation and test keys");
+            for (String s : List.of(splits.train(), splits.validation(), splits.test())) key(s);
+            if (validationFraction != null || testFraction != null) throw ApiException.invalid("splits are given: validationFraction and testFraction do not apply");
+        }
+        if (columns != null) {
+            if (f == null || MIMIC_NOTES.equals(f)) throw ApiException.invalid("columns apply to task files (format task, core or beep)");
+            try {
+                taskColumns(f, columns);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("columns: " + e.getMessage());
+            }
         }
         int len = seqLen == null ? PaperDefaults.seqLen(TaskKind.parse(k)) : seqLen;
         if (len < 2 || len > MAX_SEQ_LEN) throw ApiException.invalid("seqLen must be between 2 and " + MAX_SEQ_LEN);
@@ -61,26 +94,51 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
             if (labels.stream().anyMatch(l -> l == null || l.isBlank() || l.length() > 100)) throw ApiException.invalid("label names must be non-empty and at most 100 characters");
             if (labels.stream().distinct().count() != labels.size()) throw ApiException.invalid("label names must be distinct");
         }
-        double val = validationFraction == null ? 0.1 : validationFraction, test = testFraction == null ? 0.1 : testFraction;
+        double val = validationFraction == null || given ? 0.1 : validationFraction, test = testFraction == null || given ? 0.1 : testFraction;
         if (!(val >= 0 && test >= 0 && val + test < 1)) throw ApiException.invalid("validationFraction and testFraction must be >= 0 with a sum below 1");
         String m = onMalformed == null ? "fail" : onMalformed.toLowerCase(Locale.ROOT);
         if (!m.equals("fail") && !m.equals("skip")) throw ApiException.invalid("onMalformed must be fail or skip, got '" + onMalformed + "'");
         int rows = rowsPerShard == null ? 4096 : rowsPerShard;
         if (rows < 1 || rows > 1_000_000) throw ApiException.invalid("rowsPerShard must be between 1 and 1000000");
-        return new DatasetSpec(datasetId, model, k, f, fromFiles ? List.copyOf(sources) : null, stream, len, t,
-                normalize == null || normalize, labels == null ? null : List.copyOf(labels), multilabel, val, test,
+        return new DatasetSpec(datasetId, model, k, f, fromFiles ? List.copyOf(sources) : null, splits, stream, columns, len, t,
+                normalize == null || normalize, labels == null ? null : List.copyOf(labels), multilabel, given ? null : val, given ? null : test,
                 seed == null ? 0L : seed, m, rows);
     }
 
     public DatasetSpec withId(String id) {
-        return new DatasetSpec(id, model, kind, format, sources, stream, seqLen, truncation, normalize, labels, multilabel,
+        return new DatasetSpec(id, model, kind, format, sources, splits, stream, columns, seqLen, truncation, normalize, labels, multilabel,
                 validationFraction, testFraction, seed, onMalformed, rowsPerShard);
     }
 
+    /** The same spec reading the given object keys (an upload's stored copy) instead of its sources. */
+    public DatasetSpec withSources(List<String> keys) {
+        return new DatasetSpec(datasetId, model, kind, format, keys, splits, stream, columns, seqLen, truncation, normalize, labels, multilabel,
+                validationFraction, testFraction, seed, onMalformed, rowsPerShard);
+    }
+
+    /** Whether this is a task file format (rather than MIMIC-IV-Note notes). */
+    boolean taskFormat() {
+        return TASK_FORMATS.contains(format);
+    }
+
+    /** The task's data as the model library reads it: its given splits or one of its sources, with their columns. */
+    TaskSource taskSource(String oneFile) {
+        TaskColumns c = taskColumns(format, columns);
+        return splits != null
+                ? new TaskSource(null, splits.train(), splits.validation(), splits.test(), c.format(), c.idColumn(), c.textColumn(), c.labelColumn(), c.labelSeparator())
+                : new TaskSource(oneFile, null, null, null, c.format(), c.idColumn(), c.textColumn(), c.labelColumn(), c.labelSeparator());
+    }
+
+    private static TaskColumns taskColumns(String format, Columns c) {
+        Columns x = c == null ? new Columns(null, null, null, null) : c;
+        return new TaskColumns(TASK.equals(format) ? TaskColumns.CLINLORA : format, x.idColumn(), x.textColumn(), x.labelColumn(), x.labelSeparator());
+    }
+
     DatasetBuilder.Settings settings(int bosId, int eosId, int padId) {
+        // Given splits ignore the fractions; the builder still wants valid ones.
         return new DatasetBuilder.Settings(TaskKind.parse(kind), seqLen, NoteEncoding.Truncation.parse(truncation),
-                normalize ? NoteNormalizer.DEFAULT : NoteNormalizer.NONE, validationFraction, testFraction, seed, rowsPerShard,
-                bosId, eosId, padId);
+                normalize ? NoteNormalizer.DEFAULT : NoteNormalizer.NONE, splits != null ? 0.1 : validationFraction,
+                splits != null ? 0.1 : testFraction, seed, rowsPerShard, bosId, eosId, padId);
     }
 
     CsvReader.OnMalformed malformedPolicy() {

@@ -102,7 +102,7 @@ public class JobRunner {
                     parents.add(a.name());
                 }
             }
-            Trainer trainer = new Trainer(model, train, validation, test, spec.taskKind(), spec.hyper(), parents);
+            Trainer trainer = new Trainer(model, train, validation, test, spec.taskKind(), spec.hyper(), parents).keepBestEpoch(spec.keepsBestEpoch());
             Trainer.Resume resume = checkpoints.load(id);
             if (resume != null) LOG.infof("job %s: resuming after optimizer step %d", id, resume.step());
             Trainer.Result result = trainer.run("trained", listener(id, hooks), spec.checkpointEvery(), resume);
@@ -231,7 +231,10 @@ public class JobRunner {
         }
     }
 
-    /** The card's metrics: validation.* and test.* (NaN dropped: JSON has no NaN), before.*, train.*. */
+    /**
+     * The card's metrics: validation.* and test.* (NaN dropped: JSON has no NaN), before.*, train.* — with the epoch
+     * kept when the job selected its best epoch.
+     */
     static Map<String, Double> metrics(Trainer.Result r) {
         Map<String, Double> m = new LinkedHashMap<>();
         r.before().forEach((k, v) -> put(m, "before." + k, v));
@@ -241,6 +244,10 @@ public class JobRunner {
         put(m, "train.tokens", r.tokens());
         put(m, "train.seconds", r.seconds());
         put(m, "train.trainable_parameters", r.trainableParameters());
+        if (r.selected() != null) {
+            put(m, "train.selected_epoch", r.selected().epoch());
+            put(m, "train.selected_step", r.selected().step());
+        }
         return m;
     }
 
