@@ -34,6 +34,8 @@ final class BenchTokenizeCommand extends CliCommand {
     @Option(names = "--service", paramLabel = "URL", description = "a running tokenizer-svc")
     String service;
 
+    static final int BATCH = 64;
+
     @Override
     void execute() throws IOException {
         atLeast("--rounds", rounds, 1);
@@ -49,7 +51,7 @@ final class BenchTokenizeCommand extends CliCommand {
         if (texts.isEmpty()) throw new IllegalArgumentException("no notes to tokenize");
         long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
         try (ClinicalTokenizer tok = ClinicalTokenizer.load(model)) {
-            double[] bare = new double[rounds], normalised = new double[rounds];
+            double[] bare = new double[rounds], normalised = new double[rounds], batched = new double[rounds];
             long tokens = 0;
             for (String t : texts) tok.encode(t, true); // warm-up
             for (int r = 0; r < rounds; r++) {
@@ -61,11 +63,15 @@ final class BenchTokenizeCommand extends CliCommand {
                 t0 = System.nanoTime();
                 for (String t : texts) tok.encode(NoteNormalizer.DEFAULT.normalize(t), true);
                 normalised[r] = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                for (int i = 0; i < texts.size(); i += BATCH) tok.encodeBatch(texts.subList(i, Math.min(texts.size(), i + BATCH)), true);
+                batched[r] = (System.nanoTime() - t0) / 1e9;
             }
             System.out.printf("clinlora bench tokenize: %d notes, %.2f MB, %d tokens, tokenizer %s, %d rounds (median)%n",
                     texts.size(), bytes / 1e6, tokens, model, rounds);
             row("bare DJL tokenizer (ids only)", texts.size(), bytes, bare);
-            row("normaliser + tokenizer (dataset path)", texts.size(), bytes, normalised);
+            row("normaliser + tokenizer, one note per call", texts.size(), bytes, normalised);
+            row("batches of " + BATCH + " (ids only)", texts.size(), bytes, batched);
         }
         if (service != null) BenchTokenizeService.run(service.replaceAll("/+$", ""), model, texts, bytes, rounds);
     }

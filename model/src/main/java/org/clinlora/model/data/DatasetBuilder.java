@@ -171,23 +171,16 @@ public final class DatasetBuilder implements AutoCloseable {
         return idsInSeveralSplits;
     }
 
+    /** A checked row waiting for its batch to be tokenized. */
+    private record Queued(String split, String id, String text, List<String> labels) {}
+
+    /** Rows are tokenized this many at a time, in one native call the Rust tokenizers run in parallel. */
+    static final int ENCODE_BATCH = 64;
+    private final List<Queued> queue = new ArrayList<>();
+
     private void append(String split, String id, String text, List<String> rowLabels) throws IOException {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("row " + id + ": empty text");
-        Split sp = splits.get(split);
-        sp.notes++;
-        if (s.kind() == TaskKind.CAUSAL_LM) {
-            long[] ids = tokenizer.encode(s.normalizer().normalize(text), false);
-            sp.stream.add(s.bosId());
-            for (long t : ids) sp.stream.add((int) t);
-            sp.stream.add(s.eosId());
-            while (sp.stream.size() >= s.seqLen()) {
-                int[] row = new int[s.seqLen()];
-                for (int i = 0; i < row.length; i++) row[i] = sp.stream.get(i);
-                sp.stream.subList(0, s.seqLen()).clear();
-                pending(split, sp, row, s.seqLen(), null, null);
-            }
-            sp.tokens += ids.length;
-        } else {
+        if (s.kind() == TaskKind.SEQ_CLS) {
             for (String l : rowLabels) {
                 if (!labelIndex.containsKey(l)) throw new IllegalArgumentException("row " + id + ": unknown label '" + l + "'");
             }
@@ -195,12 +188,42 @@ public final class DatasetBuilder implements AutoCloseable {
             if (!labels.multilabel() && rowLabels.size() != 1 && !(rowLabels.isEmpty() && givenSplits == Boolean.TRUE)) {
                 throw new IllegalArgumentException("row " + id + ": needs exactly one label");
             }
-            NoteEncoding.Encoded note = encoding.encode(tokenizer, text);
+        }
+        queue.add(new Queued(split, id, text, rowLabels));
+        if (queue.size() >= ENCODE_BATCH) drain();
+    }
+
+    /** Tokenizes the queued rows together and adds them in the order they came. */
+    private void drain() throws IOException {
+        if (queue.isEmpty()) return;
+        List<String> texts = new ArrayList<>(queue.size());
+        for (Queued q : queue) texts.add(s.normalizer().normalize(q.text()));
+        long[][] ids = tokenizer.encodeBatch(texts, false);
+        for (int i = 0; i < queue.size(); i++) place(queue.get(i), ids[i]);
+        queue.clear();
+    }
+
+    private void place(Queued q, long[] ids) throws IOException {
+        Split sp = splits.get(q.split());
+        sp.notes++;
+        if (s.kind() == TaskKind.CAUSAL_LM) {
+            sp.stream.add(s.bosId());
+            for (long t : ids) sp.stream.add((int) t);
+            sp.stream.add(s.eosId());
+            while (sp.stream.size() >= s.seqLen()) {
+                int[] row = new int[s.seqLen()];
+                for (int i = 0; i < row.length; i++) row[i] = sp.stream.get(i);
+                sp.stream.subList(0, s.seqLen()).clear();
+                pending(q.split(), sp, row, s.seqLen(), null, null);
+            }
+            sp.tokens += ids.length;
+        } else {
+            NoteEncoding.Encoded note = encoding.cut(ids);
             int[] row = new int[s.seqLen()];
             java.util.Arrays.fill(row, s.padId());
             for (int i = 0; i < note.ids().length; i++) row[i] = (int) note.ids()[i];
             if (note.truncated()) sp.truncated++;
-            pending(split, sp, row, note.ids().length, rowLabels, id);
+            pending(q.split(), sp, row, note.ids().length, q.labels(), q.id());
             sp.tokens += note.noteTokens();
         }
     }
@@ -267,6 +290,7 @@ public final class DatasetBuilder implements AutoCloseable {
     /** Writes the remaining shards and then the manifest; returns the manifest. */
     public Map<String, Object> commit() throws IOException {
         try {
+            drain();
             for (var e : splits.entrySet()) flush(e.getKey(), e.getValue());
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("datasetId", datasetId);

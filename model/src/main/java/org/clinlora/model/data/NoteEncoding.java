@@ -45,7 +45,11 @@ public record NoteEncoding(NoteNormalizer normalizer, Truncation truncation, int
 
     /** Normalises, tokenizes and cuts one note. */
     public Encoded encode(ClinicalTokenizer tokenizer, String note) {
-        long[] ids = tokenizer.encode(normalizer.normalize(note), false);
+        return cut(tokenizer.encode(normalizer.normalize(note), false));
+    }
+
+    /** The row of a note already normalised and tokenized (without special tokens): cut, {@code <s>} in front. */
+    public Encoded cut(long[] ids) {
         int room = maxLength - 1;
         int n = Math.min(ids.length, room);
         int head = switch (truncation) {

@@ -51,6 +51,30 @@ class TinyModelTokenizerTest {
     }
 
     @Test
+    void aBatchEncodesEachNoteExactlyAsOneByOneAndAsDjlsEncoding() throws IOException {
+        TinyLlama.write(dir.resolve("m"), spec(3));
+        List<String> notes = new java.util.ArrayList<>();
+        for (org.clinlora.model.data.SyntheticCorpus.Admission a : new org.clinlora.model.data.SyntheticCorpus(
+                new org.clinlora.model.data.SyntheticCorpus.Settings(60, 0.9, 2)).admissions()) {
+            notes.add(a.dischargeSummary());
+        }
+        notes.add("Temp 38.5°C — café ☃");
+        try (ClinicalTokenizer tok = ClinicalTokenizer.load(dir.resolve("m"));
+             ai.djl.huggingface.tokenizers.HuggingFaceTokenizer djl = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
+                     .optTokenizerPath(dir.resolve("m/tokenizer.json")).optTruncation(false).optPadding(false).build()) {
+            for (boolean special : new boolean[] {false, true}) {
+                long[][] batch = tok.encodeBatch(notes, special);
+                assertEquals(notes.size(), batch.length);
+                for (int i = 0; i < notes.size(); i++) {
+                    assertArrayEquals(tok.encode(notes.get(i), special), batch[i], "note " + i);
+                    assertArrayEquals(djl.encode(notes.get(i), special, false).getIds(), batch[i], "note " + i + " as DJL's Encoding");
+                }
+            }
+            assertEquals(0, tok.encodeBatch(List.of(), true).length);
+        }
+    }
+
+    @Test
     void theSameSeedMakesTheSameModelAndItRuns() throws IOException {
         TinyLlama.write(dir.resolve("a"), spec(5));
         TinyLlama.write(dir.resolve("b"), spec(5));
