@@ -51,7 +51,7 @@ final class BenchTokenizeCommand extends CliCommand {
         if (texts.isEmpty()) throw new IllegalArgumentException("no notes to tokenize");
         long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
         try (ClinicalTokenizer tok = ClinicalTokenizer.load(model)) {
-            double[] bare = new double[rounds], normalised = new double[rounds], batched = new double[rounds];
+            double[] bare = new double[rounds], normalised = new double[rounds], batched = new double[rounds], datasetPath = new double[rounds];
             long tokens = 0;
             for (String t : texts) tok.encode(t, true); // warm-up
             for (int r = 0; r < rounds; r++) {
@@ -66,12 +66,18 @@ final class BenchTokenizeCommand extends CliCommand {
                 t0 = System.nanoTime();
                 for (int i = 0; i < texts.size(); i += BATCH) tok.encodeBatch(texts.subList(i, Math.min(texts.size(), i + BATCH)), true);
                 batched[r] = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                for (int i = 0; i < texts.size(); i += BATCH) {
+                    tok.encodeBatch(texts.subList(i, Math.min(texts.size(), i + BATCH)).stream().map(NoteNormalizer.DEFAULT::normalize).toList(), false);
+                }
+                datasetPath[r] = (System.nanoTime() - t0) / 1e9;
             }
             System.out.printf("clinlora bench tokenize: %d notes, %.2f MB, %d tokens, tokenizer %s, %d rounds (median)%n",
                     texts.size(), bytes / 1e6, tokens, model, rounds);
             row("bare DJL tokenizer (ids only)", texts.size(), bytes, bare);
             row("normaliser + tokenizer, one note per call", texts.size(), bytes, normalised);
             row("batches of " + BATCH + " (ids only)", texts.size(), bytes, batched);
+            row("normaliser + batches of " + BATCH + " (dataset path)", texts.size(), bytes, datasetPath);
         }
         if (service != null) BenchTokenizeService.run(service.replaceAll("/+$", ""), model, texts, bytes, rounds);
     }

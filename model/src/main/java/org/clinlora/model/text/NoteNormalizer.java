@@ -33,11 +33,13 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
     public String normalize(String text) {
         if (text == null) return "";
         String t = text.replace("\r\n", "\n").replace('\r', '\n');
-        if (deidPlaceholder) t = DEID.matcher(t).replaceAll("___");
+        // Each pass runs only where it would change something (a plain scan is far cheaper than a regex rewrite).
+        if (deidPlaceholder && t.contains("____")) t = DEID.matcher(t).replaceAll("___");
         if (whitespace) {
-            t = SPACES.matcher(t).replaceAll(" ");
-            t = TRAILING.matcher(t).replaceAll("");
-            t = BLANKS.matcher(t).replaceAll("\n\n").strip();
+            if (needsSpaces(t)) t = SPACES.matcher(t).replaceAll(" ");
+            if (hasTrailing(t)) t = TRAILING.matcher(t).replaceAll("");
+            if (t.contains("\n\n\n")) t = BLANKS.matcher(t).replaceAll("\n\n");
+            t = t.strip();
         }
         if (sectionHeaders) {
             Matcher m = HEADER.matcher(t);
@@ -51,6 +53,27 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
             t = sb.toString();
         }
         return t;
+    }
+
+    /** Whether {@link #SPACES} would change the text: a tab or other blank, or two spaces in a row. */
+    private static boolean needsSpaces(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == '\t' || c == '\u00A0' || c == '\f' || c == '\u000B' || (c == ' ' && i + 1 < t.length() && t.charAt(i + 1) == ' ')) return true;
+        }
+        return false;
+    }
+
+    /** Whether {@link #TRAILING} would change the text: a space or tab before a line end (as (?m)$ sees them) or the end. */
+    private static boolean hasTrailing(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c != ' ' && c != '\t') continue;
+            if (i + 1 == t.length()) return true;
+            char n = t.charAt(i + 1);
+            if (n == '\n' || n == '\r' || n == '\u0085' || n == '\u2028' || n == '\u2029') return true;
+        }
+        return false;
     }
 
     private static String titleCase(String h) {
