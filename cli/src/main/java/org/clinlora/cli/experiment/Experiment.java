@@ -65,7 +65,7 @@ public final class Experiment {
         try (LlamaModel base = LlamaModel.load(model, compute)) {
             Path clinical = null;
             if (config.needsClinical()) {
-                TokenDataset notes = dataset("clinical-notes", TaskKind.CAUSAL_LM, config.clinical().seqLen(), model, ids, null,
+                TokenDataset notes = dataset("clinical-notes", TaskKind.CAUSAL_LM, config.clinical().seqLen(), model, ids, () -> null,
                         b -> {
                             for (String f : data.notes) NoteFiles.readMimicNotes(Path.of(f), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null));
                         });
@@ -82,7 +82,7 @@ public final class Experiment {
             for (String task : config.tasks()) {
                 TaskSource src = data.tasks.get(task);
                 TokenDataset ds = dataset(task, TaskKind.SEQ_CLS, config.downstream().seqLen(), model, ids,
-                        TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
+                        () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
                 ExperimentReport.TaskData td = ExperimentReport.TaskData.of(ds);
                 report.task(task, td);
                 if (td.idsInSeveralSplits() > 0) log.printf("   WARNING %s: %d rows have an id found in another split too%n", task, td.idsInSeveralSplits());
@@ -149,10 +149,7 @@ public final class Experiment {
         }
         try {
             Predictions test = best.trainer.predict(new Trainer.EvalSet(ds, List.of("test")), best.active());
-            Trainer.Result r = best.result;
-            Trainer.Result withTest = new Trainer.Result(r.adapter(), r.before(), r.validation(), test.metrics(), r.steps(), r.tokens(),
-                    r.seconds(), r.trainableParameters(), test, r.epochs(), r.selected());
-            return new ExperimentReport.Run(task, v, seed, best.learningRate, List.copyOf(tried), withTest);
+            return new ExperimentReport.Run(task, v, seed, best.learningRate, List.copyOf(tried), best.result.withTest(test));
         } finally {
             best.remove(base);
         }
@@ -256,15 +253,20 @@ public final class Experiment {
         void addAll(DatasetBuilder b) throws IOException;
     }
 
+    /** A dataset's label space, read only when the dataset is built (a reused dataset has its own). */
+    private interface Labels {
+        DatasetBuilder.LabelSpace read() throws IOException;
+    }
+
     /** A dataset under datasets/{id}, built once (a later run of the same experiment folder reuses it). */
     private TokenDataset dataset(String id, TaskKind kind, int seqLen, Path model, LlamaConfig.SpecialIds ids,
-                                 DatasetBuilder.LabelSpace labels, Rows rows) throws IOException {
+                                 Labels labels, Rows rows) throws IOException {
         Path dir = out.resolve("datasets").resolve(id);
         if (!Files.exists(dir.resolve(DatasetBuilder.MANIFEST))) {
             PeftAdapterDir.deleteTree(dir);
             var settings = new DatasetBuilder.Settings(kind, seqLen, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,
                     config.validationFraction(), config.testFraction(), config.dataSeed(), 4096, ids.bos(), ids.eos(), ids.pad());
-            try (DatasetBuilder b = new DatasetBuilder(id, settings, labels, model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
+            try (DatasetBuilder b = new DatasetBuilder(id, settings, labels.read(), model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
                 rows.addAll(b);
                 b.commit();
             } catch (UncheckedIOException e) {

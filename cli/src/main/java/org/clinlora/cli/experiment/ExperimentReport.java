@@ -112,9 +112,7 @@ public final class ExperimentReport {
         for (int i = 0; i < runs.size(); i++) {
             Run r = runs.get(i);
             if (!r.task().equals(task)) continue;
-            Trainer.Result x = r.result();
-            runs.set(i, new Run(r.task(), r.variant(), r.seed(), r.learningRate(), r.tried(), new Trainer.Result(null, x.before(), x.validation(),
-                    x.test(), x.steps(), x.tokens(), x.seconds(), x.trainableParameters(), null, x.epochs(), x.selected())));
+            runs.set(i, new Run(r.task(), r.variant(), r.seed(), r.learningRate(), r.tried(), r.result().figuresOnly()));
         }
     }
 

@@ -73,7 +73,17 @@ public final class Trainer {
      */
     public record Result(LoraAdapter adapter, Map<String, Double> before, Map<String, Double> validation, Map<String, Double> test,
                          int steps, long tokens, double seconds, long trainableParameters, Predictions testPredictions,
-                         List<EpochScore> epochs, EpochScore selected) {}
+                         List<EpochScore> epochs, EpochScore selected) {
+        /** The same run with its test split scored afterwards (once, on the kept adapter). */
+        public Result withTest(Predictions p) {
+            return new Result(adapter, before, validation, p.metrics(), steps, tokens, seconds, trainableParameters, p, epochs, selected);
+        }
+
+        /** The same run's figures only: no adapter, no row-by-row predictions (what a finished report keeps). */
+        public Result figuresOnly() {
+            return new Result(null, before, validation, test, steps, tokens, seconds, trainableParameters, null, epochs, selected);
+        }
+    }
 
     /** Validation macro AUROC after {@code epoch} epochs (fractional when training stopped mid-epoch), at optimizer step {@code step}. */
     public record EpochScore(double epoch, int step, double validationMacroAuroc) {}

@@ -32,12 +32,23 @@ class GoldenTest {
 
     @BeforeAll
     static void load() throws Exception {
-        model = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32);
-        PeftAdapterDir.load(model, "clinical", GOLDEN.resolve("clinical"));
-        PeftAdapterDir.load(model, "downstream", GOLDEN.resolve("downstream"));
+        model = withAdapters(Compute.CPU_FP32);
         expected = SafeTensors.open(GOLDEN.resolve("expected.safetensors"));
+        batch = inputs();
+    }
+
+    /** The reference base with its two reference adapters, clinical then downstream. */
+    static LlamaModel withAdapters(Compute compute) throws Exception {
+        LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), compute);
+        PeftAdapterDir.load(m, "clinical", GOLDEN.resolve("clinical"));
+        PeftAdapterDir.load(m, "downstream", GOLDEN.resolve("downstream"));
+        return m;
+    }
+
+    /** The reference's three padded rows of 12 tokens. */
+    static TokenBatch inputs() throws Exception {
         try (SafeTensorsReader in = SafeTensors.open(GOLDEN.resolve("inputs.safetensors"))) {
-            batch = new TokenBatch(3, 12, in.longs("input_ids"), in.longs("attention_mask"));
+            return new TokenBatch(3, 12, in.longs("input_ids"), in.longs("attention_mask"));
         }
     }
 

@@ -2,6 +2,7 @@ package org.clinlora.model.llama;
 
 import static org.clinlora.model.llama.GoldenTest.GOLDEN;
 import static org.clinlora.model.llama.GoldenTest.assertClose;
+import static org.clinlora.model.llama.GoldenTest.withAdapters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +14,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.SafeTensorsReader;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -36,9 +36,7 @@ class HalfPrecisionGoldenTest {
     @BeforeAll
     static void load() throws Exception {
         expected = SafeTensors.open(GOLDEN.resolve("expected.safetensors"));
-        try (SafeTensorsReader in = SafeTensors.open(GOLDEN.resolve("inputs.safetensors"))) {
-            batch = new TokenBatch(3, 12, in.longs("input_ids"), in.longs("attention_mask"));
-        }
+        batch = GoldenTest.inputs();
     }
 
     @AfterAll
@@ -46,12 +44,6 @@ class HalfPrecisionGoldenTest {
         expected.close();
     }
 
-    static LlamaModel withAdapters(Compute compute) throws Exception {
-        LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), compute);
-        PeftAdapterDir.load(m, "clinical", GOLDEN.resolve("clinical"));
-        PeftAdapterDir.load(m, "downstream", GOLDEN.resolve("downstream"));
-        return m;
-    }
 
     static final Compute CPU_FP16 = new Compute(ai.djl.Device.cpu(), DataType.FLOAT16);
 

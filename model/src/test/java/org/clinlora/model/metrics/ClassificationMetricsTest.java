@@ -2,11 +2,20 @@ package org.clinlora.model.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Values checked against scikit-learn's f1_score / roc_auc_score on the same arrays. */
 class ClassificationMetricsTest {
+
+    @Test
+    void theMetricsComeUnderTheNamesCheckpointsStoreThemBy() {
+        // Trainer checkpoints a kept epoch's metrics in NAMES order; a metric missing from NAMES would not survive a resume.
+        double[][] p = {{.9, .1}, {.2, .8}};
+        boolean[][] t = {{true, false}, {false, true}};
+        assertEquals(ClassificationMetrics.NAMES, List.copyOf(ClassificationMetrics.compute(p, t, true).keySet()));
+    }
 
     @Test
     void multiclassMacroF1AveragesOverTheClassesPresentAsScikitLearn() {

@@ -46,7 +46,7 @@ final class DatasetAssembler {
             b.note("model", spec.model());
             boolean[] synthetic = {false};
             if (spec.splits() != null) {
-                TaskSource src = spec.taskSource(null);
+                TaskSource src = spec.givenSplits();
                 long total = 0;
                 for (String key : src.splitFiles().values()) total += store.size(key).orElseThrow(() -> new IllegalArgumentException("source '" + key + "' is not in the bucket"));
                 live.bytesTotal = total;
@@ -66,7 +66,7 @@ final class DatasetAssembler {
                     try (CsvReader r = CsvReader.of(key, counting(store.open(key), live.bytes), spec.malformedPolicy())) {
                         long skipped = DatasetSpec.MIMIC_NOTES.equals(spec.format())
                                 ? NoteFiles.readMimicNotes(r, spec.malformedPolicy(), n -> add(b, live, synthetic, n.noteId(), n.subjectId(), n.text(), null))
-                                : NoteFiles.readTaskFile(r, spec.taskSource(key).columns(), spec.malformedPolicy(),
+                                : NoteFiles.readTaskFile(r, spec.taskColumns(), spec.malformedPolicy(),
                                         t -> add(b, live, synthetic, t.id(), t.subjectId(), t.text(), classification ? t.labels() : null));
                         live.skipped.addAndGet(skipped);
                     }
@@ -104,13 +104,13 @@ final class DatasetAssembler {
         boolean[] multi = {false};
         if (spec.splits() != null) {
             // Given splits: the training file's labels (validation/test-only labels are counted by the builder).
-            DatasetBuilder.LabelSpace train = TaskRows.labels(spec.taskSource(null), (key, policy) -> CsvReader.of(key, store.open(key), policy), spec.malformedPolicy());
+            DatasetBuilder.LabelSpace train = TaskRows.labels(spec.givenSplits(), (key, policy) -> CsvReader.of(key, store.open(key), policy), spec.malformedPolicy());
             seen.addAll(train.names());
             multi[0] = train.multilabel();
         } else if (spec.sources() != null) {
             for (String key : spec.sources()) {
                 try (CsvReader r = CsvReader.of(key, store.open(key), spec.malformedPolicy())) {
-                    multi[0] |= NoteFiles.readTaskLabels(r, spec.taskSource(key).columns(), spec.malformedPolicy(), seen);
+                    multi[0] |= NoteFiles.readTaskLabels(r, spec.taskColumns(), spec.malformedPolicy(), seen);
                 }
             }
         } else {

@@ -116,17 +116,16 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
                 validationFraction, testFraction, seed, onMalformed, rowsPerShard);
     }
 
-    /** Whether this is a task file format (rather than MIMIC-IV-Note notes). */
-    boolean taskFormat() {
-        return TASK_FORMATS.contains(format);
+    /** The task files' columns: the format's, with the request's overrides. */
+    TaskColumns taskColumns() {
+        return taskColumns(format, columns);
     }
 
-    /** The task's data as the model library reads it: its given splits or one of its sources, with their columns. */
-    TaskSource taskSource(String oneFile) {
-        TaskColumns c = taskColumns(format, columns);
-        return splits != null
-                ? new TaskSource(null, splits.train(), splits.validation(), splits.test(), c.format(), c.idColumn(), c.textColumn(), c.labelColumn(), c.labelSeparator())
-                : new TaskSource(oneFile, null, null, null, c.format(), c.idColumn(), c.textColumn(), c.labelColumn(), c.labelSeparator());
+    /** The given splits as the model library reads them (null without splits). */
+    TaskSource givenSplits() {
+        if (splits == null) return null;
+        TaskColumns c = taskColumns();
+        return new TaskSource(null, splits.train(), splits.validation(), splits.test(), c.format(), c.idColumn(), c.textColumn(), c.labelColumn(), c.labelSeparator());
     }
 
     private static TaskColumns taskColumns(String format, Columns c) {
