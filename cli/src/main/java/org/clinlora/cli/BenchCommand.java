@@ -97,6 +97,8 @@ final class BenchCommand implements Runnable {
         String device;
         @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or fp16 (bf16 is refused: DJL 0.36 has no bfloat16; default ${DEFAULT-VALUE})")
         String precision;
+        @Option(names = "--profile", paramLabel = "FILE", description = "write libtorch's profile of the timed steps (Chrome trace JSON) to FILE")
+        Path profile;
 
         ModelBench(boolean train) {
             this.train = train;
@@ -117,13 +119,13 @@ final class BenchCommand implements Runnable {
             atLeast("--labels", labels, 1);
             atLeast("--threads", threads, 0);
             Compute compute = Compute.parse(device, precision);
-            run(train, modelDir, config != null, batch, seq, steps, warmup, r, alpha, labels, threads, seed, adapterDirs, compute);
+            run(train, modelDir, config != null, batch, seq, steps, warmup, r, alpha, labels, threads, seed, adapterDirs, compute, profile);
         }
     }
 
     /** {@code temporary}: the model was made for this run and is deleted after it. */
     static void run(boolean train, Path modelDir, boolean temporary, int batch, int seq, int steps, int warmup, int r, double alpha, int labels,
-                    int threads, long seed, List<String> adapterDirs, Compute compute) throws IOException {
+                    int threads, long seed, List<String> adapterDirs, Compute compute, Path profile) throws IOException {
         Engine.getInstance(); // loads libtorch before the JNI thread setting
         if (threads > 0) JniUtils.setNumThreads(threads);
 
@@ -141,7 +143,7 @@ final class BenchCommand implements Runnable {
                 model.adapter("bench").setTrainable(true);
                 TrainingLoop.Settings s = new TrainingLoop.Settings(1e-4, 0.0, 1_000_000, 1, 0.0, AdamW.Settings.DEFAULT, seed);
                 try (TrainingLoop loop = new TrainingLoop(model, active, s)) {
-                    times = time(warmup, steps, () -> loop.microStep(tokens, active,
+                    times = time(warmup, steps, profile, () -> loop.microStep(tokens, active,
                             (ctx, hidden) -> Losses.causalLm(ctx, model.lmLogits(ctx, hidden), tokens)));
                 }
                 what = String.format("training (causal LM, LoRA r=%d alpha=%.0f on q_proj+v_proj, AdamW)", r, alpha);
@@ -150,15 +152,15 @@ final class BenchCommand implements Runnable {
                     LoraConfig cfg = new LoraConfig("SEQ_CLS", r, alpha, 0.0, List.of("q_proj", "v_proj"), List.of("score"), false, null);
                     addNew(model, active, "bench", cfg, labels, seed);
                 }
-                times = time(warmup, steps, () -> {
+                times = time(warmup, steps, profile, () -> {
                     try (StepContext ctx = model.newStep(false)) {
-                        NDArray cls = model.classify(ctx, model.hiddenStates(ctx, tokens, active), tokens, active);
+                        NDArray cls = model.classify(ctx, tokens, active);
                         cls.toFloatArray();
                     }
                 });
                 what = "classification forward (last-token pooled score head, no gradients)";
             }
-            double median = median(times);
+            double median = median(times), faultsPerStep = lastMinorFaultsPerStep;
             var c = model.config();
             double peak = matmulPeak(compute);
             double[] flops = flopsPerToken(c, seq, r, train);
@@ -166,8 +168,8 @@ final class BenchCommand implements Runnable {
             System.out.printf("model %s: vocab %d, hidden %d, layers %d, heads %d (kv %d), intermediate %d; adapters %s%n",
                     modelDir, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
                     c.numKeyValueHeads(), c.intermediateSize(), active);
-            System.out.printf("batch %d x seq %d, %d timed steps after %d warm-up; step seconds %s%n", batch, seq, steps, warmup,
-                    Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1000) / 1000.0).toArray()));
+            System.out.printf("batch %d x seq %d, %d timed steps after %d warm-up; step seconds %s; %.0f minor page faults per step%n",
+                    batch, seq, steps, warmup, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1000) / 1000.0).toArray()), faultsPerStep);
             System.out.println(environment(compute));
             double tokensPerSecond = batch * seq / median, gflops = tokensPerSecond * flops[0] / 1e9;
             System.out.printf("fp32 matmul 2048x2048 in this run: median %.1f GFLOP/s; model %.1f MFLOP/token (%s)%n", peak, flops[0] / 1e6,
@@ -196,7 +198,7 @@ final class BenchCommand implements Runnable {
         int n = 2048;
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(compute.device())) {
             NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n)), b = m.randomNormal(new ai.djl.ndarray.types.Shape(n, n));
-            double[] t = time(3, 10, () -> {
+            double[] t = time(3, 10, null, () -> {
                 try (NDArray c = a.matMul(b)) {
                     c.getFloat(0, 0);  // waits for the result (CUDA is asynchronous)
                 }
@@ -225,13 +227,24 @@ final class BenchCommand implements Runnable {
         active.add(name);
     }
 
-    private static double[] time(int warmup, int steps, Runnable step) {
+    /** Minor page faults per timed step of the last {@link #time} call (fresh memory is costly on these VMs). */
+    private static double lastMinorFaultsPerStep;
+
+    /** Runs warm-up steps, then times each step; with a profile file, libtorch records the timed steps' ops there. */
+    private static double[] time(int warmup, int steps, Path profile, Runnable step) {
         for (int i = 0; i < warmup; i++) step.run();
+        if (profile != null) JniUtils.startProfile(false, true, false);
+        long faults = ProcStatus.minorFaults();
         double[] t = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
             step.run();
             t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        lastMinorFaultsPerStep = (ProcStatus.minorFaults() - faults) / (double) steps;
+        if (profile != null) {
+            JniUtils.stopProfile(profile.toAbsolutePath().toString());
+            System.out.println("profile of the timed steps (Chrome trace): " + profile.toAbsolutePath());
         }
         return t;
     }
@@ -252,9 +265,15 @@ final class BenchCommand implements Runnable {
             // not Linux: the CPU name is only informative
         }
         return String.format("environment: %s, %d cores visible; libtorch %s via DJL %s on %s %s, intra-op threads %d, "
-                        + "interop threads %d; OMP_WAIT_POLICY=%s GLIBC_TUNABLES=%s; Java %s",
+                        + "interop threads %d; OMP_WAIT_POLICY=%s GLIBC_TUNABLES=%s; oneMKL vendor shim %s; Java %s",
                 cpu, Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), Engine.getDjlVersion(),
                 compute.device(), compute.dtype(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-                System.getenv("OMP_WAIT_POLICY"), System.getenv("GLIBC_TUNABLES"), System.getProperty("java.version"));
+                System.getenv("OMP_WAIT_POLICY"), System.getenv("GLIBC_TUNABLES"), mklVendorShim(), System.getProperty("java.version"));
+    }
+
+    /** Whether the launcher preloaded infra/native/mkl-vendor-shim.c (oneMKL's AVX-512 kernels on a non-Intel CPU). */
+    static String mklVendorShim() {
+        String preload = System.getenv("LD_PRELOAD");
+        return preload != null && preload.contains("mkl-vendor-shim") ? "on" : "off";
     }
 }

@@ -15,4 +15,15 @@ final class ProcStatus {
         }
         return -1;
     }
+
+    /** Minor page faults of this process so far ({@code /proc/self/stat} field 10); -1 where not Linux. */
+    static long minorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]);  // fields after "(comm)" start at 3: minflt is field 10
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
 }

@@ -32,12 +32,26 @@ public final class LlamaAttention {
      * @param mask additive [B, 1, T, T]: 0 where a query may attend, the dtype's minimum elsewhere
      */
     NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
-        long b = x.getShape().get(0), t = x.getShape().get(1);
-        NDArray q = heads(qProj.forward(ctx, x, active), b, t, numHeads);
-        NDArray k = heads(kProj.forward(ctx, x, active), b, t, numKvHeads);
-        NDArray v = heads(vProj.forward(ctx, x, active), b, t, numKvHeads);
-        q = RotaryEmbedding.apply(q, cos, sin);
-        k = RotaryEmbedding.apply(k, cos, sin);
+        return forward(ctx, x, x, cos, sin, cos, sin, mask, active);
+    }
+
+    /**
+     * Attention of some query positions over every key position: the same arithmetic as the full forward, for the
+     * rows a caller needs (a classifier needs only each row's pooled token in the last layer).
+     *
+     * @param xq         [B, Tq, hidden] the query positions' (normed) states
+     * @param xkv        [B, T, hidden] every position's (normed) states
+     * @param cosQ, sinQ rotary tables of the query positions, broadcastable to [B, Tq, heads, headDim]
+     * @param cosK, sinK rotary tables of the key positions, broadcastable to [B, T, heads, headDim]
+     * @param mask       additive [B, 1, Tq, T]
+     */
+    NDArray forward(StepContext ctx, NDArray xq, NDArray xkv, NDArray cosQ, NDArray sinQ, NDArray cosK, NDArray sinK, NDArray mask,
+                    ActiveAdapters active) {
+        long b = xkv.getShape().get(0), t = xkv.getShape().get(1), tq = xq.getShape().get(1);
+        // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1.
+        NDArray q = heads(RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ));
+        NDArray k = heads(RotaryEmbedding.apply(kProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK));
+        NDArray v = heads(vProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim));
         k = repeatKv(k, b, t);
         v = repeatKv(v, b, t);
         DataType dtype = q.getDataType();
@@ -52,14 +66,14 @@ public final class LlamaAttention {
         // As Hugging Face: softmax in fp32 whatever the compute dtype, the probabilities cast back to it.
         NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
-        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
+        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, tq, (long) numHeads * headDim);
         if (out.getDataType() != dtype) out = out.toType(dtype, false);
         return oProj.forward(ctx, out, active);
     }
 
-    /** [B, T, n·d] → [B, n, T, d]. */
-    private NDArray heads(NDArray x, long b, long t, int n) {
-        return x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
+    /** [B, T, n, d] → [B, n, T, d]. */
+    private static NDArray heads(NDArray x) {
+        return x.transpose(0, 2, 1, 3);
     }
 
     /** Each key/value head serves numHeads/numKvHeads query heads (repeat_kv). */

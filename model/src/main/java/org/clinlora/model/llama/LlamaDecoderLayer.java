@@ -20,4 +20,15 @@ public final class LlamaDecoderLayer {
         NDArray h = x.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active));
         return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
     }
+
+    /**
+     * The block's output at the positions {@code select} picks only ([B, Tq, T] one-hot rows): keys and values still
+     * come from every position, but queries, o_proj, the residuals and the MLP run on the picked rows alone.
+     */
+    NDArray forwardAt(StepContext ctx, NDArray x, NDArray select, NDArray cosQ, NDArray sinQ, NDArray cos, NDArray sin, NDArray maskQ,
+                      ActiveAdapters active) {
+        NDArray normed = inputLayernorm.forward(ctx, x);
+        NDArray h = select.matMul(x).add(selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
+        return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
+    }
 }

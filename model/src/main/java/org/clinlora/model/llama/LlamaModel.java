@@ -179,7 +179,7 @@ public final class LlamaModel implements AutoCloseable {
     public NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
         NDArray x = embed(ctx, batch, active);
         NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
-        NDArray mask = additiveMask(ctx, batch);
+        NDArray mask = additiveMask(ctx, batch, null);
         for (LlamaDecoderLayer layer : layers) {
             NDArray next = layerForward(ctx, layer, x, cosSin, mask, active);
             x.close();  // under a graph, autograd still holds what backward needs
@@ -193,6 +193,41 @@ public final class LlamaModel implements AutoCloseable {
         batch.checkVocabulary(config.vocabSize());
         NDArray ids = ctx.manager().create(batch.inputIds(), new Shape(batch.batchSize(), batch.seqLen()));
         return Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * What {@code pool(ctx, hiddenStates(ctx, batch, active), batch)} returns, [B, hidden], for less work: a classifier
+     * reads one position per row, so the last decoder layer computes keys and values for every position but queries,
+     * o_proj, the MLP and the final norm for the pooled position alone (the other positions' outputs would be thrown
+     * away). The arithmetic of the kept rows is unchanged.
+     */
+    public NDArray pooledHiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
+        int[] pos = pooledPositions(batch);
+        NDArray x = embed(ctx, batch, active);
+        NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
+        NDArray mask = additiveMask(ctx, batch, null);
+        int n = layers.size();
+        for (int i = 0; i < n - 1; i++) {
+            NDArray next = layerForward(ctx, layers.get(i), x, cosSin, mask, active);
+            x.close();
+            x = next;
+        }
+        NDList cosSinQ = rotary.cosSinAt(ctx, pos, batch.seqLen());
+        NDArray maskQ = additiveMask(ctx, batch, pos);
+        NDArray select = selection(ctx, pos, batch.seqLen(), x.getDataType());
+        NDArray last;
+        try (StepContext inner = ctx.child()) {
+            x.tempAttach(inner.manager());
+            last = layers.get(n - 1).forwardAt(inner, x, select, cosSinQ.get(0), cosSinQ.get(1), cosSin.get(0), cosSin.get(1), maskQ, active);
+            last.attach(ctx.manager());
+        }
+        x.close();
+        return norm.forward(ctx, last).reshape(batch.batchSize(), config.hiddenSize());
+    }
+
+    /** Classification logits [B, num_labels] in float32 through {@link #pooledHiddenStates} (inference). */
+    public NDArray classify(StepContext ctx, TokenBatch batch, List<String> active) {
+        return scorePooled(pooledHiddenStates(ctx, batch, ActiveAdapters.all(active)), scoreHead(active));
     }
 
     private static NDArray layerForward(StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
@@ -234,7 +269,7 @@ public final class LlamaModel implements AutoCloseable {
         NDArray[] inputs = new NDArray[n + 1];
         inputs[0] = embed(ctx, batch, active);
         NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
-        NDArray mask = additiveMask(ctx, batch);
+        NDArray mask = additiveMask(ctx, batch, null);
         for (int i = 0; i < n; i++) {
             engine.setRandomSeed(seed + 7919 * i);
             inputs[i + 1] = layerForward(ctx, layers.get(i), inputs[i], cosSin, mask, active);
@@ -253,7 +288,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         try (StepContext fp32 = ctx.child(DataType.FLOAT32)) {
             NDList cosSin32 = rotary.cosSin(fp32, batch.seqLen());
-            NDArray mask32 = additiveMask(fp32, batch);
+            NDArray mask32 = additiveMask(fp32, batch, null);
             for (int i = n - 1; i >= 0; i--) {
                 engine.setRandomSeed(seed + 7919 * i);
                 NDArray below;
@@ -337,39 +372,50 @@ public final class LlamaModel implements AutoCloseable {
      * last position when config.json has no pad_token_id, which, as in Hugging Face, only a batch of one may use.
      */
     public NDArray pool(StepContext ctx, NDArray hidden, TokenBatch batch) {
+        NDArray sel = selection(ctx, pooledPositions(batch), batch.seqLen(), hidden.getDataType());
+        return sel.matMul(hidden).reshape(batch.batchSize(), hidden.getShape().get(2));
+    }
+
+    /** The position each row pools at (see {@link #pool}). */
+    private int[] pooledPositions(TokenBatch batch) {
         int b = batch.batchSize(), t = batch.seqLen();
         Integer pad = config.padTokenId();
         if (pad == null && b > 1) {
             throw new IllegalArgumentException("cannot classify batches of more than one row without a padding token: config.json has no "
                     + "pad_token_id (set it, e.g. to eos_token_id as LLaMA fine-tuning usually does)");
         }
-        float[] select = new float[b * t];
-        for (int i = 0; i < b; i++) select[i * t + (pad == null ? t - 1 : batch.lastNonPadIndex(i, pad))] = 1f;
-        // A one-hot [B,1,T] x [B,T,H] product picks each row's pooled token and stays differentiable.
-        NDArray sel = ctx.manager().create(select, new Shape(b, 1, t));
-        if (hidden.getDataType() != DataType.FLOAT32) sel = sel.toType(hidden.getDataType(), false);
-        return sel.matMul(hidden).reshape(b, hidden.getShape().get(2));
+        int[] pos = new int[b];
+        for (int i = 0; i < b; i++) pos[i] = pad == null ? t - 1 : batch.lastNonPadIndex(i, pad);
+        return pos;
+    }
+
+    /** One-hot rows [B, 1, T]: times [B, T, H] it picks each row's position exactly, and stays differentiable. */
+    private static NDArray selection(StepContext ctx, int[] positions, int t, DataType dtype) {
+        float[] select = new float[positions.length * t];
+        for (int i = 0; i < positions.length; i++) select[i * t + positions[i]] = 1f;
+        NDArray sel = ctx.manager().create(select, new Shape(positions.length, 1, t));
+        return dtype == DataType.FLOAT32 ? sel : sel.toType(dtype, false);
     }
 
     /**
      * Causal and padding mask, additive [B, 1, T, T]: 0 where query i may see key j (j ≤ i and j real), otherwise the
      * compute dtype's most negative finite value as Hugging Face uses (not -inf, which would make a row with no visible
-     * key NaN).
+     * key NaN). With {@code queries}, only row r's query at {@code queries[r]}: [B, 1, 1, T].
      */
-    private NDArray additiveMask(StepContext ctx, TokenBatch batch) {
-        int b = batch.batchSize(), t = batch.seqLen();
-        float[] mask = new float[b * t * t];
+    private NDArray additiveMask(StepContext ctx, TokenBatch batch, int[] queries) {
+        int b = batch.batchSize(), t = batch.seqLen(), tq = queries == null ? t : 1;
+        float[] mask = new float[b * tq * t];
         float min = ctx.dtype() == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
         long[] am = batch.attentionMask();
         for (int r = 0; r < b; r++) {
-            for (int i = 0; i < t; i++) {
-                int base = (r * t + i) * t;
+            for (int q = 0; q < tq; q++) {
+                int i = queries == null ? q : queries[r], base = (r * tq + q) * t;
                 for (int j = 0; j < t; j++) {
                     mask[base + j] = (j <= i && am[r * t + j] == 1) ? 0f : min;
                 }
             }
         }
-        NDArray m32 = ctx.manager().create(mask, new Shape(b, 1, t, t));
+        NDArray m32 = ctx.manager().create(mask, new Shape(b, 1, tq, t));
         return ctx.dtype() == DataType.FLOAT32 ? m32 : m32.toType(ctx.dtype(), false);
     }
 

@@ -67,16 +67,29 @@ public final class RotaryEmbedding {
         });
     }
 
-    /** cos and sin as arrays in the step's dtype, to be broadcast over [B, heads, T, headDim]. */
+    /** cos and sin [T, 1, headDim] in the step's dtype, to be broadcast over [B, T, heads, headDim]. */
     public NDList cosSin(StepContext ctx, int seqLen) {
         float[][] t = tables(seqLen);
-        Shape shape = new Shape(seqLen, headDim);
+        Shape shape = new Shape(seqLen, 1, headDim);
         NDArray cos = ctx.manager().create(t[0], shape).toType(ctx.dtype(), false);
         NDArray sin = ctx.manager().create(t[1], shape).toType(ctx.dtype(), false);
         return new NDList(cos, sin);
     }
 
-    /** Applies the rotation to x [B, heads, T, headDim]. */
+    /** cos and sin [B, 1, 1, headDim] at one position per row (the query rows of a pooled classifier's last layer). */
+    public NDList cosSinAt(StepContext ctx, int[] positions, int seqLen) {
+        float[][] t = tables(seqLen);
+        float[] cos = new float[positions.length * headDim], sin = new float[positions.length * headDim];
+        for (int r = 0; r < positions.length; r++) {
+            System.arraycopy(t[0], positions[r] * headDim, cos, r * headDim, headDim);
+            System.arraycopy(t[1], positions[r] * headDim, sin, r * headDim, headDim);
+        }
+        Shape shape = new Shape(positions.length, 1, 1, headDim);
+        return new NDList(ctx.manager().create(cos, shape).toType(ctx.dtype(), false),
+                ctx.manager().create(sin, shape).toType(ctx.dtype(), false));
+    }
+
+    /** Applies the rotation to x [..., headDim] with cos and sin broadcast to its shape. */
     public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         NDList halves = x.split(2, x.getShape().dimension() - 1);
         NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +24,6 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
             "major surgical or invasive procedure", "impression", "findings", "indication", "technique", "comparison",
             "examination", "history", "service", "attending");
     private static final Pattern DEID = Pattern.compile("_{3,}");
-    private static final Pattern HEADER = Pattern.compile("(?m)^[ \\t]*([A-Za-z][A-Za-z /&-]{1,45}?)[ \\t]*:");
     private static final Pattern SPACES = Pattern.compile("[ \\t\\u00A0\\f\\x0B]+");
     private static final Pattern TRAILING = Pattern.compile("(?m)[ \\t]+$");
     private static final Pattern BLANKS = Pattern.compile("\\n{3,}");
@@ -41,18 +39,62 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
             if (t.contains("\n\n\n")) t = BLANKS.matcher(t).replaceAll("\n\n");
             t = t.strip();
         }
-        if (sectionHeaders) {
-            Matcher m = HEADER.matcher(t);
-            StringBuilder sb = new StringBuilder();
-            while (m.find()) {
-                String h = m.group(1).trim().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
-                String replacement = HEADERS.contains(h) ? titleCase(h) + ":" : m.group();
-                m.appendReplacement(sb, Matcher.quoteReplacement(replacement));
-            }
-            m.appendTail(sb);
-            t = sb.toString();
-        }
+        if (sectionHeaders) t = sectionHeaders(t);
         return t;
+    }
+
+    /**
+     * Known section headers in one spelling, by one scan of the line starts. A header is what the pattern
+     * {@code (?m)^[ \t]*([A-Za-z][A-Za-z /&-]{1,45}?)[ \t]*:} matches (a line's leading blanks, a name of 2 to 46
+     * letters, spaces, '/', '&' or '-' starting with a letter, blanks, the first colon after the shortest such name);
+     * when the name, lower-cased with its spaces collapsed, is a known header, the whole match becomes its canonical
+     * spelling and a colon. Lines start at the text's start and after \n, \u0085, \u2028 and \u2029, as for (?m)^.
+     */
+    private static String sectionHeaders(String t) {
+        StringBuilder out = null;
+        int copied = 0, n = t.length();
+        for (int s = 0; s < n; s = nextLine(t, s)) {
+            int j = s;
+            while (j < n && (t.charAt(j) == ' ' || t.charAt(j) == '\t')) j++;
+            if (j >= n || !isLetter(t.charAt(j))) continue;
+            int colon = -1, end = -1;
+            for (int p = j + 2; p <= j + 46 && p <= n && isNameChar(t.charAt(p - 1)); p++) {
+                int q = p;
+                while (q < n && (t.charAt(q) == ' ' || t.charAt(q) == '\t')) q++;
+                if (q < n && t.charAt(q) == ':') {
+                    end = p;
+                    colon = q;
+                    break;
+                }
+            }
+            if (colon < 0) continue;
+            String h = t.substring(j, end).trim().replaceAll(" +", " ").toLowerCase(Locale.ROOT);
+            if (!HEADERS.contains(h)) continue;
+            String replacement = titleCase(h) + ":";
+            if (t.regionMatches(s, replacement, 0, replacement.length()) && colon + 1 - s == replacement.length()) continue;
+            if (out == null) out = new StringBuilder(n + 16);
+            out.append(t, copied, s).append(replacement);
+            copied = colon + 1;
+        }
+        if (out == null) return t;
+        return out.append(t, copied, n).toString();
+    }
+
+    /** The start of the line after the one at {@code s}, or the text's length. */
+    private static int nextLine(String t, int s) {
+        for (int i = s; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == '\n' || c == '\u0085' || c == '\u2028' || c == '\u2029') return i + 1;
+        }
+        return t.length();
+    }
+
+    private static boolean isLetter(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    }
+
+    private static boolean isNameChar(char c) {
+        return isLetter(c) || c == ' ' || c == '/' || c == '&' || c == '-';
     }
 
     /** Whether {@link #SPACES} would change the text: a tab or other blank, or two spaces in a row. */

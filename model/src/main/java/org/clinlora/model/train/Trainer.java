@@ -351,7 +351,7 @@ public final class Trainer {
         List<String> ids = new ArrayList<>();
         for (TrainingBatches.Batch b : batches.inOrder(set.splits())) {
             try (StepContext ctx = model.newStep(false)) {
-                NDArray logits = model.classify(ctx, model.hiddenStates(ctx, b.tokens(), active), b.tokens(), active);
+                NDArray logits = model.classify(ctx, b.tokens(), active);
                 NDArray p = data.problemType().probabilities(logits);
                 float[] v = p.toType(DataType.FLOAT32, false).toFloatArray();
                 for (int i = 0; i < b.tokens().batchSize(); i++) {

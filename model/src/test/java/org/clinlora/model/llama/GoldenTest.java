@@ -112,6 +112,17 @@ class GoldenTest {
     }
 
     @Test
+    void theInferencePathThatRunsTheLastLayerAtThePooledTokensOnlyGivesTheSameLogits() {
+        try (StepContext ctx = model.newStep(false)) {
+            NDArray pooled = model.pooledHiddenStates(ctx, batch, org.clinlora.model.lora.ActiveAdapters.all(List.of()));
+            float[] base = model.scorePooled(pooled, model.adapter("downstream").score()).toFloatArray();
+            assertClose(expected.floats("cls_base"), base, 1e-4, 0, "cls_base");
+            float[] both = model.classify(ctx, batch, List.of("clinical", "downstream")).toFloatArray();
+            assertClose(expected.floats("cls_both"), both, 1e-4, 0, "cls_both");
+        }
+    }
+
+    @Test
     void causalLmLossIgnoresPadsAndShifts() {
         try (StepContext ctx = model.newStep(false)) {
             NDArray logits = model.lmLogits(ctx, model.hiddenStates(ctx, batch, List.of("clinical")));

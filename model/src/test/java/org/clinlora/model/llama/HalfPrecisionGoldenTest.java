@@ -79,6 +79,7 @@ class HalfPrecisionGoldenTest {
             try (StepContext ctx = m.newStep(false)) {
                 float[] cls = m.classify(ctx, m.hiddenStates(ctx, batch, BOTH), batch, BOTH).toFloatArray();
                 assertClose(expected.floats("cls_both"), cls, 0.01, 0.01, "fp16 cls_both");
+                assertClose(expected.floats("cls_both"), m.classify(ctx, batch, BOTH).toFloatArray(), 0.01, 0.01, "fp16 cls_both, pooled-only last layer");
             }
         }
     }

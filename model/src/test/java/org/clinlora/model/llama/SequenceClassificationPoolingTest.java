@@ -54,6 +54,7 @@ class SequenceClassificationPoolingTest {
                 float[] row0 = scoredAt(m, ctx, hidden, 0, 3), row1 = scoredAt(m, ctx, hidden, 1, 6);
                 assertClose(row0, java.util.Arrays.copyOfRange(got, 0, 3), 1e-6, 0, "row 0 pools token 3 (45), not the EOS at 4");
                 assertClose(row1, java.util.Arrays.copyOfRange(got, 3, 6), 1e-6, 0, "row 1 pools token 6 (9), not the final EOS");
+                assertClose(got, m.classify(ctx, batch, STACK).toFloatArray(), 1e-5, 0, "the pooled-only last layer, same rows");
             }
         }
     }

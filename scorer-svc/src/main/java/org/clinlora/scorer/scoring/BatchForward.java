@@ -53,7 +53,7 @@ final class BatchForward {
         TokenBatch tokens = new TokenBatch(b, t, ids, mask);
         float[][] out = new float[b][];
         try (StepContext ctx = model.newStep(false)) {
-            NDArray pooled = model.pool(ctx, model.hiddenStates(ctx, tokens, ActiveAdapters.perRow(ctx, stacks)), tokens);
+            NDArray pooled = model.pooledHiddenStates(ctx, tokens, ActiveAdapters.perRow(ctx, stacks));
             Map<String, float[]> byHead = new LinkedHashMap<>();
             Map<String, Integer> width = new LinkedHashMap<>();
             for (int k = 0; k < b; k++) {
