@@ -264,10 +264,10 @@ final class BenchCommand implements Runnable {
         } catch (IOException | RuntimeException ignored) {
             // not Linux: the CPU name is only informative
         }
-        return String.format("environment: %s, %d cores visible; libtorch %s via DJL %s on %s %s, intra-op threads %d, "
+        return String.format("environment: %s, %d cores visible; libtorch %s via DJL %s on %s %s (computed in %s), intra-op threads %d, "
                         + "interop threads %d; OMP_WAIT_POLICY=%s GLIBC_TUNABLES=%s; oneMKL vendor shim %s; Java %s",
                 cpu, Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), Engine.getDjlVersion(),
-                compute.device(), compute.dtype(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
+                compute.device(), compute.dtype(), compute.computeDtype(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
                 System.getenv("OMP_WAIT_POLICY"), System.getenv("GLIBC_TUNABLES"), mklVendorShim(), System.getProperty("java.version"));
     }
 

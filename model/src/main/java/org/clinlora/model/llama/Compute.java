@@ -6,10 +6,22 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
 
 /**
- * Where the model runs and the dtype its base weights are held and computed in: fp32 (the tested default) or fp16,
- * on CPU or CUDA. Trainable adapters always keep fp32 master weights (see {@code LoraLinear}).
+ * Where the model runs, the dtype its base weights are held in ({@code dtype}: fp32, the tested default, or fp16) and
+ * the dtype its activations are computed in ({@code computeDtype}). Trainable adapters always keep fp32 master weights
+ * (see {@code LoraLinear}).
+ *
+ * <p>fp16 computes in fp16 on CUDA, following Hugging Face's half-precision rules. On CPU it is a storage precision:
+ * the weights are held in half (half the memory) and each projection computes in fp32 from them, because CPUs without
+ * AVX512-FP16 or AMX-FP16 have no fast half matmul (libtorch falls back to a scalar loop there: measured 5x slower than
+ * fp32 for a classification forward on a 2-core AMD EPYC). {@link #Compute(Device, DataType, DataType)} can still ask
+ * for half arithmetic on CPU (the tests use it to check CUDA's arithmetic without a GPU).
  */
-public record Compute(Device device, DataType dtype) {
+public record Compute(Device device, DataType dtype, DataType computeDtype) {
+
+    /** The default compute dtype for the device: the storage dtype, except fp16 on CPU computes in fp32. */
+    public Compute(Device device, DataType dtype) {
+        this(device, dtype, !device.isGpu() && dtype == DataType.FLOAT16 ? DataType.FLOAT32 : dtype);
+    }
 
     public static final Compute CPU_FP32 = new Compute(Device.cpu(), DataType.FLOAT32);
 
@@ -73,6 +85,7 @@ public record Compute(Device device, DataType dtype) {
         return new Compute(d, p.dataType);
     }
 
+    /** Whether the base weights are held in half precision (training then recomputes layers and scales the loss). */
     public boolean half() {
         return dtype == DataType.FLOAT16;
     }

@@ -120,7 +120,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public StepContext newStep(boolean training) {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        return new StepContext(manager, compute.dtype(), training);
+        return new StepContext(manager, compute.computeDtype(), training);
     }
 
     /** Every wrapped projection by module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
@@ -192,7 +192,8 @@ public final class LlamaModel implements AutoCloseable {
         for (String a : active.names()) adapter(a);
         batch.checkVocabulary(config.vocabSize());
         NDArray ids = ctx.manager().create(batch.inputIds(), new Shape(batch.batchSize(), batch.seqLen()));
-        return Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        return x.getDataType() == ctx.dtype() ? x : x.toType(ctx.dtype(), false);  // half weights, fp32 arithmetic (CPU)
     }
 
     /**

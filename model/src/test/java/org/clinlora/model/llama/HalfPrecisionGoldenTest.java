@@ -45,7 +45,43 @@ class HalfPrecisionGoldenTest {
     }
 
 
-    static final Compute CPU_FP16 = new Compute(ai.djl.Device.cpu(), DataType.FLOAT16);
+    /** fp16 weights and fp16 arithmetic, as on CUDA: the half-precision rules checked without a GPU. */
+    static final Compute CPU_FP16 = new Compute(ai.djl.Device.cpu(), DataType.FLOAT16, DataType.FLOAT16);
+
+    @Test
+    void fp16OnCpuHoldsHalfWeightsButComputesInFp32AndFollowsTheReference() throws Exception {
+        Compute cpu = Compute.parse("cpu", "fp16");
+        assertEquals(DataType.FLOAT16, cpu.dtype());
+        assertEquals(DataType.FLOAT32, cpu.computeDtype(), "CPUs have no fast half matmul: fp16 is a storage precision there");
+        try (LlamaModel m = withAdapters(cpu)) {
+            for (LoraLinearView p : LoraLinearView.of(m)) assertEquals(DataType.FLOAT16, p.weight().getDataType(), p.name());
+            try (StepContext ctx = m.newStep(false)) {
+                NDArray hidden = m.hiddenStates(ctx, batch, BOTH);
+                assertEquals(DataType.FLOAT32, hidden.getDataType());
+                float[] got = m.lmLogits(ctx, hidden).toFloatArray(), want = expected.floats("logits_both");
+                int v = m.config().vocabSize();
+                double worst = 0, scale = 0;
+                for (int r = 0; r < batch.batchSize() * batch.seqLen(); r++) {
+                    if (batch.attentionMask()[r] == 0) continue;
+                    for (int j = 0; j < v; j++) {
+                        worst = Math.max(worst, Math.abs(want[r * v + j] - got[r * v + j]));
+                        scale = Math.max(scale, Math.abs(want[r * v + j]));
+                    }
+                }
+                assertTrue(worst <= 0.01 * scale, "fp16 weights, fp32 arithmetic: max abs error " + worst + " vs largest logit " + scale);
+                assertClose(expected.floats("cls_both"), m.classify(ctx, batch, BOTH).toFloatArray(), 0.01, 0.01, "cls_both");
+            }
+            gradientsByLayer(m).forEach((k, g) -> {
+                float[] want = expected.floats("grad." + k);
+                double err = 0, norm = 0;
+                for (int i = 0; i < want.length; i++) {
+                    err += (want[i] - g[i]) * (double) (want[i] - g[i]);
+                    norm += want[i] * (double) want[i];
+                }
+                assertTrue(Math.sqrt(err / norm) <= 0.01, "grad." + k + ": relative L2 error " + Math.sqrt(err / norm));
+            });
+        }
+    }
 
     @Test
     void anFp16BaseHoldsItsWeightsInFp16AndItsAdaptersInFp32() throws Exception {
