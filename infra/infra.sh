@@ -34,7 +34,7 @@ die() { echo "infra: error: $*" >&2; exit 2; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_alive() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+pid_alive() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && [[ $(process_state "$(cat "$f")") != gone ]]; }
 
 # fetch NAME VERSION MAVEN-ARGS...: jars into $RUN/lib/NAME-VERSION once; a marker file says the copy is complete
 fetch() {
@@ -70,7 +70,7 @@ wait_ready() {
 }
 
 start_kafka() {
-  if pid_alive kafka; then log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0; fi
+  if pidfile_running kafka "$RUN/kafka.pid"; then log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0; fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; stop it or set CLINLORA_KAFKA_PORT"
   port_open "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken by another process; stop it or set CLINLORA_KAFKA_SASL_PORT"
   local lib; lib=$(fetch_kafka)
@@ -109,7 +109,7 @@ PROPS
 }
 
 start_s3() {
-  if pid_alive s3proxy; then log "s3proxy already running (pid $(cat "$RUN/s3proxy.pid"))"; return 0; fi
+  if pidfile_running s3proxy "$RUN/s3proxy.pid"; then log "s3proxy already running (pid $(cat "$RUN/s3proxy.pid"))"; return 0; fi
   port_open "$S3_PORT" && die "port $S3_PORT is taken by another process; stop it or set CLINLORA_S3_PORT"
   local lib; lib=$(fetch_s3proxy)
   local dir="$RUN/s3"

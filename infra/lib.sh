@@ -1,14 +1,49 @@
 # Shared by infra.sh and services.sh (sourced; the caller defines log): processes behind pid files.
 
+# process_state PID: running, dying or gone. A killed process stays visible to kill -0 while the kernel tears it down
+# (a JVM with GBs of memory: a second or two) and, once dead, as a zombie until it is reaped. "dying" is the first
+# (the kernel's PF_EXITING flag, field 9 of /proc/PID/stat): its ports may still be bound. A zombie holds nothing, so it
+# counts as gone.
+process_state() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return 0; }
+  local -a f
+  read -ra f <<<"${stat##*) }"  # fields from the 3rd on (the command name may hold spaces and parentheses)
+  if [[ ${f[0]} == Z || ${f[0]} == X || ${f[0]} == x ]]; then echo gone
+  elif (( f[6] & 0x4 )); then echo dying
+  else echo running; fi
+}
+
+# pidfile_running LABEL PIDFILE: true when the pid file names a running process. One that is being killed is waited
+# for (up to 30 s, saying so) and then counts as gone; the pid file of a gone process is removed.
+pidfile_running() {
+  local label=$1 f=$2 pid
+  [[ -f "$f" ]] || return 1
+  pid=$(cat "$f")
+  case $(process_state "$pid") in
+    running) return 0 ;;
+    dying)
+      log "waiting for the previous $label (pid $pid) to finish exiting"
+      for _ in $(seq 1 60); do [[ $(process_state "$pid") == dying ]] || break; sleep 0.5; done
+      [[ $(process_state "$pid") == dying ]] && log "$label (pid $pid) is still exiting after 30 s"
+      [[ $(process_state "$pid") == running ]] && return 0
+      log "the previous $label (pid $pid) has exited" ;;
+    gone) log "the previous $label (pid $pid) is gone; starting a new one" ;;
+  esac
+  rm -f "$f"
+  return 1
+}
+
 # stop_pidfile LABEL PIDFILE: TERM, up to 30 s for it to go, then KILL; idempotent; removes the pid file.
 stop_pidfile() {
   local label=$1 f=$2
   if [[ ! -f "$f" ]]; then log "$label not running"; return 0; fi
   local pid; pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if [[ $(process_state "$pid") != gone ]]; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$label did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
+    for _ in $(seq 1 60); do [[ $(process_state "$pid") == gone ]] && break; sleep 0.5; done
+    [[ $(process_state "$pid") == gone ]] || { log "$label did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
+    for _ in $(seq 1 20); do [[ $(process_state "$pid") == gone ]] && break; sleep 0.5; done
     log "$label stopped"
   else
     log "$label not running (stale pid file removed)"

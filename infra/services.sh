@@ -32,13 +32,13 @@ port_of() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { local f="$RUN/$1-svc.pid"; [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+pid_alive() { local f="$RUN/$1-svc.pid"; [[ -f "$f" ]] && [[ $(process_state "$(cat "$f")") != gone ]]; }
 ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$1/q/health/ready"; }
 
 start_one() {
   local svc=$1 port; port=$(port_of "$1")
   local jar="$ROOT/$svc-svc/target/quarkus-app/quarkus-run.jar"
-  if pid_alive "$svc"; then log "$svc-svc already running (pid $(cat "$RUN/$svc-svc.pid"))"; return 0; fi
+  if pidfile_running "$svc-svc" "$RUN/$svc-svc.pid"; then log "$svc-svc already running (pid $(cat "$RUN/$svc-svc.pid"))"; return 0; fi
   [[ -f "$jar" ]] || die "$jar is missing; build first: mvn -B -DskipTests package"
   port_open "$port" && die "port $port is taken by another process; stop it or set CLINLORA_${svc^^}_PORT"
   mkdir -p "$RUN/logs" "$RUN/djl-cache"
