@@ -91,7 +91,7 @@ class ScoringTest {
         base = TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
         new ModelStore(store).upload(BASE_MODEL, dir.resolve("m"));
         publish(CLINICAL, "clin1", new LoraConfig("CAUSAL_LM", 8, 16, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null), 0, null, null, 1);
-        for (int v = 1; v <= 3; v++) {
+        for (int v = 1; v <= 4; v++) {  // v2 is tampered with, v4 deleted, by the tests below
             publish(LOS, "los" + v, new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null), 4,
                     List.of("0", "1", "2", "3"), false, 10 + v);
         }
@@ -232,6 +232,22 @@ class ScoringTest {
         assertTrue(versionsSeen.containsAll(List.of(1, 3)), "served by v1, then v3: " + versionsSeen);
         given().contentType("application/json").body(body(LOS, NOTES)).post("/v1/score").then().statusCode(200).body("adapter.version", equalTo(3));
         new RegistryClient(registryUrl, TestAuth::allRoles).moveAlias(LOS, "production", 1, 3);
+    }
+
+    @Test
+    void aDeletedVersionStopsBeingServedOnceItsAdapterDeletedEventArrives() throws Exception {
+        given().contentType("application/json").body(body(LOS + "@4", NOTES)).post("/v1/score").then().statusCode(200)
+                .body("adapter.version", equalTo(4));
+        long t0 = System.nanoTime();
+        new RegistryClient(registryUrl, TestAuth::allRoles).delete(LOS, 4);
+        int status = 200;
+        long end = t0 + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end && (status = given().contentType("application/json").body(body(LOS + "@4", NOTES)).post("/v1/score").statusCode()) == 200) {
+            Thread.sleep(100);
+        }
+        System.out.printf("RESULT deleted version: no longer served %.1f s after the delete (status %d)%n", (System.nanoTime() - t0) / 1e9, status);
+        assertTrue(status == 404 || status == 410, "a deleted version is not servable: " + status);
+        given().contentType("application/json").body(body(LOS + "@1", NOTES)).post("/v1/score").then().statusCode(200);
     }
 
     @Test
