@@ -103,6 +103,46 @@ class AdaptersApiTest {
 
     static final List<String> LOS = List.of("0-3d", "3-7d", "7-14d", ">14d");
 
+    @Inject
+    org.clinlora.registry.messaging.RegistryEvents events;
+
+    @Test
+    void anAliasMovedWhileKafkaIsDownIsAnnouncedOnceWhenItIsBack() throws Exception {
+        String name = unique("outage");
+        publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
+        org.clinlora.testing.LocalInfra.stop("kafka");
+        long restarted;
+        try {
+            long t0 = System.nanoTime();
+            given().contentType("application/json").body("{\"version\":1,\"movedBy\":\"ci\"}")
+                    .put("/v1/adapters/" + name + "/aliases/production").then().statusCode(200);
+            System.out.printf("RESULT alias moved with Kafka down: answered in %.1f s, %d event(s) in the outbox%n",
+                    (System.nanoTime() - t0) / 1e9, events.pending());
+            org.junit.jupiter.api.Assertions.assertTrue(events.pending() >= 1, "the event waits in the outbox");
+        } finally {
+            org.clinlora.testing.LocalInfra.startIfDown("kafka", org.clinlora.testing.LocalInfra.KAFKA_PORT);
+            restarted = System.nanoTime();
+        }
+        List<org.clinlora.platform.events.AliasMoved> seen = new java.util.ArrayList<>();
+        try (var consumer = org.clinlora.testing.KafkaTestClients.consumer("adapters.events")) {
+            long end = System.nanoTime() + java.time.Duration.ofSeconds(150).toNanos();
+            Long announced = null;
+            while (System.nanoTime() < end && (announced == null || System.nanoTime() - announced < 5_000_000_000L)) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(500))) {
+                    if (!name.equals(r.key())) continue;
+                    if (org.clinlora.platform.events.Events.parse(r.value()) instanceof org.clinlora.platform.events.AliasMoved m) {
+                        seen.add(m);
+                        if (announced == null) announced = System.nanoTime();
+                    }
+                }
+            }
+            System.out.printf("RESULT AliasMoved announced %.1f s after Kafka was started again; seen %d time(s); outbox now %d%n",
+                    announced == null ? -1 : (announced - restarted) / 1e9, seen.size(), events.pending());
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1, seen.size(), "announced once: " + seen);
+        org.junit.jupiter.api.Assertions.assertEquals(1, seen.get(0).version());
+    }
+
     @Test
     void publishListResolveAliasAndDownloadMatchingSha256() throws Exception {
         String name = unique("clinical");

@@ -111,4 +111,9 @@ public final class StoreLayout {
     public static String streamNote(String stream, String noteId) {
         return noteStream(stream) + org.clinlora.model.io.Sha256.of(noteId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".json";
     }
+
+    /** Events a service must still announce on a topic, oldest first (see {@code platform/…/events/Outbox}). */
+    public static String outbox(String service, String topic) {
+        return "outbox/" + requireName(service) + "/" + requireName(topic) + "/";
+    }
 }

@@ -72,7 +72,7 @@ class RegistryPartsTest {
         store = new RetryingStore(blobs);
         store.models().upload("tiny", dir.resolve("base"));
         events = new CopyOnWriteArrayList<>();  // the racing-publishers test emits from four threads
-        RegistryEvents recorder = new RegistryEvents(null) {
+        RegistryEvents recorder = new RegistryEvents(null, store) {
             @Override
             public void emit(String adapterName, Event event) {
                 events.add(event);
