@@ -57,13 +57,9 @@ class LauncherProcessTest {
                 "if pidfile_running child child.pid; then echo running; else echo 'not running'; fi",
                 "[[ -f child.pid ]] || echo 'pid file removed'",
                 "echo \"never started: $(process_state 999999999)\"");
-        List<String> out = bash(script);
-        assertTrue(out.contains("before: running"), out.toString());
-        assertTrue(out.contains("kill -0: still there"), "the zombie is what the old kill -0 check mistook for a live service: " + out);
-        assertTrue(out.contains("after: gone"), out.toString());
-        assertTrue(out.contains("not running"), out.toString());
-        assertTrue(out.contains("pid file removed"), out.toString());
-        assertTrue(out.contains("never started: gone"), out.toString());
+        // "kill -0: still there": the zombie is what the old kill -0 check mistook for a live service.
+        assertPrinted(bash(script), "before: running", "kill -0: still there", "after: gone", "not running", "pid file removed",
+                "never started: gone");
     }
 
     @Test
@@ -74,9 +70,10 @@ class LauncherProcessTest {
                 "stop_pidfile svc svc.pid",
                 "[[ -f svc.pid ]] || echo 'pid file removed'",
                 "wait 2>/dev/null || true");
-        List<String> out = bash(script);
-        assertTrue(out.contains("running"), out.toString());
-        assertTrue(out.contains("log: svc stopped"), out.toString());
-        assertTrue(out.contains("pid file removed"), out.toString());
+        assertPrinted(bash(script), "running", "log: svc stopped", "pid file removed");
+    }
+
+    private static void assertPrinted(List<String> out, String... lines) {
+        for (String line : lines) assertTrue(out.contains(line), "'" + line + "' in " + out);
     }
 }
