@@ -1,31 +1,48 @@
 package org.clinlora.trainer.messaging;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.KafkaEvents;
+import org.clinlora.platform.events.Outbox;
+import org.clinlora.platform.events.OutboxRelay;
+import org.clinlora.platform.store.BlobStore;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.jboss.logging.Logger;
 
-/** training.events, keyed by job id: TrainingProgress per optimizer step, then TrainingCompleted or TrainingFailed. */
+/**
+ * training.events, keyed by job id: TrainingProgress per optimizer step (sent without waiting: a slow or absent broker
+ * must not slow training, and a lost progress record is only a missed update), then TrainingCompleted or
+ * TrainingFailed, announced at least once through the store's outbox ({@link OutboxRelay}).
+ */
 @ApplicationScoped
 public class TrainingEvents {
-    private static final Logger LOG = Logger.getLogger(TrainingEvents.class);
-
     private final Emitter<String> emitter;
+    private final OutboxRelay relay;
 
-    public TrainingEvents(@Channel("training-events") Emitter<String> emitter) {
+    public TrainingEvents(@Channel("training-events") Emitter<String> emitter, BlobStore store) {
         this.emitter = emitter;
+        this.relay = new OutboxRelay(new Outbox(store, "trainer-svc", "training.events",
+                (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, OutboxRelay.ACK_WAIT_SECONDS)), "training.events");
     }
 
-    /** Progress: never waits (a slow or absent broker must not slow training). */
+    void onStart(@Observes StartupEvent e) {
+        relay.start();
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        relay.close();
+    }
+
+    /** Progress: never waits. */
     public void progress(String jobId, Event event) {
         KafkaEvents.sendNoWait(emitter, jobId, event);
     }
 
+    /** A job's outcome: announced at least once. */
     public void emit(String jobId, Event event) {
-        Throwable failed = KafkaEvents.sendAndAwait(emitter, jobId, event, 15);
-        // The job's state is in the store either way (GET /v1/jobs/{id}); a lost progress event is only a missed update.
-        if (failed != null) LOG.errorf("%s %s for job %s was not acknowledged by Kafka: %s", event.type(), event.eventId(), jobId, failed.toString());
+        relay.announce(jobId, event);
     }
 }
