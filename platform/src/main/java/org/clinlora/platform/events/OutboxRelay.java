@@ -3,6 +3,8 @@ package org.clinlora.platform.events;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.clinlora.platform.store.BlobStore;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 /**
  * A service's events announced at least once (see {@link Outbox}): {@link #announce} records an event and relays it
@@ -32,6 +34,11 @@ public final class OutboxRelay implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** A service's relay to a topic through its SmallRye Kafka emitter, each send waiting for the broker's verdict. */
+    public static OutboxRelay onKafka(BlobStore store, String service, String topic, Emitter<String> emitter) {
+        return new OutboxRelay(new Outbox(store, service, topic, (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, ACK_WAIT_SECONDS)), topic);
     }
 
     /** Relays what earlier processes left, then every {@link #EVERY_SECONDS}. */

@@ -5,8 +5,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.clinlora.platform.events.Event;
-import org.clinlora.platform.events.KafkaEvents;
-import org.clinlora.platform.events.Outbox;
 import org.clinlora.platform.events.OutboxRelay;
 import org.clinlora.platform.store.RetryingStore;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -22,8 +20,7 @@ public class RegistryEvents {
     private final OutboxRelay relay;
 
     public RegistryEvents(@Channel("adapters-events") Emitter<String> emitter, RetryingStore store) {
-        this.relay = new OutboxRelay(new Outbox(store, "registry-svc", "adapters.events",
-                (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, OutboxRelay.ACK_WAIT_SECONDS)), "adapters.events");
+        this.relay = OutboxRelay.onKafka(store, "registry-svc", "adapters.events", emitter);
     }
 
     void onStart(@Observes StartupEvent e) {

@@ -5,8 +5,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.clinlora.platform.events.DatasetReady;
-import org.clinlora.platform.events.KafkaEvents;
-import org.clinlora.platform.events.Outbox;
 import org.clinlora.platform.events.OutboxRelay;
 import org.clinlora.platform.store.BlobStore;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -22,8 +20,7 @@ public class DatasetEvents {
     private final OutboxRelay relay;
 
     public DatasetEvents(@Channel("datasets-ready") Emitter<String> emitter, BlobStore store) {
-        this.relay = new OutboxRelay(new Outbox(store, "tokenizer-svc", "datasets.ready",
-                (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, OutboxRelay.ACK_WAIT_SECONDS)), "datasets.ready");
+        this.relay = OutboxRelay.onKafka(store, "tokenizer-svc", "datasets.ready", emitter);
     }
 
     void onStart(@Observes StartupEvent e) {

@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.KafkaEvents;
-import org.clinlora.platform.events.Outbox;
 import org.clinlora.platform.events.OutboxRelay;
 import org.clinlora.platform.store.BlobStore;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -24,8 +23,7 @@ public class TrainingEvents {
 
     public TrainingEvents(@Channel("training-events") Emitter<String> emitter, BlobStore store) {
         this.emitter = emitter;
-        this.relay = new OutboxRelay(new Outbox(store, "trainer-svc", "training.events",
-                (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, OutboxRelay.ACK_WAIT_SECONDS)), "training.events");
+        this.relay = OutboxRelay.onKafka(store, "trainer-svc", "training.events", emitter);
     }
 
     void onStart(@Observes StartupEvent e) {
