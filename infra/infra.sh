@@ -34,7 +34,7 @@ die() { echo "infra: error: $*" >&2; exit 2; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_alive() { local f="$RUN/$1.pid"; [[ -f "$f" ]] && [[ $(process_state "$(cat "$f")") != gone ]]; }
+pid_alive() { pidfile_alive "$RUN/$1.pid"; }
 
 # fetch NAME VERSION MAVEN-ARGS...: jars into $RUN/lib/NAME-VERSION once; a marker file says the copy is complete
 fetch() {

@@ -14,6 +14,18 @@ process_state() {
   else echo running; fi
 }
 
+# wait_gone PID SECONDS: waits until the process is gone, at most SECONDS; true when it is.
+wait_gone() {
+  local _
+  for _ in $(seq 1 $(($2 * 2))); do [[ $(process_state "$1") == gone ]] && return 0; sleep 0.5; done
+  [[ $(process_state "$1") == gone ]]
+}
+
+# pidfile_alive PIDFILE: true while the pid file's process is running or still exiting.
+pidfile_alive() {
+  [[ -f "$1" ]] && [[ $(process_state "$(cat "$1")") != gone ]]
+}
+
 # pidfile_running LABEL PIDFILE: true when the pid file names a running process. One that is being killed is waited
 # for (up to 30 s, saying so) and then counts as gone; the pid file of a gone process is removed.
 pidfile_running() {
@@ -24,10 +36,8 @@ pidfile_running() {
     running) return 0 ;;
     dying)
       log "waiting for the previous $label (pid $pid) to finish exiting"
-      for _ in $(seq 1 60); do [[ $(process_state "$pid") == dying ]] || break; sleep 0.5; done
-      [[ $(process_state "$pid") == dying ]] && log "$label (pid $pid) is still exiting after 30 s"
-      [[ $(process_state "$pid") == running ]] && return 0
-      log "the previous $label (pid $pid) has exited" ;;
+      if wait_gone "$pid" 30; then log "the previous $label (pid $pid) has exited"
+      else log "$label (pid $pid) is still exiting after 30 s; starting a new one"; fi ;;
     gone) log "the previous $label (pid $pid) is gone; starting a new one" ;;
   esac
   rm -f "$f"
@@ -41,9 +51,7 @@ stop_pidfile() {
   local pid; pid=$(cat "$f")
   if [[ $(process_state "$pid") != gone ]]; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do [[ $(process_state "$pid") == gone ]] && break; sleep 0.5; done
-    [[ $(process_state "$pid") == gone ]] || { log "$label did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; }
-    for _ in $(seq 1 20); do [[ $(process_state "$pid") == gone ]] && break; sleep 0.5; done
+    wait_gone "$pid" 30 || { log "$label did not stop in 30s; killing"; kill -9 "$pid" 2>/dev/null || true; wait_gone "$pid" 10 || true; }
     log "$label stopped"
   else
     log "$label not running (stale pid file removed)"

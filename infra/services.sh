@@ -32,7 +32,7 @@ port_of() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { local f="$RUN/$1-svc.pid"; [[ -f "$f" ]] && [[ $(process_state "$(cat "$f")") != gone ]]; }
+pid_alive() { pidfile_alive "$RUN/$1-svc.pid"; }
 ready() { curl -fs -o /dev/null --max-time 5 "http://127.0.0.1:$1/q/health/ready"; }
 
 start_one() {

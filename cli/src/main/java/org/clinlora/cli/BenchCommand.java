@@ -136,14 +136,14 @@ final class BenchCommand implements Runnable {
             for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(model.config().vocabSize());
             TokenBatch tokens = TokenBatch.unpadded(batch, seq, ids);
             String what;
-            double[] times;
+            Timed timed;
             if (train) {
                 LoraConfig cfg = new LoraConfig("CAUSAL_LM", r, alpha, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
                 addNew(model, active, "bench", cfg, 0, seed);
                 model.adapter("bench").setTrainable(true);
                 TrainingLoop.Settings s = new TrainingLoop.Settings(1e-4, 0.0, 1_000_000, 1, 0.0, AdamW.Settings.DEFAULT, seed);
                 try (TrainingLoop loop = new TrainingLoop(model, active, s)) {
-                    times = time(warmup, steps, profile, () -> loop.microStep(tokens, active,
+                    timed = time(warmup, steps, profile, () -> loop.microStep(tokens, active,
                             (ctx, hidden) -> Losses.causalLm(ctx, model.lmLogits(ctx, hidden), tokens)));
                 }
                 what = String.format("training (causal LM, LoRA r=%d alpha=%.0f on q_proj+v_proj, AdamW)", r, alpha);
@@ -152,7 +152,7 @@ final class BenchCommand implements Runnable {
                     LoraConfig cfg = new LoraConfig("SEQ_CLS", r, alpha, 0.0, List.of("q_proj", "v_proj"), List.of("score"), false, null);
                     addNew(model, active, "bench", cfg, labels, seed);
                 }
-                times = time(warmup, steps, profile, () -> {
+                timed = time(warmup, steps, profile, () -> {
                     try (StepContext ctx = model.newStep(false)) {
                         NDArray cls = model.classify(ctx, tokens, active);
                         cls.toFloatArray();
@@ -160,7 +160,8 @@ final class BenchCommand implements Runnable {
                 });
                 what = "classification forward (last-token pooled score head, no gradients)";
             }
-            double median = median(times), faultsPerStep = lastMinorFaultsPerStep;
+            double[] times = timed.seconds();
+            double median = median(times);
             var c = model.config();
             double peak = matmulPeak(compute);
             double[] flops = flopsPerToken(c, seq, r, train);
@@ -169,7 +170,7 @@ final class BenchCommand implements Runnable {
                     modelDir, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
                     c.numKeyValueHeads(), c.intermediateSize(), active);
             System.out.printf("batch %d x seq %d, %d timed steps after %d warm-up; step seconds %s; %.0f minor page faults per step%n",
-                    batch, seq, steps, warmup, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1000) / 1000.0).toArray()), faultsPerStep);
+                    batch, seq, steps, warmup, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1000) / 1000.0).toArray()), timed.minorFaultsPerStep());
             System.out.println(environment(compute));
             double tokensPerSecond = batch * seq / median, gflops = tokensPerSecond * flops[0] / 1e9;
             System.out.printf("fp32 matmul 2048x2048 in this run: median %.1f GFLOP/s; model %.1f MFLOP/token (%s)%n", peak, flops[0] / 1e6,
@@ -202,7 +203,7 @@ final class BenchCommand implements Runnable {
                 try (NDArray c = a.matMul(b)) {
                     c.getFloat(0, 0);  // waits for the result (CUDA is asynchronous)
                 }
-            });
+            }).seconds();
             return 2.0 * n * n * n / median(t) / 1e9;
         }
     }
@@ -227,11 +228,11 @@ final class BenchCommand implements Runnable {
         active.add(name);
     }
 
-    /** Minor page faults per timed step of the last {@link #time} call (fresh memory is costly on these VMs). */
-    private static double lastMinorFaultsPerStep;
+    /** Seconds of each timed step, and the minor page faults per step meanwhile (fresh memory is costly on these VMs). */
+    record Timed(double[] seconds, double minorFaultsPerStep) {}
 
     /** Runs warm-up steps, then times each step; with a profile file, libtorch records the timed steps' ops there. */
-    private static double[] time(int warmup, int steps, Path profile, Runnable step) {
+    private static Timed time(int warmup, int steps, Path profile, Runnable step) {
         for (int i = 0; i < warmup; i++) step.run();
         if (profile != null) JniUtils.startProfile(false, true, false);
         long faults = ProcStatus.minorFaults();
@@ -241,12 +242,12 @@ final class BenchCommand implements Runnable {
             step.run();
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
-        lastMinorFaultsPerStep = (ProcStatus.minorFaults() - faults) / (double) steps;
+        double faultsPerStep = (ProcStatus.minorFaults() - faults) / (double) steps;
         if (profile != null) {
             JniUtils.stopProfile(profile.toAbsolutePath().toString());
             System.out.println("profile of the timed steps (Chrome trace): " + profile.toAbsolutePath());
         }
-        return t;
+        return new Timed(t, faultsPerStep);
     }
 
     /** The median of timed steps, shared by every bench. */

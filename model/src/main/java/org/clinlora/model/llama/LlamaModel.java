@@ -177,15 +177,20 @@ public final class LlamaModel implements AutoCloseable {
      * autograd graph) as soon as its output exists: inference holds one layer's activations at a time.
      */
     public NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
-        NDArray x = embed(ctx, batch, active);
         NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
         NDArray mask = additiveMask(ctx, batch, null);
-        for (LlamaDecoderLayer layer : layers) {
+        return norm.forward(ctx, throughLayers(ctx, embed(ctx, batch, active), layers, cosSin, mask, active));
+    }
+
+    /** {@code x} through the given decoder layers in order, each in its own step; each input is freed once used. */
+    private static NDArray throughLayers(StepContext ctx, NDArray x, List<LlamaDecoderLayer> through, NDList cosSin, NDArray mask,
+                                         ActiveAdapters active) {
+        for (LlamaDecoderLayer layer : through) {
             NDArray next = layerForward(ctx, layer, x, cosSin, mask, active);
             x.close();  // under a graph, autograd still holds what backward needs
             x = next;
         }
-        return norm.forward(ctx, x);
+        return x;
     }
 
     private NDArray embed(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
@@ -204,24 +209,15 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray pooledHiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
         int[] pos = pooledPositions(batch);
-        NDArray x = embed(ctx, batch, active);
         NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
         NDArray mask = additiveMask(ctx, batch, null);
         int n = layers.size();
-        for (int i = 0; i < n - 1; i++) {
-            NDArray next = layerForward(ctx, layers.get(i), x, cosSin, mask, active);
-            x.close();
-            x = next;
-        }
+        NDArray x = throughLayers(ctx, embed(ctx, batch, active), layers.subList(0, n - 1), cosSin, mask, active);
         NDList cosSinQ = rotary.cosSinAt(ctx, pos, batch.seqLen());
         NDArray maskQ = additiveMask(ctx, batch, pos);
         NDArray select = selection(ctx, pos, batch.seqLen(), x.getDataType());
-        NDArray last;
-        try (StepContext inner = ctx.child()) {
-            x.tempAttach(inner.manager());
-            last = layers.get(n - 1).forwardAt(inner, x, select, cosSinQ.get(0), cosSinQ.get(1), cosSin.get(0), cosSin.get(1), maskQ, active);
-            last.attach(ctx.manager());
-        }
+        NDArray last = inLayerStep(ctx, x, inner ->
+                layers.get(n - 1).forwardAt(inner, x, select, cosSinQ.get(0), cosSinQ.get(1), cosSin.get(0), cosSin.get(1), maskQ, active));
         x.close();
         return norm.forward(ctx, last).reshape(batch.batchSize(), config.hiddenSize());
     }
@@ -232,11 +228,18 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private static NDArray layerForward(StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
+        return inLayerStep(ctx, x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
+    }
+
+    /**
+     * Runs one layer's work on {@code x} in a nested step. An op's result belongs to its receiver's manager: lending x
+     * to the layer's step makes every intermediate of the layer land there and be freed with it (x itself and the
+     * returned output go back to ctx).
+     */
+    private static NDArray inLayerStep(StepContext ctx, NDArray x, java.util.function.Function<StepContext, NDArray> layer) {
         try (StepContext inner = ctx.child()) {
-            // An op's result belongs to its receiver's manager: lending x to the layer's step makes every intermediate
-            // of the layer land there and be freed with it (x itself goes back to ctx).
             x.tempAttach(inner.manager());
-            NDArray out = layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active);
+            NDArray out = layer.apply(inner);
             out.attach(ctx.manager());
             return out;
         }

@@ -17,7 +17,8 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
     public static final NoteNormalizer DEFAULT = new NoteNormalizer(true, true, true);
     public static final NoteNormalizer NONE = new NoteNormalizer(false, false, false);
 
-    private static final Set<String> HEADERS = Set.of("chief complaint", "history of present illness", "past medical history",
+    /** The known section headers, lower case (package-private: the tests compare the header scan with a regex over them). */
+    static final Set<String> HEADERS = Set.of("chief complaint", "history of present illness", "past medical history",
             "social history", "family history", "physical exam", "pertinent results", "brief hospital course",
             "medications on admission", "discharge medications", "discharge disposition", "discharge diagnosis",
             "discharge condition", "discharge instructions", "followup instructions", "allergies",
@@ -118,7 +119,7 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
         return false;
     }
 
-    private static String titleCase(String h) {
+    static String titleCase(String h) {
         StringBuilder sb = new StringBuilder();
         for (String w : h.split(" ")) {
             if (sb.length() > 0) sb.append(' ');

@@ -33,26 +33,10 @@ class NoteNormalizerTest {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             String h = m.group(1).trim().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
-            String replacement = KNOWN.contains(h) ? titleCase(h) + ":" : m.group();
+            String replacement = NoteNormalizer.HEADERS.contains(h) ? NoteNormalizer.titleCase(h) + ":" : m.group();
             m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(replacement));
         }
         m.appendTail(sb);
-        return sb.toString();
-    }
-
-    static final java.util.Set<String> KNOWN = java.util.Set.of("chief complaint", "history of present illness", "past medical history",
-            "social history", "family history", "physical exam", "pertinent results", "brief hospital course",
-            "medications on admission", "discharge medications", "discharge disposition", "discharge diagnosis",
-            "discharge condition", "discharge instructions", "followup instructions", "allergies",
-            "major surgical or invasive procedure", "impression", "findings", "indication", "technique", "comparison",
-            "examination", "history", "service", "attending");
-
-    static String titleCase(String h) {
-        StringBuilder sb = new StringBuilder();
-        for (String w : h.split(" ")) {
-            if (sb.length() > 0) sb.append(' ');
-            sb.append(java.util.Set.of("of", "or", "on").contains(w) ? w : Character.toUpperCase(w.charAt(0)) + w.substring(1));
-        }
         return sb.toString();
     }
 
