@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Throughput: training tokens/s, classification sequences/s, tokenizer, registry and scorer figures.",
         subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchTokenizeCommand.class,
-                BenchRegistryCommand.class, BenchScoreCommand.class, BenchScaleCommand.class, BenchCorpusCommand.class})
+                BenchRegistryCommand.class, BenchScoreCommand.class, BenchScaleCommand.class, BenchCorpusCommand.class,
+                BenchSoakCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -174,7 +174,7 @@ final class BenchScoreCommand extends CliCommand {
     }
 
     /** A SEQ_CLS adapter with random (non-identity) LoRA pairs and head, as PEFT lays it out. */
-    private static Path writeAdapter(Path dir, LoraConfig cfg, LlamaConfig base, long seed) throws IOException {
+    static Path writeAdapter(Path dir, LoraConfig cfg, LlamaConfig base, long seed) throws IOException {
         Files.createDirectories(dir);
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, long[]> shapes = new LinkedHashMap<>(cfg.expectedShapes(base));

@@ -64,6 +64,11 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
 
     /** Starts {@code <svc>-svc} from its jar in the reactor build on {@code port} and waits until it is ready. */
     public static Process launch(String svc, int port, Map<String, String> env) {
+        return launch(svc, port, env, logOf(svc));
+    }
+
+    /** As {@link #launch(String, int, Map)}, output appended to {@code log} (one per replica when several run). */
+    public static Process launch(String svc, int port, Map<String, String> env, Path log) {
         Path jar = LocalInfra.repoRoot().resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
         Map<String, String> all = new HashMap<>();
         all.put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
@@ -75,7 +80,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         return ServiceProcess.start(svc + "-svc", jar, port, List.of("-Xmx1g",
                 "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG", "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
                 "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG", "-Dquarkus.http.access-log.enabled=true"),
-                all, logOf(svc), Duration.ofSeconds(120)).process();
+                all, log, Duration.ofSeconds(120)).process();
     }
 
     public static int freePort() {

@@ -10,7 +10,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * How a service calls another: its own bearer token ({@code clinlora.auth.service-token-file}, re-read when it
- * changes) and a {@link RegistryClient} for {@code clinlora.registry.url} that sends it.
+ * changes) and a {@link RegistryClient} for {@code clinlora.registry.url} that sends it, each call sent at most
+ * {@code clinlora.registry.attempts} times (502/503/504 and, for reads, broken connections are sent again).
  */
 @ApplicationScoped
 public class ClientProducers {
@@ -22,7 +23,8 @@ public class ClientProducers {
 
     @Produces
     @Singleton
-    RegistryClient registryClient(@ConfigProperty(name = "clinlora.registry.url") String url, ServiceToken token) {
-        return new RegistryClient(url, token);
+    RegistryClient registryClient(@ConfigProperty(name = "clinlora.registry.url") String url, ServiceToken token,
+                                  @ConfigProperty(name = "clinlora.registry.attempts", defaultValue = "" + RegistryClient.DEFAULT_ATTEMPTS) int attempts) {
+        return new RegistryClient(url, token, java.time.Duration.ofMillis(500), attempts);
     }
 }

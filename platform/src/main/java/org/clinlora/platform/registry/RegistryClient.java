@@ -58,11 +58,13 @@ public final class RegistryClient implements AdapterSource {
         }
     }
 
-    private static final int ATTEMPTS = 5;
+    /** Attempts per call by default: 0.5 + 1 + 2 + 4 s of waiting, enough for a registry-svc restart. */
+    public static final int DEFAULT_ATTEMPTS = 5;
 
     private final String baseUrl;
     private final HttpClient http;
     private final Duration backoff;
+    private final int attempts;
     private final java.util.function.Supplier<String> bearerToken;
 
     /** {@code bearerToken}: the caller's token, asked for on every request (a rotated token is used at once). */
@@ -72,7 +74,17 @@ public final class RegistryClient implements AdapterSource {
 
     /** {@code backoff}: the wait before the first retry, doubled for each further one. */
     public RegistryClient(String baseUrl, java.util.function.Supplier<String> bearerToken, Duration backoff) {
+        this(baseUrl, bearerToken, backoff, DEFAULT_ATTEMPTS);
+    }
+
+    /**
+     * {@code attempts}: how many times a call is sent in all. A caller with a person or a pipeline waiting on it (the
+     * scorer) sends fewer and lets its own caller retry after Retry-After.
+     */
+    public RegistryClient(String baseUrl, java.util.function.Supplier<String> bearerToken, Duration backoff, int attempts) {
+        if (attempts < 1) throw new IllegalArgumentException("registry attempts must be at least 1");
         this.backoff = backoff;
+        this.attempts = attempts;
         this.baseUrl = baseUrl.replaceAll("/+$", "");
         this.bearerToken = bearerToken;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -149,7 +161,29 @@ public final class RegistryClient implements AdapterSource {
         return JSON.readValue(r.body(), AdapterCard.class);
     }
 
-    /** Moves an alias (production, staging) to a version; {@code expected} null means "whatever it points at now". */
+    /**
+     * Publishes unless a version of {@code name} already carries {@code jobId} in its training config: a publish that
+     * may be repeated (after a broken connection, a registry that stopped mid-publish, a resumed job) without making a
+     * second version. The registry never shows a version before its files and card are complete, so "not listed"
+     * means "not published".
+     */
+    public AdapterCard publishOnce(String name, String sourcePrefix, Map<String, Object> card, String jobId) throws IOException {
+        Optional<AdapterCard> done = publishedBy(name, jobId);
+        return done.isPresent() ? done.get() : publishFromStore(name, sourcePrefix, card);
+    }
+
+    /** The version of {@code name} that job {@code jobId} published, if any. */
+    public Optional<AdapterCard> publishedBy(String name, String jobId) throws IOException {
+        for (AdapterCard c : versions(name)) {
+            if (c.trainingConfig() != null && jobId.equals(c.trainingConfig().get("jobId"))) return Optional.of(c);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Moves an alias (production, staging) to a version, compare-and-set: {@code expected} is the version it points at
+     * now, null when it must not exist yet; otherwise the registry answers 409 and nothing moves.
+     */
     public void moveAlias(String name, String alias, int version, Integer expected) throws IOException {
         var body = new java.util.LinkedHashMap<String, Object>();
         body.put("version", version);
@@ -195,10 +229,10 @@ public final class RegistryClient implements AdapterSource {
         for (int attempt = 1; ; attempt++) {
             try {
                 HttpResponse<T> r = http.send(req, handler);
-                if (attempt >= ATTEMPTS || (r.statusCode() != 502 && r.statusCode() != 503 && r.statusCode() != 504)) return r;
+                if (attempt >= attempts || (r.statusCode() != 502 && r.statusCode() != 503 && r.statusCode() != 504)) return r;
                 if (r.body() instanceof InputStream in) in.close();
             } catch (IOException e) {
-                if (!read || attempt >= ATTEMPTS) throw e;
+                if (!read || attempt >= attempts) throw e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while calling the registry", e);

@@ -79,6 +79,8 @@ public final class ObjectStore implements BlobStore {
             int code = e.response() == null ? 0 : e.response().code();
             if (code == 412 || code == 409 || "PreconditionFailed".equals(e.errorResponse().code())) return false;
             throw new StoreException("conditional write of " + key + " failed: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw unreachable("conditional write of " + key, e);
         } catch (MinioException e) {
             throw new StoreException("conditional write of " + key + " failed: " + e.getMessage(), e);
         }
@@ -99,6 +101,8 @@ public final class ObjectStore implements BlobStore {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StoreException("get " + key + " failed: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw unreachable("get " + key, e);
         }
     }
 
@@ -111,6 +115,8 @@ public final class ObjectStore implements BlobStore {
             throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
         } catch (MinioException e) {
             throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw unreachable("stat " + key, e);
         }
     }
 
@@ -131,8 +137,12 @@ public final class ObjectStore implements BlobStore {
 
     private List<String> listing(String prefix, boolean recursive) {
         List<String> out = new ArrayList<>();
-        for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(recursive).build())) {
-            out.add(call(r::get, prefix).objectName());
+        try {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(recursive).build())) {
+                out.add(call(r::get, prefix).objectName());
+            }
+        } catch (IllegalStateException e) {
+            throw unreachable("list " + prefix, e);
         }
         return out;
     }
@@ -164,6 +174,18 @@ public final class ObjectStore implements BlobStore {
             return c.run();
         } catch (MinioException | IOException e) {
             throw new StoreException("object store: " + what + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw unreachable(what, e);
         }
+    }
+
+    /**
+     * The MinIO client reports a failure that is neither an S3 error nor an IOException it knows (a refused or reset
+     * connection inside its async HTTP layer) as an IllegalStateException: the store is unreachable, which callers
+     * must see as a StoreException (retried, then 503), never as an internal error.
+     */
+    private static StoreException unreachable(String what, IllegalStateException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return new StoreException("object store unreachable: " + what + " (" + cause.getClass().getSimpleName() + ")", e);
     }
 }

@@ -1,42 +1,40 @@
 package org.clinlora.platform.store;
 
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.clinlora.platform.store.ObjectStore.StoreException;
-import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 /**
- * The bucket as every service uses it: each call retried with exponential backoff (SmallRye Fault Tolerance) when the
- * store fails ({@link StoreException}: unreachable, 5xx); conditional writes that lose (412) are answers, not failures,
- * and are not retried. The one {@link BlobStore} bean a service injects; the plain {@link ObjectStore} stays for the
- * readiness check, which must see failures as they are.
+ * The bucket as every service uses it: the one {@link BlobStore} bean a service injects. In a service its calls go
+ * through {@link FaultTolerantStore} (retries with backoff, a circuit breaker); every failure reaches callers as a
+ * {@link StoreException} — an open circuit too — so that one kind of exception means "the store cannot serve now"
+ * (503 with Retry-After at the REST edge, a job left for the next attempt). The plain {@link ObjectStore} stays for
+ * the readiness check, which must see failures as they are.
  */
 @ApplicationScoped
-@Retry(maxRetries = 3, delay = 100, jitter = 50, retryOn = StoreException.class)
-@ExponentialBackoff(maxDelay = 2, maxDelayUnit = ChronoUnit.SECONDS)
 public class RetryingStore implements BlobStore {
     private final BlobStore store;
     private final ModelStore models;
 
-    /** Over the process's bucket (the ObjectStore bean); unit tests give an in-memory store. */
+    /** Over the process's fault-tolerant bucket; unit tests give an in-memory store. */
     @Inject
-    public RetryingStore(ObjectStore store) {
+    public RetryingStore(FaultTolerantStore store) {
         this((BlobStore) store);
     }
 
     public RetryingStore(BlobStore store) {
         this.store = store;
-        this.models = new ModelStore(store);
+        this.models = new ModelStore(this);
     }
 
-    /** The unwrapped store, for callers that do their own retrying (tests, benchmarks). */
+    /** The store under this one, for tests that arrange the bucket behind the service's back. */
     public BlobStore raw() {
         return store;
     }
@@ -45,47 +43,70 @@ public class RetryingStore implements BlobStore {
         return models;
     }
 
-
     @Override
     public void put(String key, byte[] data, Map<String, String> meta) {
-        store.put(key, data, meta);
+        guarded(() -> {
+            store.put(key, data, meta);
+            return null;
+        });
     }
 
     @Override
     public void put(String key, Path file, Map<String, String> meta) {
-        store.put(key, file, meta);
+        guarded(() -> {
+            store.put(key, file, meta);
+            return null;
+        });
     }
 
     @Override
     public boolean putIfAbsent(String key, byte[] data) {
-        return store.putIfAbsent(key, data);
+        return guarded(() -> store.putIfAbsent(key, data));
     }
 
+    @Override
     public Optional<byte[]> getBytes(String key) {
-        return store.getBytes(key);
+        return guarded(() -> store.getBytes(key));
     }
 
+    @Override
     public Optional<Long> size(String key) {
-        return store.size(key);
+        return guarded(() -> store.size(key));
     }
 
+    @Override
     public InputStream open(String key) {
-        return store.open(key);
+        return guarded(() -> store.open(key));
     }
 
+    @Override
     public List<String> list(String prefix) {
-        return store.list(prefix);
+        return guarded(() -> store.list(prefix));
     }
 
+    @Override
     public List<String> listPrefixes(String prefix) {
-        return store.listPrefixes(prefix);
+        return guarded(() -> store.listPrefixes(prefix));
     }
 
+    @Override
     public void delete(String key) {
-        store.delete(key);
+        guarded(() -> {
+            store.delete(key);
+            return null;
+        });
     }
 
+    @Override
     public String presignedGet(String key, int seconds) {
-        return store.presignedGet(key, seconds);
+        return guarded(() -> store.presignedGet(key, seconds));
+    }
+
+    private static <T> T guarded(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (CircuitBreakerOpenException e) {
+            throw new StoreException("object store: failing fast while it is down (circuit open)", e);
+        }
     }
 }

@@ -116,4 +116,12 @@ public final class StoreLayout {
     public static String outbox(String service, String topic) {
         return "outbox/" + requireName(service) + "/" + requireName(topic) + "/";
     }
+
+    /**
+     * The leases of one kind of job ({@code training-jobs}, {@code dataset-jobs}): one folder per job id, one
+     * create-only object per lease generation (see {@code platform/…/jobs/JobLeases}).
+     */
+    public static String jobLeases(String kind) {
+        return "job-leases/" + requireName(kind) + "/";
+    }
 }

@@ -21,14 +21,17 @@ import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.DatasetReady;
+import org.clinlora.platform.jobs.JobLeases;
 import org.clinlora.platform.jobs.JobRecords;
 import org.clinlora.platform.jobs.JobWorker;
+import org.clinlora.platform.jobs.JobsConfig;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.tokenizer.TokenizerConfig;
 import org.clinlora.tokenizer.messaging.DatasetEvents;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,7 +39,9 @@ import org.jboss.logging.Logger;
  * before the 202 goes out, so an accepted build is never lost; a service that restarts finds queued or interrupted
  * builds there, removes what an interrupted build had written, and builds them again from the start — builds are
  * deterministic (seeded split, fixed note order), so the result is the same dataset, with no duplicated rows.
- * One build runs at a time per process (tokenization is CPU-bound); more wait in a bounded queue.
+ * One build runs at a time per process (tokenization is CPU-bound); more wait in a bounded queue. Replicas share
+ * the builds through leases in the store ({@link JobLeases}): a build runs on the replica that holds its lease, and one
+ * left by a replica that stopped is taken up by another once the lease expires.
  */
 @ApplicationScoped
 public class DatasetBuilds {
@@ -51,14 +56,15 @@ public class DatasetBuilds {
     private final int maxPending;
     private final DatasetAssembler assembler;
     private final JobRecords<DatasetJob> records;
-    private final JobWorker worker = new JobWorker("dataset-builder", this::runBuild);
+    private final JobWorker worker;
+    private final java.time.Duration recoverInterval;
     /** Builds queued or running in this process, with their live progress. */
     private final Map<String, BuildProgress> pending = new ConcurrentHashMap<>();
 
     public record Submitted(DatasetJob job, boolean created) {}
 
     public DatasetBuilds(BlobStore store, Tokenizers tokenizers, NoteStreams streams, DatasetEvents events,
-                         TokenizerConfig config) {
+                         TokenizerConfig config, JobsConfig jobs, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.store = store;
         this.tokenizers = tokenizers;
         this.streams = streams;
@@ -67,16 +73,17 @@ public class DatasetBuilds {
         if (maxPending < 1) throw new IllegalArgumentException("clinlora.tokenizer.max-pending-builds must be at least 1");
         this.assembler = new DatasetAssembler(store, tokenizers, streams);
         this.records = new JobRecords<>(store, StoreLayout.datasetJobs(), ".json", DatasetJob.class, DatasetJob::datasetId, DatasetJob::finished);
+        JobLeases leases = new JobLeases(store, "dataset-jobs", jobs.owner().orElse(JobsConfig.defaultOwner(httpPort)), jobs.leaseTtl());
+        this.worker = new JobWorker("dataset-builder", leases, this::runBuild);
+        this.recoverInterval = jobs.recoverInterval();
     }
 
+    /** At start-up and then periodically (the store may be down at boot; readiness says so, the next round retries). */
     void onStart(@Observes StartupEvent e) {
-        try {
+        worker.recoverEvery(recoverInterval, () -> {
             int n = recover();
-            if (n > 0) LOG.infof("resuming %d dataset build(s) left queued or interrupted", n);
-        } catch (RuntimeException ex) {
-            // The store may be down at boot; readiness says so, and the builds wait for the next start.
-            LOG.errorf("could not look for interrupted dataset builds: %s", ex.getClass().getSimpleName());
-        }
+            if (n > 0) LOG.infof("taking up %d dataset build(s) queued or interrupted without a live owner", n);
+        });
     }
 
     void onStop(@Observes ShutdownEvent e) {
@@ -147,7 +154,7 @@ public class DatasetBuilds {
     public int recover() {
         int n = 0;
         for (String id : records.unfinished()) {
-            if (!worker.holds(id) && !pending.containsKey(id)) {
+            if (!worker.holds(id) && !pending.containsKey(id) && worker.claimable(id)) {
                 enqueue(id);
                 n++;
             }
@@ -184,7 +191,12 @@ public class DatasetBuilds {
                 save(job.with(DatasetJob.BUILDING, null));
                 pending.get(id).running = true;
                 LOG.infof("dataset %s: building (%s, seq len %d)", id, job.spec().kind(), job.spec().seqLen());
-                finish(job, JSON.valueToTree(assembler.build(job, pending.get(id))));
+                JsonNode manifest = JSON.valueToTree(assembler.build(job, pending.get(id)));
+                if (worker.leaseLost(id)) {  // another replica has taken the build over and builds it from the start
+                    LOG.warnf("dataset %s: lease lost; the replica that took it over finishes it", id);
+                    return;
+                }
+                finish(job, manifest);
                 return;
             } catch (ObjectStore.StoreException e) {
                 if (attempt >= STORE_ATTEMPTS) {

@@ -53,14 +53,16 @@ public class JobRunner {
     private final Checkpoints checkpoints;
     private final ModelStore models;
     private final RegistryClient registry;
+    private final Publication publication;
     private final Path cacheDir;
 
-    public JobRunner(BlobStore store, ModelStore models, RegistryClient registry,
+    public JobRunner(BlobStore store, ModelStore models, RegistryClient registry, Publication publication,
                      TrainerConfig config) {
         this.store = store;
         this.checkpoints = new Checkpoints(store);
         this.models = models;
         this.registry = registry;
+        this.publication = publication;
         this.cacheDir = config.cacheDir();
     }
 
@@ -208,7 +210,7 @@ public class JobRunner {
         card.put("trainingConfig", trainingConfig);
         card.put("metrics", metrics);
         card.put("publishedBy", "trainer-svc");
-        AdapterCard published = registry.publishFromStore(name, prefix, card);
+        AdapterCard published = publication.publish(name, prefix, card, spec.jobId());
         LOG.infof("job %s: published %s", spec.jobId(), published.ref());
         return published;
     }

@@ -20,9 +20,11 @@ import org.clinlora.platform.api.RegistryErrors;
 import org.clinlora.platform.events.TrainingCompleted;
 import org.clinlora.platform.events.TrainingFailed;
 import org.clinlora.platform.events.TrainingProgress;
+import org.clinlora.platform.jobs.JobLeases;
 import org.clinlora.platform.jobs.JobRecords;
 import org.clinlora.platform.jobs.JobSpec;
 import org.clinlora.platform.jobs.JobWorker;
+import org.clinlora.platform.jobs.JobsConfig;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.Lineage;
 import org.clinlora.platform.registry.RegistryClient;
@@ -31,13 +33,16 @@ import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.trainer.messaging.TrainingEvents;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * The job queue. A job record is created (create-only) before the caller hears "accepted", so no accepted job is lost;
  * the same job id with the same spec is the same job. One worker runs one job at a time (one device, and libtorch
  * records one gradient tape per process); the rest wait in a bounded queue. At startup every job the store says is
- * queued or running is queued again; a running one continues from its last checkpoint.
+ * queued or running is queued again; a running one continues from its last checkpoint. Replicas share the jobs through
+ * leases in the store ({@link JobLeases}): a job runs only on the replica holding its lease, and a job left by a replica
+ * that stopped is taken up by another once the lease has expired (the periodic look-up, every recover-interval).
  */
 @ApplicationScoped
 public class TrainingJobs {
@@ -56,13 +61,21 @@ public class TrainingJobs {
     private final TrainingEvents events;
     private final int maxQueued;
     private final JobRecords<TrainingJob> records;
-    private final JobWorker worker = new JobWorker("training-worker", this::runOne);
+    private final JobWorker worker;
+    private final java.time.Duration recoverInterval;
     private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
     private final Map<String, TrainingJob.Progress> live = new ConcurrentHashMap<>();
     private final Map<String, Integer> haltAfterCheckpoint = new ConcurrentHashMap<>();
 
+    /** Stops a job whose lease this replica lost, the way a killed process stops: its record is left to the new owner. */
+    static final class LeaseLost extends RuntimeException {
+        LeaseLost() {
+            super("the job's lease was lost; another replica resumes it");
+        }
+    }
+
     public TrainingJobs(BlobStore store, ModelStore models, JobRunner runner, TrainingEvents events,
-                        TrainerConfig config) {
+                        TrainerConfig config, JobsConfig jobs, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.store = store;
         this.models = models;
         this.runner = runner;
@@ -70,16 +83,18 @@ public class TrainingJobs {
         this.maxQueued = config.maxQueued();
         if (maxQueued < 1) throw new IllegalArgumentException("clinlora.trainer.max-queued must be at least 1");
         this.records = new JobRecords<>(store, StoreLayout.trainingJobs(), "/job.json", TrainingJob.class, TrainingJob::jobId, TrainingJob::finished);
+        JobLeases leases = new JobLeases(store, "training-jobs", jobs.owner().orElse(JobsConfig.defaultOwner(httpPort)), jobs.leaseTtl());
+        this.worker = new JobWorker("training-worker", leases, this::runOne);
+        this.recoverInterval = jobs.recoverInterval();
     }
 
+    /** At start-up and then periodically: jobs queued on another replica, or left by one that stopped, are taken up. */
     void onStart(@Observes StartupEvent e) {
         worker.start();
-        try {
+        worker.recoverEvery(recoverInterval, () -> {
             int n = recover();
-            if (n > 0) LOG.infof("resuming %d training job(s) left queued or running", n);
-        } catch (RuntimeException ex) {
-            LOG.errorf("could not look for interrupted training jobs: %s", ex.getClass().getSimpleName());
-        }
+            if (n > 0) LOG.infof("taking up %d training job(s) queued or left running without a live owner", n);
+        });
     }
 
     void onStop(@Observes ShutdownEvent e) {
@@ -197,6 +212,7 @@ public class TrainingJobs {
 
                 @Override
                 public void checkpointed(int step) {
+                    if (worker.leaseLost(id)) throw new LeaseLost();
                     current[0] = current[0].withProgress(live.get(id)).withCheckpoint(step);
                     save(current[0]);
                     if (haltAfterCheckpoint.remove(id, step)) throw new SimulatedCrash();
@@ -204,6 +220,7 @@ public class TrainingJobs {
 
                 @Override
                 public boolean cancelled() {
+                    if (worker.leaseLost(id)) throw new LeaseLost();
                     return cancelRequested.contains(id);
                 }
             });
@@ -212,6 +229,8 @@ public class TrainingJobs {
             runner.cleanUp(id);
             events.emit(id, TrainingCompleted.of(id, o.adapter(), o.parent(), o.metrics()));
             LOG.infof("job %s: succeeded, published %s", id, o.adapter());
+        } catch (LeaseLost e) {
+            LOG.warnf("job %s: %s", id, e.getMessage());
         } catch (Trainer.Cancelled e) {
             cancelRequested.remove(id);
             finishCancelled(current[0].withProgress(live.get(id)));

@@ -1,0 +1,48 @@
+package org.clinlora.trainer.jobs;
+
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.RegistryClient;
+import org.eclipse.microprofile.faulttolerance.Retry;
+
+/**
+ * A job's publication to registry-svc, retried (SmallRye Fault Tolerance) while the registry is unreachable or
+ * answers 5xx — a finished job must not fail because registry-svc restarted. Every attempt first looks for the
+ * version this job already published ({@link RegistryClient#publishOnce}), so a publish whose answer was lost
+ * (the registry stopped mid-request) is not made twice. About two minutes of attempts, then the job fails.
+ */
+@ApplicationScoped
+public class Publication {
+    /** A registry that could not answer now: the one failure worth another attempt. */
+    static final class RegistryUnavailable extends IOException {
+        RegistryUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final RegistryClient registry;
+
+    public Publication(RegistryClient registry) {
+        this.registry = registry;
+    }
+
+    @Retry(maxRetries = 12, delay = 500, jitter = 200, maxDuration = 150, durationUnit = ChronoUnit.SECONDS, retryOn = RegistryUnavailable.class)
+    @ExponentialBackoff(maxDelay = 15, maxDelayUnit = ChronoUnit.SECONDS)
+    public AdapterCard publish(String name, String sourcePrefix, Map<String, Object> card, String jobId) throws IOException {
+        try {
+            return registry.publishOnce(name, sourcePrefix, card, jobId);
+        } catch (RegistryClient.RegistryException e) {
+            if (e.status() >= 500) throw new RegistryUnavailable("registry-svc answered " + e.status(), e);
+            throw e;
+        } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
+            throw new RegistryUnavailable("registry-svc is unreachable", e);
+        } catch (IOException e) {
+            if (e.getClass() == IOException.class) throw new RegistryUnavailable("the connection to registry-svc broke", e);  // HttpClient's "closed"/"reset"
+            throw e;
+        }
+    }
+}
