@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.clinlora.platform.store.BlobStore;
@@ -29,6 +31,11 @@ public final class JobRecords<J> {
     private final Class<J> type;
     private final Function<J, String> idOf;
     private final Predicate<J> finished;
+    /**
+     * Jobs seen finished: a finished job never runs again, so the periodic look-up for unfinished jobs reads only the
+     * records it has not seen finished (the listing stays; the reads do not grow with the history).
+     */
+    private final Set<String> knownFinished = ConcurrentHashMap.newKeySet();
 
     /**
      * Records live at {@code prefix + id + suffix}; a suffix that starts with {@code /} gives each job a folder of its
@@ -51,7 +58,7 @@ public final class JobRecords<J> {
     public Optional<J> read(String id) {
         return store.getBytes(key(id)).map(b -> {
             try {
-                return JSON.readValue(b, type);
+                return seen(JSON.readValue(b, type));
             } catch (IOException e) {
                 throw new IllegalStateException("job record " + id + " is not readable");
             }
@@ -60,6 +67,12 @@ public final class JobRecords<J> {
 
     public void save(J job) {
         store.put(key(idOf.apply(job)), json(job), Map.of());
+        seen(job);
+    }
+
+    private J seen(J job) {
+        if (finished.test(job)) knownFinished.add(idOf.apply(job));
+        return job;
     }
 
     /**
@@ -82,7 +95,9 @@ public final class JobRecords<J> {
     /** The ids of jobs that are not finished (queued, or running when a process stopped). */
     public List<String> unfinished() {
         List<String> out = new ArrayList<>();
-        for (String id : ids()) read(id).filter(j -> !finished.test(j)).ifPresent(j -> out.add(id));
+        for (String id : ids()) {
+            if (!knownFinished.contains(id)) read(id).filter(j -> !finished.test(j)).ifPresent(j -> out.add(id));
+        }
         return out;
     }
 

@@ -36,6 +36,20 @@ class JobRecordsTest {
     }
 
     @Test
+    void theLookUpForUnfinishedJobsDoesNotReadFinishedRecordsAgain() {
+        InMemoryBlobStore store = new InMemoryBlobStore();
+        JobRecords<Job> records = new JobRecords<>(store, "jobs/", ".json", Job.class, Job::id, Job::finished);
+        records.create(new Job("a", "queued"));
+        records.create(new Job("b", "queued"));
+        assertEquals(List.of("a", "b"), records.unfinished());
+        records.save(new Job("b", "done"));
+        assertEquals(List.of("a"), records.unfinished());
+        // Were b read again, this would fail: the periodic look-up costs one read per unfinished job, not per job ever run.
+        store.put("jobs/b.json", "not a record".getBytes(), java.util.Map.of());
+        assertEquals(List.of("a"), records.unfinished());
+    }
+
+    @Test
     void theWorkerRunsEachRecoveredJobOnceAndGoesOnAfterAFailure() throws InterruptedException {
         InMemoryBlobStore store = new InMemoryBlobStore();
         JobRecords<Job> records = new JobRecords<>(store, "jobs/", ".json", Job.class, Job::id, Job::finished);
