@@ -15,10 +15,12 @@ public final class OutboxRelay implements AutoCloseable {
     /** Relay period: the longest an event recorded during an outage waits once Kafka is back (plus the ack wait). */
     public static final long EVERY_SECONDS = 5;
     /**
-     * How long one send waits for the broker's verdict: longer than the producers' {@code delivery.timeout.ms} (30 s in
-     * each service's application.properties), so an event is re-sent only when the producer gave up on it.
+     * How long one send waits for the broker's verdict: longer than SmallRye's own horizon for a record — a first attempt
+     * that may block {@code max.block.ms} (10 s) for metadata, then re-sends until {@code delivery.timeout.ms} (30 s) has
+     * passed (each service's application.properties) — so an event is re-sent only when the producer gave up on it. With
+     * 40 s against 20 + 30 s, a record SmallRye was still retrying when the broker came back was delivered twice.
      */
-    public static final long ACK_WAIT_SECONDS = 40;
+    public static final long ACK_WAIT_SECONDS = 60;
 
     private static final System.Logger LOG = System.getLogger(OutboxRelay.class.getName());
     private final Outbox outbox;
