@@ -25,6 +25,7 @@ public final class JobWorker implements AutoCloseable {
 
     private final String name;
     private final Consumer<String> job;
+    private final Consumer<String> skipped;
     private final JobLeases leases;
     private final ScheduledExecutorService timer;
     private volatile JobLeases.Held held;
@@ -39,8 +40,14 @@ public final class JobWorker implements AutoCloseable {
 
     /** {@code leases}: null for a single process that owns every job of its store (unit tests, the CLI). */
     public JobWorker(String name, JobLeases leases, Consumer<String> job) {
+        this(name, leases, job, id -> { });
+    }
+
+    /** {@code skipped}: told of a job taken off the queue without running (another replica holds it), to forget it. */
+    public JobWorker(String name, JobLeases leases, Consumer<String> job, Consumer<String> skipped) {
         this.name = name;
         this.job = job;
+        this.skipped = skipped;
         this.leases = leases;
         // Two threads: a slow look-up for jobs (the store may be failing) must not hold back a lease renewal.
         this.timer = Executors.newScheduledThreadPool(2, r -> {
@@ -136,7 +143,10 @@ public final class JobWorker implements AutoCloseable {
             ScheduledFuture<?> renewal = null;
             try {
                 Optional<JobLeases.Held> lease = claim(id);
-                if (lease == null) continue;
+                if (lease == null) {
+                    skipped.accept(id);
+                    continue;
+                }
                 if (lease.isPresent()) renewal = keepRenewing(lease.get());
                 job.accept(id);
             } catch (RuntimeException | Error e) {

@@ -66,6 +66,20 @@ class JobLeasesTest {
     }
 
     @Test
+    void aJobAnotherReplicaHoldsIsSkippedAndTheWorkerIsToldSo() throws InterruptedException {
+        new JobLeases(store, "training-jobs", "pod-b", Duration.ofSeconds(30)).claim("job-1").orElseThrow();  // the wall clock, as the worker
+        java.util.List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>(), skipped = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (JobWorker w = new JobWorker("a", new JobLeases(store, "training-jobs", "pod-a", Duration.ofSeconds(30)), ran::add, skipped::add)) {
+            w.offer("job-1");
+            w.offer("job-2");
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < end && (ran.isEmpty() || skipped.isEmpty())) Thread.sleep(20);
+        }
+        assertEquals(List.of("job-2"), ran);
+        assertEquals(List.of("job-1"), skipped, "the caller forgets what it queued for a job it does not run");
+    }
+
+    @Test
     void twoWorkersOnOneStoreRunEachOfFiveJobsOnce() throws InterruptedException {
         JobRecordsTest.Job[] jobs = new JobRecordsTest.Job[5];
         JobRecords<JobRecordsTest.Job> records = new JobRecords<>(store, "jobs/", ".json", JobRecordsTest.Job.class, JobRecordsTest.Job::id, JobRecordsTest.Job::finished);

@@ -74,7 +74,7 @@ public class DatasetBuilds {
         this.assembler = new DatasetAssembler(store, tokenizers, streams);
         this.records = new JobRecords<>(store, StoreLayout.datasetJobs(), ".json", DatasetJob.class, DatasetJob::datasetId, DatasetJob::finished);
         JobLeases leases = new JobLeases(store, "dataset-jobs", jobs.owner().orElse(JobsConfig.defaultOwner(httpPort)), jobs.leaseTtl());
-        this.worker = new JobWorker("dataset-builder", leases, this::runBuild);
+        this.worker = new JobWorker("dataset-builder", leases, this::runBuild, pending::remove);  // skipped: not ours to show
         this.recoverInterval = jobs.recoverInterval();
     }
 
