@@ -79,7 +79,7 @@ public final class JobLeases {
     public final class Held {
         private final String jobId;
         private long generation;
-        private long renewedAt;
+        private volatile long renewedAt;  // written by the renewal thread, read by the job's own thread (lost())
         private volatile boolean lost;
 
         private Held(String jobId, long generation) {
