@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# The four clinlora services as separate processes, from the jars `mvn -B -DskipTests package` built
-# (<svc>/target/quarkus-app/quarkus-run.jar), on ports 8081-8084 (docs/ARCHITECTURE.md, "Local defaults"), with pid files and logs in the run directory.
+# The clinlora services (the four back-end services and the console) as separate processes, from the jars `mvn -B -DskipTests package` built
+# (<svc>/target/quarkus-app/quarkus-run.jar), on ports 8081-8085 (docs/ARCHITECTURE.md, "Local defaults"), with pid files and logs in the run directory.
 #
 #   services.sh up [svc...]       start (idempotent), wait until /q/health/ready answers 200
 #   services.sh down [svc...]     stop (idempotent): TERM, 30 s, then KILL
 #   services.sh status [svc...]   exit 0 when every service asked for is running and ready, 3 otherwise
 #
-# svc is tokenizer, registry, trainer or scorer (default: all four). Ports: CLINLORA_{TOKENIZER,REGISTRY,TRAINER,SCORER}_PORT
-# (8081-8084). Extra JVM options: CLINLORA_SERVICE_JAVA_OPTS. Kafka and S3 settings come from the same CLINLORA_* variables
+# svc is tokenizer, registry, trainer, scorer or console (default: all five). Ports: CLINLORA_{TOKENIZER,REGISTRY,TRAINER,SCORER,CONSOLE}_PORT
+# (8081-8085). Extra JVM options: CLINLORA_SERVICE_JAVA_OPTS. Kafka and S3 settings come from the same CLINLORA_* variables
 # the services read (see each application.properties).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CLINLORA_RUN_DIR:-$ROOT/.run}"
 READY_TIMEOUT="${CLINLORA_SERVICES_TIMEOUT:-120}"
-ALL=(tokenizer registry trainer scorer)
+ALL=(tokenizer registry trainer scorer console)
 
 # shellcheck source=lib.sh
 source "$ROOT/infra/lib.sh"
@@ -27,6 +27,7 @@ port_of() {
     registry) echo "${CLINLORA_REGISTRY_PORT:-8082}" ;;
     trainer) echo "${CLINLORA_TRAINER_PORT:-8083}" ;;
     scorer) echo "${CLINLORA_SCORER_PORT:-8084}" ;;
+    console) echo "${CLINLORA_CONSOLE_PORT:-8085}" ;;
     *) die "service must be one of: ${ALL[*]}; got '$1'" ;;
   esac
 }
@@ -79,7 +80,10 @@ case "$action" in
     # Start all first (they boot in parallel), then wait for each.
     for s in "${svcs[@]}"; do start_one "$s"; done
     for s in "${svcs[@]}"; do wait_ready "$s"; done
-    log "security is on: call them with a token, e.g. curl -H \"Authorization: Bearer \$(./clinlora token --role scorer-client)\" ..." ;;
+    log "security is on: call them with a token, e.g. curl -H \"Authorization: Bearer \$(./clinlora token --role scorer-client)\" ..."
+    if [[ " ${svcs[*]} " == *" console "* ]]; then
+      log "console: http://127.0.0.1:$(port_of console)/ (sign in with a token: ./clinlora token --role registry-admin --role trainer --role scorer-client)"
+    fi ;;
   down) for s in "${svcs[@]}"; do stop_one "$s"; done ;;
   status)
     rc=0
@@ -91,5 +95,5 @@ case "$action" in
     done
     exit $rc ;;
   -h|--help|help|"") sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
-  *) die "usage: services.sh up|down|status [tokenizer|registry|trainer|scorer ...]" ;;
+  *) die "usage: services.sh up|down|status [tokenizer|registry|trainer|scorer|console ...]" ;;
 esac

@@ -13,6 +13,11 @@ abstract class CliCommand implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         execute();
+        return exitCode();
+    }
+
+    /** 0, unless the command's outcome is a status of its own (jobs watch: 1 when the job failed). */
+    int exitCode() {
         return 0;
     }
 

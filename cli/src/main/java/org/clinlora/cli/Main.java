@@ -22,7 +22,7 @@ import picocli.CommandLine;
         description = "LLaMA + LoRA for clinical text: models, adapters, benchmarks, the demo and the paper's experiment.",
         subcommands = {MakeTinyModelCommand.class, MakeInputsCommand.class, SynthNotesCommand.class, MakeAdapterCommand.class,
                 ForwardCommand.class, BenchCommand.class, ExperimentCommand.class, TokenCommand.class, DemoCommand.class,
-                ModelsCommand.class})
+                ModelsCommand.class, AdaptersCommand.class, JobsCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
@@ -66,6 +66,12 @@ public final class Main implements Runnable {
     }
 
     private static int failure(Exception e, CommandLine cmd, ParseResult parsed) {
+        if (e instanceof org.clinlora.platform.registry.RegistryClient.RegistryException refused) {
+            // The registry refused (a 409 for an alias moved meanwhile, a 404, a 403): its reason, exit code 1.
+            cmd.getErr().println(name(cmd) + ": registry-svc answered " + refused.status() + ": " + String.valueOf(e.getMessage()).strip().replace('\n', ' '));
+            cmd.getErr().flush();
+            return 1;
+        }
         boolean input = e instanceof IllegalArgumentException || e instanceof IllegalStateException
                 || e instanceof IOException || e instanceof UncheckedIOException;
         String message = input ? String.valueOf(e.getMessage()) : e.toString();

@@ -103,13 +103,17 @@ final class ModelsCommand implements Runnable {
             System.out.printf("model %s is already stored with these files%n", id);
             return;
         }
+        long toSend = 0, sent = 0;
+        for (JsonNode missing : state.path("missing")) toSend += Files.size(dir.resolve(missing.asText()));
+        ProgressBar bar = new ProgressBar("models push " + id);
         for (JsonNode missing : state.path("missing")) {
             String f = missing.asText();
-            long t1 = System.nanoTime();
             send(http, CliAuth.request(URI.create(base + "/upload/files/" + enc(f))).header("Content-Type", "application/octet-stream")
                     .timeout(Duration.ofHours(2)).PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve(f))).build(), 200);
-            System.out.printf("  sent %-40s %10.1f MB in %.1f s%n", f, Files.size(dir.resolve(f)) / 1e6, (System.nanoTime() - t1) / 1e9);
+            sent += Files.size(dir.resolve(f));
+            bar.update(sent >> 10, Math.max(1, toSend >> 10), -1, "KiB  " + f);
         }
+        bar.done(null);
         JsonNode done = JSON.readTree(send(http, CliAuth.request(URI.create(base + "/upload/complete")).POST(HttpRequest.BodyPublishers.noBody()).build(), 201));
         System.out.printf("model %s stored, %d files checked as a LLaMA checkpoint, in %.1f s%n", id, done.path("files").size(), (System.nanoTime() - t0) / 1e9);
     }

@@ -97,6 +97,10 @@ class MainTest {
                 {"bench", "scale", "--precision", "bf16", "--layers", "1"},
                 {"make-tiny-model", "--out", dir.resolve("t3").toString(), "--preset", "llama-2-7b", "--hidden", "64"},
                 {"no-such-command"},
+                {"adapters", "pull", "Bad Name@x", "--out", dir.resolve("p").toString()},
+                {"adapters", "push", dir.resolve("no-adapter").toString(), "--name", "x"},
+                {"adapters", "promote", "los", "0"},
+                {"jobs", "watch", "j", "--interval", "0"},
         };
         for (String[] c : cases) {
             Outcome r = run(c);

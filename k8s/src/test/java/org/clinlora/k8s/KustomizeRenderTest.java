@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
  */
 class KustomizeRenderTest {
     static final Path K8S = Path.of("").toAbsolutePath().getFileName().toString().equals("k8s") ? Path.of("").toAbsolutePath() : Path.of("k8s").toAbsolutePath();
-    static final List<String> SERVICES = List.of("registry-svc", "tokenizer-svc", "trainer-svc", "scorer-svc");
+    static final List<String> SERVICES = List.of("registry-svc", "tokenizer-svc", "trainer-svc", "scorer-svc", "console-svc");
+    /** The services that talk to Kafka (the console only calls the others' REST APIs). */
+    static final List<String> KAFKA_CLIENTS = List.of("registry-svc", "tokenizer-svc", "trainer-svc", "scorer-svc");
     static final String TAG = "0.1.0";
     static final YAMLMapper YAML = new YAMLMapper();
 
@@ -176,6 +178,36 @@ class KustomizeRenderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"dev", "gpu", "serverless"})
+    void prometheusScrapesEveryServiceAndTheGrafanaDashboardReadsWhatTheyExport(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        JsonNode monitor = named(docs, "ServiceMonitor", "clinlora");
+        Set<String> scraped = new TreeSet<>();
+        monitor.at("/spec/selector/matchExpressions/0/values").forEach(v -> scraped.add(v.asText()));
+        assertEquals(new TreeSet<>(SERVICES), scraped, overlay + ": every service is scraped");
+        assertEquals("/q/metrics", monitor.at("/spec/endpoints/0/path").asText());
+        assertEquals("http", monitor.at("/spec/endpoints/0/port").asText());
+        for (String svc : SERVICES) {
+            // The serverless scorer is a Knative Service (its own Services, scaled to zero): Knative's metrics cover it.
+            if (overlay.equals("serverless") && svc.equals("scorer-svc")) continue;
+            assertEquals("http", named(docs, "Service", svc).at("/spec/ports/0/name").asText(), svc + " names its port http");
+        }
+
+        JsonNode cm = named(docs, "ConfigMap", "clinlora-grafana-dashboard");
+        assertEquals("1", cm.at("/metadata/labels/grafana_dashboard").asText(), "the Grafana sidecar finds it by its label");
+        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cm.at("/data/clinlora-dashboard.json").asText());
+        Set<String> exprs = new TreeSet<>();
+        dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> exprs.add(t.path("expr").asText())));
+        String all = String.join("\n", exprs);
+        // Micrometer's Prometheus names of the meters scorer-svc and trainer-svc register (ScorerMetrics, TrainerMetrics).
+        for (String metric : List.of("clinlora_scorer_request_latency_seconds_bucket", "clinlora_scorer_queue_rows", "clinlora_scorer_batch_rows_sum",
+                "clinlora_scorer_adapters_cache_hits_total", "clinlora_scorer_adapters_cache_evictions_total", "clinlora_trainer_jobs",
+                "clinlora_trainer_step_loss", "clinlora_trainer_steps_total", "http_server_requests_seconds_bucket")) {
+            assertTrue(all.contains(metric), "the dashboard charts " + metric);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "gpu", "serverless"})
     void everyTopicTheServicesUseIsAKafkaTopicOfTheClusterTheyPointAt(String overlay) throws Exception {
         List<JsonNode> docs = render(overlay);
         JsonNode kafka = kind(docs, "Kafka").get(0);
@@ -260,10 +292,14 @@ class KustomizeRenderTest {
             assertEquals("scram-sha-512", u.at("/spec/authentication/type").asText());
             assertTrue(u.at("/spec/authorization/acls").size() > 0, u.at("/metadata/name") + " has ACLs");
         }
-        assertEquals(new TreeSet<>(SERVICES), users, "one Kafka user per service");
+        assertEquals(new TreeSet<>(KAFKA_CLIENTS), users, "one Kafka user per service that uses Kafka");
         for (JsonNode w : workloads(docs)) {
             String name = w.at("/metadata/name").asText();
             JsonNode c = w.at("/spec/template/spec/containers").get(0);
+            if (!KAFKA_CLIENTS.contains(name)) {
+                assertEquals(null, env(c, "CLINLORA_KAFKA_SASL_MECHANISM"), name + " holds no Kafka credentials");
+                continue;
+            }
             assertEquals("SASL_SSL", env(c, "CLINLORA_KAFKA_SECURITY_PROTOCOL"), name);
             assertEquals("SCRAM-SHA-512", env(c, "CLINLORA_KAFKA_SASL_MECHANISM"), name);
             assertTrue(env(c, "CLINLORA_KAFKA_BOOTSTRAP").endsWith(":9093"), name + " uses the TLS listener");
@@ -324,7 +360,7 @@ class KustomizeRenderTest {
     /** Every topic in the services' application.properties: incoming, outgoing and dead-letter. */
     static Set<String> topicsTheServicesUse() throws IOException {
         Set<String> topics = new TreeSet<>();
-        for (String svc : SERVICES) topics.addAll(topicsOf(svc));
+        for (String svc : KAFKA_CLIENTS) topics.addAll(topicsOf(svc));
         if (topics.isEmpty()) fail("no topics found in the services' application.properties");
         return topics;
     }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -248,6 +249,80 @@ class ScoringTest {
         System.out.printf("RESULT deleted version: no longer served %.1f s after the delete (status %d)%n", (System.nanoTime() - t0) / 1e9, status);
         assertTrue(status == 404 || status == 410, "a deleted version is not servable: " + status);
         given().contentType("application/json").body(body(LOS + "@1", NOTES)).post("/v1/score").then().statusCode(200);
+    }
+
+    @jakarta.inject.Inject
+    io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter spans;
+
+    @Test
+    void aKafkaScoredNoteIsOneTraceAcrossTheConsumerTheBatchAndTheProducer() throws Exception {
+        String id = "traced-" + RUN;
+        String traceId = UUID.randomUUID().toString().replace("-", ""), clientSpan = traceId.substring(0, 16);
+        ProducerRecord<String, String> record = new ProducerRecord<>("scores.requests", id, Events.toJson(ScoreRequest.of(id, LOS + "@1", NOTES.get(0))));
+        record.headers().add("traceparent", ("00-" + traceId + "-" + clientSpan + "-01").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        }
+        String resultParent = null;
+        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer("scores.results")) {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < end && resultParent == null) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (!id.equals(r.key())) continue;
+                    var h = r.headers().lastHeader("traceparent");
+                    resultParent = h == null ? "none" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+        }
+        assertTrue(resultParent != null && resultParent.startsWith("00-" + traceId + "-"), "the result record carries the trace on: " + resultParent);
+
+        Map<String, io.opentelemetry.sdk.trace.data.SpanData> byName = new HashMap<>();
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < end && byName.size() < 3) {
+            for (var span : spans.getFinishedSpanItems()) if (span.getTraceId().equals(traceId)) byName.put(span.getName(), span);
+            Thread.sleep(100);
+        }
+        var consumer = byName.get("scores.requests process");
+        var batch = byName.get("scorer.batch");
+        var publish = byName.get("scores.results publish");
+        assertTrue(consumer != null && batch != null && publish != null, "spans of the trace: " + byName.keySet());
+        assertEquals(clientSpan, consumer.getParentSpanId(), "the consumer span continues the producer's context from the record");
+        assertEquals(io.opentelemetry.api.trace.SpanKind.CONSUMER, consumer.getKind());
+        assertEquals(consumer.getSpanId(), batch.getParentSpanId(), "the batch is scored within the consumer's span");
+        assertEquals(LOS + "@1", batch.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("clinlora.adapter")));
+        assertEquals(consumer.getSpanId(), publish.getParentSpanId());
+        assertEquals(io.opentelemetry.api.trace.SpanKind.PRODUCER, publish.getKind());
+        assertEquals("00-" + traceId + "-" + publish.getSpanId() + "-01", resultParent, "the result's context is the producer span's");
+    }
+
+    @Test
+    void theV2InferenceProtocolGivesTheSameProbabilitiesAsV1Score() {
+        List<String> notes = NOTES.stream().map(n -> n.replace("\\n", "\n")).toList();
+        List<String> labels = List.of("0", "1", "2", "3");
+        JsonPath v1 = given().contentType("application/json").body(body(LOS + "@1", NOTES)).post("/v1/score").then().statusCode(200).extract().jsonPath();
+        Map<String, Object> req = Map.of("id", "r-1", "inputs", List.of(Map.of("name", "note", "shape", List.of(notes.size()), "datatype", "BYTES", "data", notes)));
+        JsonPath v2 = given().contentType("application/json").body(req).post("/v2/models/" + LOS + "/versions/1/infer").then().statusCode(200)
+                .body("model_name", equalTo(LOS)).body("model_version", equalTo("1")).body("id", equalTo("r-1"))
+                .body("outputs[0].name", equalTo("probabilities")).body("outputs[0].datatype", equalTo("FP32"))
+                .body("outputs[0].shape", equalTo(List.of(2, 4))).body("outputs[1].data", equalTo(labels))
+                .extract().jsonPath();
+        List<Object> flat = v2.getList("outputs[0].data");
+        for (int i = 0; i < notes.size(); i++) {
+            for (int j = 0; j < labels.size(); j++) {
+                assertEquals(v1.getDouble("results[" + i + "].probabilities.'" + labels.get(j) + "'"), ((Number) flat.get(i * labels.size() + j)).doubleValue(), 1e-6,
+                        "note " + i + " label " + labels.get(j));
+            }
+        }
+        // Without a version the production alias scores, as /v1/score does; metadata, health; a bad input is a 400 that does not echo it.
+        given().contentType("application/json").body(req).post("/v2/models/" + LOS + "/infer").then().statusCode(200).body("model_version", equalTo("1"));
+        given().get("/v2/models/" + LOS).then().statusCode(200).body("inputs[0].datatype", equalTo("BYTES")).body("outputs[0].shape", equalTo(List.of(-1, 4)));
+        given().header("Authorization", "").get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
+        given().header("Authorization", "").get("/v2/health/live").then().statusCode(200);
+        given().header("Authorization", "Bearer " + TestAuth.token(org.clinlora.platform.auth.Roles.TRAINER)).contentType("application/json").body(req)
+                .post("/v2/models/" + LOS + "/infer").then().statusCode(403);
+        Map<String, Object> wrong = Map.of("inputs", List.of(Map.of("name", "note", "shape", List.of(1), "datatype", "FP32", "data", List.of("SECRET-NOTE-TEXT"))));
+        String answer = given().contentType("application/json").body(wrong).post("/v2/models/" + LOS + "/infer").then().statusCode(400).extract().asString();
+        assertFalse(answer.contains("SECRET-NOTE-TEXT"), answer);
     }
 
     @Test

@@ -30,18 +30,19 @@ class SecurityTest {
             + "\"seed\":1,\"device\":\"cpu\",\"precision\":\"fp32\",\"checkpointEvery\":10}";
 
     @Test
-    void onlyTrainersTouchJobs() {
+    void onlyTrainersSubmitAndCancelJobsAndAnyValidTokenReadsThem() {
         Set<String> trainer = Set.of(Roles.TRAINER);
         RoleMatrix.check("trainer-svc", List.of(
                 Call.json("POST", "/v1/jobs", JOB, trainer),
-                Call.of("GET", "/v1/jobs", trainer),
-                Call.of("GET", "/v1/jobs/no-such-job", trainer),
+                Call.of("GET", "/v1/jobs", RoleMatrix.ANY_ROLE),
+                Call.of("GET", "/v1/jobs/no-such-job", RoleMatrix.ANY_ROLE),
+                Call.of("GET", "/v1/jobs/no-such-job/metrics", RoleMatrix.ANY_ROLE),
                 Call.of("DELETE", "/v1/jobs/no-such-job", trainer)));
     }
 
     @Test
     void badTokensAreRefused() throws Exception {
-        RoleMatrix.badTokens(Call.of("GET", "/v1/jobs", Set.of(Roles.TRAINER)));
+        RoleMatrix.badTokens(Call.of("GET", "/v1/jobs", RoleMatrix.ANY_ROLE));
     }
 
     @Test
@@ -50,6 +51,7 @@ class SecurityTest {
                 Endpoint.json("POST", "/v1/jobs", JOB),
                 Endpoint.get("/v1/jobs?limit={0}"),
                 Endpoint.get("/v1/jobs/{no-such-job}"),
+                Endpoint.get("/v1/jobs/{no-such-job}/metrics?after={0}"),
                 new Endpoint("DELETE", "/v1/jobs/{no-such-job}", null, null));
         HostileInput.run("trainer-svc", HostileInput.generate(endpoints, 1000, 13), TestAuth.allRoles(), HostileInput.bucket(store));
     }

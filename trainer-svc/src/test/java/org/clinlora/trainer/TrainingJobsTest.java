@@ -271,6 +271,24 @@ class TrainingJobsTest {
         String a = registry.card(reference, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
         String b = registry.card(killed, 1).orElseThrow().files().get("adapter_model.safetensors").sha256();
         assertEquals(a, b, "the resumed job's adapter is byte-identical to the uninterrupted one's");
+
+        // The per-step curve: one point per optimizer step although steps 9.. ran twice, the same losses as the uninterrupted run.
+        JsonPath curve = given().get("/v1/jobs/" + killed + "/metrics").then().statusCode(200).extract().jsonPath();
+        JsonPath refCurve = given().get("/v1/jobs/" + reference + "/metrics").then().statusCode(200).extract().jsonPath();
+        int total = done.getInt("progress.totalSteps");
+        assertEquals(java.util.stream.IntStream.rangeClosed(1, total).boxed().toList(), curve.getList("steps.step", Integer.class));
+        List<Float> losses = curve.getList("steps.loss", Float.class), refLosses = refCurve.getList("steps.loss", Float.class);
+        for (int i = 0; i < total; i++) assertEquals(refLosses.get(i), losses.get(i), 1e-5f, "loss at step " + (i + 1));
+        assertEquals(List.of(), given().get("/v1/jobs/" + killed + "/metrics?after=" + total).then().extract().jsonPath().getList("steps"));
+        given().get("/v1/jobs/no-such-job-" + RUN + "/metrics").then().statusCode(404);
+
+        // The test split's curves are published with the version, and their area is the reported AUROC.
+        var card = registry.card(killed, 1).orElseThrow();
+        assertTrue(card.files().containsKey("evaluation.json"), String.valueOf(card.files().keySet()));
+        Path eval = registry.download(card, Files.createTempDirectory("eval")).resolve("evaluation.json");
+        JsonPath e = JsonPath.from(eval.toFile());
+        assertEquals(card.metrics().get("test.macro_auroc"), e.getDouble("curves.macroAuroc"), 1e-6);
+        assertEquals(card.metrics().get("test.macro_auroc"), e.getDouble("metrics.macro_auroc"), 1e-6);
     }
 
     @Test

@@ -203,13 +203,11 @@ public final class Experiment {
     }
 
     private Trainer.Result train(Trainer t, String name) {
-        long[] last = {0};
-        return t.run(name, new Trainer.Listener() {
+        org.clinlora.cli.ProgressBar bar = new org.clinlora.cli.ProgressBar("   " + name, log);
+        Trainer.Result r = t.run(name, new Trainer.Listener() {
             @Override
             public void progress(Trainer.Progress p) {
-                if (System.nanoTime() - last[0] < 10_000_000_000L && p.step() < p.totalSteps()) return;
-                last[0] = System.nanoTime();
-                log.printf("   step %d/%d loss %.3f %.0f tok/s%n", p.step(), p.totalSteps(), p.loss(), p.tokensPerSecond());
+                bar.update(p.step(), p.totalSteps(), p.etaSeconds(), String.format(java.util.Locale.ROOT, "loss %.3f  %.0f tok/s", p.loss(), p.tokensPerSecond()));
             }
 
             @Override
@@ -220,6 +218,8 @@ public final class Experiment {
                 return false;
             }
         }, 0, null);
+        bar.done(null);
+        return r;
     }
 
     private record Data(List<String> notes, Map<String, TaskSource> tasks) {}

@@ -28,7 +28,12 @@ import org.clinlora.model.task.TaskKind;
  * from a checkpoint continues exactly as the uninterrupted run would have.
  */
 public final class Trainer {
-    public record Progress(int step, int totalSteps, double epoch, double loss, double learningRate, double tokensPerSecond, double etaSeconds) {}
+    /**
+     * One optimizer step as logged: the mean loss of its micro-batches, the learning rate it used, training tokens/s
+     * since the previous step, the global gradient norm before clipping, and the loss scale of a half-precision run (1 in fp32).
+     */
+    public record Progress(int step, int totalSteps, double epoch, double loss, double learningRate, double tokensPerSecond, double etaSeconds,
+                           double gradNorm, double lossScale) {}
 
     public interface Listener {
         void progress(Progress p);
@@ -205,7 +210,7 @@ public final class Trainer {
                 double tps = windowTokens / Math.max(secs, 1e-9);
                 double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - start);
                 listener.progress(new Progress(step, total, (double) (micro + 1) * hyper.batchSize() / data.rows("train"),
-                        lossSum / lossCount, r.learningRate(), tps, perStep * (total - step)));
+                        lossSum / lossCount, r.learningRate(), tps, perStep * (total - step), r.gradNorm(), loop.scaler() == null ? 1.0 : loop.scaler().scale()));
                 lossSum = 0;
                 lossCount = 0;
                 windowTokens = 0;

@@ -23,13 +23,15 @@ public final class Roles {
 
     /**
      * Least privilege for service-to-service calls: trainer-svc publishes its adapters and withdraws a fine-tuned
-     * parent whose job then failed (a delete); scorer-svc only reads the registry; the others call no service.
+     * parent whose job then failed (a delete); scorer-svc only reads the registry; the others call no service with
+     * their own token.
      */
     public static final Map<String, List<String>> SERVICE_ROLES = Map.of(
             "trainer-svc", List.of(PUBLISHER, REGISTRY_ADMIN),
             "scorer-svc", List.of(),
             "tokenizer-svc", List.of(),
-            "registry-svc", List.of());
+            "registry-svc", List.of(),
+            "console-svc", List.of());  // the console acts with the signed-in user's token, never its own
 
     private Roles() {}
 }

@@ -28,9 +28,16 @@ public final class KafkaEvents {
 
     /** Returns null when acknowledged, else the failure (the caller decides how loudly to report it). */
     public static Throwable sendAndAwait(Emitter<String> emitter, String key, Event event, long timeoutSeconds) {
+        return sendAndAwait(emitter, key, event, java.util.Map.of(), timeoutSeconds);
+    }
+
+    /** As {@link #sendAndAwait(Emitter, String, Event, long)}, with record headers (a trace context, e.g.). */
+    public static Throwable sendAndAwait(Emitter<String> emitter, String key, Event event, java.util.Map<String, String> headers, long timeoutSeconds) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
+        org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.forEach((k, v) -> h.add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         Message<String> m = Message.of(Events.toJson(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(h).build())
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

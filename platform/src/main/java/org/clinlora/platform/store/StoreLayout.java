@@ -74,6 +74,11 @@ public final class StoreLayout {
         return "training-jobs/" + requireName(id) + "/";
     }
 
+    /** A job's per-step metrics (loss, learning rate, tokens/s, gradient norm, loss scale), kept after it finishes. */
+    public static String trainingJobMetrics(String id) {
+        return trainingJob(id) + "metrics.json";
+    }
+
     public static String trainingJobs() {
         return "training-jobs/";
     }

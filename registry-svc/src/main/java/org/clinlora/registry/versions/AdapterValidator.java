@@ -23,7 +23,10 @@ import org.clinlora.platform.api.ApiException;
  */
 public final class AdapterValidator {
     /** Files a version may hold; PEFT's save_pretrained also writes a README.md model card. */
-    public static final Set<String> ALLOWED = Set.of(PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS, "README.md");
+    /** The evaluation a trainer keeps with a version: its test split's metrics and curves (JSON). */
+    public static final String EVALUATION = "evaluation.json";
+
+    public static final Set<String> ALLOWED = Set.of(PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS, "README.md", EVALUATION);
     private static final Set<SafeTensors.Dtype> FLOATS = Set.of(SafeTensors.Dtype.F32, SafeTensors.Dtype.F16, SafeTensors.Dtype.BF16);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +43,13 @@ public final class AdapterValidator {
         }
         for (String required : new String[] {PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS}) {
             if (!files.containsKey(required)) throw ApiException.invalid("missing " + required);
+        }
+        if (files.containsKey(EVALUATION)) {
+            try {
+                if (!JSON.readTree(files.get(EVALUATION).toFile()).isObject()) throw new IOException("not an object");
+            } catch (IOException e) {
+                throw ApiException.invalid("evaluation.json is not a JSON object");
+            }
         }
         LoraConfig config;
         try {

@@ -32,10 +32,12 @@ public class ScoreResource {
 
     private final ScoringService engine;
     private final Evaluator evaluator;
+    private final io.micrometer.core.instrument.Timer latency;
 
-    public ScoreResource(ScoringService engine, Evaluator evaluator) {
+    public ScoreResource(ScoringService engine, Evaluator evaluator, org.clinlora.scorer.scoring.ScorerMetrics metrics) {
         this.engine = engine;
         this.evaluator = evaluator;
+        this.latency = metrics.requestLatency("rest");
     }
 
     /** The REST body of POST /v1/score (the Kafka message is the platform's {@code ScoreRequest} event). */
@@ -71,7 +73,9 @@ public class ScoreResource {
         } else {
             for (int i = 0; i < n; i++) RequestChecks.ids("inputIds[" + i + "]", req.inputIds().get(i));
         }
+        long t0 = System.nanoTime();
         ScoringService.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
+        latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         List<NoteScore> out = new ArrayList<>();
         for (BatchScheduler.Row r : s.rows()) out.add(new NoteScore(r.probabilities(), r.tokens(), r.truncated()));
         return new ScoreApiResponse(used(s.task()), out);

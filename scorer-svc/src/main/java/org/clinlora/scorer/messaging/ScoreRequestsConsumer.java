@@ -1,9 +1,13 @@
 package org.clinlora.scorer.messaging;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.Events;
@@ -30,17 +34,35 @@ public class ScoreRequestsConsumer {
     private final ScoringService engine;
     private final BlobStore store;
     private final Emitter<String> results;
+    private final ScoreTracing tracing;
+    private final io.micrometer.core.instrument.Timer latency;
 
-    public ScoreRequestsConsumer(ScoringService engine, BlobStore store, @Channel("scores-results") Emitter<String> results) {
+    public ScoreRequestsConsumer(ScoringService engine, BlobStore store, @Channel("scores-results") Emitter<String> results,
+                                 ScoreTracing tracing, org.clinlora.scorer.scoring.ScorerMetrics metrics) {
         this.engine = engine;
         this.store = store;
         this.results = results;
+        this.tracing = tracing;
+        this.latency = metrics.requestLatency("kafka");
     }
 
     @Incoming("scores-requests")
     @Blocking
-    public void consume(String record) throws Exception {
-        if (record == null) throw new IllegalArgumentException("empty record");
+    public void consume(ConsumerRecord<String, String> record) throws Exception {
+        if (record.value() == null) throw new IllegalArgumentException("empty record");
+        Span span = tracing.consumer(record.headers(), record.key() == null ? "" : record.key());
+        try (Scope scope = span.makeCurrent()) {
+            consume(record.value());
+        } catch (Exception | Error e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());  // the type only: a message may quote the record
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void consume(String record) throws Exception {
+        long t0 = System.nanoTime();
         Event e = Events.parse(record);
         if (!(e instanceof ScoreRequest req)) throw new IllegalArgumentException("scores.requests carries ScoreRequest records, got " + e.type());
         if (req.requestId() == null || req.requestId().isBlank() || req.requestId().length() > 256) {
@@ -60,8 +82,15 @@ public class ScoreRequestsConsumer {
             Throwable c = ex.getCause();
             result = ScoreResult.failed(req.requestId(), req.task(), c instanceof ApiException api ? api.getMessage() : "scoring failed (" + c.getClass().getSimpleName() + ")");
         }
-        Throwable failed = KafkaEvents.sendAndAwait(results, req.requestId(), result, 30);
+        Span publish = tracing.producer(req.requestId());
+        Throwable failed;
+        try (Scope scope = publish.makeCurrent()) {
+            failed = KafkaEvents.sendAndAwait(results, req.requestId(), result, tracing.headers(), 30);
+        } finally {
+            publish.end();
+        }
         if (failed != null) throw new IllegalStateException("scores.results did not acknowledge the result");
+        latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         store.putIfAbsent(StoreLayout.scoreRequestAnswered(req.requestId()), new byte[0]);
     }
 }

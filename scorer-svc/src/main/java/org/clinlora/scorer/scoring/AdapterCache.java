@@ -96,6 +96,9 @@ public class AdapterCache {
         return t;
     });
     private final Object lock = new Object();
+    /** Counters for the metrics: a version found resident or loading, a version read, a version evicted. */
+    private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong(),
+            loads = new java.util.concurrent.atomic.AtomicLong(), evictions = new java.util.concurrent.atomic.AtomicLong();
 
     @Inject
     public AdapterCache(AdapterSource registry, ScoringModel model, ScorerConfig config) {
@@ -119,7 +122,14 @@ public class AdapterCache {
     /** Every version of the task's stack, loaded (or loading finished) and held for one request. */
     public Lease acquire(ScoringTask task) {
         List<CompletableFuture<Entry>> loads = new ArrayList<>();
-        for (AdapterCard c : task.lineage()) loads.add(cache.computeIfAbsent(c.ref(), k -> CompletableFuture.supplyAsync(() -> load(c), loaders)));
+        for (AdapterCard c : task.lineage()) {
+            boolean[] missed = {false};
+            loads.add(cache.computeIfAbsent(c.ref(), k -> {
+                missed[0] = true;
+                return CompletableFuture.supplyAsync(() -> load(c), loaders);
+            }));
+            if (!missed[0]) hits.incrementAndGet();
+        }
         List<Entry> out = new ArrayList<>();
         try {
             for (CompletableFuture<Entry> f : loads) out.add(f.get(5, TimeUnit.MINUTES));
@@ -189,6 +199,7 @@ public class AdapterCache {
                 e.removed = true;
                 toRemove.add(e);
                 total -= e.bytes;
+                evictions.incrementAndGet();
                 LOG.infof("adapter %s evicted (least recently used)", e.card.ref());
             }
         }
@@ -207,6 +218,11 @@ public class AdapterCache {
         return new long[] {n, bytes};
     }
 
+    /** Since start: versions found in the cache, versions loaded, versions evicted. */
+    public long[] counts() {
+        return new long[] {hits.get(), loads.get(), evictions.get()};
+    }
+
     /** Whether a version is resident (loaded and not evicted). */
     public boolean holds(String ref) {
         CompletableFuture<Entry> f = cache.get(ref);
@@ -216,6 +232,7 @@ public class AdapterCache {
     private Entry load(AdapterCard card) {
         try {
             Entry e = new Entry(card, loader.load(card));
+            loads.incrementAndGet();
             toInstall.add(e);
             LOG.infof("adapter %s loaded (%d KiB)", card.ref(), e.bytes >> 10);
             return e;

@@ -31,7 +31,9 @@ public class BatchScheduler {
     /** One scored row: probability per label, the tokens the model saw, whether the note was cut. */
     public record Row(Map<String, Double> probabilities, int tokens, boolean truncated) {}
 
-    private record Pending(ScoringTask task, List<long[]> ids, List<Boolean> truncated, CompletableFuture<List<Row>> result) {}
+    /** A request's rows, and the trace context it came with (its batch span is a child of it). */
+    private record Pending(ScoringTask task, List<long[]> ids, List<Boolean> truncated, CompletableFuture<List<Row>> result,
+                           io.opentelemetry.context.Context trace) {}
 
     private final ScoringModel model;
     private final AdapterCache adapters;
@@ -40,6 +42,13 @@ public class BatchScheduler {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger queuedRows = new AtomicInteger();
     private volatile Thread modelThread;
+    private volatile BatchListener listener = (rows, seconds) -> {};
+    private volatile io.opentelemetry.api.trace.Tracer tracer = io.opentelemetry.api.OpenTelemetry.noop().getTracer("org.clinlora.scorer");
+
+    /** Told of every batch the model ran: its rows and its forward time (the metrics). */
+    public interface BatchListener {
+        void batch(int rows, double seconds);
+    }
 
     @Inject
     public BatchScheduler(ScoringModel model, AdapterCache adapters, ScorerConfig config) {
@@ -59,6 +68,20 @@ public class BatchScheduler {
         if (t != null) t.interrupt();
     }
 
+    public void onBatch(BatchListener l) {
+        listener = l;
+    }
+
+    /** Batch spans go to this tracer (a no-op one until set). */
+    public void traceWith(io.opentelemetry.api.trace.Tracer t) {
+        tracer = t;
+    }
+
+    /** Rows waiting or being scored now. */
+    public int queuedRows() {
+        return queuedRows.get();
+    }
+
     /** Queues the rows of one request (their adapters already held); completes on the model thread. */
     public CompletableFuture<List<Row>> submit(ScoringTask task, List<long[]> ids, List<Boolean> truncated) {
         if (queuedRows.addAndGet(ids.size()) > queueRows) {
@@ -66,7 +89,7 @@ public class BatchScheduler {
             throw ApiException.unavailable("queue_full", "the scoring queue is full; retry later");
         }
         CompletableFuture<List<Row>> rows = new CompletableFuture<>();
-        queue.add(new Pending(task, ids, truncated, rows));
+        queue.add(new Pending(task, ids, truncated, rows, io.opentelemetry.context.Context.current()));
         ensureModelThread();
         return rows;
     }
@@ -119,13 +142,31 @@ public class BatchScheduler {
         }
     }
 
+    /**
+     * One span per request of the batch, each in its request's trace: a batch serves several requests, and each trace
+     * shows the forward pass its note waited for (with the batch's rows and requests as attributes).
+     */
+    private void traceBatch(List<Pending> batch, int rows, java.time.Instant started) {
+        java.time.Instant ended = java.time.Instant.now();
+        for (Pending p : batch) {
+            if (!io.opentelemetry.api.trace.Span.fromContext(p.trace()).getSpanContext().isValid()) continue;
+            tracer.spanBuilder("scorer.batch").setParent(p.trace()).setStartTimestamp(started)
+                    .setAttribute("clinlora.batch.rows", rows).setAttribute("clinlora.batch.requests", batch.size())
+                    .setAttribute("clinlora.adapter", p.task().ref()).startSpan().end(ended);
+        }
+    }
+
     private void run(LlamaModel m, List<Pending> batch) {
         try {
             List<BatchForward.Input> inputs = new ArrayList<>();
             for (Pending p : batch) {
                 for (long[] ids : p.ids()) inputs.add(new BatchForward.Input(p.task().stack(), p.task().ref(), p.task().problemType(), ids));
             }
+            long t0 = System.nanoTime();
+            java.time.Instant started = java.time.Instant.now();
             List<float[]> probs = BatchForward.probabilities(m, inputs);
+            listener.batch(inputs.size(), (System.nanoTime() - t0) / 1e9);
+            traceBatch(batch, inputs.size(), started);
             int k = 0;
             for (Pending p : batch) {
                 List<String> labels = p.task().labelNames();

@@ -8,17 +8,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.model.data.TokenDataset;
-import org.clinlora.model.metrics.ClassificationMetrics;
+import org.clinlora.model.metrics.EvaluationCurves;
+import org.clinlora.model.metrics.Predictions;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoredDatasets;
 
-/** POST /v1/evaluate: a labelled dataset through the same scoring path, and the trainer's metrics on it. */
+/**
+ * POST /v1/evaluate: a labelled dataset through the same scoring path, and the trainer's metrics on it, with the curves
+ * behind them (ROC and precision-recall per label, the macro ROC, the confusion matrix of a single-label task).
+ */
 @ApplicationScoped
 public class Evaluator {
     private static final int CHUNK = 32;
 
-    public record Report(String task, String adapter, String datasetId, String split, Map<String, Double> metrics) {}
+    public record Report(String task, String adapter, String datasetId, String split, Map<String, Double> metrics, EvaluationCurves curves) {}
 
     private final ScoringService engine;
     private final BlobStore store;
@@ -85,8 +89,9 @@ public class Evaluator {
             throw new ApiException(500, "evaluation_failed", "evaluation failed (" + e.getClass().getSimpleName() + ")");
         }
         if (probs.isEmpty()) throw ApiException.unprocessable("empty_split", "dataset '" + datasetId + "' has no rows in " + split);
-        Map<String, Double> m = ClassificationMetrics.compute(probs.toArray(double[][]::new), truth.toArray(boolean[][]::new), !data.multilabel());
+        Predictions p = new Predictions(data.labelNames(), !data.multilabel(), null, probs.toArray(double[][]::new), truth.toArray(boolean[][]::new));
+        Map<String, Double> m = p.metrics();
         m.values().removeIf(v -> !Double.isFinite(v));
-        return new Report(taskRef, task.ref(), datasetId, split, m);
+        return new Report(taskRef, task.ref(), datasetId, split, m, EvaluationCurves.of(p));
     }
 }

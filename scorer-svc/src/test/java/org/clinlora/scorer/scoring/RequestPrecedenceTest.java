@@ -46,9 +46,9 @@ class RequestPrecedenceTest {
         BaseModelBinding binding = new BaseModelBinding(config);
         ScoringModel model = new ScoringModel(new ModelStore(new InMemoryBlobStore()), binding, config);
         AdapterCache cache = new AdapterCache(registry, model, config);
-        ScoringService service = new ScoringService(new TaskResolver(registry, binding, Duration.ofSeconds(30)), model, cache,
-                new BatchScheduler(model, cache, config));
-        return new ScoreResource(service, null);
+        BatchScheduler scheduler = new BatchScheduler(model, cache, config);
+        ScoringService service = new ScoringService(new TaskResolver(registry, binding, Duration.ofSeconds(30)), model, cache, scheduler);
+        return new ScoreResource(service, null, new ScorerMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), scheduler, cache));
     }
 
     @Test

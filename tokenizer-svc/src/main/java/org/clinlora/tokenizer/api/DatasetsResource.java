@@ -92,9 +92,19 @@ public class DatasetsResource {
     }
 
     @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @io.quarkus.security.Authenticated
+    @Operation(summary = "Recent dataset builds, newest first (status, progress, counts; no manifests). Any valid token may read.")
+    public java.util.List<DatasetStatus> list(@jakarta.ws.rs.QueryParam("limit") @jakarta.ws.rs.DefaultValue("50") int limit) {
+        if (limit < 1 || limit > 500) throw ApiException.invalid("limit must be between 1 and 500");
+        return builds.list(limit).stream().map(j -> DatasetStatus.of(j, null)).toList();
+    }
+
+    @GET
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "A dataset build: status (queued|building|ready|failed), progress, counts, reason, and the manifest when ready")
+    @io.quarkus.security.Authenticated
+    @Operation(summary = "A dataset build: status (queued|building|ready|failed), progress, counts, reason, and the manifest when ready. Any valid token may read.")
     public DatasetStatus get(@PathParam("id") String id) {
         try {
             StoreLayout.requireName(id);

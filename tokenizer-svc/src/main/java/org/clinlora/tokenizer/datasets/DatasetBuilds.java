@@ -135,6 +135,14 @@ public class DatasetBuilds {
         return new Submitted(withLive(job), true);
     }
 
+    /** Recent builds, newest first (at most {@code limit}). */
+    public java.util.List<DatasetJob> list(int limit) {
+        java.util.List<DatasetJob> out = new java.util.ArrayList<>();
+        for (String id : records.ids()) read(id).ifPresent(j -> out.add(withLive(j)));
+        out.sort(java.util.Comparator.comparing(DatasetJob::createdAt).reversed());
+        return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
     public Optional<DatasetJob> get(String id) {
         StoreLayout.requireName(id);
         return read(id).map(this::withLive);

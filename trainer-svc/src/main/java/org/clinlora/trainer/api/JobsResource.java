@@ -17,6 +17,7 @@ import java.util.List;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.jobs.JobSpec;
 import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.trainer.jobs.MetricsHistory;
 import org.clinlora.trainer.jobs.TrainingJob;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -26,6 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "jobs", description = "LoRA training jobs: Clinical LoRA (domain adaptation) and Downstream LoRA (classification)")
 @Produces(MediaType.APPLICATION_JSON)
 @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.TRAINER)
+// Reading jobs (status, progress, metrics: no note text) needs a valid token and no role, as reading the registry does;
+// submitting and cancelling need the trainer role.
 public class JobsResource {
     private final TrainingJobs jobs;
 
@@ -51,6 +54,7 @@ public class JobsResource {
 
     @GET
     @Path("/{id}")
+    @io.quarkus.security.Authenticated
     @Operation(summary = "A job: status (queued|running|succeeded|failed|cancelled), progress, published adapter and metrics, or reason")
     public TrainingJob get(@PathParam("id") String id) {
         requireId(id);
@@ -58,6 +62,17 @@ public class JobsResource {
     }
 
     @GET
+    @Path("/{id}/metrics")
+    @io.quarkus.security.Authenticated
+    @Operation(summary = "A job's per-step metrics: step, epoch, loss, learningRate, tokensPerSecond, gradNorm (before clipping), lossScale",
+            description = "One point per optimizer step, live while the job runs and kept after it ends; ?after=N returns only later steps (for polling).")
+    public MetricsHistory.Curve metrics(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") int after) {
+        requireId(id);
+        return jobs.metrics(id, after);
+    }
+
+    @GET
+    @io.quarkus.security.Authenticated
     @Operation(summary = "Recent jobs, newest first")
     public List<TrainingJob> list(@QueryParam("limit") @DefaultValue("50") int limit) {
         if (limit < 1 || limit > 500) throw ApiException.invalid("limit must be between 1 and 500");

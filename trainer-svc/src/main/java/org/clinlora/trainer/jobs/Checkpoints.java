@@ -75,7 +75,7 @@ final class Checkpoints {
     void cleanUp(String id) {
         String prefix = StoreLayout.trainingJob(id);
         for (String k : store.list(prefix)) {
-            if (!k.endsWith("/job.json")) store.delete(k);
+            if (!k.endsWith("/job.json") && !k.equals(StoreLayout.trainingJobMetrics(id))) store.delete(k);
         }
     }
 

@@ -13,6 +13,7 @@ import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.llama.Compute;
+import org.clinlora.model.metrics.EvaluationCurves;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.task.ProblemType;
@@ -122,14 +123,14 @@ public class JobRunner {
                                 : new Head(direct.labelNames(), direct.problemType(), direct.noteEncoding());
                         fineTunedParent = publish(spec, model.adapter(parents.get(parents.size() - 1)), out.resolve("parent"),
                                 spec.outputName() + "-parent", direct.task(), parentHead, direct.parent(), metrics, "parent-adapter/",
-                                Map.of("fineTunedFrom", direct.ref()));
+                                Map.of("fineTunedFrom", direct.ref()), null);
                         parentRef = fineTunedParent.ref();
                     }
                 }
                 try {
                     Head head = spec.domainAdaptation() ? null : new Head(train.labelNames(), train.problemType(), train.encoding());
                     AdapterCard card = publish(spec, result.adapter(), out.resolve("adapter"), spec.outputName(), spec.task(),
-                            head, parentRef, metrics, "adapter/", Map.of());
+                            head, parentRef, metrics, "adapter/", Map.of(), evaluation(result));
                     return new Outcome(card.ref(), parentRef, metrics);
                 } catch (IOException | RuntimeException e) {
                     if (fineTunedParent != null) withdraw(fineTunedParent);
@@ -176,8 +177,9 @@ public class JobRunner {
     private record Head(List<String> labelNames, ProblemType problemType, NoteEncoding noteEncoding) {}
 
     private AdapterCard publish(JobSpec spec, LoraAdapter adapter, Path dir, String name, String task, Head head, String parent,
-                                Map<String, Double> metrics, String staging, Map<String, Object> extra) throws IOException {
+                                Map<String, Double> metrics, String staging, Map<String, Object> extra, byte[] evaluation) throws IOException {
         PeftAdapterDir.save(adapter, dir, spec.baseModel());
+        if (evaluation != null) Files.write(dir.resolve(EVALUATION), evaluation);
         String prefix = StoreLayout.trainingJob(spec.jobId()) + staging;
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) store.put(prefix + f.getFileName(), f, Map.of());
@@ -213,6 +215,27 @@ public class JobRunner {
         AdapterCard published = publication.publish(name, prefix, card, spec.jobId());
         LOG.infof("job %s: published %s", spec.jobId(), published.ref());
         return published;
+    }
+
+    /** The file beside a version's PEFT files with the test split's curves (ROC, precision-recall, confusion matrix). */
+    public static final String EVALUATION = "evaluation.json";
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** {@code evaluation.json}: the split, its metrics and the curves a reader plots; null without a scored test split. */
+    static byte[] evaluation(Trainer.Result r) {
+        if (r.testPredictions() == null || r.testPredictions().rows() == 0) return null;
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("split", "test");
+        Map<String, Double> m = new LinkedHashMap<>();
+        r.test().forEach((k, v) -> put(m, k, v));
+        e.put("metrics", m);
+        e.put("curves", EvaluationCurves.of(r.testPredictions()));
+        try {
+            return JSON.writeValueAsBytes(e);
+        } catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /** A version this job already published (found by the job id in its card), so a resumed job does not publish twice. */

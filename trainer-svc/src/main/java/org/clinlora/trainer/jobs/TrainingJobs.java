@@ -59,6 +59,8 @@ public class TrainingJobs {
     private final ModelStore models;
     private final JobRunner runner;
     private final TrainingEvents events;
+    private final MetricsHistory history;
+    private final TrainerMetrics meters;
     private final int maxQueued;
     private final JobRecords<TrainingJob> records;
     private final JobWorker worker;
@@ -74,18 +76,21 @@ public class TrainingJobs {
         }
     }
 
-    public TrainingJobs(BlobStore store, ModelStore models, JobRunner runner, TrainingEvents events,
-                        TrainerConfig config, JobsConfig jobs, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
+    public TrainingJobs(BlobStore store, ModelStore models, JobRunner runner, TrainingEvents events, MetricsHistory history,
+                        TrainerMetrics meters, TrainerConfig config, JobsConfig jobs, @ConfigProperty(name = "quarkus.http.port") int httpPort) {
         this.store = store;
         this.models = models;
         this.runner = runner;
         this.events = events;
+        this.history = history;
+        this.meters = meters;
         this.maxQueued = config.maxQueued();
         if (maxQueued < 1) throw new IllegalArgumentException("clinlora.trainer.max-queued must be at least 1");
         this.records = new JobRecords<>(store, StoreLayout.trainingJobs(), "/job.json", TrainingJob.class, TrainingJob::jobId, TrainingJob::finished);
         JobLeases leases = new JobLeases(store, "training-jobs", jobs.owner().orElse(JobsConfig.defaultOwner(httpPort)), jobs.leaseTtl());
         this.worker = new JobWorker("training-worker", leases, this::runOne);
         this.recoverInterval = jobs.recoverInterval();
+        meters.jobs(worker::waiting, live::size);
     }
 
     /** At start-up and then periodically: jobs queued on another replica, or left by one that stopped, are taken up. */
@@ -144,6 +149,12 @@ public class TrainingJobs {
         return new Submitted(job, true);
     }
 
+    /** A job's per-step curve after step {@code after}; 404 for an unknown job. */
+    public MetricsHistory.Curve metrics(String id, int after) {
+        if (read(id).isEmpty()) throw ApiException.notFound("no job '" + id + "'");
+        return history.curve(id, after);
+    }
+
     public Optional<TrainingJob> get(String id) {
         StoreLayout.requireName(id);
         return read(id).map(this::withLive);
@@ -187,6 +198,7 @@ public class TrainingJobs {
             LOG.warnf("job %s: %s", id, e.getMessage());
         } finally {
             live.remove(id);
+            history.forget(id);
         }
     }
 
@@ -201,18 +213,23 @@ public class TrainingJobs {
         save(started);
         LOG.infof("job %s: running (%s, base %s, dataset %s)", id, job.spec().kind(), job.spec().baseModel(), job.spec().datasets().train());
         TrainingJob[] current = {started};
+        history.begin(id);
         try {
             JobRunner.Outcome o = runner.run(job.spec(), new JobRunner.Hooks() {
                 @Override
                 public void progress(Trainer.Progress p) {
                     TrainingJob.Progress tp = new TrainingJob.Progress(p.step(), p.totalSteps(), p.epoch(), p.loss(), p.learningRate(), p.tokensPerSecond(), p.etaSeconds());
                     live.put(id, tp);
-                    events.progress(id, TrainingProgress.of(id, p.step(), p.totalSteps(), p.epoch(), p.loss(), p.learningRate(), p.tokensPerSecond(), p.etaSeconds()));
+                    history.log(id, p);
+                    meters.step(p);
+                    events.progress(id, TrainingProgress.of(id, p.step(), p.totalSteps(), p.epoch(), p.loss(), p.learningRate(), p.tokensPerSecond(),
+                            p.etaSeconds(), p.gradNorm(), p.lossScale()));
                 }
 
                 @Override
                 public void checkpointed(int step) {
                     if (worker.leaseLost(id)) throw new LeaseLost();
+                    history.save(id);  // the curve reaches the checkpoint before the job record says it exists
                     current[0] = current[0].withProgress(live.get(id)).withCheckpoint(step);
                     save(current[0]);
                     if (haltAfterCheckpoint.remove(id, step)) throw new SimulatedCrash();
@@ -224,10 +241,12 @@ public class TrainingJobs {
                     return cancelRequested.contains(id);
                 }
             });
+            history.save(id);
             TrainingJob done = current[0].withProgress(live.get(id)).succeeded(o.adapter(), o.parent(), o.metrics());
             save(done);
             runner.cleanUp(id);
             events.emit(id, TrainingCompleted.of(id, o.adapter(), o.parent(), o.metrics()));
+            meters.finished(TrainingJob.SUCCEEDED);
             LOG.infof("job %s: succeeded, published %s", id, o.adapter());
         } catch (LeaseLost e) {
             LOG.warnf("job %s: %s", id, e.getMessage());
@@ -248,15 +267,19 @@ public class TrainingJobs {
 
     private void fail(TrainingJob job, String reason) {
         LOG.warnf("job %s: failed: %s", job.jobId(), reason);
+        history.save(job.jobId());
         save(job.withProgress(live.get(job.jobId())).with(TrainingJob.FAILED, reason));
         runner.cleanUp(job.jobId());
         events.emit(job.jobId(), TrainingFailed.of(job.jobId(), reason, false));
+        meters.finished(TrainingJob.FAILED);
     }
 
     private void finishCancelled(TrainingJob job) {
+        history.save(job.jobId());
         save(job.with(TrainingJob.CANCELLED, "cancelled by request"));
         runner.cleanUp(job.jobId());
         events.emit(job.jobId(), TrainingFailed.of(job.jobId(), "cancelled by request", true));
+        meters.finished(TrainingJob.CANCELLED);
         LOG.infof("job %s: cancelled", job.jobId());
     }
 

@@ -1,0 +1,124 @@
+package org.clinlora.console.pages;
+
+import static org.clinlora.console.backend.ServiceCalls.Service.REGISTRY;
+import static org.clinlora.console.backend.ServiceCalls.encode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.qute.Template;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clinlora.console.backend.ServiceCalls;
+import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.store.StoreLayout;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * The registry browser: adapters and their versions with cards, the lineage graph (base → clinical → downstream),
+ * aliases with their history, and promoting or rolling back an alias by compare-and-set — the form carries the version
+ * the user saw, so a move by someone else in between is the registry's 409, shown on the page.
+ */
+@Path("/registry")
+@Authenticated
+@Produces(MediaType.TEXT_HTML)
+public class RegistryPages {
+    private final ServiceCalls calls;
+    private final JsonWebToken jwt;
+    private final Template registry;
+    private final Template adapter;
+
+    public RegistryPages(ServiceCalls calls, JsonWebToken jwt, Template registry, Template adapter) {
+        this.calls = calls;
+        this.jwt = jwt;
+        this.registry = registry;
+        this.adapter = adapter;
+    }
+
+    /** One adapter name as the list shows it: its versions' cards and its aliases. */
+    record AdapterSummary(String name, List<Map<String, Object>> versions, List<Map<String, Object>> aliases) {}
+
+    @GET
+    public TemplateInstance list() {
+        RegistryView view = RegistryView.read(calls, jwt.getRawToken(), true);
+        List<AdapterSummary> adapters = new ArrayList<>();
+        view.versions().forEach((name, versions) -> adapters.add(new AdapterSummary(name, maps(versions), maps(view.aliases().get(name)))));
+        return registry.data("user", PageData.user(jwt)).data("adapters", adapters)
+                .data("graphJson", PageData.scriptJson(LineageGraph.of(view.cards(), null)));
+    }
+
+    @GET
+    @Path("/{name}")
+    public TemplateInstance show(@PathParam("name") String name, @QueryParam("moved") String moved, @QueryParam("refused") String refused) {
+        return adapterPage(name, moved == null ? null : "Alias '" + moved + "' moved.", refused);
+    }
+
+    /** Promote or roll back: PUT the alias with the version the user saw as expectedVersion (absent for a new alias). */
+    @POST
+    @Path("/{name}/aliases")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response moveAlias(@PathParam("name") String name, @FormParam("alias") String alias, @FormParam("version") Integer version,
+                              @FormParam("expectedVersion") Integer expectedVersion) {
+        requireName(name);
+        try {
+            StoreLayout.requireAlias(alias);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("alias: " + e.getMessage());
+        }
+        if (version == null || version < 1) throw ApiException.invalid("choose a version");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", version);
+        if (expectedVersion != null) body.put("expectedVersion", expectedVersion);
+        body.put("movedBy", PageData.user(jwt).name() + " (console)");
+        ServiceCalls.Reply r = calls.send(REGISTRY, "PUT", "/v1/adapters/" + encode(name) + "/aliases/" + encode(alias), body, jwt.getRawToken(), Duration.ofSeconds(30));
+        // Post/redirect/get: the answer is the adapter's page as it is now, with what happened to the move.
+        if (r.ok()) return Response.seeOther(URI.create("/registry/" + encode(name) + "?moved=" + encode(alias))).build();
+        String why = r.status() == 409
+                ? "409 Conflict: alias '" + alias + "' was moved by someone else since this page was loaded (" + r.message() + "). Nothing was changed; the page now shows where it points."
+                : r.status() + ": the registry refused the move (" + r.message() + ").";
+        return Response.seeOther(URI.create("/registry/" + encode(name) + "?refused=" + encode(why))).build();
+    }
+
+    private TemplateInstance adapterPage(String name, String notice, String refused) {
+        requireName(name);
+        String token = jwt.getRawToken();
+        JsonNode versions = calls.require(calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/versions", token));
+        JsonNode aliases = calls.require(calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/aliases", token));
+        // The whole lineage needs the other adapters' cards too (the parents, the children).
+        List<JsonNode> cards = RegistryView.read(calls, token, false).cards();
+        List<Map<String, Object>> vs = maps(versions);
+        java.util.Collections.reverse(vs);  // newest first
+        return adapter.data("user", PageData.user(jwt)).data("name", name).data("versions", vs).data("aliases", maps(aliases))
+                .data("canMove", PageData.user(jwt).has(Roles.REGISTRY_ADMIN)).data("notice", notice).data("conflict", refused)
+                .data("graphJson", PageData.scriptJson(LineageGraph.of(cards, name)));
+    }
+
+    private static List<Map<String, Object>> maps(JsonNode array) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode n : array) out.add(PageData.map(n));
+        return out;
+    }
+
+    static void requireName(String name) {
+        try {
+            StoreLayout.requireName(name);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("adapter name: " + e.getMessage());
+        }
+    }
+}

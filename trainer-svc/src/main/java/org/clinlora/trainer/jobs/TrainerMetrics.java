@@ -1,0 +1,48 @@
+package org.clinlora.trainer.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.clinlora.model.train.Trainer;
+
+/**
+ * trainer-svc's Prometheus metrics (at /q/metrics): jobs waiting and running on this replica, jobs finished by outcome,
+ * and the running job's last logged step — loss, learning rate, tokens/s, gradient norm — for dashboards and alerts.
+ */
+@ApplicationScoped
+public class TrainerMetrics {
+    private final MeterRegistry registry;
+    private final AtomicReference<Trainer.Progress> last = new AtomicReference<>();
+
+    public TrainerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        gauge("clinlora.trainer.step.loss", "the running job's last step: mean loss", p -> p.loss());
+        gauge("clinlora.trainer.step.learning.rate", "the running job's last step: learning rate", p -> p.learningRate());
+        gauge("clinlora.trainer.step.tokens.per.second", "the running job's last step: training tokens/s", p -> p.tokensPerSecond());
+        gauge("clinlora.trainer.step.grad.norm", "the running job's last step: gradient norm before clipping", p -> p.gradNorm());
+        gauge("clinlora.trainer.step.progress", "the running job's fraction of its optimizer steps done", p -> (double) p.step() / Math.max(1, p.totalSteps()));
+    }
+
+    void jobs(Supplier<Number> waiting, Supplier<Number> running) {
+        Gauge.builder("clinlora.trainer.jobs", waiting, s -> s.get().doubleValue()).tag("state", "queued").description("jobs by state on this replica").register(registry);
+        Gauge.builder("clinlora.trainer.jobs", running, s -> s.get().doubleValue()).tag("state", "running").description("jobs by state on this replica").register(registry);
+    }
+
+    void step(Trainer.Progress p) {
+        last.set(p);
+        Counter.builder("clinlora.trainer.steps").description("optimizer steps taken").register(registry).increment();
+    }
+
+    /** A job ended: succeeded, failed or cancelled; the step gauges go blank until the next job logs. */
+    void finished(String status) {
+        Counter.builder("clinlora.trainer.jobs.finished").tag("status", status).description("jobs finished by outcome").register(registry).increment();
+        last.set(null);
+    }
+
+    private void gauge(String name, String description, java.util.function.ToDoubleFunction<Trainer.Progress> f) {
+        Gauge.builder(name, last, r -> r.get() == null ? Double.NaN : f.applyAsDouble(r.get())).description(description).register(registry);
+    }
+}
