@@ -71,7 +71,9 @@ final class DemoCommand extends CliCommand {
                     .POST(HttpRequest.BodyPublishers.ofFile(corpus.resolve("synthetic_" + task + ".csv"))).build(), 202);
         }
         for (String ds : concat(notesDs, tasks.stream().map(t -> "demo-" + t + "-" + run).toList())) {
-            JsonNode d = await(http, tokenizer + "/v1/datasets/" + ds, List.of("ready", "failed"), n -> "");
+            JsonNode d = await(http, tokenizer + "/v1/datasets/" + ds, List.of("ready", "failed"), (n, bar) -> {
+                if (n.at("/progress/fraction").isNumber()) bar.update(Math.round(n.at("/progress/fraction").asDouble() * 100), 100, -1, n.at("/progress/notesRead").asLong() + " notes");
+            });
             if (!"ready".equals(d.path("status").asText())) throw new IllegalStateException("dataset " + ds + " failed: " + d.path("reason").asText());
             System.out.printf("   %-28s ready: %s rows train / %s validation / %s test%n", ds, d.at("/counts/train/rows"), d.at("/counts/validation/rows"), d.at("/counts/test/rows"));
         }
@@ -155,28 +157,26 @@ final class DemoCommand extends CliCommand {
     }
 
     private static JsonNode awaitJob(HttpClient http, String trainer, String id) throws IOException {
-        JsonNode j = await(http, trainer + "/v1/jobs/" + id, List.of("succeeded", "failed", "cancelled"), n -> n.has("progress")
-                ? String.format("step %d/%d loss %.3f %.0f tok/s", n.at("/progress/step").asInt(), n.at("/progress/totalSteps").asInt(),
-                n.at("/progress/loss").asDouble(), n.at("/progress/tokensPerSecond").asDouble()) : n.path("status").asText());
+        JsonNode j = await(http, trainer + "/v1/jobs/" + id, List.of("succeeded", "failed", "cancelled"), (n, bar) -> {
+            if (n.has("progress")) bar.update(n.at("/progress/step").asLong(), n.at("/progress/totalSteps").asLong(), n.at("/progress/etaSeconds").asDouble(-1),
+                    String.format(java.util.Locale.ROOT, "loss %.3f  %.0f tok/s", n.at("/progress/loss").asDouble(), n.at("/progress/tokensPerSecond").asDouble()));
+        });
         if (!"succeeded".equals(j.path("status").asText())) throw new IllegalStateException("job " + id + " " + j.path("status").asText() + ": " + j.path("reason").asText());
-        System.out.printf((System.console() != null ? "\r" : "") + "   %-32s succeeded: %s%30s%n", id, j.path("adapter").asText(), "");
+        System.out.printf("   %-32s succeeded: %s%n", id, j.path("adapter").asText());
         return j;
     }
 
-    private static JsonNode await(HttpClient http, String url, List<String> done, java.util.function.Function<JsonNode, String> show) throws IOException {
+    /** Polls until the status is one of {@code done}, showing progress on a bar (in place on a terminal, every 10 % in a log). */
+    private static JsonNode await(HttpClient http, String url, List<String> done, java.util.function.BiConsumer<JsonNode, ProgressBar> show) throws IOException {
         long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
-        boolean terminal = System.console() != null;
-        long lastLine = 0;
+        ProgressBar bar = new ProgressBar("   " + url.substring(url.lastIndexOf('/') + 1), System.out);
         while (System.nanoTime() < deadline) {
             JsonNode n = JSON.readTree(send(http, CliAuth.request(URI.create(url)).GET().build(), 200));
-            if (done.contains(n.path("status").asText())) return n;
-            String line = show.apply(n);
-            // On a terminal one line updates in place; in a log, a line every 10 s.
-            if (!line.isEmpty() && terminal) System.out.printf("\r   %-32s %-48s", url.substring(url.lastIndexOf('/') + 1), line);
-            else if (!line.isEmpty() && System.nanoTime() - lastLine > 10_000_000_000L) {
-                System.out.printf("   %-32s %s%n", url.substring(url.lastIndexOf('/') + 1), line);
-                lastLine = System.nanoTime();
+            if (done.contains(n.path("status").asText())) {
+                bar.done(null);
+                return n;
             }
+            show.accept(n, bar);
             try {
                 Thread.sleep(500);
             } catch (InterruptedException e) {

@@ -20,10 +20,7 @@ final class JobsCommand implements Runnable {
 
     /** trainer-svc's base URL: --trainer, else CLINLORA_TRAINER_URL, else the local port. */
     static String trainer(String option) {
-        if (option != null) return option.replaceAll("/+$", "");
-        String env = System.getenv("CLINLORA_TRAINER_URL");
-        if (env != null && !env.isBlank()) return env.strip().replaceAll("/+$", "");
-        return "http://127.0.0.1:" + System.getenv().getOrDefault("CLINLORA_TRAINER_PORT", "8083");
+        return ServiceUrl.of(option, "trainer", 8083);
     }
 
     static JsonNode get(String url) throws Exception {

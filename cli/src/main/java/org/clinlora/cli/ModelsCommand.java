@@ -37,10 +37,7 @@ final class ModelsCommand implements Runnable {
 
     /** The registry's base URL: --registry, else CLINLORA_REGISTRY_URL, else the local port. */
     static String registry(String option) {
-        if (option != null) return option.replaceAll("/+$", "");
-        String env = System.getenv("CLINLORA_REGISTRY_URL");
-        if (env != null && !env.isBlank()) return env.strip().replaceAll("/+$", "");
-        return "http://127.0.0.1:" + System.getenv().getOrDefault("CLINLORA_REGISTRY_PORT", "8082");
+        return ServiceUrl.of(option, "registry", 8082);
     }
 
     static String send(HttpClient http, HttpRequest req, int... expected) throws IOException {

@@ -13,6 +13,7 @@ public final class ProgressBar {
     private final boolean terminal = System.console() != null;
     private final long started = System.nanoTime();
     private int lastTenth = -1;
+    private boolean drawn;
 
     public ProgressBar(String label) {
         this(label, System.err);
@@ -34,6 +35,7 @@ public final class ProgressBar {
         if (terminal) {
             out.print("\r" + line);
             out.flush();
+            drawn = true;
         } else if ((int) (f * 10) != lastTenth) {
             lastTenth = (int) (f * 10);
             out.println(line);
@@ -41,7 +43,7 @@ public final class ProgressBar {
     }
 
     public void done(String message) {
-        if (terminal) out.println();
+        if (terminal && drawn) out.println();
         if (message != null) out.println(message);
     }
 

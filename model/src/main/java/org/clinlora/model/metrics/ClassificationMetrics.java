@@ -87,28 +87,8 @@ public final class ClassificationMetrics {
 
     /** Average precision (area under the precision-recall step curve), as scikit-learn computes it; NaN without positives. */
     public static double averagePrecision(double[] scores, boolean[] labels) {
-        int n = scores.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
-        long positives = 0;
-        for (boolean l : labels) if (l) positives++;
-        if (positives == 0) return Double.NaN;
-        double ap = 0, prevRecall = 0;
-        long tp = 0, seen = 0;
-        for (int i = 0; i < n; ) {
-            int j = i;
-            while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) j++;  // a tie group is one threshold
-            for (int k = i; k <= j; k++) {
-                seen++;
-                if (labels[order[k]]) tp++;
-            }
-            double recall = (double) tp / positives, precision = (double) tp / seen;
-            ap += (recall - prevRecall) * precision;
-            prevRecall = recall;
-            i = j + 1;
-        }
-        return ap;
+        PrecisionRecallCurve curve = PrecisionRecallCurve.of(scores, labels);
+        return curve == null ? Double.NaN : curve.averagePrecision();
     }
 
     static int argmax(double[] xs) {
