@@ -104,11 +104,14 @@ public class ServiceCalls {
         }
     }
 
-    /** The body of a successful answer; a refusal becomes the same status here, with the service's message. */
+    /**
+     * The body of a successful answer. A refusal (4xx) becomes the same status here with the service's message; a
+     * service that cannot serve now stays 503; any other failure of a service is 502.
+     */
     public JsonNode require(Reply r) {
         if (r.ok()) return r.body();
-        throw new ApiException(r.status() == 401 || r.status() == 403 || r.status() == 404 || r.status() == 409 ? r.status() : 502,
-                r.body().path("error").asText("upstream_error"), r.message());
+        int status = r.status() >= 400 && r.status() < 500 || r.status() == 503 ? r.status() : 502;
+        throw new ApiException(status, r.body().path("reason").asText(r.body().path("error").asText("upstream_error")), r.message());
     }
 
     public static String encode(String s) {

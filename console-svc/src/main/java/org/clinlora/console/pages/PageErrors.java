@@ -46,6 +46,7 @@ public class PageErrors {
 
     @ServerExceptionMapper(priority = Priorities.USER - 100)
     public Response refused(ApiException e, UriInfo uri) {
+        if (e.status() == 401) return signIn(uri);  // a service no longer accepts the session's token (it expired meanwhile)
         return page(e.status(), e.reason(), e.getMessage(), uri);
     }
 
