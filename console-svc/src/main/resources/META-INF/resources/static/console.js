@@ -15,7 +15,7 @@
       animation: false,
       tooltip: {},
       series: [{
-        type: 'graph', layout: 'none', roam: true, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8, left: 40, right: 260, top: 30, bottom: 30,
+        type: 'graph', layout: 'none', roam: true, nodeScaleRatio: 0, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8, left: 40, right: 260, top: 30, bottom: 30,
         label: {show: true, position: 'right', formatter: function (p) { return p.data.label; }},
         data: g.nodes.map(function (n) {
           return {name: n.id, label: n.label, x: n.x, y: n.y, symbolSize: n.kind === 'base' ? 22 : 14,

@@ -58,8 +58,10 @@ final class LineageGraph {
             int d = depthOf(id, parentOf, depth);
             int row = rows.merge(d, 1, Integer::sum) - 1;
             boolean base = id.startsWith("base:");
+            // Each column a little lower than the last: the drawing keeps its proportions, and a single row (one
+            // chain) would otherwise have no height to fit and be stretched.
             nodes.add(new Node(id, base ? "base" : "adapter", base ? id.substring(5) : id + (task.get(id).isEmpty() ? "" : " (" + task.get(id) + ")"),
-                    d, d * 220.0, row * 70.0));
+                    d, d * 220.0, row * 70.0 + d * 24.0));
             String p = parentOf.get(id);
             if (p != null && keep.contains(p)) edges.add(new Edge(p, id));
         }
