@@ -42,10 +42,6 @@ final class AdaptersCommand implements Runnable {
         return new RegistryClient(ModelsCommand.registry(url), CliAuth::token, Duration.ofMillis(500), 2);
     }
 
-    static JsonNode get(String url) throws Exception {
-        return ModelsCommand.JSON.readTree(ModelsCommand.send(HttpClient.newHttpClient(), CliAuth.request(URI.create(url)).GET().build(), 200));
-    }
-
     /** NAME, NAME@VERSION or NAME@ALIAS (a bare name is its production alias), checked by the platform's parser. */
     static AdapterRef ref(CliCommand c, String s) {
         try {
@@ -65,12 +61,12 @@ final class AdaptersCommand implements Runnable {
         void execute() throws Exception {
             String base = ModelsCommand.registry(url);
             System.out.printf("%-36s %-8s %-12s %s%n", "NAME", "LATEST", "TASK", "ALIASES");
-            for (JsonNode n : get(base + "/v1/adapters?limit=1000").path("names")) {
+            for (JsonNode n : ModelsCommand.getJson(base + "/v1/adapters?limit=1000").path("names")) {
                 String name = n.asText();
-                JsonNode versions = get(base + "/v1/adapters/" + ModelsCommand.enc(name) + "/versions");
+                JsonNode versions = ModelsCommand.getJson(base + "/v1/adapters/" + ModelsCommand.enc(name) + "/versions");
                 JsonNode latest = versions.size() == 0 ? null : versions.get(versions.size() - 1);
                 List<String> aliases = new ArrayList<>();
-                for (JsonNode a : get(base + "/v1/adapters/" + ModelsCommand.enc(name) + "/aliases")) aliases.add(a.path("alias").asText() + "->v" + a.path("version").asInt());
+                for (JsonNode a : ModelsCommand.getJson(base + "/v1/adapters/" + ModelsCommand.enc(name) + "/aliases")) aliases.add(a.path("alias").asText() + "->v" + a.path("version").asInt());
                 System.out.printf("%-36s %-8s %-12s %s%n", name, latest == null ? "-" : "v" + latest.path("version").asInt(),
                         latest == null ? "" : latest.path("task").asText(), String.join(" ", aliases));
             }
@@ -207,7 +203,7 @@ final class AdaptersCommand implements Runnable {
             Integer expected = expect;
             if (expected == null) {
                 try {
-                    expected = get(ModelsCommand.registry(url) + "/v1/adapters/" + ModelsCommand.enc(name) + "/aliases/" + ModelsCommand.enc(alias)).path("version").asInt();
+                    expected = ModelsCommand.getJson(ModelsCommand.registry(url) + "/v1/adapters/" + ModelsCommand.enc(name) + "/aliases/" + ModelsCommand.enc(alias)).path("version").asInt();
                 } catch (IllegalStateException e) {
                     if (!e.getMessage().contains(" 404")) throw e;  // a new alias: nothing to compare with
                 }

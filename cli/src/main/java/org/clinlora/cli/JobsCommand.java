@@ -23,10 +23,6 @@ final class JobsCommand implements Runnable {
         return ServiceUrl.of(option, "trainer", 8083);
     }
 
-    static JsonNode get(String url) throws Exception {
-        return ModelsCommand.JSON.readTree(ModelsCommand.send(HttpClient.newHttpClient(), CliAuth.request(URI.create(url)).GET().build(), 200));
-    }
-
     @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Recent jobs, newest first.")
     static final class Ls extends CliCommand {
         @Option(names = "--limit", defaultValue = "50", description = "at most this many (default 50)")
@@ -38,7 +34,7 @@ final class JobsCommand implements Runnable {
         void execute() throws Exception {
             atLeast("--limit", limit, 1);
             System.out.printf("%-34s %-18s %-10s %-11s %-9s %s%n", "JOB", "KIND", "STATUS", "STEP", "LOSS", "ADAPTER");
-            for (JsonNode j : get(trainer(url) + "/v1/jobs?limit=" + limit)) {
+            for (JsonNode j : ModelsCommand.getJson(trainer(url) + "/v1/jobs?limit=" + limit)) {
                 JsonNode p = j.path("progress");
                 System.out.printf(Locale.ROOT, "%-34s %-18s %-10s %-11s %-9s %s%n", j.path("jobId").asText(), j.path("spec").path("kind").asText(),
                         j.path("status").asText(), p.isMissingNode() ? "" : p.path("step").asInt() + "/" + p.path("totalSteps").asInt(),
@@ -56,7 +52,7 @@ final class JobsCommand implements Runnable {
 
         @Override
         void execute() throws Exception {
-            System.out.println(ModelsCommand.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(get(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id))));
+            System.out.println(ModelsCommand.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(ModelsCommand.getJson(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id))));
         }
     }
 
@@ -83,7 +79,7 @@ final class JobsCommand implements Runnable {
             require(interval > 0, "--interval must be positive");
             ProgressBar bar = new ProgressBar(id);
             while (true) {
-                JsonNode j = get(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id));
+                JsonNode j = ModelsCommand.getJson(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id));
                 String status = j.path("status").asText();
                 JsonNode p = j.path("progress");
                 if (!p.isMissingNode()) {

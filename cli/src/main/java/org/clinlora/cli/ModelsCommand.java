@@ -57,6 +57,11 @@ final class ModelsCommand implements Runnable {
         }
     }
 
+    /** GET a JSON answer (200) from a service, with the CLI's token. */
+    static JsonNode getJson(String url) throws IOException {
+        return JSON.readTree(send(HttpClient.newHttpClient(), CliAuth.request(URI.create(url)).GET().build(), 200));
+    }
+
     static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -122,8 +127,7 @@ final class ModelsCommand implements Runnable {
 
         @Override
         void execute() throws Exception {
-            HttpClient http = HttpClient.newHttpClient();
-            for (JsonNode id : JSON.readTree(send(http, CliAuth.request(URI.create(registry(registryUrl) + "/v1/models")).GET().build(), 200))) {
+            for (JsonNode id : getJson(registry(registryUrl) + "/v1/models")) {
                 System.out.println(id.asText());
             }
         }
@@ -138,8 +142,7 @@ final class ModelsCommand implements Runnable {
 
         @Override
         void execute() throws Exception {
-            HttpClient http = HttpClient.newHttpClient();
-            JsonNode n = JSON.readTree(send(http, CliAuth.request(URI.create(registry(registryUrl) + "/v1/models/" + enc(id))).GET().build(), 200));
+            JsonNode n = getJson(registry(registryUrl) + "/v1/models/" + enc(id));
             System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
         }
     }

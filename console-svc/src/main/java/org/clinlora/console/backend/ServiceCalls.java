@@ -63,8 +63,7 @@ public class ServiceCalls {
         try {
             for (String path : paths) {
                 slots.acquire();
-                HttpRequest req = HttpRequest.newBuilder(URI.create(base(s) + path)).timeout(Duration.ofSeconds(30))
-                        .header("Authorization", "Bearer " + token).header("Accept", "application/json").GET().build();
+                HttpRequest req = request(s, path, token, Duration.ofSeconds(30)).GET().build();
                 futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, e) -> slots.release())
                         .thenApply(ServiceCalls::reply));
             }
@@ -90,8 +89,7 @@ public class ServiceCalls {
     }
 
     public Reply send(Service s, String method, String path, Object body, String token, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base(s) + path)).timeout(timeout)
-                .header("Authorization", "Bearer " + token).header("Accept", "application/json, */*;q=0.5");
+        HttpRequest.Builder b = request(s, path, token, timeout);
         try {
             if (body != null) b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
             else b.method(method, HttpRequest.BodyPublishers.noBody());
@@ -102,6 +100,12 @@ public class ServiceCalls {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted", "interrupted");
         }
+    }
+
+    /** A request to a service as the user: their bearer token; JSON wanted, a file (evaluation.json) accepted. */
+    private HttpRequest.Builder request(Service s, String path, String token, Duration timeout) {
+        return HttpRequest.newBuilder(URI.create(base(s) + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token).header("Accept", "application/json, */*;q=0.5");
     }
 
     /**

@@ -16,9 +16,11 @@ import org.clinlora.model.train.Trainer;
 public class TrainerMetrics {
     private final MeterRegistry registry;
     private final AtomicReference<Trainer.Progress> last = new AtomicReference<>();
+    private final Counter steps;
 
     public TrainerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.steps = Counter.builder("clinlora.trainer.steps").description("optimizer steps taken").register(registry);
         gauge("clinlora.trainer.step.loss", "the running job's last step: mean loss", p -> p.loss());
         gauge("clinlora.trainer.step.learning.rate", "the running job's last step: learning rate", p -> p.learningRate());
         gauge("clinlora.trainer.step.tokens.per.second", "the running job's last step: training tokens/s", p -> p.tokensPerSecond());
@@ -33,7 +35,7 @@ public class TrainerMetrics {
 
     void step(Trainer.Progress p) {
         last.set(p);
-        Counter.builder("clinlora.trainer.steps").description("optimizer steps taken").register(registry).increment();
+        steps.increment();
     }
 
     /** A job ended: succeeded, failed or cancelled; the step gauges go blank until the next job logs. */
