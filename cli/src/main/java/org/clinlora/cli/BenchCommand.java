@@ -223,7 +223,7 @@ final class BenchCommand implements Runnable {
     }
 
     private static void addNew(LlamaModel model, List<String> active, String name, LoraConfig cfg, int labels, long seed) {
-        LoraAdapter ad = LoraAdapter.create(name, cfg, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
+        LoraAdapter ad = LoraAdapter.create(name, cfg, model.projections(), model.classifierHead(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
                 labels, model.config().hiddenSize(), model.config().initializerRange(), seed);
         model.addAdapter(ad);
         active.add(name);

@@ -91,7 +91,7 @@ final class BenchCorpusCommand extends CliCommand {
 
     /** One build in this JVM, as the Clinical LoRA's dataset is built (both files, split by patient). */
     private Map<String, Object> build(Path c) throws IOException {
-        LlamaConfig.SpecialIds ids = LlamaConfig.read(model.resolve("config.json")).specialIds();
+        org.clinlora.model.base.SpecialIds ids = LlamaConfig.read(model.resolve("config.json")).specialIds();
         Path out = c.resolveSibling(c.getFileName() + ".dataset");
         PeftAdapterDir.deleteTree(out);
         var settings = new DatasetBuilder.Settings(TaskKind.CAUSAL_LM, seq, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,

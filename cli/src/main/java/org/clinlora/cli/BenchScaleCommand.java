@@ -129,7 +129,7 @@ final class BenchScaleCommand extends CliCommand {
 
             // Scoring: a Downstream LoRA (r 8, alpha 4) with its score head on q/v, one note, then eight.
             LoraConfig downstream = new LoraConfig("SEQ_CLS", 8, 4, 0.1, List.of("q_proj", "v_proj"), List.of(LoraConfig.SCORE), false, null);
-            model.addAdapter(LoraAdapter.create("task", downstream, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
+            model.addAdapter(LoraAdapter.create("task", downstream, model.projections(), model.classifierHead(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
                     4, model.config().hiddenSize(), 0.02, 1));
             score(model, 1, 8);  // warm-up of the kernels on a short input
             double s1 = score(model, 1, seq), s8 = score(model, 8, seq);
@@ -142,7 +142,7 @@ final class BenchScaleCommand extends CliCommand {
             // One Clinical LoRA step: r 16, alpha 32, q_proj+v_proj, causal LM, batch 1 x seq, AdamW at the paper's lr.
             resetPeak();
             LoraConfig clinical = new LoraConfig("CAUSAL_LM", 16, 32, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
-            LoraAdapter a = LoraAdapter.create("clinical", clinical, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
+            LoraAdapter a = LoraAdapter.create("clinical", clinical, model.projections(), model.classifierHead(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
                     0, model.config().hiddenSize(), 0.02, 1);
             model.addAdapter(a);
             a.setTrainable(true);

@@ -55,7 +55,7 @@ final class MakeAdapterCommand extends CliCommand {
         atLeast("--seed", seed, 0);
         LoraConfig cfg = new LoraConfig(d.taskType(), r, alpha, dropout, targets, d.modulesToSave(), false, null);
         try (LlamaModel m = LlamaModel.load(model, Compute.CPU_FP32)) {
-            LoraAdapter ad = LoraAdapter.create("new", cfg, m.projections(), m.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
+            LoraAdapter ad = LoraAdapter.create("new", cfg, m.projections(), m.classifierHead(), m.manager(), ai.djl.ndarray.types.DataType.FLOAT32,
                     cls ? labels : 0, m.config().hiddenSize(), m.config().initializerRange(), seed);
             if (randomB) {
                 SplittableRandom rnd = new SplittableRandom(seed + 1);

@@ -5,18 +5,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.SafeTensors;
+import org.clinlora.model.bert.BertConfig;
+import org.clinlora.model.bert.TinyBert;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "make-tiny-model", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "A small random LLaMA in Hugging Face layout (config.json, model.safetensors, tokenizer.json).",
-        footer = {"The tokenizer (BPE, byte_fallback, \u2581 word marker) is learned from generated clinical text. DIR must not",
-                "exist or be empty; --overwrite replaces a model directory made earlier."})
+        description = "A small random LLaMA (or, with --family bert, a BERT encoder) in Hugging Face layout (config.json, model.safetensors, tokenizer.json).",
+        footer = {"The tokenizer (LLaMA: BPE, byte_fallback, \u2581 word marker; BERT: uncased WordPiece) is learned from generated",
+                "clinical text. DIR must not exist or be empty; --overwrite replaces a model directory made earlier."})
 final class MakeTinyModelCommand extends CliCommand {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
     Path out;
+    @Option(names = "--family", defaultValue = "llama", paramLabel = "FAMILY",
+            description = "llama (a decoder, the paper's base) or bert (an encoder like the paper's BERT-family baselines; hidden 64, "
+                    + "intermediate 4 x hidden, 512 positions, at most 2000 WordPiece tokens by default) (default ${DEFAULT-VALUE})")
+    String family;
     @Option(names = "--preset", paramLabel = "SHAPE", description = "llama-2-7b: LLaMA-2-7B's shape (vocab 32000, hidden 4096, "
             + "32 layers, 32 heads, intermediate 11008, 4096 positions) in fp16, sharded; combine with --layers to shorten it")
     String preset;
@@ -48,6 +54,7 @@ final class MakeTinyModelCommand extends CliCommand {
 
     @Override
     void execute() throws IOException {
+        if (!family.equals("llama") && !family.equals("bert")) throw new IllegalArgumentException("--family must be llama or bert, got '" + family + "'");
         boolean llama7b = preset != null;
         if (llama7b && !preset.equals("llama-2-7b")) throw new IllegalArgumentException("--preset must be llama-2-7b, got '" + preset + "'");
         if (llama7b && (vocab != null || hidden != null || heads != null || kvHeads != null || intermediate != null || maxPositions != null)) {
@@ -66,6 +73,11 @@ final class MakeTinyModelCommand extends CliCommand {
         int ffn = intermediate != null ? intermediate : llama7b ? 11008 : TinyLlama.Spec.defaultIntermediate(hidden);
         atLeast("--kv-heads", kv, 1);
         atLeast("--intermediate", ffn, 1);
+        if (family.equals("bert")) {
+            if (llama7b || kvHeads != null || tie || dtype != null) throw new IllegalArgumentException("--preset, --kv-heads, --tie and --dtype are for --family llama");
+            writeBert(or(this.vocab, 2000), hidden, layers, heads, or(intermediate, 4 * hidden), or(this.maxPositions, 512));
+            return;
+        }
         SafeTensors.Dtype weights = switch (dtype == null ? (llama7b ? "fp16" : "fp32") : dtype) {
             case "fp32" -> SafeTensors.Dtype.F32;
             case "fp16" -> SafeTensors.Dtype.F16;
@@ -73,6 +85,25 @@ final class MakeTinyModelCommand extends CliCommand {
         };
         long shardBytes = parseSize(maxShardSize);
         TinyLlama.Spec spec = new TinyLlama.Spec(vocab, hidden, layers, heads, kv, ffn, maxPositions, tie, seed);
+        clearOut();
+        long t0 = System.nanoTime();
+        LlamaConfig c = TinyLlama.write(out, spec, weights, shardBytes);
+        System.out.printf("wrote %s: vocab %d, hidden %d, layers %d, heads %d/%d kv, intermediate %d, %s, %.2f GB in %.1f s%n",
+                out, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(),
+                c.intermediateSize(), c.torchDtype(), weightBytes(out) / 1e9, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void writeBert(int vocab, int hidden, int layers, int heads, int ffn, int maxPositions) throws IOException {
+        TinyBert.Spec spec = new TinyBert.Spec(vocab, hidden, layers, heads, ffn, maxPositions, seed);
+        clearOut();
+        long t0 = System.nanoTime();
+        BertConfig c = TinyBert.write(out, spec);
+        System.out.printf("wrote %s: BERT, vocab %d, hidden %d, layers %d, heads %d, intermediate %d, float32, %.2f GB in %.1f s%n",
+                out, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.intermediateSize(),
+                weightBytes(out) / 1e9, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void clearOut() throws IOException {
         if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
             // --overwrite replaces an earlier model directory, never an arbitrary one
             if (!overwrite || !Files.isRegularFile(out.resolve("config.json"))) {
@@ -81,11 +112,6 @@ final class MakeTinyModelCommand extends CliCommand {
             }
             PeftAdapterDir.deleteTree(out);
         }
-        long t0 = System.nanoTime();
-        LlamaConfig c = TinyLlama.write(out, spec, weights, shardBytes);
-        System.out.printf("wrote %s: vocab %d, hidden %d, layers %d, heads %d/%d kv, intermediate %d, %s, %.2f GB in %.1f s%n",
-                out, c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(),
-                c.intermediateSize(), c.torchDtype(), weightBytes(out) / 1e9, (System.nanoTime() - t0) / 1e9);
     }
 
     private static int or(Integer v, int d) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.registry.RegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,41 +84,18 @@ final class ModelsCommand implements Runnable {
         }
     }
 
-    /** What {@code models push} does, for the demo too: declare, send what is missing, complete. */
+    /** What {@code models push} does, for the demo too: the registry client's push (declare, send what is missing, complete). */
     static void push(HttpClient http, String registry, String id, Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a directory");
-        String base = registry + "/v1/models/" + enc(id);
-        ObjectNode declaration = JSON.createObjectNode();
-        ObjectNode files = declaration.putObject("files");
-        long total = 0, t0 = System.nanoTime();
-        List<Path> paths;
-        try (var s = Files.list(dir)) {
-            paths = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
-        }
-        for (Path p : paths) {
-            files.putObject(p.getFileName().toString()).put("sha256", Sha256.of(p)).put("size", Files.size(p));
-            total += Files.size(p);
-        }
-        System.out.printf("models push: %d files, %.2f GB hashed in %.1f s%n", paths.size(), total / 1e9, (System.nanoTime() - t0) / 1e9);
-        JsonNode state = JSON.readTree(send(http, CliAuth.request(URI.create(base + "/upload")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(declaration))).build(), 200));
-        if ("stored".equals(state.path("status").asText())) {
+        long t0 = System.nanoTime();
+        ProgressBar bar = new ProgressBar("models push " + id);
+        RegistryClient.ModelPush p = new RegistryClient(registry, CliAuth::token).pushModel(id, dir, (sent, total) -> bar.update(sent >> 10, Math.max(1, total >> 10), -1, "KiB"));
+        if (p.alreadyStored()) {
             System.out.printf("model %s is already stored with these files%n", id);
             return;
         }
-        long toSend = 0, sent = 0;
-        for (JsonNode missing : state.path("missing")) toSend += Files.size(dir.resolve(missing.asText()));
-        ProgressBar bar = new ProgressBar("models push " + id);
-        for (JsonNode missing : state.path("missing")) {
-            String f = missing.asText();
-            send(http, CliAuth.request(URI.create(base + "/upload/files/" + enc(f))).header("Content-Type", "application/octet-stream")
-                    .timeout(Duration.ofHours(2)).PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve(f))).build(), 200);
-            sent += Files.size(dir.resolve(f));
-            bar.update(sent >> 10, Math.max(1, toSend >> 10), -1, "KiB  " + f);
-        }
         bar.done(null);
-        JsonNode done = JSON.readTree(send(http, CliAuth.request(URI.create(base + "/upload/complete")).POST(HttpRequest.BodyPublishers.noBody()).build(), 201));
-        System.out.printf("model %s stored, %d files checked as a LLaMA checkpoint, in %.1f s%n", id, done.path("files").size(), (System.nanoTime() - t0) / 1e9);
+        System.out.printf("model %s stored (%d files sent, %.2f GB), checked as a loadable checkpoint, in %.1f s%n", id, p.sent().size(), p.bytesSent() / 1e9,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "List the stored base models.")

@@ -64,8 +64,8 @@ class PipelineEndToEndTest {
         throw new AssertionError(url + " did not finish");
     }
 
-    /** Declares every file with its sha256, sends each, completes: the registry checks it as a LLaMA before it exists. */
-    void pushModel(String id, Path model) throws Exception {
+    /** Declares every file with its sha256, sends each, completes: the registry checks the checkpoint before it exists. */
+    static void pushModel(String registry, String id, Path model) throws Exception {
         Map<String, Object> files = new java.util.TreeMap<>();
         try (var s = Files.list(model)) {
             for (Path p : s.toList()) files.put(p.getFileName().toString(), Map.of("sha256", org.clinlora.model.io.Sha256.of(p), "size", Files.size(p)));
@@ -84,7 +84,7 @@ class PipelineEndToEndTest {
         ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("e2e");
         TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
-        pushModel(BASE_MODEL, dir.resolve("m"));  // through registry-svc, as `./clinlora models push` does; nothing else registers it
+        pushModel(registry, BASE_MODEL, dir.resolve("m"));  // through registry-svc, as `./clinlora models push` does; nothing else registers it
         new SyntheticCorpus(new SyntheticCorpus.Settings(150, 0.9, 7)).write(dir.resolve("c"));
 
         // Clinical notes: a MIMIC-IV-Note file in the bucket → causal-LM dataset through tokenizer-svc.

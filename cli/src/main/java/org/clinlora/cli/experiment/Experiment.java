@@ -23,7 +23,11 @@ import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.llama.Compute;
-import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.SpecialIds;
+import org.clinlora.model.bert.TinyBert;
+import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.lora.LoraAdapter;
@@ -36,7 +40,9 @@ import org.clinlora.model.train.Trainer;
  * The paper's comparison, in one process on one device: the Clinical LoRA trained once on the notes, then for every
  * task each variant — Downstream LoRA on the bare base, head only on the frozen base, and Downstream LoRA on top of
  * the Clinical LoRA kept frozen or trained along — with the same data, splits, seed and settings, so the rows differ
- * only in what is trained. Every run starts from the same base weights and the same saved Clinical LoRA.
+ * only in what is trained. Every run starts from the same base weights and the same saved Clinical LoRA. Then the
+ * baselines: BERT-family encoders fully fine-tuned or with LoRA on the same task rows and splits (each tokenized with
+ * the encoder's own tokenizer), the same seeds and downstream settings.
  *
  * <p>Everything goes under the output folder: {@code config.json} (the completed config), {@code model/} and
  * {@code corpus/} when made up, {@code datasets/}, {@code adapters/}, and {@code results.md} / {@code results.csv},
@@ -60,7 +66,7 @@ public final class Experiment {
         prepareOutput();
         Path model = baseModel();
         Data data = data();
-        LlamaConfig.SpecialIds ids = LlamaConfig.read(model.resolve("config.json")).specialIds();
+        SpecialIds ids = specialIds(model);
         ExperimentReport report = new ExperimentReport(config, out);
         try (LlamaModel base = LlamaModel.load(model, compute)) {
             Path clinical = null;
@@ -102,12 +108,90 @@ public final class Experiment {
                         report.write();
                     }
                 }
+                for (ExperimentConfig.Baseline b : config.baselines()) {
+                    Path bert = baselineModel(b);
+                    TokenDataset bds = dataset(task + "." + b.name(), TaskKind.SEQ_CLS, config.downstream().seqLen(), bert, specialIds(bert),
+                            () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), x -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, x));
+                    for (long seed : config.seeds()) {
+                        log.printf("== %s: %s, seed %d (%d train rows)%n", task, b.description(), seed, bds.rows("train"));
+                        ExperimentReport.Run run = runBaseline(bert, compute, bds, task, b, seed);
+                        report.run(run);
+                        log.printf("   test macro AUROC %.3f (validation %.3f), %.0f s, %d trainable parameters%n",
+                                run.result().test().getOrDefault("macro_auroc", Double.NaN), run.result().validation().getOrDefault("macro_auroc", Double.NaN),
+                                run.result().seconds(), run.result().trainableParameters());
+                        report.write();
+                    }
+                }
                 report.taskDone(task);
                 report.write();
             }
         }
         report.write();
         return report;
+    }
+
+    /**
+     * One baseline run with one seed: a freshly loaded encoder per learning rate tried (full fine-tuning changes its
+     * weights), fully fine-tuned or with a LoRA on its own architecture's targets, the downstream stage's settings
+     * otherwise; the one with the best validation macro AUROC is scored once on the test split.
+     */
+    private ExperimentReport.Run runBaseline(Path model, Compute compute, TokenDataset ds, String task, ExperimentConfig.Baseline b, long seed) throws IOException {
+        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")), none = new Trainer.EvalSet(ds, List.of());
+        List<ExperimentReport.Tried> tried = new ArrayList<>();
+        BaseModel bestModel = null;
+        Trainer bestTrainer = null;
+        Trainer.Result bestResult = null;
+        Double bestRate = null;
+        try {
+            for (Double rate : config.learningRates()) {
+                BaseModel m = BaseModel.load(model, compute);
+                Trainer.Result r;
+                Trainer t;
+                try {
+                    t = new Trainer(m, ds, validation, none, TaskKind.SEQ_CLS, config.hyper(b, seed, rate, m.config().defaultLoraTargets()), List.of())
+                            .keepBestEpoch(config.downstream().selectBestEpoch()).fullFineTuning(b.full());
+                    r = train(t, b.name());
+                } catch (RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+                double score = r.validation().getOrDefault("macro_auroc", Double.NaN);
+                tried.add(new ExperimentReport.Tried(rate, score));
+                if (config.learningRates().size() > 1) log.printf("   learning rate %g: validation macro AUROC %.3f%n", rate, score);
+                if (bestResult == null || score > bestResult.validation().getOrDefault("macro_auroc", Double.NaN)) {
+                    if (bestModel != null) bestModel.close();
+                    bestModel = m;
+                    bestTrainer = t;
+                    bestResult = r;
+                    bestRate = rate;
+                } else {
+                    m.close();
+                }
+            }
+            Predictions test = bestTrainer.predict(new Trainer.EvalSet(ds, List.of("test")), b.full() ? List.of() : List.of(b.name()));
+            return new ExperimentReport.Run(task, b, seed, bestRate, List.copyOf(tried), bestResult.withTest(test));
+        } finally {
+            if (bestModel != null) bestModel.close();
+        }
+    }
+
+    /** The baseline's encoder folder, or a tiny random BERT made once under {@code bert-model/}. */
+    private Path baselineModel(ExperimentConfig.Baseline b) throws IOException {
+        if (b.model() != null) return Path.of(b.model());
+        Path dir = out.resolve("bert-model");
+        if (!Files.exists(dir.resolve("config.json"))) {
+            long seed = config.tinyModel() == null ? 8 : config.tinyModel().seed();
+            log.printf("== a tiny random BERT (hidden 64, 2 layers, vocab 2000) in %s%n", dir);
+            TinyBert.write(dir, new TinyBert.Spec(2000, 64, 2, 4, 256, Math.max(512, config.downstream().seqLen()), seed));
+        }
+        return dir;
+    }
+
+    /** The ids rows are made with, from the model's config and its own tokenizer. */
+    private static SpecialIds specialIds(Path model) throws IOException {
+        try (ClinicalTokenizer t = ClinicalTokenizer.load(model)) {
+            return BaseModelConfig.read(model.resolve("config.json")).specialIds(t);
+        }
     }
 
     /**
@@ -259,13 +343,13 @@ public final class Experiment {
     }
 
     /** A dataset under datasets/{id}, built once (a later run of the same experiment folder reuses it). */
-    private TokenDataset dataset(String id, TaskKind kind, int seqLen, Path model, LlamaConfig.SpecialIds ids,
+    private TokenDataset dataset(String id, TaskKind kind, int seqLen, Path model, SpecialIds ids,
                                  Labels labels, Rows rows) throws IOException {
         Path dir = out.resolve("datasets").resolve(id);
         if (!Files.exists(dir.resolve(DatasetBuilder.MANIFEST))) {
             PeftAdapterDir.deleteTree(dir);
             var settings = new DatasetBuilder.Settings(kind, seqLen, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,
-                    config.validationFraction(), config.testFraction(), config.dataSeed(), 4096, ids.bos(), ids.eos(), ids.pad());
+                    config.validationFraction(), config.testFraction(), config.dataSeed(), 4096, ids);
             try (DatasetBuilder b = new DatasetBuilder(id, settings, labels.read(), model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
                 rows.addAll(b);
                 b.commit();

@@ -37,12 +37,48 @@ import org.clinlora.platform.jobs.JobSpec;
  * @param compareTo  the variant every other is compared with by paired bootstrap (default: the trainable fused one,
  *                   else the frozen fused one)
  * @param bootstrap  resamples and seed of the paired bootstrap (1000, 1)
+ * @param baselines  the paper's comparison models: BERT-family encoders (a Hugging Face folder each; absent {@code model}:
+ *                   a tiny random BERT), fully fine-tuned ({@code mode: full}) or with LoRA ({@code mode: lora}),
+ *                   each a row of the same table with the same data, splits, seeds and downstream settings
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExperimentConfig(String name, String baseModel, TinyModel tinyModel, Synthetic synthetic, List<String> notes,
                                Map<String, TaskSource> taskFiles, List<String> tasks, List<String> variants, Stage clinical,
                                Stage downstream, String device, String precision, Long seed, List<Long> seeds, Search search,
-                               String compareTo, Bootstrap bootstrap, Double validationFraction, Double testFraction) {
+                               String compareTo, Bootstrap bootstrap, Double validationFraction, Double testFraction,
+                               List<Baseline> baselines) {
+
+    /** A row of the results table: one of the four LLaMA variants or a baseline. */
+    public interface Arm {
+        String id();
+
+        String description();
+    }
+
+    /**
+     * A comparison model: {@code name} (its row id), {@code model} (a BERT folder: config.json with model_type bert,
+     * safetensors, tokenizer.json) and {@code mode} ({@code full}: every parameter trained, the paper's fine-tuned
+     * baselines; {@code lora}: the downstream stage's LoRA on query+value with the classifier saved); {@code optim}: fields
+     * that replace the downstream stage's for this baseline (a search's learning rates still replace the rate).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Baseline(String name, String model, String mode, JobSpec.Optim optim) implements Arm {
+        public static final List<String> MODES = List.of("full", "lora");
+
+        @Override
+        public String id() {
+            return name;
+        }
+
+        @Override
+        public String description() {
+            return name + " (" + (model == null ? "tiny random BERT" : Path.of(model).getFileName()) + ", " + (full() ? "full fine-tuning" : "LoRA") + ")";
+        }
+
+        public boolean full() {
+            return "full".equals(mode);
+        }
+    }
 
     /** A tiny random LLaMA made by the experiment when no base model is given. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,7 +102,7 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
     public record Bootstrap(Integer resamples, Long seed) {}
 
     /** The four rows of the paper's comparison, per task. */
-    public enum Variant {
+    public enum Variant implements Arm {
         DOWNSTREAM("downstream", "Downstream LoRA on the bare base", false),
         HEAD_ONLY("head_only", "frozen base, classification head only", false),
         CLINICAL_FROZEN("clinical_frozen", "Clinical LoRA (frozen) + Downstream LoRA", true),
@@ -79,6 +115,16 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
             this.id = id;
             this.description = description;
             this.needsClinical = needsClinical;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public String description() {
+            return description;
         }
 
         public static Variant of(String id) {
@@ -110,22 +156,60 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
         return variants.stream().map(Variant::of).toList();
     }
 
+    /** Every row of the table in order: the variants run, then the baselines. */
+    public List<Arm> arms() {
+        List<Arm> out = new ArrayList<>(variantList());
+        out.addAll(baselines);
+        return out;
+    }
+
     public boolean needsClinical() {
         return variantList().stream().anyMatch(v -> v.needsClinical);
     }
 
     /** The trainer settings of a stage with one seed (and learning rate, when searching): the paper's defaults for its kind, overridden field by field. */
     public Hyperparameters hyper(boolean domainAdaptation, boolean headOnly, long runSeed, Double learningRate) {
+        return hyper(domainAdaptation, headOnly, runSeed, learningRate, org.clinlora.model.train.PaperDefaults.TARGET_MODULES);
+    }
+
+    /**
+     * The same on a base whose architecture's LoRA targets are {@code defaultTargets} (a BERT baseline: query+value,
+     * whatever LLaMA projections the stage names).
+     */
+    public Hyperparameters hyper(boolean domainAdaptation, boolean headOnly, long runSeed, Double learningRate, List<String> defaultTargets) {
+        return hyper(domainAdaptation, headOnly, runSeed, learningRate, defaultTargets, null);
+    }
+
+    /** A baseline's settings: the downstream stage's, its own {@code optim} fields over them (full fine-tuning wants a lower rate). */
+    public Hyperparameters hyper(Baseline b, long runSeed, Double learningRate, List<String> defaultTargets) {
+        return hyper(false, false, runSeed, learningRate, defaultTargets, b.optim());
+    }
+
+    private Hyperparameters hyper(boolean domainAdaptation, boolean headOnly, long runSeed, Double learningRate, List<String> defaultTargets,
+                                  JobSpec.Optim override) {
         Stage s = domainAdaptation ? clinical : downstream;
-        JobSpec.Optim o = s.optim();
+        JobSpec.Optim o = merge(s.optim(), override);
         if (learningRate != null) {
             o = o == null ? new JobSpec.Optim(learningRate, null, null, null, null, null, null, null)
                     : new JobSpec.Optim(learningRate, o.warmupRatio(), o.batchSize(), o.gradientAccumulation(), o.epochs(), o.maxSteps(), o.weightDecay(), o.maxGradNorm());
         }
+        JobSpec.Lora lora = s.lora();
+        if (lora != null && !defaultTargets.equals(org.clinlora.model.train.PaperDefaults.TARGET_MODULES)) {
+            lora = new JobSpec.Lora(lora.r(), lora.alpha(), lora.dropout(), null);
+        }
         // JobSpec owns the defaults and range checks of a training job; the ids only satisfy its required fields.
         return new JobSpec(null, (domainAdaptation ? TaskKind.CAUSAL_LM : TaskKind.SEQ_CLS).jobKind(), "experiment",
                 new JobSpec.Datasets("experiment", null, null), null, null, headOnly ? Boolean.TRUE : null, "experiment", null,
-                s.lora(), o, runSeed, device, precision, 0, null).withDefaults().hyper();
+                lora, o, runSeed, device, precision, 0, null).withDefaults().hyper(defaultTargets);
+    }
+
+    /** {@code over}'s fields where set, else {@code base}'s. */
+    private static JobSpec.Optim merge(JobSpec.Optim base, JobSpec.Optim over) {
+        if (over == null) return base;
+        if (base == null) return over;
+        return new JobSpec.Optim(or(over.learningRate(), base.learningRate()), or(over.warmupRatio(), base.warmupRatio()), or(over.batchSize(), base.batchSize()),
+                or(over.gradientAccumulation(), base.gradientAccumulation()), or(over.epochs(), base.epochs()), or(over.maxSteps(), base.maxSteps()),
+                or(over.weightDecay(), base.weightDecay()), or(over.maxGradNorm(), base.maxGradNorm()));
     }
 
     /** The learning rates a downstream run chooses among: the search's, or just the stage's own (null). */
@@ -151,7 +235,8 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
             for (var e : taskFiles.entrySet()) files.put(e.getKey(), e.getValue() == null ? null : e.getValue().mapFiles(abs));
         }
         return new ExperimentConfig(name, abs.apply(baseModel), tinyModel, synthetic, notes == null ? null : notes.stream().map(abs).toList(),
-                files, tasks, variants, clinical, downstream, device, precision, seed, seeds, search, compareTo, bootstrap, validationFraction, testFraction);
+                files, tasks, variants, clinical, downstream, device, precision, seed, seeds, search, compareTo, bootstrap, validationFraction, testFraction,
+                baselines == null ? null : baselines.stream().map(b -> b == null ? null : new Baseline(b.name(), abs.apply(b.model()), b.mode(), b.optim())).toList());
     }
 
     /** The completed config (what the run records beside its results). */
@@ -222,10 +307,25 @@ public record ExperimentConfig(String name, String baseModel, TinyModel tinyMode
         String dev = device == null ? "cpu" : device.toLowerCase(Locale.ROOT);
         double val = or(validationFraction, 0.1), test = or(testFraction, 0.2);
         if (!(val > 0 && test > 0 && val + test < 1)) throw new IllegalArgumentException("validationFraction and testFraction must be > 0 with a sum below 1");
+        List<Baseline> bl = new ArrayList<>();
+        for (Baseline b : baselines == null ? List.<Baseline>of() : baselines) {
+            if (b == null || b.name() == null) throw new IllegalArgumentException("baselines: every baseline needs a name");
+            if (!b.name().matches("[a-z0-9][a-z0-9_-]{0,40}")) throw new IllegalArgumentException("baselines: names are lowercase letters, digits, '-' and '_': '" + b.name() + "'");
+            if (seen.contains(b.name()) || bl.stream().anyMatch(x -> x.name().equals(b.name()))) {
+                throw new IllegalArgumentException("baselines: '" + b.name() + "' names another row already");
+            }
+            String mode = b.mode() == null ? "lora" : b.mode().toLowerCase(Locale.ROOT);
+            if (!Baseline.MODES.contains(mode)) throw new IllegalArgumentException("baselines." + b.name() + ".mode must be full or lora, got '" + b.mode() + "'");
+            if (b.model() != null && !Files.isRegularFile(Path.of(b.model(), "config.json"))) {
+                throw new IllegalArgumentException("baselines." + b.name() + ".model: no config.json in " + b.model());
+            }
+            bl.add(new Baseline(b.name(), b.model(), mode, b.optim()));
+        }
         ExperimentConfig out = new ExperimentConfig(name == null ? (usesSyntheticCorpus() ? "synthetic" : "experiment") : name, baseModel, tm, syn, notes,
-                taskFiles, t, v, c, d, dev, org.clinlora.model.llama.Compute.Precision.parse(precision).id(), null, sd, sr, ref, bs, val, test);
+                taskFiles, t, v, c, d, dev, org.clinlora.model.llama.Compute.Precision.parse(precision).id(), null, sd, sr, ref, bs, val, test, List.copyOf(bl));
         out.hyper(true, false, sd.get(0), null);  // the stages' range checks, now rather than after an hour of training
         for (Double lr : out.learningRates()) out.hyper(false, false, sd.get(0), lr);
+        for (Baseline b : out.baselines()) out.hyper(b, sd.get(0), null, List.of("query", "value"));
         return out;
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.clinlora.cli.experiment.ExperimentConfig.Arm;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.TokenDataset;
@@ -35,7 +36,7 @@ public final class ExperimentReport {
     public record Tried(Double learningRate, double validationMacroAuroc) {}
 
     /** One run: a task, a variant and a seed, the learning rate kept (null: the stage's own) and what it measured. */
-    public record Run(String task, Variant variant, long seed, Double learningRate, List<Tried> tried, Trainer.Result result) {
+    public record Run(String task, Arm variant, long seed, Double learningRate, List<Tried> tried, Trainer.Result result) {
         public double testAuroc() {
             return result.test().getOrDefault("macro_auroc", Double.NaN);
         }
@@ -69,7 +70,7 @@ public final class ExperimentReport {
     private final Map<String, TaskData> data = new LinkedHashMap<>();
     private final List<Run> runs = new ArrayList<>();
     /** task → variant → the interval of (variant − reference). */
-    private final Map<String, Map<Variant, PairedBootstrap.Interval>> intervals = new LinkedHashMap<>();
+    private final Map<String, Map<Arm, PairedBootstrap.Interval>> intervals = new LinkedHashMap<>();
 
     ExperimentReport(ExperimentConfig config, Path out) {
         this.config = config;
@@ -86,24 +87,24 @@ public final class ExperimentReport {
 
     /** Records a run and writes its predictions and ROC points. */
     void run(Run r) throws IOException {
-        runs.removeIf(x -> x.task().equals(r.task()) && x.variant() == r.variant() && x.seed() == r.seed());
+        runs.removeIf(x -> x.task().equals(r.task()) && x.variant().equals(r.variant()) && x.seed() == r.seed());
         runs.add(r);
         RunFiles.write(runDir(r), r.result().testPredictions());
     }
 
     Path runDir(Run r) {
-        return out.resolve("runs").resolve(r.task()).resolve(r.variant().id).resolve("seed-" + r.seed());
+        return out.resolve("runs").resolve(r.task()).resolve(r.variant().id()).resolve("seed-" + r.seed());
     }
 
     /** After a task's last run: its bootstrap intervals and ROC figure; then its predictions leave memory. */
     void taskDone(String task) throws IOException {
         Variant ref = config.reference();
-        Map<Variant, List<Predictions>> byVariant = new LinkedHashMap<>();
-        for (Variant v : config.variantList()) byVariant.put(v, runsOf(task, v).stream().map(r -> r.result().testPredictions()).toList());
+        Map<Arm, List<Predictions>> byVariant = new LinkedHashMap<>();
+        for (Arm v : config.arms()) byVariant.put(v, runsOf(task, v).stream().map(r -> r.result().testPredictions()).toList());
         if (ref != null) {
-            Map<Variant, PairedBootstrap.Interval> m = new LinkedHashMap<>();
-            for (Variant v : config.variantList()) {
-                if (v == ref) continue;
+            Map<Arm, PairedBootstrap.Interval> m = new LinkedHashMap<>();
+            for (Arm v : config.arms()) {
+                if (v.equals(ref) || byVariant.get(v).isEmpty()) continue;
                 m.put(v, PairedBootstrap.difference(byVariant.get(v), byVariant.get(ref), config.bootstrap().resamples(), config.bootstrap().seed()));
             }
             intervals.put(task, m);
@@ -117,9 +118,9 @@ public final class ExperimentReport {
     }
 
     /** The runs of a cell, in seed order. */
-    public List<Run> runsOf(String task, Variant v) {
+    public List<Run> runsOf(String task, Arm v) {
         List<Run> out = new ArrayList<>();
-        for (long seed : config.seeds()) runs.stream().filter(r -> r.task().equals(task) && r.variant() == v && r.seed() == seed).forEach(out::add);
+        for (long seed : config.seeds()) runs.stream().filter(r -> r.task().equals(task) && r.variant().equals(v) && r.seed() == seed).forEach(out::add);
         return out;
     }
 
@@ -135,22 +136,22 @@ public final class ExperimentReport {
         return data.get(task);
     }
 
-    public PairedBootstrap.Interval interval(String task, Variant v) {
+    public PairedBootstrap.Interval interval(String task, Arm v) {
         return intervals.getOrDefault(task, Map.of()).get(v);
     }
 
     /** Mean test macro AUROC of a cell over its seeds; NaN before it ran. */
-    public double auroc(String task, Variant v) {
+    public double auroc(String task, Arm v) {
         return mean(runsOf(task, v).stream().mapToDouble(Run::testAuroc).toArray());
     }
 
     /** Sample standard deviation over the seeds (NaN with one seed). */
-    public double aurocSd(String task, Variant v) {
+    public double aurocSd(String task, Arm v) {
         return sd(runsOf(task, v).stream().mapToDouble(Run::testAuroc).toArray());
     }
 
     /** Per seed, the mean over the tasks that ran with this variant. */
-    double[] averagesBySeed(Variant v) {
+    double[] averagesBySeed(Arm v) {
         List<Double> out = new ArrayList<>();
         for (long seed : config.seeds()) {
             double[] xs = data.keySet().stream().flatMap(t -> runsOf(t, v).stream()).filter(r -> r.seed() == seed).mapToDouble(Run::testAuroc).toArray();
@@ -159,7 +160,7 @@ public final class ExperimentReport {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    public double averageAuroc(Variant v) {
+    public double averageAuroc(Arm v) {
         return mean(averagesBySeed(v));
     }
 
@@ -170,6 +171,11 @@ public final class ExperimentReport {
                 + " patients, signal " + config.synthetic().signal() + ").\n" : "Data: " + config.notes().size() + " note file(s) and the task files given in the config.\n");
         sb.append("Base: ").append(config.baseModel() != null ? config.baseModel() : "a tiny random LLaMA (hidden " + config.tinyModel().hidden() + ", "
                 + config.tinyModel().layers() + " layers)").append("; device ").append(config.device()).append(", ").append(config.precision()).append(".\n");
+        if (!config.baselines().isEmpty()) {
+            sb.append("Baselines (BERT-family encoders on the same rows, splits and seeds, each tokenized with its own tokenizer): ")
+                    .append(String.join("; ", config.baselines().stream().map(b -> b.description() + (b.model() == null ? "" : " from " + b.model())).toList()))
+                    .append(".\n");
+        }
         sb.append("Seeds: ").append(config.seeds()).append(config.downstream().selectBestEpoch() ? "; each downstream run keeps its best epoch by validation macro AUROC" : "")
                 .append(config.search() != null ? "; learning rate chosen per run on validation among " + config.search().learningRate() : "").append(".\n\n");
         List<String> tasks = List.copyOf(data.keySet());
@@ -178,14 +184,14 @@ public final class ExperimentReport {
         sb.append("| variant |");
         for (String t : tasks) sb.append(' ').append(t.toUpperCase(Locale.ROOT)).append(" |");
         sb.append(" average |\n|---|").append("---|".repeat(tasks.size() + 1)).append('\n');
-        for (Variant v : config.variantList()) {
-            sb.append("| ").append(v.description).append(" |");
+        for (Arm v : config.arms()) {
+            sb.append("| ").append(v.description()).append(" |");
             for (String t : tasks) sb.append(' ').append(meanSd(runsOf(t, v).stream().mapToDouble(Run::testAuroc).toArray())).append(" |");
             sb.append(' ').append(meanSd(averagesBySeed(v))).append(" |\n");
         }
         if (!intervals.isEmpty()) {
             Variant ref = config.reference();
-            sb.append("\nDifference from ").append(ref.description).append(" on the same test rows: paired bootstrap, ")
+            sb.append("\nDifference from ").append(ref.description()).append(" on the same test rows: paired bootstrap, ")
                     .append(config.bootstrap().resamples()).append(" resamples, seed ").append(config.bootstrap().seed())
                     .append(several ? "; per resample the mean over seeds of each seed's difference" : "")
                     .append(". `*`: the 95 % interval excludes 0.\n\n");
@@ -194,7 +200,7 @@ public final class ExperimentReport {
                 for (var v : e.getValue().entrySet()) {
                     PairedBootstrap.Interval i = v.getValue();
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %+.4f | [%+.4f, %+.4f]%s | %.1f %% |%n", e.getKey().toUpperCase(Locale.ROOT),
-                            v.getKey().description, i.observed(), i.low(), i.high(), i.excludesZero() ? " *" : "", 100 * i.shareAtOrBelowZero()));
+                            v.getKey().description(), i.observed(), i.low(), i.high(), i.excludesZero() ? " *" : "", 100 * i.shareAtOrBelowZero()));
                 }
             }
         }
@@ -222,7 +228,7 @@ public final class ExperimentReport {
         for (Run r : runs) {
             Trainer.Result x = r.result();
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %.0f | %d | %d | %d | %s | %s |%n", r.task().toUpperCase(Locale.ROOT),
-                    r.variant().description, r.seed(), r.learningRate() == null ? "" : r.learningRate().toString(),
+                    r.variant().description(), r.seed(), r.learningRate() == null ? "" : r.learningRate().toString(),
                     x.selected() == null ? "" : String.format(Locale.ROOT, "%.2f of %.2f", x.selected().epoch(), x.epochs().get(x.epochs().size() - 1).epoch()),
                     x.seconds(), x.tokens(), x.steps(), x.trainableParameters(), fmt(r.testAuroc()), fmt(x.validation().getOrDefault("macro_auroc", Double.NaN))));
         }
@@ -235,7 +241,7 @@ public final class ExperimentReport {
     public String csv() {
         StringBuilder sb = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
         if (clinical != null) csvRow(sb, "clinical_notes", "clinical_lora", config.dataSeed(), null, clinical);
-        for (Run r : runs) csvRow(sb, r.task(), r.variant().id, r.seed(), r.learningRate(), r.result());
+        for (Run r : runs) csvRow(sb, r.task(), r.variant().id(), r.seed(), r.learningRate(), r.result());
         return sb.toString();
     }
 
@@ -253,8 +259,8 @@ public final class ExperimentReport {
         replace(out.resolve("results.md"), markdown());
         replace(out.resolve("results.csv"), csv());
         List<String> tasks = List.copyOf(data.keySet());
-        Map<Variant, double[][]> bars = new LinkedHashMap<>();
-        for (Variant v : config.variantList()) {
+        Map<Arm, double[][]> bars = new LinkedHashMap<>();
+        for (Arm v : config.arms()) {
             double[][] ms = new double[tasks.size() + 1][];
             for (int i = 0; i < tasks.size(); i++) ms[i] = new double[] {auroc(tasks.get(i), v), aurocSd(tasks.get(i), v)};
             ms[tasks.size()] = new double[] {averageAuroc(v), sd(averagesBySeed(v))};

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.clinlora.cli.experiment.ExperimentConfig.Variant;
+import org.clinlora.cli.experiment.ExperimentConfig.Arm;
 import org.clinlora.model.data.CsvWriter;
 import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.metrics.RocCurve;
@@ -28,7 +28,7 @@ final class Figures {
 
     private Figures() {}
 
-    static void roc(Path dir, String task, Map<Variant, List<Predictions>> runs) throws IOException {
+    static void roc(Path dir, String task, Map<Arm, List<Predictions>> runs) throws IOException {
         Files.createDirectories(dir);
         StringBuilder svg = header(SIDE + 120, SIDE + 110 + 20 * runs.size(), "ROC, macro-averaged over labels and seeds: " + task.toUpperCase(Locale.ROOT));
         axes(svg);
@@ -46,14 +46,14 @@ final class Figures {
                 RocCurve macro = RocCurve.macroAverage(curves);
                 StringBuilder pts = new StringBuilder();
                 for (int i = 0; i < macro.fpr().length; i++) {
-                    csv.row(List.of(e.getKey().id, Double.toString(macro.fpr()[i]), Double.toString(macro.tpr()[i])));
+                    csv.row(List.of(e.getKey().id(), Double.toString(macro.fpr()[i]), Double.toString(macro.tpr()[i])));
                     if (i > 0) pts.append(' ');
                     pts.append(String.format(Locale.ROOT, "%.3f,%.3f", X0 + SIDE * macro.fpr()[i], Y0 + SIDE - SIDE * macro.tpr()[i]));
                 }
                 String color = COLORS[k % COLORS.length];
                 svg.append(String.format(Locale.ROOT, "<polyline class=\"roc\" data-variant=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/>%n",
-                        e.getKey().id, color, pts));
-                legend(svg, X0, Y0 + SIDE + 60, k, color, String.format(Locale.ROOT, "%s (area %.3f)", e.getKey().description, macro.area()));
+                        e.getKey().id(), color, pts));
+                legend(svg, X0, Y0 + SIDE + 60, k, color, String.format(Locale.ROOT, "%s (area %.3f)", e.getKey().description(), macro.area()));
                 k++;
             }
         }
@@ -62,7 +62,7 @@ final class Figures {
     }
 
     /** {@code values.get(v)[group] = {mean, sd}}; NaN means no bar (not run yet) or no whisker (one seed). */
-    static void bars(Path dir, List<String> groups, Map<Variant, double[][]> values, int seeds) throws IOException {
+    static void bars(Path dir, List<String> groups, Map<Arm, double[][]> values, int seeds) throws IOException {
         double w = Math.max(500, 90.0 * groups.size() * Math.max(1, values.size()) / 2 + 120), h = 420, plotH = 300, base = 40 + plotH;
         StringBuilder svg = header(w + 320, h, "Test macro AUROC" + (seeds > 1 ? ", mean ± sd over " + seeds + " seeds" : ""));
         double lo = 0.5, groupW = (w - 80) / groups.size(), barW = groupW * 0.8 / Math.max(1, values.size());
@@ -79,13 +79,13 @@ final class Figures {
                 if (Double.isNaN(m)) continue;
                 double x = 60 + g * groupW + groupW * 0.1 + k * barW, top = base - plotH * (Math.max(lo, m) - lo) / (1 - lo);
                 svg.append(String.format(Locale.ROOT, "<rect class=\"bar\" data-variant=\"%s\" data-group=\"%s\" data-mean=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>%n",
-                        e.getKey().id, groups.get(g), Double.toString(m), x, top, barW * 0.9, base - top, color));
+                        e.getKey().id(), groups.get(g), Double.toString(m), x, top, barW * 0.9, base - top, color));
                 if (!Double.isNaN(sd)) {
                     double y1 = base - plotH * (Math.max(lo, m - sd) - lo) / (1 - lo), y2 = base - plotH * (Math.min(1, m + sd) - lo) / (1 - lo), cx = x + barW * 0.45;
                     svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>%n", cx, y1, cx, y2));
                 }
             }
-            legend(svg, w, 50, k, color, e.getKey().description);
+            legend(svg, w, 50, k, color, e.getKey().description());
             k++;
         }
         for (int g = 0; g < groups.size(); g++) {

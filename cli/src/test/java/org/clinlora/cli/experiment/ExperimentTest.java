@@ -114,6 +114,11 @@ class ExperimentTest {
         assertMessage("{\"compareTo\": \"clinical_frozen\", \"variants\": [\"downstream\", \"head_only\"]}", "compareTo");
         assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"train\": \"a.csv\", \"test\": \"b.csv\"}}}", "train, validation and test");
         assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"file\": \"a.csv\", \"format\": \"mimic\"}}}", "format must be one of");
+        assertMessage("{\"baselines\": [{\"name\": \"bert\", \"mode\": \"half\"}]}", "baselines.bert.mode must be full or lora");
+        assertMessage("{\"baselines\": [{\"name\": \"bert\"}, {\"name\": \"bert\", \"mode\": \"full\"}]}", "'bert' names another row");
+        assertMessage("{\"baselines\": [{\"name\": \"downstream\"}]}", "'downstream' names another row");
+        assertMessage("{\"baselines\": [{\"name\": \"BioClinicalBERT\"}]}", "lowercase");
+        assertMessage("{\"baselines\": [{\"name\": \"bert\", \"model\": \"nowhere\"}]}", "baselines.bert.model: no config.json");
     }
 
     @Test
@@ -152,9 +157,11 @@ class ExperimentTest {
         // mimic-iv.json as shipped, its credentialed files stood in for by empty ones.
         String json = Files.readString(shipped.resolve("mimic-iv.json")).replace("\"/data/", "\"" + dir.resolve("data") + "/")
                 .replace("\"/models/", "\"" + dir.resolve("models") + "/");
-        Files.createDirectories(dir.resolve("models/llama-7b-hf"));
-        Files.writeString(dir.resolve("models/llama-7b-hf/config.json"), "{}");
         for (String f : json.split("\"")) {
+            if (f.startsWith(dir.resolve("models").toString())) {
+                Files.createDirectories(Path.of(f));
+                Files.writeString(Path.of(f, "config.json"), "{}");
+            }
             if (f.startsWith(dir.resolve("data").toString())) {
                 Files.createDirectories(Path.of(f).getParent());
                 Files.writeString(Path.of(f), "");
@@ -174,6 +181,12 @@ class ExperimentTest {
         assertTrue(c.downstream().selectBestEpoch());
         assertEquals(3e-4, c.hyper(true, false, 1, null).learningRate());
         assertEquals(5e-5, c.hyper(false, false, 1, null).learningRate());
+        // The paper's comparison models: four clinically trained BERTs, each fully fine-tuned and with LoRA.
+        assertEquals(8, c.baselines().size());
+        assertEquals(4, c.baselines().stream().filter(ExperimentConfig.Baseline::full).count());
+        assertEquals(12, c.arms().size(), "four variants and eight baselines in one table");
+        assertEquals(List.of("query", "value"), c.hyper(false, false, 1, null, List.of("query", "value")).targetModules(),
+                "a BERT baseline's LoRA takes its own architecture's targets");
     }
 
     private static ExperimentReport.Run row(ExperimentReport report, String task, Variant v) {

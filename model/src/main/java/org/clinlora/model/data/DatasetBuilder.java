@@ -26,7 +26,7 @@ import org.clinlora.model.text.NoteNormalizer;
  * <ul>
  *   <li>causal-LM: each note as {@code <s> … </s>}, concatenated and cut into full rows of {@code seqLen}; the
  *       incomplete tail of each split is dropped, so no row is padded;</li>
- *   <li>classification: one row per note, {@code <s>} first, truncated (head, tail or head+tail) or right-padded with
+ *   <li>classification: one row per note, {@code <s>} first (BERT: {@code [CLS]} first, {@code [SEP]} last), truncated (head, tail or head+tail) or right-padded with
  *       the pad id to {@code seqLen}.</li>
  * </ul>
  * Rows go to train / validation / test by patient ({@code subject_id}, else the row id), seeded, so no patient's notes
@@ -44,7 +44,7 @@ public final class DatasetBuilder implements AutoCloseable {
 
     public record Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer,
                            double validationFraction, double testFraction, long seed, int rowsPerShard,
-                           int bosId, int eosId, int padId) {
+                           int bosId, int eosId, int padId, int sepId) {
         public Settings {
             if (seqLen < 2) throw new IllegalArgumentException("seq len must be at least 2");
             if (validationFraction < 0 || testFraction < 0 || validationFraction + testFraction >= 1) {
@@ -53,9 +53,21 @@ public final class DatasetBuilder implements AutoCloseable {
             if (rowsPerShard < 1) throw new IllegalArgumentException("rows per shard must be positive");
         }
 
+        /** LLaMA's rows: {@code <s>} in front, not closed. */
+        public Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer, double validationFraction,
+                        double testFraction, long seed, int rowsPerShard, int bosId, int eosId, int padId) {
+            this(kind, seqLen, truncation, normalizer, validationFraction, testFraction, seed, rowsPerShard, bosId, eosId, padId, -1);
+        }
+
+        /** With the base model's special tokens (BERT: [CLS] … [SEP]). */
+        public Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer, double validationFraction,
+                        double testFraction, long seed, int rowsPerShard, org.clinlora.model.base.SpecialIds ids) {
+            this(kind, seqLen, truncation, normalizer, validationFraction, testFraction, seed, rowsPerShard, ids.bos(), ids.eos(), ids.pad(), ids.sep());
+        }
+
         /** How a classification note becomes its row (the rule the scorer applies too). */
         public NoteEncoding encoding() {
-            return new NoteEncoding(normalizer, truncation, seqLen, bosId, padId);
+            return new NoteEncoding(normalizer, truncation, seqLen, bosId, padId, sepId < 0 ? null : sepId);
         }
     }
 
@@ -301,6 +313,7 @@ public final class DatasetBuilder implements AutoCloseable {
             m.put("bosId", s.bosId());
             m.put("eosId", s.eosId());
             m.put("padId", s.padId());
+            if (s.sepId() >= 0) m.put("sepId", s.sepId());
             if (s.kind() == TaskKind.SEQ_CLS) {
                 m.put("truncation", s.truncation().name().toLowerCase(Locale.ROOT));
                 m.put("labelNames", labels.names());

@@ -54,7 +54,7 @@ public final class HfModelDir {
      * Writes config.json and the weights: one file when they fit in {@code maxShardBytes}, otherwise shards and an
      * index, as {@code save_pretrained} lays them out.
      */
-    public static void write(Path dir, LlamaConfig config, Map<String, SafeTensors.Tensor> tensors, long maxShardBytes)
+    public static void write(Path dir, org.clinlora.model.base.BaseModelConfig config, Map<String, SafeTensors.Tensor> tensors, long maxShardBytes)
             throws IOException {
         List<SafeTensors.Planned> planned = new ArrayList<>();
         for (Map.Entry<String, SafeTensors.Tensor> e : new TreeMap<>(tensors).entrySet()) planned.add(SafeTensors.Planned.of(e.getKey(), e.getValue()));
@@ -62,7 +62,7 @@ public final class HfModelDir {
     }
 
     /** The same for tensors produced while writing (a checkpoint larger than memory), kept in the given order. */
-    public static void write(Path dir, LlamaConfig config, List<SafeTensors.Planned> tensors, long maxShardBytes) throws IOException {
+    public static void write(Path dir, org.clinlora.model.base.BaseModelConfig config, List<SafeTensors.Planned> tensors, long maxShardBytes) throws IOException {
         Files.createDirectories(dir);
         List<List<SafeTensors.Planned>> shards = new ArrayList<>();
         List<SafeTensors.Planned> current = new ArrayList<>();

@@ -11,14 +11,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
 
 /**
  * A PEFT adapter directory, exactly as {@code PeftModel.save_pretrained} writes it: {@code adapter_config.json} and
  * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} /
- * {@code .lora_B.weight} (no adapter name in the key) and {@code base_model.model.score.weight} for a SEQ_CLS head.
+ * {@code .lora_B.weight} (no adapter name in the key) and {@code base_model.model.score.weight} (LLaMA) or {@code base_model.model.classifier.weight/.bias} (BERT) for a SEQ_CLS
+ * head.
  */
 public final class PeftAdapterDir {
     public static final String CONFIG = "adapter_config.json";
@@ -45,7 +46,7 @@ public final class PeftAdapterDir {
      * Loads adapter directories onto the model as {@code adapter0, adapter1, …} and returns their names in order:
      * the active stack, first given first applied (their deltas are summed, so the order only names them).
      */
-    public static List<String> loadStack(LlamaModel model, List<String> dirs) throws IOException {
+    public static List<String> loadStack(BaseModel model, List<String> dirs) throws IOException {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < dirs.size(); i++) {
             load(model, "adapter" + i, Path.of(dirs.get(i)));
@@ -59,7 +60,7 @@ public final class PeftAdapterDir {
      * held in fp32 whatever the base's dtype, as PEFT autocasts half adapter weights to float32: a trainable adapter
      * keeps fp32 master weights and a served one adds its delta in fp32.
      */
-    public static LoraAdapter load(LlamaModel model, String name, Path dir) throws IOException {
+    public static LoraAdapter load(BaseModel model, String name, Path dir) throws IOException {
         LoraAdapter adapter = read(model, name, dir);
         try {
             model.addAdapter(adapter);
@@ -74,7 +75,7 @@ public final class PeftAdapterDir {
      * Reads and checks the adapter against the model's projections without installing it: a server reads adapters on
      * loader threads and installs them between batches on the thread that runs the model.
      */
-    public static LoraAdapter read(LlamaModel model, String name, Path dir) throws IOException {
+    public static LoraAdapter read(BaseModel model, String name, Path dir) throws IOException {
         LoraConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
@@ -87,7 +88,7 @@ public final class PeftAdapterDir {
         try (SafeTensorsReader r = SafeTensors.open(weights)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
-            return LoraAdapter.fromTensors(name, config, model.projections(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32, shapes, r::f32Bytes);
+            return LoraAdapter.fromTensors(name, config, model.projections(), model.classifierHead(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32, shapes, r::f32Bytes);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.clinlora.model.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.clinlora.model.base.SpecialIds;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -30,7 +31,7 @@ public record LlamaConfig(
         Integer bosTokenId,
         Integer eosTokenId,
         String torchDtype,
-        double initializerRange) {
+        double initializerRange) implements org.clinlora.model.base.BaseModelConfig {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16");
@@ -55,16 +56,70 @@ public record LlamaConfig(
     }
 
     private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException("config.json: " + message);
+        org.clinlora.model.base.ConfigJson.require(ok, message);
     }
 
-    /** Token ids a dataset is built with: the config's, else LLaMA's {@code <s>}=1 and {@code </s>}=2. */
-    public record SpecialIds(int bos, int eos, int pad) {}
-
+    /** Token ids a dataset is built with: the config's, else LLaMA's {@code <s>}=1 and {@code </s>}=2; rows are not closed. */
     public SpecialIds specialIds() {
         int bos = bosTokenId == null ? 1 : bosTokenId, eos = eosTokenId == null ? 2 : eosTokenId;
         // LLaMA checkpoints often have no pad id; padding with </s> is what Hugging Face users do then.
-        return new SpecialIds(bos, eos, padTokenId == null ? eos : padTokenId);
+        return new SpecialIds(bos, eos, padTokenId == null ? eos : padTokenId, -1);
+    }
+
+    @Override
+    public SpecialIds specialIds(org.clinlora.model.text.ClinicalTokenizer tokenizer) {
+        return specialIds();
+    }
+
+    @Override
+    public String modelType() {
+        return "llama";
+    }
+
+    @Override
+    public String cannotTrain(org.clinlora.model.task.TaskKind kind, boolean fullFineTuning, boolean halfPrecision, java.util.List<String> loraTargets) {
+        if (fullFineTuning) return "full fine-tuning is for the BERT-family baselines; LLaMA bases are adapted with LoRA";
+        if (loraTargets != null && !org.clinlora.model.lora.LoraConfig.LLAMA_PROJECTIONS.containsAll(loraTargets)) {
+            return "lora.targetModules " + loraTargets + " are not LLaMA projections " + org.clinlora.model.lora.LoraConfig.LLAMA_PROJECTIONS;
+        }
+        return null;
+    }
+
+    @Override
+    public void checkCheckpoint(java.util.Map<String, long[]> shapes) {
+        LlamaCheckpoint.check(this, shapes);
+    }
+
+    @Override
+    public boolean causalLm() {
+        return true;
+    }
+
+    @Override
+    public java.util.Map<String, long[]> projectionShapes() {
+        long h = hiddenSize, q = (long) numAttentionHeads * headDim, kv = (long) numKeyValueHeads * headDim, ffn = intermediateSize;
+        java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < numHiddenLayers; i++) {
+            String p = "model.layers." + i + ".";
+            out.put(p + "self_attn.q_proj", new long[] {q, h});
+            out.put(p + "self_attn.k_proj", new long[] {kv, h});
+            out.put(p + "self_attn.v_proj", new long[] {kv, h});
+            out.put(p + "self_attn.o_proj", new long[] {h, q});
+            out.put(p + "mlp.gate_proj", new long[] {ffn, h});
+            out.put(p + "mlp.up_proj", new long[] {ffn, h});
+            out.put(p + "mlp.down_proj", new long[] {h, ffn});
+        }
+        return out;
+    }
+
+    @Override
+    public java.util.List<String> defaultLoraTargets() {
+        return java.util.List.of("q_proj", "v_proj");
+    }
+
+    @Override
+    public org.clinlora.model.lora.ClassifierHead classifierHead() {
+        return org.clinlora.model.lora.ClassifierHead.LLAMA_SCORE;
     }
 
     public int numKeyValueGroups() {
@@ -155,13 +210,7 @@ public record LlamaConfig(
     }
 
     private static int intField(JsonNode n, String field, Integer dflt) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            require(dflt != null, "missing " + field);
-            return dflt;
-        }
-        require(v.isIntegralNumber() && v.canConvertToInt(), field + " must be an integer, got " + v);
-        return v.asInt();
+        return org.clinlora.model.base.ConfigJson.intField(n, field, dflt);
     }
 
     private static Integer optInt(JsonNode n, String field) {

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.model.io.HfModelDir;
 import org.clinlora.model.io.Weights;
 import org.clinlora.model.lora.ActiveAdapters;
+import org.clinlora.model.lora.ClassifierHead;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraLinear;
 
@@ -35,7 +36,7 @@ import org.clinlora.model.lora.LoraLinear;
  * The active adapters are an argument of each forward call, not model state, so one loaded base can serve different
  * adapter stacks at once. Base weights never require gradients.
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements org.clinlora.model.base.BaseModel {
 
     private final LlamaConfig config;
     private final Compute compute;
@@ -44,7 +45,7 @@ public final class LlamaModel implements AutoCloseable {
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;
     private final NDArray lmHead;
-    private final NDArray baseScore;
+    private final ClassifierHead.Weights baseScore;
     private final RotaryEmbedding rotary;
     private final Map<String, LoraLinear> projections;
     private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
@@ -74,7 +75,7 @@ public final class LlamaModel implements AutoCloseable {
         this.projections = Collections.unmodifiableMap(proj);
         this.norm = new RmsNorm(tensor(w, "model.norm.weight"), config.rmsNormEps());
         this.lmHead = config.tieWordEmbeddings() ? embedTokens : w.names().contains("lm_head.weight") ? tensor(w, "lm_head.weight") : null;
-        this.baseScore = w.names().contains("score.weight") ? tensor(w, "score.weight") : null;
+        this.baseScore = w.names().contains("score.weight") ? new ClassifierHead.Weights(tensor(w, "score.weight"), null) : null;
         this.rotary = new RotaryEmbedding(config);
     }
 
@@ -166,10 +167,6 @@ public final class LlamaModel implements AutoCloseable {
 
     // ---- forward --------------------------------------------------------------------------------------------
 
-    /** Final-normed hidden states [B, T, hidden] with the given adapters active (deltas summed). */
-    public NDArray hiddenStates(StepContext ctx, TokenBatch batch, List<String> active) {
-        return hiddenStates(ctx, batch, ActiveAdapters.all(active));
-    }
 
     /**
      * The same with a stack per row (a scorer's batch across tasks): see {@link ActiveAdapters#perRow}. Each decoder
@@ -222,10 +219,6 @@ public final class LlamaModel implements AutoCloseable {
         return norm.forward(ctx, last).reshape(batch.batchSize(), config.hiddenSize());
     }
 
-    /** Classification logits [B, num_labels] in float32 through {@link #pooledHiddenStates} (inference). */
-    public NDArray classify(StepContext ctx, TokenBatch batch, List<String> active) {
-        return scorePooled(pooledHiddenStates(ctx, batch, ActiveAdapters.all(active)), scoreHead(active));
-    }
 
     private static NDArray layerForward(StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
         return inLayerStep(ctx, x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
@@ -245,12 +238,6 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** The loss of one micro-batch from its final-normed hidden states [B, T, hidden], built in the given step. */
-    @FunctionalInterface
-    public interface Head {
-        NDArray loss(StepContext ctx, NDArray hidden);
-    }
-
     /**
      * Back-propagates one micro-batch by recomputing each decoder layer (Hugging Face's
      * {@code gradient_checkpointing}), the way a half-precision base trains here: a forward pass in the compute dtype
@@ -266,6 +253,7 @@ public final class LlamaModel implements AutoCloseable {
      * @param seed           dropout is reseeded per layer from it, so both passes draw the same masks
      * @return the unscaled loss
      */
+    @Override
     public float backwardByLayer(StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
@@ -321,6 +309,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Causal-LM logits [B, T, vocab] in float32. */
+    @Override
     public NDArray lmLogits(StepContext ctx, NDArray hidden) {
         if (lmHead == null) throw new IllegalStateException("this checkpoint has no lm_head (a sequence-classification export)");
         NDArray head = lmHead.getDataType() == hidden.getDataType() ? lmHead : lmHead.toType(hidden.getDataType(), false);
@@ -330,9 +319,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** The score head that applies to this adapter stack: the last active adapter that saves one, else the base's. */
-    public NDArray scoreHead(List<String> active) {
+    @Override
+    public ClassifierHead.Weights scoreHead(List<String> active) {
         for (int i = active.size() - 1; i >= 0; i--) {
-            NDArray s = adapter(active.get(i)).score();
+            ClassifierHead.Weights s = adapter(active.get(i)).head();
             if (s != null) return s;
         }
         if (baseScore != null) return baseScore;
@@ -349,8 +339,9 @@ public final class LlamaModel implements AutoCloseable {
      * Classification logits [B, num_labels]: {@code score} applied to the final hidden state of each row's last real
      * token, as LlamaForSequenceClassification pools.
      */
+    @Override
     public NDArray classify(StepContext ctx, NDArray hidden, TokenBatch batch, List<String> active) {
-        return classify(ctx, hidden, batch, scoreHead(active));
+        return scorePooled(pool(ctx, hidden, batch), scoreHead(active));
     }
 
     /** Classification logits with an explicit score head [num_labels, hidden]. */
@@ -362,6 +353,12 @@ public final class LlamaModel implements AutoCloseable {
      * The {@code score} head on rows already pooled by {@link #pool}: logits [B, num_labels] in float32. A scorer that
      * batches rows of several tasks pools once and applies each task's head to the same pooled rows.
      */
+    @Override
+    public NDArray scorePooled(NDArray pooled, ClassifierHead.Weights head) {
+        if (head.bias() != null) throw new IllegalArgumentException("LLaMA's score head has no bias");
+        return scorePooled(pooled, head.weight());
+    }
+
     public NDArray scorePooled(NDArray pooled, NDArray score) {
         // The head computes in fp32 (its master weights), as PEFT computes a half model's adapter branch.
         NDArray x = pooled.getDataType() == DataType.FLOAT32 ? pooled : pooled.toType(DataType.FLOAT32, false);
@@ -375,6 +372,11 @@ public final class LlamaModel implements AutoCloseable {
      * id is not {@code pad_token_id} (so with pad = eos, an EOS-terminated row pools the token before its EOS), or the
      * last position when config.json has no pad_token_id, which, as in Hugging Face, only a batch of one may use.
      */
+    @Override
+    public NDArray pool(StepContext ctx, NDArray hidden, TokenBatch batch, ActiveAdapters active) {
+        return pool(ctx, hidden, batch);
+    }
+
     public NDArray pool(StepContext ctx, NDArray hidden, TokenBatch batch) {
         NDArray sel = selection(ctx, pooledPositions(batch), batch.seqLen(), hidden.getDataType());
         return sel.matMul(hidden).reshape(batch.batchSize(), hidden.getShape().get(2));

@@ -20,22 +20,31 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** PEFT's key prefix in adapter_model.safetensors. */
     public static final String PEFT_PREFIX = "base_model.model.";
+    /** LLaMA's score head key (BERT's classifier: {@link ClassifierHead#BERT_CLASSIFIER}). */
     public static final String SCORE_KEY = PEFT_PREFIX + "score.weight";
 
     private final String name;
     private final LoraConfig config;
     private final NDManager manager;
     private final Map<String, LoraWeights> weights;
+    private final ClassifierHead head;
     private final NDArray score;
+    private final NDArray scoreBias;
     private boolean trainable;
     private boolean headOnly;
 
-    private LoraAdapter(String name, LoraConfig config, NDManager manager, Map<String, LoraWeights> weights, NDArray score) {
+    private LoraAdapter(String name, LoraConfig config, NDManager manager, Map<String, LoraWeights> weights, ClassifierHead head,
+                        NDArray score, NDArray scoreBias) {
+        if (weights.isEmpty()) {
+            throw new IllegalArgumentException("target_modules " + config.targetModules() + " select no projection of this base model");
+        }
         this.name = name;
         this.config = config;
         this.manager = manager;
         this.weights = Collections.unmodifiableMap(weights);
+        this.head = head;
         this.score = score;
+        this.scoreBias = scoreBias;
     }
 
     /** The projections of {@code projections} that {@code config.target_modules} selects, in model order. */
@@ -50,18 +59,18 @@ public final class LoraAdapter implements AutoCloseable {
      * adapter starts as the identity; the score head (SEQ_CLS) normal(0, initializer_range) as Hugging Face inits
      * a Linear. Initial values come from a seeded Java generator, identical on every device.
      */
-    public static LoraAdapter create(String name, LoraConfig config, Map<String, LoraLinear> projections,
+    public static LoraAdapter create(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head,
                                      NDManager parent, DataType dtype, int numLabels, long hiddenSize,
                                      double initializerRange, long seed) {
         if (config.savesScore() && numLabels <= 0) throw new IllegalArgumentException("a SEQ_CLS adapter needs num_labels > 0");
-        return build(name, config, projections, parent, dtype, (key, shape) -> {
+        return build(name, config, projections, head, parent, dtype, (key, shape) -> {
             SplittableRandom rnd = new SplittableRandom(seed ^ (key.hashCode() * 0x9E3779B97F4A7C15L));
             int n = Math.toIntExact(shape.size());
             float[] v = new float[n];
             if (key.endsWith(".lora_A.weight")) {
                 double bound = 1.0 / Math.sqrt(shape.get(1));
                 for (int i = 0; i < n; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
-            } else if (key.equals(SCORE_KEY)) {
+            } else if (key.equals(head.weightKey())) {  // the bias starts at zero
                 java.util.Random g = new java.util.Random(rnd.nextLong());
                 for (int i = 0; i < n; i++) v[i] = (float) (g.nextGaussian() * initializerRange);
             }
@@ -73,15 +82,17 @@ public final class LoraAdapter implements AutoCloseable {
      * An adapter from stored tensors, keyed as in PEFT's adapter_model.safetensors. {@code source} returns the F32
      * values of a key and its stored shape is checked by the caller through {@code shapes}.
      */
-    public static LoraAdapter fromTensors(String name, LoraConfig config, Map<String, LoraLinear> projections,
+    public static LoraAdapter fromTensors(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head,
                                           NDManager parent, DataType dtype, Map<String, long[]> shapes,
                                           java.util.function.Function<String, java.nio.ByteBuffer> source) {
         Map<String, long[]> remaining = new LinkedHashMap<>(shapes);
         int numLabels = 0;
         long hidden = 0;
         if (config.savesScore()) {
-            long[] s = remaining.get(SCORE_KEY);
-            if (s == null || s.length != 2) throw new IllegalArgumentException("adapter saves 'score' but has no 2-d " + SCORE_KEY);
+            long[] s = remaining.get(head.weightKey());
+            if (s == null || s.length != 2) {
+                throw new IllegalArgumentException("adapter saves '" + head.module() + "' but has no 2-d " + head.weightKey());
+            }
             numLabels = Math.toIntExact(s[0]);
             hidden = s[1];
         }
@@ -93,30 +104,33 @@ public final class LoraAdapter implements AutoCloseable {
                 NDArray b = load(m, dtype, remaining, source, PEFT_PREFIX + p.name() + ".lora_B.weight", p.outFeatures(), config.r());
                 w.put(p.name(), new LoraWeights(a, b, (float) config.scaling(), (float) config.loraDropout()));
             }
-            NDArray score = config.savesScore() ? load(m, dtype, remaining, source, SCORE_KEY, numLabels, hidden) : null;
+            NDArray score = config.savesScore() ? load(m, dtype, remaining, source, head.weightKey(), numLabels, hidden) : null;
+            NDArray bias = config.savesScore() && head.bias() ? load(m, dtype, remaining, source, head.biasKey(), numLabels, -1) : null;
             if (!remaining.isEmpty()) {
                 throw new IllegalArgumentException("adapter_model.safetensors has tensors its config does not explain: "
                         + remaining.keySet().stream().limit(5).toList());
             }
-            return new LoraAdapter(name, config, m, w, score);
+            return new LoraAdapter(name, config, m, w, head, score, bias);
         } catch (RuntimeException e) {
             m.close();
             throw e;
         }
     }
 
+    /** {@code cols} &lt; 0: a 1-d tensor of {@code rows} values (a bias). */
     private static NDArray load(NDManager m, DataType dtype, Map<String, long[]> remaining,
                                 java.util.function.Function<String, java.nio.ByteBuffer> source, String key, long rows, long cols) {
         long[] s = remaining.remove(key);
         if (s == null) throw new IllegalArgumentException("adapter_model.safetensors lacks " + key);
-        if (s.length != 2 || s[0] != rows || s[1] != cols) {
-            throw new IllegalArgumentException(key + " has shape " + java.util.Arrays.toString(s) + ", expected [" + rows + ", " + cols + "]");
+        Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
+        if (!new Shape(s).equals(want)) {
+            throw new IllegalArgumentException(key + " has shape " + java.util.Arrays.toString(s) + ", expected " + java.util.Arrays.toString(want.getShape()));
         }
-        NDArray a = org.clinlora.model.io.NdArrays.fromF32(m, source.apply(key), new Shape(rows, cols));
+        NDArray a = org.clinlora.model.io.NdArrays.fromF32(m, source.apply(key), want);
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
-    private static LoraAdapter build(String name, LoraConfig config, Map<String, LoraLinear> projections, NDManager parent,
+    private static LoraAdapter build(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head, NDManager parent,
                                      DataType dtype, BiFunction<String, Shape, float[]> values, int numLabels, long hidden) {
         NDManager m = parent.newSubManager();
         try {
@@ -127,12 +141,13 @@ public final class LoraAdapter implements AutoCloseable {
                 NDArray b = m.create(values.apply(PEFT_PREFIX + p.name() + ".lora_B.weight", sb), sb).toType(dtype, false);
                 w.put(p.name(), new LoraWeights(a, b, (float) config.scaling(), (float) config.loraDropout()));
             }
-            NDArray score = null;
+            NDArray score = null, bias = null;
             if (config.savesScore()) {
                 Shape ss = new Shape(numLabels, hidden);
-                score = m.create(values.apply(SCORE_KEY, ss), ss).toType(dtype, false);
+                score = m.create(values.apply(head.weightKey(), ss), ss).toType(dtype, false);
+                if (head.bias()) bias = m.create(values.apply(head.biasKey(), new Shape(numLabels)), new Shape(numLabels)).toType(dtype, false);
             }
-            return new LoraAdapter(name, config, m, w, score);
+            return new LoraAdapter(name, config, m, w, head, score, bias);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -164,9 +179,14 @@ public final class LoraAdapter implements AutoCloseable {
         return weights;
     }
 
-    /** The score head [num_labels, hidden], or null for a CAUSAL_LM adapter. */
+    /** The classification head's weight [num_labels, hidden], or null for a CAUSAL_LM adapter. */
     public NDArray score() {
         return score;
+    }
+
+    /** The classification head this adapter saves (weight and, for BERT's classifier, bias), or null. */
+    public ClassifierHead.Weights head() {
+        return score == null ? null : new ClassifierHead.Weights(score, scoreBias);
     }
 
     public int numLabels() {
@@ -180,7 +200,8 @@ public final class LoraAdapter implements AutoCloseable {
             p.put(PEFT_PREFIX + module + ".lora_A.weight", w.loraA());
             p.put(PEFT_PREFIX + module + ".lora_B.weight", w.loraB());
         });
-        if (score != null) p.put(SCORE_KEY, score);
+        if (score != null) p.put(head.weightKey(), score);
+        if (scoreBias != null) p.put(head.biasKey(), scoreBias);
         return p;
     }
 
@@ -212,7 +233,7 @@ public final class LoraAdapter implements AutoCloseable {
     /** The tensors that receive gradients when this adapter is trainable. */
     public Map<String, NDArray> trainableParameters() {
         Map<String, NDArray> p = parameters();
-        if (headOnly) p.keySet().retainAll(java.util.Set.of(SCORE_KEY));
+        if (headOnly) p.keySet().retainAll(java.util.Set.of(head.weightKey(), head.biasKey()));
         return p;
     }
 

@@ -28,9 +28,16 @@ public record LoraConfig(
     /** The projections of a LLaMA decoder layer that LoRA can wrap, in Hugging Face's names. */
     public static final List<String> LLAMA_PROJECTIONS =
             List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    /**
+     * The Linear modules of a BERT encoder LoRA can wrap, by PEFT's suffix match: {@code dense} is the attention output,
+     * intermediate, output and pooler projections alike, as PEFT would wrap every one of them.
+     */
+    public static final List<String> BERT_PROJECTIONS = List.of("query", "key", "value", "dense");
     public static final Set<String> TASK_TYPES = Set.of("CAUSAL_LM", "SEQ_CLS");
     /** The only module this project saves with an adapter: the classification head of LlamaForSequenceClassification. */
     public static final String SCORE = "score";
+    /** BERT's classification head ({@code BertForSequenceClassification.classifier}). */
+    public static final String CLASSIFIER = "classifier";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,38 +48,29 @@ public record LoraConfig(
         require(loraDropout >= 0 && loraDropout < 1, "lora_dropout must be in [0, 1), got " + loraDropout);
         require(targetModules != null && !targetModules.isEmpty(), "target_modules must name at least one projection");
         for (String m : targetModules) {
-            require(LLAMA_PROJECTIONS.contains(m), "target module '" + m + "' is not a LLaMA projection " + LLAMA_PROJECTIONS);
+            require(LLAMA_PROJECTIONS.contains(m) || BERT_PROJECTIONS.contains(m),
+                    "target module '" + m + "' is neither a LLaMA projection " + LLAMA_PROJECTIONS + " nor a BERT one " + BERT_PROJECTIONS);
         }
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
         for (String m : modulesToSave) {
-            // PEFT lists both names for SEQ_CLS; LLaMA's head is 'score' and has no 'classifier' module to save.
-            require(m.equals(SCORE) || m.equals("classifier"), "modules_to_save may only hold 'score', got '" + m + "'");
+            // PEFT lists both names for SEQ_CLS: LLaMA's head is 'score', BERT's 'classifier'; the base decides which exists.
+            require(m.equals(SCORE) || m.equals(CLASSIFIER), "modules_to_save may only hold 'score' or 'classifier', got '" + m + "'");
         }
         targetModules = List.copyOf(targetModules);
     }
 
     /**
      * The tensor shapes adapter_model.safetensors must hold for a base model with {@code base}'s dimensions, by
-     * PEFT key, without the score head (whose row count is the number of labels).
+     * PEFT key, without the classification head (whose row count is the number of labels).
      */
-    public java.util.Map<String, long[]> expectedShapes(org.clinlora.model.llama.LlamaConfig base) {
+    public java.util.Map<String, long[]> expectedShapes(org.clinlora.model.base.BaseModelConfig base) {
         java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
-        long h = base.hiddenSize(), q = (long) base.numAttentionHeads() * base.headDim();
-        long kv = (long) base.numKeyValueHeads() * base.headDim(), ffn = base.intermediateSize();
-        java.util.Map<String, long[]> io = java.util.Map.of(
-                "self_attn.q_proj", new long[] {q, h}, "self_attn.k_proj", new long[] {kv, h},
-                "self_attn.v_proj", new long[] {kv, h}, "self_attn.o_proj", new long[] {h, q},
-                "mlp.gate_proj", new long[] {ffn, h}, "mlp.up_proj", new long[] {ffn, h}, "mlp.down_proj", new long[] {h, ffn});
-        for (int i = 0; i < base.numHiddenLayers(); i++) {
-            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
-                if (!targetModules.contains(m.substring(m.indexOf('.') + 1))) continue;
-                long[] outIn = io.get(m);
-                String key = "base_model.model.model.layers." + i + "." + m;
-                out.put(key + ".lora_A.weight", new long[] {r, outIn[1]});
-                out.put(key + ".lora_B.weight", new long[] {outIn[0], r});
-            }
-        }
+        base.projectionShapes().forEach((module, outIn) -> {
+            if (!targetModules.contains(module.substring(module.lastIndexOf('.') + 1))) return;
+            String key = LoraAdapter.PEFT_PREFIX + module;
+            out.put(key + ".lora_A.weight", new long[] {r, outIn[1]});
+            out.put(key + ".lora_B.weight", new long[] {outIn[0], r});
+        });
         return out;
     }
 
@@ -81,8 +79,9 @@ public record LoraConfig(
         return useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r;
     }
 
+    /** Whether the adapter saves a classification head (PEFT's SEQ_CLS {@code modules_to_save}: score or classifier). */
     public boolean savesScore() {
-        return modulesToSave.contains(SCORE);
+        return modulesToSave.contains(SCORE) || modulesToSave.contains(CLASSIFIER);
     }
 
     public LoraConfig withBaseModel(String base) {

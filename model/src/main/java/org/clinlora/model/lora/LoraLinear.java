@@ -16,7 +16,7 @@ import java.util.Set;
 import org.clinlora.model.llama.StepContext;
 
 /**
- * A frozen projection ({@code weight} [out, in], no bias) wrapped with any number of LoRA adapters held by name, as
+ * A frozen projection ({@code weight} [out, in], and a {@code bias} [out] in BERT's Linear layers) wrapped with any number of LoRA adapters held by name, as
  * PEFT's {@code lora.Linear} does: {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}. Several active adapters
  * add their deltas (the paper's Clinical + Downstream fusion). The base weight is shared by every adapter and is
  * never copied; merging adds an adapter's delta into it in place.
@@ -25,12 +25,18 @@ public final class LoraLinear {
 
     private final String name;
     private final NDArray weight;
+    private final NDArray bias;
     private final Map<String, LoraWeights> adapters = new LinkedHashMap<>();
     private final Set<String> merged = new HashSet<>();
 
     public LoraLinear(String name, NDArray weight) {
+        this(name, weight, null);
+    }
+
+    public LoraLinear(String name, NDArray weight, NDArray bias) {
         this.name = name;
         this.weight = weight;
+        this.bias = bias;
     }
 
     /** The module path in Hugging Face names, e.g. {@code model.layers.0.self_attn.q_proj}. */
@@ -40,6 +46,11 @@ public final class LoraLinear {
 
     public NDArray weight() {
         return weight;
+    }
+
+    /** The base layer's bias, or null (LLaMA's projections have none). */
+    public NDArray bias() {
+        return bias;
     }
 
     public long inFeatures() {
@@ -75,7 +86,14 @@ public final class LoraLinear {
         DataType dtype = x.getDataType();
         NDArray w = weight.getDataType() == dtype ? weight : weight.toType(dtype, false);
         if (w != weight) w.attach(ctx.manager());  // the cast would otherwise belong to the model for good
-        NDArray y = Linear.linear(x, w).singletonOrThrow();
+        NDArray y;
+        if (bias == null) {
+            y = Linear.linear(x, w).singletonOrThrow();
+        } else {
+            NDArray b = bias.getDataType() == dtype ? bias : bias.toType(dtype, false);
+            if (b != bias) b.attach(ctx.manager());
+            y = Linear.linear(x, w, b).singletonOrThrow();
+        }
         if (w != weight && !JniUtils.isGradMode()) w.close();  // under a graph, backward holds it until the step closes
         boolean anyDelta = false;
         for (String a : active.names()) anyDelta |= adapters.containsKey(a) && !merged.contains(a);

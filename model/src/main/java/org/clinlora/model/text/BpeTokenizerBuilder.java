@@ -136,15 +136,9 @@ public final class BpeTokenizerBuilder {
     /** Writes tokenizer.json, tokenizer_config.json and special_tokens_map.json into {@code dir}. */
     public static void write(Result r, Path dir, int modelMaxLength) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
-        for (String s : List.of(UNK, BOS, EOS, PAD)) {
-            added.addObject().put("id", r.vocab().get(s)).put("content", s).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
-        }
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (String t : List.of(UNK, BOS, EOS, PAD)) specials.put(t, r.vocab().get(t));
+        ObjectNode root = TokenizerJson.root(json, specials);
         ArrayNode norms = root.putObject("normalizer").put("type", "Sequence").putArray("normalizers");
         norms.addObject().put("type", "Prepend").put("prepend", String.valueOf(WORD_MARK));
         ObjectNode replace = norms.addObject().put("type", "Replace");

@@ -60,6 +60,13 @@ public final class ClinicalTokenizer implements AutoCloseable {
         return out;
     }
 
+    /** The id of one token of the vocabulary (a special token such as BERT's {@code [CLS]}); refused if it is not one token. */
+    public int tokenId(String token) {
+        long[] ids = encode(token, false);
+        if (ids.length != 1) throw new IllegalArgumentException("tokenizer.json has no single token '" + token + "'");
+        return Math.toIntExact(ids[0]);
+    }
+
     public String decode(long[] ids) {
         return tokenizer.decode(ids, true);
     }

@@ -47,13 +47,21 @@ public final class AdamW implements AutoCloseable {
                 tmp.tempAttachAll(mv[0], mv[1]);
                 NDArray g = p.getGradient();
                 g.attach(tmp);
-                if (s.weightDecay != 0) p.muli(1 - lr * s.weightDecay);
+                if (s.weightDecay != 0 && decays(e.getKey())) p.muli(1 - lr * s.weightDecay);
                 mv[0].muli(s.beta1).addi(g.mul(1 - s.beta1));
                 mv[1].muli(s.beta2).addi(g.mul(g).muli(1 - s.beta2));
                 NDArray denom = mv[1].sqrt().divi(bc2Sqrt).addi(s.eps);
                 p.subi(mv[0].div(denom).muli(lr / bc1));
             }
         }
+    }
+
+    /**
+     * Hugging Face Trainer's rule: biases and LayerNorm weights are not decayed (BERT's; LoRA pairs and LLaMA's score
+     * head have neither).
+     */
+    static boolean decays(String key) {
+        return !key.endsWith(".bias") && !key.contains("LayerNorm");
     }
 
     /** The moments by parameter key as {@code exp_avg/<key>} and {@code exp_avg_sq/<key>} (torch's state names). */

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.data.TokenDataset;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
@@ -100,20 +100,21 @@ public final class Trainer {
         }
     }
 
-    private final LlamaModel model;
+    private final BaseModel model;
     private final TokenDataset data;
     private final EvalSet validation, test;
     private final TaskKind kind;
     private final Hyperparameters hyper;
     private final List<String> parents;
     private boolean keepBestEpoch;
+    private boolean fullFineTuning;
 
     /** {@code parents}: adapters already on the model, in stack order, trainable or frozen as set on them. */
-    public Trainer(LlamaModel model, TokenDataset data, TaskKind kind, Hyperparameters hyper, List<String> parents) {
+    public Trainer(BaseModel model, TokenDataset data, TaskKind kind, Hyperparameters hyper, List<String> parents) {
         this(model, data, new EvalSet(data, List.of("validation")), new EvalSet(data, List.of("test")), kind, hyper, parents);
     }
 
-    public Trainer(LlamaModel model, TokenDataset data, EvalSet validation, EvalSet test, TaskKind kind, Hyperparameters hyper, List<String> parents) {
+    public Trainer(BaseModel model, TokenDataset data, EvalSet validation, EvalSet test, TaskKind kind, Hyperparameters hyper, List<String> parents) {
         this.model = model;
         this.data = data;
         this.validation = validation;
@@ -149,6 +150,18 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains every parameter of the base and its classifier instead of a LoRA adapter: the paper's fully fine-tuned
+     * BERT baselines. The result has no adapter; the trained model is saved with {@link BaseModel#saveModel}.
+     */
+    public Trainer fullFineTuning(boolean on) {
+        if (on && (kind != TaskKind.SEQ_CLS || !parents.isEmpty() || hyper.headOnly())) {
+            throw new IllegalArgumentException("full fine-tuning is for downstream (classification) runs on a bare base, without parent adapters or head-only");
+        }
+        this.fullFineTuning = on;
+        return this;
+    }
+
     private long microPerEpoch() {
         return (data.rows("train") + hyper.batchSize() - 1) / hyper.batchSize();
     }
@@ -158,29 +171,39 @@ public final class Trainer {
         return (int) Math.min(hyper.maxSteps() == null ? Integer.MAX_VALUE : hyper.maxSteps(), steps);
     }
 
+    /** The new adapter's config: PEFT's, with the base architecture's classification head saved for SEQ_CLS. */
     public LoraConfig adapterConfig() {
         return kind == TaskKind.CAUSAL_LM
                 ? new LoraConfig("CAUSAL_LM", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(), List.of(), false, null)
-                : new LoraConfig("SEQ_CLS", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(), List.of(LoraConfig.SCORE), false, null);
+                : new LoraConfig("SEQ_CLS", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(),
+                        List.of(model.classifierHead().module()), false, null);
     }
 
     public Result run(String adapterName, Listener listener, int checkpointEvery, Resume resume) {
-        // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
-        LoraAdapter adapter = LoraAdapter.create(adapterName, adapterConfig(), model.projections(), model.manager(),
-                ai.djl.ndarray.types.DataType.FLOAT32, kind == TaskKind.SEQ_CLS ? data.labelNames().size() : 0, model.config().hiddenSize(),
-                model.config().initializerRange(), hyper.seed());
-        model.addAdapter(adapter);
-        if (hyper.headOnly()) adapter.setHeadOnly();
-        else adapter.setTrainable(true);
+        String refused = model.config().cannotTrain(kind, fullFineTuning, model.compute().half(), fullFineTuning ? null : hyper.targetModules());
+        if (refused != null) throw new IllegalArgumentException(refused);
+        LoraAdapter adapter = null;
         List<String> active = new ArrayList<>(parents);
-        active.add(adapterName);
+        Map<String, NDArray> fullParameters = null;
+        if (fullFineTuning) {
+            fullParameters = model.fullFineTuning(data.labelNames().size(), hyper.seed());
+        } else {
+            // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
+            adapter = LoraAdapter.create(adapterName, adapterConfig(), model.projections(), model.classifierHead(), model.manager(),
+                    ai.djl.ndarray.types.DataType.FLOAT32, kind == TaskKind.SEQ_CLS ? data.labelNames().size() : 0, model.config().hiddenSize(),
+                    model.config().initializerRange(), hyper.seed());
+            model.addAdapter(adapter);
+            if (hyper.headOnly()) adapter.setHeadOnly();
+            else adapter.setTrainable(true);
+            active.add(adapterName);
+        }
         int total = totalSteps();
         var settings = new TrainingLoop.Settings(hyper.learningRate(), hyper.warmupRatio(), total, hyper.gradientAccumulation(),
                 hyper.maxGradNorm(), new AdamW.Settings(0.9, 0.999, 1e-8, hyper.weightDecay()), hyper.seed());
         TrainingBatches batches = new TrainingBatches(data, hyper.batchSize(), hyper.seed());
         long tokens = 0;
         long t0 = System.nanoTime();
-        try (TrainingLoop loop = new TrainingLoop(model, active, settings)) {
+        try (TrainingLoop loop = fullParameters != null ? new TrainingLoop(model, fullParameters, settings) : new TrainingLoop(model, active, settings)) {
             long trainable = loop.parameters().values().stream().mapToLong(NDArray::size).sum();
             // The new adapter starts as the identity (lora_B = 0), so this is the stack as it was given.
             Map<String, Double> before = kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
@@ -230,6 +253,7 @@ public final class Trainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (selection != null && selection.best != null && selection.best.step() != total) loop.setParameters(selection.bestValues, "");
             for (String p : active) model.adapter(p).setTrainable(false);  // evaluation needs no gradients
+            if (fullParameters != null) fullParameters.values().forEach(p -> p.setRequiresGradient(false));
             Map<String, Double> val = selection != null && selection.best != null ? selection.bestMetrics : evaluate(validation, active);
             Predictions testPredictions = kind == TaskKind.SEQ_CLS && test.rows() > 0 ? predict(test, active) : null;
             Map<String, Double> tst = testPredictions != null ? testPredictions.metrics() : evaluate(test, active);

@@ -6,7 +6,7 @@ import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -39,7 +39,7 @@ public final class TrainingLoop implements AutoCloseable {
 
     public record StepResult(float loss, boolean optimizerStepped, double learningRate, double gradNorm) {}
 
-    private final LlamaModel model;
+    private final BaseModel model;
     private final Settings settings;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private final AdamW optimizer;
@@ -49,7 +49,7 @@ public final class TrainingLoop implements AutoCloseable {
     private long microSteps;
     private boolean overflow;
 
-    public TrainingLoop(LlamaModel model, List<String> active, Settings settings) {
+    public TrainingLoop(BaseModel model, List<String> active, Settings settings) {
         this.model = model;
         this.settings = settings;
         for (String name : active) {
@@ -58,6 +58,22 @@ public final class TrainingLoop implements AutoCloseable {
             a.trainableParameters().forEach((k, v) -> params.put(name + "/" + k, v));
         }
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
+        this.optimizer = new AdamW(model.manager(), settings.adamw());
+        this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.scaler = model.compute().half() ? new LossScaler() : null;
+        this.recomputeLayers = model.compute().half();
+    }
+
+    /**
+     * A loop over the given tensors (already marked trainable) rather than adapters: full fine-tuning, where every
+     * parameter of the base and its classifier trains in fp32.
+     */
+    public TrainingLoop(BaseModel model, Map<String, NDArray> parameters, Settings settings) {
+        if (model.compute().half()) throw new IllegalArgumentException("full fine-tuning runs in fp32");
+        this.model = model;
+        this.settings = settings;
+        params.putAll(parameters);
+        if (params.isEmpty()) throw new IllegalArgumentException("nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
         this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
@@ -83,7 +99,7 @@ public final class TrainingLoop implements AutoCloseable {
      * by layer recomputation for a half base (or when asked), in one graph otherwise. A non-finite loss in half precision
      * skips the step as an overflow would; in fp32 it is an error.
      */
-    public StepResult microStep(TokenBatch tokens, List<String> active, LlamaModel.Head head) {
+    public StepResult microStep(TokenBatch tokens, List<String> active, BaseModel.Head head) {
         return microStep(tokens, active, head, 1.0 / settings.gradientAccumulation());
     }
 
@@ -92,7 +108,7 @@ public final class TrainingLoop implements AutoCloseable {
      * accumulated gradient is then that of the mean over all the window's items, as Hugging Face (≥ 4.46) weights
      * micro-batches of unequal size, rather than the mean of micro-batch means.
      */
-    public StepResult microStep(TokenBatch tokens, List<String> active, LlamaModel.Head head, double share) {
+    public StepResult microStep(TokenBatch tokens, List<String> active, BaseModel.Head head, double share) {
         if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("a micro-batch's share must be in (0, 1], got " + share);
         if (!recomputeLayers) return microStep(ctx -> head.loss(ctx, model.hiddenStates(ctx, tokens, active)), share);
         int seed = (int) (settings.seed() * 1_000_003L + microSteps);

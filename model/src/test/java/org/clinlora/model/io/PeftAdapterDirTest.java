@@ -75,7 +75,7 @@ class PeftAdapterDirTest {
     @Test
     void aNewAdapterStartsAsTheIdentityWithKaimingUniformA() {
         LoraConfig cfg = PaperDefaults.downstreamLora();
-        LoraAdapter a = LoraAdapter.create("new", cfg, model.projections(), model.manager(), model.compute().dtype(),
+        LoraAdapter a = LoraAdapter.create("new", cfg, model.projections(), model.classifierHead(), model.manager(), model.compute().dtype(),
                 3, model.config().hiddenSize(), 0.02, 42);
         model.addAdapter(a);
         TokenBatch batch = TokenBatch.unpadded(1, 5, new long[] {1, 5, 9, 33, 200});

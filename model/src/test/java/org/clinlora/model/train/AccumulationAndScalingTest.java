@@ -36,7 +36,7 @@ class AccumulationAndScalingTest {
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
             LoraConfig cfg = new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
-            LoraAdapter a = LoraAdapter.create("clinical", cfg, m.projections(), m.manager(), ai.djl.ndarray.types.DataType.FLOAT32, 0,
+            LoraAdapter a = LoraAdapter.create("clinical", cfg, m.projections(), m.classifierHead(), m.manager(), ai.djl.ndarray.types.DataType.FLOAT32, 0,
                     m.config().hiddenSize(), 0.02, 3);
             m.addAdapter(a);
             a.setTrainable(true);

@@ -35,7 +35,7 @@ class TrainingLoopTest {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
             LoraAdapter clinical = PeftAdapterDir.load(m, "clinical", GOLDEN.resolve("clinical"));
             LoraConfig cfg = new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null);
-            LoraAdapter down = LoraAdapter.create("downstream", cfg, m.projections(), m.manager(), m.compute().dtype(),
+            LoraAdapter down = LoraAdapter.create("downstream", cfg, m.projections(), m.classifierHead(), m.manager(), m.compute().dtype(),
                     3, m.config().hiddenSize(), 0.02, 7);
             m.addAdapter(down);
             down.setTrainable(true);

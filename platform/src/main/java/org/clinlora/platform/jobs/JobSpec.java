@@ -22,6 +22,10 @@ import org.clinlora.platform.store.StoreLayout;
  *   <li>{@code parent}: {@code name@version|alias} from the registry, active underneath during training,
  *       {@code parentTrainable} true (the paper's "fine-tuned Clinical LoRA") or false (frozen);</li>
  *   <li>{@code headOnly}: the frozen-base baseline — only the score head trains;</li>
+ *   <li>{@code lora.targetModules}: absent means the base architecture's (LLaMA q_proj+v_proj, BERT query+value);</li>
+ *   <li>{@code mode} (downstream): {@code lora} (default) trains an adapter; {@code full} trains every parameter of the
+ *       base and its classifier — the paper's fully fine-tuned BERT baselines — and publishes the result as a new base
+ *       model {@code outputName} (a Hugging Face model directory) instead of an adapter;</li>
  *   <li>{@code selectBestEpoch} (downstream, default true): score the validation split at the end of every epoch and
  *       publish the epoch with the best macro AUROC, as the paper's training loop did.</li>
  * </ul>
@@ -29,7 +33,17 @@ import org.clinlora.platform.store.StoreLayout;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobSpec(String jobId, String kind, String baseModel, Datasets datasets, String parent, Boolean parentTrainable,
                       Boolean headOnly, String outputName, String task, Lora lora, Optim optim, Long seed, String device,
-                      String precision, Integer checkpointEvery, Boolean selectBestEpoch) {
+                      String precision, Integer checkpointEvery, Boolean selectBestEpoch, String mode) {
+    public static final String LORA = "lora", FULL = "full";
+
+    /** A spec without {@code mode}: a LoRA job. */
+    public JobSpec(String jobId, String kind, String baseModel, Datasets datasets, String parent, Boolean parentTrainable, Boolean headOnly,
+                   String outputName, String task, Lora lora, Optim optim, Long seed, String device, String precision, Integer checkpointEvery,
+                   Boolean selectBestEpoch) {
+        this(jobId, kind, baseModel, datasets, parent, parentTrainable, headOnly, outputName, task, lora, optim, seed, device, precision,
+                checkpointEvery, selectBestEpoch, null);
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Datasets(String train, String validation, String test) {}
 
@@ -64,11 +78,18 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
         if (parent == null && Boolean.TRUE.equals(parentTrainable)) throw new IllegalArgumentException("parentTrainable needs a parent");
         boolean head = Boolean.TRUE.equals(headOnly);
         if (head && da) throw new IllegalArgumentException("headOnly is for downstream jobs");
+        String m = mode == null ? LORA : mode.toLowerCase(Locale.ROOT);
+        if (!m.equals(LORA) && !m.equals(FULL)) throw new IllegalArgumentException("mode must be lora or full, got '" + mode + "'");
+        boolean full = m.equals(FULL);
+        if (full && (da || parent != null || head)) {
+            throw new IllegalArgumentException("mode full (full fine-tuning) is for downstream jobs on a bare base: no parent, no headOnly");
+        }
         Hyperparameters d = PaperDefaults.of(taskKind, 0);
         Lora l = lora == null ? new Lora(null, null, null, null) : lora;
         Optim o = optim == null ? new Optim(null, null, null, null, null, null, null, null) : optim;
+        // Absent targets stay absent: the base's architecture supplies them when the job runs (LLaMA q_proj+v_proj, BERT query+value).
         Lora lc = new Lora(or(l.r(), d.r()), or(l.alpha(), d.loraAlpha()), or(l.dropout(), d.loraDropout()),
-                l.targetModules() == null ? d.targetModules() : List.copyOf(l.targetModules()));
+                l.targetModules() == null ? null : List.copyOf(l.targetModules()));
         if (lc.r() < 1 || lc.r() > 1024) throw new IllegalArgumentException("lora.r must be between 1 and 1024");
         Optim oc = new Optim(or(o.learningRate(), d.learningRate()), or(o.warmupRatio(), d.warmupRatio()), or(o.batchSize(), d.batchSize()),
                 or(o.gradientAccumulation(), d.gradientAccumulation()), or(o.epochs(), d.epochs()), o.maxSteps(),
@@ -82,15 +103,24 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
         String t = task == null ? (da ? "clinical-lm" : outputName) : task;
         if (da && Boolean.TRUE.equals(selectBestEpoch)) throw new IllegalArgumentException("selectBestEpoch is for downstream jobs (it selects by validation macro AUROC)");
         JobSpec out = new JobSpec(jobId, k, baseModel, datasets, parent, parent == null ? null : Boolean.TRUE.equals(parentTrainable),
-                head ? Boolean.TRUE : null, outputName, t, lc, oc, seed == null ? 0L : seed, dev, prec, ckpt, !da && !Boolean.FALSE.equals(selectBestEpoch));
-        out.hyper();  // range checks of Hyperparameters and LoraConfig
-        new LoraConfig(taskKind.peftTaskType(), lc.r(), lc.alpha(), lc.dropout(), lc.targetModules(), List.of(), false, null);
+                head ? Boolean.TRUE : null, outputName, t, lc, oc, seed == null ? 0L : seed, dev, prec, ckpt, !da && !Boolean.FALSE.equals(selectBestEpoch),
+                full ? FULL : null);
+        out.hyper(d.targetModules());  // range checks of Hyperparameters and LoraConfig
+        new LoraConfig(taskKind.peftTaskType(), lc.r(), lc.alpha(), lc.dropout(), or(lc.targetModules(), d.targetModules()), List.of(), false, null);
         return out;
+    }
+
+    /** The same spec with the LoRA targets the base's architecture supplies when the spec names none. */
+    public JobSpec withDefaultTargets(List<String> defaultTargets) {
+        if (lora.targetModules() != null) return this;
+        return new JobSpec(jobId, kind, baseModel, datasets, parent, parentTrainable, headOnly, outputName, task,
+                new Lora(lora.r(), lora.alpha(), lora.dropout(), List.copyOf(defaultTargets)), optim, seed, device, precision, checkpointEvery, selectBestEpoch,
+                mode);
     }
 
     public JobSpec withJobId(String id) {
         return new JobSpec(id, kind, baseModel, datasets, parent, parentTrainable, headOnly, outputName, task, lora, optim, seed,
-                device, precision, checkpointEvery, selectBestEpoch);
+                device, precision, checkpointEvery, selectBestEpoch, mode);
     }
 
     public TaskKind taskKind() {
@@ -102,13 +132,21 @@ public record JobSpec(String jobId, String kind, String baseModel, Datasets data
         return Boolean.TRUE.equals(selectBestEpoch);
     }
 
+    /** Whether the job fully fine-tunes the base (a completed spec). */
+    public boolean fullFineTuning() {
+        return FULL.equals(mode);
+    }
+
     public boolean domainAdaptation() {
         return taskKind() == TaskKind.CAUSAL_LM;
     }
 
-    /** The trainer settings of a completed spec. */
-    public Hyperparameters hyper() {
-        return new Hyperparameters(lora.r(), lora.alpha(), lora.dropout(), lora.targetModules(), optim.learningRate(),
+    /**
+     * The trainer settings of a completed spec on a base whose architecture's LoRA targets are {@code defaultTargets}
+     * (used when the spec names none).
+     */
+    public Hyperparameters hyper(List<String> defaultTargets) {
+        return new Hyperparameters(lora.r(), lora.alpha(), lora.dropout(), or(lora.targetModules(), defaultTargets), optim.learningRate(),
                 optim.warmupRatio(), optim.batchSize(), optim.gradientAccumulation(), optim.epochs(), optim.maxSteps(),
                 optim.weightDecay(), optim.maxGradNorm(), seed, Boolean.TRUE.equals(headOnly));
     }

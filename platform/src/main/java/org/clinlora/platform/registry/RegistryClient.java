@@ -198,6 +198,49 @@ public final class RegistryClient implements AdapterSource {
         if (r.statusCode() / 100 != 2 && r.statusCode() != 404) throw new RegistryException(r.statusCode(), "delete of " + name + "@" + version + ": " + message(r.body()));
     }
 
+    /** What a model push did: whether the model was already stored with these files, and the files it sent. */
+    public record ModelPush(boolean alreadyStored, List<String> sent, long bytesSent) {}
+
+    /**
+     * Pushes a Hugging Face model directory as base model {@code id} through {@code /v1/models}: every file declared with
+     * its sha256 and size, the ones the registry does not hold yet sent one by one, then completed (the registry checks
+     * the checkpoint — LLaMA or BERT — before the model exists). Repeating an interrupted push sends only what is
+     * missing; a model stored with the same files is left as it is; one stored with other files is a 409.
+     *
+     * @param progress told (bytes sent so far, bytes to send) after each file; may be null
+     */
+    public ModelPush pushModel(String id, Path dir, java.util.function.BiConsumer<Long, Long> progress) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a directory");
+        String base = "/v1/models/" + enc(id);
+        com.fasterxml.jackson.databind.node.ObjectNode declaration = JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode files = declaration.putObject("files");
+        List<Path> paths;
+        try (var st = Files.list(dir)) {
+            paths = st.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+        for (Path f : paths) files.putObject(f.getFileName().toString()).put("sha256", Sha256.of(f)).put("size", Files.size(f));
+        HttpResponse<String> r = send(request(base + "/upload").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(declaration))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new RegistryException(r.statusCode(), "push of model " + id + ": " + message(r.body()));
+        JsonNode state = JSON.readTree(r.body());
+        if ("stored".equals(state.path("status").asText())) return new ModelPush(true, List.of(), 0);
+        long toSend = 0, sent = 0;
+        for (JsonNode m : state.path("missing")) toSend += Files.size(dir.resolve(m.asText()));
+        List<String> names = new ArrayList<>();
+        for (JsonNode m : state.path("missing")) {
+            String f = m.asText();
+            HttpResponse<String> put = send(request(base + "/upload/files/" + enc(f)).timeout(Duration.ofHours(2))
+                    .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve(f))).build(), HttpResponse.BodyHandlers.ofString());
+            if (put.statusCode() != 200) throw new RegistryException(put.statusCode(), "push of model " + id + ", file " + f + ": " + message(put.body()));
+            sent += Files.size(dir.resolve(f));
+            names.add(f);
+            if (progress != null) progress.accept(sent, toSend);
+        }
+        HttpResponse<String> done = send(request(base + "/upload/complete").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (done.statusCode() != 201) throw new RegistryException(done.statusCode(), "push of model " + id + ": " + message(done.body()));
+        return new ModelPush(false, List.copyOf(names), sent);
+    }
+
     public Optional<AdapterCard> card(String name, int version) throws IOException {
         try {
             return Optional.of(JSON.treeToValue(getJson("/v1/adapters/" + enc(name) + "/versions/" + version), AdapterCard.class));

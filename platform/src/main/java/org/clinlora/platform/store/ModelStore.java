@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.clinlora.model.io.Sha256;
-import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.base.BaseModelConfig;
 
 /**
  * Base models in the object store: {@code models/{id}/} holds a Hugging Face model directory's files and a
@@ -116,12 +116,13 @@ public final class ModelStore {
         return store.getBytes(StoreLayout.model(id) + MANIFEST).map(Sha256::of);
     }
 
-    public Optional<LlamaConfig> config(String id) {
+    /** The model's config.json, whichever architecture it names (LLaMA or BERT). */
+    public Optional<BaseModelConfig> config(String id) {
         if (manifestSha256(id).isEmpty()) return Optional.empty();
         return store.getBytes(StoreLayout.model(id) + "config.json").map(b -> {
             try {
                 JsonNode n = JSON.readTree(b);
-                return LlamaConfig.fromJson(n);
+                return BaseModelConfig.fromJson(n);
             } catch (IOException e) {
                 throw new IllegalArgumentException("models/" + id + "/config.json is not valid JSON");
             }

@@ -8,8 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.clinlora.model.io.SafeTensors;
-import org.clinlora.model.llama.LlamaConfig;
-import org.clinlora.model.llama.LlamaCheckpoint;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.RetryingStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -17,7 +16,7 @@ import org.clinlora.platform.store.StoreLayout;
 /**
  * Whether a pushed model's stored files form a LLaMA the model library loads: config.json read as the library reads
  * it, tokenizer.json a tokenizer definition, and every tensor of the safetensors headers (read from the store without
- * downloading the data) named and shaped as {@link LlamaCheckpoint#check} demands. Failures are 422 with a reason.
+ * downloading the data) named and shaped as {@link BaseModelConfig#checkCheckpoint} demands (LLaMA or BERT). Failures are 422 with a reason.
  */
 final class ModelCheck {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,9 +33,9 @@ final class ModelCheck {
     }
 
     void run() {
-        LlamaConfig config;
+        BaseModelConfig config;
         try {
-            config = LlamaConfig.fromJson(json("config.json"));
+            config = BaseModelConfig.fromJson(json("config.json"));
         } catch (IllegalArgumentException e) {
             throw ApiException.unprocessable("invalid_config", e.getMessage().startsWith("config.json") ? e.getMessage() : "config.json: " + e.getMessage());
         }
@@ -65,7 +64,7 @@ final class ModelCheck {
             header("model.safetensors").forEach((name, entry) -> shapes.put(name, checkDtype(entry).shape()));
         }
         try {
-            LlamaCheckpoint.check(config, shapes);
+            config.checkCheckpoint(shapes);
         } catch (IllegalArgumentException e) {
             throw ApiException.unprocessable("invalid_weights", "the weights do not fit config.json: " + e.getMessage());
         }

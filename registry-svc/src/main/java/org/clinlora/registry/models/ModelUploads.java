@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
 /**
  * Pushing a base model, file by file, resumable: {@link #begin} declares every file with its sha256 and size; each
  * {@link #receive}d file is hashed as it is stored and refused unless it matches its declaration; {@link #complete}
- * checks that the files form a LLaMA the model library can load ({@link ModelCheck}) and only then writes
+ * checks that the files form a LLaMA or BERT checkpoint the model library can load ({@link ModelCheck}) and only then writes
  * {@code manifest.json}, the object that makes a model exist ({@link ModelStore}). Until then nothing is visible;
  * a push cut off half way continues where it stopped, since received files are remembered.
  */

@@ -11,8 +11,8 @@ import java.util.TreeSet;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.SafeTensorsReader;
-import org.clinlora.model.llama.LlamaConfig;
-import org.clinlora.model.lora.LoraAdapter;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.lora.ClassifierHead;
 import org.clinlora.model.lora.LoraConfig;
 import org.clinlora.platform.api.ApiException;
 
@@ -34,7 +34,7 @@ public final class AdapterValidator {
 
     private AdapterValidator() {}
 
-    public static Result validate(Map<String, Path> files, LlamaConfig base) {
+    public static Result validate(Map<String, Path> files, BaseModelConfig base) {
         for (String f : files.keySet()) {
             if (f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth") || f.endsWith(".pkl") || f.endsWith(".ckpt")) {
                 throw ApiException.invalid(f + " is a pickle file; adapters are accepted as safetensors only");
@@ -60,11 +60,17 @@ public final class AdapterValidator {
             throw ApiException.unprocessable("invalid_adapter", e.getMessage());
         }
         Map<String, long[]> expected = new LinkedHashMap<>(config.expectedShapes(base));
+        ClassifierHead head = base.classifierHead();
+        long[] bias = null;
         int numLabels = 0;
         try (SafeTensorsReader r = SafeTensors.open(files.get(PeftAdapterDir.WEIGHTS))) {
             for (SafeTensors.Entry e : r.entries().values()) {
                 if (!FLOATS.contains(e.dtype())) throw ApiException.unprocessable("invalid_adapter", e.name() + " has dtype " + e.dtype() + "; LoRA weights are F32, F16 or BF16");
-                if (e.name().equals(LoraAdapter.SCORE_KEY) && config.savesScore()) {
+                if (e.name().equals(head.biasKey()) && head.bias() && config.savesScore()) {
+                    bias = e.shape();
+                    continue;
+                }
+                if (e.name().equals(head.weightKey()) && config.savesScore()) {
                     if (e.shape().length != 2 || e.shape()[1] != base.hiddenSize() || e.shape()[0] < 1) {
                         throw ApiException.unprocessable("invalid_adapter", e.name() + " has shape " + Arrays.toString(e.shape())
                                 + ", expected [num_labels, " + base.hiddenSize() + "]");
@@ -85,7 +91,11 @@ public final class AdapterValidator {
             throw ApiException.invalid("cannot read adapter_model.safetensors");
         }
         if (!expected.isEmpty()) throw ApiException.unprocessable("invalid_adapter", "adapter_model.safetensors lacks " + expected.keySet().iterator().next());
-        if (config.savesScore() && numLabels == 0) throw ApiException.unprocessable("invalid_adapter", "a SEQ_CLS adapter must carry " + LoraAdapter.SCORE_KEY);
+        if (config.savesScore() && numLabels == 0) throw ApiException.unprocessable("invalid_adapter", "a SEQ_CLS adapter must carry " + head.weightKey());
+        if (config.savesScore() && head.bias() && (bias == null || bias.length != 1 || bias[0] != numLabels)) {
+            throw ApiException.unprocessable("invalid_adapter", "a SEQ_CLS adapter on a " + base.modelType() + " base must carry " + head.biasKey() + " ["
+                    + numLabels + "]");
+        }
         return new Result(config, numLabels);
     }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.Sha256;
-import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.AdapterPublished;
 import org.clinlora.platform.registry.AdapterCard;
@@ -104,7 +104,7 @@ public class VersionPublisher {
         if (req.task() == null || req.task().isBlank()) throw ApiException.invalid("card.task is required");
         if (req.baseModelId() == null) throw ApiException.invalid("card.baseModelId is required");
         Names.requireName(req.baseModelId());
-        LlamaConfig base = store.models().config(req.baseModelId())
+        BaseModelConfig base = store.models().config(req.baseModelId())
                 .orElseThrow(() -> ApiException.unprocessable("invalid_adapter", "unknown base model '" + req.baseModelId() + "' (no models/" + req.baseModelId() + "/manifest.json in the store)"));
         String baseSha = store.models().manifestSha256(req.baseModelId()).orElseThrow();
         AdapterValidator.Result v = AdapterValidator.validate(files, base);

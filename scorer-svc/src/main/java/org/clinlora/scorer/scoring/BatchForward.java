@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -16,7 +16,7 @@ import org.clinlora.model.task.ProblemType;
  * One forward pass over rows of many tasks. Rows are sorted by their adapter stack, so every adapter's rows form one
  * contiguous range and each LoRA delta is computed on its own rows only (ActiveAdapters): a batch that mixes many
  * tasks costs about what one task does. The base model pools each row once; every task's head is then applied by the
- * model library ({@link LlamaModel#scorePooled}) and turned into probabilities by its problem type.
+ * model library ({@link BaseModel#scorePooled}) and turned into probabilities by its problem type.
  */
 final class BatchForward {
     /** One row: the adapters to activate (root first), the adapter whose score head applies, and the token ids. */
@@ -25,7 +25,7 @@ final class BatchForward {
     private BatchForward() {}
 
     /** Probabilities per input row, in input order (run on the model thread). */
-    static List<float[]> probabilities(LlamaModel model, List<Input> rows) {
+    static List<float[]> probabilities(BaseModel model, List<Input> rows) {
         Integer pad = model.config().padTokenId();
         if (pad == null && rows.size() > 1) {
             // Without pad_token_id a classifier pools the last position, so (as in Hugging Face) only unpadded single rows.
@@ -59,7 +59,7 @@ final class BatchForward {
             for (int k = 0; k < b; k++) {
                 Input in = rows.get(order[k]);
                 if (byHead.containsKey(in.head())) continue;
-                NDArray logits = model.scorePooled(pooled, model.adapter(in.head()).score());
+                NDArray logits = model.scorePooled(pooled, model.adapter(in.head()).head());
                 byHead.put(in.head(), in.problemType().probabilities(logits).toFloatArray());
                 width.put(in.head(), Math.toIntExact(logits.getShape().get(1)));
             }

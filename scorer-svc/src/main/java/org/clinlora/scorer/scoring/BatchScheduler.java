@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.clinlora.model.llama.LlamaModel;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.platform.api.ApiException;
 import org.jboss.logging.Logger;
@@ -156,7 +156,7 @@ public class BatchScheduler {
         }
     }
 
-    private void run(LlamaModel m, List<Pending> batch) {
+    private void run(BaseModel m, List<Pending> batch) {
         try {
             List<BatchForward.Input> inputs = new ArrayList<>();
             for (Pending p : batch) {

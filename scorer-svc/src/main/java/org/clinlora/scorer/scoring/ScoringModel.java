@@ -8,9 +8,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.llama.Compute;
-import org.clinlora.model.llama.LlamaConfig;
-import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.text.BpeTokenizerBuilder;
+import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.ModelStore;
@@ -30,9 +29,9 @@ public class ScoringModel {
     private final Compute compute;
     private final Path cacheDir;
     private final int maxTokens;
-    private volatile LlamaModel model;
+    private volatile BaseModel model;
     private volatile ClinicalTokenizer tokenizer;
-    private volatile LlamaConfig config;
+    private volatile BaseModelConfig config;
 
     @Inject
     public ScoringModel(ModelStore models, BaseModelBinding base, ScorerConfig config) {
@@ -49,7 +48,7 @@ public class ScoringModel {
     }
 
     void onStop(@Observes ShutdownEvent e) {
-        LlamaModel m = model;
+        BaseModel m = model;
         if (m != null) m.close();
     }
 
@@ -64,8 +63,8 @@ public class ScoringModel {
     }
 
     /** The base model's config, read from the store without loading its weights (for request checks). */
-    public LlamaConfig config() {
-        LlamaConfig c = config;
+    public BaseModelConfig config() {
+        BaseModelConfig c = config;
         if (c != null) return c;
         c = models.config(baseModelId()).orElseThrow(this::unavailable);
         config = c;
@@ -73,8 +72,8 @@ public class ScoringModel {
     }
 
     /** The loaded model; the first call fetches and loads it (503 when it is not in the store). */
-    public LlamaModel model() {
-        LlamaModel m = model;
+    public BaseModel model() {
+        BaseModel m = model;
         return m != null ? m : load();
     }
 
@@ -83,16 +82,16 @@ public class ScoringModel {
         return tokenizer;
     }
 
-    /** How the task's notes become rows: its card's encoding, else the defaults with this scorer's max-tokens. */
+    /**
+     * How the task's notes become rows: its card's encoding, else the defaults with this scorer's max-tokens and the
+     * base's special tokens (LLaMA: {@code <s>} in front; BERT: {@code [CLS]} … {@code [SEP]}).
+     */
     public NoteEncoding encodingFor(ScoringTask task) {
         if (task.noteEncoding() != null) return task.noteEncoding();
-        LlamaConfig c = config();
-        int bos = c.bosTokenId() == null ? BpeTokenizerBuilder.BOS_ID : c.bosTokenId();
-        int pad = c.padTokenId() == null ? 0 : c.padTokenId();
-        return NoteEncoding.defaults(maxTokens, bos, pad);
+        return NoteEncoding.defaults(maxTokens, config().specialIds(tokenizer()));
     }
 
-    private synchronized LlamaModel load() {
+    private synchronized BaseModel load() {
         if (model != null) return model;
         long t0 = System.nanoTime();
         try {
@@ -100,7 +99,7 @@ public class ScoringModel {
             Path dir = models.fetchModelDir(baseModelId, cacheDir.resolve("models"));
             double fetched = (System.nanoTime() - t0) / 1e9;
             tokenizer = ClinicalTokenizer.load(dir);
-            LlamaModel m = LlamaModel.load(dir, compute);
+            BaseModel m = BaseModel.load(dir, compute);
             config = m.config();
             model = m;
             LOG.infof("base model %s ready in %.1f s (every file sha256-checked when first fetched; cached in %s), loaded on %s (%s) in %.1f s",

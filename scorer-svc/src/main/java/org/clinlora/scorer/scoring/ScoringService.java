@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.clinlora.model.data.NoteEncoding;
-import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.platform.api.ApiException;
 import org.jboss.logging.Logger;
@@ -55,7 +55,7 @@ public class ScoringService {
     /** Pre-tokenised rows as given (ids checked against the vocabulary and the positions). */
     public CompletableFuture<Scored> scoreIds(String taskRef, List<long[]> ids) {
         ScoringTask task = tasks.resolve(taskRef);
-        LlamaConfig c = model.config();
+        BaseModelConfig c = model.config();
         for (int i = 0; i < ids.size(); i++) {
             long[] r = ids.get(i);
             if (r == null || r.length == 0) throw ApiException.invalid("inputIds[" + i + "] is empty");

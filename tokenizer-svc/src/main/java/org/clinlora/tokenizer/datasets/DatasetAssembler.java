@@ -41,7 +41,7 @@ final class DatasetAssembler {
         Tokenizers.Loaded tok = tokenizers.get(spec.model());
         boolean classification = DatasetSpec.CLASSIFICATION.equals(spec.kind());
         DatasetBuilder.LabelSpace labels = classification ? labelSpace(spec) : null;
-        try (DatasetBuilder b = new DatasetBuilder(spec.datasetId(), spec.settings(tok.bosId(), tok.eosId(), tok.padId()), labels,
+        try (DatasetBuilder b = new DatasetBuilder(spec.datasetId(), spec.settings(tok.ids()), labels,
                 tok.file(), StoredDatasets.sink(store, StoreLayout.dataset(spec.datasetId())))) {
             b.note("model", spec.model());
             boolean[] synthetic = {false};

@@ -115,7 +115,11 @@ public class DatasetBuilds {
     private DatasetSpec complete(DatasetSpec request) {
         DatasetSpec spec = request.withDefaults();
         String id = spec.datasetId() != null ? spec.datasetId() : "ds-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        tokenizers.get(spec.model());  // unknown model: 404 now, not a failed build later
+        Tokenizers.Loaded tok = tokenizers.get(spec.model());  // unknown model: 404 now, not a failed build later
+        if (!tok.causalLm() && !DatasetSpec.CLASSIFICATION.equals(spec.kind())) {
+            throw ApiException.unprocessable("invalid_dataset", "model '" + spec.model() + "' is a " + tok.modelType()
+                    + " encoder: it takes classification datasets only (causal_lm rows are for LLaMA's Clinical LoRA)");
+        }
         return spec.withId(id);
     }
 

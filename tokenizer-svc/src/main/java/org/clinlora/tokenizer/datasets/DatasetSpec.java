@@ -133,11 +133,11 @@ public record DatasetSpec(String datasetId, String model, String kind, String fo
         return new TaskColumns(TASK.equals(format) ? TaskColumns.CLINLORA : format, x.idColumn(), x.textColumn(), x.labelColumn(), x.labelSeparator());
     }
 
-    DatasetBuilder.Settings settings(int bosId, int eosId, int padId) {
+    DatasetBuilder.Settings settings(org.clinlora.model.base.SpecialIds ids) {
         // Given splits ignore the fractions; the builder still wants valid ones.
         return new DatasetBuilder.Settings(TaskKind.parse(kind), seqLen, NoteEncoding.Truncation.parse(truncation),
                 normalize ? NoteNormalizer.DEFAULT : NoteNormalizer.NONE, splits != null ? 0.1 : validationFraction,
-                splits != null ? 0.1 : testFraction, seed, rowsPerShard, bosId, eosId, padId);
+                splits != null ? 0.1 : testFraction, seed, rowsPerShard, ids);
     }
 
     CsvReader.OnMalformed malformedPolicy() {

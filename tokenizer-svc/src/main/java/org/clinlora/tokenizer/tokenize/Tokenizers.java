@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.model.io.Sha256;
-import org.clinlora.model.llama.LlamaConfig;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.SpecialIds;
 import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.store.ModelStore;
@@ -22,7 +23,8 @@ import org.clinlora.tokenizer.TokenizerConfig;
 @ApplicationScoped
 public class Tokenizers {
     /** A loaded tokenizer, the verified tokenizer.json it came from (and its sha256), and the model's special ids. */
-    public record Loaded(ClinicalTokenizer tokenizer, Path file, String sha256, int bosId, int eosId, int padId) {}
+    /** A model's tokenizer with the ids its rows are built with, and whether the model is a causal LM (LLaMA) or an encoder (BERT). */
+    public record Loaded(ClinicalTokenizer tokenizer, Path file, String sha256, SpecialIds ids, String modelType, boolean causalLm) {}
 
     private final ModelStore models;
     private final Path cacheDir;
@@ -43,10 +45,15 @@ public class Tokenizers {
         return loaded.computeIfAbsent(modelId, id -> {
             try {
                 if (models.manifestSha256(id).isEmpty()) throw ApiException.notFound("unknown model '" + id + "' (no models/" + id + "/ in the object store)");
-                LlamaConfig c = models.config(id).orElseThrow(() -> ApiException.notFound("model '" + id + "' has no config.json"));
+                BaseModelConfig c = models.config(id).orElseThrow(() -> ApiException.notFound("model '" + id + "' has no config.json"));
                 Path file = models.fetchVerified(id, "tokenizer.json", cacheDir);
-                LlamaConfig.SpecialIds ids = c.specialIds();
-                return new Loaded(ClinicalTokenizer.load(file), file, Sha256.of(file), ids.bos(), ids.eos(), ids.pad());
+                ClinicalTokenizer tokenizer = ClinicalTokenizer.load(file);
+                try {
+                    return new Loaded(tokenizer, file, Sha256.of(file), c.specialIds(tokenizer), c.modelType(), c.causalLm());
+                } catch (IllegalArgumentException e) {
+                    tokenizer.close();
+                    throw ApiException.unprocessable("invalid_tokenizer", "model '" + id + "': " + e.getMessage());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

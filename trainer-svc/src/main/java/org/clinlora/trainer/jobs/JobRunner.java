@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.data.TokenDataset;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.llama.Compute;
 import org.clinlora.model.metrics.EvaluationCurves;
-import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.task.ProblemType;
 import org.clinlora.model.train.Trainer;
@@ -48,7 +48,15 @@ public class JobRunner {
         boolean cancelled();
     }
 
-    public record Outcome(String adapter, String parent, Map<String, Double> metrics) {}
+    /** What a job published: an adapter ({@code name@version}) and its parent, or (full fine-tuning) a base model id. */
+    public record Outcome(String adapter, String parent, Map<String, Double> metrics, String model) {
+        Outcome(String adapter, String parent, Map<String, Double> metrics) {
+            this(adapter, parent, metrics, null);
+        }
+    }
+
+    /** The file a fully fine-tuned model carries about its training (job, base, labels, metrics), beside its weights. */
+    static final String TRAINING_JSON = "training.json";
 
     private final BlobStore store;
     private final Checkpoints checkpoints;
@@ -89,7 +97,7 @@ public class JobRunner {
             throw new IllegalArgumentException("dataset '" + train.id() + "' was tokenized with another tokenizer than base model '" + spec.baseModel() + "'");
         }
 
-        try (LlamaModel model = LlamaModel.load(baseDir, compute)) {
+        try (BaseModel model = BaseModel.load(baseDir, compute)) {
             List<String> parents = new ArrayList<>();
             List<AdapterCard> lineage = List.of();
             if (spec.parent() != null) {
@@ -105,12 +113,14 @@ public class JobRunner {
                     parents.add(a.name());
                 }
             }
-            Trainer trainer = new Trainer(model, train, validation, test, spec.taskKind(), spec.hyper(), parents).keepBestEpoch(spec.keepsBestEpoch());
+            Trainer trainer = new Trainer(model, train, validation, test, spec.taskKind(), spec.hyper(model.config().defaultLoraTargets()), parents)
+                    .keepBestEpoch(spec.keepsBestEpoch()).fullFineTuning(spec.fullFineTuning());
             Trainer.Resume resume = checkpoints.load(id);
             if (resume != null) LOG.infof("job %s: resuming after optimizer step %d", id, resume.step());
             Trainer.Result result = trainer.run("trained", listener(id, hooks), spec.checkpointEvery(), resume);
 
             Map<String, Double> metrics = metrics(result);
+            if (spec.fullFineTuning()) return publishModel(spec, model, baseDir, train, metrics, result);
             Path out = Files.createTempDirectory("clinlora-job-");
             try {
                 String parentRef = null;
@@ -239,7 +249,58 @@ public class JobRunner {
     }
 
     /** A version this job already published (found by the job id in its card), so a resumed job does not publish twice. */
+    /**
+     * A full fine-tuning job's result as a new base model {@code outputName}: the trained weights with its labels in
+     * config.json (a Hugging Face BertForSequenceClassification directory), the base's tokenizer files, and
+     * training.json (job, base, labels, how notes became rows, metrics, evaluation). Pushed through registry-svc, which
+     * checks it as a loadable checkpoint.
+     */
+    private Outcome publishModel(JobSpec spec, BaseModel model, Path baseDir, TokenDataset train, Map<String, Double> metrics,
+                                 Trainer.Result result) throws IOException {
+        Path out = Files.createTempDirectory("clinlora-job-");
+        try {
+            Path dir = out.resolve("model");
+            model.saveModel(dir, train.labelNames());
+            try (var files = Files.list(baseDir)) {
+                for (Path f : files.toList()) {
+                    String n = f.getFileName().toString();
+                    if (n.startsWith("tokenizer") || n.equals("special_tokens_map.json") || n.equals("vocab.txt")) Files.copy(f, dir.resolve(n));
+                }
+            }
+            Map<String, Object> training = new LinkedHashMap<>();
+            training.put("jobId", spec.jobId());
+            training.put("baseModel", spec.baseModel());
+            training.put("mode", JobSpec.FULL);
+            training.put("task", spec.task());
+            training.put("labelNames", train.labelNames());
+            training.put("problemType", train.problemType());
+            training.put("noteEncoding", train.encoding());
+            training.put("datasets", spec.datasets());
+            training.put("optim", spec.optim());
+            training.put("seed", spec.seed());
+            training.put("metrics", metrics);
+            Files.write(dir.resolve(TRAINING_JSON), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(training));
+            byte[] evaluation = evaluation(result);
+            if (evaluation != null) Files.write(dir.resolve(EVALUATION), evaluation);
+            RegistryClient.ModelPush p = publication.pushModel(spec.outputName(), dir);
+            LOG.infof("job %s: fully fine-tuned model pushed as base model %s (%d files sent)", spec.jobId(), spec.outputName(), p.sent().size());
+            return new Outcome(null, null, metrics, spec.outputName());
+        } finally {
+            PeftAdapterDir.deleteTree(out);
+        }
+    }
+
     private Outcome alreadyPublished(JobSpec spec) throws IOException {
+        if (spec.fullFineTuning()) {
+            // Pushed before the process stopped: the stored model says which job made it.
+            if (models.manifestSha256(spec.outputName()).isEmpty()) return null;
+            var t = store.getBytes(StoreLayout.model(spec.outputName()) + TRAINING_JSON);
+            if (t.isEmpty()) return null;
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(t.get());
+            if (!spec.jobId().equals(n.path("jobId").asText())) return null;
+            return new Outcome(null, null, JSON.convertValue(n.path("metrics"),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {}), spec.outputName());
+        }
         for (AdapterCard c : registry.versions(spec.outputName())) {
             if (c.trainingConfig() != null && spec.jobId().equals(c.trainingConfig().get("jobId"))) {
                 return new Outcome(c.ref(), c.parent(), c.metrics());

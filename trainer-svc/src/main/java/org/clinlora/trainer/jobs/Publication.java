@@ -38,11 +38,32 @@ public class Publication {
         } catch (RegistryClient.RegistryException e) {
             if (e.status() >= 500) throw new RegistryUnavailable("registry-svc answered " + e.status(), e);
             throw e;
-        } catch (java.net.ConnectException | java.net.http.HttpTimeoutException e) {
-            throw new RegistryUnavailable("registry-svc is unreachable", e);
         } catch (IOException e) {
-            if (e.getClass() == IOException.class) throw new RegistryUnavailable("the connection to registry-svc broke", e);  // HttpClient's "closed"/"reset"
-            throw e;
+            throw unavailableOr(e);
         }
+    }
+
+    /**
+     * A fully fine-tuned model pushed as base model {@code id}: a repeated push sends only what the registry lacks, and
+     * the same files already stored are left as they are, so an attempt may be repeated.
+     */
+    @Retry(maxRetries = 12, delay = 500, jitter = 200, maxDuration = 150, durationUnit = ChronoUnit.SECONDS, retryOn = RegistryUnavailable.class)
+    @ExponentialBackoff(maxDelay = 15, maxDelayUnit = ChronoUnit.SECONDS)
+    public RegistryClient.ModelPush pushModel(String id, java.nio.file.Path dir) throws IOException {
+        try {
+            return registry.pushModel(id, dir, null);
+        } catch (RegistryClient.RegistryException e) {
+            if (e.status() >= 500) throw new RegistryUnavailable("registry-svc answered " + e.status(), e);
+            throw e;
+        } catch (IOException e) {
+            throw unavailableOr(e);
+        }
+    }
+
+    /** An I/O failure that another attempt may cure (unreachable, timed out, connection broken), else the failure itself. */
+    private static IOException unavailableOr(IOException e) {
+        if (e instanceof java.net.ConnectException || e instanceof java.net.http.HttpTimeoutException) return new RegistryUnavailable("registry-svc is unreachable", e);
+        // HttpClient's "closed"/"reset"
+        return e.getClass() == IOException.class ? new RegistryUnavailable("the connection to registry-svc broke", e) : e;
     }
 }

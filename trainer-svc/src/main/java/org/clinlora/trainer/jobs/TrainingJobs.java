@@ -29,6 +29,7 @@ import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.Lineage;
 import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.platform.store.BlobStore;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -118,6 +119,12 @@ public class TrainingJobs {
         String id = spec.jobId() != null ? spec.jobId() : "job-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         spec = spec.withJobId(id);
         if (models.manifestSha256(spec.baseModel()).isEmpty()) throw ApiException.notFound("unknown base model '" + spec.baseModel() + "'");
+        // What the base's architecture trains, and its LoRA targets when none are given, now rather than when the job runs.
+        BaseModelConfig base = models.config(spec.baseModel()).orElseThrow(() -> ApiException.notFound("unknown base model '" + request.baseModel() + "'"));
+        spec = spec.withDefaultTargets(base.defaultLoraTargets());
+        String refused = base.cannotTrain(spec.taskKind(), spec.fullFineTuning(), org.clinlora.model.llama.Compute.Precision.parse(spec.precision()) == org.clinlora.model.llama.Compute.Precision.FP16,
+                spec.lora().targetModules());
+        if (refused != null) throw ApiException.unprocessable("unsupported_by_base", "base model '" + spec.baseModel() + "': " + refused);
         for (String ds : new String[] {spec.datasets().train(), spec.datasets().validation(), spec.datasets().test()}) {
             if (ds != null && store.getBytes(StoreLayout.dataset(ds) + org.clinlora.model.data.DatasetBuilder.MANIFEST).isEmpty()) {
                 throw ApiException.notFound("unknown dataset '" + ds + "' (not built, or not finished)");
@@ -242,12 +249,12 @@ public class TrainingJobs {
                 }
             });
             history.save(id);
-            TrainingJob done = current[0].withProgress(live.get(id)).succeeded(o.adapter(), o.parent(), o.metrics());
+            TrainingJob done = current[0].withProgress(live.get(id)).succeeded(o.adapter(), o.parent(), o.model(), o.metrics());
             save(done);
             runner.cleanUp(id);
-            events.emit(id, TrainingCompleted.of(id, o.adapter(), o.parent(), o.metrics()));
+            events.emit(id, TrainingCompleted.of(id, o.adapter(), o.parent(), o.metrics(), o.model()));
             meters.finished(TrainingJob.SUCCEEDED);
-            LOG.infof("job %s: succeeded, published %s", id, o.adapter());
+            LOG.infof("job %s: succeeded, published %s", id, o.adapter() != null ? o.adapter() : "base model " + o.model());
         } catch (LeaseLost e) {
             LOG.warnf("job %s: %s", id, e.getMessage());
         } catch (Trainer.Cancelled e) {
