@@ -43,11 +43,25 @@ class BertReferenceTest {
         }
     }
 
+    /** The largest difference seen in the running test, printed at its end (the numbers behind "matches to 1e-4"). */
+    static double worstSeen;
+
     static void assertClose(float[] expected, float[] got, String what) {
         assertEquals(expected.length, got.length, what + ": size");
         double worst = 0;
         for (int i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - got[i]));
         assertTrue(worst < TOL, what + ": max abs diff " + worst);
+        worstSeen = Math.max(worstSeen, worst);
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void reset() {
+        worstSeen = 0;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void report(org.junit.jupiter.api.TestInfo info) {
+        System.out.printf("RESULT BERT reference %s: max abs diff %.2e%n", info.getTestMethod().orElseThrow().getName(), worstSeen);
     }
 
     @Test
