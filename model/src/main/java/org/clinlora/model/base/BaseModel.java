@@ -86,10 +86,26 @@ public interface BaseModel extends AutoCloseable {
     /** One head on pooled rows: logits [B, num_labels] in float32. */
     NDArray scorePooled(NDArray pooled, ClassifierHead.Weights head);
 
-    /** The head that applies to this adapter stack: the last active adapter that saves one, else the base's own. */
-    ClassifierHead.Weights scoreHead(List<String> active);
+    /** The checkpoint's own classification head (a sequence-classification export, a fine-tuned BERT), or null. */
+    ClassifierHead.Weights baseHead();
 
-    boolean hasScoreHead(List<String> active);
+    /** The head that applies to this adapter stack: the last active adapter that saves one, else the base's own. */
+    default ClassifierHead.Weights scoreHead(List<String> active) {
+        for (int i = active.size() - 1; i >= 0; i--) {
+            ClassifierHead.Weights h = adapter(active.get(i)).head();
+            if (h != null) return h;
+        }
+        ClassifierHead.Weights base = baseHead();
+        if (base != null) return base;
+        throw new IllegalArgumentException("no active adapter carries a classification head (modules_to_save: [" + classifierHead().module()
+                + "]) and the base has none");
+    }
+
+    default boolean hasScoreHead(List<String> active) {
+        if (baseHead() != null) return true;
+        for (String a : active) if (adapter(a).head() != null) return true;
+        return false;
+    }
 
     /** Classification logits [B, num_labels] in float32 (inference). */
     default NDArray classify(StepContext ctx, TokenBatch batch, List<String> active) {

@@ -234,21 +234,10 @@ public final class BertModel implements BaseModel {
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
+    /** The checkpoint's (or full fine-tuning's) {@code classifier}, or null. */
     @Override
-    public ClassifierHead.Weights scoreHead(List<String> active) {
-        for (int i = active.size() - 1; i >= 0; i--) {
-            ClassifierHead.Weights h = adapter(active.get(i)).head();
-            if (h != null) return h;
-        }
-        if (classifier != null) return classifier;
-        throw new IllegalArgumentException("no active adapter carries a classifier (modules_to_save: [classifier]) and the base has none");
-    }
-
-    @Override
-    public boolean hasScoreHead(List<String> active) {
-        if (classifier != null) return true;
-        for (String a : active) if (adapter(a).head() != null) return true;
-        return false;
+    public ClassifierHead.Weights baseHead() {
+        return classifier;
     }
 
     /** Additive [B, 1, 1, T]: 0 for real tokens, float32's minimum for padding, as BERT's extended attention mask. */

@@ -318,21 +318,10 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
-    /** The score head that applies to this adapter stack: the last active adapter that saves one, else the base's. */
+    /** {@code score.weight} of a sequence-classification export, or null. */
     @Override
-    public ClassifierHead.Weights scoreHead(List<String> active) {
-        for (int i = active.size() - 1; i >= 0; i--) {
-            ClassifierHead.Weights s = adapter(active.get(i)).head();
-            if (s != null) return s;
-        }
-        if (baseScore != null) return baseScore;
-        throw new IllegalArgumentException("no active adapter carries a score head (modules_to_save: [score])");
-    }
-
-    public boolean hasScoreHead(List<String> active) {
-        if (baseScore != null) return true;
-        for (String a : active) if (adapter(a).score() != null) return true;
-        return false;
+    public ClassifierHead.Weights baseHead() {
+        return baseScore;
     }
 
     /**
