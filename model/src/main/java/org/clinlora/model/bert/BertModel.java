@@ -58,11 +58,9 @@ public final class BertModel implements BaseModel {
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
     private volatile ClassifierHead.Weights classifier;
-    private volatile BertConfig savedConfig;
 
     private BertModel(BertConfig config, Compute compute, NDManager manager, Weights w) {
         this.config = config;
-        this.savedConfig = config;
         this.compute = compute;
         this.manager = manager;
         boolean prefixed = w.names().contains("bert.embeddings.word_embeddings.weight");
@@ -285,8 +283,7 @@ public final class BertModel implements BaseModel {
         }
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) tensors.put(e.getKey(), NdArrays.toTensor(e.getValue()));
-        savedConfig = config.withLabels(labelNames);
-        HfModelDir.write(dir, savedConfig, tensors, Long.MAX_VALUE);
+        HfModelDir.write(dir, config.withLabels(labelNames), tensors, Long.MAX_VALUE);
     }
 
     @Override
