@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,6 +19,7 @@ import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.lora.LoraConfig;
 import org.clinlora.platform.registry.AdapterCard;
+import org.clinlora.platform.registry.PublishRequest;
 import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
@@ -75,9 +75,17 @@ final class Cluster implements AutoCloseable {
     Service start(String svc, Map<String, String> env) {
         int port = LocalServices.freePort();
         Map<String, String> all = new HashMap<>(env);
-        all.putIfAbsent("CLINLORA_TRAINER_CACHE", dir.resolve("cache-" + svc + "-" + port).toString());
-        all.putIfAbsent("CLINLORA_SCORER_CACHE", dir.resolve("cache-" + svc + "-" + port).toString());
-        Service s = new Service(svc, port, all, Path.of("target", "chaos", svc + "-svc-" + port + ".log").toAbsolutePath());
+        all.putIfAbsent(
+                "CLINLORA_TRAINER_CACHE",
+                dir.resolve("cache-" + svc + "-" + port).toString());
+        all.putIfAbsent(
+                "CLINLORA_SCORER_CACHE",
+                dir.resolve("cache-" + svc + "-" + port).toString());
+        Service s = new Service(
+                svc,
+                port,
+                all,
+                Path.of("target", "chaos", svc + "-svc-" + port + ".log").toAbsolutePath());
         s.process = LocalServices.launch(svc, port, all, s.log);
         services.add(s);
         return s;
@@ -102,15 +110,21 @@ final class Cluster implements AutoCloseable {
 
     /** A tiny LLaMA written here and stored as base model {@code id} (what {@code ./clinlora models push} leaves). */
     LlamaConfig baseModel(String id) throws IOException {
-        LlamaConfig base = TinyLlama.write(dir.resolve(id), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
+        LlamaConfig base = TinyLlama.write(
+                dir.resolve(id),
+                new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
         new ModelStore(store).upload(id, dir.resolve(id));
         return base;
     }
 
     /** Stages a random SEQ_CLS adapter for {@code base} in the bucket; returns its prefix. */
     String stageAdapter(LlamaConfig base, String local, List<String> labels, long seed) throws IOException {
-        Path d = TestAdapters.write(dir.resolve(local), new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null),
-                base, labels.size(), seed);
+        Path d = TestAdapters.write(
+                dir.resolve(local),
+                new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null),
+                base,
+                labels.size(),
+                seed);
         String prefix = "chaos-staging/" + run + "/" + local + "/";
         try (var files = Files.list(d)) {
             for (Path f : files.toList()) store.put(prefix + f.getFileName(), f, Map.of());
@@ -118,30 +132,37 @@ final class Cluster implements AutoCloseable {
         return prefix;
     }
 
-    static Map<String, Object> card(String task, String baseModel, List<String> labels, String jobId) {
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("task", task);
-        card.put("baseModelId", baseModel);
-        card.put("labelNames", labels);
-        card.put("trainingConfig", Map.of("problemType", "single_label_classification", "jobId", jobId));
-        return card;
+    static PublishRequest card(String task, String baseModel, List<String> labels, String jobId) {
+        return PublishRequest.of(task, baseModel)
+                .withLabels(labels, null, null)
+                .withTraining(null, Map.of("problemType", "single_label_classification", "jobId", jobId), null);
     }
 
-    AdapterCard publish(Service registry, LlamaConfig base, String baseModel, String name, List<String> labels, long seed) throws IOException {
+    AdapterCard publish(
+            Service registry, LlamaConfig base, String baseModel, String name, List<String> labels, long seed)
+            throws IOException {
         String prefix = stageAdapter(base, name + "-" + seed, labels, seed);
-        return new RegistryClient(registry.url(), TestAuth::allRoles).publishFromStore(name, prefix, card(name, baseModel, labels, "seed-" + seed));
+        return new RegistryClient(registry.url(), TestAuth::allRoles)
+                .publishFromStore(name, prefix, card(name, baseModel, labels, "seed-" + seed));
     }
 
-    /** A causal-LM dataset of {@code notes} synthetic discharge summaries, built by {@code tokenizer}; returns its id. */
+    /**
+     * A causal-LM dataset of {@code notes} synthetic discharge summaries, built by {@code tokenizer}; returns its id.
+     */
     String notesDataset(Service tokenizer, String model, String id, int notes) throws Exception {
         Path dir = this.dir.resolve("notes-" + id);
         new SyntheticCorpus(new SyntheticCorpus.Settings(120, 0.9, 5)).writeNotes(dir, notes, 0);
         String key = "chaos/" + run + "/" + id + ".csv.gz";
         store.put(key, dir.resolve("discharge.csv.gz"), Map.of());
-        given().contentType("application/json").body(Map.of("datasetId", id, "model", model, "kind", "causal_lm", "sources", List.of(key), "seqLen", 64))
-                .post(tokenizer.url() + "/v1/datasets").then().statusCode(202);
+        given().contentType("application/json")
+                .body(Map.of(
+                        "datasetId", id, "model", model, "kind", "causal_lm", "sources", List.of(key), "seqLen", 64))
+                .post(tokenizer.url() + "/v1/datasets")
+                .then()
+                .statusCode(202);
         JsonPath j = await(tokenizer.url() + "/v1/datasets/" + id, List.of("ready", "failed"), Duration.ofMinutes(2));
-        if (!"ready".equals(j.getString("status"))) throw new AssertionError("dataset " + id + " failed: " + j.prettify());
+        if (!"ready".equals(j.getString("status")))
+            throw new AssertionError("dataset " + id + " failed: " + j.prettify());
         return id;
     }
 
@@ -153,7 +174,8 @@ final class Cluster implements AutoCloseable {
             if (done.contains(last.getString("status"))) return last;
             Thread.sleep(300);
         }
-        throw new AssertionError(url + " did not finish in " + within.toSeconds() + " s; last: " + (last == null ? null : last.prettify()));
+        throw new AssertionError(url + " did not finish in " + within.toSeconds() + " s; last: "
+                + (last == null ? null : last.prettify()));
     }
 
     static void awaitTrue(String what, Duration within, BooleanSupplier condition) throws InterruptedException {

@@ -33,13 +33,14 @@ class ObjectStoreOutageChaosIT {
             Cluster.Service registry = c.start("registry", Map.of());
             for (int v = 1; v <= VERSIONS; v++) c.publish(registry, base, model, task, List.of("0", "1"), v);
             Cluster.Service scorer = c.start("scorer", Cluster.urls(registry));
-            for (int v = 1; v <= VERSIONS / 2; v++) assertEquals(200, score(scorer, task + "@" + v).statusCode(), "warm-up of v" + v);
+            for (int v = 1; v <= VERSIONS / 2; v++)
+                assertEquals(200, score(scorer, task + "@" + v).statusCode(), "warm-up of v" + v);
 
             AtomicReference<String> phase = new AtomicReference<>("before");
             AtomicBoolean stop = new AtomicBoolean();
             Map<String, Map<Integer, Integer>> byPhase = new ConcurrentHashMap<>();
             Map<String, Integer> missingRetryAfter = new ConcurrentHashMap<>();
-            Map<Integer, String> sample = new ConcurrentHashMap<>();  // the first answer of each status other than 200
+            Map<Integer, String> sample = new ConcurrentHashMap<>(); // the first answer of each status other than 200
             Thread[] clients = new Thread[CLIENTS];
             for (int t = 0; t < CLIENTS; t++) {
                 SplittableRandom rnd = new SplittableRandom(t);
@@ -47,10 +48,13 @@ class ObjectStoreOutageChaosIT {
                     while (!stop.get()) {
                         String p = phase.get();
                         // Before the outage only the loaded half; from then on any version.
-                        Response r = score(scorer, task + "@" + (1 + rnd.nextInt(p.equals("before") ? VERSIONS / 2 : VERSIONS)));
-                        byPhase.computeIfAbsent(p, k -> new ConcurrentHashMap<>()).merge(r.statusCode(), 1, Integer::sum);
+                        Response r = score(
+                                scorer, task + "@" + (1 + rnd.nextInt(p.equals("before") ? VERSIONS / 2 : VERSIONS)));
+                        byPhase.computeIfAbsent(p, k -> new ConcurrentHashMap<>())
+                                .merge(r.statusCode(), 1, Integer::sum);
                         if (r.statusCode() != 200) sample.putIfAbsent(r.statusCode(), r.asString());
-                        if (r.statusCode() == 503 && r.getHeader("Retry-After") == null) missingRetryAfter.merge(p, 1, Integer::sum);
+                        if (r.statusCode() == 503 && r.getHeader("Retry-After") == null)
+                            missingRetryAfter.merge(p, 1, Integer::sum);
                     }
                 });
                 clients[t].start();
@@ -59,7 +63,10 @@ class ObjectStoreOutageChaosIT {
             long stopped = System.nanoTime();
             phase.set("down");
             LocalInfra.stop("s3");
-            Cluster.awaitTrue("scorer readiness DOWN without the store", Duration.ofSeconds(20), () -> Cluster.readiness(scorer) == 503);
+            Cluster.awaitTrue(
+                    "scorer readiness DOWN without the store",
+                    Duration.ofSeconds(20),
+                    () -> Cluster.readiness(scorer) == 503);
             double downAt = (System.nanoTime() - stopped) / 1e9;
             Thread.sleep(Math.max(0, Duration.ofSeconds(30).toMillis() - (System.nanoTime() - stopped) / 1_000_000));
             phase.set("restarting");
@@ -69,7 +76,8 @@ class ObjectStoreOutageChaosIT {
             Cluster.awaitTrue("readiness UP again", Duration.ofSeconds(30), () -> Cluster.readiness(scorer) == 200);
             double readyAfter = (System.nanoTime() - back) / 1e9;
             Cluster.awaitTrue("every version served again", Duration.ofSeconds(60), () -> {
-                for (int v = 1; v <= VERSIONS; v++) if (score(scorer, task + "@" + v).statusCode() != 200) return false;
+                for (int v = 1; v <= VERSIONS; v++)
+                    if (score(scorer, task + "@" + v).statusCode() != 200) return false;
                 return true;
             });
             double allServedAfter = (System.nanoTime() - back) / 1e9;
@@ -79,17 +87,24 @@ class ObjectStoreOutageChaosIT {
 
             Map<String, Map<Integer, Integer>> seen = new TreeMap<>(byPhase);
             for (var e : seen.entrySet()) {
-                for (int status : e.getValue().keySet()) assertTrue(status == 200 || status == 503, "only 200 or 503 (" + e.getKey() + "): " + seen + " " + sample);
+                for (int status : e.getValue().keySet())
+                    assertTrue(
+                            status == 200 || status == 503,
+                            "only 200 or 503 (" + e.getKey() + "): " + seen + " " + sample);
             }
             assertEquals(Map.of(), missingRetryAfter, "every 503 says when to retry");
             assertTrue(seen.get("down").getOrDefault(503, 0) > 0, "versions not loaded yet need the store: " + seen);
             assertTrue(seen.get("down").getOrDefault(200, 0) > 0, "loaded versions go on being served: " + seen);
-            System.out.printf("RESULT chaos s3: %d clients over %d versions (half loaded before); requests by phase and status %s; readiness DOWN %.1f s after the stop, "
-                    + "UP %.1f s after the restart began; every version served again %.1f s after it%n", CLIENTS, VERSIONS, seen, downAt, readyAfter, allServedAfter);
+            System.out.printf(
+                    "RESULT chaos s3: %d clients over %d versions (half loaded before); requests by phase and status %s; readiness DOWN %.1f s after the stop, "
+                            + "UP %.1f s after the restart began; every version served again %.1f s after it%n",
+                    CLIENTS, VERSIONS, seen, downAt, readyAfter, allServedAfter);
         }
     }
 
     static Response score(Cluster.Service scorer, String ref) {
-        return given().contentType("application/json").body(Map.of("task", ref, "notes", List.of("Chief Complaint: fever and cough."))).post(scorer.url() + "/v1/score");
+        return given().contentType("application/json")
+                .body(Map.of("task", ref, "notes", List.of("Chief Complaint: fever and cough.")))
+                .post(scorer.url() + "/v1/score");
     }
 }

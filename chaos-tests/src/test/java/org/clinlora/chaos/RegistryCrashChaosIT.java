@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ class RegistryCrashChaosIT {
                 Thread th = new Thread(() -> {
                     for (int i = first; i < PUBLICATIONS; i += 2) {
                         try {
-                            client.publishOnce(name, prefixes.get(i), Cluster.card(name, model, labels, "job-" + i), "job-" + i);
+                            client.publishOnce(
+                                    name, prefixes.get(i), Cluster.card(name, model, labels, "job-" + i), "job-" + i);
                             published.incrementAndGet();
                         } catch (IOException | RuntimeException e) {
                             failed.put(i, e.getClass().getSimpleName());
@@ -55,7 +57,7 @@ class RegistryCrashChaosIT {
                 th.start();
                 publishers.add(th);
             }
-            Cluster.awaitTrue("a few publications went through", java.time.Duration.ofSeconds(60), () -> published.get() >= 4);
+            Cluster.awaitTrue("a few publications went through", Duration.ofSeconds(60), () -> published.get() >= 4);
             c.kill(registry);
             for (Thread th : publishers) th.join(60_000);
             int before = published.get();
@@ -66,19 +68,30 @@ class RegistryCrashChaosIT {
 
             // Every visible version is whole: its files download and match the card's sha256s.
             List<AdapterCard> visible = client.versions(name);
-            for (AdapterCard card : visible) client.download(card, c.dir.resolve("check").resolve(String.valueOf(card.version())));
+            for (AdapterCard card : visible)
+                client.download(card, c.dir.resolve("check").resolve(String.valueOf(card.version())));
             int interruptedButCommitted = 0;
-            for (int i : failed.keySet()) if (!"not tried".equals(failed.get(i)) && client.publishedBy(name, "job-" + i).isPresent()) interruptedButCommitted++;
+            for (int i : failed.keySet())
+                if (!"not tried".equals(failed.get(i))
+                        && client.publishedBy(name, "job-" + i).isPresent()) interruptedButCommitted++;
 
             // The retry, as the trainer makes it: by job id, for every publication that did not answer.
-            for (int i : new TreeMap<>(failed).keySet()) client.publishOnce(name, prefixes.get(i), Cluster.card(name, model, labels, "job-" + i), "job-" + i);
+            for (int i : new TreeMap<>(failed).keySet())
+                client.publishOnce(name, prefixes.get(i), Cluster.card(name, model, labels, "job-" + i), "job-" + i);
             Map<String, Integer> perJob = new TreeMap<>();
-            for (AdapterCard card : client.versions(name)) perJob.merge(String.valueOf(card.trainingConfig().get("jobId")), 1, Integer::sum);
+            for (AdapterCard card : client.versions(name))
+                perJob.merge(String.valueOf(card.trainingConfig().get("jobId")), 1, Integer::sum);
             assertEquals(PUBLICATIONS, perJob.size(), perJob.toString());
             perJob.forEach((job, n) -> assertEquals(1, n, job + " published once"));
-            System.out.printf("RESULT chaos registry: %d publications answered before the kill, %d interrupted in flight (%d of them had been committed), "
+            System.out.printf(
+                    "RESULT chaos registry: %d publications answered before the kill, %d interrupted in flight (%d of them had been committed), "
                             + "%d versions visible after the restart (%.1f s), all whole; after the retries %d versions, one per job%n",
-                    before, failed.values().stream().filter(v -> !v.equals("not tried")).count(), interruptedButCommitted, visible.size(), restartSeconds, perJob.size());
+                    before,
+                    failed.values().stream().filter(v -> !v.equals("not tried")).count(),
+                    interruptedButCommitted,
+                    visible.size(),
+                    restartSeconds,
+                    perJob.size());
         }
     }
 }

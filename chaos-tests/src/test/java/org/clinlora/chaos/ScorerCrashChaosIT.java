@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,11 +33,13 @@ import org.junit.jupiter.api.Test;
 /** scorer-svc killed while batch requests from scores.requests are in flight, and a scorer whose queue is full. */
 class ScorerCrashChaosIT {
     static final int REQUESTS = 300;
-    static final String NOTE = "Chief Complaint: dyspnea.\nHistory of Present Illness: ___ year old woman admitted with pneumonia, intubated on day 2.";
+    static final String NOTE =
+            "Chief Complaint: dyspnea.\nHistory of Present Illness: ___ year old woman admitted with pneumonia, intubated on day 2.";
 
     @Test
     void everyRequestInFlightWhenTheScorerIsKilledGetsOneResultAfterTheRestart() throws Exception {
-        try (Cluster c = new Cluster(); KafkaConsumer<String, String> results = KafkaTestClients.consumer("scores.results")) {
+        try (Cluster c = new Cluster();
+                KafkaConsumer<String, String> results = KafkaTestClients.consumer("scores.results")) {
             String model = "chaos-score-" + c.run, task = "chaos-mor-" + c.run;
             LlamaConfig base = c.baseModel(model);
             Cluster.Service registry = c.start("registry", Map.of());
@@ -49,7 +52,8 @@ class ScorerCrashChaosIT {
                 for (int i = 0; i < REQUESTS; i++) {
                     String id = "req-" + c.run + "-" + i;
                     ids.add(id);
-                    producer.send(new ProducerRecord<>("scores.requests", id, Events.toJson(ScoreRequest.of(id, task, NOTE + " Day " + i + "."))));
+                    producer.send(new ProducerRecord<>(
+                            "scores.requests", id, Events.toJson(ScoreRequest.of(id, task, NOTE + " Day " + i + "."))));
                 }
             }
             Map<String, List<ScoreResult>> got = new HashMap<>();
@@ -63,7 +67,7 @@ class ScorerCrashChaosIT {
             end = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (got.size() < REQUESTS && System.nanoTime() < end) poll(results, ids, got);
             double allAnsweredSeconds = (System.nanoTime() - killedAt) / 1e9;
-            long quiet = System.nanoTime() + Duration.ofSeconds(5).toNanos();  // anything sent twice would arrive by now
+            long quiet = System.nanoTime() + Duration.ofSeconds(5).toNanos(); // anything sent twice would arrive by now
             while (System.nanoTime() < quiet) poll(results, ids, got);
 
             assertEquals(REQUESTS, got.size(), "every request id answered");
@@ -74,13 +78,29 @@ class ScorerCrashChaosIT {
                 for (ScoreResult r : e.getValue()) {
                     eventIds.add(r.eventId());
                     assertEquals(null, r.error(), e.getKey());
-                    assertEquals(1.0, r.probabilities().values().stream().mapToDouble(Double::doubleValue).sum(), 1e-5);
+                    assertEquals(
+                            1.0,
+                            r.probabilities().values().stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .sum(),
+                            1e-5);
                 }
-                assertEquals(Set.of(ScoreResult.eventIdOf(e.getKey())), eventIds, "one result (event id) per request id: " + e.getKey());
+                assertEquals(
+                        Set.of(ScoreResult.eventIdOf(e.getKey())),
+                        eventIds,
+                        "one result (event id) per request id: " + e.getKey());
             }
-            System.out.printf("RESULT chaos scorer: %d of %d results out before the kill; restarted in %.1f s; all %d answered %.1f s after the kill; "
-                    + "%d result records for %d request ids (%d sent again, each with its request's one event id)%n",
-                    beforeKill, REQUESTS, restartSeconds, got.size(), allAnsweredSeconds, records, got.size(), records - got.size());
+            System.out.printf(
+                    "RESULT chaos scorer: %d of %d results out before the kill; restarted in %.1f s; all %d answered %.1f s after the kill; "
+                            + "%d result records for %d request ids (%d sent again, each with its request's one event id)%n",
+                    beforeKill,
+                    REQUESTS,
+                    restartSeconds,
+                    got.size(),
+                    allAnsweredSeconds,
+                    records,
+                    got.size(),
+                    records - got.size());
         }
     }
 
@@ -98,12 +118,18 @@ class ScorerCrashChaosIT {
             List<String> notes = new ArrayList<>();
             for (int i = 0; i < 8; i++) notes.add(NOTE + " Note " + i + ".");
             Map<String, Object> body = Map.of("task", task + "@1", "notes", notes);
-            given().contentType("application/json").body(body).post(scorer.url() + "/v1/score").then().statusCode(200);  // warm
+            given().contentType("application/json")
+                    .body(body)
+                    .post(scorer.url() + "/v1/score")
+                    .then()
+                    .statusCode(200); // warm
 
             ExecutorService pool = Executors.newFixedThreadPool(24);
             List<Future<Response>> answers = new ArrayList<>();
-            for (int i = 0; i < 48; i++) answers.add(pool.submit(() -> given().contentType("application/json").body(body).post(scorer.url() + "/v1/score")));
-            Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+            for (int i = 0; i < 48; i++)
+                answers.add(pool.submit(
+                        () -> given().contentType("application/json").body(body).post(scorer.url() + "/v1/score")));
+            Map<Integer, Integer> byStatus = new TreeMap<>();
             for (Future<Response> f : answers) {
                 Response r = f.get();
                 byStatus.merge(r.statusCode(), 1, Integer::sum);
@@ -117,8 +143,14 @@ class ScorerCrashChaosIT {
             }
             pool.shutdown();
             assertTrue(byStatus.getOrDefault(503, 0) > 0, "the queue of 16 rows overflowed: " + byStatus);
-            given().contentType("application/json").body(body).post(scorer.url() + "/v1/score").then().statusCode(200);
-            System.out.printf("RESULT chaos scorer queue: 48 concurrent requests of 8 notes on a 16-row queue -> %s, every 503 with Retry-After; 200 again afterwards%n", byStatus);
+            given().contentType("application/json")
+                    .body(body)
+                    .post(scorer.url() + "/v1/score")
+                    .then()
+                    .statusCode(200);
+            System.out.printf(
+                    "RESULT chaos scorer queue: 48 concurrent requests of 8 notes on a 16-row queue -> %s, every 503 with Retry-After; 200 again afterwards%n",
+                    byStatus);
         }
     }
 

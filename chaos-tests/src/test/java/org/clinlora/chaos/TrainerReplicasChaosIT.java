@@ -41,10 +41,17 @@ class TrainerReplicasChaosIT {
             for (int i = 0; i < 5; i++) {
                 String job = "chaos-rep-" + i + "-" + c.run;
                 jobs.add(job);
-                given().contentType("application/json").body(job(job, model, dataset, 40, 10)).post(a.url() + "/v1/jobs").then().statusCode(202);
+                given().contentType("application/json")
+                        .body(job(job, model, dataset, 40, 10))
+                        .post(a.url() + "/v1/jobs")
+                        .then()
+                        .statusCode(202);
             }
             for (String job : jobs) {
-                JsonPath j = Cluster.await(a.url() + "/v1/jobs/" + job, List.of("succeeded", "failed", "cancelled"), Duration.ofMinutes(4));
+                JsonPath j = Cluster.await(
+                        a.url() + "/v1/jobs/" + job,
+                        List.of("succeeded", "failed", "cancelled"),
+                        Duration.ofMinutes(4));
                 assertEquals("succeeded", j.getString("status"), j.prettify());
             }
             double allDone = (System.nanoTime() - submitted) / 1e9;
@@ -60,28 +67,56 @@ class TrainerReplicasChaosIT {
 
             // A longer job; its replica is killed after a checkpoint; the other resumes it once the lease has expired.
             String longJob = "chaos-rep-long-" + c.run;
-            given().contentType("application/json").body(job(longJob, model, dataset, 400, 20)).post(a.url() + "/v1/jobs").then().statusCode(202);
+            given().contentType("application/json")
+                    .body(job(longJob, model, dataset, 400, 20))
+                    .post(a.url() + "/v1/jobs")
+                    .then()
+                    .statusCode(202);
             Cluster.awaitTrue("the long job passed a checkpoint", Duration.ofMinutes(2), () -> {
-                JsonPath j = given().get(a.url() + "/v1/jobs/" + longJob).then().extract().jsonPath();
+                JsonPath j = given().get(a.url() + "/v1/jobs/" + longJob)
+                        .then()
+                        .extract()
+                        .jsonPath();
                 return j.get("checkpointStep") != null && j.getInt("checkpointStep") >= 20;
             });
             Cluster.Service owner = runs(a, longJob) == 1 ? a : b, other = owner == a ? b : a;
             c.kill(owner);
             long killed = System.nanoTime();
-            Cluster.awaitTrue("the other replica took the job over", Duration.ofSeconds(60), () -> runs(other, longJob) == 1);
+            Cluster.awaitTrue(
+                    "the other replica took the job over", Duration.ofSeconds(60), () -> runs(other, longJob) == 1);
             double takenOver = (System.nanoTime() - killed) / 1e9;
-            JsonPath done = Cluster.await(other.url() + "/v1/jobs/" + longJob, List.of("succeeded", "failed", "cancelled"), Duration.ofMinutes(4));
+            JsonPath done = Cluster.await(
+                    other.url() + "/v1/jobs/" + longJob,
+                    List.of("succeeded", "failed", "cancelled"),
+                    Duration.ofMinutes(4));
             assertEquals("succeeded", done.getString("status"), done.prettify());
-            assertTrue(other.logText().contains("job " + longJob + ": resuming after optimizer step"), "resumed from its checkpoint");
+            assertTrue(
+                    other.logText().contains("job " + longJob + ": resuming after optimizer step"),
+                    "resumed from its checkpoint");
             assertEquals(1, reg.versions("out-" + longJob).size(), "published once");
-            System.out.printf("RESULT chaos replicas: 5 jobs submitted to one replica ran once each (%s) in %.1f s; the long job's owner killed after a checkpoint, "
-                    + "the other replica took it over %.1f s later (lease 6 s, look-up every 2 s) and finished it from the checkpoint%n", ranOn, allDone, takenOver);
+            System.out.printf(
+                    "RESULT chaos replicas: 5 jobs submitted to one replica ran once each (%s) in %.1f s; the long job's owner killed after a checkpoint, "
+                            + "the other replica took it over %.1f s later (lease 6 s, look-up every 2 s) and finished it from the checkpoint%n",
+                    ranOn, allDone, takenOver);
         }
     }
 
     static Map<String, Object> job(String id, String model, String dataset, int steps, int checkpointEvery) {
-        return Map.of("jobId", id, "kind", "domain_adaptation", "baseModel", model, "datasets", Map.of("train", dataset), "outputName", "out-" + id,
-                "checkpointEvery", checkpointEvery, "optim", Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "maxSteps", steps));
+        return Map.of(
+                "jobId",
+                id,
+                "kind",
+                "domain_adaptation",
+                "baseModel",
+                model,
+                "datasets",
+                Map.of("train", dataset),
+                "outputName",
+                "out-" + id,
+                "checkpointEvery",
+                checkpointEvery,
+                "optim",
+                Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "maxSteps", steps));
     }
 
     /** How many times a replica started the job (its log's "job …: running" lines). */
@@ -89,7 +124,9 @@ class TrainerReplicasChaosIT {
         try {
             String log = s.logText();
             int n = 0;
-            for (int i = log.indexOf("job " + job + ": running"); i >= 0; i = log.indexOf("job " + job + ": running", i + 1)) n++;
+            for (int i = log.indexOf("job " + job + ": running");
+                    i >= 0;
+                    i = log.indexOf("job " + job + ": running", i + 1)) n++;
             return n;
         } catch (IOException e) {
             return 0;

@@ -1,21 +1,28 @@
 package org.clinlora.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.Locale;
+import org.clinlora.cli.client.ServiceUrl;
+import org.clinlora.cli.command.CliCommand;
+import org.clinlora.cli.command.CliVersion;
+import org.clinlora.cli.command.ProgressBar;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code ./clinlora jobs ls|show|watch}: training jobs through trainer-svc's {@code /v1/jobs}. */
-@Command(name = "jobs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "jobs",
+        mixinStandardHelpOptions = true,
+        versionProvider = CliVersion.class,
         description = "Training jobs in trainer-svc: list, show, watch one with a progress bar.",
         subcommands = {JobsCommand.Ls.class, JobsCommand.Show.class, JobsCommand.Watch.class})
 final class JobsCommand implements Runnable {
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "say 'jobs ls', 'jobs show ID' or 'jobs watch ID'");
+        throw new ParameterException(new CommandLine(this), "say 'jobs ls', 'jobs show ID' or 'jobs watch ID'");
     }
 
     /** trainer-svc's base URL: --trainer, else CLINLORA_TRAINER_URL, else the local port. */
@@ -23,59 +30,91 @@ final class JobsCommand implements Runnable {
         return ServiceUrl.of(option, "trainer", 8083);
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Recent jobs, newest first.")
+    @Command(
+            name = "ls",
+            mixinStandardHelpOptions = true,
+            versionProvider = CliVersion.class,
+            description = "Recent jobs, newest first.")
     static final class Ls extends CliCommand {
         @Option(names = "--limit", defaultValue = "50", description = "at most this many (default 50)")
         int limit;
-        @Option(names = "--trainer", paramLabel = "URL", description = "trainer-svc base URL (default CLINLORA_TRAINER_URL or http://127.0.0.1:8083)")
+
+        @Option(
+                names = "--trainer",
+                paramLabel = "URL",
+                description = "trainer-svc base URL (default CLINLORA_TRAINER_URL or http://127.0.0.1:8083)")
         String url;
 
         @Override
-        void execute() throws Exception {
+        protected void execute() throws Exception {
             atLeast("--limit", limit, 1);
             System.out.printf("%-34s %-18s %-10s %-11s %-9s %s%n", "JOB", "KIND", "STATUS", "STEP", "LOSS", "ADAPTER");
             for (JsonNode j : ModelsCommand.getJson(trainer(url) + "/v1/jobs?limit=" + limit)) {
                 JsonNode p = j.path("progress");
-                System.out.printf(Locale.ROOT, "%-34s %-18s %-10s %-11s %-9s %s%n", j.path("jobId").asText(), j.path("spec").path("kind").asText(),
-                        j.path("status").asText(), p.isMissingNode() ? "" : p.path("step").asInt() + "/" + p.path("totalSteps").asInt(),
-                        p.isMissingNode() ? "" : String.format(Locale.ROOT, "%.4f", p.path("loss").asDouble()), j.path("adapter").asText(""));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-34s %-18s %-10s %-11s %-9s %s%n",
+                        j.path("jobId").asText(),
+                        j.path("spec").path("kind").asText(),
+                        j.path("status").asText(),
+                        p.isMissingNode()
+                                ? ""
+                                : p.path("step").asInt() + "/"
+                                        + p.path("totalSteps").asInt(),
+                        p.isMissingNode()
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT, "%.4f", p.path("loss").asDouble()),
+                        j.path("adapter").asText(""));
             }
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "One job as trainer-svc records it (JSON).")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            versionProvider = CliVersion.class,
+            description = "One job as trainer-svc records it (JSON).")
     static final class Show extends CliCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
+
         @Option(names = "--trainer", paramLabel = "URL", description = "trainer-svc base URL")
         String url;
 
         @Override
-        void execute() throws Exception {
-            System.out.println(ModelsCommand.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(ModelsCommand.getJson(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id))));
+        protected void execute() throws Exception {
+            System.out.println(ModelsCommand.JSON
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(ModelsCommand.getJson(trainer(url) + "/v1/jobs/" + ModelsCommand.enc(id))));
         }
     }
 
-    @Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    @Command(
+            name = "watch",
+            mixinStandardHelpOptions = true,
+            versionProvider = CliVersion.class,
             description = "Follow a job until it ends: a progress bar with the step, the loss and the ETA.",
             footer = "Exit code 0 when the job succeeded, 1 when it failed or was cancelled.")
     static final class Watch extends CliCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
+
         @Option(names = "--interval", defaultValue = "1", description = "seconds between looks (default 1)")
         double interval;
+
         @Option(names = "--trainer", paramLabel = "URL", description = "trainer-svc base URL")
         String url;
 
         private int outcome;
 
         @Override
-        int exitCode() {
+        protected int exitCode() {
             return outcome;
         }
 
         @Override
-        void execute() throws Exception {
+        protected void execute() throws Exception {
             require(interval > 0, "--interval must be positive");
             ProgressBar bar = new ProgressBar(id);
             while (true) {
@@ -83,17 +122,28 @@ final class JobsCommand implements Runnable {
                 String status = j.path("status").asText();
                 JsonNode p = j.path("progress");
                 if (!p.isMissingNode()) {
-                    bar.update(p.path("step").asLong(), p.path("totalSteps").asLong(), p.path("etaSeconds").asDouble(-1),
-                            String.format(Locale.ROOT, "%s  loss %.4f  %.0f tok/s", status, p.path("loss").asDouble(), p.path("tokensPerSecond").asDouble()));
+                    bar.update(
+                            p.path("step").asLong(),
+                            p.path("totalSteps").asLong(),
+                            p.path("etaSeconds").asDouble(-1),
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s  loss %.4f  %.0f tok/s",
+                                    status,
+                                    p.path("loss").asDouble(),
+                                    p.path("tokensPerSecond").asDouble()));
                 }
                 switch (status) {
                     case "succeeded" -> {
-                        bar.done("job " + id + " succeeded: published " + j.path("adapter").asText() + metric(j, "test.macro_auroc") + metric(j, "validation.perplexity"));
+                        bar.done("job " + id + " succeeded: published "
+                                + j.path("adapter").asText() + metric(j, "test.macro_auroc")
+                                + metric(j, "validation.perplexity"));
                         outcome = 0;
                         return;
                     }
                     case "failed", "cancelled" -> {
-                        bar.done("job " + id + " " + status + ": " + j.path("reason").asText(""));
+                        bar.done("job " + id + " " + status + ": "
+                                + j.path("reason").asText(""));
                         outcome = 1;
                         return;
                     }

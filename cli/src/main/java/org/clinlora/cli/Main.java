@@ -4,25 +4,43 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import org.clinlora.cli.bench.BenchCommand;
+import org.clinlora.cli.command.CliVersion;
+import org.clinlora.platform.registry.RegistryClient;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
-import picocli.CommandLine;
 
 /**
  * The Java commands behind {@code ./clinlora} (picocli): every command answers {@code -h}/{@code --help} and
- * {@code --version}; {@code --opt=value} and {@code --opt value} both work. A wrong argument, path, shape or config gives
- * one line on stderr (with a "did you mean" for a mistyped option) and exit code 2; an unexpected failure exit code 1.
+ * {@code --version}; {@code --opt=value} and {@code --opt value} both work. A wrong argument, path, shape or config
+ * gives one line on stderr (with a "did you mean" for a mistyped option) and exit code 2; an unexpected failure exit
+ * code 1.
  */
-@Command(name = "clinlora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "LLaMA + LoRA for clinical text: models, adapters, benchmarks, the demo and the paper's experiment.",
-        subcommands = {MakeTinyModelCommand.class, MakeInputsCommand.class, SynthNotesCommand.class, MakeAdapterCommand.class,
-                ForwardCommand.class, BenchCommand.class, ExperimentCommand.class, TokenCommand.class, DemoCommand.class,
-                ModelsCommand.class, AdaptersCommand.class, JobsCommand.class})
+@Command(
+        name = "clinlora",
+        mixinStandardHelpOptions = true,
+        versionProvider = CliVersion.class,
+        description =
+                "LLaMA + LoRA for clinical text: models, adapters, benchmarks, the demo and the paper's experiment.",
+        subcommands = {
+            MakeTinyModelCommand.class,
+            MakeInputsCommand.class,
+            SynthNotesCommand.class,
+            MakeAdapterCommand.class,
+            ForwardCommand.class,
+            BenchCommand.class,
+            ExperimentCommand.class,
+            TokenCommand.class,
+            DemoCommand.class,
+            ModelsCommand.class,
+            AdaptersCommand.class,
+            JobsCommand.class
+        })
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
@@ -58,7 +76,11 @@ public final class Main implements Runnable {
         CommandLine cmd = e.getCommandLine();
         String hint = "";
         if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            hint = "; did you mean " + String.join(" or ", u.getSuggestions().subList(0, Math.min(3, u.getSuggestions().size()))) + "?";
+            hint = "; did you mean "
+                    + String.join(
+                            " or ",
+                            u.getSuggestions()
+                                    .subList(0, Math.min(3, u.getSuggestions().size()))) + "?";
         }
         cmd.getErr().println(name(cmd) + ": " + e.getMessage().strip().replace('\n', ' ') + hint);
         cmd.getErr().flush();
@@ -66,14 +88,18 @@ public final class Main implements Runnable {
     }
 
     private static int failure(Exception e, CommandLine cmd, ParseResult parsed) {
-        if (e instanceof org.clinlora.platform.registry.RegistryClient.RegistryException refused) {
+        if (e instanceof RegistryClient.RegistryException refused) {
             // The registry refused (a 409 for an alias moved meanwhile, a 404, a 403): its reason, exit code 1.
-            cmd.getErr().println(name(cmd) + ": registry-svc answered " + refused.status() + ": " + String.valueOf(e.getMessage()).strip().replace('\n', ' '));
+            cmd.getErr()
+                    .println(name(cmd) + ": registry-svc answered " + refused.status() + ": "
+                            + String.valueOf(e.getMessage()).strip().replace('\n', ' '));
             cmd.getErr().flush();
             return 1;
         }
-        boolean input = e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                || e instanceof IOException || e instanceof UncheckedIOException;
+        boolean input = e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException
+                || e instanceof IOException
+                || e instanceof UncheckedIOException;
         String message = input ? String.valueOf(e.getMessage()) : e.toString();
         cmd.getErr().println(name(cmd) + ": " + message.strip().replace('\n', ' '));
         cmd.getErr().flush();
@@ -82,15 +108,6 @@ public final class Main implements Runnable {
 
     private static String name(CommandLine cmd) {
         return cmd.getCommandSpec().qualifiedName();
-    }
-
-    /** The project's version, from the jar's manifest when built, else "development". */
-    static final class Version implements IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"clinlora " + (v == null ? "development" : v), "DJL 0.36.0 with the PyTorch engine (libtorch 2.7.1)"};
-        }
     }
 
     /** The commands by name (the launcher's help and the tests list them). */

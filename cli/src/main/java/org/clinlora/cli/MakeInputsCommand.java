@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.clinlora.cli.command.CliCommand;
+import org.clinlora.cli.command.CliVersion;
 import org.clinlora.model.io.HfModelDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.llama.LlamaConfig;
@@ -13,19 +15,24 @@ import org.clinlora.model.text.ClinicalTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "make-inputs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "make-inputs",
+        mixinStandardHelpOptions = true,
+        versionProvider = CliVersion.class,
         description = "Tokenize texts with a model's tokenizer.json into a forward input file.",
         footer = "Writes input_ids I64 [B,T] (with <s>, right-padded with pad_token_id) and attention_mask I64 [B,T].")
 final class MakeInputsCommand extends CliCommand {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "a Hugging Face model directory")
     Path model;
+
     @Option(names = "--text", required = true, description = "a text (repeat for a batch)")
     List<String> texts;
+
     @Option(names = "--out", required = true, paramLabel = "IN.safetensors", description = "the input file to write")
     Path out;
 
     @Override
-    void execute() throws IOException {
+    protected void execute() throws IOException {
         LlamaConfig config = HfModelDir.readConfig(model);
         List<long[]> rows = new ArrayList<>();
         try (ClinicalTokenizer tok = ClinicalTokenizer.load(model)) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * How the launcher ({@code infra/lib.sh}, used by {@code ./clinlora services|infra up}) reads a pid file right after
  * its process was killed: a dead process that is still visible to {@code kill -0} (here a zombie whose parent does not
- * reap it) must count as gone, so {@code up} starts a new one instead of answering "already running" and then
- * "exited during start-up".
+ * reap it) must count as gone, so {@code up} starts a new one instead of answering "already running" and then "exited
+ * during start-up".
  */
 class LauncherProcessTest {
 
@@ -31,8 +31,12 @@ class LauncherProcessTest {
     }
 
     private List<String> bash(String script) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -euo pipefail; log() { echo \"log: $*\"; }; source \"$ROOT/infra/lib.sh\"; " + script)
-                .redirectErrorStream(true).directory(dir.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash",
+                        "-c",
+                        "set -euo pipefail; log() { echo \"log: $*\"; }; source \"$ROOT/infra/lib.sh\"; " + script)
+                .redirectErrorStream(true)
+                .directory(dir.toFile());
         pb.environment().put("ROOT", root().toString());
         Process p = pb.start();
         boolean done = p.waitFor(60, TimeUnit.SECONDS);
@@ -44,7 +48,8 @@ class LauncherProcessTest {
 
     @Test
     void aKilledProcessStillVisibleToKill0CountsAsGoneAndItsPidFileIsRemoved() throws Exception {
-        String script = String.join("\n",
+        String script = String.join(
+                "\n",
                 // The child's parent becomes `sleep 5`, which never reaps: once killed, the child stays a zombie.
                 "bash -c 'sleep 300 & echo $! > child.pid; exec sleep 5' >/dev/null 2>&1 &",
                 "for _ in $(seq 1 50); do [[ -s child.pid ]] && break; sleep 0.1; done",
@@ -58,13 +63,20 @@ class LauncherProcessTest {
                 "[[ -f child.pid ]] || echo 'pid file removed'",
                 "echo \"never started: $(process_state 999999999)\"");
         // "kill -0: still there": the zombie is what the old kill -0 check mistook for a live service.
-        assertPrinted(bash(script), "before: running", "kill -0: still there", "after: gone", "not running", "pid file removed",
+        assertPrinted(
+                bash(script),
+                "before: running",
+                "kill -0: still there",
+                "after: gone",
+                "not running",
+                "pid file removed",
                 "never started: gone");
     }
 
     @Test
     void aRunningProcessIsRunningAndStopPidfileWaitsUntilItIsGone() throws Exception {
-        String script = String.join("\n",
+        String script = String.join(
+                "\n",
                 "sleep 300 & echo $! > svc.pid",
                 "if pidfile_running svc svc.pid; then echo running; fi",
                 "stop_pidfile svc svc.pid",

@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.SafeTensorsReader;
@@ -41,15 +43,26 @@ class MainTest {
     @Test
     void forwardWithBothGoldenAdaptersStacksThemInOrder() throws IOException {
         Path out = dir.resolve("out.safetensors");
-        Outcome r = run("forward", "--model", GOLDEN.resolve("base").toString(),
-                "--adapter", GOLDEN.resolve("clinical").toString(), "--adapter", GOLDEN.resolve("downstream").toString(),
-                "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", out.toString());
+        Outcome r = run(
+                "forward",
+                "--model",
+                GOLDEN.resolve("base").toString(),
+                "--adapter",
+                GOLDEN.resolve("clinical").toString(),
+                "--adapter",
+                GOLDEN.resolve("downstream").toString(),
+                "--input",
+                GOLDEN.resolve("inputs.safetensors").toString(),
+                "--output",
+                out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafeTensorsReader got = SafeTensors.open(out);
-             SafeTensorsReader want = SafeTensors.open(GOLDEN.resolve("expected.safetensors"));
-             SafeTensorsReader in = SafeTensors.open(GOLDEN.resolve("inputs.safetensors"))) {
+                SafeTensorsReader want = SafeTensors.open(GOLDEN.resolve("expected.safetensors"));
+                SafeTensorsReader in = SafeTensors.open(GOLDEN.resolve("inputs.safetensors"))) {
             assertEquals(SafeTensors.Dtype.F32, got.entry("logits").dtype());
-            assertEquals(java.util.List.of(3L, 12L, 256L), java.util.Arrays.stream(got.entry("logits").shape()).boxed().toList());
+            assertEquals(
+                    List.of(3L, 12L, 256L),
+                    Arrays.stream(got.entry("logits").shape()).boxed().toList());
             long[] mask = in.longs("attention_mask");
             float[] g = got.floats("logits"), w = want.floats("logits_both");
             for (int p = 0; p < mask.length; p++) {
@@ -64,10 +77,38 @@ class MainTest {
     @Test
     void theReadmeFlowMakesATinyModelTokenizesAndRunsForward() throws IOException {
         Path model = dir.resolve("tiny"), in = dir.resolve("in.safetensors"), out = dir.resolve("out.safetensors");
-        assertEquals(0, run("make-tiny-model", "--out", model.toString(), "--vocab", "600", "--hidden", "32",
-                "--layers", "1", "--heads", "4", "--kv-heads", "2", "--seed", "1").code());
-        assertEquals(0, run("make-inputs", "--model", model.toString(), "--text", "Chest pain.", "--text",
-                "Patient denies fever and chills.", "--out", in.toString()).code());
+        assertEquals(
+                0,
+                run(
+                                "make-tiny-model",
+                                "--out",
+                                model.toString(),
+                                "--vocab",
+                                "600",
+                                "--hidden",
+                                "32",
+                                "--layers",
+                                "1",
+                                "--heads",
+                                "4",
+                                "--kv-heads",
+                                "2",
+                                "--seed",
+                                "1")
+                        .code());
+        assertEquals(
+                0,
+                run(
+                                "make-inputs",
+                                "--model",
+                                model.toString(),
+                                "--text",
+                                "Chest pain.",
+                                "--text",
+                                "Patient denies fever and chills.",
+                                "--out",
+                                in.toString())
+                        .code());
         Outcome r = run("forward", "--model", model.toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafeTensorsReader got = SafeTensors.open(out)) {
@@ -81,26 +122,65 @@ class MainTest {
     @Test
     void badArgumentsPathsAndShapesGiveOneLineAndExitCode2() throws IOException {
         Path badInput = dir.resolve("bad.safetensors");
-        SafeTensors.write(badInput, Map.of("input_ids", SafeTensors.Tensor.f32(new long[] {2, 2}, new float[] {1, 2, 3, 4})), null);
+        SafeTensors.write(
+                badInput,
+                Map.of("input_ids", SafeTensors.Tensor.f32(new long[] {2, 2}, new float[] {1, 2, 3, 4})),
+                null);
         String base = GOLDEN.resolve("base").toString();
         String[][] cases = {
-                {"forward", "--model", base, "--input", badInput.toString(), "--output", dir.resolve("o").toString()},
-                {"forward", "--model", dir.resolve("missing").toString(), "--input", badInput.toString(), "--output", "o"},
-                {"forward", "--model", base, "--input", dir.resolve("nope.safetensors").toString(), "--output", "o"},
-                {"forward", "--model", base, "--adapter", base, "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", "o"},
-                {"forward", "--model", base, "--bogus", "1"},
-                {"forward", "--model", base, "--device", "tpu", "--input", "x", "--output", "y"},
-                {"make-tiny-model", "--out", dir.resolve("t").toString(), "--hidden", "30", "--heads", "4"},
-                {"make-tiny-model", "--out", dir.resolve("t2").toString(), "--vocab", "10"},
-                {"bench", "sideways"},
-                {"forward", "--model", base, "--precision", "bf16", "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", "o"},
-                {"bench", "scale", "--precision", "bf16", "--layers", "1"},
-                {"make-tiny-model", "--out", dir.resolve("t3").toString(), "--preset", "llama-2-7b", "--hidden", "64"},
-                {"no-such-command"},
-                {"adapters", "pull", "Bad Name@x", "--out", dir.resolve("p").toString()},
-                {"adapters", "push", dir.resolve("no-adapter").toString(), "--name", "x"},
-                {"adapters", "promote", "los", "0"},
-                {"jobs", "watch", "j", "--interval", "0"},
+            {
+                "forward",
+                "--model",
+                base,
+                "--input",
+                badInput.toString(),
+                "--output",
+                dir.resolve("o").toString()
+            },
+            {"forward", "--model", dir.resolve("missing").toString(), "--input", badInput.toString(), "--output", "o"},
+            {
+                "forward",
+                "--model",
+                base,
+                "--input",
+                dir.resolve("nope.safetensors").toString(),
+                "--output",
+                "o"
+            },
+            {
+                "forward",
+                "--model",
+                base,
+                "--adapter",
+                base,
+                "--input",
+                GOLDEN.resolve("inputs.safetensors").toString(),
+                "--output",
+                "o"
+            },
+            {"forward", "--model", base, "--bogus", "1"},
+            {"forward", "--model", base, "--device", "tpu", "--input", "x", "--output", "y"},
+            {"make-tiny-model", "--out", dir.resolve("t").toString(), "--hidden", "30", "--heads", "4"},
+            {"make-tiny-model", "--out", dir.resolve("t2").toString(), "--vocab", "10"},
+            {"bench", "sideways"},
+            {
+                "forward",
+                "--model",
+                base,
+                "--precision",
+                "bf16",
+                "--input",
+                GOLDEN.resolve("inputs.safetensors").toString(),
+                "--output",
+                "o"
+            },
+            {"bench", "scale", "--precision", "bf16", "--layers", "1"},
+            {"make-tiny-model", "--out", dir.resolve("t3").toString(), "--preset", "llama-2-7b", "--hidden", "64"},
+            {"no-such-command"},
+            {"adapters", "pull", "Bad Name@x", "--out", dir.resolve("p").toString()},
+            {"adapters", "push", dir.resolve("no-adapter").toString(), "--name", "x"},
+            {"adapters", "promote", "los", "0"},
+            {"jobs", "watch", "j", "--interval", "0"},
         };
         for (String[] c : cases) {
             Outcome r = run(c);
@@ -109,10 +189,33 @@ class MainTest {
             assertTrue(!r.err().contains("Exception") && !r.err().contains("\tat "), r.err());
         }
         assertTrue(!Files.exists(dir.resolve("o")), "a failed forward writes nothing");
-        Outcome bf16 = run("forward", "--model", base, "--precision", "bf16", "--input", GOLDEN.resolve("inputs.safetensors").toString(), "--output", "o");
-        assertTrue(bf16.err().contains("bf16 is not supported") && bf16.err().contains("DJL"), "names the engine's limitation: " + bf16.err());
-        assertEquals(0, run("forward", "--model", base, "--precision", "fp16", "--input", GOLDEN.resolve("inputs.safetensors").toString(),
-                "--output", dir.resolve("fp16.safetensors").toString()).code(), "the same JVM goes on, and fp16 runs on CPU");
+        Outcome bf16 = run(
+                "forward",
+                "--model",
+                base,
+                "--precision",
+                "bf16",
+                "--input",
+                GOLDEN.resolve("inputs.safetensors").toString(),
+                "--output",
+                "o");
+        assertTrue(
+                bf16.err().contains("bf16 is not supported") && bf16.err().contains("DJL"),
+                "names the engine's limitation: " + bf16.err());
+        assertEquals(
+                0,
+                run(
+                                "forward",
+                                "--model",
+                                base,
+                                "--precision",
+                                "fp16",
+                                "--input",
+                                GOLDEN.resolve("inputs.safetensors").toString(),
+                                "--output",
+                                dir.resolve("fp16.safetensors").toString())
+                        .code(),
+                "the same JVM goes on, and fp16 runs on CPU");
     }
 
     @Test
@@ -125,7 +228,7 @@ class MainTest {
             assertEquals(0, v.code());
             assertTrue(v.out().startsWith("clinlora "), v.out());
         }
-        for (String c : java.util.List.of("train", "forward", "tokenize", "registry", "score", "scale")) {
+        for (String c : List.of("train", "forward", "tokenize", "registry", "score", "scale")) {
             assertTrue(run("bench", c, "-h").out().contains("Usage: clinlora bench " + c));
         }
         Outcome overview = run("--help");
@@ -147,7 +250,10 @@ class MainTest {
     @Test
     void optionsTakeTheirValueAfterAnEqualsSignToo() throws IOException {
         Path model = dir.resolve("eq");
-        assertEquals(0, run("make-tiny-model", "--out=" + model, "--vocab=600", "--hidden=32", "--layers=1", "--heads=4").code());
+        assertEquals(
+                0,
+                run("make-tiny-model", "--out=" + model, "--vocab=600", "--hidden=32", "--layers=1", "--heads=4")
+                        .code());
         assertTrue(Files.isRegularFile(model.resolve("config.json")));
     }
 }

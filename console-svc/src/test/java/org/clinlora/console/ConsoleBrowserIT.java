@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.restassured.path.json.JsonPath;
+import io.restassured.path.json.config.JsonPathConfig;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.auth.Roles;
@@ -42,6 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -55,11 +59,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real headless Chromium (Debian's chromium and chromium-driver, through Selenium), after a small
- * pipeline run through the four services started from their jars over the real Kafka broker and S3Proxy, in a bucket
- * of its own: a tiny base model, a notes dataset and a length-of-stay dataset built by tokenizer-svc, a Clinical LoRA
- * and two Downstream LoRAs stacked on it trained by trainer-svc. Each page is opened and checked against what the
- * services say; screenshots go to target/console-screenshots/, page load times to target/console-page-times.txt, and
- * the browser's console must stay free of errors.
+ * pipeline run through the four services started from their jars over the real Kafka broker and S3Proxy, in a bucket of
+ * its own: a tiny base model, a notes dataset and a length-of-stay dataset built by tokenizer-svc, a Clinical LoRA and
+ * two Downstream LoRAs stacked on it trained by trainer-svc. Each page is opened and checked against what the services
+ * say; screenshots go to target/console-screenshots/, page load times to target/console-page-times.txt, and the
+ * browser's console must stay free of errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserIT {
@@ -84,7 +88,11 @@ class ConsoleBrowserIT {
         LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
         TestAuth.installRestAssuredDefault();
-        MinioClient.builder().endpoint(LocalInfra.S3_ENDPOINT).credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY).region(LocalInfra.S3_REGION).build()
+        MinioClient.builder()
+                .endpoint(LocalInfra.S3_ENDPOINT)
+                .credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY)
+                .region(LocalInfra.S3_REGION)
+                .build()
                 .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
         S3Settings s3 = LocalInfra.s3Settings();
         store = new ObjectStore(new S3Settings(s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.region(), BUCKET));
@@ -99,42 +107,119 @@ class ConsoleBrowserIT {
         env.put("CLINLORA_CONSOLE_POLL", "PT0.5S");
         for (String svc : List.of("registry", "tokenizer", "trainer", "scorer", "console")) {
             int port = LocalServices.freePort();
-            processes.add(LocalServices.launch(svc, port, env, Path.of("target", svc + "-svc-console-it.log").toAbsolutePath()));
+            processes.add(LocalServices.launch(
+                    svc,
+                    port,
+                    env,
+                    Path.of("target", svc + "-svc-console-it.log").toAbsolutePath()));
             urls.put(svc, "http://127.0.0.1:" + port);
             env.put("CLINLORA_" + svc.toUpperCase() + "_URL", urls.get(svc));
         }
         console = urls.get("console");
 
-        TinyLlama.write(dir.resolve("m"), new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
+        TinyLlama.write(
+                dir.resolve("m"),
+                new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
         new ModelStore(store).upload(BASE, dir.resolve("m"));
         new SyntheticCorpus(new SyntheticCorpus.Settings(160, 0.9, 7)).write(dir.resolve("c"));
         store.put("inputs/discharge.csv.gz", dir.resolve("c/synthetic_discharge.csv.gz"), Map.of());
         store.put("inputs/los.csv", dir.resolve("c/synthetic_los.csv"), Map.of());
         String tokenizer = urls.get("tokenizer"), trainer = urls.get("trainer"), registry = urls.get("registry");
-        given().contentType("application/json").body(Map.of("datasetId", NOTES_DS, "model", BASE, "kind", "causal_lm", "sources", List.of("inputs/discharge.csv.gz"), "seqLen", 64))
-                .post(tokenizer + "/v1/datasets").then().statusCode(202);
-        given().contentType("application/json").body(Map.of("datasetId", LOS_DS, "model", BASE, "kind", "classification", "sources", List.of("inputs/los.csv"),
-                "labels", List.of("0", "1", "2", "3"), "seqLen", 64, "testFraction", 0.3)).post(tokenizer + "/v1/datasets").then().statusCode(202);
+        given().contentType("application/json")
+                .body(Map.of(
+                        "datasetId",
+                        NOTES_DS,
+                        "model",
+                        BASE,
+                        "kind",
+                        "causal_lm",
+                        "sources",
+                        List.of("inputs/discharge.csv.gz"),
+                        "seqLen",
+                        64))
+                .post(tokenizer + "/v1/datasets")
+                .then()
+                .statusCode(202);
+        given().contentType("application/json")
+                .body(Map.of(
+                        "datasetId",
+                        LOS_DS,
+                        "model",
+                        BASE,
+                        "kind",
+                        "classification",
+                        "sources",
+                        List.of("inputs/los.csv"),
+                        "labels",
+                        List.of("0", "1", "2", "3"),
+                        "seqLen",
+                        64,
+                        "testFraction",
+                        0.3))
+                .post(tokenizer + "/v1/datasets")
+                .then()
+                .statusCode(202);
         assertEquals("ready", await(tokenizer + "/v1/datasets/" + NOTES_DS).getString("status"));
         assertEquals("ready", await(tokenizer + "/v1/datasets/" + LOS_DS).getString("status"));
 
-        submit(Map.of("jobId", CLINICAL_JOB, "kind", "domain_adaptation", "baseModel", BASE, "datasets", Map.of("train", NOTES_DS), "outputName", CLINICAL,
-                "optim", Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "maxSteps", 6)));
+        submit(Map.of(
+                "jobId",
+                CLINICAL_JOB,
+                "kind",
+                "domain_adaptation",
+                "baseModel",
+                BASE,
+                "datasets",
+                Map.of("train", NOTES_DS),
+                "outputName",
+                CLINICAL,
+                "optim",
+                Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "maxSteps", 6)));
         assertEquals("succeeded", await(trainer + "/v1/jobs/" + CLINICAL_JOB).getString("status"));
-        submit(Map.of("jobId", LOS_JOB, "kind", "downstream", "baseModel", BASE, "datasets", Map.of("train", LOS_DS), "parent", CLINICAL + "@1",
-                "outputName", LOS, "task", "los", "optim", Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "epochs", 2), "seed", 1));
+        submit(Map.of(
+                "jobId",
+                LOS_JOB,
+                "kind",
+                "downstream",
+                "baseModel",
+                BASE,
+                "datasets",
+                Map.of("train", LOS_DS),
+                "parent",
+                CLINICAL + "@1",
+                "outputName",
+                LOS,
+                "task",
+                "los",
+                "optim",
+                Map.of("learningRate", 0.01, "batchSize", 8, "gradientAccumulation", 1, "epochs", 2),
+                "seed",
+                1));
         assertEquals("succeeded", await(trainer + "/v1/jobs/" + LOS_JOB).getString("status"));
-        given().contentType("application/json").body(Map.of("version", 1)).put(registry + "/v1/adapters/" + LOS + "/aliases/production").then().statusCode(200);
+        given().contentType("application/json")
+                .body(Map.of("version", 1))
+                .put(registry + "/v1/adapters/" + LOS + "/aliases/production")
+                .then()
+                .statusCode(200);
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(System.getenv().getOrDefault("CLINLORA_CHROMIUM", "/usr/bin/chromium"));
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1440,1100", "--lang=en-US");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--window-size=1440,1100",
+                "--lang=en-US");
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         File driver = new File(System.getenv().getOrDefault("CLINLORA_CHROMEDRIVER", "/usr/bin/chromedriver"));
         if (!driver.canExecute()) {
-            throw new IllegalStateException(driver + " is missing: the browser test needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)");
+            throw new IllegalStateException(
+                    driver
+                            + " is missing: the browser test needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)");
         }
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver).build(), options);
+        browser = new ChromeDriver(
+                new ChromeDriverService.Builder().usingDriverExecutable(driver).build(), options);
         browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
     }
 
@@ -150,7 +235,8 @@ class ConsoleBrowserIT {
             }
         }
         StringBuilder sb = new StringBuilder("page\tload ms (navigation start to load event end)\n");
-        pageTimes.forEach((k, v) -> sb.append(k).append('\t').append(String.format("%.0f", v)).append('\n'));
+        pageTimes.forEach((k, v) ->
+                sb.append(k).append('\t').append(String.format("%.0f", v)).append('\n'));
         Files.writeString(TIMES, sb.toString());
         System.out.print("console page load times:\n" + sb);
     }
@@ -160,7 +246,7 @@ class ConsoleBrowserIT {
     void noBrowserErrors() {
         List<String> errors = new ArrayList<>();
         for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
-            if (e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) errors.add(e.getMessage());
+            if (e.getLevel().intValue() >= Level.SEVERE.intValue()) errors.add(e.getMessage());
         }
         assertEquals(List.of(), errors, "errors in the browser console");
     }
@@ -186,11 +272,18 @@ class ConsoleBrowserIT {
     void theRegistryShowsTheLineageFromTheBaseThroughTheClinicalLoraToTheDownstreamLora() {
         open("/registry");
         waitForChart("lineage");
-        List<?> names = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].data.map(n => n.name)");
+        List<?> names = (List<?>)
+                js(
+                        "return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].data.map(n => n.name)");
         assertEquals(Set.of("base:" + BASE, CLINICAL + "@1", LOS + "@1"), new HashSet<>(names));
-        List<?> links = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].links.map(l => l.source + ' -> ' + l.target)");
-        assertEquals(Set.of("base:" + BASE + " -> " + CLINICAL + "@1", CLINICAL + "@1 -> " + LOS + "@1"), new HashSet<>(links));
-        assertEquals(2, browser.findElements(By.cssSelector("#adapters tbody tr")).size());
+        List<?> links = (List<?>)
+                js(
+                        "return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].links.map(l => l.source + ' -> ' + l.target)");
+        assertEquals(
+                Set.of("base:" + BASE + " -> " + CLINICAL + "@1", CLINICAL + "@1 -> " + LOS + "@1"),
+                new HashSet<>(links));
+        assertEquals(
+                2, browser.findElements(By.cssSelector("#adapters tbody tr")).size());
         shot("registry");
     }
 
@@ -201,9 +294,17 @@ class ConsoleBrowserIT {
         assertEquals(2, browser.findElements(By.cssSelector("#jobs tbody tr")).size());
         open("/jobs/" + LOS_JOB);
         waitForChart("loss-chart");
-        JsonPath curve = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB + "/metrics").then().statusCode(200).extract().jsonPath();
+        JsonPath curve = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB + "/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         int steps = curve.getList("steps").size();
-        int total = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB).then().extract().jsonPath().getInt("progress.totalSteps");
+        int total = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB)
+                .then()
+                .extract()
+                .jsonPath()
+                .getInt("progress.totalSteps");
         assertEquals(total, steps, "the trainer kept one record per optimizer step");
         assertEquals(steps, chartPoints("loss-chart"));
         assertEquals(steps, chartPoints("lr-chart"));
@@ -212,14 +313,38 @@ class ConsoleBrowserIT {
         shot("job");
 
         // A second version, followed live: the page opens while the job is queued or running and polls until it ends.
-        submit(Map.of("jobId", LOS_JOB_2, "kind", "downstream", "baseModel", BASE, "datasets", Map.of("train", LOS_DS), "parent", CLINICAL + "@1",
-                "outputName", LOS, "task", "los", "optim", Map.of("learningRate", 0.005, "batchSize", 8, "gradientAccumulation", 1, "epochs", 3), "seed", 2));
+        submit(Map.of(
+                "jobId",
+                LOS_JOB_2,
+                "kind",
+                "downstream",
+                "baseModel",
+                BASE,
+                "datasets",
+                Map.of("train", LOS_DS),
+                "parent",
+                CLINICAL + "@1",
+                "outputName",
+                LOS,
+                "task",
+                "los",
+                "optim",
+                Map.of("learningRate", 0.005, "batchSize", 8, "gradientAccumulation", 1, "epochs", 3),
+                "seed",
+                2));
         open("/jobs/" + LOS_JOB_2);
         // The page reloads itself when the job ends: elements found before then go stale.
-        new WebDriverWait(browser, Duration.ofMinutes(3)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                .until(b -> "succeeded".equals(b.findElement(By.id("job-status")).getText()) && !b.findElements(By.id("evaluation-link")).isEmpty());
+        new WebDriverWait(browser, Duration.ofMinutes(3))
+                .ignoring(StaleElementReferenceException.class)
+                .until(b ->
+                        "succeeded".equals(b.findElement(By.id("job-status")).getText())
+                                && !b.findElements(By.id("evaluation-link")).isEmpty());
         waitForChart("loss-chart");
-        int total2 = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB_2).then().extract().jsonPath().getInt("progress.totalSteps");
+        int total2 = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB_2)
+                .then()
+                .extract()
+                .jsonPath()
+                .getInt("progress.totalSteps");
         assertEquals(total2, chartPoints("loss-chart"));
         assertTrue(browser.findElement(By.id("evaluation-link")).isDisplayed());
     }
@@ -227,16 +352,22 @@ class ConsoleBrowserIT {
     @Test
     @Order(4)
     void theRocCurvesAreaIsTheReportedAuroc() {
-        double reported = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB).then().extract().jsonPath().using(
-                io.restassured.path.json.config.JsonPathConfig.jsonPathConfig().numberReturnType(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE))
+        double reported = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB)
+                .then()
+                .extract()
+                .jsonPath()
+                .using(JsonPathConfig.jsonPathConfig().numberReturnType(JsonPathConfig.NumberReturnType.DOUBLE))
                 .getDouble("metrics.'test.macro_auroc'");
         open("/evaluations");
         browser.findElement(By.linkText(LOS + "@1")).click();
         waitForChart("roc-chart");
-        double shown = Double.parseDouble(browser.findElement(By.id("macro-auroc")).getAttribute("data-value"));
+        double shown =
+                Double.parseDouble(browser.findElement(By.id("macro-auroc")).getAttribute("data-value"));
         assertEquals(reported, shown, 1e-6, "the page shows the AUROC the job reported");
         checkRocAreas(reported);
-        assertFalse(browser.findElements(By.cssSelector("#confusion tbody tr")).isEmpty(), "a single-label task has a confusion matrix");
+        assertFalse(
+                browser.findElements(By.cssSelector("#confusion tbody tr")).isEmpty(),
+                "a single-label task has a confusion matrix");
         assertTrue(chartSeries("pr-chart") >= 2);
         shot("evaluation");
 
@@ -246,7 +377,8 @@ class ConsoleBrowserIT {
         browser.findElement(By.name("task")).sendKeys(LOS + "@1");
         browser.findElement(By.cssSelector("#evaluate-form button")).click();
         waitForChart("roc-chart");
-        double evaluated = Double.parseDouble(browser.findElement(By.id("macro-auroc")).getAttribute("data-value"));
+        double evaluated =
+                Double.parseDouble(browser.findElement(By.id("macro-auroc")).getAttribute("data-value"));
         checkRocAreas(evaluated);
         assertEquals(reported, evaluated, 1e-3, "the scorer's evaluation of the test split agrees with the trainer's");
         shot("evaluate-run");
@@ -257,22 +389,44 @@ class ConsoleBrowserIT {
     void anAliasIsPromotedAndAConcurrentPromotionShowsTheConflict() {
         open("/registry/" + LOS);
         assertEquals("v1", aliasVersion("production"));
-        new Select(browser.findElement(By.cssSelector("[data-alias=production] form.promote select"))).selectByValue("2");
-        browser.findElement(By.cssSelector("[data-alias=production] form.promote button")).click();
+        new Select(browser.findElement(By.cssSelector("[data-alias=production] form.promote select")))
+                .selectByValue("2");
+        browser.findElement(By.cssSelector("[data-alias=production] form.promote button"))
+                .click();
         assertTrue(browser.findElement(By.id("notice")).getText().contains("production"));
         assertEquals("v2", aliasVersion("production"));
-        assertEquals(2, given().get(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production").then().extract().jsonPath().getInt("version"));
+        assertEquals(
+                2,
+                given().get(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production")
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getInt("version"));
         shot("promoted");
 
-        // Someone else rolls it back to v1 while this page still shows v2; then this page promotes v2 again: 409, nothing changed.
+        // Someone else rolls it back to v1 while this page still shows v2; then this page promotes v2 again: 409,
+        // nothing changed.
         open("/registry/" + LOS);
-        given().contentType("application/json").body(Map.of("version", 1, "expectedVersion", 2)).put(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production")
-                .then().statusCode(200);
-        new Select(browser.findElement(By.cssSelector("[data-alias=production] form.promote select"))).selectByValue("2");
-        browser.findElement(By.cssSelector("[data-alias=production] form.promote button")).click();
-        assertTrue(browser.findElement(By.id("conflict")).getText().contains("moved by someone else"), browser.findElement(By.id("conflict")).getText());
+        given().contentType("application/json")
+                .body(Map.of("version", 1, "expectedVersion", 2))
+                .put(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production")
+                .then()
+                .statusCode(200);
+        new Select(browser.findElement(By.cssSelector("[data-alias=production] form.promote select")))
+                .selectByValue("2");
+        browser.findElement(By.cssSelector("[data-alias=production] form.promote button"))
+                .click();
+        assertTrue(
+                browser.findElement(By.id("conflict")).getText().contains("moved by someone else"),
+                browser.findElement(By.id("conflict")).getText());
         assertEquals("v1", aliasVersion("production"));
-        assertEquals(1, given().get(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production").then().extract().jsonPath().getInt("version"));
+        assertEquals(
+                1,
+                given().get(urls.get("registry") + "/v1/adapters/" + LOS + "/aliases/production")
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getInt("version"));
         shot("conflict");
     }
 
@@ -280,22 +434,32 @@ class ConsoleBrowserIT {
     @Order(6)
     void datasetsAndExperimentsArePages() {
         open("/datasets");
-        assertEquals(Set.of(NOTES_DS, LOS_DS), new HashSet<>(browser.findElements(By.cssSelector("#datasets tbody tr")).stream().map(r -> r.getAttribute("data-dataset")).toList()));
-        assertTrue(browser.findElements(By.cssSelector("#datasets .status")).stream().allMatch(s -> s.getText().equals("ready")));
+        assertEquals(
+                Set.of(NOTES_DS, LOS_DS),
+                new HashSet<>(browser.findElements(By.cssSelector("#datasets tbody tr")).stream()
+                        .map(r -> r.getAttribute("data-dataset"))
+                        .toList()));
+        assertTrue(browser.findElements(By.cssSelector("#datasets .status")).stream()
+                .allMatch(s -> s.getText().equals("ready")));
         shot("datasets");
         open("/experiments?dir=synthetic");
-        assertEquals(8, browser.findElements(By.cssSelector("#results tbody tr")).size());
+        assertEquals(
+                8, browser.findElements(By.cssSelector("#results tbody tr")).size());
         List<WebElement> figures = browser.findElements(By.cssSelector(".figures img"));
         assertEquals(1, figures.size());
-        assertTrue((Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0", figures.get(0)), "the figure loaded");
+        assertTrue(
+                (Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0", figures.get(0)),
+                "the figure loaded");
         shot("experiments");
     }
 
     // ---- helpers
 
     private void checkRocAreas(double macro) {
-        List<?> series = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('roc-chart')).getOption().series"
-                + ".filter(s => s.name !== 'macro' && s.name !== 'chance').map(s => ({name: s.name, data: s.data}))");
+        List<?> series = (List<?>)
+                js(
+                        "return echarts.getInstanceByDom(document.getElementById('roc-chart')).getOption().series"
+                                + ".filter(s => s.name !== 'macro' && s.name !== 'chance').map(s => ({name: s.name, data: s.data}))");
         double sum = 0;
         int n = 0;
         for (Object o : series) {
@@ -307,8 +471,11 @@ class ConsoleBrowserIT {
                 area += (num(b.get(0)) - num(a.get(0))) * (num(b.get(1)) + num(a.get(1))) / 2;
             }
             String label = (String) s.get("name");
-            double labelAuroc = Double.parseDouble(browser.findElement(By.cssSelector("#label-aurocs tr[data-label='" + label + "']")).getAttribute("data-auroc"));
-            assertEquals(labelAuroc, area, 1e-3, "label " + label + ": the area under its drawn ROC curve is its AUROC");
+            double labelAuroc = Double.parseDouble(
+                    browser.findElement(By.cssSelector("#label-aurocs tr[data-label='" + label + "']"))
+                            .getAttribute("data-auroc"));
+            assertEquals(
+                    labelAuroc, area, 1e-3, "label " + label + ": the area under its drawn ROC curve is its AUROC");
             sum += area;
             n++;
         }
@@ -321,25 +488,31 @@ class ConsoleBrowserIT {
     }
 
     private String aliasVersion(String alias) {
-        return browser.findElement(By.cssSelector("[data-alias=" + alias + "] .alias-version")).getText();
+        return browser.findElement(By.cssSelector("[data-alias=" + alias + "] .alias-version"))
+                .getText();
     }
 
     private int chartPoints(String id) {
-        return ((Number) js("return echarts.getInstanceByDom(document.getElementById('" + id + "')).getOption().series[0].data.length")).intValue();
+        return ((Number) js("return echarts.getInstanceByDom(document.getElementById('" + id
+                        + "')).getOption().series[0].data.length"))
+                .intValue();
     }
 
     private int chartSeries(String id) {
-        return ((Number) js("return echarts.getInstanceByDom(document.getElementById('" + id + "')).getOption().series.length")).intValue();
+        return ((Number) js("return echarts.getInstanceByDom(document.getElementById('" + id
+                        + "')).getOption().series.length"))
+                .intValue();
     }
 
     private List<Integer> pointsX(String id) {
-        List<?> xs = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('" + id + "')).getOption().series[0].data.map(p => p[0])");
+        List<?> xs = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('" + id
+                + "')).getOption().series[0].data.map(p => p[0])");
         return xs.stream().map(x -> ((Number) x).intValue()).toList();
     }
 
     private void waitForChart(String id) {
-        new WebDriverWait(browser, Duration.ofSeconds(20)).until(b -> (Boolean) js(
-                "var el = document.getElementById('" + id + "'); return !!(el && window.echarts && echarts.getInstanceByDom(el))"));
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(b -> (Boolean) js("var el = document.getElementById('"
+                + id + "'); return !!(el && window.echarts && echarts.getInstanceByDom(el))"));
     }
 
     private Object js(String script, Object... args) {
@@ -349,22 +522,29 @@ class ConsoleBrowserIT {
     /** Opens a console page and records how long it took to load (navigation start to the load event's end). */
     private void open(String path) {
         browser.get(console + path);
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> "complete".equals(js("return document.readyState")));
-        Number ms = (Number) js("var n = performance.getEntriesByType('navigation')[0]; return n ? n.loadEventEnd - n.startTime : -1");
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> "complete".equals(js("return document.readyState")));
+        Number ms = (Number) js(
+                "var n = performance.getEntriesByType('navigation')[0]; return n ? n.loadEventEnd - n.startTime : -1");
         pageTimes.merge(path.replaceAll("-" + RUN, ""), ms.doubleValue(), (a, b) -> b);
     }
 
     private void shot(String name) {
         try {
-            Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+            Path png =
+                    ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(png, SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     private static void submit(Map<String, Object> job) {
-        given().contentType("application/json").body(job).post(urls.get("trainer") + "/v1/jobs").then().statusCode(202);
+        given().contentType("application/json")
+                .body(job)
+                .post(urls.get("trainer") + "/v1/jobs")
+                .then()
+                .statusCode(202);
     }
 
     private static JsonPath await(String url) throws InterruptedException {
@@ -385,10 +565,20 @@ class ConsoleBrowserIT {
         StringBuilder csv = new StringBuilder("task,variant,seed,test_macro_auroc,best_epoch,seconds\n");
         String[] variants = {"downstream", "head_only", "clinical_frozen", "clinical_trainable"};
         for (String task : new String[] {"los", "mor"}) {
-            for (int i = 0; i < variants.length; i++) csv.append(task).append(',').append(variants[i]).append(",1,0.").append(60 + i).append(",2,").append(10 + i).append('\n');
+            for (int i = 0; i < variants.length; i++)
+                csv.append(task)
+                        .append(',')
+                        .append(variants[i])
+                        .append(",1,0.")
+                        .append(60 + i)
+                        .append(",2,")
+                        .append(10 + i)
+                        .append('\n');
         }
         Files.writeString(d.resolve("results.csv"), csv.toString());
-        Files.writeString(d.resolve("roc_los.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"200\"><path d=\"M0 200 L40 80 L200 0\" stroke=\"#2f7ebc\" fill=\"none\"/></svg>");
+        Files.writeString(
+                d.resolve("roc_los.svg"),
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"200\"><path d=\"M0 200 L40 80 L200 0\" stroke=\"#2f7ebc\" fill=\"none\"/></svg>");
         return root;
     }
 }

@@ -5,11 +5,20 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
+import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.testing.LocalInfraResource;
@@ -17,9 +26,9 @@ import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
 
 /**
- * The console's own rules, in process, with no service behind it (their URLs point at a closed port): sessions, the
- * login page, what a page says when a service cannot be reached, the experiments page's limits. The pages over a real
- * pipeline are {@link ConsoleBrowserIT}.
+ * The console's own rules, in process, with no real service behind it (their URLs point at a closed port, the
+ * registry's at a stub that only refuses): sessions, the login page, what a page says when a service cannot be reached
+ * or refuses, the experiments page's limits. The pages over a real pipeline are {@link ConsoleBrowserIT}.
  */
 @QuarkusTest
 @TestProfile(ConsolePagesTest.NoServices.class)
@@ -29,7 +38,51 @@ class ConsolePagesTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             String closed = "http://127.0.0.1:1";
-            return Map.of("clinlora.registry.url", closed, "clinlora.trainer.url", closed, "clinlora.tokenizer.url", closed, "clinlora.scorer.url", closed);
+            return Map.of(
+                    "clinlora.trainer.url", closed, "clinlora.tokenizer.url", closed, "clinlora.scorer.url", closed);
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(RefusingRegistry.class));
+        }
+    }
+
+    /**
+     * A registry that refuses everything: 401 (the session's token expired since sign-in) for the adapter named
+     * {@code expired-session}, 404 with its own reason for any other.
+     */
+    public static class RefusingRegistry implements QuarkusTestResourceLifecycleManager {
+        private HttpServer server;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            server.createContext("/", exchange -> {
+                boolean expired = exchange.getRequestURI().getPath().contains("/expired-session/");
+                String body = expired
+                        ? "{\"error\":\"unauthorized\",\"message\":\"a valid bearer token is required\"}"
+                        : "{\"error\":\"not_found\",\"reason\":\"unknown_adapter\",\"message\":\"no such adapter\"}";
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(expired ? 401 : 404, bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            });
+            server.start();
+            return Map.of(
+                    "clinlora.registry.url",
+                    "http://127.0.0.1:" + server.getAddress().getPort());
+        }
+
+        @Override
+        public void stop() {
+            if (server != null) server.stop(0);
         }
     }
 
@@ -39,42 +92,122 @@ class ConsolePagesTest {
 
     @Test
     void withoutAValidSessionPagesGoToTheLoginPageAndTheJsonApiSays401() {
-        for (String cookie : new String[] {null, "clinlora_token=not.a.jwt", "clinlora_token=" + TestAuth.issuer().mint("u", java.util.List.of(), java.time.Duration.ofSeconds(-120))}) {
+        for (String cookie : new String[] {
+            null,
+            "clinlora_token=not.a.jwt",
+            "clinlora_token=" + TestAuth.issuer().mint("u", List.of(), Duration.ofSeconds(-120))
+        }) {
             var req = given().header("Authorization", "").redirects().follow(false);
             if (cookie != null) req = req.header("Cookie", cookie);
             req.get("/registry").then().statusCode(303).header("Location", containsString("/login?reason=expired"));
         }
-        given().header("Authorization", "").get("/api/jobs/j1/metrics").then().statusCode(401).body("error", equalTo("unauthorized"));
+        given().header("Authorization", "")
+                .get("/api/jobs/j1/metrics")
+                .then()
+                .statusCode(401)
+                .body("error", equalTo("unauthorized"));
         given().header("Authorization", "").get("/login").then().statusCode(200).body(containsString("name=\"token\""));
     }
 
     @Test
     void signingInSetsAnHttpOnlyStrictCookieAndAMalformedTokenIsNeverEchoed() {
         String token = TestAuth.token(Roles.TRAINER);
-        given().header("Authorization", "").redirects().follow(false).contentType("application/x-www-form-urlencoded").formParam("token", "Bearer " + token)
-                .post("/login").then().statusCode(303).header("Location", containsString("/registry"))
-                .header("Set-Cookie", containsString("clinlora_token=" + token)).header("Set-Cookie", containsString("HttpOnly"))
+        given().header("Authorization", "")
+                .redirects()
+                .follow(false)
+                .contentType("application/x-www-form-urlencoded")
+                .formParam("token", "Bearer " + token)
+                .post("/login")
+                .then()
+                .statusCode(303)
+                .header("Location", containsString("/registry"))
+                .header("Set-Cookie", containsString("clinlora_token=" + token))
+                .header("Set-Cookie", containsString("HttpOnly"))
                 .header("Set-Cookie", containsString("SameSite=Strict"));
-        given().header("Authorization", "").redirects().follow(false).contentType("application/x-www-form-urlencoded").formParam("token", "SECRET-NOTE-TEXT <script>")
-                .post("/login").then().statusCode(303).header("Location", containsString("reason=malformed"));
-        given().header("Authorization", "").get("/login?reason=malformed").then().statusCode(200)
-                .body(containsString("not a JWT")).body(not(containsString("SECRET-NOTE-TEXT")));
+        given().header("Authorization", "")
+                .redirects()
+                .follow(false)
+                .contentType("application/x-www-form-urlencoded")
+                .formParam("token", "SECRET-NOTE-TEXT <script>")
+                .post("/login")
+                .then()
+                .statusCode(303)
+                .header("Location", containsString("reason=malformed"));
+        given().header("Authorization", "")
+                .get("/login?reason=malformed")
+                .then()
+                .statusCode(200)
+                .body(containsString("not a JWT"))
+                .body(not(containsString("SECRET-NOTE-TEXT")));
     }
 
     @Test
     void aServiceThatCannotBeReachedIsA503PageNamingIt() {
-        given().header("Authorization", "").header("Cookie", session()).get("/jobs").then().statusCode(503)
-                .contentType(containsString("text/html")).body(containsString("trainer-svc could not be reached"));
-        given().header("Authorization", "").header("Cookie", session()).get("/api/jobs/j1/metrics").then().statusCode(503)
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/jobs")
+                .then()
+                .statusCode(503)
+                .contentType(containsString("text/html"))
+                .body(containsString("trainer-svc could not be reached"));
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/api/jobs/j1/metrics")
+                .then()
+                .statusCode(503)
                 .body("reason", equalTo("service_unavailable"));
     }
 
     @Test
+    void aServiceRefusalReachesThePageWithItsStatusAndReasonAndAnExpiredSessionSignsInAgain() {
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/registry/some-adapter")
+                .then()
+                .statusCode(404)
+                .contentType(containsString("text/html"))
+                .body(containsString("unknown_adapter"))
+                .body(containsString("no such adapter"));
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .redirects()
+                .follow(false)
+                .get("/registry/expired-session")
+                .then()
+                .statusCode(303)
+                .header("Location", containsString("/login?reason=expired"));
+    }
+
+    @Test
     void theExperimentsPageOpensOnlyExperimentFolders() {
-        given().header("Authorization", "").header("Cookie", session()).get("/experiments").then().statusCode(200).body(containsString("Experiments"));
-        given().header("Authorization", "").header("Cookie", session()).get("/experiments?dir=../etc").then().statusCode(400);
-        given().header("Authorization", "").header("Cookie", session()).get("/experiments/figure?dir=x&file=passwd").then().statusCode(400);
-        given().header("Authorization", "").header("Cookie", session()).get("/experiments?dir=no-such-run").then().statusCode(404);
-        given().header("Authorization", "").header("Cookie", session()).get("/experiments?prefix=Bad Prefix").then().statusCode(400);
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments")
+                .then()
+                .statusCode(200)
+                .body(containsString("Experiments"));
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments?dir=../etc")
+                .then()
+                .statusCode(400)
+                .contentType(containsString("text/html"))
+                .body(containsString("dir is one folder name"));
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/figure?dir=x&file=passwd")
+                .then()
+                .statusCode(400);
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments?dir=no-such-run")
+                .then()
+                .statusCode(404)
+                .contentType(containsString("text/html"));
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments?prefix=Bad Prefix")
+                .then()
+                .statusCode(400);
     }
 }

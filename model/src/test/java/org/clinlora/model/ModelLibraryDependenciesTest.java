@@ -13,9 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The model library's rule (docs/ARCHITECTURE.md): it depends on DJL and Jackson only, never on the service stack.
- * The POM already keeps those jars off its class path; this test keeps the sources honest too (fully qualified
- * names included), so a newcomer who moves service code in here hears about it at once.
+ * The model library's rule (docs/ARCHITECTURE.md): it depends on DJL and Jackson only, never on the service stack. The
+ * POM already keeps those jars off its class path; this test keeps the sources honest too (fully qualified names
+ * included), so a newcomer who moves service code in here hears about it at once.
  */
 class ModelLibraryDependenciesTest {
     static final Pattern FORBIDDEN = Pattern.compile(

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * libtorch loads from the pytorch-native-cpu jar on the class path with {@code ai.djl.offline=true} and a fresh,
- * empty cache directory: nothing is downloaded at run time. Runs in a child JVM so no engine is loaded yet.
+ * libtorch loads from the pytorch-native-cpu jar on the class path with {@code ai.djl.offline=true} and a fresh, empty
+ * cache directory: nothing is downloaded at run time. Runs in a child JVM so no engine is loaded yet.
  */
 class OfflineEngineTest {
     @TempDir
@@ -26,8 +26,12 @@ class OfflineEngineTest {
             assertEquals(0, s.count(), "the cache starts empty");
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Dai.djl.offline=true",
-                "-cp", System.getProperty("java.class.path"), OfflineEngineProbe.class.getName()))
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                        java,
+                        "-Dai.djl.offline=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        OfflineEngineProbe.class.getName()))
                 .redirectErrorStream(true);
         pb.environment().put("DJL_CACHE_DIR", cache.toString());
         pb.environment().remove("ENGINE_CACHE_DIR");
@@ -38,7 +42,8 @@ class OfflineEngineTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("engine=PyTorch sum=6.0"), out);
         try (Stream<Path> s = Files.walk(cache)) {
-            assertTrue(s.anyMatch(f -> f.getFileName().toString().startsWith("libtorch")),
+            assertTrue(
+                    s.anyMatch(f -> f.getFileName().toString().startsWith("libtorch")),
                     "libtorch was unpacked from the jar into the fresh cache");
         }
     }

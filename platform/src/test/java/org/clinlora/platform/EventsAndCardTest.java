@@ -22,7 +22,8 @@ class EventsAndCardTest {
     void eventsCarryTheCommonFieldsAndParseBackByType() {
         AdapterPublished p = AdapterPublished.of("los", 3, "los", "clinical@1", "llama-7b");
         String json = Events.toJson(p);
-        for (String f : List.of("\"type\":\"AdapterPublished\"", "\"eventId\"", "\"occurredAt\"", "\"schemaVersion\":1")) {
+        for (String f :
+                List.of("\"type\":\"AdapterPublished\"", "\"eventId\"", "\"occurredAt\"", "\"schemaVersion\":1")) {
             assertTrue(json.contains(f), json);
         }
         assertEquals(p, Events.parse(json));
@@ -34,14 +35,30 @@ class EventsAndCardTest {
 
     @Test
     void cardRoundTripsThroughJson() {
-        NoteEncoding encoding = new NoteEncoding(new NoteNormalizer(false, true, false), NoteEncoding.Truncation.TAIL, 96, 1, 0);
-        AdapterCard c = new AdapterCard(1, "los", 2, "los", "SEQ_CLS", List.of("a", "b"), ProblemType.SINGLE_LABEL, encoding,
+        NoteEncoding encoding =
+                new NoteEncoding(new NoteNormalizer(false, true, false), NoteEncoding.Truncation.TAIL, 96, 1, 0);
+        AdapterCard c = new AdapterCard(
+                1,
+                "los",
+                2,
+                "los",
+                "SEQ_CLS",
+                List.of("a", "b"),
+                ProblemType.SINGLE_LABEL,
+                encoding,
                 new AdapterCard.BaseModel("tiny", "ab"),
-                "clinical@1", List.of("ds"), Map.of("lr", 5e-5), Map.of("macro_auroc", 0.8),
-                Map.of("adapter_model.safetensors", new AdapterCard.FileEntry("ff", 10)), "2026-11-26T00:00:00Z", "ci");
+                "clinical@1",
+                List.of("ds"),
+                Map.of("lr", 5e-5),
+                Map.of("macro_auroc", 0.8),
+                Map.of("adapter_model.safetensors", new AdapterCard.FileEntry("ff", 10)),
+                "2026-11-26T00:00:00Z",
+                "ci");
         assertEquals(c, AdapterCard.parse(c.toJson()));
         assertEquals("los@2", c.ref());
-        assertTrue(new String(c.toJson()).contains("\"problemType\" : \"single_label_classification\""), "HF's problem_type names on the card");
+        assertTrue(
+                new String(c.toJson()).contains("\"problemType\" : \"single_label_classification\""),
+                "HF's problem_type names on the card");
         assertEquals(encoding, AdapterCard.parse(c.toJson()).noteEncoding());
     }
 
@@ -50,7 +67,10 @@ class EventsAndCardTest {
         for (String bad : List.of("../x", "a/b", "UPPER", "", "a..b", ".hidden")) {
             assertThrows(IllegalArgumentException.class, () -> StoreLayout.adapter(bad), bad);
         }
-        assertThrows(IllegalArgumentException.class, () -> StoreLayout.aliasLog("los", "123"), "all-digit aliases would shadow versions");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> StoreLayout.aliasLog("los", "123"),
+                "all-digit aliases would shadow versions");
         assertEquals("adapter-aliases/los/production/00000003.json", StoreLayout.aliasEntry("los", "production", 3));
         assertEquals("adapters/los/3/", StoreLayout.version("los", 3));
     }

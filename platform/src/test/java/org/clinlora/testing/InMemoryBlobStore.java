@@ -35,7 +35,8 @@ public final class InMemoryBlobStore implements BlobStore {
 
     private void maybeFail(String key) {
         if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            throw new ObjectStore.StoreException("object store: " + key + ": simulated outage", new IOException("simulated"));
+            throw new ObjectStore.StoreException(
+                    "object store: " + key + ": simulated outage", new IOException("simulated"));
         }
     }
 
@@ -76,14 +77,17 @@ public final class InMemoryBlobStore implements BlobStore {
     public synchronized InputStream open(String key) {
         maybeFail(key);
         byte[] b = objects.get(key);
-        if (b == null) throw new ObjectStore.StoreException("object store: " + key + ": NoSuchKey", new IOException("no such key"));
+        if (b == null)
+            throw new ObjectStore.StoreException(
+                    "object store: " + key + ": NoSuchKey", new IOException("no such key"));
         return new ByteArrayInputStream(b);
     }
 
     @Override
     public synchronized List<String> list(String prefix) {
         maybeFail(prefix);
-        return new ArrayList<>(objects.subMap(prefix, prefix + Character.MAX_VALUE).keySet());
+        return new ArrayList<>(
+                objects.subMap(prefix, prefix + Character.MAX_VALUE).keySet());
     }
 
     @Override

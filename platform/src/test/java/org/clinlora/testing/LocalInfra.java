@@ -6,17 +6,19 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.clinlora.platform.store.S3Settings;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The real local Kafka broker and S3Proxy for integration tests, started through the project's own
- * {@code infra/infra.sh} (the same script as {@code ./clinlora infra up}). A component already running is reused
- * and left running; one this test run started is stopped when the run ends.
+ * {@code infra/infra.sh} (the same script as {@code ./clinlora infra up}). A component already running is reused and
+ * left running; one this test run started is stopped when the run ends.
  */
 public final class LocalInfra {
     public static final int KAFKA_PORT = intEnv("CLINLORA_KAFKA_PORT", 9092);
     /** The broker's SASL_PLAINTEXT listener (SCRAM-SHA-512; users are added with the Admin API). */
     public static final int KAFKA_SASL_PORT = intEnv("CLINLORA_KAFKA_SASL_PORT", 9094);
+
     public static final int S3_PORT = intEnv("CLINLORA_S3_PORT", 9000);
     public static final String KAFKA_BOOTSTRAP = "127.0.0.1:" + KAFKA_PORT;
     public static final String S3_ENDPOINT = "http://127.0.0.1:" + S3_PORT;
@@ -28,8 +30,8 @@ public final class LocalInfra {
     private LocalInfra() {}
 
     /** The local S3Proxy's address and credentials, for tests that use the core object-store client directly. */
-    public static org.clinlora.platform.store.S3Settings s3Settings() {
-        return new org.clinlora.platform.store.S3Settings(S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_BUCKET);
+    public static S3Settings s3Settings() {
+        return new S3Settings(S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_BUCKET);
     }
 
     /** Starts Kafka unless it is already up. */
@@ -56,8 +58,8 @@ public final class LocalInfra {
     private static synchronized void ensure(String component, int port, ExtensionContext context) {
         if (!startIfDown(component, port)) return;
         ExtensionContext.Store root = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL);
-        root.getOrComputeIfAbsent("clinlora-infra-" + component,
-                k -> (ExtensionContext.Store.CloseableResource) () -> run("down", component));
+        root.getOrComputeIfAbsent("clinlora-infra-" + component, k ->
+                (ExtensionContext.Store.CloseableResource) () -> run("down", component));
     }
 
     private static void run(String action, String component) {
@@ -66,13 +68,16 @@ public final class LocalInfra {
         try {
             Files.createDirectories(log.getParent());
             Process p = new ProcessBuilder(root.resolve("infra/infra.sh").toString(), action, component)
-                    .directory(root.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    .directory(root.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             if (!p.waitFor(300, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("infra.sh " + action + " " + component + " timed out; see " + log);
             }
-            if (p.exitValue() != 0) throw new IllegalStateException("infra.sh " + action + " " + component + " failed; see " + log);
+            if (p.exitValue() != 0)
+                throw new IllegalStateException("infra.sh " + action + " " + component + " failed; see " + log);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run infra.sh: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -88,7 +93,8 @@ public final class LocalInfra {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("infra/infra.sh"))) return p;
         }
-        throw new IllegalStateException("cannot find the repository root (infra/infra.sh) from " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("cannot find the repository root (infra/infra.sh) from "
+                + Path.of("").toAbsolutePath());
     }
 
     public static boolean portOpen(int port) {

@@ -1,7 +1,11 @@
 package org.clinlora.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * {@code @QuarkusTestResource(LocalInfraResource.class)}: the real Kafka broker and S3Proxy from infra/ are up before
@@ -22,7 +26,7 @@ public final class LocalInfraResource implements QuarkusTestResourceLifecycleMan
         if (components.contains("kafka")) startedKafka = LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         if (components.contains("s3")) startedS3 = LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
         TestAuth.installRestAssuredDefault();
-        Map<String, String> config = new java.util.HashMap<>(TestAuth.config(serviceUnderTest()));
+        Map<String, String> config = new HashMap<>(TestAuth.config(serviceUnderTest()));
         config.put("kafka.bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
         config.put("clinlora.s3.endpoint", LocalInfra.S3_ENDPOINT);
         return config;
@@ -31,11 +35,11 @@ public final class LocalInfraResource implements QuarkusTestResourceLifecycleMan
     /** The module's Quarkus application name ({@code registry-svc}, ...), from its application.properties. */
     static String serviceUnderTest() {
         try (var in = LocalInfraResource.class.getClassLoader().getResourceAsStream("application.properties")) {
-            java.util.Properties p = new java.util.Properties();
+            Properties p = new Properties();
             if (in != null) p.load(in);
             return p.getProperty("quarkus.application.name", "unknown-svc");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -14,9 +14,9 @@ import org.clinlora.platform.process.ServiceProcess;
  * {@code @QuarkusTestResource(LocalServices.class)}: the real Kafka broker and S3Proxy (as {@link LocalInfraResource}),
  * plus other clinlora services this one calls, each from its built jar as a separate process on a free port — e.g.
  * {@code @ResourceArg(name = "services", value = "registry")} gives trainer-svc a real registry-svc and sets
- * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one told
- * the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}). The jars come from the reactor build (the root pom builds registry-svc before the
- * services that call it); the processes are stopped when the test resource stops.
+ * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one
+ * told the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}). The jars come from the reactor build (the root pom builds
+ * registry-svc before the services that call it); the processes are stopped when the test resource stops.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
     private final LocalInfraResource infra = new LocalInfraResource();
@@ -39,7 +39,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
             processes.add(launch(svc, port, env));
             String url = "http://127.0.0.1:" + port;
             config.put("clinlora." + svc + ".url", url);
-            env.put("CLINLORA_" + svc.toUpperCase() + "_URL", url);  // services started later call the earlier ones
+            env.put("CLINLORA_" + svc.toUpperCase() + "_URL", url); // services started later call the earlier ones
         }
         return config;
     }
@@ -73,14 +73,29 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         Map<String, String> all = new HashMap<>();
         all.put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
         all.put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
-        all.put("DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR", Path.of("target", "djl-cache").toAbsolutePath().toString()));
+        all.put(
+                "DJL_CACHE_DIR",
+                System.getenv()
+                        .getOrDefault(
+                                "DJL_CACHE_DIR",
+                                Path.of("target", "djl-cache").toAbsolutePath().toString()));
         all.putAll(TestAuth.env(svc + "-svc"));
         all.putAll(env);
         // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.
-        return ServiceProcess.start(svc + "-svc", jar, port, List.of("-Xmx1g",
-                "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG", "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
-                "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG", "-Dquarkus.http.access-log.enabled=true"),
-                all, log, Duration.ofSeconds(120)).process();
+        return ServiceProcess.start(
+                        svc + "-svc",
+                        jar,
+                        port,
+                        List.of(
+                                "-Xmx1g",
+                                "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG",
+                                "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
+                                "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG",
+                                "-Dquarkus.http.access-log.enabled=true"),
+                        all,
+                        log,
+                        Duration.ofSeconds(120))
+                .process();
     }
 
     public static int freePort() {

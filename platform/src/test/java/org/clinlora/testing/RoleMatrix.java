@@ -26,8 +26,8 @@ import org.clinlora.platform.auth.Roles;
 
 /**
  * The authorization contract of a service's REST API, checked call by call: each endpoint with no token (401), with
- * each role alone (allowed, or 403), and with tokens that are bad in every way a token can be (401). Allowed means
- * the call got past security — whatever the endpoint then says about the (deliberately useless) request.
+ * each role alone (allowed, or 403), and with tokens that are bad in every way a token can be (401). Allowed means the
+ * call got past security — whatever the endpoint then says about the (deliberately useless) request.
  */
 public final class RoleMatrix {
     /** Any valid token, whatever its roles (reading the registry). */
@@ -48,7 +48,10 @@ public final class RoleMatrix {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private RoleMatrix() {}
 
@@ -57,10 +60,16 @@ public final class RoleMatrix {
     }
 
     public static HttpResponse<String> send(Call c, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + c.path())).timeout(Duration.ofSeconds(30));
-        if (token != null) b.header("Authorization", token.startsWith("Bearer ") || token.startsWith("Basic ") ? token : "Bearer " + token);
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base() + c.path())).timeout(Duration.ofSeconds(30));
+        if (token != null)
+            b.header(
+                    "Authorization",
+                    token.startsWith("Bearer ") || token.startsWith("Basic ") ? token : "Bearer " + token);
         if (c.contentType() != null) b.header("Content-Type", c.contentType());
-        b.method(c.method(), c.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(c.body()));
+        b.method(
+                c.method(),
+                c.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(c.body()));
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -71,7 +80,9 @@ public final class RoleMatrix {
         }
     }
 
-    /** Every call × (no token, each role alone), and health, metrics and OpenAPI open without a token; prints the count. */
+    /**
+     * Every call × (no token, each role alone), and health, metrics and OpenAPI open without a token; prints the count.
+     */
     public static void check(String service, List<Call> calls) {
         openWithoutToken("/q/health/ready", "/q/health/live", "/q/metrics", "/q/openapi");
         int checked = 0;
@@ -84,14 +95,18 @@ public final class RoleMatrix {
                 if (c.allows(role)) {
                     assertNotEquals(401, r.statusCode(), what + " as " + role + ": " + r.body());
                     assertNotEquals(403, r.statusCode(), what + " as " + role + " is allowed: " + r.body());
-                    assertTrue(r.statusCode() < 500, what + " as " + role + " answered " + r.statusCode() + ": " + r.body());
+                    assertTrue(
+                            r.statusCode() < 500,
+                            what + " as " + role + " answered " + r.statusCode() + ": " + r.body());
                 } else {
                     assertError(r, 403, "forbidden", what + " as " + role);
                 }
                 checked++;
             }
         }
-        System.out.printf("%s role matrix: %d endpoints x (no token + %d roles) = %d calls checked%n", service, calls.size(), Roles.ALL.size(), checked);
+        System.out.printf(
+                "%s role matrix: %d endpoints x (no token + %d roles) = %d calls checked%n",
+                service, calls.size(), Roles.ALL.size(), checked);
     }
 
     /** Tokens that must never get in: each is refused with 401 on a call the all-roles token may make. */
@@ -102,31 +117,67 @@ public final class RoleMatrix {
         List<String> all = Roles.ALL;
         String good = ours.mint("u", all, Duration.ofMinutes(5));
         String[] parts = good.split("\\.");
-        String unsignedNone = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes()) + "." + parts[1] + ".";
+        String unsignedNone =
+                Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes())
+                        + "." + parts[1] + ".";
         List<String[]> cases = new ArrayList<>();
-        cases.add(new String[] {"expired", ours.mint("u", all, Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
-        // Each time check would let its token in if its setting were ignored (the MicroProfile JWT default skew is 60 s).
+        cases.add(new String[] {
+            "expired",
+            ours.mint(
+                    "u",
+                    all,
+                    Instant.now().minus(Duration.ofHours(2)),
+                    Duration.ofHours(1),
+                    Jwts.DEV_ISSUER,
+                    Jwts.AUDIENCE)
+        });
+        // Each time check would let its token in if its setting were ignored (the MicroProfile JWT default skew is 60
+        // s).
         Instant now = Instant.now();
-        cases.add(new String[] {"2 s past its expiry", ours.mint("u", all, now.minusSeconds(62), Duration.ofSeconds(60), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
-        cases.add(new String[] {"issued 2 minutes in the future", ours.mint("u", all, now.plusSeconds(120), Duration.ofMinutes(10), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
-        cases.add(new String[] {"issued 31 days ago, still unexpired", ours.mint("u", all, now.minus(Duration.ofDays(31)), Duration.ofDays(32), Jwts.DEV_ISSUER, Jwts.AUDIENCE)});
-        cases.add(new String[] {"another issuer", ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), "https://evil.example", Jwts.AUDIENCE)});
-        cases.add(new String[] {"another audience", ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), Jwts.DEV_ISSUER, "someone-else")});
+        cases.add(new String[] {
+            "2 s past its expiry",
+            ours.mint("u", all, now.minusSeconds(62), Duration.ofSeconds(60), Jwts.DEV_ISSUER, Jwts.AUDIENCE)
+        });
+        cases.add(new String[] {
+            "issued 2 minutes in the future",
+            ours.mint("u", all, now.plusSeconds(120), Duration.ofMinutes(10), Jwts.DEV_ISSUER, Jwts.AUDIENCE)
+        });
+        cases.add(new String[] {
+            "issued 31 days ago, still unexpired",
+            ours.mint("u", all, now.minus(Duration.ofDays(31)), Duration.ofDays(32), Jwts.DEV_ISSUER, Jwts.AUDIENCE)
+        });
+        cases.add(new String[] {
+            "another issuer",
+            ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), "https://evil.example", Jwts.AUDIENCE)
+        });
+        cases.add(new String[] {
+            "another audience",
+            ours.mint("u", all, Instant.now(), Duration.ofMinutes(5), Jwts.DEV_ISSUER, "someone-else")
+        });
         cases.add(new String[] {"signed by another key", stranger.mint("u", all, Duration.ofMinutes(5))});
         cases.add(new String[] {"alg none", unsignedNone});
-        cases.add(new String[] {"tampered claims", parts[0] + "." + parts[1].substring(0, parts[1].length() - 2) + "AA." + parts[2]});
+        cases.add(new String[] {
+            "tampered claims", parts[0] + "." + parts[1].substring(0, parts[1].length() - 2) + "AA." + parts[2]
+        });
         cases.add(new String[] {"not a JWT", "not-a-token"});
         cases.add(new String[] {"empty bearer", "Bearer "});
         cases.add(new String[] {"basic auth", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes())});
-        for (String[] bad : cases) assertError(send(c, bad[1]), 401, "unauthorized", c.method() + " " + c.path() + " with a token that is " + bad[0]);
+        for (String[] bad : cases)
+            assertError(
+                    send(c, bad[1]),
+                    401,
+                    "unauthorized",
+                    c.method() + " " + c.path() + " with a token that is " + bad[0]);
         HttpResponse<String> ok = send(c, good);
-        assertTrue(ok.statusCode() != 401 && ok.statusCode() != 403, "the good token itself gets in: " + ok.statusCode());
+        assertTrue(
+                ok.statusCode() != 401 && ok.statusCode() != 403, "the good token itself gets in: " + ok.statusCode());
         System.out.printf("bad tokens: %d kinds refused with 401%n", cases.size());
     }
 
     /** Health, metrics and the OpenAPI document answer without a token. */
     static void openWithoutToken(String... paths) {
-        for (String p : paths) assertEquals(200, send(Call.of("GET", p, Set.of()), null).statusCode(), p + " is open");
+        for (String p : paths)
+            assertEquals(200, send(Call.of("GET", p, Set.of()), null).statusCode(), p + " is open");
     }
 
     static void assertError(HttpResponse<String> r, int status, String code, String what) {
@@ -138,6 +189,9 @@ public final class RoleMatrix {
         } catch (IOException e) {
             throw new AssertionError(what + ": the body is not the JSON error shape: " + r.body());
         }
-        if (status == 401) assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), what + ": WWW-Authenticate: Bearer");
+        if (status == 401)
+            assertTrue(
+                    r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"),
+                    what + ": WWW-Authenticate: Bearer");
     }
 }

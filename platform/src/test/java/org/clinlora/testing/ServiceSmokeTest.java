@@ -7,8 +7,8 @@ import static org.hamcrest.Matchers.equalTo;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every clinlora service promises an operator before any feature: it starts, reports health for Kubernetes
- * probes, exposes Prometheus metrics and describes its API in OpenAPI. Each service's @QuarkusTest extends this.
+ * What every clinlora service promises an operator before any feature: it starts, reports health for Kubernetes probes,
+ * exposes Prometheus metrics and describes its API in OpenAPI. Each service's @QuarkusTest extends this.
  */
 public abstract class ServiceSmokeTest {
 
@@ -24,8 +24,10 @@ public abstract class ServiceSmokeTest {
 
     @Test
     void openApiDocumentNamesTheService() {
-        given().queryParam("format", "json").get("/q/openapi")
-                .then().statusCode(200)
+        given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
                 .body("openapi", containsString("3."))
                 .body("info.title", equalTo("clinlora " + serviceName()));
     }

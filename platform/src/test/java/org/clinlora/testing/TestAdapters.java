@@ -19,7 +19,8 @@ public final class TestAdapters {
 
     private TestAdapters() {}
 
-    public static Path write(Path dir, LoraConfig config, LlamaConfig base, int numLabels, long seed) throws IOException {
+    public static Path write(Path dir, LoraConfig config, LlamaConfig base, int numLabels, long seed)
+            throws IOException {
         Files.createDirectories(dir);
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();

@@ -13,8 +13,8 @@ import org.clinlora.platform.auth.Roles;
 
 /**
  * Security is on in every test, as in production: one development key pair per test JVM, the service under test and
- * every service launched beside it verify tokens against its public key, and each service calls the others with its
- * own least-privilege token ({@link Roles#SERVICE_ROLES}). Test requests carry an all-roles token unless a test says
+ * every service launched beside it verify tokens against its public key, and each service calls the others with its own
+ * least-privilege token ({@link Roles#SERVICE_ROLES}). Test requests carry an all-roles token unless a test says
  * otherwise (the role-matrix and 401 tests do).
  */
 public final class TestAuth {
@@ -53,7 +53,13 @@ public final class TestAuth {
     public static Path serviceTokenFile(String service) {
         Path f = dir().resolve(service + ".token");
         try {
-            if (!Files.exists(f)) Files.writeString(f, issuer().mint(service, Roles.SERVICE_ROLES.getOrDefault(service, List.of()), Duration.ofHours(6)));
+            if (!Files.exists(f))
+                Files.writeString(
+                        f,
+                        issuer().mint(
+                                        service,
+                                        Roles.SERVICE_ROLES.getOrDefault(service, List.of()),
+                                        Duration.ofHours(6)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,14 +72,24 @@ public final class TestAuth {
 
     /** Config overrides for the in-process service under test. */
     public static Map<String, String> config(String service) {
-        return Map.of("mp.jwt.verify.publickey.location", publicKeyLocation(), "mp.jwt.verify.issuer", Jwts.DEV_ISSUER,
-                "clinlora.auth.service-token-file", serviceTokenFile(service).toString());
+        return Map.of(
+                "mp.jwt.verify.publickey.location",
+                publicKeyLocation(),
+                "mp.jwt.verify.issuer",
+                Jwts.DEV_ISSUER,
+                "clinlora.auth.service-token-file",
+                serviceTokenFile(service).toString());
     }
 
     /** Environment of a service launched as a process. */
     public static Map<String, String> env(String service) {
-        return Map.of("CLINLORA_JWT_PUBLIC_KEY_LOCATION", publicKeyLocation(), "CLINLORA_JWT_ISSUER", Jwts.DEV_ISSUER,
-                "CLINLORA_SERVICE_TOKEN_FILE", serviceTokenFile(service).toString());
+        return Map.of(
+                "CLINLORA_JWT_PUBLIC_KEY_LOCATION",
+                publicKeyLocation(),
+                "CLINLORA_JWT_ISSUER",
+                Jwts.DEV_ISSUER,
+                "CLINLORA_SERVICE_TOKEN_FILE",
+                serviceTokenFile(service).toString());
     }
 
     private static boolean filterInstalled;

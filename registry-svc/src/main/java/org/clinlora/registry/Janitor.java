@@ -8,9 +8,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.registry.versions.VersionClaims;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** Removes leftovers of interrupted publishes at start-up and then periodically. */
+/**
+ * Removes leftovers of interrupted publishes at start-up and then periodically. Its two settings are read one by one,
+ * not as a {@code @ConfigMapping} of {@code clinlora.registry.*}: that prefix also holds the platform's
+ * {@code clinlora.registry.url} (this service's address, for its clients), which a mapping would refuse as unknown.
+ */
 @ApplicationScoped
 public class Janitor {
     private static final Logger LOG = Logger.getLogger(Janitor.class);
@@ -20,11 +25,15 @@ public class Janitor {
     private final Duration every;
     private ScheduledExecutorService timer;
 
-    public Janitor(VersionClaims claims, RegistryConfig config) {
+    public Janitor(
+            VersionClaims claims,
+            @ConfigProperty(name = "clinlora.registry.leftover-age", defaultValue = "PT15M") Duration olderThan,
+            @ConfigProperty(name = "clinlora.registry.janitor-interval", defaultValue = "PT10M") Duration every) {
         this.claims = claims;
-        this.olderThan = config.leftoverAge();
-        this.every = config.janitorInterval();
-        if (every.toSeconds() < 1) throw new IllegalArgumentException("clinlora.registry.janitor-interval must be at least 1 s");
+        this.olderThan = olderThan;
+        this.every = every;
+        if (every.toSeconds() < 1)
+            throw new IllegalArgumentException("clinlora.registry.janitor-interval must be at least 1 s");
     }
 
     void onStart(@Observes StartupEvent e) {

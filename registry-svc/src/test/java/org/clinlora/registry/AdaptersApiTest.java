@@ -14,9 +14,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -32,16 +38,29 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.train.PaperDefaults;
 import org.clinlora.platform.api.ApiError;
-import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.events.AdapterDeleted;
+import org.clinlora.platform.events.AliasMoved;
+import org.clinlora.platform.events.Event;
+import org.clinlora.platform.events.Events;
+import org.clinlora.platform.store.ModelStore;
+import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.registry.events.AdapterEvents;
 import org.clinlora.registry.versions.VersionClaims;
+import org.clinlora.testing.KafkaTestClients;
+import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.TestAdapters;
+import org.clinlora.testing.TestAuth;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,10 +73,16 @@ class AdaptersApiTest {
     static LlamaConfig baseConfig;
     static Path clinical, downstream, badShapes;
 
+    /** The raw bucket, to arrange and inspect it behind the service's back. */
     @Inject
-    RetryingStore store;
+    ObjectStore bucket;
+
+    @Inject
+    ModelStore models;
+
     @Inject
     VersionClaims claims;
+
     @TestHTTPResource("/")
     URL root;
 
@@ -67,11 +92,12 @@ class AdaptersApiTest {
         work = Files.createTempDirectory("registry-test");
         base = "tiny-" + UUID.randomUUID().toString().substring(0, 8);
         baseConfig = TinyLlama.write(work.resolve("base"), new TinyLlama.Spec(600, 32, 2, 4, 2, 96, 256, false, 3));
-        store.models().upload(base, work.resolve("base"));
+        models.upload(base, work.resolve("base"));
         clinical = TestAdapters.write(work.resolve("clinical"), PaperDefaults.clinicalLora(), baseConfig, 0, 1);
         downstream = TestAdapters.write(work.resolve("downstream"), PaperDefaults.downstreamLora(), baseConfig, 4, 2);
         // an adapter made for a wider model (hidden 48): its shapes cannot fit the registered base
-        LlamaConfig other = new LlamaConfig(600, 48, 96, 2, 4, 2, 12, 1e-6, 1e4, null, 256, false, 3, 1, 2, "float32", 0.02);
+        LlamaConfig other =
+                new LlamaConfig(600, 48, 96, 2, 4, 2, 12, 1e-6, 1e4, null, 256, false, 3, 1, 2, "float32", 0.02);
         badShapes = TestAdapters.write(work.resolve("bad"), PaperDefaults.clinicalLora(), other, 0, 3);
     }
 
@@ -80,9 +106,13 @@ class AdaptersApiTest {
     }
 
     static String card(String task, List<String> labels, String parent) {
-        StringBuilder sb = new StringBuilder("{\"task\":\"" + task + "\",\"baseModelId\":\"" + base + "\",\"datasetIds\":[\"ds-1\"],"
-                + "\"metrics\":{\"macro_auroc\":0.81},\"trainingConfig\":{\"lr\":0.0003},\"publishedBy\":\"test\"");
-        if (labels != null) sb.append(",\"labelNames\":[\"").append(String.join("\",\"", labels)).append("\"]");
+        StringBuilder sb = new StringBuilder(
+                "{\"task\":\"" + task + "\",\"baseModelId\":\"" + base + "\",\"datasetIds\":[\"ds-1\"],"
+                        + "\"metrics\":{\"macro_auroc\":0.81},\"trainingConfig\":{\"lr\":0.0003},\"publishedBy\":\"test\"");
+        if (labels != null)
+            sb.append(",\"labelNames\":[\"")
+                    .append(String.join("\",\"", labels))
+                    .append("\"]");
         if (parent != null) sb.append(",\"parent\":\"").append(parent).append("\"");
         return sb.append("}").toString();
     }
@@ -91,7 +121,7 @@ class AdaptersApiTest {
         RequestSpecification r = given();
         try (var s = Files.list(dir)) {
             for (Path f : s.toList()) r = r.multiPart(f.getFileName().toString(), f.toFile());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new RuntimeException(e);
         }
         return card == null ? r : r.multiPart("card", card, "application/json");
@@ -104,57 +134,78 @@ class AdaptersApiTest {
     static final List<String> LOS = List.of("0-3d", "3-7d", "7-14d", ">14d");
 
     @Inject
-    org.clinlora.registry.messaging.RegistryEvents events;
+    AdapterEvents events;
 
     @Test
     void anAliasMovedWhileKafkaIsDownIsAnnouncedOnceWhenItIsBack() throws Exception {
         String name = unique("outage");
         publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
-        org.clinlora.testing.LocalInfra.stop("kafka");
+        LocalInfra.stop("kafka");
         long restarted;
         try {
             long t0 = System.nanoTime();
-            given().contentType("application/json").body("{\"version\":1,\"movedBy\":\"ci\"}")
-                    .put("/v1/adapters/" + name + "/aliases/production").then().statusCode(200);
-            System.out.printf("RESULT alias moved with Kafka down: answered in %.1f s, %d event(s) in the outbox%n",
+            given().contentType("application/json")
+                    .body("{\"version\":1,\"movedBy\":\"ci\"}")
+                    .put("/v1/adapters/" + name + "/aliases/production")
+                    .then()
+                    .statusCode(200);
+            System.out.printf(
+                    "RESULT alias moved with Kafka down: answered in %.1f s, %d event(s) in the outbox%n",
                     (System.nanoTime() - t0) / 1e9, events.pending());
-            org.junit.jupiter.api.Assertions.assertTrue(events.pending() >= 1, "the event waits in the outbox");
+            Assertions.assertTrue(events.pending() >= 1, "the event waits in the outbox");
         } finally {
-            org.clinlora.testing.LocalInfra.startIfDown("kafka", org.clinlora.testing.LocalInfra.KAFKA_PORT);
+            LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
             restarted = System.nanoTime();
         }
-        List<org.clinlora.platform.events.AliasMoved> seen = new java.util.ArrayList<>();
-        try (var consumer = org.clinlora.testing.KafkaTestClients.consumer("adapters.events")) {
-            long end = System.nanoTime() + java.time.Duration.ofSeconds(150).toNanos();
+        List<AliasMoved> seen = new ArrayList<>();
+        try (var consumer = KafkaTestClients.consumer("adapters.events")) {
+            long end = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             Long announced = null;
             while (System.nanoTime() < end && (announced == null || System.nanoTime() - announced < 5_000_000_000L)) {
-                for (var r : consumer.poll(java.time.Duration.ofMillis(500))) {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
                     if (!name.equals(r.key())) continue;
-                    if (org.clinlora.platform.events.Events.parse(r.value()) instanceof org.clinlora.platform.events.AliasMoved m) {
+                    if (Events.parse(r.value()) instanceof AliasMoved m) {
                         seen.add(m);
                         if (announced == null) announced = System.nanoTime();
                     }
                 }
             }
-            System.out.printf("RESULT AliasMoved announced %.1f s after Kafka was started again; seen %d time(s); outbox now %d%n",
+            System.out.printf(
+                    "RESULT AliasMoved announced %.1f s after Kafka was started again; seen %d time(s); outbox now %d%n",
                     announced == null ? -1 : (announced - restarted) / 1e9, seen.size(), events.pending());
         }
-        org.junit.jupiter.api.Assertions.assertEquals(1, seen.size(), "announced once: " + seen);
-        org.junit.jupiter.api.Assertions.assertEquals(1, seen.get(0).version());
+        Assertions.assertEquals(1, seen.size(), "announced once: " + seen);
+        Assertions.assertEquals(1, seen.get(0).version());
     }
 
     @Test
     void publishListResolveAliasAndDownloadMatchingSha256() throws Exception {
         String name = unique("clinical");
-        publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201)
-                .body("version", equalTo(1)).body("baseModel.id", equalTo(base))
-                .body("files.'adapter_model.safetensors'.sha256", equalTo(Sha256.of(clinical.resolve("adapter_model.safetensors"))));
-        given().queryParam("limit", 1000).get("/v1/adapters").then().statusCode(200).body("names", hasItem(name));
+        publish(name, clinical, card("causal-lm", null, null))
+                .then()
+                .statusCode(201)
+                .body("version", equalTo(1))
+                .body("baseModel.id", equalTo(base))
+                .body(
+                        "files.'adapter_model.safetensors'.sha256",
+                        equalTo(Sha256.of(clinical.resolve("adapter_model.safetensors"))));
+        given().queryParam("limit", 1000)
+                .get("/v1/adapters")
+                .then()
+                .statusCode(200)
+                .body("names", hasItem(name));
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(1));
-        given().contentType("application/json").body("{\"version\":1,\"movedBy\":\"ci\"}")
-                .put("/v1/adapters/" + name + "/aliases/production").then().statusCode(200).body("version", equalTo(1));
-        given().get("/v1/adapters/" + name + "/resolve/production").then().statusCode(200)
-                .body("version", equalTo(1)).body("lineage.size()", equalTo(1));
+        given().contentType("application/json")
+                .body("{\"version\":1,\"movedBy\":\"ci\"}")
+                .put("/v1/adapters/" + name + "/aliases/production")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(1));
+        given().get("/v1/adapters/" + name + "/resolve/production")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(1))
+                .body("lineage.size()", equalTo(1));
 
         Response r = given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors");
         r.then().statusCode(200);
@@ -162,12 +213,20 @@ class AdaptersApiTest {
         assertArrayEquals(Files.readAllBytes(clinical.resolve("adapter_model.safetensors")), got);
         assertEquals(Sha256.of(got), r.header("X-Checksum-Sha256"));
 
-        String url = given().get("/v1/adapters/" + name + "/versions/1/files/adapter_config.json/url").then().statusCode(200)
-                .extract().path("url");
+        String url = given().get("/v1/adapters/" + name + "/versions/1/files/adapter_config.json/url")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("url");
         try (var in = new URL(url).openStream()) {
-            assertArrayEquals(Files.readAllBytes(clinical.resolve("adapter_config.json")), in.readAllBytes(), "presigned URL serves the file");
+            assertArrayEquals(
+                    Files.readAllBytes(clinical.resolve("adapter_config.json")),
+                    in.readAllBytes(),
+                    "presigned URL serves the file");
         }
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("clinlora_registry_publish_total{outcome=\"ok\"}"))
                 .body(containsString("clinlora_registry_publish_bytes_total"))
                 .body(containsString("clinlora_registry_download_bytes_total"))
@@ -178,28 +237,53 @@ class AdaptersApiTest {
     void aVersionCanBePublishedFromFilesATrainerAlreadyWroteToTheStore() throws Exception {
         String name = unique("by-ref"), prefix = "jobs/" + UUID.randomUUID() + "/adapter/";
         try (var s = Files.list(downstream)) {
-            for (Path f : s.toList()) store.raw().put(prefix + f.getFileName(), f, Map.of());
+            for (Path f : s.toList()) bucket.put(prefix + f.getFileName(), f, Map.of());
         }
-        given().contentType("application/json").body("{\"sourcePrefix\":\"" + prefix + "\",\"card\":" + card("los", LOS, null) + "}")
-                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(201).body("version", equalTo(1))
+        given().contentType("application/json")
+                .body("{\"sourcePrefix\":\"" + prefix + "\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store")
+                .then()
+                .statusCode(201)
+                .body("version", equalTo(1))
                 .body("taskType", equalTo("SEQ_CLS"));
-        assertArrayEquals(Files.readAllBytes(downstream.resolve("adapter_model.safetensors")),
-                given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors").then().statusCode(200).extract().asByteArray());
-        given().contentType("application/json").body("{\"sourcePrefix\":\"adapters/" + name + "/1/\",\"card\":" + card("los", LOS, null) + "}")
-                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(400);
-        given().contentType("application/json").body("{\"sourcePrefix\":\"jobs/none/\",\"card\":" + card("los", LOS, null) + "}")
-                .post("/v1/adapters/" + name + "/versions/from-store").then().statusCode(404);
+        assertArrayEquals(
+                Files.readAllBytes(downstream.resolve("adapter_model.safetensors")),
+                given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray());
+        given().contentType("application/json")
+                .body("{\"sourcePrefix\":\"adapters/" + name + "/1/\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store")
+                .then()
+                .statusCode(400);
+        given().contentType("application/json")
+                .body("{\"sourcePrefix\":\"jobs/none/\",\"card\":" + card("los", LOS, null) + "}")
+                .post("/v1/adapters/" + name + "/versions/from-store")
+                .then()
+                .statusCode(404);
     }
 
     @Test
     void stackedAdapterRecordsItsParentAndResolvesItsLineageParentFirst() {
         String clin = unique("clinical"), task = unique("los");
         publish(clin, clinical, card("causal-lm", null, null)).then().statusCode(201);
-        given().contentType("application/json").body("{\"version\":1}").put("/v1/adapters/" + clin + "/aliases/production").then().statusCode(200);
-        publish(task, downstream, card("los", LOS, clin + "@production")).then().statusCode(201)
-                .body("parent", equalTo(clin + "@1")).body("labelNames.size()", equalTo(4));
-        given().get("/v1/adapters/" + task + "/resolve/1").then().statusCode(200)
-                .body("lineage[0].name", equalTo(clin)).body("lineage[1].name", equalTo(task));
+        given().contentType("application/json")
+                .body("{\"version\":1}")
+                .put("/v1/adapters/" + clin + "/aliases/production")
+                .then()
+                .statusCode(200);
+        publish(task, downstream, card("los", LOS, clin + "@production"))
+                .then()
+                .statusCode(201)
+                .body("parent", equalTo(clin + "@1"))
+                .body("labelNames.size()", equalTo(4));
+        given().get("/v1/adapters/" + task + "/resolve/1")
+                .then()
+                .statusCode(200)
+                .body("lineage[0].name", equalTo(clin))
+                .body("lineage[1].name", equalTo(task));
     }
 
     @Test
@@ -211,7 +295,11 @@ class AdaptersApiTest {
         for (int i = 0; i < 8; i++) {
             results.add(pool.submit(() -> {
                 go.await();
-                return publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201).extract().<Integer>path("version");
+                return publish(name, clinical, card("causal-lm", null, null))
+                        .then()
+                        .statusCode(201)
+                        .extract()
+                        .<Integer>path("version");
             }));
         }
         go.countDown();
@@ -219,19 +307,36 @@ class AdaptersApiTest {
         for (Future<Integer> f : results) versions.add(f.get());
         pool.shutdown();
         assertEquals(Set.of(1, 2, 3, 4, 5, 6, 7, 8), versions);
-        given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(8))
+        given().get("/v1/adapters/" + name + "/versions")
+                .then()
+                .statusCode(200)
+                .body("size()", equalTo(8))
                 .body("version", equalTo(List.of(1, 2, 3, 4, 5, 6, 7, 8)));
     }
 
     @Test
     void ofTwoConcurrentAliasMovesFromTheSameVersionExactlyOneWins() throws Exception {
         String name = unique("alias");
-        for (int i = 0; i < 3; i++) publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
-        given().contentType("application/json").body("{\"version\":1}").put("/v1/adapters/" + name + "/aliases/staging").then().statusCode(200);
-        given().contentType("application/json").body("{\"version\":2}").put("/v1/adapters/" + name + "/aliases/staging")
-                .then().statusCode(409).body("error", equalTo("conflict"));
+        for (int i = 0; i < 3; i++)
+            publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
+        given().contentType("application/json")
+                .body("{\"version\":1}")
+                .put("/v1/adapters/" + name + "/aliases/staging")
+                .then()
+                .statusCode(200);
+        given().contentType("application/json")
+                .body("{\"version\":2}")
+                .put("/v1/adapters/" + name + "/aliases/staging")
+                .then()
+                .statusCode(409)
+                .body("error", equalTo("conflict"));
         for (int round = 0; round < 10; round++) {
-            int from = round == 0 ? 1 : given().get("/v1/adapters/" + name + "/aliases/staging").then().extract().<Integer>path("version");
+            int from = round == 0
+                    ? 1
+                    : given().get("/v1/adapters/" + name + "/aliases/staging")
+                            .then()
+                            .extract()
+                            .<Integer>path("version");
             int a = from == 2 ? 3 : 2, b = from == 3 ? 1 : 3;
             CountDownLatch go = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -239,8 +344,10 @@ class AdaptersApiTest {
             for (int target : new int[] {a, b}) {
                 Callable<Integer> move = () -> {
                     go.await();
-                    return given().contentType("application/json").body("{\"version\":" + target + ",\"expectedVersion\":" + from + "}")
-                            .put("/v1/adapters/" + name + "/aliases/staging").statusCode();
+                    return given().contentType("application/json")
+                            .body("{\"version\":" + target + ",\"expectedVersion\":" + from + "}")
+                            .put("/v1/adapters/" + name + "/aliases/staging")
+                            .statusCode();
                 };
                 codes.add(pool.submit(move));
             }
@@ -251,7 +358,23 @@ class AdaptersApiTest {
             got.sort(null);
             assertEquals(List.of(200, 409), got, "round " + round);
         }
-        given().get("/v1/adapters/" + name + "/aliases/staging").then().statusCode(200).body("history.size()", equalTo(11));
+        given().get("/v1/adapters/" + name + "/aliases/staging")
+                .then()
+                .statusCode(200)
+                .body("history.size()", equalTo(11));
+    }
+
+    /** Requests the HTTP server saw end without an answer (a client gone mid-body), as its Micrometer metrics count. */
+    /** Reads until the server ends the connection: true at end of stream or a reset, false if it stays open. */
+    static boolean serverClosed(InputStream in) {
+        try {
+            while (in.read() >= 0) {}
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
+        }
     }
 
     @Test
@@ -262,24 +385,37 @@ class AdaptersApiTest {
         try (Socket s = new Socket(root.getHost(), root.getPort())) {
             OutputStream out = s.getOutputStream();
             String boundary = "cutcutcut";
-            out.write(("POST /v1/adapters/" + name + "/versions HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary="
-                    + boundary + "\r\nContent-Length: 20000000\r\n\r\n--" + boundary
-                    + "\r\nContent-Disposition: form-data; name=\"adapter_model.safetensors\"; filename=\"adapter_model.safetensors\"\r\n\r\n")
+            out.write(("POST /v1/adapters/" + name
+                            + "/versions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                            + TestAuth.token(Roles.PUBLISHER)
+                            + "\r\nContent-Type: multipart/form-data; boundary="
+                            + boundary + "\r\nContent-Length: 20000000\r\n\r\n--" + boundary
+                            + "\r\nContent-Disposition: form-data; name=\"adapter_model.safetensors\"; filename=\"adapter_model.safetensors\"\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[4096]);
             out.flush();
+            // The client goes away mid-body. The server closing its side of the connection is the proof that it has
+            // given the request up (it never reached the resource), so what follows looks after the request ended.
+            s.shutdownOutput();
+            s.setSoTimeout(30_000);
+            assertTrue(serverClosed(s.getInputStream()), "the server never gave the cut upload up");
         }
         // A registry process that died after claiming version 2 and writing part of a file.
         String dir = StoreLayout.version(name, 2);
-        store.raw().put(dir + StoreLayout.CLAIM, "{\"claimedAt\":\"2020-01-01T00:00:00Z\"}".getBytes(), Map.of());
-        store.raw().put(dir + "adapter_model.safetensors", new byte[100], Map.of());
-        Thread.sleep(500);
+        bucket.put(dir + StoreLayout.CLAIM, "{\"claimedAt\":\"2020-01-01T00:00:00Z\"}".getBytes(), Map.of());
+        bucket.put(dir + "adapter_model.safetensors", new byte[100], Map.of());
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(1));
-        given().get("/v1/adapters/" + name + "/versions/2").then().statusCode(404).body("error", equalTo("not_found"));
+        given().get("/v1/adapters/" + name + "/versions/2")
+                .then()
+                .statusCode(404)
+                .body("error", equalTo("not_found"));
 
         assertTrue(claims.cleanLeftovers(Duration.ofMinutes(15)) >= 1);
-        assertTrue(store.raw().list(dir).isEmpty(), "leftovers removed");
-        publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201).body("version", equalTo(2));
+        assertTrue(bucket.list(dir).isEmpty(), "leftovers removed");
+        publish(name, clinical, card("causal-lm", null, null))
+                .then()
+                .statusCode(201)
+                .body("version", equalTo(2));
     }
 
     @Test
@@ -287,11 +423,15 @@ class AdaptersApiTest {
         String name = unique("tamper");
         publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
         String key = StoreLayout.version(name, 1) + "adapter_model.safetensors";
-        byte[] bytes = store.raw().getBytes(key).orElseThrow();
+        byte[] bytes = bucket.getBytes(key).orElseThrow();
         bytes[bytes.length - 1] ^= 0x01;
-        store.raw().put(key, bytes, Map.of());
-        given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors").then()
-                .statusCode(500).contentType("application/json").body("error", equalTo(ApiError.codeFor(500))).body("reason", equalTo("integrity_error"))
+        bucket.put(key, bytes, Map.of());
+        given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors")
+                .then()
+                .statusCode(500)
+                .contentType("application/json")
+                .body("error", equalTo(ApiError.codeFor(500)))
+                .body("reason", equalTo("integrity_error"))
                 .body("message", containsString("sha256"));
     }
 
@@ -300,16 +440,33 @@ class AdaptersApiTest {
         String parent = unique("parent"), child = unique("child");
         publish(parent, clinical, card("causal-lm", null, null)).then().statusCode(201);
         publish(parent, clinical, card("causal-lm", null, null)).then().statusCode(201);
-        given().contentType("application/json").body("{\"version\":1}").put("/v1/adapters/" + parent + "/aliases/production").then().statusCode(200);
+        given().contentType("application/json")
+                .body("{\"version\":1}")
+                .put("/v1/adapters/" + parent + "/aliases/production")
+                .then()
+                .statusCode(200);
         publish(child, downstream, card("los", LOS, parent + "@1")).then().statusCode(201);
 
-        given().delete("/v1/adapters/" + parent + "/versions/1").then().statusCode(409).body("message", containsString("production"));
-        given().contentType("application/json").body("{\"version\":2,\"expectedVersion\":1}").put("/v1/adapters/" + parent + "/aliases/production").then().statusCode(200);
-        given().delete("/v1/adapters/" + parent + "/versions/1").then().statusCode(409).body("message", containsString(child + "@1"));
+        given().delete("/v1/adapters/" + parent + "/versions/1")
+                .then()
+                .statusCode(409)
+                .body("message", containsString("production"));
+        given().contentType("application/json")
+                .body("{\"version\":2,\"expectedVersion\":1}")
+                .put("/v1/adapters/" + parent + "/aliases/production")
+                .then()
+                .statusCode(200);
+        given().delete("/v1/adapters/" + parent + "/versions/1")
+                .then()
+                .statusCode(409)
+                .body("message", containsString(child + "@1"));
         given().delete("/v1/adapters/" + child + "/versions/1").then().statusCode(204);
         given().delete("/v1/adapters/" + parent + "/versions/1").then().statusCode(204);
         given().get("/v1/adapters/" + parent + "/versions").then().body("version", equalTo(List.of(2)));
-        publish(parent, clinical, card("causal-lm", null, null)).then().statusCode(201).body("version", equalTo(3));
+        publish(parent, clinical, card("causal-lm", null, null))
+                .then()
+                .statusCode(201)
+                .body("version", equalTo(3));
         given().delete("/v1/adapters/" + parent + "/versions/1").then().statusCode(404);
     }
 
@@ -318,55 +475,82 @@ class AdaptersApiTest {
         String name = unique("events");
         publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
         publish(name, clinical, card("causal-lm", null, null)).then().statusCode(201);
-        given().contentType("application/json").body("{\"version\":2}").put("/v1/adapters/" + name + "/aliases/production").then().statusCode(200);
+        given().contentType("application/json")
+                .body("{\"version\":2}")
+                .put("/v1/adapters/" + name + "/aliases/production")
+                .then()
+                .statusCode(200);
         given().delete("/v1/adapters/" + name + "/versions/1").then().statusCode(204);
 
-        java.util.Properties p = new java.util.Properties();
-        p.put("bootstrap.servers", org.clinlora.testing.LocalInfra.KAFKA_BOOTSTRAP);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", LocalInfra.KAFKA_BOOTSTRAP);
         p.put("group.id", "test-" + name);
         p.put("auto.offset.reset", "earliest");
-        p.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-        p.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-        List<org.clinlora.platform.events.Event> seen = new ArrayList<>();
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(p)) {
+        p.put("key.deserializer", StringDeserializer.class.getName());
+        p.put("value.deserializer", StringDeserializer.class.getName());
+        List<Event> seen = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<String, String>(p)) {
             consumer.subscribe(List.of("adapters.events"));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (seen.size() < 4 && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(500))) {
-                    if (name.equals(r.key())) seen.add(org.clinlora.platform.events.Events.parse(r.value()));
+                    if (name.equals(r.key())) seen.add(Events.parse(r.value()));
                 }
             }
         }
-        assertEquals(List.of("AdapterPublished", "AdapterPublished", "AliasMoved", "AdapterDeleted"),
-                seen.stream().map(org.clinlora.platform.events.Event::type).toList());
-        var moved = (org.clinlora.platform.events.AliasMoved) seen.get(2);
+        assertEquals(
+                List.of("AdapterPublished", "AdapterPublished", "AliasMoved", "AdapterDeleted"),
+                seen.stream().map(Event::type).toList());
+        var moved = (AliasMoved) seen.get(2);
         assertEquals(2, moved.version());
         assertEquals("production", moved.alias());
-        assertEquals(4, seen.stream().map(org.clinlora.platform.events.Event::eventId).distinct().count(), "event ids are unique");
-        assertEquals(1, ((org.clinlora.platform.events.AdapterDeleted) seen.get(3)).version());
+        assertEquals(4, seen.stream().map(Event::eventId).distinct().count(), "event ids are unique");
+        assertEquals(1, ((AdapterDeleted) seen.get(3)).version());
     }
 
     @Test
     void badPublicationsAreClear4xxAndLeaveNothing() throws Exception {
         String name = unique("bad");
-        publish(name, badShapes, card("causal-lm", null, null)).then().statusCode(422).body("error", equalTo(ApiError.codeFor(422))).body("reason", equalTo("invalid_adapter"))
+        publish(name, badShapes, card("causal-lm", null, null))
+                .then()
+                .statusCode(422)
+                .body("error", equalTo(ApiError.codeFor(422)))
+                .body("reason", equalTo("invalid_adapter"))
                 .body("message", containsString("base model imply"));
-        publish(name, downstream, card("los", List.of("a", "b"), null)).then().statusCode(422).body("message", containsString("labelNames"));
-        publish(name, clinical, card("causal-lm", null, null).replace(base, "no-such-base")).then().statusCode(422)
+        publish(name, downstream, card("los", List.of("a", "b"), null))
+                .then()
+                .statusCode(422)
+                .body("message", containsString("labelNames"));
+        publish(name, clinical, card("causal-lm", null, null).replace(base, "no-such-base"))
+                .then()
+                .statusCode(422)
                 .body("message", containsString("unknown base model"));
         publish(name, clinical, null).then().statusCode(400).body("message", containsString("card"));
-        publish(name, clinical, card("causal-lm", null, null).replace("\"task\"", "\"tusk\"")).then().statusCode(400);
+        publish(name, clinical, card("causal-lm", null, null).replace("\"task\"", "\"tusk\""))
+                .then()
+                .statusCode(400);
         publish(name, clinical, card("causal-lm", null, "nope@1")).then().statusCode(404);
         Path pickle = Files.createTempFile("adapter_model", ".bin");
-        files(clinical, card("causal-lm", null, null)).multiPart("adapter_model.bin", pickle.toFile())
-                .post("/v1/adapters/" + name + "/versions").then().statusCode(400).body("message", containsString("pickle"));
+        files(clinical, card("causal-lm", null, null))
+                .multiPart("adapter_model.bin", pickle.toFile())
+                .post("/v1/adapters/" + name + "/versions")
+                .then()
+                .statusCode(400)
+                .body("message", containsString("pickle"));
         Path extra = Files.createTempFile("x", ".txt");
-        files(clinical, card("causal-lm", null, null)).multiPart("notes.txt", extra.toFile())
-                .post("/v1/adapters/" + name + "/versions").then().statusCode(400).body("message", containsString("unknown file"));
+        files(clinical, card("causal-lm", null, null))
+                .multiPart("notes.txt", extra.toFile())
+                .post("/v1/adapters/" + name + "/versions")
+                .then()
+                .statusCode(400)
+                .body("message", containsString("unknown file"));
         publish("Bad/Name", clinical, card("causal-lm", null, null)).then().statusCode(404);
-        publish("UPPER", clinical, card("causal-lm", null, null)).then().statusCode(400).body("error", equalTo("invalid_request"));
+        publish("UPPER", clinical, card("causal-lm", null, null))
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(0));
-        assertTrue(store.raw().list(StoreLayout.adapter(name)).isEmpty(), "a refused publication writes nothing");
+        assertTrue(bucket.list(StoreLayout.adapter(name)).isEmpty(), "a refused publication writes nothing");
     }
 
     @Test
@@ -376,12 +560,18 @@ class AdaptersApiTest {
             Path dir = Files.createTempDirectory("huge-header");
             Files.copy(clinical.resolve("adapter_config.json"), dir.resolve("adapter_config.json"));
             // 8-byte little-endian header length, then 8 bytes: the file is 16 bytes long whatever the header claims.
-            Files.write(dir.resolve("adapter_model.safetensors"), java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(claimed).putLong(0).array());
+            Files.write(
+                    dir.resolve("adapter_model.safetensors"),
+                    ByteBuffer.allocate(16)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(claimed)
+                            .putLong(0)
+                            .array());
             Response r = publish(name, dir, card("causal-lm", null, null));
             assertEquals(422, r.statusCode(), r.asString());
             assertTrue(r.asString().contains("out of bounds"), "the reason names the bad header: " + r.asString());
         }
-        assertTrue(store.raw().list(StoreLayout.adapter(name)).isEmpty(), "nothing stored");
+        assertTrue(bucket.list(StoreLayout.adapter(name)).isEmpty(), "nothing stored");
         given().get("/q/health/ready").then().statusCode(200);
     }
 }

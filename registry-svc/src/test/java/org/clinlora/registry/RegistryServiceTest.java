@@ -21,7 +21,10 @@ class RegistryServiceTest extends ServiceSmokeTest {
 
     @Test
     void openApiDocumentsTheAdapterEndpointsAndReadinessIncludesTheStore() {
-        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
                 .body("paths.'/v1/adapters/{name}/versions'.post", notNullValue())
                 .body("paths.'/v1/adapters/{name}/aliases/{alias}'.put", notNullValue())
                 .body("paths.'/v1/adapters/{name}/resolve/{versionOrAlias}'.get", notNullValue());

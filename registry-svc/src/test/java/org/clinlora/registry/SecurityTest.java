@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Set;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.store.ObjectStore;
-import org.clinlora.testing.HostileInput.Endpoint;
 import org.clinlora.testing.HostileInput;
+import org.clinlora.testing.HostileInput.Endpoint;
 import org.clinlora.testing.LocalInfraResource;
-import org.clinlora.testing.RoleMatrix.Call;
 import org.clinlora.testing.RoleMatrix;
+import org.clinlora.testing.RoleMatrix.Call;
 import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
 
@@ -29,19 +29,33 @@ class SecurityTest {
     @Test
     void readingNeedsAValidTokenAndChangesNeedTheirRole() {
         Set<String> publisher = Set.of(Roles.PUBLISHER), admin = Set.of(Roles.REGISTRY_ADMIN);
-        RoleMatrix.check("registry-svc", List.of(
-                Call.of("GET", "/v1/adapters", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/versions", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/versions/1", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/versions/1/files/adapter_config.json", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/versions/1/files/adapter_config.json/url", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/resolve/production", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/aliases", ANY_ROLE),
-                Call.of("GET", "/v1/adapters/no-such-adapter/aliases/production", ANY_ROLE),
-                new Call("POST", "/v1/adapters/no-such-adapter/versions", "multipart/form-data; boundary=b", "--b--\r\n", publisher),
-                Call.json("POST", "/v1/adapters/no-such-adapter/versions/from-store", "{\"sourcePrefix\":\"nowhere/\",\"card\":" + CARD + "}", publisher),
-                Call.json("PUT", "/v1/adapters/no-such-adapter/aliases/production", "{\"version\":1}", admin),
-                Call.of("DELETE", "/v1/adapters/no-such-adapter/versions/1", admin)));
+        RoleMatrix.check(
+                "registry-svc",
+                List.of(
+                        Call.of("GET", "/v1/adapters", ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/versions", ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/versions/1", ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/versions/1/files/adapter_config.json", ANY_ROLE),
+                        Call.of(
+                                "GET",
+                                "/v1/adapters/no-such-adapter/versions/1/files/adapter_config.json/url",
+                                ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/resolve/production", ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/aliases", ANY_ROLE),
+                        Call.of("GET", "/v1/adapters/no-such-adapter/aliases/production", ANY_ROLE),
+                        new Call(
+                                "POST",
+                                "/v1/adapters/no-such-adapter/versions",
+                                "multipart/form-data; boundary=b",
+                                "--b--\r\n",
+                                publisher),
+                        Call.json(
+                                "POST",
+                                "/v1/adapters/no-such-adapter/versions/from-store",
+                                "{\"sourcePrefix\":\"nowhere/\",\"card\":" + CARD + "}",
+                                publisher),
+                        Call.json("PUT", "/v1/adapters/no-such-adapter/aliases/production", "{\"version\":1}", admin),
+                        Call.of("DELETE", "/v1/adapters/no-such-adapter/versions/1", admin)));
     }
 
     @Test
@@ -55,14 +69,28 @@ class SecurityTest {
                 Endpoint.get("/v1/adapters?offset={-1}&limit={0}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/versions/{999999}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/versions/{999999}/files/{adapter_model.safetensors}"),
-                Endpoint.get("/v1/adapters/{no-such-adapter}/versions/{999999}/files/{adapter_config.json}/url?expires={300}"),
+                Endpoint.get(
+                        "/v1/adapters/{no-such-adapter}/versions/{999999}/files/{adapter_config.json}/url?expires={300}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/resolve/{production}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/aliases/{production}"),
-                Endpoint.json("PUT", "/v1/adapters/{no-such-adapter}/aliases/{production}", "{\"version\":1,\"expectedVersion\":null,\"movedBy\":\"hostile\"}"),
-                Endpoint.json("POST", "/v1/adapters/{no-such-adapter}/versions/from-store", "{\"sourcePrefix\":\"no-such-prefix/\",\"card\":" + CARD + "}"),
-                new Endpoint("POST", "/v1/adapters/{no-such-adapter}/versions", "multipart/form-data; boundary=b",
+                Endpoint.json(
+                        "PUT",
+                        "/v1/adapters/{no-such-adapter}/aliases/{production}",
+                        "{\"version\":1,\"expectedVersion\":null,\"movedBy\":\"hostile\"}"),
+                Endpoint.json(
+                        "POST",
+                        "/v1/adapters/{no-such-adapter}/versions/from-store",
+                        "{\"sourcePrefix\":\"no-such-prefix/\",\"card\":" + CARD + "}"),
+                new Endpoint(
+                        "POST",
+                        "/v1/adapters/{no-such-adapter}/versions",
+                        "multipart/form-data; boundary=b",
                         "--b\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\n" + CARD + "\r\n--b--\r\n"),
                 new Endpoint("DELETE", "/v1/adapters/{no-such-adapter}/versions/{999999}", null, null));
-        HostileInput.run("registry-svc", HostileInput.generate(endpoints, 1000, 11), TestAuth.allRoles(), HostileInput.bucket(store));
+        HostileInput.run(
+                "registry-svc",
+                HostileInput.generate(endpoints, 1000, 11),
+                TestAuth.allRoles(),
+                HostileInput.bucket(store));
     }
 }

@@ -5,7 +5,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** Tests only: the spans the in-process scorer finishes, kept in memory (Quarkus exports to every SpanExporter bean). */
+/**
+ * Tests only: the spans the in-process scorer finishes, kept in memory (Quarkus exports to every SpanExporter bean).
+ */
 @ApplicationScoped
 public class InMemorySpans {
     @Produces

@@ -51,7 +51,8 @@ class KafkaAuthenticationTest {
     }
 
     static String jaas(String user, String password) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\"" + password + "\";";
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
     }
 
     static Properties sasl(String user, String password) {
@@ -67,18 +68,23 @@ class KafkaAuthenticationTest {
 
     @Test
     void aServiceConfiguredForScramConsumesAsItsUserAndAWrongPasswordIsRefused() throws Exception {
-        String user = "tokenizer-" + UUID.randomUUID().toString().substring(0, 8), password = UUID.randomUUID().toString();
+        String user = "tokenizer-" + UUID.randomUUID().toString().substring(0, 8),
+                password = UUID.randomUUID().toString();
         Properties plain = new Properties();
         plain.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalInfra.KAFKA_BOOTSTRAP);
         try (Admin admin = Admin.create(plain)) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password))).all().get();
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                            user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password)))
+                    .all()
+                    .get();
         }
         try (Admin good = Admin.create(sasl(user, password))) {
             assertTrue(!good.describeCluster().clusterId().get().isBlank(), "the right password logs in");
         }
         try (Admin bad = Admin.create(sasl(user, "wrong-" + password))) {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> bad.describeCluster().clusterId().get());
+            ExecutionException e = assertThrows(
+                    ExecutionException.class,
+                    () -> bad.describeCluster().clusterId().get());
             assertTrue(e.getCause() instanceof SaslAuthenticationException, "refused by SCRAM: " + e.getCause());
         }
 
@@ -92,11 +98,20 @@ class KafkaAuthenticationTest {
             String stream = "scram-" + user;
             ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
             try (KafkaProducer<String, String> p = KafkaTestClients.producer()) {
-                p.send(new ProducerRecord<>("notes.raw", stream, Events.toJson(ClinicalNote.of(stream, "n1", "101", "Chief complaint: chest pain.", List.of("1"))))).get();
+                p.send(new ProducerRecord<>(
+                                "notes.raw",
+                                stream,
+                                Events.toJson(ClinicalNote.of(
+                                        stream, "n1", "101", "Chief complaint: chest pain.", List.of("1")))))
+                        .get();
             }
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < end && store.list(StoreLayout.noteStream(stream)).isEmpty()) Thread.sleep(200);
-            assertEquals(1, store.list(StoreLayout.noteStream(stream)).size(), "tokenizer-svc consumed notes.raw over SASL/SCRAM");
+            while (System.nanoTime() < end
+                    && store.list(StoreLayout.noteStream(stream)).isEmpty()) Thread.sleep(200);
+            assertEquals(
+                    1,
+                    store.list(StoreLayout.noteStream(stream)).size(),
+                    "tokenizer-svc consumed notes.raw over SASL/SCRAM");
         } finally {
             tokenizer.destroy();
             tokenizer.waitFor();

@@ -10,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.clinlora.model.io.Sha256;
@@ -46,18 +48,24 @@ class TokenizeApiTest {
 
     @Test
     void idsAreTheModelsOwnTokenizerOutputWithLengthsAndTruncation() throws Exception {
-        List<String> notes = List.of("Chief Complaint: chest pain. Pt denies fever; SpO2 91% on RA.", "No acute distress.");
+        List<String> notes =
+                List.of("Chief Complaint: chest pain. Pt denies fever; SpO2 91% on RA.", "No acute distress.");
         JsonPath r = given().contentType("application/json")
                 .body(body("[\"" + notes.get(0) + "\",\"" + notes.get(1) + "\"]", ",\"maxLength\":8"))
-                .post("/v1/tokenize").then().statusCode(200)
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(200)
                 .body("tokenizerSha256", equalTo(Sha256.of(dir.resolve("m/tokenizer.json"))))
-                .extract().jsonPath();
+                .extract()
+                .jsonPath();
         try (ClinicalTokenizer tok = ClinicalTokenizer.load(dir.resolve("m"))) {
             for (int i = 0; i < notes.size(); i++) {
                 long[] want = tok.encode(notes.get(i), true);
-                long[] got = r.getList("results[" + i + "].ids", Long.class).stream().mapToLong(Long::longValue).toArray();
+                long[] got = r.getList("results[" + i + "].ids", Long.class).stream()
+                        .mapToLong(Long::longValue)
+                        .toArray();
                 int n = Math.min(8, want.length);
-                assertArrayEquals(java.util.Arrays.copyOf(want, n), got, "note " + i);
+                assertArrayEquals(Arrays.copyOf(want, n), got, "note " + i);
                 assertEquals(n, r.getInt("results[" + i + "].length"));
                 assertEquals(want.length > 8, r.getBoolean("results[" + i + "].truncated"));
             }
@@ -67,25 +75,62 @@ class TokenizeApiTest {
     @Test
     void badRequestsAreClear4xxInTheStandardShapeWithoutEchoingNotes() {
         String secret = "PATIENT-MARKER-" + UUID.randomUUID();
-        given().contentType("application/json").body(body("[\"" + secret + "\"]", "").replace(model, "no-such-model"))
-                .post("/v1/tokenize").then().statusCode(404).body("error", equalTo("not_found"))
-                .body("message", containsString("unknown model")).body(not(containsString(secret)));
-        given().contentType("application/json").body(body("[]", "")).post("/v1/tokenize").then().statusCode(400)
+        given().contentType("application/json")
+                .body(body("[\"" + secret + "\"]", "").replace(model, "no-such-model"))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(404)
+                .body("error", equalTo("not_found"))
+                .body("message", containsString("unknown model"))
+                .body(not(containsString(secret)));
+        given().contentType("application/json")
+                .body(body("[]", ""))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("invalid_request"));
-        given().contentType("application/json").body(body("[\"ok\",\"  \"]", "")).post("/v1/tokenize").then().statusCode(400)
+        given().contentType("application/json")
+                .body(body("[\"ok\",\"  \"]", ""))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
                 .body("message", equalTo("texts[1] is empty"));
-        given().contentType("application/json").body(body("[\"" + secret + "\"]", ",\"maxLength\":0")).post("/v1/tokenize")
-                .then().statusCode(400).body(not(containsString(secret)));
-        given().contentType("application/json").body(body("[" + "\"x\",".repeat(300) + "\"x\"]", "")).post("/v1/tokenize")
-                .then().statusCode(413).body("error", equalTo("payload_too_large"));
-        given().contentType("application/json").body(body("[\"a\"]", "").replace(model, "../etc")).post("/v1/tokenize")
-                .then().statusCode(400).body("error", equalTo("invalid_request"));
-        given().contentType("application/json").body("{\"model\": [1, 2], \"texts\": 5}").post("/v1/tokenize")
-                .then().statusCode(400).body("error", equalTo("invalid_request"));
-        given().contentType("application/json").body("{not json").post("/v1/tokenize")
-                .then().statusCode(400).body("error", equalTo("invalid_request"));
-        byte[] badUtf8 = ("{\"model\":\"" + model + "\",\"texts\":[\"a\u0000\"]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        given().contentType("application/json")
+                .body(body("[\"" + secret + "\"]", ",\"maxLength\":0"))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
+                .body(not(containsString(secret)));
+        given().contentType("application/json")
+                .body(body("[" + "\"x\",".repeat(300) + "\"x\"]", ""))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(413)
+                .body("error", equalTo("payload_too_large"));
+        given().contentType("application/json")
+                .body(body("[\"a\"]", "").replace(model, "../etc"))
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
+        given().contentType("application/json")
+                .body("{\"model\": [1, 2], \"texts\": 5}")
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
+        given().contentType("application/json")
+                .body("{not json")
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
+        byte[] badUtf8 = ("{\"model\":\"" + model + "\",\"texts\":[\"a\u0000\"]}").getBytes(StandardCharsets.UTF_8);
         badUtf8[badUtf8.length - 5] = (byte) 0xC3;
-        given().contentType("application/json").body(badUtf8).post("/v1/tokenize").then().statusCode(400);
+        given().contentType("application/json")
+                .body(badUtf8)
+                .post("/v1/tokenize")
+                .then()
+                .statusCode(400);
     }
 }

@@ -21,7 +21,10 @@ class TokenizerServiceTest extends ServiceSmokeTest {
 
     @Test
     void openApiDocumentsTheEndpointsAndReadinessIncludesTheStore() {
-        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
                 .body("paths.'/v1/tokenize'.post", notNullValue())
                 .body("paths.'/v1/datasets'.post", notNullValue())
                 .body("paths.'/v1/datasets/{id}'.get", notNullValue());

@@ -8,36 +8,41 @@ import java.util.List;
 import java.util.Set;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.store.ObjectStore;
-import org.clinlora.testing.HostileInput.Endpoint;
 import org.clinlora.testing.HostileInput;
+import org.clinlora.testing.HostileInput.Endpoint;
 import org.clinlora.testing.LocalServices;
-import org.clinlora.testing.RoleMatrix.Call;
 import org.clinlora.testing.RoleMatrix;
+import org.clinlora.testing.RoleMatrix.Call;
 import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
 
-/** trainer-svc's API under attack: only trainers submit, read and cancel jobs; bad tokens; 1,000+ malformed requests. */
+/**
+ * trainer-svc's API under attack: only trainers submit, read and cancel jobs; bad tokens; 1,000+ malformed requests.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
 class SecurityTest {
     @Inject
     ObjectStore store;
 
-    static final String JOB = "{\"jobId\":\"hostile-job\",\"kind\":\"downstream\",\"baseModel\":\"no-such-model\",\"datasets\":{\"train\":\"no-such-dataset\"},"
-            + "\"parent\":\"no-such-parent@production\",\"parentTrainable\":false,\"outputName\":\"hostile-out\",\"task\":\"los\","
-            + "\"lora\":{\"r\":8,\"alpha\":4.0,\"dropout\":0.1,\"targetModules\":[\"q_proj\",\"v_proj\"]},"
-            + "\"optim\":{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":1,\"maxSteps\":10},"
-            + "\"seed\":1,\"device\":\"cpu\",\"precision\":\"fp32\",\"checkpointEvery\":10}";
+    static final String JOB =
+            "{\"jobId\":\"hostile-job\",\"kind\":\"downstream\",\"baseModel\":\"no-such-model\",\"datasets\":{\"train\":\"no-such-dataset\"},"
+                    + "\"parent\":\"no-such-parent@production\",\"parentTrainable\":false,\"outputName\":\"hostile-out\",\"task\":\"los\","
+                    + "\"lora\":{\"r\":8,\"alpha\":4.0,\"dropout\":0.1,\"targetModules\":[\"q_proj\",\"v_proj\"]},"
+                    + "\"optim\":{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":1,\"maxSteps\":10},"
+                    + "\"seed\":1,\"device\":\"cpu\",\"precision\":\"fp32\",\"checkpointEvery\":10}";
 
     @Test
     void onlyTrainersSubmitAndCancelJobsAndAnyValidTokenReadsThem() {
         Set<String> trainer = Set.of(Roles.TRAINER);
-        RoleMatrix.check("trainer-svc", List.of(
-                Call.json("POST", "/v1/jobs", JOB, trainer),
-                Call.of("GET", "/v1/jobs", RoleMatrix.ANY_ROLE),
-                Call.of("GET", "/v1/jobs/no-such-job", RoleMatrix.ANY_ROLE),
-                Call.of("GET", "/v1/jobs/no-such-job/metrics", RoleMatrix.ANY_ROLE),
-                Call.of("DELETE", "/v1/jobs/no-such-job", trainer)));
+        RoleMatrix.check(
+                "trainer-svc",
+                List.of(
+                        Call.json("POST", "/v1/jobs", JOB, trainer),
+                        Call.of("GET", "/v1/jobs", RoleMatrix.ANY_ROLE),
+                        Call.of("GET", "/v1/jobs/no-such-job", RoleMatrix.ANY_ROLE),
+                        Call.of("GET", "/v1/jobs/no-such-job/metrics", RoleMatrix.ANY_ROLE),
+                        Call.of("DELETE", "/v1/jobs/no-such-job", trainer)));
     }
 
     @Test
@@ -53,6 +58,10 @@ class SecurityTest {
                 Endpoint.get("/v1/jobs/{no-such-job}"),
                 Endpoint.get("/v1/jobs/{no-such-job}/metrics?after={0}"),
                 new Endpoint("DELETE", "/v1/jobs/{no-such-job}", null, null));
-        HostileInput.run("trainer-svc", HostileInput.generate(endpoints, 1000, 13), TestAuth.allRoles(), HostileInput.bucket(store));
+        HostileInput.run(
+                "trainer-svc",
+                HostileInput.generate(endpoints, 1000, 13),
+                TestAuth.allRoles(),
+                HostileInput.bucket(store));
     }
 }

@@ -11,7 +11,9 @@ import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.ServiceSmokeTest;
 import org.junit.jupiter.api.Test;
 
-/** Health (object store and Kafka included), metrics and OpenAPI, with the real local infrastructure and registry-svc. */
+/**
+ * Health (object store and Kafka included), metrics and OpenAPI, with the real local infrastructure and registry-svc.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
 class TrainerServiceTest extends ServiceSmokeTest {
@@ -22,7 +24,10 @@ class TrainerServiceTest extends ServiceSmokeTest {
 
     @Test
     void openApiDocumentsTheJobEndpointsAndReadinessIncludesTheStore() {
-        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
                 .body("paths.'/v1/jobs'.post", notNullValue())
                 .body("paths.'/v1/jobs/{id}'.get", notNullValue())
                 .body("paths.'/v1/jobs/{id}'.delete", notNullValue());

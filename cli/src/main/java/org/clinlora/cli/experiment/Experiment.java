@@ -1,5 +1,6 @@
 package org.clinlora.cli.experiment;
 
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -8,10 +9,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.clinlora.cli.command.ProgressBar;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
+import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.SpecialIds;
+import org.clinlora.model.bert.TinyBert;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.DatasetSink;
@@ -22,27 +30,21 @@ import org.clinlora.model.data.TaskRows;
 import org.clinlora.model.data.TaskSource;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
-import org.clinlora.model.llama.Compute;
-import org.clinlora.model.base.BaseModel;
-import org.clinlora.model.base.BaseModelConfig;
-import org.clinlora.model.base.SpecialIds;
-import org.clinlora.model.bert.TinyBert;
-import org.clinlora.model.text.ClinicalTokenizer;
-import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.lora.LoraAdapter;
-import org.clinlora.model.task.TaskKind;
-import org.clinlora.model.text.NoteNormalizer;
 import org.clinlora.model.metrics.Predictions;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.model.text.NoteNormalizer;
 import org.clinlora.model.train.Trainer;
 
 /**
  * The paper's comparison, in one process on one device: the Clinical LoRA trained once on the notes, then for every
- * task each variant — Downstream LoRA on the bare base, head only on the frozen base, and Downstream LoRA on top of
- * the Clinical LoRA kept frozen or trained along — with the same data, splits, seed and settings, so the rows differ
- * only in what is trained. Every run starts from the same base weights and the same saved Clinical LoRA. Then the
- * baselines: BERT-family encoders fully fine-tuned or with LoRA on the same task rows and splits (each tokenized with
- * the encoder's own tokenizer), the same seeds and downstream settings.
+ * task each variant — Downstream LoRA on the bare base, head only on the frozen base, and Downstream LoRA on top of the
+ * Clinical LoRA kept frozen or trained along — with the same data, splits, seed and settings, so the rows differ only
+ * in what is trained. Every run starts from the same base weights and the same saved Clinical LoRA. Then the baselines:
+ * BERT-family encoders fully fine-tuned or with LoRA on the same task rows and splits (each tokenized with the
+ * encoder's own tokenizer), the same seeds and downstream settings.
  *
  * <p>Everything goes under the output folder: {@code config.json} (the completed config), {@code model/} and
  * {@code corpus/} when made up, {@code datasets/}, {@code adapters/}, and {@code results.md} / {@code results.csv},
@@ -68,60 +70,14 @@ public final class Experiment {
         Data data = data();
         SpecialIds ids = specialIds(model);
         ExperimentReport report = new ExperimentReport(config, out);
-        try (LlamaModel base = LlamaModel.load(model, compute)) {
-            Path clinical = null;
-            if (config.needsClinical()) {
-                TokenDataset notes = dataset("clinical-notes", TaskKind.CAUSAL_LM, config.clinical().seqLen(), model, ids, () -> null,
-                        b -> {
-                            for (String f : data.notes) NoteFiles.readMimicNotes(Path.of(f), CsvReader.OnMalformed.FAIL, n -> add(b, n.noteId(), n.subjectId(), n.text(), null));
-                        });
-                log.printf("== Clinical LoRA on %d note windows (%d tokens each)%n", notes.rows("train"), notes.seqLen());
-                Trainer.Result r = train(new Trainer(base, notes, TaskKind.CAUSAL_LM, config.hyper(true, false, config.dataSeed(), null), List.of()), "clinical");
-                clinical = out.resolve("adapters/clinical");
-                PeftAdapterDir.deleteTree(clinical);
-                PeftAdapterDir.save(r.adapter(), clinical, model.toString());
-                base.removeAdapter("clinical");
-                report.clinical(r);
-                log.printf("   held-out perplexity %.1f -> %.1f, %.0f s, %d trainable parameters%n", r.before().get("perplexity"),
-                        r.validation().get("perplexity"), r.seconds(), r.trainableParameters());
-            }
+        try (BaseModel base = BaseModel.load(model, compute)) {
+            Path clinical = config.needsClinical() ? clinicalLora(base, model, ids, data, report) : null;
             for (String task : config.tasks()) {
                 TaskSource src = data.tasks.get(task);
-                TokenDataset ds = dataset(task, TaskKind.SEQ_CLS, config.downstream().seqLen(), model, ids,
-                        () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
-                ExperimentReport.TaskData td = ExperimentReport.TaskData.of(ds);
-                report.task(task, td);
-                if (td.idsInSeveralSplits() > 0) log.printf("   WARNING %s: %d rows have an id found in another split too%n", task, td.idsInSeveralSplits());
-                for (var e : td.unseenLabels().entrySet()) {
-                    log.printf("   %s: %d %s rows have labels the training split never has (%d labels); they are reported, not scored for those labels%n",
-                            task, e.getValue().rows(), e.getKey(), e.getValue().labels().size());
-                }
-                for (Variant v : config.variantList()) {
-                    for (long seed : config.seeds()) {
-                        log.printf("== %s: %s, seed %d (%d train rows, %d labels)%n", task, v.description, seed, ds.rows("train"), ds.labelNames().size());
-                        ExperimentReport.Run run = runCell(base, ds, task, v, seed, clinical);
-                        report.run(run);
-                        log.printf("   test macro AUROC %.3f (validation %.3f%s), %.0f s, %d trainable parameters%n",
-                                run.result().test().getOrDefault("macro_auroc", Double.NaN), run.result().validation().getOrDefault("macro_auroc", Double.NaN),
-                                run.learningRate() == null ? "" : String.format(Locale.ROOT, ", learning rate %g", run.learningRate()),
-                                run.result().seconds(), run.result().trainableParameters());
-                        report.write();
-                    }
-                }
-                for (ExperimentConfig.Baseline b : config.baselines()) {
-                    Path bert = baselineModel(b);
-                    TokenDataset bds = dataset(task + "." + b.name(), TaskKind.SEQ_CLS, config.downstream().seqLen(), bert, specialIds(bert),
-                            () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL), x -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, x));
-                    for (long seed : config.seeds()) {
-                        log.printf("== %s: %s, seed %d (%d train rows)%n", task, b.description(), seed, bds.rows("train"));
-                        ExperimentReport.Run run = runBaseline(bert, compute, bds, task, b, seed);
-                        report.run(run);
-                        log.printf("   test macro AUROC %.3f (validation %.3f), %.0f s, %d trainable parameters%n",
-                                run.result().test().getOrDefault("macro_auroc", Double.NaN), run.result().validation().getOrDefault("macro_auroc", Double.NaN),
-                                run.result().seconds(), run.result().trainableParameters());
-                        report.write();
-                    }
-                }
+                TokenDataset ds = taskDataset(task, model, ids, src);
+                recordData(report, task, ds);
+                for (Variant v : config.variantList()) runSeeds(base, ds, task, v, clinical, report);
+                for (ExperimentConfig.Baseline b : config.baselines()) runBaselineSeeds(compute, src, task, b, report);
                 report.taskDone(task);
                 report.write();
             }
@@ -130,13 +86,111 @@ public final class Experiment {
         return report;
     }
 
+    /** The Clinical LoRA, trained once on the notes with the first seed and saved under adapters/clinical. */
+    private Path clinicalLora(BaseModel base, Path model, SpecialIds ids, Data data, ExperimentReport report)
+            throws IOException {
+        TokenDataset notes =
+                dataset("clinical-notes", TaskKind.CAUSAL_LM, config.clinical().seqLen(), model, ids, () -> null, b -> {
+                    for (String f : data.notes)
+                        NoteFiles.readMimicNotes(
+                                Path.of(f),
+                                CsvReader.OnMalformed.FAIL,
+                                n -> add(b, n.noteId(), n.subjectId(), n.text(), null));
+                });
+        log.printf("== Clinical LoRA on %d note windows (%d tokens each)%n", notes.rows("train"), notes.seqLen());
+        Trainer.Result r = train(
+                new Trainer(
+                        base, notes, TaskKind.CAUSAL_LM, config.hyper(true, false, config.dataSeed(), null), List.of()),
+                "clinical");
+        Path clinical = out.resolve("adapters/clinical");
+        PeftAdapterDir.deleteTree(clinical);
+        PeftAdapterDir.save(r.adapter(), clinical, model.toString());
+        base.removeAdapter("clinical");
+        report.clinical(r);
+        log.printf(
+                "   held-out perplexity %.1f -> %.1f, %.0f s, %d trainable parameters%n",
+                r.before().get("perplexity"), r.validation().get("perplexity"), r.seconds(), r.trainableParameters());
+        return clinical;
+    }
+
+    /** A task's classification dataset for {@code model}'s tokenizer, its labels from the task's data. */
+    private TokenDataset taskDataset(String id, Path model, SpecialIds ids, TaskSource src) throws IOException {
+        return dataset(
+                id,
+                TaskKind.SEQ_CLS,
+                config.downstream().seqLen(),
+                model,
+                ids,
+                () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL),
+                b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
+    }
+
+    /** What the task's dataset holds, into the report, with a warning for what did not fit the splits. */
+    private void recordData(ExperimentReport report, String task, TokenDataset ds) {
+        ExperimentReport.TaskData td = ExperimentReport.TaskData.of(ds);
+        report.task(task, td);
+        if (td.idsInSeveralSplits() > 0)
+            log.printf("   WARNING %s: %d rows have an id found in another split too%n", task, td.idsInSeveralSplits());
+        for (var e : td.unseenLabels().entrySet()) {
+            log.printf(
+                    "   %s: %d %s rows have labels the training split never has (%d labels); they are reported, not scored for those labels%n",
+                    task, e.getValue().rows(), e.getKey(), e.getValue().labels().size());
+        }
+    }
+
+    /** A variant's runs on a task, one per seed, each recorded and written as it ends. */
+    private void runSeeds(
+            BaseModel base, TokenDataset ds, String task, Variant v, Path clinical, ExperimentReport report)
+            throws IOException {
+        for (long seed : config.seeds()) {
+            log.printf(
+                    "== %s: %s, seed %d (%d train rows, %d labels)%n",
+                    task, v.description, seed, ds.rows("train"), ds.labelNames().size());
+            ExperimentReport.Run run = runCell(base, ds, task, v, seed, clinical);
+            report.run(run);
+            log.printf(
+                    "   test macro AUROC %.3f (validation %.3f%s), %.0f s, %d trainable parameters%n",
+                    run.result().test().getOrDefault("macro_auroc", Double.NaN),
+                    run.result().validation().getOrDefault("macro_auroc", Double.NaN),
+                    run.learningRate() == null
+                            ? ""
+                            : String.format(Locale.ROOT, ", learning rate %g", run.learningRate()),
+                    run.result().seconds(),
+                    run.result().trainableParameters());
+            report.write();
+        }
+    }
+
+    /** A baseline's runs on a task (its own tokenizer's dataset of the same rows), one per seed. */
+    private void runBaselineSeeds(
+            Compute compute, TaskSource src, String task, ExperimentConfig.Baseline b, ExperimentReport report)
+            throws IOException {
+        Path bert = baselineModel(b);
+        TokenDataset bds = taskDataset(task + "." + b.name(), bert, specialIds(bert), src);
+        for (long seed : config.seeds()) {
+            log.printf("== %s: %s, seed %d (%d train rows)%n", task, b.description(), seed, bds.rows("train"));
+            ExperimentReport.Run run = runBaseline(bert, compute, bds, task, b, seed);
+            report.run(run);
+            log.printf(
+                    "   test macro AUROC %.3f (validation %.3f), %.0f s, %d trainable parameters%n",
+                    run.result().test().getOrDefault("macro_auroc", Double.NaN),
+                    run.result().validation().getOrDefault("macro_auroc", Double.NaN),
+                    run.result().seconds(),
+                    run.result().trainableParameters());
+            report.write();
+        }
+    }
+
     /**
      * One baseline run with one seed: a freshly loaded encoder per learning rate tried (full fine-tuning changes its
      * weights), fully fine-tuned or with a LoRA on its own architecture's targets, the downstream stage's settings
      * otherwise; the one with the best validation macro AUROC is scored once on the test split.
      */
-    private ExperimentReport.Run runBaseline(Path model, Compute compute, TokenDataset ds, String task, ExperimentConfig.Baseline b, long seed) throws IOException {
-        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")), none = new Trainer.EvalSet(ds, List.of());
+    private ExperimentReport.Run runBaseline(
+            Path model, Compute compute, TokenDataset ds, String task, ExperimentConfig.Baseline b, long seed)
+            throws IOException {
+        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")),
+                none = new Trainer.EvalSet(ds, List.of());
         List<ExperimentReport.Tried> tried = new ArrayList<>();
         BaseModel bestModel = null;
         Trainer bestTrainer = null;
@@ -148,8 +202,16 @@ public final class Experiment {
                 Trainer.Result r;
                 Trainer t;
                 try {
-                    t = new Trainer(m, ds, validation, none, TaskKind.SEQ_CLS, config.hyper(b, seed, rate, m.config().defaultLoraTargets()), List.of())
-                            .keepBestEpoch(config.downstream().selectBestEpoch()).fullFineTuning(b.full());
+                    t = new Trainer(
+                                    m,
+                                    ds,
+                                    validation,
+                                    none,
+                                    TaskKind.SEQ_CLS,
+                                    config.hyper(b, seed, rate, m.config().defaultLoraTargets()),
+                                    List.of())
+                            .keepBestEpoch(config.downstream().selectBestEpoch())
+                            .fullFineTuning(b.full());
                     r = train(t, b.name());
                 } catch (RuntimeException e) {
                     m.close();
@@ -157,7 +219,8 @@ public final class Experiment {
                 }
                 double score = r.validation().getOrDefault("macro_auroc", Double.NaN);
                 tried.add(new ExperimentReport.Tried(rate, score));
-                if (config.learningRates().size() > 1) log.printf("   learning rate %g: validation macro AUROC %.3f%n", rate, score);
+                if (config.learningRates().size() > 1)
+                    log.printf("   learning rate %g: validation macro AUROC %.3f%n", rate, score);
                 if (bestResult == null || score > bestResult.validation().getOrDefault("macro_auroc", Double.NaN)) {
                     if (bestModel != null) bestModel.close();
                     bestModel = m;
@@ -168,7 +231,8 @@ public final class Experiment {
                     m.close();
                 }
             }
-            Predictions test = bestTrainer.predict(new Trainer.EvalSet(ds, List.of("test")), b.full() ? List.of() : List.of(b.name()));
+            Predictions test = bestTrainer.predict(
+                    new Trainer.EvalSet(ds, List.of("test")), b.full() ? List.of() : List.of(b.name()));
             return new ExperimentReport.Run(task, b, seed, bestRate, List.copyOf(tried), bestResult.withTest(test));
         } finally {
             if (bestModel != null) bestModel.close();
@@ -182,7 +246,16 @@ public final class Experiment {
         if (!Files.exists(dir.resolve("config.json"))) {
             long seed = config.tinyModel() == null ? 8 : config.tinyModel().seed();
             log.printf("== a tiny random BERT (hidden 64, 2 layers, vocab 2000) in %s%n", dir);
-            TinyBert.write(dir, new TinyBert.Spec(2000, 64, 2, 4, 256, Math.max(512, config.downstream().seqLen()), seed));
+            TinyBert.write(
+                    dir,
+                    new TinyBert.Spec(
+                            2000,
+                            64,
+                            2,
+                            4,
+                            256,
+                            Math.max(512, config.downstream().seqLen()),
+                            seed));
         }
         return dir;
     }
@@ -195,23 +268,33 @@ public final class Experiment {
     }
 
     /**
-     * One cell's run with one seed: each learning rate of the search (or the stage's one) trained, the one with the best
-     * validation macro AUROC kept — its adapters stay on the model until the test split is scored, once, on it.
+     * One cell's run with one seed: each learning rate of the search (or the stage's one) trained, the one with the
+     * best validation macro AUROC kept — its adapters stay on the model until the test split is scored, once, on it.
      */
-    private ExperimentReport.Run runCell(LlamaModel base, TokenDataset ds, String task, Variant v, long seed, Path clinical) throws IOException {
-        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")), none = new Trainer.EvalSet(ds, List.of());
+    private ExperimentReport.Run runCell(
+            BaseModel base, TokenDataset ds, String task, Variant v, long seed, Path clinical) throws IOException {
+        Trainer.EvalSet validation = new Trainer.EvalSet(ds, List.of("validation")),
+                none = new Trainer.EvalSet(ds, List.of());
         Candidate best = null;
         List<ExperimentReport.Tried> tried = new ArrayList<>();
         List<Double> rates = config.learningRates();
         for (int k = 0; k < rates.size(); k++) {
             List<String> parents = new ArrayList<>();
             if (v.needsClinical) {
-                // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next run.
+                // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next
+                // run.
                 LoraAdapter c = PeftAdapterDir.load(base, "clinical-" + k, clinical);
                 c.setTrainable(v == Variant.CLINICAL_TRAINABLE);
                 parents.add(c.name());
             }
-            Trainer t = new Trainer(base, ds, validation, none, TaskKind.SEQ_CLS, config.hyper(false, v == Variant.HEAD_ONLY, seed, rates.get(k)), parents)
+            Trainer t = new Trainer(
+                            base,
+                            ds,
+                            validation,
+                            none,
+                            TaskKind.SEQ_CLS,
+                            config.hyper(false, v == Variant.HEAD_ONLY, seed, rates.get(k)),
+                            parents)
                     .keepBestEpoch(config.downstream().selectBestEpoch());
             Candidate c;
             try {
@@ -233,14 +316,16 @@ public final class Experiment {
         }
         try {
             Predictions test = best.trainer.predict(new Trainer.EvalSet(ds, List.of("test")), best.active());
-            return new ExperimentReport.Run(task, v, seed, best.learningRate, List.copyOf(tried), best.result.withTest(test));
+            return new ExperimentReport.Run(
+                    task, v, seed, best.learningRate, List.copyOf(tried), best.result.withTest(test));
         } finally {
             best.remove(base);
         }
     }
 
     /** One learning rate's trained run, its adapters still on the model. */
-    private record Candidate(Double learningRate, Trainer trainer, Trainer.Result result, List<String> parents, String adapter) {
+    private record Candidate(
+            Double learningRate, Trainer trainer, Trainer.Result result, List<String> parents, String adapter) {
         double score() {
             return result.validation().getOrDefault("macro_auroc", Double.NaN);
         }
@@ -251,7 +336,7 @@ public final class Experiment {
             return a;
         }
 
-        void remove(LlamaModel base) {
+        void remove(BaseModel base) {
             base.removeAdapter(adapter);
             parents.forEach(base::removeAdapter);
         }
@@ -265,13 +350,16 @@ public final class Experiment {
         Path cfg = out.resolve("config.json");
         if (Files.exists(cfg)) {
             if (!config.equals(stored(cfg))) {
-                throw new IllegalArgumentException(out + " holds an experiment with another config (" + cfg + "); give another --out");
+                throw new IllegalArgumentException(
+                        out + " holds an experiment with another config (" + cfg + "); give another --out");
             }
             return;
         }
         if (Files.isDirectory(out)) {
             try (var entries = Files.list(out)) {
-                if (entries.findAny().isPresent()) throw new IllegalArgumentException(out + " is not empty and holds no experiment; give another --out");
+                if (entries.findAny().isPresent())
+                    throw new IllegalArgumentException(
+                            out + " is not empty and holds no experiment; give another --out");
             }
         }
         Files.createDirectories(out);
@@ -282,26 +370,34 @@ public final class Experiment {
         try {
             return JSON.readValue(cfg.toFile(), ExperimentConfig.class);
         } catch (IOException e) {
-            return null;  // not an experiment's config: refused like another config
+            return null; // not an experiment's config: refused like another config
         }
     }
 
     private Trainer.Result train(Trainer t, String name) {
-        org.clinlora.cli.ProgressBar bar = new org.clinlora.cli.ProgressBar("   " + name, log);
-        Trainer.Result r = t.run(name, new Trainer.Listener() {
-            @Override
-            public void progress(Trainer.Progress p) {
-                bar.update(p.step(), p.totalSteps(), p.etaSeconds(), String.format(java.util.Locale.ROOT, "loss %.3f  %.0f tok/s", p.loss(), p.tokensPerSecond()));
-            }
+        ProgressBar bar = new ProgressBar("   " + name, log);
+        Trainer.Result r = t.run(
+                name,
+                new Trainer.Listener() {
+                    @Override
+                    public void progress(Trainer.Progress p) {
+                        bar.update(
+                                p.step(),
+                                p.totalSteps(),
+                                p.etaSeconds(),
+                                String.format(Locale.ROOT, "loss %.3f  %.0f tok/s", p.loss(), p.tokensPerSecond()));
+                    }
 
-            @Override
-            public void checkpoint(int step, Map<String, ai.djl.ndarray.NDArray> tensors) {}
+                    @Override
+                    public void checkpoint(int step, Map<String, NDArray> tensors) {}
 
-            @Override
-            public boolean cancelled() {
-                return false;
-            }
-        }, 0, null);
+                    @Override
+                    public boolean cancelled() {
+                        return false;
+                    }
+                },
+                0,
+                null);
         bar.done(null);
         return r;
     }
@@ -313,9 +409,21 @@ public final class Experiment {
         Path dir = out.resolve("model");
         ExperimentConfig.TinyModel t = config.tinyModel();
         if (!Files.exists(dir.resolve("config.json"))) {
-            log.printf("== a tiny random LLaMA (hidden %d, %d layers, vocab %d) in %s%n", t.hidden(), t.layers(), t.vocab(), dir);
-            TinyLlama.write(dir, new TinyLlama.Spec(t.vocab(), t.hidden(), t.layers(), t.heads(), t.kvHeads(),
-                    TinyLlama.Spec.defaultIntermediate(t.hidden()), Math.max(512, config.clinical().seqLen()), false, t.seed()));
+            log.printf(
+                    "== a tiny random LLaMA (hidden %d, %d layers, vocab %d) in %s%n",
+                    t.hidden(), t.layers(), t.vocab(), dir);
+            TinyLlama.write(
+                    dir,
+                    new TinyLlama.Spec(
+                            t.vocab(),
+                            t.hidden(),
+                            t.layers(),
+                            t.heads(),
+                            t.kvHeads(),
+                            TinyLlama.Spec.defaultIntermediate(t.hidden()),
+                            Math.max(512, config.clinical().seqLen()),
+                            false,
+                            t.seed()));
         }
         return dir;
     }
@@ -325,12 +433,21 @@ public final class Experiment {
         Path dir = out.resolve("corpus");
         ExperimentConfig.Synthetic s = config.synthetic();
         if (!Files.exists(dir.resolve("SYNTHETIC.md"))) {
-            log.printf("== a synthetic corpus (%d patients, signal %.2f) in %s — made up, never patient data%n", s.patients(), s.signal(), dir);
+            log.printf(
+                    "== a synthetic corpus (%d patients, signal %.2f) in %s — made up, never patient data%n",
+                    s.patients(), s.signal(), dir);
             new SyntheticCorpus(new SyntheticCorpus.Settings(s.patients(), s.signal(), s.seed())).write(dir);
         }
-        Map<String, TaskSource> tasks = new java.util.LinkedHashMap<>();
-        for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS) tasks.put(t.name(), TaskSource.of(dir.resolve("synthetic_" + t.name() + ".csv").toString()));
-        return new Data(List.of(dir.resolve("synthetic_discharge.csv.gz").toString(), dir.resolve("synthetic_radiology.csv.gz").toString()), tasks);
+        Map<String, TaskSource> tasks = new LinkedHashMap<>();
+        for (SyntheticCorpus.Task t : SyntheticCorpus.TASKS)
+            tasks.put(
+                    t.name(),
+                    TaskSource.of(dir.resolve("synthetic_" + t.name() + ".csv").toString()));
+        return new Data(
+                List.of(
+                        dir.resolve("synthetic_discharge.csv.gz").toString(),
+                        dir.resolve("synthetic_radiology.csv.gz").toString()),
+                tasks);
     }
 
     private interface Rows {
@@ -343,14 +460,24 @@ public final class Experiment {
     }
 
     /** A dataset under datasets/{id}, built once (a later run of the same experiment folder reuses it). */
-    private TokenDataset dataset(String id, TaskKind kind, int seqLen, Path model, SpecialIds ids,
-                                 Labels labels, Rows rows) throws IOException {
+    private TokenDataset dataset(
+            String id, TaskKind kind, int seqLen, Path model, SpecialIds ids, Labels labels, Rows rows)
+            throws IOException {
         Path dir = out.resolve("datasets").resolve(id);
         if (!Files.exists(dir.resolve(DatasetBuilder.MANIFEST))) {
             PeftAdapterDir.deleteTree(dir);
-            var settings = new DatasetBuilder.Settings(kind, seqLen, NoteEncoding.Truncation.HEAD, NoteNormalizer.DEFAULT,
-                    config.validationFraction(), config.testFraction(), config.dataSeed(), 4096, ids);
-            try (DatasetBuilder b = new DatasetBuilder(id, settings, labels.read(), model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
+            var settings = new DatasetBuilder.Settings(
+                    kind,
+                    seqLen,
+                    NoteEncoding.Truncation.HEAD,
+                    NoteNormalizer.DEFAULT,
+                    config.validationFraction(),
+                    config.testFraction(),
+                    config.dataSeed(),
+                    4096,
+                    ids);
+            try (DatasetBuilder b = new DatasetBuilder(
+                    id, settings, labels.read(), model.resolve("tokenizer.json"), DatasetSink.directory(dir))) {
                 rows.addAll(b);
                 b.commit();
             } catch (UncheckedIOException e) {

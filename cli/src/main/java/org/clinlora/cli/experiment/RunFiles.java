@@ -39,8 +39,11 @@ final class RunFiles {
                 RocCurve c = curve(p, j);
                 if (c == null) continue;
                 for (int k = 0; k < c.fpr().length; k++) {
-                    w.row(List.of(labels.get(j), Double.isInfinite(c.thresholds()[k]) ? "inf" : Double.toString(c.thresholds()[k]),
-                            Double.toString(c.fpr()[k]), Double.toString(c.tpr()[k])));
+                    w.row(List.of(
+                            labels.get(j),
+                            Double.isInfinite(c.thresholds()[k]) ? "inf" : Double.toString(c.thresholds()[k]),
+                            Double.toString(c.fpr()[k]),
+                            Double.toString(c.tpr()[k])));
                 }
             }
         }

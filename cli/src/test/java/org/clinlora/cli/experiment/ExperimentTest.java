@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
+import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.Sha256;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,8 @@ class ExperimentTest {
                 assertEquals(12, row(report, task, v).result().steps());
                 assertTrue(row(report, task, v).result().tokens() > 0);
             }
-            // What each variant trains: the head alone < a LoRA + head (same with a frozen Clinical LoRA below) < both LoRAs + head.
+            // What each variant trains: the head alone < a LoRA + head (same with a frozen Clinical LoRA below) < both
+            // LoRAs + head.
             long head = row(report, task, Variant.HEAD_ONLY).result().trainableParameters();
             long down = row(report, task, Variant.DOWNSTREAM).result().trainableParameters();
             long frozen = row(report, task, Variant.CLINICAL_FROZEN).result().trainableParameters();
@@ -74,9 +76,14 @@ class ExperimentTest {
         Path clinical = out.resolve("adapters/clinical");
         String sha = Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS));
         assertEquals("CAUSAL_LM", PeftAdapterDir.readConfig(clinical).taskType());
-        ExperimentReport again = new Experiment(c, out, QUIET).run();  // same config, same folder: datasets reused, same numbers
-        assertEquals(sha, Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS)), "a rerun of the same config reproduces the Clinical LoRA bit for bit");
-        for (Variant v : Variant.values()) assertEquals(report.auroc("mor", v), again.auroc("mor", v), 1e-9, "reproducible: " + v);
+        ExperimentReport again =
+                new Experiment(c, out, QUIET).run(); // same config, same folder: datasets reused, same numbers
+        assertEquals(
+                sha,
+                Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS)),
+                "a rerun of the same config reproduces the Clinical LoRA bit for bit");
+        for (Variant v : Variant.values())
+            assertEquals(report.auroc("mor", v), again.auroc("mor", v), 1e-9, "reproducible: " + v);
     }
 
     @Test
@@ -85,7 +92,8 @@ class ExperimentTest {
         Files.createDirectories(out);
         Files.writeString(out.resolve("config.json"), "{\"name\": \"other\"}");
         ExperimentConfig c = ExperimentConfig.read(config(SMALL));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Experiment(c, out, QUIET).run());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Experiment(c, out, QUIET).run());
         assertTrue(e.getMessage().contains("another config"), e.getMessage());
         Path busy = dir.resolve("busy");
         Files.createDirectories(busy);
@@ -101,7 +109,8 @@ class ExperimentTest {
         assertMessage("{\"variants\": [\"downstream\", \"downstream\"]}", "twice");
         assertMessage("{\"tasks\": [\"sepsis\"]}", "sepsis");
         assertMessage("{\"notes\": [\"discharge.csv.gz\"]}", "taskFiles");
-        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": \"missing-los.csv\"}}", "no such file");
+        assertMessage(
+                "{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": \"missing-los.csv\"}}", "no such file");
         assertMessage("{\"downstream\": {\"optim\": {\"learningRate\": -1}}}", "learning rate");
         assertMessage("{\"downstream\": {\"lora\": {\"r\": 0}}}", "lora.r");
         assertMessage("{\"precision\": \"bf16\"}", "bf16 is not supported");
@@ -111,14 +120,25 @@ class ExperimentTest {
         assertMessage("{\"seed\": 1, \"seeds\": [1, 2]}", "seed or seeds");
         assertMessage("{\"seeds\": [1, 1]}", "distinct");
         assertMessage("{\"search\": {\"learningRate\": []}}", "search.learningRate");
-        assertMessage("{\"compareTo\": \"clinical_frozen\", \"variants\": [\"downstream\", \"head_only\"]}", "compareTo");
-        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"train\": \"a.csv\", \"test\": \"b.csv\"}}}", "train, validation and test");
-        assertMessage("{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"file\": \"a.csv\", \"format\": \"mimic\"}}}", "format must be one of");
-        assertMessage("{\"baselines\": [{\"name\": \"bert\", \"mode\": \"half\"}]}", "baselines.bert.mode must be full or lora");
-        assertMessage("{\"baselines\": [{\"name\": \"bert\"}, {\"name\": \"bert\", \"mode\": \"full\"}]}", "'bert' names another row");
+        assertMessage(
+                "{\"compareTo\": \"clinical_frozen\", \"variants\": [\"downstream\", \"head_only\"]}", "compareTo");
+        assertMessage(
+                "{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"train\": \"a.csv\", \"test\": \"b.csv\"}}}",
+                "train, validation and test");
+        assertMessage(
+                "{\"notes\": [\"missing.csv.gz\"], \"taskFiles\": {\"los\": {\"file\": \"a.csv\", \"format\": \"mimic\"}}}",
+                "format must be one of");
+        assertMessage(
+                "{\"baselines\": [{\"name\": \"bert\", \"mode\": \"half\"}]}",
+                "baselines.bert.mode must be full or lora");
+        assertMessage(
+                "{\"baselines\": [{\"name\": \"bert\"}, {\"name\": \"bert\", \"mode\": \"full\"}]}",
+                "'bert' names another row");
         assertMessage("{\"baselines\": [{\"name\": \"downstream\"}]}", "'downstream' names another row");
         assertMessage("{\"baselines\": [{\"name\": \"BioClinicalBERT\"}]}", "lowercase");
-        assertMessage("{\"baselines\": [{\"name\": \"bert\", \"model\": \"nowhere\"}]}", "baselines.bert.model: no config.json");
+        assertMessage(
+                "{\"baselines\": [{\"name\": \"bert\", \"model\": \"nowhere\"}]}",
+                "baselines.bert.model: no config.json");
     }
 
     @Test
@@ -150,12 +170,15 @@ class ExperimentTest {
         // The recipes config reads the files synth-notes --recipes writes under .run/recipes.
         Path exp = Files.createDirectories(dir.resolve("repo/experiments"));
         Files.copy(shipped.resolve("synthetic-recipes.json"), exp.resolve("synthetic-recipes.json"));
-        var corpus = new org.clinlora.model.data.SyntheticCorpus(new org.clinlora.model.data.SyntheticCorpus.Settings(20, 0.9, 1));
+        var corpus = new SyntheticCorpus(new SyntheticCorpus.Settings(20, 0.9, 1));
         corpus.write(dir.resolve("repo/.run/recipes"));
         corpus.writeRecipes(dir.resolve("repo/.run/recipes"));
-        assertEquals(List.of(1L, 2L, 3L), ExperimentConfig.read(exp.resolve("synthetic-recipes.json")).seeds());
+        assertEquals(
+                List.of(1L, 2L, 3L),
+                ExperimentConfig.read(exp.resolve("synthetic-recipes.json")).seeds());
         // mimic-iv.json as shipped, its credentialed files stood in for by empty ones.
-        String json = Files.readString(shipped.resolve("mimic-iv.json")).replace("\"/data/", "\"" + dir.resolve("data") + "/")
+        String json = Files.readString(shipped.resolve("mimic-iv.json"))
+                .replace("\"/data/", "\"" + dir.resolve("data") + "/")
                 .replace("\"/models/", "\"" + dir.resolve("models") + "/");
         for (String f : json.split("\"")) {
             if (f.startsWith(dir.resolve("models").toString())) {
@@ -174,7 +197,9 @@ class ExperimentTest {
         assertEquals(List.of("los", "mor", "pmv", "diag", "proc"), c.tasks());
         for (String task : c.tasks()) {
             assertTrue(c.taskFiles().get(task).givenSplits(), task + ": the recipe's own splits");
-            assertEquals(task.equals("pmv") ? "beep" : "core", c.taskFiles().get(task).format());
+            assertEquals(
+                    task.equals("pmv") ? "beep" : "core",
+                    c.taskFiles().get(task).format());
         }
         assertEquals(512, c.clinical().seqLen());
         assertEquals(128, c.downstream().seqLen());
@@ -183,9 +208,13 @@ class ExperimentTest {
         assertEquals(5e-5, c.hyper(false, false, 1, null).learningRate());
         // The paper's comparison models: four clinically trained BERTs, each fully fine-tuned and with LoRA.
         assertEquals(8, c.baselines().size());
-        assertEquals(4, c.baselines().stream().filter(ExperimentConfig.Baseline::full).count());
+        assertEquals(
+                4,
+                c.baselines().stream().filter(ExperimentConfig.Baseline::full).count());
         assertEquals(12, c.arms().size(), "four variants and eight baselines in one table");
-        assertEquals(List.of("query", "value"), c.hyper(false, false, 1, null, List.of("query", "value")).targetModules(),
+        assertEquals(
+                List.of("query", "value"),
+                c.hyper(false, false, 1, null, List.of("query", "value")).targetModules(),
                 "a BERT baseline's LoRA takes its own architecture's targets");
     }
 

@@ -11,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.console.backend.ServiceCalls;
@@ -37,7 +38,7 @@ public class DatasetPages {
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean building = false;
         for (JsonNode d : all) {
-            Map<String, Object> row = new java.util.LinkedHashMap<>(PageData.map(d));
+            Map<String, Object> row = new LinkedHashMap<>(PageData.map(d));
             JsonNode fraction = d.path("progress").path("fraction");
             row.put("percent", fraction.isNumber() ? Math.round(fraction.asDouble() * 100) : null);
             rows.add(row);

@@ -22,8 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.console.backend.ServiceCalls;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -54,7 +54,8 @@ public class EvaluationPages {
     public TemplateInstance list() {
         String token = jwt.getRawToken();
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (JsonNode versions : RegistryView.read(calls, token, false).versions().values()) {
+        for (JsonNode versions :
+                RegistryView.read(calls, token, false).versions().values()) {
             for (int i = versions.size() - 1; i >= 0; i--) {
                 JsonNode c = versions.get(i);
                 if (!c.path("files").has(FILE)) continue;
@@ -62,11 +63,18 @@ public class EvaluationPages {
                 row.put("name", c.path("name").asText());
                 row.put("version", c.path("version").asInt());
                 row.put("task", c.path("task").asText());
-                row.put("macroAuroc", c.path("metrics").path("test.macro_auroc").isNumber() ? c.path("metrics").path("test.macro_auroc").asDouble() : null);
+                row.put(
+                        "macroAuroc",
+                        c.path("metrics").path("test.macro_auroc").isNumber()
+                                ? c.path("metrics").path("test.macro_auroc").asDouble()
+                                : null);
                 rows.add(row);
             }
         }
-        return evaluations.data("user", PageData.user(jwt)).data("rows", rows).data("canEvaluate", PageData.user(jwt).has(Roles.SCORER_CLIENT));
+        return evaluations
+                .data("user", PageData.user(jwt))
+                .data("rows", rows)
+                .data("canEvaluate", PageData.user(jwt).has(Roles.SCORER_CLIENT));
     }
 
     @GET
@@ -81,19 +89,42 @@ public class EvaluationPages {
     @POST
     @Path("/run")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public TemplateInstance run(@FormParam("datasetId") String datasetId, @FormParam("task") String task, @FormParam("split") String split) {
-        if (datasetId == null || datasetId.isBlank() || task == null || task.isBlank()) throw ApiException.invalid("a dataset id and a task are required");
-        Map<String, Object> body = Map.of("datasetId", datasetId.strip(), "task", task.strip(), "split", split == null || split.isBlank() ? "test" : split);
-        JsonNode r = calls.require(calls.send(SCORER, "POST", "/v1/evaluate", body, jwt.getRawToken(), Duration.ofMinutes(10)));
-        return page(r.path("adapter").asText() + " on " + r.path("datasetId").asText() + " (" + r.path("split").asText() + ")", r.path("metrics"), r.path("curves"));
+    public TemplateInstance run(
+            @FormParam("datasetId") String datasetId,
+            @FormParam("task") String task,
+            @FormParam("split") String split) {
+        if (datasetId == null || datasetId.isBlank() || task == null || task.isBlank())
+            throw new InvalidRequest("a dataset id and a task are required");
+        Map<String, Object> body = Map.of(
+                "datasetId",
+                datasetId.strip(),
+                "task",
+                task.strip(),
+                "split",
+                split == null || split.isBlank() ? "test" : split);
+        JsonNode r = calls.require(
+                calls.send(SCORER, "POST", "/v1/evaluate", body, jwt.getRawToken(), Duration.ofMinutes(10)));
+        return page(
+                r.path("adapter").asText() + " on " + r.path("datasetId").asText() + " ("
+                        + r.path("split").asText() + ")",
+                r.path("metrics"),
+                r.path("curves"));
     }
 
     private TemplateInstance page(String title, JsonNode metrics, JsonNode curves) {
         List<Map<String, Object>> labels = new ArrayList<>();
         for (JsonNode l : curves.path("labels")) labels.add(PageData.map(l));
-        return evaluation.data("user", PageData.user(jwt)).data("title", title).data("metrics", PageData.map(metrics))
-                .data("macroAuroc", metrics.path("macro_auroc").isNumber() ? metrics.path("macro_auroc").asDouble() : null)
-                .data("labels", labels).data("confusionLabels", PageData.list(curves.path("confusionLabels")))
+        return evaluation
+                .data("user", PageData.user(jwt))
+                .data("title", title)
+                .data("metrics", PageData.map(metrics))
+                .data(
+                        "macroAuroc",
+                        metrics.path("macro_auroc").isNumber()
+                                ? metrics.path("macro_auroc").asDouble()
+                                : null)
+                .data("labels", labels)
+                .data("confusionLabels", PageData.list(curves.path("confusionLabels")))
                 .data("confusion", PageData.list(curves.path("confusionMatrix")))
                 .data("curvesJson", PageData.scriptJson(curves));
     }

@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 import org.clinlora.console.ConsoleConfig;
 import org.clinlora.console.backend.ServiceCalls;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.store.StoreLayout;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -69,11 +69,22 @@ public class JobPages {
         JsonNode j = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id), token));
         JsonNode curve = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id) + "/metrics", token));
         String adapter = j.path("adapter").asText(null);
-        return job.data("user", PageData.user(jwt)).data("job", PageData.map(j)).data("id", id)
+        return job.data("user", PageData.user(jwt))
+                .data("job", PageData.map(j))
+                .data("id", id)
                 .data("evaluation", adapter == null ? null : "/evaluations/" + adapter.replace("@", "/"))
                 .data("canCancel", PageData.user(jwt).has(Roles.TRAINER))
-                .data("curveJson", PageData.scriptJson(Map.of("steps", curve.path("steps"), "status", j.path("status").asText(),
-                        "pollMillis", config.pollInterval().toMillis(), "totalSteps", j.path("progress").path("totalSteps").asInt(0))));
+                .data(
+                        "curveJson",
+                        PageData.scriptJson(Map.of(
+                                "steps",
+                                curve.path("steps"),
+                                "status",
+                                j.path("status").asText(),
+                                "pollMillis",
+                                config.pollInterval().toMillis(),
+                                "totalSteps",
+                                j.path("progress").path("totalSteps").asInt(0))));
     }
 
     @POST
@@ -81,7 +92,8 @@ public class JobPages {
     @Produces(MediaType.TEXT_HTML)
     public Response cancel(@PathParam("id") String id) {
         requireId(id);
-        calls.require(calls.send(TRAINER, "DELETE", "/v1/jobs/" + encode(id), null, jwt.getRawToken(), Duration.ofSeconds(30)));
+        calls.require(calls.send(
+                TRAINER, "DELETE", "/v1/jobs/" + encode(id), null, jwt.getRawToken(), Duration.ofSeconds(30)));
         return Response.seeOther(URI.create("/jobs/" + encode(id))).build();
     }
 
@@ -94,14 +106,15 @@ public class JobPages {
         String token = jwt.getRawToken();
         JsonNode curve = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id) + "/metrics?after=" + after, token));
         JsonNode j = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id), token));
-        return Map.of("steps", curve.path("steps"), "status", j.path("status").asText(), "progress", j.path("progress"));
+        return Map.of(
+                "steps", curve.path("steps"), "status", j.path("status").asText(), "progress", j.path("progress"));
     }
 
     static void requireId(String id) {
         try {
             StoreLayout.requireName(id);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("job id: " + e.getMessage());
+            throw new InvalidRequest("job id: " + e.getMessage());
         }
     }
 }

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The registry's lineage as a graph to draw: a node per base model and per adapter version ({@code name@version}),
- * an edge from each version's parent (or its base model, for a root such as a Clinical LoRA) to it — base → clinical →
+ * The registry's lineage as a graph to draw: a node per base model and per adapter version ({@code name@version}), an
+ * edge from each version's parent (or its base model, for a root such as a Clinical LoRA) to it — base → clinical →
  * downstream. Positions are laid out here, by depth from the base (columns) and order of appearance (rows), so the
  * drawing is the same on every load.
  */
@@ -24,27 +24,36 @@ final class LineageGraph {
 
     private LineageGraph() {}
 
-    /** From every version's card; {@code focus} (an adapter name, or null for all) keeps its versions' ancestors and descendants. */
+    /**
+     * From every version's card; {@code focus} (an adapter name, or null for all) keeps its versions' ancestors and
+     * descendants.
+     */
     static Graph of(List<JsonNode> cards, String focus) {
         Map<String, String> parentOf = new LinkedHashMap<>();
         Map<String, String> task = new HashMap<>();
         for (JsonNode c : cards) {
             String ref = c.path("name").asText() + "@" + c.path("version").asInt();
             String parent = c.path("parent").asText(null);
-            parentOf.put(ref, parent != null ? parent : "base:" + c.path("baseModel").path("id").asText("?"));
+            parentOf.put(
+                    ref,
+                    parent != null
+                            ? parent
+                            : "base:" + c.path("baseModel").path("id").asText("?"));
             task.put(ref, c.path("task").asText(""));
         }
         Set<String> keep = new LinkedHashSet<>();
         for (String ref : parentOf.keySet()) {
             if (focus != null && !ref.startsWith(focus + "@")) continue;
-            for (String r = ref; r != null; r = parentOf.get(r)) keep.add(r);  // ancestors
+            for (String r = ref; r != null; r = parentOf.get(r)) keep.add(r); // ancestors
         }
-        if (focus != null) {  // descendants of the focus's versions
+        if (focus != null) { // descendants of the focus's versions
             boolean grew = true;
             while (grew) {
                 grew = false;
                 for (Map.Entry<String, String> e : parentOf.entrySet()) {
-                    if (keep.contains(e.getValue()) && !keep.contains(e.getKey()) && isBelow(e.getKey(), focus, parentOf)) grew = keep.add(e.getKey()) || grew;
+                    if (keep.contains(e.getValue())
+                            && !keep.contains(e.getKey())
+                            && isBelow(e.getKey(), focus, parentOf)) grew = keep.add(e.getKey()) || grew;
                 }
             }
         }
@@ -60,8 +69,13 @@ final class LineageGraph {
             boolean base = id.startsWith("base:");
             // Each column a little lower than the last: the drawing keeps its proportions, and a single row (one
             // chain) would otherwise have no height to fit and be stretched.
-            nodes.add(new Node(id, base ? "base" : "adapter", base ? id.substring(5) : id + (task.get(id).isEmpty() ? "" : " (" + task.get(id) + ")"),
-                    d, d * 220.0, row * 70.0 + d * 24.0));
+            nodes.add(new Node(
+                    id,
+                    base ? "base" : "adapter",
+                    base ? id.substring(5) : id + (task.get(id).isEmpty() ? "" : " (" + task.get(id) + ")"),
+                    d,
+                    d * 220.0,
+                    row * 70.0 + d * 24.0));
             String p = parentOf.get(id);
             if (p != null && keep.contains(p)) edges.add(new Edge(p, id));
         }

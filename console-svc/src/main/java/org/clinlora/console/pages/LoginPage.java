@@ -45,11 +45,12 @@ public class LoginPage {
     @Path("login")
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance form(@QueryParam("reason") String reason) {
-        String message = switch (reason == null ? "" : reason) {
-            case "expired" -> "Your session has ended or the token was not accepted; sign in again.";
-            case "malformed" -> "That is not a JWT (three base64url parts separated by dots).";
-            default -> null;
-        };
+        String message =
+                switch (reason == null ? "" : reason) {
+                    case "expired" -> "Your session has ended or the token was not accepted; sign in again.";
+                    case "malformed" -> "That is not a JWT (three base64url parts separated by dots).";
+                    default -> null;
+                };
         return login.data("message", message);
     }
 
@@ -60,7 +61,7 @@ public class LoginPage {
         String t = token == null ? "" : token.strip();
         if (t.startsWith("Bearer ")) t = t.substring(7).strip();
         if (!t.matches("[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]*") || t.length() > 16384) {
-            return Response.seeOther(URI.create("/login?reason=malformed")).build();  // never echoed back
+            return Response.seeOther(URI.create("/login?reason=malformed")).build(); // never echoed back
         }
         // The token is verified by the first page it opens (the services' own rules); a refused one comes back here.
         return Response.seeOther(URI.create("/registry")).cookie(cookie(t, -1)).build();
@@ -73,7 +74,13 @@ public class LoginPage {
     }
 
     private NewCookie cookie(String value, int maxAge) {
-        return new NewCookie.Builder(COOKIE).value(value).path("/").httpOnly(true).secure(config.secureCookie())
-                .sameSite(NewCookie.SameSite.STRICT).maxAge(maxAge).build();
+        return new NewCookie.Builder(COOKIE)
+                .value(value)
+                .path("/")
+                .httpOnly(true)
+                .secure(config.secureCookie())
+                .sameSite(NewCookie.SameSite.STRICT)
+                .maxAge(maxAge)
+                .build();
     }
 }

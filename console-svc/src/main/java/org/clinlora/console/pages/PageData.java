@@ -20,7 +20,11 @@ final class PageData {
     }
 
     static User user(JsonWebToken jwt) {
-        return new User(jwt.getName() == null ? jwt.getSubject() : jwt.getName(), jwt.getGroups() == null ? List.of() : jwt.getGroups().stream().sorted().toList());
+        return new User(
+                jwt.getName() == null ? jwt.getSubject() : jwt.getName(),
+                jwt.getGroups() == null
+                        ? List.of()
+                        : jwt.getGroups().stream().sorted().toList());
     }
 
     /**
@@ -29,7 +33,10 @@ final class PageData {
      */
     static String scriptJson(Object value) {
         try {
-            return JSON.writeValueAsString(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
+            return JSON.writeValueAsString(value)
+                    .replace("<", "\\u003c")
+                    .replace(">", "\\u003e")
+                    .replace("&", "\\u0026");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -20,12 +20,13 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.console.backend.ServiceCalls;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.store.StoreLayout;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -57,41 +58,60 @@ public class RegistryPages {
     public TemplateInstance list() {
         RegistryView view = RegistryView.read(calls, jwt.getRawToken(), true);
         List<AdapterSummary> adapters = new ArrayList<>();
-        view.versions().forEach((name, versions) -> adapters.add(new AdapterSummary(name, maps(versions), maps(view.aliases().get(name)))));
-        return registry.data("user", PageData.user(jwt)).data("adapters", adapters)
+        view.versions()
+                .forEach((name, versions) -> adapters.add(new AdapterSummary(
+                        name, maps(versions), maps(view.aliases().get(name)))));
+        return registry.data("user", PageData.user(jwt))
+                .data("adapters", adapters)
                 .data("graphJson", PageData.scriptJson(LineageGraph.of(view.cards(), null)));
     }
 
     @GET
     @Path("/{name}")
-    public TemplateInstance show(@PathParam("name") String name, @QueryParam("moved") String moved, @QueryParam("refused") String refused) {
+    public TemplateInstance show(
+            @PathParam("name") String name, @QueryParam("moved") String moved, @QueryParam("refused") String refused) {
         return adapterPage(name, moved == null ? null : "Alias '" + moved + "' moved.", refused);
     }
 
-    /** Promote or roll back: PUT the alias with the version the user saw as expectedVersion (absent for a new alias). */
+    /**
+     * Promote or roll back: PUT the alias with the version the user saw as expectedVersion (absent for a new alias).
+     */
     @POST
     @Path("/{name}/aliases")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response moveAlias(@PathParam("name") String name, @FormParam("alias") String alias, @FormParam("version") Integer version,
-                              @FormParam("expectedVersion") Integer expectedVersion) {
+    public Response moveAlias(
+            @PathParam("name") String name,
+            @FormParam("alias") String alias,
+            @FormParam("version") Integer version,
+            @FormParam("expectedVersion") Integer expectedVersion) {
         requireName(name);
         try {
             StoreLayout.requireAlias(alias);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("alias: " + e.getMessage());
+            throw new InvalidRequest("alias: " + e.getMessage());
         }
-        if (version == null || version < 1) throw ApiException.invalid("choose a version");
+        if (version == null || version < 1) throw new InvalidRequest("choose a version");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", version);
         if (expectedVersion != null) body.put("expectedVersion", expectedVersion);
         body.put("movedBy", PageData.user(jwt).name() + " (console)");
-        ServiceCalls.Reply r = calls.send(REGISTRY, "PUT", "/v1/adapters/" + encode(name) + "/aliases/" + encode(alias), body, jwt.getRawToken(), Duration.ofSeconds(30));
+        ServiceCalls.Reply r = calls.send(
+                REGISTRY,
+                "PUT",
+                "/v1/adapters/" + encode(name) + "/aliases/" + encode(alias),
+                body,
+                jwt.getRawToken(),
+                Duration.ofSeconds(30));
         // Post/redirect/get: the answer is the adapter's page as it is now, with what happened to the move.
-        if (r.ok()) return Response.seeOther(URI.create("/registry/" + encode(name) + "?moved=" + encode(alias))).build();
+        if (r.ok())
+            return Response.seeOther(URI.create("/registry/" + encode(name) + "?moved=" + encode(alias)))
+                    .build();
         String why = r.status() == 409
-                ? "409 Conflict: alias '" + alias + "' was moved by someone else since this page was loaded (" + r.message() + "). Nothing was changed; the page now shows where it points."
+                ? "409 Conflict: alias '" + alias + "' was moved by someone else since this page was loaded ("
+                        + r.message() + "). Nothing was changed; the page now shows where it points."
                 : r.status() + ": the registry refused the move (" + r.message() + ").";
-        return Response.seeOther(URI.create("/registry/" + encode(name) + "?refused=" + encode(why))).build();
+        return Response.seeOther(URI.create("/registry/" + encode(name) + "?refused=" + encode(why)))
+                .build();
     }
 
     private TemplateInstance adapterPage(String name, String notice, String refused) {
@@ -102,9 +122,14 @@ public class RegistryPages {
         // The whole lineage needs the other adapters' cards too (the parents, the children).
         List<JsonNode> cards = RegistryView.read(calls, token, false).cards();
         List<Map<String, Object>> vs = maps(versions);
-        java.util.Collections.reverse(vs);  // newest first
-        return adapter.data("user", PageData.user(jwt)).data("name", name).data("versions", vs).data("aliases", maps(aliases))
-                .data("canMove", PageData.user(jwt).has(Roles.REGISTRY_ADMIN)).data("notice", notice).data("conflict", refused)
+        Collections.reverse(vs); // newest first
+        return adapter.data("user", PageData.user(jwt))
+                .data("name", name)
+                .data("versions", vs)
+                .data("aliases", maps(aliases))
+                .data("canMove", PageData.user(jwt).has(Roles.REGISTRY_ADMIN))
+                .data("notice", notice)
+                .data("conflict", refused)
                 .data("graphJson", PageData.scriptJson(LineageGraph.of(cards, name)));
     }
 
@@ -118,7 +143,7 @@ public class RegistryPages {
         try {
             StoreLayout.requireName(name);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("adapter name: " + e.getMessage());
+            throw new InvalidRequest("adapter name: " + e.getMessage());
         }
     }
 }

@@ -14,20 +14,39 @@ class LineageGraphTest {
 
     static JsonNode card(String name, int version, String parent, String base) throws Exception {
         return JSON.readTree("{\"name\":\"" + name + "\",\"version\":" + version + ",\"task\":\"t\","
-                + (parent == null ? "" : "\"parent\":\"" + parent + "\",") + "\"baseModel\":{\"id\":\"" + base + "\"}}");
+                + (parent == null ? "" : "\"parent\":\"" + parent + "\",") + "\"baseModel\":{\"id\":\"" + base
+                + "\"}}");
     }
 
     @Test
     void baseThenClinicalThenDownstreamInColumnsAndAFocusKeepsOnlyItsFamily() throws Exception {
-        List<JsonNode> cards = List.of(card("clinical", 1, null, "llama"), card("los", 1, "clinical@1", "llama"), card("los", 2, "clinical@1", "llama"),
-                card("mor", 1, "clinical@1", "llama"), card("other", 1, null, "mistral"));
+        List<JsonNode> cards = List.of(
+                card("clinical", 1, null, "llama"),
+                card("los", 1, "clinical@1", "llama"),
+                card("los", 2, "clinical@1", "llama"),
+                card("mor", 1, "clinical@1", "llama"),
+                card("other", 1, null, "mistral"));
         LineageGraph.Graph all = LineageGraph.of(cards, null);
-        assertEquals(Set.of("base:llama", "base:mistral", "clinical@1", "los@1", "los@2", "mor@1", "other@1"), ids(all));
-        assertEquals(Set.of("base:llama->clinical@1", "clinical@1->los@1", "clinical@1->los@2", "clinical@1->mor@1", "base:mistral->other@1"), edges(all));
+        assertEquals(
+                Set.of("base:llama", "base:mistral", "clinical@1", "los@1", "los@2", "mor@1", "other@1"), ids(all));
+        assertEquals(
+                Set.of(
+                        "base:llama->clinical@1",
+                        "clinical@1->los@1",
+                        "clinical@1->los@2",
+                        "clinical@1->mor@1",
+                        "base:mistral->other@1"),
+                edges(all));
         for (LineageGraph.Node n : all.nodes()) assertEquals(n.depth() * 220.0, n.x(), "columns by depth: " + n.id());
 
-        assertEquals(Set.of("base:llama", "clinical@1", "los@1", "los@2"), ids(LineageGraph.of(cards, "los")), "an adapter's ancestors only");
-        assertEquals(Set.of("base:llama", "clinical@1", "los@1", "los@2", "mor@1"), ids(LineageGraph.of(cards, "clinical")), "and its descendants");
+        assertEquals(
+                Set.of("base:llama", "clinical@1", "los@1", "los@2"),
+                ids(LineageGraph.of(cards, "los")),
+                "an adapter's ancestors only");
+        assertEquals(
+                Set.of("base:llama", "clinical@1", "los@1", "los@2", "mor@1"),
+                ids(LineageGraph.of(cards, "clinical")),
+                "and its descendants");
     }
 
     static Set<String> ids(LineageGraph.Graph g) {

@@ -3,16 +3,15 @@ package org.clinlora.model.base;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.clinlora.model.bert.BertConfig;
 import org.clinlora.model.bert.BertModel;
 import org.clinlora.model.io.HfModelDir;
-import org.clinlora.model.llama.Compute;
 import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.llama.StepContext;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.ClassifierHead;
 import org.clinlora.model.lora.LoraAdapter;
@@ -24,17 +23,17 @@ import org.clinlora.model.lora.LoraLinear;
  * {@code [B, T]} token rows, and (LLaMA) a causal LM. {@link #load} picks the implementation from config.json's
  * {@code model_type}; nothing outside the model library asks which family it holds.
  *
- * <p>Classification is split where a scorer batching several tasks needs it: {@link #pooledHiddenStates} gives the
- * one vector per row a head reads (LLaMA: the last real token's final hidden state; BERT: the pooler's tanh over
+ * <p>Classification is split where a scorer batching several tasks needs it: {@link #pooledHiddenStates} gives the one
+ * vector per row a head reads (LLaMA: the last real token's final hidden state; BERT: the pooler's tanh over
  * {@code [CLS]}), and {@link #scorePooled} applies one head to it.
  */
-public interface BaseModel extends AutoCloseable {
+public sealed interface BaseModel extends AutoCloseable permits LlamaModel, BertModel {
 
     /** Loads a Hugging Face model directory (config.json + safetensors) onto the given device and precision. */
     static BaseModel load(Path dir, Compute compute) throws IOException {
-        if (!java.nio.file.Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a model directory");
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a model directory");
         BaseModelConfig config = BaseModelConfig.read(dir.resolve(HfModelDir.CONFIG));
-        return config instanceof org.clinlora.model.bert.BertConfig ? BertModel.load(dir, compute) : LlamaModel.load(dir, compute);
+        return config instanceof BertConfig ? BertModel.load(dir, compute) : LlamaModel.load(dir, compute);
     }
 
     BaseModelConfig config();
@@ -43,7 +42,9 @@ public interface BaseModel extends AutoCloseable {
 
     NDManager manager();
 
-    /** A fresh step whose intermediates are freed when it closes; grad mode is off until a training step turns it on. */
+    /**
+     * A fresh step whose intermediates are freed when it closes; grad mode is off until a training step turns it on.
+     */
     StepContext newStep(boolean training);
 
     /** Every wrapped projection by module path (Hugging Face names). */
@@ -77,7 +78,9 @@ public interface BaseModel extends AutoCloseable {
 
     NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active);
 
-    /** What a classification head reads, one vector per row [B, hidden] (inference; may skip work a head never reads). */
+    /**
+     * What a classification head reads, one vector per row [B, hidden] (inference; may skip work a head never reads).
+     */
     NDArray pooledHiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active);
 
     /** The same from hidden states already computed (training: differentiable, with the classifier's dropout). */
@@ -97,8 +100,8 @@ public interface BaseModel extends AutoCloseable {
         }
         ClassifierHead.Weights base = baseHead();
         if (base != null) return base;
-        throw new IllegalArgumentException("no active adapter carries a classification head (modules_to_save: [" + classifierHead().module()
-                + "]) and the base has none");
+        throw new IllegalArgumentException("no active adapter carries a classification head (modules_to_save: ["
+                + classifierHead().module() + "]) and the base has none");
     }
 
     default boolean hasScoreHead(List<String> active) {
@@ -119,7 +122,8 @@ public interface BaseModel extends AutoCloseable {
 
     /** Causal-LM logits [B, T, vocab] in float32; only architectures whose config says {@code causalLm()}. */
     default NDArray lmLogits(StepContext ctx, NDArray hidden) {
-        throw new UnsupportedOperationException(config().modelType() + " models are encoders: there is no causal-LM head to train or score");
+        throw new UnsupportedOperationException(
+                config().modelType() + " models are encoders: there is no causal-LM head to train or score");
     }
 
     /** The loss of one micro-batch from its hidden states [B, T, hidden], built in the given step. */
@@ -132,8 +136,10 @@ public interface BaseModel extends AutoCloseable {
      * Back-propagates one micro-batch by recomputing each layer (gradient checkpointing), the path of a half-precision
      * base; architectures without it refuse a half-precision training run before it starts.
      */
-    default float backwardByLayer(StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
-        throw new UnsupportedOperationException(config().modelType() + " models train in fp32 only (no layer recomputation)");
+    default float backwardByLayer(
+            StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
+        throw new UnsupportedOperationException(
+                config().modelType() + " models train in fp32 only (no layer recomputation)");
     }
 
     // ---- full fine-tuning -----------------------------------------------------------------------------------
@@ -143,10 +149,14 @@ public interface BaseModel extends AutoCloseable {
      * baselines), with a classification head of {@code numLabels} created when the checkpoint has none.
      */
     default Map<String, NDArray> fullFineTuning(int numLabels, long seed) {
-        throw new UnsupportedOperationException(config().modelType() + " bases are adapted with LoRA only; full fine-tuning is for BERT-family baselines");
+        throw new UnsupportedOperationException(config().modelType()
+                + " bases are adapted with LoRA only; full fine-tuning is for BERT-family baselines");
     }
 
-    /** Writes the (fully fine-tuned) base as a Hugging Face model directory: config.json with its labels + model.safetensors. */
+    /**
+     * Writes the (fully fine-tuned) base as a Hugging Face model directory: config.json with its labels +
+     * model.safetensors.
+     */
     default void saveModel(Path dir, List<String> labelNames) throws IOException {
         throw new UnsupportedOperationException(config().modelType() + " bases are not saved by this project");
     }

@@ -11,13 +11,15 @@ import java.util.Map;
 import org.clinlora.model.bert.BertConfig;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.lora.ClassifierHead;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.ClinicalTokenizer;
 
 /**
- * A base model's {@code config.json}, whichever architecture it names in {@code model_type}: what the family-independent
- * code (trainer, scorer, registry checks, the experiment) needs to know. Each architecture's own fields stay in its
- * record ({@link LlamaConfig}, {@link BertConfig}).
+ * A base model's {@code config.json}, whichever architecture it names in {@code model_type}: what the
+ * family-independent code (trainer, scorer, registry checks, the experiment) needs to know. Each architecture's own
+ * fields stay in its record ({@link LlamaConfig}, {@link BertConfig}).
  */
-public interface BaseModelConfig {
+public sealed interface BaseModelConfig permits LlamaConfig, BertConfig {
 
     /** Hugging Face's {@code model_type}: {@code llama} or {@code bert}. */
     String modelType();
@@ -51,10 +53,10 @@ public interface BaseModelConfig {
      * trains (LLaMA: LoRA, causal LM or classification, fp32 or fp16; BERT: classification only, LoRA or full
      * fine-tuning, fp32). {@code loraTargets} null: the architecture's defaults.
      */
-    String cannotTrain(org.clinlora.model.task.TaskKind kind, boolean fullFineTuning, boolean halfPrecision, List<String> loraTargets);
+    String cannotTrain(TaskKind kind, boolean fullFineTuning, boolean halfPrecision, List<String> loraTargets);
 
     /** The ids rows are made with; {@code tokenizer} is the model's own (BERT's [CLS]/[SEP] come from it). */
-    SpecialIds specialIds(org.clinlora.model.text.ClinicalTokenizer tokenizer);
+    SpecialIds specialIds(ClinicalTokenizer tokenizer);
 
     /**
      * Checks a checkpoint's tensor names and shapes (from safetensors headers) against this config before anything is
@@ -83,7 +85,9 @@ public interface BaseModelConfig {
         return switch (type) {
             case "llama" -> LlamaConfig.fromJson(n);
             case "bert" -> BertConfig.fromJson(n);
-            default -> throw new IllegalArgumentException("config.json: model_type '" + type + "' is not supported (llama or bert)");
+            default ->
+                throw new IllegalArgumentException(
+                        "config.json: model_type '" + type + "' is not supported (llama or bert)");
         };
     }
 }

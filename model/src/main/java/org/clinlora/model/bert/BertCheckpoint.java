@@ -6,16 +6,16 @@ import java.util.Map;
 
 /**
  * What a Hugging Face BERT checkpoint must hold for its config.json, by name (with the {@code bert.} prefix) and shape;
- * the classifier is optional (a pre-trained encoder has none). Checked before anything is loaded, and by the registry on
- * a pushed model's safetensors headers.
+ * the classifier is optional (a pre-trained encoder has none). Checked before anything is loaded, and by the registry
+ * on a pushed model's safetensors headers.
  */
 public final class BertCheckpoint {
     private BertCheckpoint() {}
 
     /**
      * The checkpoint's tensors under the names of a BertForSequenceClassification save: a bare BertModel's names get
-     * the {@code bert.} prefix; pre-training heads ({@code cls.*}) and the {@code position_ids} buffer are dropped,
-     * as Hugging Face drops them when it loads a sequence classifier.
+     * the {@code bert.} prefix; pre-training heads ({@code cls.*}) and the {@code position_ids} buffer are dropped, as
+     * Hugging Face drops them when it loads a sequence classifier.
      */
     public static Map<String, long[]> canonicalNames(Map<String, long[]> shapes) {
         boolean prefixed = shapes.containsKey("bert.embeddings.word_embeddings.weight");
@@ -60,19 +60,22 @@ public final class BertCheckpoint {
             long[] got = actual.get(e.getKey());
             if (got == null) throw new IllegalArgumentException("checkpoint lacks tensor '" + e.getKey() + "'");
             if (!Arrays.equals(got, e.getValue())) {
-                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(got) + " but config.json implies "
-                        + Arrays.toString(e.getValue()));
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(got)
+                        + " but config.json implies " + Arrays.toString(e.getValue()));
             }
         }
         long[] w = actual.get("classifier.weight"), b = actual.get("classifier.bias");
-        if ((w == null) != (b == null)) throw new IllegalArgumentException("checkpoint has one of classifier.weight and classifier.bias but not both");
+        if ((w == null) != (b == null))
+            throw new IllegalArgumentException(
+                    "checkpoint has one of classifier.weight and classifier.bias but not both");
         if (w != null && (w.length != 2 || w[1] != config.hiddenSize() || b.length != 1 || b[0] != w[0])) {
-            throw new IllegalArgumentException("classifier has shapes " + Arrays.toString(w) + " / " + Arrays.toString(b) + ", expected [labels, "
-                    + config.hiddenSize() + "] / [labels]");
+            throw new IllegalArgumentException("classifier has shapes " + Arrays.toString(w) + " / "
+                    + Arrays.toString(b) + ", expected [labels, " + config.hiddenSize() + "] / [labels]");
         }
         for (String name : actual.keySet()) {
             if (!expected.containsKey(name) && !name.startsWith("classifier.")) {
-                throw new IllegalArgumentException("checkpoint has an unexpected tensor '" + name + "' for a BERT model");
+                throw new IllegalArgumentException(
+                        "checkpoint has an unexpected tensor '" + name + "' for a BERT model");
             }
         }
     }

@@ -3,6 +3,7 @@ package org.clinlora.model.bert;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +12,13 @@ import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.base.ConfigJson;
 import org.clinlora.model.base.SpecialIds;
 import org.clinlora.model.lora.ClassifierHead;
+import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.ClinicalTokenizer;
 
 /**
- * A BERT {@code config.json} ({@code model_type: bert}) as transformers' {@code BertConfig} reads it: the encoder's sizes,
- * GELU (erf), LayerNorm eps, dropouts, absolute positions; {@code id2label} when the checkpoint is a fine-tuned
+ * A BERT {@code config.json} ({@code model_type: bert}) as transformers' {@code BertConfig} reads it: the encoder's
+ * sizes, GELU (erf), LayerNorm eps, dropouts, absolute positions; {@code id2label} when the checkpoint is a fine-tuned
  * {@code BertForSequenceClassification}. BioClinicalBERT, BlueBERT, CORe and UmlsBERT are all this architecture.
  *
  * @param labels the {@code id2label} names in id order (empty for a pre-trained encoder)
@@ -35,7 +38,8 @@ public record BertConfig(
         Integer padTokenId,
         double initializerRange,
         String torchDtype,
-        List<String> labels) implements BaseModelConfig {
+        List<String> labels)
+        implements BaseModelConfig {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,16 +47,24 @@ public record BertConfig(
         require(vocabSize > 0, "vocab_size must be positive");
         require(hiddenSize > 0, "hidden_size must be positive");
         require(numHiddenLayers > 0, "num_hidden_layers must be positive");
-        require(numAttentionHeads > 0 && hiddenSize % numAttentionHeads == 0, "hidden_size must be a multiple of num_attention_heads");
+        require(
+                numAttentionHeads > 0 && hiddenSize % numAttentionHeads == 0,
+                "hidden_size must be a multiple of num_attention_heads");
         require(intermediateSize > 0, "intermediate_size must be positive");
         require(hiddenDropoutProb >= 0 && hiddenDropoutProb < 1, "hidden_dropout_prob must be in [0, 1)");
-        require(attentionProbsDropoutProb >= 0 && attentionProbsDropoutProb < 1, "attention_probs_dropout_prob must be in [0, 1)");
-        require(classifierDropout == null || (classifierDropout >= 0 && classifierDropout < 1), "classifier_dropout must be in [0, 1)");
+        require(
+                attentionProbsDropoutProb >= 0 && attentionProbsDropoutProb < 1,
+                "attention_probs_dropout_prob must be in [0, 1)");
+        require(
+                classifierDropout == null || (classifierDropout >= 0 && classifierDropout < 1),
+                "classifier_dropout must be in [0, 1)");
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be positive");
         require(typeVocabSize > 0, "type_vocab_size must be positive");
         require(layerNormEps > 0, "layer_norm_eps must be positive");
         require(padTokenId == null || (padTokenId >= 0 && padTokenId < vocabSize), "pad_token_id out of vocabulary");
-        require(Set.of("float32", "float16", "bfloat16").contains(torchDtype), "torch_dtype must be float32, float16 or bfloat16");
+        require(
+                Set.of("float32", "float16", "bfloat16").contains(torchDtype),
+                "torch_dtype must be float32, float16 or bfloat16");
         labels = labels == null ? List.of() : List.copyOf(labels);
     }
 
@@ -64,7 +76,9 @@ public record BertConfig(
         return hiddenSize / numAttentionHeads;
     }
 
-    /** The dropout before the classifier: {@code classifier_dropout}, else {@code hidden_dropout_prob}, as Hugging Face. */
+    /**
+     * The dropout before the classifier: {@code classifier_dropout}, else {@code hidden_dropout_prob}, as Hugging Face.
+     */
     public double effectiveClassifierDropout() {
         return classifierDropout != null ? classifierDropout : hiddenDropoutProb;
     }
@@ -76,8 +90,11 @@ public record BertConfig(
         require(act.equals("gelu"), "hidden_act '" + act + "' is not supported (BERT uses gelu, the erf form)");
         String pos = n.path("position_embedding_type").asText("absolute");
         require(pos.equals("absolute"), "position_embedding_type '" + pos + "' is not supported (absolute only)");
-        require(!n.path("is_decoder").asBoolean(false) && !n.path("add_cross_attention").asBoolean(false), "decoder BERTs are not supported");
-        List<String> labels = new java.util.ArrayList<>();
+        require(
+                !n.path("is_decoder").asBoolean(false)
+                        && !n.path("add_cross_attention").asBoolean(false),
+                "decoder BERTs are not supported");
+        List<String> labels = new ArrayList<>();
         JsonNode id2label = n.get("id2label");
         if (id2label != null && id2label.isObject()) {
             for (int i = 0; i < id2label.size(); i++) {
@@ -86,7 +103,9 @@ public record BertConfig(
                 labels.add(l.asText());
             }
         }
-        String dtype = n.hasNonNull("torch_dtype") ? n.get("torch_dtype").asText() : n.path("dtype").asText("float32");
+        String dtype = n.hasNonNull("torch_dtype")
+                ? n.get("torch_dtype").asText()
+                : n.path("dtype").asText("float32");
         return new BertConfig(
                 intField(n, "vocab_size", null),
                 intField(n, "hidden_size", 768),
@@ -111,9 +130,22 @@ public record BertConfig(
 
     /** The same encoder with a classification head over {@code labels} (a fine-tuned BertForSequenceClassification). */
     public BertConfig withLabels(List<String> labels) {
-        return new BertConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenDropoutProb,
-                attentionProbsDropoutProb, classifierDropout, maxPositionEmbeddings, typeVocabSize, layerNormEps, padTokenId,
-                initializerRange, torchDtype, labels);
+        return new BertConfig(
+                vocabSize,
+                hiddenSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                intermediateSize,
+                hiddenDropoutProb,
+                attentionProbsDropoutProb,
+                classifierDropout,
+                maxPositionEmbeddings,
+                typeVocabSize,
+                layerNormEps,
+                padTokenId,
+                initializerRange,
+                torchDtype,
+                labels);
     }
 
     @Override
@@ -122,11 +154,12 @@ public record BertConfig(
     }
 
     @Override
-    public String cannotTrain(org.clinlora.model.task.TaskKind kind, boolean fullFineTuning, boolean halfPrecision, List<String> loraTargets) {
-        if (kind == org.clinlora.model.task.TaskKind.CAUSAL_LM) return "a BERT base is an encoder: domain adaptation (a causal LM) needs a LLaMA base";
+    public String cannotTrain(TaskKind kind, boolean fullFineTuning, boolean halfPrecision, List<String> loraTargets) {
+        if (kind == TaskKind.CAUSAL_LM)
+            return "a BERT base is an encoder: domain adaptation (a causal LM) needs a LLaMA base";
         if (halfPrecision) return "BERT bases train in fp32 only";
-        if (!fullFineTuning && loraTargets != null && !org.clinlora.model.lora.LoraConfig.BERT_PROJECTIONS.containsAll(loraTargets)) {
-            return "lora.targetModules " + loraTargets + " are not BERT projections " + org.clinlora.model.lora.LoraConfig.BERT_PROJECTIONS;
+        if (!fullFineTuning && loraTargets != null && !LoraConfig.BERT_PROJECTIONS.containsAll(loraTargets)) {
+            return "lora.targetModules " + loraTargets + " are not BERT projections " + LoraConfig.BERT_PROJECTIONS;
         }
         return null;
     }

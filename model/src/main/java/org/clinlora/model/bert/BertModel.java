@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,16 +14,19 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.HfModelDir;
 import org.clinlora.model.io.NdArrays;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.Weights;
-import org.clinlora.model.llama.Compute;
-import org.clinlora.model.llama.StepContext;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.ClassifierHead;
 import org.clinlora.model.lora.LoraAdapter;
@@ -31,17 +35,20 @@ import org.clinlora.model.lora.LoraLinear;
 /**
  * The BERT encoder as Hugging Face's {@code BertForSequenceClassification} computes it, every Linear a
  * {@link LoraLinear}:
+ *
  * <pre>
  * input_ids → embeddings (word + position + type, LayerNorm) → [post-LN encoder layer × N]
  *          → pooler (dense + tanh on [CLS]) → dropout → classifier          (classification logits)
  * </pre>
- * The paper's comparison models (BioClinicalBERT, BlueBERT, CORe, UmlsBERT) are this architecture; they are adapted
- * with LoRA like LLaMA (PEFT keys {@code base_model.model.bert.encoder.layer.N.attention.self.query…}, the classifier as
- * {@code modules_to_save}) or fully fine-tuned ({@link #fullFineTuning}) and saved as a model directory.
  *
- * <p>Checkpoints are read with or without the {@code bert.} prefix (a BertForSequenceClassification / BertForPreTraining
- * save, or a bare BertModel); pre-training heads ({@code cls.*}) and the {@code position_ids} buffer are ignored as
- * Hugging Face ignores them. fp32 only: BERT-base has 110M parameters and the paper's baselines train in fp32.
+ * The paper's comparison models (BioClinicalBERT, BlueBERT, CORe, UmlsBERT) are this architecture; they are adapted
+ * with LoRA like LLaMA (PEFT keys {@code base_model.model.bert.encoder.layer.N.attention.self.query…}, the classifier
+ * as {@code modules_to_save}) or fully fine-tuned ({@link #fullFineTuning}) and saved as a model directory.
+ *
+ * <p>Checkpoints are read with or without the {@code bert.} prefix (a BertForSequenceClassification /
+ * BertForPreTraining save, or a bare BertModel); pre-training heads ({@code cls.*}) and the {@code position_ids} buffer
+ * are ignored as Hugging Face ignores them. fp32 only: BERT-base has 110M parameters and the paper's baselines train in
+ * fp32.
  */
 public final class BertModel implements BaseModel {
     /** Module paths of the encoder layers, as PEFT names them under BertForSequenceClassification. */
@@ -54,8 +61,11 @@ public final class BertModel implements BaseModel {
     private final List<BertLayer> layers;
     private final LoraLinear pooler;
     private final Map<String, LoraLinear> projections;
-    /** Every base tensor by Hugging Face name (with the {@code bert.} prefix), what full fine-tuning trains and saves. */
+    /**
+     * Every base tensor by Hugging Face name (with the {@code bert.} prefix), what full fine-tuning trains and saves.
+     */
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
     private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
     private volatile ClassifierHead.Weights classifier;
 
@@ -68,32 +78,44 @@ public final class BertModel implements BaseModel {
         for (String name : w.names()) stored.put(name, w.entry(name).shape());
         Map<String, long[]> shapes = BertCheckpoint.canonicalNames(stored);
         BertCheckpoint.check(config, shapes);
-        java.util.function.Function<String, NDArray> t = name -> {
+        Function<String, NDArray> t = name -> {
             NDArray a = w.toNDArray(manager, BertCheckpoint.storedName(name, prefixed), DataType.FLOAT32);
             parameters.put(name, a);
             return a;
         };
-        this.embeddings = new BertEmbeddings(config, t.apply("bert.embeddings.word_embeddings.weight"),
-                t.apply("bert.embeddings.position_embeddings.weight"), t.apply("bert.embeddings.token_type_embeddings.weight"),
-                t.apply("bert.embeddings.LayerNorm.weight"), t.apply("bert.embeddings.LayerNorm.bias"));
+        this.embeddings = new BertEmbeddings(
+                config,
+                t.apply("bert.embeddings.word_embeddings.weight"),
+                t.apply("bert.embeddings.position_embeddings.weight"),
+                t.apply("bert.embeddings.token_type_embeddings.weight"),
+                t.apply("bert.embeddings.LayerNorm.weight"),
+                t.apply("bert.embeddings.LayerNorm.bias"));
         Map<String, LoraLinear> proj = new LinkedHashMap<>();
         List<BertLayer> ls = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = LAYER_PREFIX + i + ".";
-            ls.add(new BertLayer(config, linear(t, p + "attention.self.query", proj), linear(t, p + "attention.self.key", proj),
-                    linear(t, p + "attention.self.value", proj), linear(t, p + "attention.output.dense", proj),
-                    t.apply(p + "attention.output.LayerNorm.weight"), t.apply(p + "attention.output.LayerNorm.bias"),
-                    linear(t, p + "intermediate.dense", proj), linear(t, p + "output.dense", proj),
-                    t.apply(p + "output.LayerNorm.weight"), t.apply(p + "output.LayerNorm.bias")));
+            ls.add(new BertLayer(
+                    config,
+                    linear(t, p + "attention.self.query", proj),
+                    linear(t, p + "attention.self.key", proj),
+                    linear(t, p + "attention.self.value", proj),
+                    linear(t, p + "attention.output.dense", proj),
+                    t.apply(p + "attention.output.LayerNorm.weight"),
+                    t.apply(p + "attention.output.LayerNorm.bias"),
+                    linear(t, p + "intermediate.dense", proj),
+                    linear(t, p + "output.dense", proj),
+                    t.apply(p + "output.LayerNorm.weight"),
+                    t.apply(p + "output.LayerNorm.bias")));
         }
         this.layers = Collections.unmodifiableList(ls);
         this.pooler = linear(t, "bert.pooler.dense", proj);
         this.projections = Collections.unmodifiableMap(proj);
         this.classifier = shapes.containsKey("classifier.weight")
-                ? new ClassifierHead.Weights(t.apply("classifier.weight"), t.apply("classifier.bias")) : null;
+                ? new ClassifierHead.Weights(t.apply("classifier.weight"), t.apply("classifier.bias"))
+                : null;
     }
 
-    private static LoraLinear linear(java.util.function.Function<String, NDArray> t, String module, Map<String, LoraLinear> out) {
+    private static LoraLinear linear(Function<String, NDArray> t, String module, Map<String, LoraLinear> out) {
         LoraLinear l = new LoraLinear(module, t.apply(module + ".weight"), t.apply(module + ".bias"));
         out.put(module, l);
         return l;
@@ -102,10 +124,11 @@ public final class BertModel implements BaseModel {
     /** Loads a Hugging Face BERT directory (config.json with model_type bert + safetensors). */
     public static BertModel load(Path dir, Compute compute) throws IOException {
         if (compute.half()) {
-            throw new IllegalArgumentException("BERT models run in fp32 only (precision " + compute.dtype() + " was asked): "
-                    + "a BERT-base encoder is 110M parameters and the paper's baselines train in fp32");
+            throw new IllegalArgumentException(
+                    "BERT models run in fp32 only (precision " + compute.dtype() + " was asked): "
+                            + "a BERT-base encoder is 110M parameters and the paper's baselines train in fp32");
         }
-        BertConfig config = (BertConfig) org.clinlora.model.base.BaseModelConfig.read(dir.resolve(HfModelDir.CONFIG));
+        BertConfig config = (BertConfig) BaseModelConfig.read(dir.resolve(HfModelDir.CONFIG));
         NDManager manager = NDManager.newBaseManager(compute.device());
         try (Weights w = HfModelDir.openWeights(dir)) {
             return new BertModel(config, compute, manager, w);
@@ -132,7 +155,7 @@ public final class BertModel implements BaseModel {
 
     @Override
     public StepContext newStep(boolean training) {
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
         return new StepContext(manager, compute.computeDtype(), training);
     }
 
@@ -178,12 +201,14 @@ public final class BertModel implements BaseModel {
 
     @Override
     public void merge(String adapter) {
-        for (String module : adapter(adapter).weights().keySet()) projections.get(module).merge(adapter);
+        for (String module : adapter(adapter).weights().keySet())
+            projections.get(module).merge(adapter);
     }
 
     @Override
     public void unmerge(String adapter) {
-        for (String module : adapter(adapter).weights().keySet()) projections.get(module).unmerge(adapter);
+        for (String module : adapter(adapter).weights().keySet())
+            projections.get(module).unmerge(adapter);
     }
 
     // ---- forward --------------------------------------------------------------------------------------------
@@ -227,7 +252,8 @@ public final class BertModel implements BaseModel {
 
     @Override
     public NDArray scorePooled(NDArray pooled, ClassifierHead.Weights head) {
-        NDArray logits = head.bias() == null ? Linear.linear(pooled, head.weight()).singletonOrThrow()
+        NDArray logits = head.bias() == null
+                ? Linear.linear(pooled, head.weight()).singletonOrThrow()
                 : Linear.linear(pooled, head.weight(), head.bias()).singletonOrThrow();
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
@@ -256,13 +282,14 @@ public final class BertModel implements BaseModel {
      */
     @Override
     public synchronized Map<String, NDArray> fullFineTuning(int numLabels, long seed) {
-        if (!adapters.isEmpty()) throw new IllegalStateException("full fine-tuning trains the base itself: remove the adapters first");
+        if (!adapters.isEmpty())
+            throw new IllegalStateException("full fine-tuning trains the base itself: remove the adapters first");
         if (classifier == null || classifier.numLabels() != numLabels) {
             if (classifier != null) {
                 parameters.remove("classifier.weight").close();
                 parameters.remove("classifier.bias").close();
             }
-            java.util.Random g = new java.util.Random(seed ^ 0x5DEECE66DL);
+            Random g = new Random(seed ^ 0x5DEECE66DL);
             float[] w = new float[numLabels * config.hiddenSize()];
             for (int i = 0; i < w.length; i++) w[i] = (float) (g.nextGaussian() * config.initializerRange());
             NDArray weight = manager.create(w, new Shape(numLabels, config.hiddenSize()));
@@ -279,10 +306,12 @@ public final class BertModel implements BaseModel {
     public void saveModel(Path dir, List<String> labelNames) throws IOException {
         if (classifier == null) throw new IllegalStateException("the model has no classifier to save");
         if (labelNames.size() != classifier.numLabels()) {
-            throw new IllegalArgumentException(labelNames.size() + " label names for a classifier of " + classifier.numLabels());
+            throw new IllegalArgumentException(
+                    labelNames.size() + " label names for a classifier of " + classifier.numLabels());
         }
         Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : parameters.entrySet()) tensors.put(e.getKey(), NdArrays.toTensor(e.getValue()));
+        for (Map.Entry<String, NDArray> e : parameters.entrySet())
+            tensors.put(e.getKey(), NdArrays.toTensor(e.getValue()));
         HfModelDir.write(dir, config.withLabels(labelNames), tensors, Long.MAX_VALUE);
     }
 

@@ -2,6 +2,7 @@ package org.clinlora.model.bert;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ public final class TinyBert {
             if (vocab <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || intermediate <= 0 || maxPositions <= 0) {
                 throw new IllegalArgumentException("model dimensions must be positive");
             }
-            if (hidden % heads != 0) throw new IllegalArgumentException("--hidden (" + hidden + ") must be divisible by --heads (" + heads + ")");
+            if (hidden % heads != 0)
+                throw new IllegalArgumentException(
+                        "--hidden (" + hidden + ") must be divisible by --heads (" + heads + ")");
         }
     }
 
@@ -33,14 +36,29 @@ public final class TinyBert {
     public static BertConfig write(Path dir, Spec s) throws IOException {
         WordPieceTokenizerBuilder wp = new WordPieceTokenizerBuilder();
         for (int i = 0; i < 64; i++) wp.add(SampleClinicalText.generate(s.seed() * 1000 + i, 40));
-        for (SyntheticCorpus.Admission a : new SyntheticCorpus(new SyntheticCorpus.Settings(120, 0.5, s.seed() + 17)).admissions()) {
+        for (SyntheticCorpus.Admission a :
+                new SyntheticCorpus(new SyntheticCorpus.Settings(120, 0.5, s.seed() + 17)).admissions()) {
             wp.add(a.dischargeSummary());
             a.radiology().forEach(wp::add);
         }
         // The vocabulary holds what the text has, up to s.vocab() pieces; the embedding has exactly its rows.
         Map<String, Integer> vocab = wp.build(s.vocab());
-        BertConfig config = new BertConfig(vocab.size(), s.hidden(), s.layers(), s.heads(), s.intermediate(), 0.1, 0.1, null, s.maxPositions(), 2,
-                1e-12, WordPieceTokenizerBuilder.PAD_ID, 0.02, "float32", List.of());
+        BertConfig config = new BertConfig(
+                vocab.size(),
+                s.hidden(),
+                s.layers(),
+                s.heads(),
+                s.intermediate(),
+                0.1,
+                0.1,
+                null,
+                s.maxPositions(),
+                2,
+                1e-12,
+                WordPieceTokenizerBuilder.PAD_ID,
+                0.02,
+                "float32",
+                List.of());
         Map<String, SafeTensors.Tensor> w = new LinkedHashMap<>();
         int h = s.hidden();
         w.put("bert.embeddings.word_embeddings.weight", random(s.seed(), "word", vocab.size(), h));
@@ -72,7 +90,7 @@ public final class TinyBert {
 
     private static SafeTensors.Tensor filled(int n, float value) {
         float[] v = new float[n];
-        java.util.Arrays.fill(v, value);
+        Arrays.fill(v, value);
         return SafeTensors.Tensor.f32(new long[] {n}, v);
     }
 }

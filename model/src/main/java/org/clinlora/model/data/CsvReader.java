@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,12 +23,15 @@ import java.util.zip.GZIPInputStream;
 /**
  * Streaming RFC 4180 CSV with a header row, as MIMIC-IV-Note ships it: fields quoted with {@code "} may hold commas,
  * doubled quotes and newlines; gzip is detected from the file's magic bytes. Records are read one at a time, so a
- * 2.6-million-note file never sits in memory. A malformed record is named by the line it starts on and either fails
- * the read or is skipped and counted, as the caller chooses.
+ * 2.6-million-note file never sits in memory. A malformed record is named by the line it starts on and either fails the
+ * read or is skipped and counted, as the caller chooses.
  */
 public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
 
-    public enum OnMalformed { FAIL, SKIP }
+    public enum OnMalformed {
+        FAIL,
+        SKIP
+    }
 
     /** One record: the physical line it starts on (1-based; the header is line 1) and its fields by column name. */
     public record Row(long line, Map<String, String> fields) {
@@ -62,8 +66,14 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
         b.reset();
         InputStream body = (m1 == 0x1f && m2 == 0x8b) ? new GZIPInputStream(b, 1 << 16) : b;
         // Invalid UTF-8 is an error with a line number, not silently replaced text.
-        this.in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+        this.in = new BufferedReader(
+                new InputStreamReader(
+                        body,
+                        StandardCharsets.UTF_8
+                                .newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)),
+                1 << 16);
         List<String> h = record();
         if (h == null) throw new CsvException(source + ": empty file, expected a header row");
         if (!h.isEmpty() && h.get(0).startsWith("\uFEFF")) h.set(0, h.get(0).substring(1));
@@ -91,7 +101,8 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
     /** Fails unless every named column is in the header. */
     public CsvReader requireColumns(List<String> columns) {
         for (String c : columns) {
-            if (!header.contains(c)) throw new CsvException(source + ": missing column '" + c + "' (header: " + header + ")");
+            if (!header.contains(c))
+                throw new CsvException(source + ": missing column '" + c + "' (header: " + header + ")");
         }
         return this;
     }
@@ -147,7 +158,7 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
     private List<String> record() throws IOException {
         try {
             return readRecord();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new CsvException(source + ": text is not valid UTF-8 (around line " + line + ")");
         }
     }
@@ -181,7 +192,9 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
                 } else {
                     if (ch == '\n') line++;
                     f.append(ch);
-                    if (f.length() > MAX_FIELD_CHARS) throw new CsvException(source + ": line " + startLine + ": field longer than " + MAX_FIELD_CHARS + " characters");
+                    if (f.length() > MAX_FIELD_CHARS)
+                        throw new CsvException(source + ": line " + startLine + ": field longer than " + MAX_FIELD_CHARS
+                                + " characters");
                 }
             } else if (ch == ',') {
                 fields.add(f.toString());
@@ -209,7 +222,9 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
 
     private void skipToEndOfLine() throws IOException {
         int c;
-        while ((c = in.read()) >= 0 && c != '\n') { /* drop the rest of the broken record's line */ }
+        while ((c = in.read()) >= 0 && c != '\n') {
+            /* drop the rest of the broken record's line */
+        }
         line++;
     }
 

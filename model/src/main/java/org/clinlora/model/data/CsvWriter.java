@@ -25,7 +25,8 @@ public final class CsvWriter implements Closeable {
     }
 
     public void row(List<String> fields) throws IOException {
-        if (fields.size() != columns) throw new IllegalArgumentException("expected " + columns + " fields, got " + fields.size());
+        if (fields.size() != columns)
+            throw new IllegalArgumentException("expected " + columns + " fields, got " + fields.size());
         for (int i = 0; i < fields.size(); i++) {
             if (i > 0) out.write(',');
             String f = fields.get(i) == null ? "" : fields.get(i);

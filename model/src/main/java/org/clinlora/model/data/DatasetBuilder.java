@@ -7,11 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.clinlora.model.base.SpecialIds;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.model.task.TaskKind;
@@ -19,22 +25,23 @@ import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.model.text.NoteNormalizer;
 
 /**
- * Token datasets as docs/DATASETS.md lays them out: safetensors shards with {@code input_ids} I32 [N, L], {@code lengths}
- * I32 [N] and, for tasks, {@code labels} (I64 [N] multiclass, F32 [N, C] multi-hot), plus {@code manifest.json}
- * (tokenizer sha256, seq len, counts, label names, per-shard sha256), written last.
+ * Token datasets as docs/DATASETS.md lays them out: safetensors shards with {@code input_ids} I32 [N, L],
+ * {@code lengths} I32 [N] and, for tasks, {@code labels} (I64 [N] multiclass, F32 [N, C] multi-hot), plus
+ * {@code manifest.json} (tokenizer sha256, seq len, counts, label names, per-shard sha256), written last.
  *
  * <ul>
  *   <li>causal-LM: each note as {@code <s> … </s>}, concatenated and cut into full rows of {@code seqLen}; the
- *       incomplete tail of each split is dropped, so no row is padded;</li>
- *   <li>classification: one row per note, {@code <s>} first (BERT: {@code [CLS]} first, {@code [SEP]} last), truncated (head, tail or head+tail) or right-padded with
- *       the pad id to {@code seqLen}.</li>
+ *       incomplete tail of each split is dropped, so no row is padded;
+ *   <li>classification: one row per note, {@code <s>} first (BERT: {@code [CLS]} first, {@code [SEP]} last), truncated
+ *       (head, tail or head+tail) or right-padded with the pad id to {@code seqLen}.
  * </ul>
+ *
  * Rows go to train / validation / test by patient ({@code subject_id}, else the row id), seeded, so no patient's notes
  * straddle two splits — or, for data that come with their own splits (the CORe and BEEP recipes' train/val/test files),
  * each row to the split it was given ({@link #addTo}), never moved. Then the label names are the training split's; a
  * validation or test row's label outside them is counted in the manifest ({@code unseenLabels}) and left out of the
- * row's target, and an id found in two splits is counted ({@code idsInSeveralSplits}). Classification shards carry their
- * rows' ids (safetensors metadata {@code row_ids}), so predictions can be joined back to the source rows.
+ * row's target, and an id found in two splits is counted ({@code idsInSeveralSplits}). Classification shards carry
+ * their rows' ids (safetensors metadata {@code row_ids}), so predictions can be joined back to the source rows.
  */
 public final class DatasetBuilder implements AutoCloseable {
     public static final String MANIFEST = "manifest.json";
@@ -42,9 +49,19 @@ public final class DatasetBuilder implements AutoCloseable {
     /** The shard metadata key holding a classification shard's row ids, a JSON list in row order. */
     public static final String ROW_IDS = "row_ids";
 
-    public record Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer,
-                           double validationFraction, double testFraction, long seed, int rowsPerShard,
-                           int bosId, int eosId, int padId, int sepId) {
+    public record Settings(
+            TaskKind kind,
+            int seqLen,
+            NoteEncoding.Truncation truncation,
+            NoteNormalizer normalizer,
+            double validationFraction,
+            double testFraction,
+            long seed,
+            int rowsPerShard,
+            int bosId,
+            int eosId,
+            int padId,
+            int sepId) {
         public Settings {
             if (seqLen < 2) throw new IllegalArgumentException("seq len must be at least 2");
             if (validationFraction < 0 || testFraction < 0 || validationFraction + testFraction >= 1) {
@@ -54,15 +71,57 @@ public final class DatasetBuilder implements AutoCloseable {
         }
 
         /** LLaMA's rows: {@code <s>} in front, not closed. */
-        public Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer, double validationFraction,
-                        double testFraction, long seed, int rowsPerShard, int bosId, int eosId, int padId) {
-            this(kind, seqLen, truncation, normalizer, validationFraction, testFraction, seed, rowsPerShard, bosId, eosId, padId, -1);
+        public Settings(
+                TaskKind kind,
+                int seqLen,
+                NoteEncoding.Truncation truncation,
+                NoteNormalizer normalizer,
+                double validationFraction,
+                double testFraction,
+                long seed,
+                int rowsPerShard,
+                int bosId,
+                int eosId,
+                int padId) {
+            this(
+                    kind,
+                    seqLen,
+                    truncation,
+                    normalizer,
+                    validationFraction,
+                    testFraction,
+                    seed,
+                    rowsPerShard,
+                    bosId,
+                    eosId,
+                    padId,
+                    -1);
         }
 
         /** With the base model's special tokens (BERT: [CLS] … [SEP]). */
-        public Settings(TaskKind kind, int seqLen, NoteEncoding.Truncation truncation, NoteNormalizer normalizer, double validationFraction,
-                        double testFraction, long seed, int rowsPerShard, org.clinlora.model.base.SpecialIds ids) {
-            this(kind, seqLen, truncation, normalizer, validationFraction, testFraction, seed, rowsPerShard, ids.bos(), ids.eos(), ids.pad(), ids.sep());
+        public Settings(
+                TaskKind kind,
+                int seqLen,
+                NoteEncoding.Truncation truncation,
+                NoteNormalizer normalizer,
+                double validationFraction,
+                double testFraction,
+                long seed,
+                int rowsPerShard,
+                SpecialIds ids) {
+            this(
+                    kind,
+                    seqLen,
+                    truncation,
+                    normalizer,
+                    validationFraction,
+                    testFraction,
+                    seed,
+                    rowsPerShard,
+                    ids.bos(),
+                    ids.eos(),
+                    ids.pad(),
+                    ids.sep());
         }
 
         /** How a classification note becomes its row (the rule the scorer applies too). */
@@ -73,10 +132,16 @@ public final class DatasetBuilder implements AutoCloseable {
 
     /** A task's labels: names in their stable order, and whether a row may have several. */
     public record LabelSpace(List<String> names, boolean multilabel) {
-        /** Labels found in the data in a stable order: class indices ("0".."3") numerically, anything else, ICD-9 codes included ("0389" before "486"), as strings. */
-        public static List<String> sorted(java.util.Collection<String> labels) {
+        /**
+         * Labels found in the data in a stable order: class indices ("0".."3") numerically, anything else, ICD-9 codes
+         * included ("0389" before "486"), as strings.
+         */
+        public static List<String> sorted(Collection<String> labels) {
             boolean indices = labels.stream().allMatch(l -> l.matches("0|[1-9]\\d{0,17}"));
-            return labels.stream().distinct().sorted(indices ? java.util.Comparator.comparingLong(Long::parseLong) : java.util.Comparator.naturalOrder()).toList();
+            return labels.stream()
+                    .distinct()
+                    .sorted(indices ? Comparator.comparingLong(Long::parseLong) : Comparator.naturalOrder())
+                    .toList();
         }
     }
 
@@ -86,7 +151,7 @@ public final class DatasetBuilder implements AutoCloseable {
     private final Settings s;
     private final NoteEncoding encoding;
     private final LabelSpace labels;
-    private final Map<String, Integer> labelIndex = new java.util.HashMap<>();
+    private final Map<String, Integer> labelIndex = new HashMap<>();
     private final ClinicalTokenizer tokenizer;
     private final String tokenizerSha256;
     private final DatasetSink sink;
@@ -94,7 +159,8 @@ public final class DatasetBuilder implements AutoCloseable {
     private final List<Map<String, Object>> shards = new ArrayList<>();
     private final Map<String, Object> extra = new LinkedHashMap<>();
     /** Given splits only: where each id went, the label names seen outside the training split's, ids in two splits. */
-    private final Map<String, String> splitOfId = new java.util.HashMap<>();
+    private final Map<String, String> splitOfId = new HashMap<>();
+
     private final Map<String, Map<String, Long>> unseenLabels = new LinkedHashMap<>();
     private final Map<String, Long> unseenLabelRows = new LinkedHashMap<>();
     private long idsInSeveralSplits;
@@ -112,8 +178,10 @@ public final class DatasetBuilder implements AutoCloseable {
         long totalRows, notes, tokens, truncated;
     }
 
-    public DatasetBuilder(String datasetId, Settings settings, LabelSpace labels, Path tokenizerJson, DatasetSink sink) throws IOException {
-        if (settings.kind() == TaskKind.SEQ_CLS && (labels == null || labels.names().isEmpty())) {
+    public DatasetBuilder(String datasetId, Settings settings, LabelSpace labels, Path tokenizerJson, DatasetSink sink)
+            throws IOException {
+        if (settings.kind() == TaskKind.SEQ_CLS
+                && (labels == null || labels.names().isEmpty())) {
             throw new IllegalArgumentException("a classification dataset needs its label names");
         }
         this.datasetId = datasetId;
@@ -122,7 +190,8 @@ public final class DatasetBuilder implements AutoCloseable {
         this.labels = labels;
         if (labels != null) for (String l : labels.names()) labelIndex.put(l, labelIndex.size());
         this.tokenizer = ClinicalTokenizer.load(tokenizerJson);
-        this.tokenizerSha256 = Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson);
+        this.tokenizerSha256 =
+                Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson);
         this.sink = sink;
         for (String split : SPLITS) splits.put(split, new Split());
     }
@@ -138,7 +207,10 @@ public final class DatasetBuilder implements AutoCloseable {
         return u < s.testFraction() ? "test" : u < s.testFraction() + s.validationFraction() ? "validation" : "train";
     }
 
-    /** Adds one note (causal LM) or one labelled example (classification; labels must be in the label space), split by patient. */
+    /**
+     * Adds one note (causal LM) or one labelled example (classification; labels must be in the label space), split by
+     * patient.
+     */
     public void add(String id, String patient, String text, List<String> rowLabels) throws IOException {
         mode(false);
         append(splitOf(patient == null ? id : patient), id, text, rowLabels);
@@ -149,7 +221,8 @@ public final class DatasetBuilder implements AutoCloseable {
      * test label outside the label space is counted and left out of the row's target; in train it is an error.
      */
     public void addTo(String split, String id, String text, List<String> rowLabels) throws IOException {
-        if (!SPLITS.contains(split)) throw new IllegalArgumentException("split must be one of " + SPLITS + ", got '" + split + "'");
+        if (!SPLITS.contains(split))
+            throw new IllegalArgumentException("split must be one of " + SPLITS + ", got '" + split + "'");
         mode(true);
         String before = splitOfId.putIfAbsent(id, split);
         if (before != null && !before.equals(split)) {
@@ -157,9 +230,10 @@ public final class DatasetBuilder implements AutoCloseable {
             if (idsInSeveralSplitsExamples.size() < 5) idsInSeveralSplitsExamples.add(id);
         }
         if (s.kind() == TaskKind.SEQ_CLS && !split.equals("train")) {
-            List<String> known = rowLabels.stream().filter(labelIndex::containsKey).toList();
+            List<String> known =
+                    rowLabels.stream().filter(labelIndex::containsKey).toList();
             if (known.size() != rowLabels.size()) {
-                Map<String, Long> counts = unseenLabels.computeIfAbsent(split, k -> new java.util.TreeMap<>());
+                Map<String, Long> counts = unseenLabels.computeIfAbsent(split, k -> new TreeMap<>());
                 for (String l : rowLabels) if (!labelIndex.containsKey(l)) counts.merge(l, 1L, Long::sum);
                 unseenLabelRows.merge(split, 1L, Long::sum);
                 rowLabels = known;
@@ -169,7 +243,8 @@ public final class DatasetBuilder implements AutoCloseable {
     }
 
     private void mode(boolean given) {
-        if (givenSplits != null && givenSplits != given) throw new IllegalStateException("a dataset is split by patient or given its splits, not both");
+        if (givenSplits != null && givenSplits != given)
+            throw new IllegalStateException("a dataset is split by patient or given its splits, not both");
         givenSplits = given;
     }
 
@@ -188,16 +263,20 @@ public final class DatasetBuilder implements AutoCloseable {
 
     /** Rows are tokenized this many at a time, in one native call the Rust tokenizers run in parallel. */
     static final int ENCODE_BATCH = 64;
+
     private final List<Queued> queue = new ArrayList<>();
 
     private void append(String split, String id, String text, List<String> rowLabels) throws IOException {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("row " + id + ": empty text");
         if (s.kind() == TaskKind.SEQ_CLS) {
             for (String l : rowLabels) {
-                if (!labelIndex.containsKey(l)) throw new IllegalArgumentException("row " + id + ": unknown label '" + l + "'");
+                if (!labelIndex.containsKey(l))
+                    throw new IllegalArgumentException("row " + id + ": unknown label '" + l + "'");
             }
             // A row whose one class is outside the training split's labels (given splits) keeps no class: index -1.
-            if (!labels.multilabel() && rowLabels.size() != 1 && !(rowLabels.isEmpty() && givenSplits == Boolean.TRUE)) {
+            if (!labels.multilabel()
+                    && rowLabels.size() != 1
+                    && !(rowLabels.isEmpty() && givenSplits == Boolean.TRUE)) {
                 throw new IllegalArgumentException("row " + id + ": needs exactly one label");
             }
         }
@@ -232,7 +311,7 @@ public final class DatasetBuilder implements AutoCloseable {
         } else {
             NoteEncoding.Encoded note = encoding.cut(ids);
             int[] row = new int[s.seqLen()];
-            java.util.Arrays.fill(row, s.padId());
+            Arrays.fill(row, s.padId());
             for (int i = 0; i < note.ids().length; i++) row[i] = (int) note.ids()[i];
             if (note.truncated()) sp.truncated++;
             pending(q.split(), sp, row, note.ids().length, q.labels(), q.id());
@@ -240,7 +319,8 @@ public final class DatasetBuilder implements AutoCloseable {
         }
     }
 
-    private void pending(String split, Split sp, int[] row, int length, List<String> rowLabels, String id) throws IOException {
+    private void pending(String split, Split sp, int[] row, int length, List<String> rowLabels, String id)
+            throws IOException {
         sp.rows.add(row);
         sp.lengths.add(length);
         sp.rowLabels.add(rowLabels);
@@ -268,7 +348,10 @@ public final class DatasetBuilder implements AutoCloseable {
                 t.put("labels", SafeTensors.Tensor.f32(new long[] {n, c}, hot));
             } else {
                 long[] idx = new long[n];
-                for (int i = 0; i < n; i++) idx[i] = sp.rowLabels.get(i).isEmpty() ? -1 : labelIndex.get(sp.rowLabels.get(i).get(0));
+                for (int i = 0; i < n; i++)
+                    idx[i] = sp.rowLabels.get(i).isEmpty()
+                            ? -1
+                            : labelIndex.get(sp.rowLabels.get(i).get(0));
                 t.put("labels", SafeTensors.Tensor.i64(new long[] {n}, idx));
             }
         }
@@ -320,27 +403,8 @@ public final class DatasetBuilder implements AutoCloseable {
                 m.put("multilabel", labels.multilabel());
             }
             m.put("normalizer", s.normalizer().describe());
-            Map<String, Object> counts = new LinkedHashMap<>();
-            for (var e : splits.entrySet()) {
-                Map<String, Object> c = new LinkedHashMap<>();
-                c.put("rows", e.getValue().totalRows);
-                c.put("notes", e.getValue().notes);
-                c.put("tokens", e.getValue().tokens);
-                if (s.kind() == TaskKind.SEQ_CLS) c.put("truncated", e.getValue().truncated);
-                counts.put(e.getKey(), c);
-            }
-            m.put("counts", counts);
-            if (givenSplits == Boolean.TRUE) {
-                m.put("split", Map.of("by", "given"));
-                m.put("idsInSeveralSplits", Map.of("rows", idsInSeveralSplits, "examples", idsInSeveralSplitsExamples));
-                if (s.kind() == TaskKind.SEQ_CLS) {
-                    Map<String, Object> unseen = new LinkedHashMap<>();
-                    for (var e : unseenLabels.entrySet()) unseen.put(e.getKey(), Map.of("rows", unseenLabelRows.get(e.getKey()), "labels", e.getValue()));
-                    m.put("unseenLabels", unseen);
-                }
-            } else {
-                m.put("split", Map.of("by", "subject_id", "seed", s.seed(), "validation", s.validationFraction(), "test", s.testFraction()));
-            }
+            m.put("counts", counts());
+            putSplit(m);
             m.put("shards", shards);
             m.putAll(extra);
             m.put("createdAt", Instant.now().toString());
@@ -349,6 +413,48 @@ public final class DatasetBuilder implements AutoCloseable {
             return m;
         } finally {
             if (!committed) sink.abort();
+        }
+    }
+
+    private Map<String, Object> counts() {
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (var e : splits.entrySet()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("rows", e.getValue().totalRows);
+            c.put("notes", e.getValue().notes);
+            c.put("tokens", e.getValue().tokens);
+            if (s.kind() == TaskKind.SEQ_CLS) c.put("truncated", e.getValue().truncated);
+            counts.put(e.getKey(), c);
+        }
+        return counts;
+    }
+
+    /**
+     * How the rows were split: by patient, or the recipe's own files — then also which ids the files shared and which
+     * labels only validation or test held.
+     */
+    private void putSplit(Map<String, Object> m) {
+        if (givenSplits != Boolean.TRUE) {
+            m.put(
+                    "split",
+                    Map.of(
+                            "by",
+                            "subject_id",
+                            "seed",
+                            s.seed(),
+                            "validation",
+                            s.validationFraction(),
+                            "test",
+                            s.testFraction()));
+            return;
+        }
+        m.put("split", Map.of("by", "given"));
+        m.put("idsInSeveralSplits", Map.of("rows", idsInSeveralSplits, "examples", idsInSeveralSplitsExamples));
+        if (s.kind() == TaskKind.SEQ_CLS) {
+            Map<String, Object> unseen = new LinkedHashMap<>();
+            for (var e : unseenLabels.entrySet())
+                unseen.put(e.getKey(), Map.of("rows", unseenLabelRows.get(e.getKey()), "labels", e.getValue()));
+            m.put("unseenLabels", unseen);
         }
     }
 

@@ -7,9 +7,9 @@ import java.nio.file.StandardCopyOption;
 import org.clinlora.model.io.PeftAdapterDir;
 
 /**
- * Where a dataset's files go (a local folder here; the bucket through the platform's {@code StoreDatasetSink}). Either way the dataset appears complete or not at all: locally the files are written
- * into a temp folder renamed into place at commit; in the object store the manifest is written last, and a reader
- * never trusts a shard without it.
+ * Where a dataset's files go (a local folder here; the bucket through the platform's {@code StoreDatasetSink}). Either
+ * way the dataset appears complete or not at all: locally the files are written into a temp folder renamed into place
+ * at commit; in the object store the manifest is written last, and a reader never trusts a shard without it.
  */
 public interface DatasetSink {
     void put(String file, byte[] data) throws IOException;

@@ -7,16 +7,19 @@ import java.util.regex.Pattern;
 /**
  * Which columns of a task CSV hold the row id, the note text and the label(s), and how several labels share a cell.
  * Three named formats, each overridable column by column:
+ *
  * <ul>
- *   <li>{@code clinlora}: {@code id, [subject_id,] text, label} or {@code labels} with ',' or ';' between codes;</li>
+ *   <li>{@code clinlora}: {@code id, [subject_id,] text, label} or {@code labels} with ',' or ';' between codes;
  *   <li>{@code core} (van Aken et al. 2021, clinical-outcome-prediction): {@code id, text} and one of {@code labels}
  *       (diagnoses, procedures; comma-separated codes), {@code hospital_expire_flag} (mortality) or {@code los_label}
- *       (length of stay, four bins) — whichever the file has;</li>
- *   <li>{@code beep} (prolonged mechanical ventilation): {@code id, text, label}.</li>
+ *       (length of stay, four bins) — whichever the file has;
+ *   <li>{@code beep} (prolonged mechanical ventilation): {@code id, text, label}.
  * </ul>
+ *
  * A label column with a separator is multi-label; without one, each row has exactly one class.
  */
-public record TaskColumns(String format, String idColumn, String textColumn, String labelColumn, String labelSeparator) {
+public record TaskColumns(
+        String format, String idColumn, String textColumn, String labelColumn, String labelSeparator) {
     public static final String CLINLORA = "clinlora", CORE = "core", BEEP = "beep";
     public static final List<String> FORMATS = List.of(CLINLORA, CORE, BEEP);
     public static final TaskColumns DEFAULT = new TaskColumns(CLINLORA, null, null, null, null);
@@ -28,9 +31,12 @@ public record TaskColumns(String format, String idColumn, String textColumn, Str
 
     public TaskColumns {
         format = format == null ? CLINLORA : format.toLowerCase(Locale.ROOT);
-        if (!FORMATS.contains(format)) throw new IllegalArgumentException("format must be one of " + FORMATS + ", got '" + format + "'");
-        if (labelSeparator != null && labelSeparator.isEmpty()) throw new IllegalArgumentException("labelSeparator must not be empty");
-        if (labelSeparator != null && labelColumn == null) throw new IllegalArgumentException("labelSeparator needs the labelColumn it applies to");
+        if (!FORMATS.contains(format))
+            throw new IllegalArgumentException("format must be one of " + FORMATS + ", got '" + format + "'");
+        if (labelSeparator != null && labelSeparator.isEmpty())
+            throw new IllegalArgumentException("labelSeparator must not be empty");
+        if (labelSeparator != null && labelColumn == null)
+            throw new IllegalArgumentException("labelSeparator needs the labelColumn it applies to");
     }
 
     /** The columns as found in one file's header. */
@@ -42,7 +48,11 @@ public record TaskColumns(String format, String idColumn, String textColumn, Str
         /** The labels of one cell: one class, or the separated codes (blank ones dropped; none is allowed). */
         public List<String> labels(String cell) {
             if (separator == null) return List.of(cell.trim());
-            return separator.splitAsStream(cell).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return separator
+                    .splitAsStream(cell)
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList();
         }
     }
 
@@ -53,11 +63,15 @@ public record TaskColumns(String format, String idColumn, String textColumn, Str
         LabelColumn label;
         if (labelColumn != null) {
             require(header, labelColumn, source);
-            label = new LabelColumn(labelColumn, labelSeparator == null ? null : Pattern.compile(Pattern.quote(labelSeparator)));
+            label = new LabelColumn(
+                    labelColumn, labelSeparator == null ? null : Pattern.compile(Pattern.quote(labelSeparator)));
         } else {
-            label = presetLabels().stream().filter(l -> header.contains(l.name())).findFirst().orElseThrow(() -> new CsvReader.CsvException(
-                    source + ": no label column for format " + format + " (expected one of " + presetLabels().stream().map(LabelColumn::name).toList()
-                            + "; header: " + header + ")"));
+            label = presetLabels().stream()
+                    .filter(l -> header.contains(l.name()))
+                    .findFirst()
+                    .orElseThrow(() -> new CsvReader.CsvException(source + ": no label column for format " + format
+                            + " (expected one of "
+                            + presetLabels().stream().map(LabelColumn::name).toList() + "; header: " + header + ")"));
         }
         // A subject id is the project's own column; the recipes split patients once themselves and have none.
         String subject = format.equals(CLINLORA) && header.contains("subject_id") ? "subject_id" : null;
@@ -66,13 +80,18 @@ public record TaskColumns(String format, String idColumn, String textColumn, Str
 
     private List<LabelColumn> presetLabels() {
         return switch (format) {
-            case CORE -> List.of(new LabelColumn("labels", COMMA), new LabelColumn("hospital_expire_flag", null), new LabelColumn("los_label", null));
+            case CORE ->
+                List.of(
+                        new LabelColumn("labels", COMMA),
+                        new LabelColumn("hospital_expire_flag", null),
+                        new LabelColumn("los_label", null));
             case BEEP -> List.of(new LabelColumn("label", null));
             default -> List.of(new LabelColumn("labels", COMMA_OR_SEMICOLON), new LabelColumn("label", null));
         };
     }
 
     private static void require(List<String> header, String column, String source) {
-        if (!header.contains(column)) throw new CsvReader.CsvException(source + ": missing column '" + column + "' (header: " + header + ")");
+        if (!header.contains(column))
+            throw new CsvReader.CsvException(source + ": missing column '" + column + "' (header: " + header + ")");
     }
 }

@@ -7,21 +7,31 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Where a task's rows come from: one file that the project splits by patient ({@code file}), or the
- * {@code train} / {@code validation} / {@code test} files the data came with (the CORe and BEEP recipes), used as they
- * are; and which columns hold what ({@link TaskColumns}: {@code format} {@code clinlora}, {@code core} or {@code beep},
- * overridable column by column). In JSON a bare string is the one-file form.
+ * Where a task's rows come from: one file that the project splits by patient ({@code file}), or the {@code train} /
+ * {@code validation} / {@code test} files the data came with (the CORe and BEEP recipes), used as they are; and which
+ * columns hold what ({@link TaskColumns}: {@code format} {@code clinlora}, {@code core} or {@code beep}, overridable
+ * column by column). In JSON a bare string is the one-file form.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TaskSource(String file, String train, String validation, String test, String format, String idColumn,
-                         String textColumn, String labelColumn, String labelSeparator) {
+public record TaskSource(
+        String file,
+        String train,
+        String validation,
+        String test,
+        String format,
+        String idColumn,
+        String textColumn,
+        String labelColumn,
+        String labelSeparator) {
 
     @JsonCreator
     public TaskSource {
         boolean given = train != null || validation != null || test != null;
-        if (given == (file != null)) throw new IllegalArgumentException("give a task either one file or its train, validation and test files");
-        if (given && (train == null || validation == null || test == null)) throw new IllegalArgumentException("given splits need all of train, validation and test");
-        new TaskColumns(format, idColumn, textColumn, labelColumn, labelSeparator);  // the columns' own checks
+        if (given == (file != null))
+            throw new IllegalArgumentException("give a task either one file or its train, validation and test files");
+        if (given && (train == null || validation == null || test == null))
+            throw new IllegalArgumentException("given splits need all of train, validation and test");
+        new TaskColumns(format, idColumn, textColumn, labelColumn, labelSeparator); // the columns' own checks
     }
 
     /** The one-file form, split by patient, in the project's own columns. */
@@ -50,7 +60,15 @@ public record TaskSource(String file, String train, String validation, String te
 
     /** The same source with every file name mapped (paths resolved against a folder, say). */
     public TaskSource mapFiles(UnaryOperator<String> f) {
-        return new TaskSource(file == null ? null : f.apply(file), train == null ? null : f.apply(train), validation == null ? null : f.apply(validation),
-                test == null ? null : f.apply(test), format, idColumn, textColumn, labelColumn, labelSeparator);
+        return new TaskSource(
+                file == null ? null : f.apply(file),
+                train == null ? null : f.apply(train),
+                validation == null ? null : f.apply(validation),
+                test == null ? null : f.apply(test),
+                format,
+                idColumn,
+                textColumn,
+                labelColumn,
+                labelSeparator);
     }
 }

@@ -3,6 +3,7 @@ package org.clinlora.model.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +27,16 @@ public final class TokenDataset {
     public record Shard(String file, String split, int rows, String sha256) {}
 
     /** The rows of one shard: ids [rows, seqLen] row-major, lengths, and labels (class indices or multi-hot). */
-    /** {@code ids}: the source rows' ids (classification shards), else null; a class of -1 is a row whose class the training split never had. */
-    public record Rows(int rows, int seqLen, int[] inputIds, int[] lengths, long[] classes, float[] multiHot, List<String> ids) {}
+    /**
+     * {@code ids}: the source rows' ids (classification shards), else null; a class of -1 is a row whose class the
+     * training split never had.
+     */
+    public record Rows(
+            int rows, int seqLen, int[] inputIds, int[] lengths, long[] classes, float[] multiHot, List<String> ids) {}
 
     /** Opens one of the dataset's files by name (a shard or the manifest): a folder, a bucket prefix, … */
     public interface FileOpener {
-        java.io.InputStream open(String file) throws IOException;
+        InputStream open(String file) throws IOException;
     }
 
     private final FileOpener files;
@@ -52,14 +57,16 @@ public final class TokenDataset {
      * A dataset whose manifest bytes were read from wherever it lives; {@code files} opens its shards by name. The
      * object-store flavour is the platform's {@code StoredDatasets}.
      */
-    public static TokenDataset of(String datasetId, byte[] manifest, FileOpener files, Path cacheDir) throws IOException {
+    public static TokenDataset of(String datasetId, byte[] manifest, FileOpener files, Path cacheDir)
+            throws IOException {
         return new TokenDataset(files, datasetId, manifest, cacheDir);
     }
 
     /** A dataset directory written by {@link DatasetSink#directory} (local runs, tests); shards are still verified. */
     public static TokenDataset openLocal(Path dir, Path cacheDir) throws IOException {
         Path manifest = dir.resolve(DatasetBuilder.MANIFEST);
-        if (!Files.isRegularFile(manifest)) throw new IllegalArgumentException(dir + ": no " + DatasetBuilder.MANIFEST + " (not a complete dataset)");
+        if (!Files.isRegularFile(manifest))
+            throw new IllegalArgumentException(dir + ": no " + DatasetBuilder.MANIFEST + " (not a complete dataset)");
         byte[] m = Files.readAllBytes(manifest);
         String id = JSON.readTree(m).path("datasetId").asText();
         return new TokenDataset(f -> Files.newInputStream(dir.resolve(f)), id, m, cacheDir);
@@ -115,7 +122,12 @@ public final class TokenDataset {
     public List<Shard> shards(String split) {
         List<Shard> out = new ArrayList<>();
         for (JsonNode s : manifest.path("shards")) {
-            if (s.path("split").asText().equals(split)) out.add(new Shard(s.path("file").asText(), split, s.path("rows").asInt(), s.path("sha256").asText()));
+            if (s.path("split").asText().equals(split))
+                out.add(new Shard(
+                        s.path("file").asText(),
+                        split,
+                        s.path("rows").asInt(),
+                        s.path("sha256").asText()));
         }
         return out;
     }
@@ -130,7 +142,8 @@ public final class TokenDataset {
         try (SafeTensorsReader r = SafeTensors.open(file)) {
             long[] shape = r.entry("input_ids").shape();
             if (shape.length != 2 || shape[0] != shard.rows() || shape[1] != seqLen()) {
-                throw new IllegalArgumentException(id + "/" + shard.file() + ": input_ids shape does not match the manifest");
+                throw new IllegalArgumentException(
+                        id + "/" + shard.file() + ": input_ids shape does not match the manifest");
             }
             int n = shard.rows();
             int[] ids = ints(r.raw("input_ids"), n * seqLen());
@@ -143,7 +156,8 @@ public final class TokenDataset {
             }
             String rowIds = r.metadata().get(DatasetBuilder.ROW_IDS);
             List<String> idList = rowIds == null ? null : List.of(JSON.readValue(rowIds, String[].class));
-            if (idList != null && idList.size() != n) throw new IllegalArgumentException(id + "/" + shard.file() + ": row_ids do not match its rows");
+            if (idList != null && idList.size() != n)
+                throw new IllegalArgumentException(id + "/" + shard.file() + ": row_ids do not match its rows");
             return new Rows(n, seqLen(), ids, lengths, classes, hot, idList);
         }
     }
@@ -156,22 +170,25 @@ public final class TokenDataset {
 
     /** The dataset id as a folder name: ids are names ([A-Za-z0-9._-]), anything else is refused. */
     private static String cacheFolder(String id) {
-        if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") || id.contains("..")) throw new IllegalArgumentException("dataset id '" + id + "' is not a valid name");
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") || id.contains(".."))
+            throw new IllegalArgumentException("dataset id '" + id + "' is not a valid name");
         return id;
     }
 
     private Path fetch(Shard shard) throws IOException {
         Path dir = Files.createDirectories(cacheDir.resolve(cacheFolder(id)));
         Path cached = dir.resolve(shard.sha256() + ".safetensors");
-        if (Files.isRegularFile(cached)) return cached;  // only ever renamed into place after verification
+        if (Files.isRegularFile(cached)) return cached; // only ever renamed into place after verification
         Path tmp = Files.createTempFile(dir, ".shard", ".part");
         try {
             String got;
-            try (var in = files.open(shard.file()); var out = Files.newOutputStream(tmp)) {
+            try (var in = files.open(shard.file());
+                    var out = Files.newOutputStream(tmp)) {
                 got = Sha256.copy(in, out);
             }
             if (!got.equals(shard.sha256())) {
-                throw new IllegalStateException("datasets/" + id + "/" + shard.file() + " does not match the manifest's sha256; refusing it");
+                throw new IllegalStateException(
+                        "datasets/" + id + "/" + shard.file() + " does not match the manifest's sha256; refusing it");
             }
             Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return cached;

@@ -2,24 +2,25 @@ package org.clinlora.model.io;
 
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import sun.misc.Unsafe;
 
 /**
  * Releases a direct or memory-mapped buffer now instead of at the next garbage collection. Loading a checkpoint maps
- * each tensor once and copies it into a native array; without an early unmap, every mapping would stay resident
- * until a GC and a 13 GiB model would briefly count twice.
+ * each tensor once and copies it into a native array; without an early unmap, every mapping would stay resident until a
+ * GC and a 13 GiB model would briefly count twice.
  */
 final class Buffers {
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
+    private static final Unsafe UNSAFE = unsafe();
 
     private Buffers() {}
 
-    private static sun.misc.Unsafe unsafe() {
+    private static Unsafe unsafe() {
         try {
-            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
             f.setAccessible(true);
-            return (sun.misc.Unsafe) f.get(null);
+            return (Unsafe) f.get(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;  // then buffers are released by the GC, as usual
+            return null; // then buffers are released by the GC, as usual
         }
     }
 

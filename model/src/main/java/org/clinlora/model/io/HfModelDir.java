@@ -1,5 +1,8 @@
 package org.clinlora.model.io;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.llama.LlamaConfig;
 
 /**
@@ -44,8 +48,11 @@ public final class HfModelDir {
         requireDir(dir);
         if (Files.isRegularFile(dir.resolve(INDEX))) return Sharded.open(dir);
         if (Files.isRegularFile(dir.resolve(WEIGHTS))) return new Single(SafeTensors.open(dir.resolve(WEIGHTS)));
-        if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
-            throw new IllegalArgumentException(dir + ": holds only pickle weights (pytorch_model.bin), which are never loaded; convert them to safetensors");
+        if (Files.exists(dir.resolve("pytorch_model.bin"))
+                || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
+            throw new IllegalArgumentException(
+                    dir
+                            + ": holds only pickle weights (pytorch_model.bin), which are never loaded; convert them to safetensors");
         }
         throw new IllegalArgumentException(dir + ": has neither " + WEIGHTS + " nor " + INDEX);
     }
@@ -54,15 +61,18 @@ public final class HfModelDir {
      * Writes config.json and the weights: one file when they fit in {@code maxShardBytes}, otherwise shards and an
      * index, as {@code save_pretrained} lays them out.
      */
-    public static void write(Path dir, org.clinlora.model.base.BaseModelConfig config, Map<String, SafeTensors.Tensor> tensors, long maxShardBytes)
+    public static void write(
+            Path dir, BaseModelConfig config, Map<String, SafeTensors.Tensor> tensors, long maxShardBytes)
             throws IOException {
         List<SafeTensors.Planned> planned = new ArrayList<>();
-        for (Map.Entry<String, SafeTensors.Tensor> e : new TreeMap<>(tensors).entrySet()) planned.add(SafeTensors.Planned.of(e.getKey(), e.getValue()));
+        for (Map.Entry<String, SafeTensors.Tensor> e : new TreeMap<>(tensors).entrySet())
+            planned.add(SafeTensors.Planned.of(e.getKey(), e.getValue()));
         write(dir, config, planned, maxShardBytes);
     }
 
     /** The same for tensors produced while writing (a checkpoint larger than memory), kept in the given order. */
-    public static void write(Path dir, org.clinlora.model.base.BaseModelConfig config, List<SafeTensors.Planned> tensors, long maxShardBytes) throws IOException {
+    public static void write(Path dir, BaseModelConfig config, List<SafeTensors.Planned> tensors, long maxShardBytes)
+            throws IOException {
         Files.createDirectories(dir);
         List<List<SafeTensors.Planned>> shards = new ArrayList<>();
         List<SafeTensors.Planned> current = new ArrayList<>();
@@ -90,7 +100,8 @@ public final class HfModelDir {
                 SafeTensors.write(dir.resolve(file), shards.get(i), null);
                 for (SafeTensors.Planned t : shards.get(i)) map.put(t.name(), file);
             }
-            Files.write(dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+            Files.write(
+                    dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
         }
         Files.write(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toJson()));
     }
@@ -108,7 +119,7 @@ public final class HfModelDir {
             return reader.f32Bytes(name);
         }
 
-        public ai.djl.ndarray.NDArray toNDArray(ai.djl.ndarray.NDManager m, String name, ai.djl.ndarray.types.DataType dtype) {
+        public NDArray toNDArray(NDManager m, String name, DataType dtype) {
             return reader.toNDArray(m, name, dtype);
         }
 
@@ -134,7 +145,8 @@ public final class HfModelDir {
                 throw new IllegalArgumentException(dir.resolve(INDEX) + ": not valid JSON");
             }
             JsonNode map = index.get("weight_map");
-            if (map == null || !map.isObject()) throw new IllegalArgumentException(dir.resolve(INDEX) + ": no weight_map");
+            if (map == null || !map.isObject())
+                throw new IllegalArgumentException(dir.resolve(INDEX) + ": no weight_map");
             Map<String, SafeTensorsReader> files = new LinkedHashMap<>();
             Map<String, SafeTensorsReader> byName = new LinkedHashMap<>();
             try {
@@ -142,7 +154,8 @@ public final class HfModelDir {
                     var e = it.next();
                     String file = e.getValue().asText();
                     if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
-                        throw new IllegalArgumentException(dir.resolve(INDEX) + ": shard name '" + file + "' must be a plain file name");
+                        throw new IllegalArgumentException(
+                                dir.resolve(INDEX) + ": shard name '" + file + "' must be a plain file name");
                     }
                     SafeTensorsReader r = files.get(file);
                     if (r == null) {
@@ -150,7 +163,8 @@ public final class HfModelDir {
                         files.put(file, r);
                     }
                     if (!r.contains(e.getKey())) {
-                        throw new IllegalArgumentException(dir.resolve(file) + ": the index lists '" + e.getKey() + "' but the shard lacks it");
+                        throw new IllegalArgumentException(
+                                dir.resolve(file) + ": the index lists '" + e.getKey() + "' but the shard lacks it");
                     }
                     byName.put(e.getKey(), r);
                 }
@@ -167,7 +181,8 @@ public final class HfModelDir {
 
         private SafeTensorsReader reader(String name) {
             SafeTensorsReader r = byName.get(name);
-            if (r == null) throw new SafeTensors.SafeTensorsException("sharded checkpoint has no tensor '" + name + "'");
+            if (r == null)
+                throw new SafeTensors.SafeTensorsException("sharded checkpoint has no tensor '" + name + "'");
             return r;
         }
 
@@ -179,7 +194,7 @@ public final class HfModelDir {
             return reader(name).f32Bytes(name);
         }
 
-        public ai.djl.ndarray.NDArray toNDArray(ai.djl.ndarray.NDManager m, String name, ai.djl.ndarray.types.DataType dtype) {
+        public NDArray toNDArray(NDManager m, String name, DataType dtype) {
             return reader(name).toNDArray(m, name, dtype);
         }
 

@@ -14,9 +14,9 @@ public final class NdArrays {
 
     /**
      * A tensor owning a copy of little-endian F32 bytes. DJL's {@code create(directBuffer)} aliases the buffer rather
-     * than copying it; over a read-only memory map that would crash on the first in-place update (merge, AdamW)
-     * and dangle once the map is collected, so we clone natively and drop the alias at once. The copy lives in
-     * native memory: loading a checkpoint never holds it twice in the Java heap.
+     * than copying it; over a read-only memory map that would crash on the first in-place update (merge, AdamW) and
+     * dangle once the map is collected, so we clone natively and drop the alias at once. The copy lives in native
+     * memory: loading a checkpoint never holds it twice in the Java heap.
      */
     public static NDArray fromF32(NDManager manager, ByteBuffer f32, Shape shape) {
         try (NDArray alias = manager.create(f32, shape, DataType.FLOAT32)) {

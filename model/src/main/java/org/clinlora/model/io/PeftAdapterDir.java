@@ -1,6 +1,7 @@
 package org.clinlora.model.io;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +19,9 @@ import org.clinlora.model.lora.LoraConfig;
 
 /**
  * A PEFT adapter directory, exactly as {@code PeftModel.save_pretrained} writes it: {@code adapter_config.json} and
- * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} /
- * {@code .lora_B.weight} (no adapter name in the key) and {@code base_model.model.score.weight} (LLaMA) or {@code base_model.model.classifier.weight/.bias} (BERT) for a SEQ_CLS
- * head.
+ * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} / {@code .lora_B.weight}
+ * (no adapter name in the key) and {@code base_model.model.score.weight} (LLaMA) or
+ * {@code base_model.model.classifier.weight/.bias} (BERT) for a SEQ_CLS head.
  */
 public final class PeftAdapterDir {
     public static final String CONFIG = "adapter_config.json";
@@ -43,8 +45,8 @@ public final class PeftAdapterDir {
     }
 
     /**
-     * Loads adapter directories onto the model as {@code adapter0, adapter1, …} and returns their names in order:
-     * the active stack, first given first applied (their deltas are summed, so the order only names them).
+     * Loads adapter directories onto the model as {@code adapter0, adapter1, …} and returns their names in order: the
+     * active stack, first given first applied (their deltas are summed, so the order only names them).
      */
     public static List<String> loadStack(BaseModel model, List<String> dirs) throws IOException {
         List<String> names = new ArrayList<>();
@@ -80,26 +82,37 @@ public final class PeftAdapterDir {
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             if (Files.exists(dir.resolve("adapter_model.bin"))) {
-                throw new IllegalArgumentException(dir + ": holds adapter_model.bin (pickle), which is never loaded; convert it where PEFT "
-                        + "runs: PeftModel.from_pretrained(base, dir).save_pretrained(out, safe_serialization=True) writes " + WEIGHTS);
+                throw new IllegalArgumentException(
+                        dir + ": holds adapter_model.bin (pickle), which is never loaded; convert it where PEFT "
+                                + "runs: PeftModel.from_pretrained(base, dir).save_pretrained(out, safe_serialization=True) writes "
+                                + WEIGHTS);
             }
             throw new IllegalArgumentException(dir + ": has no " + WEIGHTS);
         }
         try (SafeTensorsReader r = SafeTensors.open(weights)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
-            return LoraAdapter.fromTensors(name, config, model.projections(), model.classifierHead(), model.manager(), ai.djl.ndarray.types.DataType.FLOAT32, shapes, r::f32Bytes);
+            return LoraAdapter.fromTensors(
+                    name,
+                    config,
+                    model.projections(),
+                    model.classifierHead(),
+                    model.manager(),
+                    DataType.FLOAT32,
+                    shapes,
+                    r::f32Bytes);
         }
     }
 
     /**
-     * Writes the adapter as PEFT does. The directory appears complete or not at all: files go to a temp sibling
-     * that is renamed into place.
+     * Writes the adapter as PEFT does. The directory appears complete or not at all: files go to a temp sibling that is
+     * renamed into place.
      */
     public static void save(LoraAdapter adapter, Path dir, String baseModelNameOrPath) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        if (Files.exists(dir) && !isEmptyDir(dir)) throw new IllegalArgumentException(dir + ": exists and is not empty");
+        if (Files.exists(dir) && !isEmptyDir(dir))
+            throw new IllegalArgumentException(dir + ": exists and is not empty");
         Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
         try {
             Map<String, SafeTensors.Tensor> tensors = new LinkedHashMap<>();
@@ -108,7 +121,8 @@ public final class PeftAdapterDir {
             }
             SafeTensors.write(tmp.resolve(WEIGHTS), tensors, null);
             LoraConfig cfg = adapter.config().withBaseModel(baseModelNameOrPath);
-            Files.write(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
+            Files.write(
+                    tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
             Files.deleteIfExists(dir);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
@@ -128,7 +142,7 @@ public final class PeftAdapterDir {
     public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (var s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

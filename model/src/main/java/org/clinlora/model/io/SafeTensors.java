@@ -2,15 +2,20 @@ package org.clinlora.model.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,7 +37,16 @@ public final class SafeTensors {
 
     /** Element types this project reads; F16 and BF16 are converted to F32 on read. */
     public enum Dtype {
-        F32(4), F16(2), BF16(2), F64(8), I64(8), I32(4), I16(2), I8(1), U8(1), BOOL(1);
+        F32(4),
+        F16(2),
+        BF16(2),
+        F64(8),
+        I64(8),
+        I32(4),
+        I16(2),
+        I8(1),
+        U8(1),
+        BOOL(1);
 
         public final int bytes;
 
@@ -89,7 +103,7 @@ public final class SafeTensors {
     /** Temp files are created owner-only; a checkpoint is meant to be read by the services that share it. */
     static void readableByAll(Path p) throws IOException {
         try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system: keep its defaults
         }
@@ -104,16 +118,17 @@ public final class SafeTensors {
      * The tensors declared by the header at the start of {@code in} (a safetensors file of {@code fileSize} bytes),
      * reading no further than the header: how a stored checkpoint is checked without downloading it.
      */
-    public static Map<String, Entry> readHeader(java.io.InputStream in, long fileSize, String where) throws IOException {
+    public static Map<String, Entry> readHeader(InputStream in, long fileSize, String where) throws IOException {
         byte[] len = in.readNBytes(8);
         if (len.length < 8) throw new SafeTensorsException(where + ": file is shorter than the 8-byte header length");
         long headerLen = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLen <= 1 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
-            throw new SafeTensorsException(where + ": header length " + headerLen + " is out of bounds for a file of " + fileSize + " bytes");
+            throw new SafeTensorsException(
+                    where + ": header length " + headerLen + " is out of bounds for a file of " + fileSize + " bytes");
         }
         byte[] header = in.readNBytes((int) headerLen);
         if (header.length < headerLen) throw new SafeTensorsException(where + ": unexpected end of file in the header");
-        return SafeTensorsReader.parseHeader(header, fileSize - 8 - headerLen, new java.util.LinkedHashMap<>(), where);
+        return SafeTensorsReader.parseHeader(header, fileSize - 8 - headerLen, new LinkedHashMap<>(), where);
     }
 
     /** A tensor to write whose bytes are produced while writing: a checkpoint larger than the heap streams to disk. */
@@ -136,8 +151,8 @@ public final class SafeTensors {
                 }
             });
             if (t.data().remaining() != p.bytes()) {
-                throw new SafeTensorsException("tensor '" + name + "': " + t.data().remaining() + " bytes for shape "
-                        + Arrays.toString(t.shape()) + " of " + t.dtype());
+                throw new SafeTensorsException("tensor '" + name + "': "
+                        + t.data().remaining() + " bytes for shape " + Arrays.toString(t.shape()) + " of " + t.dtype());
             }
             return p;
         }
@@ -155,7 +170,8 @@ public final class SafeTensors {
      */
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         List<Planned> planned = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) planned.add(Planned.of(e.getKey(), e.getValue()));
+        for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet())
+            planned.add(Planned.of(e.getKey(), e.getValue()));
         write(path, planned, metadata);
     }
 
@@ -185,15 +201,17 @@ public final class SafeTensors {
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, "." + path.getFileName(), ".tmp");
         readableByAll(tmp);
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
             for (Planned t : tensors) {
                 CountingStream counted = new CountingStream(out);
                 t.body().writeTo(counted);
                 if (counted.count != t.bytes()) {
-                    throw new SafeTensorsException("tensor '" + t.name() + "': wrote " + counted.count + " bytes, its shape and dtype need " + t.bytes());
+                    throw new SafeTensorsException("tensor '" + t.name() + "': wrote " + counted.count
+                            + " bytes, its shape and dtype need " + t.bytes());
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -203,7 +221,7 @@ public final class SafeTensors {
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static final class CountingStream extends java.io.FilterOutputStream {
+    private static final class CountingStream extends FilterOutputStream {
         long count;
 
         CountingStream(OutputStream out) {

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /** A memory-mapped safetensors file; tensors are looked up by name. */
 public final class SafeTensorsReader implements Closeable {
@@ -42,7 +43,8 @@ public final class SafeTensorsReader implements Closeable {
             readFully(header, 8);
             this.dataStart = 8 + headerLen;
             Map<String, String> meta = new LinkedHashMap<>();
-            this.entries = Collections.unmodifiableMap(parseHeader(header.array(), size - dataStart, meta, path.toString()));
+            this.entries =
+                    Collections.unmodifiableMap(parseHeader(header.array(), size - dataStart, meta, path.toString()));
             this.metadata = Collections.unmodifiableMap(meta);
         } catch (RuntimeException | IOException e) {
             channel.close();
@@ -54,19 +56,23 @@ public final class SafeTensorsReader implements Closeable {
      * The tensors a safetensors header declares, each checked against a data section of {@code dataLen} bytes;
      * {@code __metadata__} goes into {@code meta}. {@code where} names the file in errors.
      */
-    static Map<String, SafeTensors.Entry> parseHeader(byte[] header, long dataLen, Map<String, String> meta, String where) {
+    static Map<String, SafeTensors.Entry> parseHeader(
+            byte[] header, long dataLen, Map<String, String> meta, String where) {
         JsonNode root;
         try {
             root = SafeTensors.JSON.readTree(new String(header, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new SafeTensors.SafeTensorsException(where + ": header is not valid JSON");
         }
-        if (root == null || !root.isObject()) throw new SafeTensors.SafeTensorsException(where + ": header is not a JSON object");
+        if (root == null || !root.isObject())
+            throw new SafeTensors.SafeTensorsException(where + ": header is not a JSON object");
         Map<String, SafeTensors.Entry> parsed = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             if (f.getKey().equals("__metadata__")) {
-                f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                f.getValue()
+                        .fields()
+                        .forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             parsed.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataLen, where));
@@ -75,7 +81,8 @@ public final class SafeTensorsReader implements Closeable {
     }
 
     private static SafeTensors.Entry parseEntry(String name, JsonNode node, long dataLen, String where) {
-        java.util.function.Function<String, SafeTensors.SafeTensorsException> bad = why -> new SafeTensors.SafeTensorsException(where + ": " + why);
+        Function<String, SafeTensors.SafeTensorsException> bad =
+                why -> new SafeTensors.SafeTensorsException(where + ": " + why);
         JsonNode dt = node.get("dtype"), sh = node.get("shape"), off = node.get("data_offsets");
         if (dt == null || sh == null || off == null || !sh.isArray() || !off.isArray() || off.size() != 2) {
             throw bad.apply("tensor '" + name + "' lacks dtype, shape or data_offsets");
@@ -84,16 +91,19 @@ public final class SafeTensorsReader implements Closeable {
         long[] shape = new long[sh.size()];
         long numel = 1;
         for (int i = 0; i < shape.length; i++) {
-            if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) throw bad.apply("tensor '" + name + "' has a bad shape");
+            if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0)
+                throw bad.apply("tensor '" + name + "' has a bad shape");
             shape[i] = sh.get(i).asLong();
             numel = Math.multiplyExact(numel, shape[i]);
         }
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {
-            throw bad.apply("tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] outside the data section of " + dataLen + " bytes");
+            throw bad.apply("tensor '" + name + "' has data_offsets [" + begin + ", " + end
+                    + "] outside the data section of " + dataLen + " bytes");
         }
         if (end - begin != numel * dtype.bytes) {
-            throw bad.apply("tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need " + numel * dtype.bytes);
+            throw bad.apply("tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need "
+                    + numel * dtype.bytes);
         }
         return new SafeTensors.Entry(name, dtype, shape, begin, end);
     }
@@ -134,15 +144,16 @@ public final class SafeTensorsReader implements Closeable {
         long len = e.end() - e.begin();
         if (len > Integer.MAX_VALUE) throw bad("tensor '" + name + "' is larger than 2 GiB; split it across shards");
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), len).order(ByteOrder.LITTLE_ENDIAN);
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), len)
+                    .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException ex) {
             throw new SafeTensors.SafeTensorsException(path + ": cannot map tensor '" + name + "': " + ex.getMessage());
         }
     }
 
     /**
-     * The tensor as little-endian F32 bytes in a direct buffer: the memory map itself for F32, a converted
-     * off-heap copy for F16/BF16/F64 (DJL 0.36 aborts the JVM on BF16 arrays, so we never hand it BF16).
+     * The tensor as little-endian F32 bytes in a direct buffer: the memory map itself for F32, a converted off-heap
+     * copy for F16/BF16/F64 (DJL 0.36 aborts the JVM on BF16 arrays, so we never hand it BF16).
      */
     public ByteBuffer f32Bytes(String name) {
         SafeTensors.Entry e = entry(name);
@@ -167,22 +178,32 @@ public final class SafeTensorsReader implements Closeable {
 
     /**
      * The tensor as a native array of {@code dtype} owned by {@code manager}: the mapped bytes are copied once into
-     * libtorch memory (no Java-heap copy), converted there when the stored dtype differs, and the mapping is released at
-     * once, so no second copy of the tensor stays resident. BF16 and F64 go through a transient F32 buffer because
-     * DJL cannot hold BF16 ({@link org.clinlora.model.llama.Compute#BF16_REFUSED}).
+     * libtorch memory (no Java-heap copy), converted there when the stored dtype differs, and the mapping is released
+     * at once, so no second copy of the tensor stays resident. BF16 and F64 go through a transient F32 buffer because
+     * DJL cannot hold BF16 ({@link org.clinlora.model.base.Compute#BF16_REFUSED}).
      */
     public NDArray toNDArray(NDManager manager, String name, DataType dtype) {
         SafeTensors.Entry e = entry(name);
         ByteBuffer bytes;
         DataType stored;
         switch (e.dtype()) {
-            case F32 -> { bytes = raw(name); stored = DataType.FLOAT32; }
-            case F16 -> { bytes = raw(name); stored = DataType.FLOAT16; }
-            case BF16, F64 -> { bytes = f32Bytes(name); stored = DataType.FLOAT32; }
+            case F32 -> {
+                bytes = raw(name);
+                stored = DataType.FLOAT32;
+            }
+            case F16 -> {
+                bytes = raw(name);
+                stored = DataType.FLOAT16;
+            }
+            case BF16, F64 -> {
+                bytes = f32Bytes(name);
+                stored = DataType.FLOAT32;
+            }
             default -> throw bad("tensor '" + name + "' is " + e.dtype() + ", not a floating-point tensor");
         }
         try (NDArray alias = manager.create(bytes, new Shape(e.shape()), stored)) {
-            // create() over a direct buffer aliases it: duplicate or convert into memory libtorch owns before unmapping.
+            // create() over a direct buffer aliases it: duplicate or convert into memory libtorch owns before
+            // unmapping.
             return stored == dtype ? alias.duplicate() : alias.toType(dtype, true);
         } finally {
             Buffers.release(bytes);

@@ -3,12 +3,13 @@ package org.clinlora.model.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.clinlora.model.base.StepContext;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraLinear;
 
 /**
- * Grouped-query self-attention (LlamaAttention): q/k/v projections, rotary embedding on q and k, each key/value
- * head shared by {@code num_attention_heads / num_key_value_heads} query heads, softmax(q kᵀ / √d + mask) v, o_proj.
+ * Grouped-query self-attention (LlamaAttention): q/k/v projections, rotary embedding on q and k, each key/value head
+ * shared by {@code num_attention_heads / num_key_value_heads} query heads, softmax(q kᵀ / √d + mask) v, o_proj.
  */
 public final class LlamaAttention {
     final LoraLinear qProj, kProj, vProj, oProj;
@@ -28,7 +29,7 @@ public final class LlamaAttention {
     }
 
     /**
-     * @param x    [B, T, hidden]
+     * @param x [B, T, hidden]
      * @param mask additive [B, 1, T, T]: 0 where a query may attend, the dtype's minimum elsewhere
      */
     NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
@@ -36,21 +37,33 @@ public final class LlamaAttention {
     }
 
     /**
-     * Attention of some query positions over every key position: the same arithmetic as the full forward, for the
-     * rows a caller needs (a classifier needs only each row's pooled token in the last layer).
+     * Attention of some query positions over every key position: the same arithmetic as the full forward, for the rows
+     * a caller needs (a classifier needs only each row's pooled token in the last layer).
      *
-     * @param xq         [B, Tq, hidden] the query positions' (normed) states
-     * @param xkv        [B, T, hidden] every position's (normed) states
+     * @param xq [B, Tq, hidden] the query positions' (normed) states
+     * @param xkv [B, T, hidden] every position's (normed) states
      * @param cosQ, sinQ rotary tables of the query positions, broadcastable to [B, Tq, heads, headDim]
      * @param cosK, sinK rotary tables of the key positions, broadcastable to [B, T, heads, headDim]
-     * @param mask       additive [B, 1, Tq, T]
+     * @param mask additive [B, 1, Tq, T]
      */
-    NDArray forward(StepContext ctx, NDArray xq, NDArray xkv, NDArray cosQ, NDArray sinQ, NDArray cosK, NDArray sinK, NDArray mask,
-                    ActiveAdapters active) {
-        long b = xkv.getShape().get(0), t = xkv.getShape().get(1), tq = xq.getShape().get(1);
+    NDArray forward(
+            StepContext ctx,
+            NDArray xq,
+            NDArray xkv,
+            NDArray cosQ,
+            NDArray sinQ,
+            NDArray cosK,
+            NDArray sinK,
+            NDArray mask,
+            ActiveAdapters active) {
+        long b = xkv.getShape().get(0),
+                t = xkv.getShape().get(1),
+                tq = xq.getShape().get(1);
         // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1.
-        NDArray q = heads(RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ));
-        NDArray k = heads(RotaryEmbedding.apply(kProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK));
+        NDArray q = heads(
+                RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ));
+        NDArray k = heads(
+                RotaryEmbedding.apply(kProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK));
         NDArray v = heads(vProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim));
         k = repeatKv(k, b, t);
         v = repeatKv(v, b, t);
@@ -62,9 +75,12 @@ public final class LlamaAttention {
             k = k.toType(DataType.FLOAT32, false);
             v = v.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ctx.scalar(scaling, q.getDataType())).add(mask);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
+                .mul(ctx.scalar(scaling, q.getDataType()))
+                .add(mask);
         // As Hugging Face: softmax in fp32 whatever the compute dtype, the probabilities cast back to it.
-        NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
+        NDArray probs = scores.getDataType() == DataType.FLOAT32
+                ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, tq, (long) numHeads * headDim);
         if (out.getDataType() != dtype) out = out.toType(dtype, false);
@@ -80,6 +96,8 @@ public final class LlamaAttention {
     private NDArray repeatKv(NDArray x, long b, long t) {
         int rep = numKeyValueGroups;
         if (rep == 1) return x;
-        return x.expandDims(2).broadcast(new Shape(b, numKvHeads, rep, t, headDim)).reshape(b, numHeads, t, headDim);
+        return x.expandDims(2)
+                .broadcast(new Shape(b, numKvHeads, rep, t, headDim))
+                .reshape(b, numHeads, t, headDim);
     }
 }

@@ -20,7 +20,9 @@ public final class LlamaCheckpoint {
      */
     public static Map<String, long[]> expectedTensors(LlamaConfig config, Set<String> present) {
         long h = config.hiddenSize(), q = (long) config.numAttentionHeads() * config.headDim();
-        long kv = (long) config.numKeyValueHeads() * config.headDim(), ffn = config.intermediateSize(), v = config.vocabSize();
+        long kv = (long) config.numKeyValueHeads() * config.headDim(),
+                ffn = config.intermediateSize(),
+                v = config.vocabSize();
         Map<String, long[]> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", new long[] {v, h});
         for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -37,7 +39,8 @@ public final class LlamaCheckpoint {
         }
         out.put("model.norm.weight", new long[] {h});
         if (!config.tieWordEmbeddings()) {
-            if (present.contains("lm_head.weight") || !present.contains("score.weight")) out.put("lm_head.weight", new long[] {v, h});
+            if (present.contains("lm_head.weight") || !present.contains("score.weight"))
+                out.put("lm_head.weight", new long[] {v, h});
         }
         if (present.contains("score.weight")) out.put("score.weight", new long[] {-1, h});
         return out;
@@ -53,9 +56,10 @@ public final class LlamaCheckpoint {
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             long[] got = actual.get(e.getKey());
             if (got == null) {
-                throw new IllegalArgumentException(e.getKey().equals("lm_head.weight")
-                        ? "checkpoint has no lm_head.weight and tie_word_embeddings is false"
-                        : "checkpoint lacks tensor '" + e.getKey() + "'");
+                throw new IllegalArgumentException(
+                        e.getKey().equals("lm_head.weight")
+                                ? "checkpoint has no lm_head.weight and tie_word_embeddings is false"
+                                : "checkpoint lacks tensor '" + e.getKey() + "'");
             }
             long[] want = e.getValue();
             boolean ok = got.length == want.length;
@@ -66,10 +70,12 @@ public final class LlamaCheckpoint {
             }
         }
         for (String name : actual.keySet()) {
-            if (!expected.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !(name.equals("lm_head.weight") && config.tieWordEmbeddings())) {
-                throw new IllegalArgumentException("checkpoint has an unexpected tensor '" + name + "' for a LLaMA model");
+            if (!expected.containsKey(name)
+                    && !name.endsWith("rotary_emb.inv_freq")
+                    && !(name.equals("lm_head.weight") && config.tieWordEmbeddings())) {
+                throw new IllegalArgumentException(
+                        "checkpoint has an unexpected tensor '" + name + "' for a LLaMA model");
             }
         }
     }
-
 }

@@ -1,18 +1,27 @@
 package org.clinlora.model.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.clinlora.model.base.SpecialIds;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.ConfigJson;
+import org.clinlora.model.base.SpecialIds;
+import org.clinlora.model.lora.ClassifierHead;
+import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.ClinicalTokenizer;
 
 /**
- * A Hugging Face LLaMA {@code config.json}. Values this implementation cannot honour (another architecture, biases,
- * a rope_scaling type we do not implement, a hidden_act other than silu) are refused with a clear message rather
- * than silently computing something else.
+ * A Hugging Face LLaMA {@code config.json}. Values this implementation cannot honour (another architecture, biases, a
+ * rope_scaling type we do not implement, a hidden_act other than silu) are refused with a clear message rather than
+ * silently computing something else.
  */
 public record LlamaConfig(
         int vocabSize,
@@ -31,14 +40,19 @@ public record LlamaConfig(
         Integer bosTokenId,
         Integer eosTokenId,
         String torchDtype,
-        double initializerRange) implements org.clinlora.model.base.BaseModelConfig {
+        double initializerRange)
+        implements BaseModelConfig {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16");
 
     /** {@code rope_scaling}: null/"default", "linear" or "llama3" (Llama 3.1's frequency-dependent scaling). */
-    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
-                              int originalMaxPositionEmbeddings) {}
+    public record RopeScaling(
+            String type,
+            double factor,
+            double lowFreqFactor,
+            double highFreqFactor,
+            int originalMaxPositionEmbeddings) {}
 
     public LlamaConfig {
         require(vocabSize > 0, "vocab_size must be positive");
@@ -46,8 +60,10 @@ public record LlamaConfig(
         require(intermediateSize > 0, "intermediate_size must be positive");
         require(numHiddenLayers > 0, "num_hidden_layers must be positive");
         require(numAttentionHeads > 0, "num_attention_heads must be positive");
-        require(numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0,
-                "num_attention_heads (" + numAttentionHeads + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+        require(
+                numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0,
+                "num_attention_heads (" + numAttentionHeads + ") must be a multiple of num_key_value_heads ("
+                        + numKeyValueHeads + ")");
         require(headDim > 0 && headDim % 2 == 0, "head_dim must be positive and even, got " + headDim);
         require(rmsNormEps > 0, "rms_norm_eps must be positive");
         require(ropeTheta > 0, "rope_theta must be positive");
@@ -56,10 +72,13 @@ public record LlamaConfig(
     }
 
     private static void require(boolean ok, String message) {
-        org.clinlora.model.base.ConfigJson.require(ok, message);
+        ConfigJson.require(ok, message);
     }
 
-    /** Token ids a dataset is built with: the config's, else LLaMA's {@code <s>}=1 and {@code </s>}=2; rows are not closed. */
+    /**
+     * Token ids a dataset is built with: the config's, else LLaMA's {@code <s>}=1 and {@code </s>}=2; rows are not
+     * closed.
+     */
     public SpecialIds specialIds() {
         int bos = bosTokenId == null ? 1 : bosTokenId, eos = eosTokenId == null ? 2 : eosTokenId;
         // LLaMA checkpoints often have no pad id; padding with </s> is what Hugging Face users do then.
@@ -67,7 +86,7 @@ public record LlamaConfig(
     }
 
     @Override
-    public SpecialIds specialIds(org.clinlora.model.text.ClinicalTokenizer tokenizer) {
+    public SpecialIds specialIds(ClinicalTokenizer tokenizer) {
         return specialIds();
     }
 
@@ -77,16 +96,17 @@ public record LlamaConfig(
     }
 
     @Override
-    public String cannotTrain(org.clinlora.model.task.TaskKind kind, boolean fullFineTuning, boolean halfPrecision, java.util.List<String> loraTargets) {
-        if (fullFineTuning) return "full fine-tuning is for the BERT-family baselines; LLaMA bases are adapted with LoRA";
-        if (loraTargets != null && !org.clinlora.model.lora.LoraConfig.LLAMA_PROJECTIONS.containsAll(loraTargets)) {
-            return "lora.targetModules " + loraTargets + " are not LLaMA projections " + org.clinlora.model.lora.LoraConfig.LLAMA_PROJECTIONS;
+    public String cannotTrain(TaskKind kind, boolean fullFineTuning, boolean halfPrecision, List<String> loraTargets) {
+        if (fullFineTuning)
+            return "full fine-tuning is for the BERT-family baselines; LLaMA bases are adapted with LoRA";
+        if (loraTargets != null && !LoraConfig.LLAMA_PROJECTIONS.containsAll(loraTargets)) {
+            return "lora.targetModules " + loraTargets + " are not LLaMA projections " + LoraConfig.LLAMA_PROJECTIONS;
         }
         return null;
     }
 
     @Override
-    public void checkCheckpoint(java.util.Map<String, long[]> shapes) {
+    public void checkCheckpoint(Map<String, long[]> shapes) {
         LlamaCheckpoint.check(this, shapes);
     }
 
@@ -96,9 +116,12 @@ public record LlamaConfig(
     }
 
     @Override
-    public java.util.Map<String, long[]> projectionShapes() {
-        long h = hiddenSize, q = (long) numAttentionHeads * headDim, kv = (long) numKeyValueHeads * headDim, ffn = intermediateSize;
-        java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+    public Map<String, long[]> projectionShapes() {
+        long h = hiddenSize,
+                q = (long) numAttentionHeads * headDim,
+                kv = (long) numKeyValueHeads * headDim,
+                ffn = intermediateSize;
+        Map<String, long[]> out = new LinkedHashMap<>();
         for (int i = 0; i < numHiddenLayers; i++) {
             String p = "model.layers." + i + ".";
             out.put(p + "self_attn.q_proj", new long[] {q, h});
@@ -113,13 +136,13 @@ public record LlamaConfig(
     }
 
     @Override
-    public java.util.List<String> defaultLoraTargets() {
-        return java.util.List.of("q_proj", "v_proj");
+    public List<String> defaultLoraTargets() {
+        return List.of("q_proj", "v_proj");
     }
 
     @Override
-    public org.clinlora.model.lora.ClassifierHead classifierHead() {
-        return org.clinlora.model.lora.ClassifierHead.LLAMA_SCORE;
+    public ClassifierHead classifierHead() {
+        return ClassifierHead.LLAMA_SCORE;
     }
 
     public int numKeyValueGroups() {
@@ -148,9 +171,11 @@ public record LlamaConfig(
         int hidden = intField(n, "hidden_size", null);
         int heads = intField(n, "num_attention_heads", null);
         int headDim = n.hasNonNull("head_dim") ? intField(n, "head_dim", null) : (heads > 0 ? hidden / heads : 0);
-        require(n.hasNonNull("head_dim") || (heads > 0 && hidden % heads == 0),
+        require(
+                n.hasNonNull("head_dim") || (heads > 0 && hidden % heads == 0),
                 "hidden_size must be divisible by num_attention_heads");
-        String dtype = n.hasNonNull("torch_dtype") ? n.get("torch_dtype").asText()
+        String dtype = n.hasNonNull("torch_dtype")
+                ? n.get("torch_dtype").asText()
                 : n.path("dtype").asText("float32");
         return new LlamaConfig(
                 intField(n, "vocab_size", null),
@@ -173,50 +198,65 @@ public record LlamaConfig(
     }
 
     /**
-     * transformers v5 writes rope_theta and the scaling into one {@code rope_parameters} object
-     * ({@code {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, ...}}); v4 has top-level rope_theta and
-     * {@code rope_scaling}. Both are read; a file with both must agree on theta.
+     * transformers v5 writes rope_theta and the scaling into one {@code rope_parameters} object ({@code {"rope_type":
+     * "llama3", "rope_theta": 500000.0, "factor": 8.0, ...}}); v4 has top-level rope_theta and {@code rope_scaling}.
+     * Both are read; a file with both must agree on theta.
      */
     private static double ropeTheta(JsonNode n) {
         JsonNode p = n.get("rope_parameters");
         if (p == null || p.isNull()) return n.path("rope_theta").asDouble(10000.0);
         require(p.isObject(), "rope_parameters must be an object");
-        require(p.hasNonNull("rope_theta") && p.get("rope_theta").isNumber() && p.get("rope_theta").asDouble() > 0,
+        require(
+                p.hasNonNull("rope_theta")
+                        && p.get("rope_theta").isNumber()
+                        && p.get("rope_theta").asDouble() > 0,
                 "rope_parameters.rope_theta must be a positive number");
         double theta = p.get("rope_theta").asDouble();
-        require(!n.hasNonNull("rope_theta") || n.get("rope_theta").asDouble() == theta,
-                "rope_theta " + n.path("rope_theta").asDouble() + " and rope_parameters.rope_theta " + theta + " disagree");
+        require(
+                !n.hasNonNull("rope_theta") || n.get("rope_theta").asDouble() == theta,
+                "rope_theta " + n.path("rope_theta").asDouble() + " and rope_parameters.rope_theta " + theta
+                        + " disagree");
         return theta;
     }
 
     private static RopeScaling ropeScaling(JsonNode s) {
         if (s == null || s.isNull()) return null;
         require(s.isObject(), "rope_scaling / rope_parameters must be an object or null");
-        String type = s.hasNonNull("rope_type") ? s.get("rope_type").asText() : s.path("type").asText("default");
+        String type = s.hasNonNull("rope_type")
+                ? s.get("rope_type").asText()
+                : s.path("type").asText("default");
         return switch (type) {
             case "default" -> null;
             case "linear" -> new RopeScaling(type, positive(s, "factor"), 0, 0, 0);
-            case "llama3" -> new RopeScaling(type, positive(s, "factor"), positive(s, "low_freq_factor"),
-                    positive(s, "high_freq_factor"), (int) positive(s, "original_max_position_embeddings"));
-            default -> throw new IllegalArgumentException("config.json: rope_scaling type '" + type
-                    + "' is not supported (supported: default, linear, llama3)");
+            case "llama3" ->
+                new RopeScaling(
+                        type,
+                        positive(s, "factor"),
+                        positive(s, "low_freq_factor"),
+                        positive(s, "high_freq_factor"),
+                        (int) positive(s, "original_max_position_embeddings"));
+            default ->
+                throw new IllegalArgumentException("config.json: rope_scaling type '" + type
+                        + "' is not supported (supported: default, linear, llama3)");
         };
     }
 
     private static double positive(JsonNode s, String field) {
-        require(s.hasNonNull(field) && s.get(field).isNumber() && s.get(field).asDouble() > 0,
+        require(
+                s.hasNonNull(field) && s.get(field).isNumber() && s.get(field).asDouble() > 0,
                 "rope_scaling." + field + " must be a positive number");
         return s.get(field).asDouble();
     }
 
     private static int intField(JsonNode n, String field, Integer dflt) {
-        return org.clinlora.model.base.ConfigJson.intField(n, field, dflt);
+        return ConfigJson.intField(n, field, dflt);
     }
 
     private static Integer optInt(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) return null;
-        if (v.isArray()) v = v.size() > 0 ? v.get(0) : null; // some configs list several eos ids; the first is canonical
+        if (v.isArray())
+            v = v.size() > 0 ? v.get(0) : null; // some configs list several eos ids; the first is canonical
         if (v == null) return null;
         require(v.isIntegralNumber(), field + " must be an integer");
         return v.asInt();

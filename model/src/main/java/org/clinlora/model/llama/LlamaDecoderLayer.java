@@ -1,6 +1,7 @@
 package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
+import org.clinlora.model.base.StepContext;
 import org.clinlora.model.lora.ActiveAdapters;
 
 /** Pre-norm residual block: h = x + attn(norm(x)); out = h + mlp(norm(h)). */
@@ -25,10 +26,19 @@ public final class LlamaDecoderLayer {
      * The block's output at the positions {@code select} picks only ([B, Tq, T] one-hot rows): keys and values still
      * come from every position, but queries, o_proj, the residuals and the MLP run on the picked rows alone.
      */
-    NDArray forwardAt(StepContext ctx, NDArray x, NDArray select, NDArray cosQ, NDArray sinQ, NDArray cos, NDArray sin, NDArray maskQ,
-                      ActiveAdapters active) {
+    NDArray forwardAt(
+            StepContext ctx,
+            NDArray x,
+            NDArray select,
+            NDArray cosQ,
+            NDArray sinQ,
+            NDArray cos,
+            NDArray sin,
+            NDArray maskQ,
+            ActiveAdapters active) {
         NDArray normed = inputLayernorm.forward(ctx, x);
-        NDArray h = select.matMul(x).add(selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
+        NDArray h = select.matMul(x)
+                .add(selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
         return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
     }
 }

@@ -1,5 +1,6 @@
 package org.clinlora.model.llama;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.HfModelDir;
 import org.clinlora.model.io.Weights;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -36,7 +44,7 @@ import org.clinlora.model.lora.LoraLinear;
  * The active adapters are an argument of each forward call, not model state, so one loaded base can serve different
  * adapter stacks at once. Base weights never require gradients.
  */
-public final class LlamaModel implements org.clinlora.model.base.BaseModel {
+public final class LlamaModel implements BaseModel {
 
     private final LlamaConfig config;
     private final Compute compute;
@@ -62,20 +70,30 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         List<LlamaDecoderLayer> ls = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            LlamaAttention attn = new LlamaAttention(config,
-                    projection(w, p + "self_attn.q_proj", proj), projection(w, p + "self_attn.k_proj", proj),
-                    projection(w, p + "self_attn.v_proj", proj), projection(w, p + "self_attn.o_proj", proj));
-            LlamaMlp mlp = new LlamaMlp(projection(w, p + "mlp.gate_proj", proj), projection(w, p + "mlp.up_proj", proj),
+            LlamaAttention attn = new LlamaAttention(
+                    config,
+                    projection(w, p + "self_attn.q_proj", proj),
+                    projection(w, p + "self_attn.k_proj", proj),
+                    projection(w, p + "self_attn.v_proj", proj),
+                    projection(w, p + "self_attn.o_proj", proj));
+            LlamaMlp mlp = new LlamaMlp(
+                    projection(w, p + "mlp.gate_proj", proj),
+                    projection(w, p + "mlp.up_proj", proj),
                     projection(w, p + "mlp.down_proj", proj));
-            ls.add(new LlamaDecoderLayer(attn, mlp,
+            ls.add(new LlamaDecoderLayer(
+                    attn,
+                    mlp,
                     new RmsNorm(tensor(w, p + "input_layernorm.weight"), config.rmsNormEps()),
                     new RmsNorm(tensor(w, p + "post_attention_layernorm.weight"), config.rmsNormEps())));
         }
         this.layers = Collections.unmodifiableList(ls);
         this.projections = Collections.unmodifiableMap(proj);
         this.norm = new RmsNorm(tensor(w, "model.norm.weight"), config.rmsNormEps());
-        this.lmHead = config.tieWordEmbeddings() ? embedTokens : w.names().contains("lm_head.weight") ? tensor(w, "lm_head.weight") : null;
-        this.baseScore = w.names().contains("score.weight") ? new ClassifierHead.Weights(tensor(w, "score.weight"), null) : null;
+        this.lmHead = config.tieWordEmbeddings()
+                ? embedTokens
+                : w.names().contains("lm_head.weight") ? tensor(w, "lm_head.weight") : null;
+        this.baseScore =
+                w.names().contains("score.weight") ? new ClassifierHead.Weights(tensor(w, "score.weight"), null) : null;
         this.rotary = new RotaryEmbedding(config);
     }
 
@@ -120,7 +138,7 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
      * in-place optimizer updates of trainable leaves are refused.)
      */
     public StepContext newStep(boolean training) {
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
         return new StepContext(manager, compute.computeDtype(), training);
     }
 
@@ -158,20 +176,21 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
     }
 
     public void merge(String adapter) {
-        for (String module : adapter(adapter).weights().keySet()) projections.get(module).merge(adapter);
+        for (String module : adapter(adapter).weights().keySet())
+            projections.get(module).merge(adapter);
     }
 
     public void unmerge(String adapter) {
-        for (String module : adapter(adapter).weights().keySet()) projections.get(module).unmerge(adapter);
+        for (String module : adapter(adapter).weights().keySet())
+            projections.get(module).unmerge(adapter);
     }
 
     // ---- forward --------------------------------------------------------------------------------------------
 
-
     /**
      * The same with a stack per row (a scorer's batch across tasks): see {@link ActiveAdapters#perRow}. Each decoder
-     * layer runs in its own nested step, so a layer's intermediates are freed (or, while training, left to the
-     * autograd graph) as soon as its output exists: inference holds one layer's activations at a time.
+     * layer runs in its own nested step, so a layer's intermediates are freed (or, while training, left to the autograd
+     * graph) as soon as its output exists: inference holds one layer's activations at a time.
      */
     public NDArray hiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
         NDList cosSin = rotary.cosSin(ctx, batch.seqLen());
@@ -180,11 +199,16 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
     }
 
     /** {@code x} through the given decoder layers in order, each in its own step; each input is freed once used. */
-    private static NDArray throughLayers(StepContext ctx, NDArray x, List<LlamaDecoderLayer> through, NDList cosSin, NDArray mask,
-                                         ActiveAdapters active) {
+    private static NDArray throughLayers(
+            StepContext ctx,
+            NDArray x,
+            List<LlamaDecoderLayer> through,
+            NDList cosSin,
+            NDArray mask,
+            ActiveAdapters active) {
         for (LlamaDecoderLayer layer : through) {
             NDArray next = layerForward(ctx, layer, x, cosSin, mask, active);
-            x.close();  // under a graph, autograd still holds what backward needs
+            x.close(); // under a graph, autograd still holds what backward needs
             x = next;
         }
         return x;
@@ -195,7 +219,7 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         batch.checkVocabulary(config.vocabSize());
         NDArray ids = ctx.manager().create(batch.inputIds(), new Shape(batch.batchSize(), batch.seqLen()));
         NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        return x.getDataType() == ctx.dtype() ? x : x.toType(ctx.dtype(), false);  // half weights, fp32 arithmetic (CPU)
+        return x.getDataType() == ctx.dtype() ? x : x.toType(ctx.dtype(), false); // half weights, fp32 arithmetic (CPU)
     }
 
     /**
@@ -213,14 +237,26 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         NDList cosSinQ = rotary.cosSinAt(ctx, pos, batch.seqLen());
         NDArray maskQ = additiveMask(ctx, batch, pos);
         NDArray select = selection(ctx, pos, batch.seqLen(), x.getDataType());
-        NDArray last = inLayerStep(ctx, x, inner ->
-                layers.get(n - 1).forwardAt(inner, x, select, cosSinQ.get(0), cosSinQ.get(1), cosSin.get(0), cosSin.get(1), maskQ, active));
+        NDArray last = inLayerStep(
+                ctx,
+                x,
+                inner -> layers.get(n - 1)
+                        .forwardAt(
+                                inner,
+                                x,
+                                select,
+                                cosSinQ.get(0),
+                                cosSinQ.get(1),
+                                cosSin.get(0),
+                                cosSin.get(1),
+                                maskQ,
+                                active));
         x.close();
         return norm.forward(ctx, last).reshape(batch.batchSize(), config.hiddenSize());
     }
 
-
-    private static NDArray layerForward(StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
+    private static NDArray layerForward(
+            StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
         return inLayerStep(ctx, x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
     }
 
@@ -229,7 +265,7 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
      * to the layer's step makes every intermediate of the layer land there and be freed with it (x itself and the
      * returned output go back to ctx).
      */
-    private static NDArray inLayerStep(StepContext ctx, NDArray x, java.util.function.Function<StepContext, NDArray> layer) {
+    private static NDArray inLayerStep(StepContext ctx, NDArray x, Function<StepContext, NDArray> layer) {
         try (StepContext inner = ctx.child()) {
             x.tempAttach(inner.manager());
             NDArray out = layer.apply(inner);
@@ -250,13 +286,14 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
      * slower than fp32. Memory: the base in its dtype, one layer in fp32 and one layer's graph.
      *
      * @param lossMultiplier what the loss is multiplied by before backward (1/accumulation × loss scale)
-     * @param seed           dropout is reseeded per layer from it, so both passes draw the same masks
+     * @param seed dropout is reseeded per layer from it, so both passes draw the same masks
      * @return the unscaled loss
      */
     @Override
-    public float backwardByLayer(StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+    public float backwardByLayer(
+            StepContext ctx, TokenBatch batch, ActiveAdapters active, Head head, float lossMultiplier, int seed) {
+        JniUtils.setGradMode(false);
+        Engine engine = Engine.getInstance();
         int n = layers.size();
         NDArray[] inputs = new NDArray[n + 1];
         inputs[0] = embed(ctx, batch, active);
@@ -269,7 +306,7 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         float loss;
         NDArray grad;
         try (StepContext top = ctx.child(DataType.FLOAT32);
-             ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+                GradientCollector gc = engine.newGradientCollector()) {
             NDArray leaf = fp32Leaf(top, inputs[n]);
             NDArray l = head.loss(top, norm.forward(top, leaf));
             loss = l.getFloat();
@@ -285,7 +322,7 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
                 engine.setRandomSeed(seed + 7919 * i);
                 NDArray below;
                 try (StepContext layerCtx = fp32.child();
-                     ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+                        GradientCollector gc = engine.newGradientCollector()) {
                     NDArray leaf = fp32Leaf(layerCtx, inputs[i]);
                     NDArray y = layers.get(i).forward(layerCtx, leaf, cosSin32.get(0), cosSin32.get(1), mask32, active);
                     gc.backward(y.mul(grad).sum());
@@ -311,8 +348,10 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
     /** Causal-LM logits [B, T, vocab] in float32. */
     @Override
     public NDArray lmLogits(StepContext ctx, NDArray hidden) {
-        if (lmHead == null) throw new IllegalStateException("this checkpoint has no lm_head (a sequence-classification export)");
-        NDArray head = lmHead.getDataType() == hidden.getDataType() ? lmHead : lmHead.toType(hidden.getDataType(), false);
+        if (lmHead == null)
+            throw new IllegalStateException("this checkpoint has no lm_head (a sequence-classification export)");
+        NDArray head =
+                lmHead.getDataType() == hidden.getDataType() ? lmHead : lmHead.toType(hidden.getDataType(), false);
         NDArray logits = Linear.linear(hidden, head).singletonOrThrow();
         if (head != lmHead) head.close();
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
@@ -352,7 +391,8 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         // The head computes in fp32 (its master weights), as PEFT computes a half model's adapter branch.
         NDArray x = pooled.getDataType() == DataType.FLOAT32 ? pooled : pooled.toType(DataType.FLOAT32, false);
         NDArray head = score.getDataType() == DataType.FLOAT32 ? score : score.toType(DataType.FLOAT32, false);
-        if (head != score) head.attach(x.getManager());  // a cast of a shared tensor belongs to the shared tensor's manager
+        if (head != score)
+            head.attach(x.getManager()); // a cast of a shared tensor belongs to the shared tensor's manager
         return Linear.linear(x, head).singletonOrThrow();
     }
 
@@ -376,8 +416,9 @@ public final class LlamaModel implements org.clinlora.model.base.BaseModel {
         int b = batch.batchSize(), t = batch.seqLen();
         Integer pad = config.padTokenId();
         if (pad == null && b > 1) {
-            throw new IllegalArgumentException("cannot classify batches of more than one row without a padding token: config.json has no "
-                    + "pad_token_id (set it, e.g. to eos_token_id as LLaMA fine-tuning usually does)");
+            throw new IllegalArgumentException(
+                    "cannot classify batches of more than one row without a padding token: config.json has no "
+                            + "pad_token_id (set it, e.g. to eos_token_id as LLaMA fine-tuning usually does)");
         }
         int[] pos = new int[b];
         for (int i = 0; i < b; i++) pos[i] = pad == null ? t - 1 : batch.lastNonPadIndex(i, pad);

@@ -2,6 +2,7 @@ package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.clinlora.model.base.StepContext;
 
 /** LlamaRMSNorm: {@code weight * x / sqrt(mean(x²) + eps)}, computed in fp32 whatever the compute dtype. */
 public final class RmsNorm {
@@ -20,7 +21,7 @@ public final class RmsNorm {
     /** As LlamaRMSNorm: normalise in fp32, cast back to the input dtype, then scale by the weight. */
     public NDArray forward(StepContext ctx, NDArray x) {
         DataType in = x.getDataType();
-        boolean upcast = in != DataType.FLOAT32;  // half only without a graph: training recomputes layers in fp32
+        boolean upcast = in != DataType.FLOAT32; // half only without a graph: training recomputes layers in fp32
         NDArray h = upcast ? x.toType(DataType.FLOAT32, false) : x;
         NDArray variance = h.mul(h).mean(new int[] {-1}, true);
         NDArray normed = h.div(variance.add(ctx.scalar(eps, h.getDataType())).sqrt());

@@ -4,11 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.concurrent.ConcurrentHashMap;
+import org.clinlora.model.base.StepContext;
 
 /**
  * Rotary position embedding in Hugging Face's rotate_half convention: {@code q·cos + rotate_half(q)·sin}, with
- * {@code rotate_half(x) = [-x₂, x₁]} over the two halves of the head dimension. Angles are computed in float32 the
- * way LlamaRotaryEmbedding computes them (position × inv_freq in float), so long positions round identically.
+ * {@code rotate_half(x) = [-x₂, x₁]} over the two halves of the head dimension. Angles are computed in float32 the way
+ * LlamaRotaryEmbedding computes them (position × inv_freq in float), so long positions round identically.
  */
 public final class RotaryEmbedding {
     private final int headDim;
@@ -85,7 +86,8 @@ public final class RotaryEmbedding {
             System.arraycopy(t[1], positions[r] * headDim, sin, r * headDim, headDim);
         }
         Shape shape = new Shape(positions.length, 1, 1, headDim);
-        return new NDList(ctx.manager().create(cos, shape).toType(ctx.dtype(), false),
+        return new NDList(
+                ctx.manager().create(cos, shape).toType(ctx.dtype(), false),
                 ctx.manager().create(sin, shape).toType(ctx.dtype(), false));
     }
 

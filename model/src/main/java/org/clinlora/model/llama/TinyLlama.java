@@ -1,33 +1,53 @@
 package org.clinlora.model.llama;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.io.HfModelDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.text.BpeTokenizerBuilder;
 import org.clinlora.model.text.SampleClinicalText;
 
 /**
- * Small random LLaMA models in Hugging Face layout, for tests, demos and benchmarks: config.json, model.safetensors
- * and a tokenizer.json learned from generated clinical text. Weights are normal(0, initializer_range) as Hugging
- * Face initialises them, norms one, all from a seeded generator.
+ * Small random LLaMA models in Hugging Face layout, for tests, demos and benchmarks: config.json, model.safetensors and
+ * a tokenizer.json learned from generated clinical text. Weights are normal(0, initializer_range) as Hugging Face
+ * initialises them, norms one, all from a seeded generator.
  */
 public final class TinyLlama {
 
-    public record Spec(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate,
-                       int maxPositions, boolean tieWordEmbeddings, long seed) {
+    public record Spec(
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int intermediate,
+            int maxPositions,
+            boolean tieWordEmbeddings,
+            long seed) {
         public Spec {
-            if (vocab <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || intermediate <= 0 || maxPositions <= 0) {
+            if (vocab <= 0
+                    || hidden <= 0
+                    || layers <= 0
+                    || heads <= 0
+                    || kvHeads <= 0
+                    || intermediate <= 0
+                    || maxPositions <= 0) {
                 throw new IllegalArgumentException("model dimensions must be positive");
             }
-            if (hidden % heads != 0) throw new IllegalArgumentException("--hidden (" + hidden + ") must be divisible by --heads (" + heads + ")");
-            if (heads % kvHeads != 0) throw new IllegalArgumentException("--heads (" + heads + ") must be a multiple of --kv-heads (" + kvHeads + ")");
-            if ((hidden / heads) % 2 != 0) throw new IllegalArgumentException("head size hidden/heads must be even for rotary embeddings");
+            if (hidden % heads != 0)
+                throw new IllegalArgumentException(
+                        "--hidden (" + hidden + ") must be divisible by --heads (" + heads + ")");
+            if (heads % kvHeads != 0)
+                throw new IllegalArgumentException(
+                        "--heads (" + heads + ") must be a multiple of --kv-heads (" + kvHeads + ")");
+            if ((hidden / heads) % 2 != 0)
+                throw new IllegalArgumentException("head size hidden/heads must be even for rotary embeddings");
         }
 
         /** LLaMA's feed-forward width: 2/3 of 4·hidden, rounded up to a multiple of 16. */
@@ -47,26 +67,42 @@ public final class TinyLlama {
     /**
      * Writes the model directory with weights in {@code dtype} (F32 or F16), sharded as {@code save_pretrained} does
      * when larger than {@code maxShardBytes}. Tensors are generated while they are written, one at a time, so a
-     * LLaMA-2-7B-shaped checkpoint (13.5 GB in fp16) needs no more memory than a small one. F32 weights are
-     * normal(0, 0.02) as Hugging Face initialises them; F16 weights, meant for scale benchmarks, are random halves of
-     * the same magnitude drawn straight as bits (generating 6.7 billion Gaussians would take minutes).
+     * LLaMA-2-7B-shaped checkpoint (13.5 GB in fp16) needs no more memory than a small one. F32 weights are normal(0,
+     * 0.02) as Hugging Face initialises them; F16 weights, meant for scale benchmarks, are random halves of the same
+     * magnitude drawn straight as bits (generating 6.7 billion Gaussians would take minutes).
      */
     public static LlamaConfig write(Path dir, Spec s, SafeTensors.Dtype dtype, long maxShardBytes) throws IOException {
-        if (dtype != SafeTensors.Dtype.F32 && dtype != SafeTensors.Dtype.F16) throw new IllegalArgumentException("dtype must be F32 or F16");
+        if (dtype != SafeTensors.Dtype.F32 && dtype != SafeTensors.Dtype.F16)
+            throw new IllegalArgumentException("dtype must be F32 or F16");
         BpeTokenizerBuilder bpe = new BpeTokenizerBuilder();
         for (int i = 0; i < 64; i++) bpe.add(SampleClinicalText.generate(s.seed() * 1000 + i, 40));
-        // Also the synthetic corpus's own notes, as a real tokenizer has seen clinical words: with vocab >= 2000 most of
+        // Also the synthetic corpus's own notes, as a real tokenizer has seen clinical words: with vocab >= 2000 most
+        // of
         // its words become single pieces and an admission note fits the paper's 128 tokens.
-        for (org.clinlora.model.data.SyntheticCorpus.Admission a : new org.clinlora.model.data.SyntheticCorpus(
-                new org.clinlora.model.data.SyntheticCorpus.Settings(120, 0.5, s.seed() + 17)).admissions()) {
+        for (SyntheticCorpus.Admission a :
+                new SyntheticCorpus(new SyntheticCorpus.Settings(120, 0.5, s.seed() + 17)).admissions()) {
             bpe.add(a.dischargeSummary());
             a.radiology().forEach(bpe::add);
         }
         BpeTokenizerBuilder.Result tok = bpe.build(s.vocab());
-        LlamaConfig config = new LlamaConfig(s.vocab(), s.hidden(), s.intermediate(), s.layers(), s.heads(), s.kvHeads(),
-                s.hidden() / s.heads(), 1e-6, 10000.0, null, s.maxPositions(), s.tieWordEmbeddings(),
-                BpeTokenizerBuilder.PAD_ID, BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID,
-                dtype == SafeTensors.Dtype.F16 ? "float16" : "float32", 0.02);
+        LlamaConfig config = new LlamaConfig(
+                s.vocab(),
+                s.hidden(),
+                s.intermediate(),
+                s.layers(),
+                s.heads(),
+                s.kvHeads(),
+                s.hidden() / s.heads(),
+                1e-6,
+                10000.0,
+                null,
+                s.maxPositions(),
+                s.tieWordEmbeddings(),
+                BpeTokenizerBuilder.PAD_ID,
+                BpeTokenizerBuilder.BOS_ID,
+                BpeTokenizerBuilder.EOS_ID,
+                dtype == SafeTensors.Dtype.F16 ? "float16" : "float32",
+                0.02);
 
         List<SafeTensors.Planned> w = new ArrayList<>();
         int h = s.hidden(), hd = s.hidden() / s.heads(), kv = s.kvHeads() * hd, ffn = s.intermediate();
@@ -121,7 +157,7 @@ public final class TinyLlama {
             ByteBuffer b = ByteBuffer.allocate(n * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < n; i++) {
                 if (dtype == SafeTensors.Dtype.F32) b.putFloat(1f);
-                else b.putShort((short) 0x3c00);  // 1.0 in IEEE half
+                else b.putShort((short) 0x3c00); // 1.0 in IEEE half
             }
             out.write(b.array());
         });

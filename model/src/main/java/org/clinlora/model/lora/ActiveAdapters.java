@@ -7,14 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.base.StepContext;
 
 /**
  * Which adapters a forward pass applies, and to which rows. The common case is one stack for the whole batch (training,
- * the paper's fused Clinical + Downstream LoRA). A scorer batches rows for different tasks together: each row has its own
- * stack. When the rows that use an adapter are contiguous (a scorer sorts its rows by stack, which makes every adapter's
- * rows one range), the delta is computed on that slice only, so a batch mixing many adapters costs about what a batch
- * with one does; otherwise the delta is computed for every row and multiplied by a [B, 1, 1] 0/1 mask.
+ * the paper's fused Clinical + Downstream LoRA). A scorer batches rows for different tasks together: each row has its
+ * own stack. When the rows that use an adapter are contiguous (a scorer sorts its rows by stack, which makes every
+ * adapter's rows one range), the delta is computed on that slice only, so a batch mixing many adapters costs about what
+ * a batch with one does; otherwise the delta is computed for every row and multiplied by a [B, 1, 1] 0/1 mask.
  */
 public final class ActiveAdapters {
     private final List<String> names;
@@ -49,7 +49,7 @@ public final class ActiveAdapters {
                 last = i;
                 count++;
             }
-            if (count == b) continue;  // every row
+            if (count == b) continue; // every row
             if (last - first + 1 == count) ranges.put(name, new int[] {first, last + 1});
             else masks.put(name, ctx.manager().create(m, new Shape(b, 1, 1)).toType(ctx.dtype(), false));
         }

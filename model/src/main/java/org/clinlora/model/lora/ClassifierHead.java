@@ -1,5 +1,7 @@
 package org.clinlora.model.lora;
 
+import ai.djl.ndarray.NDArray;
+
 /**
  * Where a base architecture keeps its sequence-classification head, as PEFT saves it with a SEQ_CLS adapter
  * ({@code modules_to_save}): LLaMA's {@code score} (a Linear without bias) and BERT's {@code classifier} (with bias).
@@ -18,7 +20,7 @@ public record ClassifierHead(String module, boolean bias) {
     }
 
     /** A head's tensors: weight [num_labels, hidden] and its bias [num_labels] (null for LLaMA's score). */
-    public record Weights(ai.djl.ndarray.NDArray weight, ai.djl.ndarray.NDArray bias) {
+    public record Weights(NDArray weight, NDArray bias) {
         public int numLabels() {
             return Math.toIntExact(weight.getShape().get(0));
         }

@@ -4,12 +4,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.clinlora.model.io.NdArrays;
 
 /**
  * One named LoRA adapter: its config, a {@code lora_A}/{@code lora_B} pair for each wrapped projection and, for a
@@ -33,10 +39,17 @@ public final class LoraAdapter implements AutoCloseable {
     private boolean trainable;
     private boolean headOnly;
 
-    private LoraAdapter(String name, LoraConfig config, NDManager manager, Map<String, LoraWeights> weights, ClassifierHead head,
-                        NDArray score, NDArray scoreBias) {
+    private LoraAdapter(
+            String name,
+            LoraConfig config,
+            NDManager manager,
+            Map<String, LoraWeights> weights,
+            ClassifierHead head,
+            NDArray score,
+            NDArray scoreBias) {
         if (weights.isEmpty()) {
-            throw new IllegalArgumentException("target_modules " + config.targetModules() + " select no projection of this base model");
+            throw new IllegalArgumentException(
+                    "target_modules " + config.targetModules() + " select no projection of this base model");
         }
         this.name = name;
         this.config = config;
@@ -50,48 +63,74 @@ public final class LoraAdapter implements AutoCloseable {
     /** The projections of {@code projections} that {@code config.target_modules} selects, in model order. */
     public static List<LoraLinear> targets(Map<String, LoraLinear> projections, LoraConfig config) {
         return projections.values().stream()
-                .filter(p -> config.targetModules().contains(p.name().substring(p.name().lastIndexOf('.') + 1)))
+                .filter(p -> config.targetModules()
+                        .contains(p.name().substring(p.name().lastIndexOf('.') + 1)))
                 .toList();
     }
 
     /**
      * A new adapter initialised as PEFT does: lora_A kaiming-uniform (a=√5, i.e. U(±1/√in)), lora_B zero, so the
-     * adapter starts as the identity; the score head (SEQ_CLS) normal(0, initializer_range) as Hugging Face inits
-     * a Linear. Initial values come from a seeded Java generator, identical on every device.
+     * adapter starts as the identity; the score head (SEQ_CLS) normal(0, initializer_range) as Hugging Face inits a
+     * Linear. Initial values come from a seeded Java generator, identical on every device.
      */
-    public static LoraAdapter create(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head,
-                                     NDManager parent, DataType dtype, int numLabels, long hiddenSize,
-                                     double initializerRange, long seed) {
-        if (config.savesScore() && numLabels <= 0) throw new IllegalArgumentException("a SEQ_CLS adapter needs num_labels > 0");
-        return build(name, config, projections, head, parent, dtype, (key, shape) -> {
-            SplittableRandom rnd = new SplittableRandom(seed ^ (key.hashCode() * 0x9E3779B97F4A7C15L));
-            int n = Math.toIntExact(shape.size());
-            float[] v = new float[n];
-            if (key.endsWith(".lora_A.weight")) {
-                double bound = 1.0 / Math.sqrt(shape.get(1));
-                for (int i = 0; i < n; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
-            } else if (key.equals(head.weightKey())) {  // the bias starts at zero
-                java.util.Random g = new java.util.Random(rnd.nextLong());
-                for (int i = 0; i < n; i++) v[i] = (float) (g.nextGaussian() * initializerRange);
-            }
-            return v;
-        }, numLabels, hiddenSize);
+    public static LoraAdapter create(
+            String name,
+            LoraConfig config,
+            Map<String, LoraLinear> projections,
+            ClassifierHead head,
+            NDManager parent,
+            DataType dtype,
+            int numLabels,
+            long hiddenSize,
+            double initializerRange,
+            long seed) {
+        if (config.savesScore() && numLabels <= 0)
+            throw new IllegalArgumentException("a SEQ_CLS adapter needs num_labels > 0");
+        return build(
+                name,
+                config,
+                projections,
+                head,
+                parent,
+                dtype,
+                (key, shape) -> {
+                    SplittableRandom rnd = new SplittableRandom(seed ^ (key.hashCode() * 0x9E3779B97F4A7C15L));
+                    int n = Math.toIntExact(shape.size());
+                    float[] v = new float[n];
+                    if (key.endsWith(".lora_A.weight")) {
+                        double bound = 1.0 / Math.sqrt(shape.get(1));
+                        for (int i = 0; i < n; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+                    } else if (key.equals(head.weightKey())) { // the bias starts at zero
+                        Random g = new Random(rnd.nextLong());
+                        for (int i = 0; i < n; i++) v[i] = (float) (g.nextGaussian() * initializerRange);
+                    }
+                    return v;
+                },
+                numLabels,
+                hiddenSize);
     }
 
     /**
      * An adapter from stored tensors, keyed as in PEFT's adapter_model.safetensors. {@code source} returns the F32
      * values of a key and its stored shape is checked by the caller through {@code shapes}.
      */
-    public static LoraAdapter fromTensors(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head,
-                                          NDManager parent, DataType dtype, Map<String, long[]> shapes,
-                                          java.util.function.Function<String, java.nio.ByteBuffer> source) {
+    public static LoraAdapter fromTensors(
+            String name,
+            LoraConfig config,
+            Map<String, LoraLinear> projections,
+            ClassifierHead head,
+            NDManager parent,
+            DataType dtype,
+            Map<String, long[]> shapes,
+            Function<String, ByteBuffer> source) {
         Map<String, long[]> remaining = new LinkedHashMap<>(shapes);
         int numLabels = 0;
         long hidden = 0;
         if (config.savesScore()) {
             long[] s = remaining.get(head.weightKey());
             if (s == null || s.length != 2) {
-                throw new IllegalArgumentException("adapter saves '" + head.module() + "' but has no 2-d " + head.weightKey());
+                throw new IllegalArgumentException(
+                        "adapter saves '" + head.module() + "' but has no 2-d " + head.weightKey());
             }
             numLabels = Math.toIntExact(s[0]);
             hidden = s[1];
@@ -100,12 +139,29 @@ public final class LoraAdapter implements AutoCloseable {
         try {
             Map<String, LoraWeights> w = new LinkedHashMap<>();
             for (LoraLinear p : targets(projections, config)) {
-                NDArray a = load(m, dtype, remaining, source, PEFT_PREFIX + p.name() + ".lora_A.weight", config.r(), p.inFeatures());
-                NDArray b = load(m, dtype, remaining, source, PEFT_PREFIX + p.name() + ".lora_B.weight", p.outFeatures(), config.r());
+                NDArray a = load(
+                        m,
+                        dtype,
+                        remaining,
+                        source,
+                        PEFT_PREFIX + p.name() + ".lora_A.weight",
+                        config.r(),
+                        p.inFeatures());
+                NDArray b = load(
+                        m,
+                        dtype,
+                        remaining,
+                        source,
+                        PEFT_PREFIX + p.name() + ".lora_B.weight",
+                        p.outFeatures(),
+                        config.r());
                 w.put(p.name(), new LoraWeights(a, b, (float) config.scaling(), (float) config.loraDropout()));
             }
-            NDArray score = config.savesScore() ? load(m, dtype, remaining, source, head.weightKey(), numLabels, hidden) : null;
-            NDArray bias = config.savesScore() && head.bias() ? load(m, dtype, remaining, source, head.biasKey(), numLabels, -1) : null;
+            NDArray score =
+                    config.savesScore() ? load(m, dtype, remaining, source, head.weightKey(), numLabels, hidden) : null;
+            NDArray bias = config.savesScore() && head.bias()
+                    ? load(m, dtype, remaining, source, head.biasKey(), numLabels, -1)
+                    : null;
             if (!remaining.isEmpty()) {
                 throw new IllegalArgumentException("adapter_model.safetensors has tensors its config does not explain: "
                         + remaining.keySet().stream().limit(5).toList());
@@ -118,34 +174,53 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** {@code cols} &lt; 0: a 1-d tensor of {@code rows} values (a bias). */
-    private static NDArray load(NDManager m, DataType dtype, Map<String, long[]> remaining,
-                                java.util.function.Function<String, java.nio.ByteBuffer> source, String key, long rows, long cols) {
+    private static NDArray load(
+            NDManager m,
+            DataType dtype,
+            Map<String, long[]> remaining,
+            Function<String, ByteBuffer> source,
+            String key,
+            long rows,
+            long cols) {
         long[] s = remaining.remove(key);
         if (s == null) throw new IllegalArgumentException("adapter_model.safetensors lacks " + key);
         Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
         if (!new Shape(s).equals(want)) {
-            throw new IllegalArgumentException(key + " has shape " + java.util.Arrays.toString(s) + ", expected " + java.util.Arrays.toString(want.getShape()));
+            throw new IllegalArgumentException(
+                    key + " has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(want.getShape()));
         }
-        NDArray a = org.clinlora.model.io.NdArrays.fromF32(m, source.apply(key), want);
+        NDArray a = NdArrays.fromF32(m, source.apply(key), want);
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
-    private static LoraAdapter build(String name, LoraConfig config, Map<String, LoraLinear> projections, ClassifierHead head, NDManager parent,
-                                     DataType dtype, BiFunction<String, Shape, float[]> values, int numLabels, long hidden) {
+    private static LoraAdapter build(
+            String name,
+            LoraConfig config,
+            Map<String, LoraLinear> projections,
+            ClassifierHead head,
+            NDManager parent,
+            DataType dtype,
+            BiFunction<String, Shape, float[]> values,
+            int numLabels,
+            long hidden) {
         NDManager m = parent.newSubManager();
         try {
             Map<String, LoraWeights> w = new LinkedHashMap<>();
             for (LoraLinear p : targets(projections, config)) {
                 Shape sa = new Shape(config.r(), p.inFeatures()), sb = new Shape(p.outFeatures(), config.r());
-                NDArray a = m.create(values.apply(PEFT_PREFIX + p.name() + ".lora_A.weight", sa), sa).toType(dtype, false);
-                NDArray b = m.create(values.apply(PEFT_PREFIX + p.name() + ".lora_B.weight", sb), sb).toType(dtype, false);
+                NDArray a = m.create(values.apply(PEFT_PREFIX + p.name() + ".lora_A.weight", sa), sa)
+                        .toType(dtype, false);
+                NDArray b = m.create(values.apply(PEFT_PREFIX + p.name() + ".lora_B.weight", sb), sb)
+                        .toType(dtype, false);
                 w.put(p.name(), new LoraWeights(a, b, (float) config.scaling(), (float) config.loraDropout()));
             }
             NDArray score = null, bias = null;
             if (config.savesScore()) {
                 Shape ss = new Shape(numLabels, hidden);
                 score = m.create(values.apply(head.weightKey(), ss), ss).toType(dtype, false);
-                if (head.bias()) bias = m.create(values.apply(head.biasKey(), new Shape(numLabels)), new Shape(numLabels)).toType(dtype, false);
+                if (head.bias())
+                    bias = m.create(values.apply(head.biasKey(), new Shape(numLabels)), new Shape(numLabels))
+                            .toType(dtype, false);
             }
             return new LoraAdapter(name, config, m, w, head, score, bias);
         } catch (RuntimeException e) {
@@ -157,7 +232,8 @@ public final class LoraAdapter implements AutoCloseable {
     /** Installs the pairs on the model's projections (called by the model). */
     public void attachTo(Map<String, LoraLinear> projections) {
         for (String module : weights.keySet()) {
-            if (!projections.containsKey(module)) throw new IllegalArgumentException("the model has no projection " + module);
+            if (!projections.containsKey(module))
+                throw new IllegalArgumentException("the model has no projection " + module);
         }
         weights.forEach((module, w) -> projections.get(module).add(name, w));
     }
@@ -233,7 +309,7 @@ public final class LoraAdapter implements AutoCloseable {
     /** The tensors that receive gradients when this adapter is trainable. */
     public Map<String, NDArray> trainableParameters() {
         Map<String, NDArray> p = parameters();
-        if (headOnly) p.keySet().retainAll(java.util.Set.of(head.weightKey(), head.biasKey()));
+        if (headOnly) p.keySet().retainAll(Set.of(head.weightKey(), head.biasKey()));
         return p;
     }
 

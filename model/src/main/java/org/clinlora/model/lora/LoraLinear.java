@@ -3,23 +3,26 @@ package org.clinlora.model.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.base.StepContext;
 
 /**
- * A frozen projection ({@code weight} [out, in], and a {@code bias} [out] in BERT's Linear layers) wrapped with any number of LoRA adapters held by name, as
- * PEFT's {@code lora.Linear} does: {@code y = x Wᵀ + Σ_active scaling · B(A(dropout(x)))}. Several active adapters
- * add their deltas (the paper's Clinical + Downstream fusion). The base weight is shared by every adapter and is
- * never copied; merging adds an adapter's delta into it in place.
+ * A frozen projection ({@code weight} [out, in], and a {@code bias} [out] in BERT's Linear layers) wrapped with any
+ * number of LoRA adapters held by name, as PEFT's {@code lora.Linear} does: {@code y = x Wᵀ + Σ_active scaling ·
+ * B(A(dropout(x)))}. Several active adapters add their deltas (the paper's Clinical + Downstream fusion). The base
+ * weight is shared by every adapter and is never copied; merging adds an adapter's delta into it in place.
  */
 public final class LoraLinear {
 
@@ -66,7 +69,8 @@ public final class LoraLinear {
     }
 
     void add(String adapter, LoraWeights w) {
-        if (adapters.containsKey(adapter)) throw new IllegalStateException(name + " already holds adapter '" + adapter + "'");
+        if (adapters.containsKey(adapter))
+            throw new IllegalStateException(name + " already holds adapter '" + adapter + "'");
         adapters.put(adapter, w);
     }
 
@@ -85,7 +89,7 @@ public final class LoraLinear {
     public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         DataType dtype = x.getDataType();
         NDArray w = weight.getDataType() == dtype ? weight : weight.toType(dtype, false);
-        if (w != weight) w.attach(ctx.manager());  // the cast would otherwise belong to the model for good
+        if (w != weight) w.attach(ctx.manager()); // the cast would otherwise belong to the model for good
         NDArray y;
         if (bias == null) {
             y = Linear.linear(x, w).singletonOrThrow();
@@ -94,12 +98,13 @@ public final class LoraLinear {
             if (b != bias) b.attach(ctx.manager());
             y = Linear.linear(x, w, b).singletonOrThrow();
         }
-        if (w != weight && !JniUtils.isGradMode()) w.close();  // under a graph, backward holds it until the step closes
+        if (w != weight && !JniUtils.isGradMode()) w.close(); // under a graph, backward holds it until the step closes
         boolean anyDelta = false;
         for (String a : active.names()) anyDelta |= adapters.containsKey(a) && !merged.contains(a);
         if (!anyDelta) return y;
         if (dtype != DataType.FLOAT32 && JniUtils.isGradMode()) {
-            throw new IllegalStateException(name + ": a half-precision forward with a graph; half bases train through LlamaModel.backwardByLayer");
+            throw new IllegalStateException(name
+                    + ": a half-precision forward with a graph; half bases train through LlamaModel.backwardByLayer");
         }
         NDArray xa = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray sum = deltas(ctx, xa, dtype == DataType.FLOAT32 ? y : y.toType(DataType.FLOAT32, false), active);
@@ -107,7 +112,7 @@ public final class LoraLinear {
     }
 
     private NDArray deltas(StepContext ctx, NDArray x, NDArray y, ActiveAdapters active) {
-        List<int[]> ranged = new ArrayList<>();  // {start, end, index into active.names()}
+        List<int[]> ranged = new ArrayList<>(); // {start, end, index into active.names()}
         for (int i = 0; i < active.names().size(); i++) {
             String a = active.names().get(i);
             LoraWeights w = adapters.get(a);
@@ -119,16 +124,26 @@ public final class LoraLinear {
             }
             NDArray rows = active.mask(a);
             NDArray delta = delta(ctx, x, w);
-            y = y.add(rows == null ? delta : delta.mul(rows.getDataType() == delta.getDataType() ? rows : rows.toType(delta.getDataType(), false)));
+            y = y.add(
+                    rows == null
+                            ? delta
+                            : delta.mul(
+                                    rows.getDataType() == delta.getDataType()
+                                            ? rows
+                                            : rows.toType(delta.getDataType(), false)));
         }
         if (ranged.isEmpty()) return y;
         // Adapters on disjoint row ranges (one task adapter per row group) share one full-batch add: their deltas, each
         // computed on its own rows only, are laid end to end with zeros for rows they do not cover.
-        ranged.sort(java.util.Comparator.comparingInt(r -> r[0]));
+        ranged.sort(Comparator.comparingInt(r -> r[0]));
         List<List<int[]>> layers = new ArrayList<>();
         for (int[] r : ranged) {
             List<int[]> target = null;
-            for (List<int[]> l : layers) if (l.get(l.size() - 1)[1] <= r[0]) { target = l; break; }
+            for (List<int[]> l : layers)
+                if (l.get(l.size() - 1)[1] <= r[0]) {
+                    target = l;
+                    break;
+                }
             if (target == null) layers.add(target = new ArrayList<>());
             target.add(r);
         }
@@ -138,7 +153,7 @@ public final class LoraLinear {
             long pos = 0;
             for (int[] r : layer) {
                 if (r[0] > pos) pieces.add(zerosLike(ctx, y, r[0] - pos));
-                NDArray rows = x.get(new ai.djl.ndarray.index.NDIndex(r[0] + ":" + r[1]));
+                NDArray rows = x.get(new NDIndex(r[0] + ":" + r[1]));
                 pieces.add(delta(ctx, rows, adapters.get(active.names().get(r[2]))));
                 pos = r[1];
             }
@@ -151,13 +166,16 @@ public final class LoraLinear {
     private static NDArray zerosLike(StepContext ctx, NDArray y, long rows) {
         long[] shape = y.getShape().getShape().clone();
         shape[0] = rows;
-        return ctx.manager().zeros(new ai.djl.ndarray.types.Shape(shape), y.getDataType(), y.getDevice());
+        return ctx.manager().zeros(new Shape(shape), y.getDataType(), y.getDevice());
     }
 
     /** {@code scaling · B(A(dropout(x)))} for one adapter, in the adapter's (fp32) dtype. */
     private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
-        NDArray h = ctx.training() && w.dropout() > 0 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow() : x;
-        NDArray d = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB()).singletonOrThrow();
+        NDArray h = ctx.training() && w.dropout() > 0
+                ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
+                : x;
+        NDArray d = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB())
+                .singletonOrThrow();
         return d.mul(ctx.scalar(w.scaling(), d.getDataType()));
     }
 

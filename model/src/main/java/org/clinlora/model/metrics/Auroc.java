@@ -3,8 +3,8 @@ package org.clinlora.model.metrics;
 import java.util.Arrays;
 
 /**
- * Area under the ROC curve as the Mann–Whitney statistic: the probability that a random positive scores above a
- * random negative, ties counting half (the same value scikit-learn's roc_auc_score gives).
+ * Area under the ROC curve as the Mann–Whitney statistic: the probability that a random positive scores above a random
+ * negative, ties counting half (the same value scikit-learn's roc_auc_score gives).
  */
 public final class Auroc {
     private Auroc() {}

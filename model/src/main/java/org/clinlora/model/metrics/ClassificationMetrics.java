@@ -2,31 +2,34 @@ package org.clinlora.model.metrics;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The metrics the paper and its baselines report, from per-row probabilities and the true labels:
+ *
  * <ul>
- *   <li>{@code macro_auroc}: the mean AUROC over labels, skipping labels with a single class in the evaluated set
- *       (the paper's headline metric); {@code labels_scored} says how many counted;</li>
- *   <li>{@code micro_auroc}: one AUROC over every (row, label) pair, as scikit-learn's average="micro";</li>
- *   <li>{@code macro_auprc}: the mean average precision over the same labels as macro AUROC;</li>
+ *   <li>{@code macro_auroc}: the mean AUROC over labels, skipping labels with a single class in the evaluated set (the
+ *       paper's headline metric); {@code labels_scored} says how many counted;
+ *   <li>{@code micro_auroc}: one AUROC over every (row, label) pair, as scikit-learn's average="micro";
+ *   <li>{@code macro_auprc}: the mean average precision over the same labels as macro AUROC;
  *   <li>{@code micro_f1} / {@code macro_f1} at threshold 0.5 (multilabel, binary) or argmax (multiclass), macro over
- *       the labels scikit-learn averages (multiclass: those in the truth or the predictions);</li>
- *   <li>{@code accuracy}: argmax against the class (multiclass), exact match of thresholded rows otherwise.</li>
+ *       the labels scikit-learn averages (multiclass: those in the truth or the predictions);
+ *   <li>{@code accuracy}: argmax against the class (multiclass), exact match of thresholded rows otherwise.
  * </ul>
+ *
  * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities.
  */
 public final class ClassificationMetrics {
     /** The metrics {@link #compute} returns, in its order. */
-    public static final java.util.List<String> NAMES = java.util.List.of("macro_auroc", "micro_auroc", "macro_auprc", "micro_f1",
-            "macro_f1", "accuracy", "labels_scored", "rows");
+    public static final List<String> NAMES = List.of(
+            "macro_auroc", "micro_auroc", "macro_auprc", "micro_f1", "macro_f1", "accuracy", "labels_scored", "rows");
 
     private ClassificationMetrics() {}
 
     /**
-     * @param probs  [n][c] probabilities (softmax rows for multiclass, sigmoid for multilabel/binary)
-     * @param truth  [n][c] 0/1 targets (one-hot for multiclass)
+     * @param probs [n][c] probabilities (softmax rows for multiclass, sigmoid for multilabel/binary)
+     * @param truth [n][c] 0/1 targets (one-hot for multiclass)
      */
     public static Map<String, Double> compute(double[][] probs, boolean[][] truth, boolean multiclass) {
         int n = probs.length;
@@ -85,7 +88,10 @@ public final class ClassificationMetrics {
         return m;
     }
 
-    /** Average precision (area under the precision-recall step curve), as scikit-learn computes it; NaN without positives. */
+    /**
+     * Average precision (area under the precision-recall step curve), as scikit-learn computes it; NaN without
+     * positives.
+     */
     public static double averagePrecision(double[] scores, boolean[] labels) {
         PrecisionRecallCurve curve = PrecisionRecallCurve.of(scores, labels);
         return curve == null ? Double.NaN : curve.averagePrecision();

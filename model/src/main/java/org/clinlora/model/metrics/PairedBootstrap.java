@@ -1,5 +1,6 @@
 package org.clinlora.model.metrics;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -7,15 +8,19 @@ import java.util.stream.IntStream;
 
 /**
  * The paired bootstrap of a difference in macro AUROC between two models scored on the same test rows: each resample
- * draws the rows with replacement (seeded), scores both models on the same draw, and takes the difference; with runs
- * of several seeds the difference is the mean over seeds of (variant − reference) for each seed's pair. Labels with
- * one class in a resample are skipped in it, as the metric skips them. The interval is the 2.5th and 97.5th percentile
- * of the resampled differences (linear interpolation, as numpy's default); the same inputs, resamples and seed give
- * the same interval bit for bit.
+ * draws the rows with replacement (seeded), scores both models on the same draw, and takes the difference; with runs of
+ * several seeds the difference is the mean over seeds of (variant − reference) for each seed's pair. Labels with one
+ * class in a resample are skipped in it, as the metric skips them. The interval is the 2.5th and 97.5th percentile of
+ * the resampled differences (linear interpolation, as numpy's default); the same inputs, resamples and seed give the
+ * same interval bit for bit.
  */
 public final class PairedBootstrap {
-    /** {@code observed}: the difference on the rows as they are; {@code shareAtOrBelowZero}: resamples with a difference ≤ 0. */
-    public record Interval(double observed, double low, double high, double shareAtOrBelowZero, int resamples, long seed) {
+    /**
+     * {@code observed}: the difference on the rows as they are; {@code shareAtOrBelowZero}: resamples with a difference
+     * ≤ 0.
+     */
+    public record Interval(
+            double observed, double low, double high, double shareAtOrBelowZero, int resamples, long seed) {
         public boolean excludesZero() {
             return low > 0 || high < 0;
         }
@@ -23,24 +28,35 @@ public final class PairedBootstrap {
 
     private PairedBootstrap() {}
 
-    /** {@code variant.get(s)} and {@code reference.get(s)} are the same seed's runs; every run covers the same rows in the same order. */
-    public static Interval difference(List<Predictions> variant, List<Predictions> reference, int resamples, long seed) {
-        if (variant.isEmpty() || variant.size() != reference.size()) throw new IllegalArgumentException("one reference run per variant run (same seeds)");
+    /**
+     * {@code variant.get(s)} and {@code reference.get(s)} are the same seed's runs; every run covers the same rows in
+     * the same order.
+     */
+    public static Interval difference(
+            List<Predictions> variant, List<Predictions> reference, int resamples, long seed) {
+        if (variant.isEmpty() || variant.size() != reference.size())
+            throw new IllegalArgumentException("one reference run per variant run (same seeds)");
         Predictions first = reference.get(0);
         for (Predictions p : concat(variant, reference)) {
-            if (p.rows() != first.rows() || !Arrays.deepEquals(p.truth(), first.truth()) || (first.ids() != null && !first.ids().equals(p.ids()))) {
-                throw new IllegalArgumentException("the runs compared must be scored on the same rows in the same order");
+            if (p.rows() != first.rows()
+                    || !Arrays.deepEquals(p.truth(), first.truth())
+                    || (first.ids() != null && !first.ids().equals(p.ids()))) {
+                throw new IllegalArgumentException(
+                        "the runs compared must be scored on the same rows in the same order");
             }
         }
         if (resamples < 1) throw new IllegalArgumentException("resamples must be >= 1");
         int n = first.rows();
         int[][] counts = new int[resamples + 1][n];
-        Arrays.fill(counts[0], 1);  // resample 0: the rows as they are
+        Arrays.fill(counts[0], 1); // resample 0: the rows as they are
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int r = 1; r <= resamples; r++) for (int i = 0; i < n; i++) counts[r][rnd.nextInt(n)]++;
         List<Predictions> runs = concat(variant, reference);
         // Each run's macro AUROC per resample; runs are independent, so they go in parallel without changing a bit.
-        double[][] macro = IntStream.range(0, runs.size()).parallel().mapToObj(k -> macroAuroc(runs.get(k), counts)).toArray(double[][]::new);
+        double[][] macro = IntStream.range(0, runs.size())
+                .parallel()
+                .mapToObj(k -> macroAuroc(runs.get(k), counts))
+                .toArray(double[][]::new);
         int s = variant.size();
         double[] diff = new double[resamples + 1];
         for (int r = 0; r <= resamples; r++) {
@@ -51,11 +67,17 @@ public final class PairedBootstrap {
         double[] sorted = Arrays.copyOfRange(diff, 1, resamples + 1);
         Arrays.sort(sorted);
         long atOrBelow = Arrays.stream(sorted).filter(x -> x <= 0).count();
-        return new Interval(diff[0], percentile(sorted, 0.025), percentile(sorted, 0.975), (double) atOrBelow / resamples, resamples, seed);
+        return new Interval(
+                diff[0],
+                percentile(sorted, 0.025),
+                percentile(sorted, 0.975),
+                (double) atOrBelow / resamples,
+                resamples,
+                seed);
     }
 
     private static List<Predictions> concat(List<Predictions> a, List<Predictions> b) {
-        List<Predictions> out = new java.util.ArrayList<>(a);
+        List<Predictions> out = new ArrayList<>(a);
         out.addAll(b);
         return out;
     }
@@ -73,7 +95,7 @@ public final class PairedBootstrap {
                 scores[i] = p.probabilities()[i][j];
             }
             Arrays.sort(order, (a, b) -> Double.compare(scores[a], scores[b]));
-            int[] groupEnd = new int[n];  // for the first row of each tie group, one past its last
+            int[] groupEnd = new int[n]; // for the first row of each tie group, one past its last
             for (int i = 0; i < n; ) {
                 int k = i;
                 while (k + 1 < n && scores[order[k + 1]] == scores[order[i]]) k++;

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * A precision-recall curve as scikit-learn's {@code precision_recall_curve} gives it, in order of rising recall: one
- * point per distinct score (a tie group is one threshold), starting at recall 0 with precision 1. The sum of the
- * recall steps times the precision at each step's end is the label's average precision
+ * point per distinct score (a tie group is one threshold), starting at recall 0 with precision 1. The sum of the recall
+ * steps times the precision at each step's end is the label's average precision
  * ({@link ClassificationMetrics#averagePrecision}).
  */
 public record PrecisionRecallCurve(double[] recall, double[] precision) {
@@ -33,7 +33,7 @@ public record PrecisionRecallCurve(double[] recall, double[] precision) {
             }
             pts.add(new double[] {(double) tp / positives, (double) tp / seen});
             i = j + 1;
-            if (tp == positives) break;  // sklearn stops at full recall: lower thresholds only add false positives
+            if (tp == positives) break; // sklearn stops at full recall: lower thresholds only add false positives
         }
         double[] r = new double[pts.size()], p = new double[pts.size()];
         for (int i = 0; i < pts.size(); i++) {

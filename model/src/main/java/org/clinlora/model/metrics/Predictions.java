@@ -8,7 +8,8 @@ import java.util.Map;
  * row ids (null where the dataset has none), the probability of each label and the true labels. For a row of a
  * multiclass task whose class the training split never had, every truth column is false.
  */
-public record Predictions(List<String> labelNames, boolean multiclass, List<String> ids, double[][] probabilities, boolean[][] truth) {
+public record Predictions(
+        List<String> labelNames, boolean multiclass, List<String> ids, double[][] probabilities, boolean[][] truth) {
     public Predictions {
         if (probabilities.length != truth.length || (ids != null && ids.size() != truth.length)) {
             throw new IllegalArgumentException("ids, probabilities and truth differ in rows");

@@ -22,7 +22,7 @@ public record RocCurve(double[] fpr, double[] tpr, double[] thresholds) {
         for (boolean l : labels) if (l) pos++;
         long neg = n - pos;
         if (pos == 0 || neg == 0) return null;
-        List<double[]> pts = new ArrayList<>();  // {fp, tp, threshold}
+        List<double[]> pts = new ArrayList<>(); // {fp, tp, threshold}
         pts.add(new double[] {0, 0, Double.POSITIVE_INFINITY});
         long tp = 0, fp = 0;
         for (int i = 0; i < n; ) {
@@ -39,7 +39,9 @@ public record RocCurve(double[] fpr, double[] tpr, double[] thresholds) {
         List<double[]> kept = new ArrayList<>();
         for (int i = 0; i < pts.size(); i++) {
             boolean end = i == 0 || i == pts.size() - 1;
-            if (end || pts.get(i + 1)[0] - 2 * pts.get(i)[0] + pts.get(i - 1)[0] != 0 || pts.get(i + 1)[1] - 2 * pts.get(i)[1] + pts.get(i - 1)[1] != 0) {
+            if (end
+                    || pts.get(i + 1)[0] - 2 * pts.get(i)[0] + pts.get(i - 1)[0] != 0
+                    || pts.get(i + 1)[1] - 2 * pts.get(i)[1] + pts.get(i - 1)[1] != 0) {
                 kept.add(pts.get(i));
             }
         }
@@ -60,8 +62,8 @@ public record RocCurve(double[] fpr, double[] tpr, double[] thresholds) {
     }
 
     /**
-     * The true-positive rate at a false-positive rate: the top of a vertical step at {@code x}, linear between
-     * corners otherwise.
+     * The true-positive rate at a false-positive rate: the top of a vertical step at {@code x}, linear between corners
+     * otherwise.
      */
     public double tprAt(double x) {
         int i = 0;
@@ -71,8 +73,8 @@ public record RocCurve(double[] fpr, double[] tpr, double[] thresholds) {
     }
 
     /**
-     * The macro-averaged curve of several labels' (and runs') curves: at every false-positive rate any of them has,
-     * the mean of their true-positive rates ({@link #tprAt}); it starts at (0, 0). Thresholds are NaN.
+     * The macro-averaged curve of several labels' (and runs') curves: at every false-positive rate any of them has, the
+     * mean of their true-positive rates ({@link #tprAt}); it starts at (0, 0). Thresholds are NaN.
      */
     public static RocCurve macroAverage(List<RocCurve> curves) {
         if (curves.isEmpty()) throw new IllegalArgumentException("no curves to average");

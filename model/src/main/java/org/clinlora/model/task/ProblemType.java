@@ -41,6 +41,7 @@ public enum ProblemType {
     @JsonCreator
     public static ProblemType parse(String value) {
         for (ProblemType p : values()) if (p.hfName.equals(value) || p.name().equalsIgnoreCase(value)) return p;
-        throw new IllegalArgumentException("problem type must be single_label_classification or multi_label_classification, got '" + value + "'");
+        throw new IllegalArgumentException(
+                "problem type must be single_label_classification or multi_label_classification, got '" + value + "'");
     }
 }

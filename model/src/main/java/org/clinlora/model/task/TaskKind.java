@@ -8,10 +8,10 @@ import java.util.Locale;
  * of these two.
  *
  * <ul>
- *   <li>{@link #CAUSAL_LM}: the Clinical LoRA, trained as a causal language model on notes (domain adaptation);
- *       its datasets are packed token rows;</li>
+ *   <li>{@link #CAUSAL_LM}: the Clinical LoRA, trained as a causal language model on notes (domain adaptation); its
+ *       datasets are packed token rows;
  *   <li>{@link #SEQ_CLS}: a Downstream LoRA with the classification head ({@code score}), trained on labelled notes;
- *       its datasets hold one padded row per note.</li>
+ *       its datasets hold one padded row per note.
  * </ul>
  */
 public enum TaskKind {
@@ -31,7 +31,9 @@ public enum TaskKind {
         return name();
     }
 
-    /** A training job's {@code kind} in the REST and Kafka contracts ({@code domain_adaptation}, {@code downstream}). */
+    /**
+     * A training job's {@code kind} in the REST and Kafka contracts ({@code domain_adaptation}, {@code downstream}).
+     */
     public String jobKind() {
         return jobKind;
     }
@@ -46,9 +48,11 @@ public enum TaskKind {
         if (value != null) {
             String v = value.strip().toLowerCase(Locale.ROOT).replace('-', '_');
             for (TaskKind k : values()) {
-                if (v.equals(k.name().toLowerCase(Locale.ROOT)) || v.equals(k.jobKind) || v.equals(k.datasetKind)) return k;
+                if (v.equals(k.name().toLowerCase(Locale.ROOT)) || v.equals(k.jobKind) || v.equals(k.datasetKind))
+                    return k;
             }
         }
-        throw new IllegalArgumentException("kind must be domain_adaptation (CAUSAL_LM) or downstream (SEQ_CLS), got '" + value + "'");
+        throw new IllegalArgumentException(
+                "kind must be domain_adaptation (CAUSAL_LM) or downstream (SEQ_CLS), got '" + value + "'");
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,8 @@ import java.util.TreeMap;
 /**
  * Learns a LLaMA-style tokenizer from text and writes it as a Hugging Face {@code tokenizer.json}: a BPE model with
  * {@code byte_fallback} (the 256 {@code <0xNN>} pieces cover any byte the merges do not), spaces turned into the
- * {@code ▁} word marker and one prepended, {@code <s>} added in front of each sequence. Ids 0–3 are
- * {@code <unk> <s> </s> <pad>}; then the byte pieces, the single characters seen, and the learned merges in order.
+ * {@code ▁} word marker and one prepended, {@code <s>} added in front of each sequence. Ids 0–3 are {@code <unk> <s>
+ * </s> <pad>}; then the byte pieces, the single characters seen, and the learned merges in order.
  *
  * <p>Merges are learned on word types (each word starts with {@code ▁}), most frequent pair first, ties broken by the
  * pair's text, so the same text and size always give the same tokenizer.
@@ -57,8 +58,9 @@ public final class BpeTokenizerBuilder {
     /** Learns merges until the vocabulary holds {@code vocabSize} pieces or no pair repeats. */
     public Result build(int vocabSize) {
         if (vocabSize < minimumVocabSize()) {
-            throw new IllegalArgumentException("vocabulary size " + vocabSize + " is below the minimum " + minimumVocabSize()
-                    + " (4 special tokens + 256 byte pieces + " + charCounts.size() + " characters)");
+            throw new IllegalArgumentException(
+                    "vocabulary size " + vocabSize + " is below the minimum " + minimumVocabSize()
+                            + " (4 special tokens + 256 byte pieces + " + charCounts.size() + " characters)");
         }
         LinkedHashMap<String, Integer> vocab = new LinkedHashMap<>();
         for (String s : List.of(UNK, BOS, EOS, PAD)) vocab.put(s, vocab.size());
@@ -81,7 +83,8 @@ public final class BpeTokenizerBuilder {
             Map<Long, Integer> pairs = new HashMap<>();
             for (int w = 0; w < words.size(); w++) {
                 int[] ids = words.get(w);
-                for (int i = 0; i + 1 < ids.length; i++) pairs.merge(((long) ids[i] << 32) | ids[i + 1], counts.get(w), Integer::sum);
+                for (int i = 0; i + 1 < ids.length; i++)
+                    pairs.merge(((long) ids[i] << 32) | ids[i + 1], counts.get(w), Integer::sum);
             }
             long best = -1;
             int bestCount = 1; // a pair seen once is not worth a token
@@ -130,7 +133,7 @@ public final class BpeTokenizerBuilder {
                 out[n++] = ids[i];
             }
         }
-        return out == null ? ids : java.util.Arrays.copyOf(out, n);
+        return out == null ? ids : Arrays.copyOf(out, n);
     }
 
     /** Writes tokenizer.json, tokenizer_config.json and special_tokens_map.json into {@code dir}. */
@@ -145,6 +148,37 @@ public final class BpeTokenizerBuilder {
         replace.putObject("pattern").put("String", " ");
         replace.put("content", String.valueOf(WORD_MARK));
         root.putNull("pre_tokenizer");
+        putPostProcessor(root);
+        ArrayNode decoders = root.putObject("decoder").put("type", "Sequence").putArray("decoders");
+        ObjectNode dr = decoders.addObject().put("type", "Replace");
+        dr.putObject("pattern").put("String", String.valueOf(WORD_MARK));
+        dr.put("content", " ");
+        decoders.addObject().put("type", "ByteFallback");
+        decoders.addObject().put("type", "Fuse");
+        decoders.addObject()
+                .put("type", "Strip")
+                .put("content", " ")
+                .put("start", 1)
+                .put("stop", 0);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE").putNull("dropout");
+        model.put("unk_token", UNK).putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", true).put("byte_fallback", true);
+        ObjectNode vocab = model.putObject("vocab");
+        r.vocab().forEach(vocab::put);
+        ArrayNode merges = model.putArray("merges");
+        for (String[] m : r.merges()) merges.add(m[0] + " " + m[1]);
+        Files.createDirectories(dir);
+        Files.write(
+                dir.resolve("tokenizer.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+
+        writeTokenizerConfigs(json, dir, modelMaxLength);
+    }
+
+    /** LLaMA's template: {@code <s>} before every sequence, no {@code </s>}. */
+    private static void putPostProcessor(ObjectNode root) {
         ObjectNode post = root.putObject("post_processor").put("type", "TemplateProcessing");
         ArrayNode single = post.putArray("single");
         single.addObject().putObject("SpecialToken").put("id", BOS).put("type_id", 0);
@@ -158,33 +192,25 @@ public final class BpeTokenizerBuilder {
         bos.put("id", BOS);
         bos.putArray("ids").add(BOS_ID);
         bos.putArray("tokens").add(BOS);
-        ArrayNode decoders = root.putObject("decoder").put("type", "Sequence").putArray("decoders");
-        ObjectNode dr = decoders.addObject().put("type", "Replace");
-        dr.putObject("pattern").put("String", String.valueOf(WORD_MARK));
-        dr.put("content", " ");
-        decoders.addObject().put("type", "ByteFallback");
-        decoders.addObject().put("type", "Fuse");
-        decoders.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE").putNull("dropout");
-        model.put("unk_token", UNK).putNull("continuing_subword_prefix");
-        model.putNull("end_of_word_suffix");
-        model.put("fuse_unk", true).put("byte_fallback", true);
-        ObjectNode vocab = model.putObject("vocab");
-        r.vocab().forEach(vocab::put);
-        ArrayNode merges = model.putArray("merges");
-        for (String[] m : r.merges()) merges.add(m[0] + " " + m[1]);
-        Files.createDirectories(dir);
-        Files.write(dir.resolve("tokenizer.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    }
 
+    /** tokenizer_config.json and special_tokens_map.json, as transformers writes them for a LLaMA tokenizer. */
+    private static void writeTokenizerConfigs(ObjectMapper json, Path dir, int modelMaxLength) throws IOException {
         ObjectNode cfg = json.createObjectNode();
         cfg.put("tokenizer_class", "PreTrainedTokenizerFast");
         cfg.put("bos_token", BOS).put("eos_token", EOS).put("unk_token", UNK).put("pad_token", PAD);
         cfg.put("add_bos_token", true).put("add_eos_token", false);
         cfg.put("model_max_length", modelMaxLength).put("padding_side", "right");
-        Files.write(dir.resolve("tokenizer_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        Files.write(
+                dir.resolve("tokenizer_config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
         ObjectNode special = json.createObjectNode();
-        special.put("bos_token", BOS).put("eos_token", EOS).put("unk_token", UNK).put("pad_token", PAD);
-        Files.write(dir.resolve("special_tokens_map.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(special));
+        special.put("bos_token", BOS)
+                .put("eos_token", EOS)
+                .put("unk_token", UNK)
+                .put("pad_token", PAD);
+        Files.write(
+                dir.resolve("special_tokens_map.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(special));
     }
 }

@@ -5,11 +5,12 @@ import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A base model's own {@code tokenizer.json} through DJL's Hugging Face tokenizers (native, bundled in the jar).
- * Truncation and padding are off: callers decide how to pack or pad, and DJL's defaults (truncate to 512, pad
- * batches) would silently change the data.
+ * Truncation and padding are off: callers decide how to pack or pad, and DJL's defaults (truncate to 512, pad batches)
+ * would silently change the data.
  */
 public final class ClinicalTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
@@ -48,9 +49,10 @@ public final class ClinicalTokenizer implements AutoCloseable {
      * The ids of several texts in one native call, encoded in parallel by the Rust tokenizers (the same ids as
      * {@link #encode} one by one, in the same order).
      */
-    public long[][] encodeBatch(java.util.List<String> texts, boolean addSpecialTokens) {
+    public long[][] encodeBatch(List<String> texts, boolean addSpecialTokens) {
         if (texts.isEmpty()) return new long[0][];
-        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(
+                tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
         long[][] out = new long[encodings.length][];
         try {
             for (int i = 0; i < encodings.length; i++) out[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
@@ -60,7 +62,10 @@ public final class ClinicalTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** The id of one token of the vocabulary (a special token such as BERT's {@code [CLS]}); refused if it is not one token. */
+    /**
+     * The id of one token of the vocabulary (a special token such as BERT's {@code [CLS]}); refused if it is not one
+     * token.
+     */
     public int tokenId(String token) {
         long[] ids = encode(token, false);
         if (ids.length != 1) throw new IllegalArgumentException("tokenizer.json has no single token '" + token + "'");

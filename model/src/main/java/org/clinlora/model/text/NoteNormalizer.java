@@ -8,22 +8,47 @@ import java.util.regex.Pattern;
 
 /**
  * Consistent clinical text without changing what it says: MIMIC's de-identification placeholder in one form
- * ({@code ___}), whitespace collapsed (line breaks kept, as they separate sections and list items), and known
- * section headers in one spelling ({@code CHIEF COMPLAINT:} and {@code chief complaint :} become
- * {@code Chief Complaint:}). Each step can be turned off; {@link #describe()} goes into the dataset manifest.
+ * ({@code ___}), whitespace collapsed (line breaks kept, as they separate sections and list items), and known section
+ * headers in one spelling ({@code CHIEF COMPLAINT:} and {@code chief complaint :} become {@code Chief Complaint:}).
+ * Each step can be turned off; {@link #describe()} goes into the dataset manifest.
  */
 public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolean sectionHeaders) {
 
     public static final NoteNormalizer DEFAULT = new NoteNormalizer(true, true, true);
     public static final NoteNormalizer NONE = new NoteNormalizer(false, false, false);
 
-    /** The known section headers, lower case (package-private: the tests compare the header scan with a regex over them). */
-    static final Set<String> HEADERS = Set.of("chief complaint", "history of present illness", "past medical history",
-            "social history", "family history", "physical exam", "pertinent results", "brief hospital course",
-            "medications on admission", "discharge medications", "discharge disposition", "discharge diagnosis",
-            "discharge condition", "discharge instructions", "followup instructions", "allergies",
-            "major surgical or invasive procedure", "impression", "findings", "indication", "technique", "comparison",
-            "examination", "history", "service", "attending");
+    /**
+     * The known section headers, lower case (package-private: the tests compare the header scan with a regex over
+     * them).
+     */
+    static final Set<String> HEADERS = Set.of(
+            "chief complaint",
+            "history of present illness",
+            "past medical history",
+            "social history",
+            "family history",
+            "physical exam",
+            "pertinent results",
+            "brief hospital course",
+            "medications on admission",
+            "discharge medications",
+            "discharge disposition",
+            "discharge diagnosis",
+            "discharge condition",
+            "discharge instructions",
+            "followup instructions",
+            "allergies",
+            "major surgical or invasive procedure",
+            "impression",
+            "findings",
+            "indication",
+            "technique",
+            "comparison",
+            "examination",
+            "history",
+            "service",
+            "attending");
+
     private static final Pattern DEID = Pattern.compile("_{3,}");
     private static final Pattern SPACES = Pattern.compile("[ \\t\\u00A0\\f\\x0B]+");
     private static final Pattern TRAILING = Pattern.compile("(?m)[ \\t]+$");
@@ -45,11 +70,11 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
     }
 
     /**
-     * Known section headers in one spelling, by one scan of the line starts. A header is what the pattern
-     * {@code (?m)^[ \t]*([A-Za-z][A-Za-z /&-]{1,45}?)[ \t]*:} matches (a line's leading blanks, a name of 2 to 46
-     * letters, spaces, '/', '&' or '-' starting with a letter, blanks, the first colon after the shortest such name);
-     * when the name, lower-cased with its spaces collapsed, is a known header, the whole match becomes its canonical
-     * spelling and a colon. Lines start at the text's start and after \n, \u0085, \u2028 and \u2029, as for (?m)^.
+     * Known section headers in one spelling, by one scan of the line starts. A header is what the pattern {@code (?m)^[
+     * \t]*([A-Za-z][A-Za-z /&-]{1,45}?)[ \t]*:} matches (a line's leading blanks, a name of 2 to 46 letters, spaces,
+     * '/', '&' or '-' starting with a letter, blanks, the first colon after the shortest such name); when the name,
+     * lower-cased with its spaces collapsed, is a known header, the whole match becomes its canonical spelling and a
+     * colon. Lines start at the text's start and after \n, \u0085, \u2028 and \u2029, as for (?m)^.
      */
     private static String sectionHeaders(String t) {
         StringBuilder out = null;
@@ -72,7 +97,8 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
             String h = t.substring(j, end).trim().replaceAll(" +", " ").toLowerCase(Locale.ROOT);
             if (!HEADERS.contains(h)) continue;
             String replacement = titleCase(h) + ":";
-            if (t.regionMatches(s, replacement, 0, replacement.length()) && colon + 1 - s == replacement.length()) continue;
+            if (t.regionMatches(s, replacement, 0, replacement.length()) && colon + 1 - s == replacement.length())
+                continue;
             if (out == null) out = new StringBuilder(n + 16);
             out.append(t, copied, s).append(replacement);
             copied = colon + 1;
@@ -102,12 +128,19 @@ public record NoteNormalizer(boolean deidPlaceholder, boolean whitespace, boolea
     private static boolean needsSpaces(String t) {
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
-            if (c == '\t' || c == '\u00A0' || c == '\f' || c == '\u000B' || (c == ' ' && i + 1 < t.length() && t.charAt(i + 1) == ' ')) return true;
+            if (c == '\t'
+                    || c == '\u00A0'
+                    || c == '\f'
+                    || c == '\u000B'
+                    || (c == ' ' && i + 1 < t.length() && t.charAt(i + 1) == ' ')) return true;
         }
         return false;
     }
 
-    /** Whether {@link #TRAILING} would change the text: a space or tab before a line end (as (?m)$ sees them) or the end. */
+    /**
+     * Whether {@link #TRAILING} would change the text: a space or tab before a line end (as (?m)$ sees them) or the
+     * end.
+     */
     private static boolean hasTrailing(String t) {
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);

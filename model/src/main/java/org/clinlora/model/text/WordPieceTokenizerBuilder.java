@@ -16,8 +16,8 @@ import java.util.TreeSet;
 /**
  * A small uncased WordPiece vocabulary learned from sample text, written as the {@code tokenizer.json} of a BERT
  * (BertNormalizer with lowercasing, BertPreTokenizer, WordPiece with {@code ##} continuations, {@code [CLS] A [SEP]}):
- * the five special tokens, every character seen (alone and as a {@code ##} continuation, so no word is ever [UNK]), then
- * the most frequent words. For tiny test models; real BERT checkpoints bring their own tokenizer.json.
+ * the five special tokens, every character seen (alone and as a {@code ##} continuation, so no word is ever [UNK]),
+ * then the most frequent words. For tiny test models; real BERT checkpoints bring their own tokenizer.json.
  */
 public final class WordPieceTokenizerBuilder {
     public static final List<String> SPECIALS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
@@ -26,7 +26,10 @@ public final class WordPieceTokenizerBuilder {
     private final Map<String, Integer> words = new HashMap<>();
     private final TreeSet<String> chars = new TreeSet<>();
 
-    /** Counts the words of {@code text} as BERT's pre-tokenizer splits them (lowercased; runs of letters/digits, punctuation alone). */
+    /**
+     * Counts the words of {@code text} as BERT's pre-tokenizer splits them (lowercased; runs of letters/digits,
+     * punctuation alone).
+     */
     public WordPieceTokenizerBuilder add(String text) {
         StringBuilder w = new StringBuilder();
         for (char c : text.toLowerCase(Locale.ROOT).toCharArray()) {
@@ -43,18 +46,24 @@ public final class WordPieceTokenizerBuilder {
         return this;
     }
 
-    /** The vocabulary, ids in order: specials, characters, ##characters, then words by frequency up to {@code vocabSize}. */
+    /**
+     * The vocabulary, ids in order: specials, characters, ##characters, then words by frequency up to
+     * {@code vocabSize}.
+     */
     public LinkedHashMap<String, Integer> build(int vocabSize) {
         LinkedHashMap<String, Integer> vocab = new LinkedHashMap<>();
         for (String s : SPECIALS) vocab.put(s, vocab.size());
         for (String c : chars) vocab.put(c, vocab.size());
         for (String c : chars) if (Character.isLetterOrDigit(c.charAt(0))) vocab.put("##" + c, vocab.size());
         if (vocab.size() > vocabSize) {
-            throw new IllegalArgumentException("vocab size " + vocabSize + " is smaller than the " + vocab.size() + " specials and characters of the text");
+            throw new IllegalArgumentException("vocab size " + vocabSize + " is smaller than the " + vocab.size()
+                    + " specials and characters of the text");
         }
         words.entrySet().stream()
                 .filter(e -> e.getKey().length() > 1)
-                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .sorted(Map.Entry.<String, Integer>comparingByValue()
+                        .reversed()
+                        .thenComparing(Map.Entry.comparingByKey()))
                 .limit(vocabSize - vocab.size())
                 .forEach(e -> vocab.put(e.getKey(), vocab.size()));
         return vocab;
@@ -66,8 +75,12 @@ public final class WordPieceTokenizerBuilder {
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (String t : SPECIALS) specials.put(t, vocab.get(t));
         ObjectNode root = TokenizerJson.root(json, specials);
-        root.putObject("normalizer").put("type", "BertNormalizer").put("clean_text", true).put("handle_chinese_chars", true)
-                .putNull("strip_accents").put("lowercase", true);
+        root.putObject("normalizer")
+                .put("type", "BertNormalizer")
+                .put("clean_text", true)
+                .put("handle_chinese_chars", true)
+                .putNull("strip_accents")
+                .put("lowercase", true);
         root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
         ObjectNode post = root.putObject("post_processor").put("type", "TemplateProcessing");
         ArrayNode single = post.putArray("single");
@@ -87,16 +100,27 @@ public final class WordPieceTokenizerBuilder {
             t.putArray("tokens").add(s);
         }
         root.putObject("decoder").put("type", "WordPiece").put("prefix", "##").put("cleanup", true);
-        ObjectNode model = root.putObject("model").put("type", "WordPiece").put("unk_token", "[UNK]")
-                .put("continuing_subword_prefix", "##").put("max_input_chars_per_word", 100);
+        ObjectNode model = root.putObject("model")
+                .put("type", "WordPiece")
+                .put("unk_token", "[UNK]")
+                .put("continuing_subword_prefix", "##")
+                .put("max_input_chars_per_word", 100);
         ObjectNode v = model.putObject("vocab");
         vocab.forEach(v::put);
         Files.createDirectories(dir);
-        Files.write(dir.resolve("tokenizer.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        Files.write(
+                dir.resolve("tokenizer.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         ObjectNode cfg = json.createObjectNode();
         cfg.put("tokenizer_class", "BertTokenizerFast").put("do_lower_case", true);
-        cfg.put("cls_token", "[CLS]").put("sep_token", "[SEP]").put("pad_token", "[PAD]").put("unk_token", "[UNK]").put("mask_token", "[MASK]");
+        cfg.put("cls_token", "[CLS]")
+                .put("sep_token", "[SEP]")
+                .put("pad_token", "[PAD]")
+                .put("unk_token", "[UNK]")
+                .put("mask_token", "[MASK]");
         cfg.put("model_max_length", modelMaxLength).put("padding_side", "right");
-        Files.write(dir.resolve("tokenizer_config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+        Files.write(
+                dir.resolve("tokenizer_config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
     }
 }

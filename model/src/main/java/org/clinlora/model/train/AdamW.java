@@ -7,10 +7,12 @@ import java.util.Map;
 
 /**
  * AdamW with decoupled weight decay, step for step as {@code torch.optim.AdamW} computes it:
+ *
  * <pre>
  *   p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
  *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
  * </pre>
+ *
  * Moments live in the optimiser's own manager; every temporary of a step is freed when the step ends.
  */
 public final class AdamW implements AutoCloseable {
@@ -42,8 +44,9 @@ public final class AdamW implements AutoCloseable {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray p = e.getValue();
                 NDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new NDArray[] {
-                        manager.zeros(p.getShape(), p.getDataType(), p.getDevice()),
-                        manager.zeros(p.getShape(), p.getDataType(), p.getDevice())});
+                    manager.zeros(p.getShape(), p.getDataType(), p.getDevice()),
+                    manager.zeros(p.getShape(), p.getDataType(), p.getDevice())
+                });
                 tmp.tempAttachAll(mv[0], mv[1]);
                 NDArray g = p.getGradient();
                 g.attach(tmp);
@@ -90,8 +93,9 @@ public final class AdamW implements AutoCloseable {
             }
             NDArray p = e.getValue();
             moments.put(e.getKey(), new NDArray[] {
-                    manager.create(m, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false),
-                    manager.create(v, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false)});
+                manager.create(m, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false),
+                manager.create(v, p.getShape()).toType(p.getDataType(), false).toDevice(p.getDevice(), false)
+            });
         }
     }
 

@@ -2,6 +2,7 @@ package org.clinlora.model.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Map;
@@ -23,7 +24,7 @@ public final class Gradients {
                 NDArray g = p.getGradient();
                 g.attach(tmp);
                 grads[i++] = g;
-                sq += g.mul(g).sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+                sq += g.mul(g).sum().toType(DataType.FLOAT64, false).getDouble();
             }
             double norm = Math.sqrt(sq);
             double coef = maxNorm / (norm + 1e-6);

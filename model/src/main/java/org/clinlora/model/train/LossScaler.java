@@ -55,7 +55,8 @@ public final class LossScaler {
             // a handle on the gradient (closing it leaves the gradient itself), and what is computed from it
             try (NDArray g = p.getGradient()) {
                 g.muli((float) (1.0 / scale));
-                try (NDArray sum = g.sum(); NDArray s64 = sum.toType(DataType.FLOAT64, false)) {
+                try (NDArray sum = g.sum();
+                        NDArray s64 = sum.toType(DataType.FLOAT64, false)) {
                     finite &= Double.isFinite(s64.getDouble());
                 }
             }
@@ -77,8 +78,11 @@ public final class LossScaler {
 
     /** {@code scaler/scale} and {@code scaler/growth_tracker} as 1-element tensors for a checkpoint. */
     public Map<String, NDArray> stateTensors(NDManager manager) {
-        return Map.of("scaler/scale", manager.create(new float[] {(float) scale}),
-                "scaler/growth_tracker", manager.create(new float[] {growthTracker}));
+        return Map.of(
+                "scaler/scale",
+                manager.create(new float[] {(float) scale}),
+                "scaler/growth_tracker",
+                manager.create(new float[] {growthTracker}));
     }
 
     /** Restores what {@link #stateTensors} saved; a checkpoint without it (an fp32 run) keeps the initial state. */

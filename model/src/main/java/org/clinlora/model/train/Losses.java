@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import org.clinlora.model.llama.StepContext;
-import org.clinlora.model.llama.TokenBatch;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 
 /**
  * The three objectives of the paper, each a mean as PyTorch's default reduction computes it. Composed from ops that
@@ -15,8 +15,8 @@ public final class Losses {
     private Losses() {}
 
     /**
-     * Causal-LM loss as LlamaForCausalLM computes it: position t predicts token t+1, labels are the input ids with
-     * pads ignored, averaged over the predicted (non-pad) tokens.
+     * Causal-LM loss as LlamaForCausalLM computes it: position t predicts token t+1, labels are the input ids with pads
+     * ignored, averaged over the predicted (non-pad) tokens.
      */
     public static NDArray causalLm(StepContext ctx, NDArray logits, TokenBatch batch) {
         int b = batch.batchSize(), t = batch.seqLen();
@@ -36,26 +36,31 @@ public final class Losses {
         if (count == 0) throw new IllegalArgumentException("no token to predict: every row has a single real token");
         for (int i = 0; i < weight.length; i++) weight[i] /= count;
         NDArray logp = logits.get(new NDIndex(":, :-1, :")).logSoftmax(-1);
-        NDArray picked = logp.gather(ctx.manager().create(targets, new Shape(b, t - 1, 1)), 2).reshape(b, t - 1);
-        return picked.mul(ctx.manager().create(weight, new Shape(b, t - 1))).sum().neg();
+        NDArray picked = logp.gather(ctx.manager().create(targets, new Shape(b, t - 1, 1)), 2)
+                .reshape(b, t - 1);
+        return picked.mul(ctx.manager().create(weight, new Shape(b, t - 1)))
+                .sum()
+                .neg();
     }
 
     /** Multiclass cross-entropy of logits [B, C] against class indices. */
     public static NDArray crossEntropy(StepContext ctx, NDArray logits, long[] labels) {
         long b = logits.getShape().get(0), c = logits.getShape().get(1);
         if (labels.length != b) throw new IllegalArgumentException("expected " + b + " labels, got " + labels.length);
-        for (long l : labels) if (l < 0 || l >= c) throw new IllegalArgumentException("label " + l + " outside [0, " + c + ")");
+        for (long l : labels)
+            if (l < 0 || l >= c) throw new IllegalArgumentException("label " + l + " outside [0, " + c + ")");
         NDArray picked = logits.logSoftmax(-1).gather(ctx.manager().create(labels, new Shape(b, 1)), 1);
         return picked.mean().neg();
     }
 
     /**
-     * Binary cross-entropy with logits for binary and multilabel tasks, the numerically stable form
-     * {@code max(x,0) − x·y + log(1 + e^{−|x|})}, averaged over every row and label.
+     * Binary cross-entropy with logits for binary and multilabel tasks, the numerically stable form {@code max(x,0) −
+     * x·y + log(1 + e^{−|x|})}, averaged over every row and label.
      */
     public static NDArray bceWithLogits(StepContext ctx, NDArray logits, float[] targets) {
         if (targets.length != logits.getShape().size()) {
-            throw new IllegalArgumentException("expected " + logits.getShape().size() + " targets, got " + targets.length);
+            throw new IllegalArgumentException(
+                    "expected " + logits.getShape().size() + " targets, got " + targets.length);
         }
         NDArray y = ctx.manager().create(targets, logits.getShape());
         NDArray softplus = logits.abs().neg().exp().add(ctx.scalar(1f)).log();

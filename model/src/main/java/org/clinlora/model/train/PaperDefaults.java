@@ -9,10 +9,10 @@ import org.clinlora.model.task.TaskKind;
  * and a new adapter comes from here.
  *
  * <ul>
- *   <li>Clinical LoRA (causal LM on clinical notes): r=16, alpha=32, no dropout, q_proj+v_proj, lr 3e-4,
- *       warmup 0.06, batch 4 × 64 accumulated, one epoch, 512-token rows;</li>
- *   <li>Downstream LoRA (with the classification head): r=8, alpha=4, dropout 0.1, q_proj+v_proj, lr 5e-5,
- *       warmup 0.06, batch 8 × 2 accumulated, ten epochs, 128-token rows.</li>
+ *   <li>Clinical LoRA (causal LM on clinical notes): r=16, alpha=32, no dropout, q_proj+v_proj, lr 3e-4, warmup 0.06,
+ *       batch 4 × 64 accumulated, one epoch, 512-token rows;
+ *   <li>Downstream LoRA (with the classification head): r=8, alpha=4, dropout 0.1, q_proj+v_proj, lr 5e-5, warmup 0.06,
+ *       batch 8 × 2 accumulated, ten epochs, 128-token rows.
  * </ul>
  */
 public final class PaperDefaults {
@@ -27,7 +27,8 @@ public final class PaperDefaults {
     }
 
     public static LoraConfig downstreamLora() {
-        return new LoraConfig(TaskKind.SEQ_CLS.peftTaskType(), 8, 4, 0.1, TARGET_MODULES, List.of(LoraConfig.SCORE), false, null);
+        return new LoraConfig(
+                TaskKind.SEQ_CLS.peftTaskType(), 8, 4, 0.1, TARGET_MODULES, List.of(LoraConfig.SCORE), false, null);
     }
 
     public static LoraConfig lora(TaskKind kind) {
@@ -50,8 +51,22 @@ public final class PaperDefaults {
         return kind == TaskKind.CAUSAL_LM ? CLINICAL_SEQ_LEN : DOWNSTREAM_SEQ_LEN;
     }
 
-    private static Hyperparameters hyper(LoraConfig lora, double lr, int batch, int accumulation, int epochs, long seed) {
-        return new Hyperparameters(lora.r(), lora.loraAlpha(), lora.loraDropout(), lora.targetModules(), lr, 0.06, batch,
-                accumulation, epochs, null, 0.0, 1.0, seed, false);
+    private static Hyperparameters hyper(
+            LoraConfig lora, double lr, int batch, int accumulation, int epochs, long seed) {
+        return new Hyperparameters(
+                lora.r(),
+                lora.loraAlpha(),
+                lora.loraDropout(),
+                lora.targetModules(),
+                lr,
+                0.06,
+                batch,
+                accumulation,
+                epochs,
+                null,
+                0.0,
+                1.0,
+                seed,
+                false);
     }
 }

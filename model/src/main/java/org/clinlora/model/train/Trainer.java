@@ -1,16 +1,19 @@
 package org.clinlora.model.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.data.TokenDataset;
+import java.util.Objects;
 import org.clinlora.model.base.BaseModel;
-import org.clinlora.model.llama.StepContext;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
 import org.clinlora.model.metrics.ClassificationMetrics;
@@ -18,22 +21,31 @@ import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.task.TaskKind;
 
 /**
- * One training job of the paper's method on a loaded base model: a new LoRA adapter — causal-LM (Clinical LoRA,
- * domain adaptation) or with the {@code score} head (Downstream LoRA) — trained with any parent adapters active
- * underneath (their deltas summed on the same projections), each parent trainable or frozen. Then evaluation on the
- * validation and test splits. Service-agnostic: the trainer service and the command line drive it.
+ * One training job of the paper's method on a loaded base model: a new LoRA adapter — causal-LM (Clinical LoRA, domain
+ * adaptation) or with the {@code score} head (Downstream LoRA) — trained with any parent adapters active underneath
+ * (their deltas summed on the same projections), each parent trainable or frozen. Then evaluation on the validation and
+ * test splits. Service-agnostic: the trainer service and the command line drive it.
  *
- * <p>Reproducible on CPU: the adapter's initial values, the data order (per-epoch shuffle of shards and of rows
- * within a shard, from the seed) and dropout (reseeded per micro-step) depend only on the seed, so a run resumed
- * from a checkpoint continues exactly as the uninterrupted run would have.
+ * <p>Reproducible on CPU: the adapter's initial values, the data order (per-epoch shuffle of shards and of rows within
+ * a shard, from the seed) and dropout (reseeded per micro-step) depend only on the seed, so a run resumed from a
+ * checkpoint continues exactly as the uninterrupted run would have.
  */
 public final class Trainer {
     /**
      * One optimizer step as logged: the mean loss of its micro-batches, the learning rate it used, training tokens/s
-     * since the previous step, the global gradient norm before clipping, and the loss scale of a half-precision run (1 in fp32).
+     * since the previous step, the global gradient norm before clipping, and the loss scale of a half-precision run (1
+     * in fp32).
      */
-    public record Progress(int step, int totalSteps, double epoch, double loss, double learningRate, double tokensPerSecond, double etaSeconds,
-                           double gradNorm, double lossScale) {}
+    public record Progress(
+            int step,
+            int totalSteps,
+            double epoch,
+            double loss,
+            double learningRate,
+            double tokensPerSecond,
+            double etaSeconds,
+            double gradNorm,
+            double lossScale) {}
 
     public interface Listener {
         void progress(Progress p);
@@ -76,21 +88,55 @@ public final class Trainer {
      * row (null for domain adaptation or without test rows); {@code epochs}: the validation score at each epoch's end
      * and {@code selected} the one kept, when selecting the best epoch (else empty and null).
      */
-    public record Result(LoraAdapter adapter, Map<String, Double> before, Map<String, Double> validation, Map<String, Double> test,
-                         int steps, long tokens, double seconds, long trainableParameters, Predictions testPredictions,
-                         List<EpochScore> epochs, EpochScore selected) {
+    public record Result(
+            LoraAdapter adapter,
+            Map<String, Double> before,
+            Map<String, Double> validation,
+            Map<String, Double> test,
+            int steps,
+            long tokens,
+            double seconds,
+            long trainableParameters,
+            Predictions testPredictions,
+            List<EpochScore> epochs,
+            EpochScore selected) {
         /** The same run with its test split scored afterwards (once, on the kept adapter). */
         public Result withTest(Predictions p) {
-            return new Result(adapter, before, validation, p.metrics(), steps, tokens, seconds, trainableParameters, p, epochs, selected);
+            return new Result(
+                    adapter,
+                    before,
+                    validation,
+                    p.metrics(),
+                    steps,
+                    tokens,
+                    seconds,
+                    trainableParameters,
+                    p,
+                    epochs,
+                    selected);
         }
 
         /** The same run's figures only: no adapter, no row-by-row predictions (what a finished report keeps). */
         public Result figuresOnly() {
-            return new Result(null, before, validation, test, steps, tokens, seconds, trainableParameters, null, epochs, selected);
+            return new Result(
+                    null,
+                    before,
+                    validation,
+                    test,
+                    steps,
+                    tokens,
+                    seconds,
+                    trainableParameters,
+                    null,
+                    epochs,
+                    selected);
         }
     }
 
-    /** Validation macro AUROC after {@code epoch} epochs (fractional when training stopped mid-epoch), at optimizer step {@code step}. */
+    /**
+     * Validation macro AUROC after {@code epoch} epochs (fractional when training stopped mid-epoch), at optimizer step
+     * {@code step}.
+     */
     public record EpochScore(double epoch, int step, double validationMacroAuroc) {}
 
     /** Rows to evaluate on: the named splits of a dataset (the train dataset's own "validation", or all of another). */
@@ -111,41 +157,64 @@ public final class Trainer {
 
     /** {@code parents}: adapters already on the model, in stack order, trainable or frozen as set on them. */
     public Trainer(BaseModel model, TokenDataset data, TaskKind kind, Hyperparameters hyper, List<String> parents) {
-        this(model, data, new EvalSet(data, List.of("validation")), new EvalSet(data, List.of("test")), kind, hyper, parents);
+        this(
+                model,
+                data,
+                new EvalSet(data, List.of("validation")),
+                new EvalSet(data, List.of("test")),
+                kind,
+                hyper,
+                parents);
     }
 
-    public Trainer(BaseModel model, TokenDataset data, EvalSet validation, EvalSet test, TaskKind kind, Hyperparameters hyper, List<String> parents) {
+    public Trainer(
+            BaseModel model,
+            TokenDataset data,
+            EvalSet validation,
+            EvalSet test,
+            TaskKind kind,
+            Hyperparameters hyper,
+            List<String> parents) {
         this.model = model;
         this.data = data;
         this.validation = validation;
         this.test = test;
         for (EvalSet e : List.of(validation, test)) {
             if (e.data() == data) continue;
-            if (e.data().causalLm() != data.causalLm() || !e.data().labelNames().equals(data.labelNames()) || e.data().multilabel() != data.multilabel()) {
-                throw new IllegalArgumentException("dataset '" + e.data().id() + "' does not have the kind and labels of the train dataset '" + data.id() + "'");
+            if (e.data().causalLm() != data.causalLm()
+                    || !e.data().labelNames().equals(data.labelNames())
+                    || e.data().multilabel() != data.multilabel()) {
+                throw new IllegalArgumentException("dataset '" + e.data().id()
+                        + "' does not have the kind and labels of the train dataset '" + data.id() + "'");
             }
             if (!e.data().tokenizerSha256().equals(data.tokenizerSha256())) {
-                throw new IllegalArgumentException("dataset '" + e.data().id() + "' was tokenized with another tokenizer than '" + data.id() + "'");
+                throw new IllegalArgumentException("dataset '" + e.data().id()
+                        + "' was tokenized with another tokenizer than '" + data.id() + "'");
             }
         }
         this.kind = kind;
         this.hyper = hyper;
         this.parents = List.copyOf(parents);
         if ((kind == TaskKind.CAUSAL_LM) != data.causalLm()) {
-            throw new IllegalArgumentException(kind == TaskKind.CAUSAL_LM
-                    ? "domain adaptation needs a causal_lm dataset; '" + data.id() + "' is a classification dataset"
-                    : "a downstream job needs a classification dataset; '" + data.id() + "' is causal_lm");
+            throw new IllegalArgumentException(
+                    kind == TaskKind.CAUSAL_LM
+                            ? "domain adaptation needs a causal_lm dataset; '" + data.id()
+                                    + "' is a classification dataset"
+                            : "a downstream job needs a classification dataset; '" + data.id() + "' is causal_lm");
         }
-        if (data.rows("train") == 0) throw new IllegalArgumentException("dataset '" + data.id() + "' has no train rows");
-        if (hyper.headOnly() && kind != TaskKind.SEQ_CLS) throw new IllegalArgumentException("head-only training is for downstream jobs");
+        if (data.rows("train") == 0)
+            throw new IllegalArgumentException("dataset '" + data.id() + "' has no train rows");
+        if (hyper.headOnly() && kind != TaskKind.SEQ_CLS)
+            throw new IllegalArgumentException("head-only training is for downstream jobs");
     }
 
     /**
-     * Evaluates on the validation split at the end of every epoch and keeps the epoch with the best macro AUROC, as
-     * the paper's training loop kept its best checkpoint (downstream runs; without validation rows nothing is chosen).
+     * Evaluates on the validation split at the end of every epoch and keeps the epoch with the best macro AUROC, as the
+     * paper's training loop kept its best checkpoint (downstream runs; without validation rows nothing is chosen).
      */
     public Trainer keepBestEpoch(boolean on) {
-        if (on && kind != TaskKind.SEQ_CLS) throw new IllegalArgumentException("best-epoch selection is for downstream (classification) runs");
+        if (on && kind != TaskKind.SEQ_CLS)
+            throw new IllegalArgumentException("best-epoch selection is for downstream (classification) runs");
         this.keepBestEpoch = on;
         return this;
     }
@@ -156,7 +225,8 @@ public final class Trainer {
      */
     public Trainer fullFineTuning(boolean on) {
         if (on && (kind != TaskKind.SEQ_CLS || !parents.isEmpty() || hyper.headOnly())) {
-            throw new IllegalArgumentException("full fine-tuning is for downstream (classification) runs on a bare base, without parent adapters or head-only");
+            throw new IllegalArgumentException(
+                    "full fine-tuning is for downstream (classification) runs on a bare base, without parent adapters or head-only");
         }
         this.fullFineTuning = on;
         return this;
@@ -174,91 +244,216 @@ public final class Trainer {
     /** The new adapter's config: PEFT's, with the base architecture's classification head saved for SEQ_CLS. */
     public LoraConfig adapterConfig() {
         return kind == TaskKind.CAUSAL_LM
-                ? new LoraConfig("CAUSAL_LM", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(), List.of(), false, null)
-                : new LoraConfig("SEQ_CLS", hyper.r(), hyper.loraAlpha(), hyper.loraDropout(), hyper.targetModules(),
-                        List.of(model.classifierHead().module()), false, null);
+                ? new LoraConfig(
+                        "CAUSAL_LM",
+                        hyper.r(),
+                        hyper.loraAlpha(),
+                        hyper.loraDropout(),
+                        hyper.targetModules(),
+                        List.of(),
+                        false,
+                        null)
+                : new LoraConfig(
+                        "SEQ_CLS",
+                        hyper.r(),
+                        hyper.loraAlpha(),
+                        hyper.loraDropout(),
+                        hyper.targetModules(),
+                        List.of(model.classifierHead().module()),
+                        false,
+                        null);
     }
 
     public Result run(String adapterName, Listener listener, int checkpointEvery, Resume resume) {
-        String refused = model.config().cannotTrain(kind, fullFineTuning, model.compute().half(), fullFineTuning ? null : hyper.targetModules());
+        String refused = model.config()
+                .cannotTrain(
+                        kind, fullFineTuning, model.compute().half(), fullFineTuning ? null : hyper.targetModules());
         if (refused != null) throw new IllegalArgumentException(refused);
-        LoraAdapter adapter = null;
-        List<String> active = new ArrayList<>(parents);
-        Map<String, NDArray> fullParameters = null;
-        if (fullFineTuning) {
-            fullParameters = model.fullFineTuning(data.labelNames().size(), hyper.seed());
-        } else {
-            // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
-            adapter = LoraAdapter.create(adapterName, adapterConfig(), model.projections(), model.classifierHead(), model.manager(),
-                    ai.djl.ndarray.types.DataType.FLOAT32, kind == TaskKind.SEQ_CLS ? data.labelNames().size() : 0, model.config().hiddenSize(),
-                    model.config().initializerRange(), hyper.seed());
-            model.addAdapter(adapter);
-            if (hyper.headOnly()) adapter.setHeadOnly();
-            else adapter.setTrainable(true);
-            active.add(adapterName);
-        }
+        Trainables trainables = trainables(adapterName);
         int total = totalSteps();
-        var settings = new TrainingLoop.Settings(hyper.learningRate(), hyper.warmupRatio(), total, hyper.gradientAccumulation(),
-                hyper.maxGradNorm(), new AdamW.Settings(0.9, 0.999, 1e-8, hyper.weightDecay()), hyper.seed());
-        TrainingBatches batches = new TrainingBatches(data, hyper.batchSize(), hyper.seed());
-        long tokens = 0;
-        long t0 = System.nanoTime();
-        try (TrainingLoop loop = fullParameters != null ? new TrainingLoop(model, fullParameters, settings) : new TrainingLoop(model, active, settings)) {
-            long trainable = loop.parameters().values().stream().mapToLong(NDArray::size).sum();
+        long t0 = System.nanoTime(); // the run's seconds include the evaluation before training, as they always have
+        try (TrainingLoop loop = trainables.fullParameters() != null
+                ? new TrainingLoop(model, trainables.fullParameters(), loopSettings(total))
+                : new TrainingLoop(model, trainables.active(), loopSettings(total))) {
+            List<String> active = trainables.active();
             // The new adapter starts as the identity (lora_B = 0), so this is the stack as it was given.
-            Map<String, Double> before = kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
-            int start = 0;
+            Map<String, Double> before =
+                    kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
             Selection selection = keepBestEpoch && validation.rows() > 0 ? new Selection() : null;
+            int start = 0;
             if (resume != null) {
                 loop.restore(resume.step(), resume.tensors());
                 start = resume.step();
                 if (selection != null) selection.restore(resume.tensors());
             }
-            double lossSum = 0;
-            int lossCount = 0;
-            long windowTokens = 0, windowStart = System.nanoTime(), windowItems = 0;
-            for (long micro = (long) start * hyper.gradientAccumulation(); micro < (long) total * hyper.gradientAccumulation(); micro++) {
+            Run run = new Run(loop, active, selection, listener, checkpointEvery, start, total, t0);
+            run.train();
+            return finish(run, trainables, before);
+        }
+    }
+
+    /** What a run trains: a new LoRA adapter stacked on the parents, or (full fine-tuning) the encoder itself. */
+    private record Trainables(LoraAdapter adapter, List<String> active, Map<String, NDArray> fullParameters) {}
+
+    private Trainables trainables(String adapterName) {
+        List<String> active = new ArrayList<>(parents);
+        if (fullFineTuning) {
+            return new Trainables(
+                    null, active, model.fullFineTuning(data.labelNames().size(), hyper.seed()));
+        }
+        // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
+        LoraAdapter adapter = LoraAdapter.create(
+                adapterName,
+                adapterConfig(),
+                model.projections(),
+                model.classifierHead(),
+                model.manager(),
+                DataType.FLOAT32,
+                kind == TaskKind.SEQ_CLS ? data.labelNames().size() : 0,
+                model.config().hiddenSize(),
+                model.config().initializerRange(),
+                hyper.seed());
+        model.addAdapter(adapter);
+        if (hyper.headOnly()) adapter.setHeadOnly();
+        else adapter.setTrainable(true);
+        active.add(adapterName);
+        return new Trainables(adapter, active, null);
+    }
+
+    private TrainingLoop.Settings loopSettings(int total) {
+        return new TrainingLoop.Settings(
+                hyper.learningRate(),
+                hyper.warmupRatio(),
+                total,
+                hyper.gradientAccumulation(),
+                hyper.maxGradNorm(),
+                new AdamW.Settings(0.9, 0.999, 1e-8, hyper.weightDecay()),
+                hyper.seed());
+    }
+
+    /** Restores the kept epoch, freezes what trained and scores validation and test. */
+    private Result finish(Run run, Trainables trainables, Map<String, Double> before) {
+        double seconds = (System.nanoTime() - run.t0) / 1e9;
+        Selection selection = run.selection;
+        List<String> active = trainables.active();
+        if (selection != null && selection.best != null && selection.best.step() != run.total)
+            run.loop.setParameters(selection.bestValues, "");
+        for (String p : active) model.adapter(p).setTrainable(false); // evaluation needs no gradients
+        if (trainables.fullParameters() != null)
+            trainables.fullParameters().values().forEach(p -> p.setRequiresGradient(false));
+        Map<String, Double> val =
+                selection != null && selection.best != null ? selection.bestMetrics : evaluate(validation, active);
+        Predictions testPredictions = kind == TaskKind.SEQ_CLS && test.rows() > 0 ? predict(test, active) : null;
+        Map<String, Double> tst = testPredictions != null ? testPredictions.metrics() : evaluate(test, active);
+        long trainable =
+                run.loop.parameters().values().stream().mapToLong(NDArray::size).sum();
+        return new Result(
+                trainables.adapter(),
+                before,
+                val,
+                tst,
+                run.total,
+                run.tokens,
+                seconds,
+                trainable,
+                testPredictions,
+                selection == null ? List.of() : List.copyOf(selection.history),
+                selection == null ? null : selection.best);
+    }
+
+    /** One run of the optimizer loop: micro-batches, progress per optimizer step, epoch scoring and checkpoints. */
+    private final class Run {
+        final TrainingLoop loop;
+        final List<String> active;
+        final Selection selection;
+        final Listener listener;
+        final int checkpointEvery;
+        final int start;
+        final int total;
+        final TrainingBatches batches = new TrainingBatches(data, hyper.batchSize(), hyper.seed());
+        final long t0;
+        long tokens;
+        // The window since the last optimizer step, for the progress report.
+        double lossSum;
+        int lossCount;
+        long windowTokens;
+        long windowStart = System.nanoTime();
+        long windowItems;
+
+        Run(
+                TrainingLoop loop,
+                List<String> active,
+                Selection selection,
+                Listener listener,
+                int checkpointEvery,
+                int start,
+                int total,
+                long t0) {
+            this.loop = loop;
+            this.active = active;
+            this.selection = selection;
+            this.listener = listener;
+            this.checkpointEvery = checkpointEvery;
+            this.start = start;
+            this.total = total;
+            this.t0 = t0;
+        }
+
+        void train() {
+            int accumulation = hyper.gradientAccumulation();
+            for (long micro = (long) start * accumulation; micro < (long) total * accumulation; micro++) {
                 if (listener.cancelled()) throw new Cancelled();
                 TrainingBatches.Batch b = batches.batch(micro);
-                if (micro % hyper.gradientAccumulation() == 0) windowItems = batches.windowItems(micro, hyper.gradientAccumulation(), kind == TaskKind.CAUSAL_LM);
+                if (micro % accumulation == 0)
+                    windowItems = batches.windowItems(micro, accumulation, kind == TaskKind.CAUSAL_LM);
                 double share = (double) b.items(kind == TaskKind.CAUSAL_LM) / windowItems;
-                TrainingLoop.StepResult r = loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share);
+                TrainingLoop.StepResult r =
+                        loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share);
                 tokens += b.tokenCount();
                 windowTokens += b.tokenCount();
                 lossSum += r.loss();
                 lossCount++;
-                if (!r.optimizerStepped()) continue;
-                int step = loop.optimizerSteps();
-                double secs = (System.nanoTime() - windowStart) / 1e9;
-                double tps = windowTokens / Math.max(secs, 1e-9);
-                double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - start);
-                listener.progress(new Progress(step, total, (double) (micro + 1) * hyper.batchSize() / data.rows("train"),
-                        lossSum / lossCount, r.learningRate(), tps, perStep * (total - step), r.gradNorm(), loop.scaler() == null ? 1.0 : loop.scaler().scale()));
-                lossSum = 0;
-                lossCount = 0;
-                windowTokens = 0;
-                windowStart = System.nanoTime();
-                double epoch = (double) (micro + 1) / microPerEpoch();
-                if (selection != null && ((long) epoch > (long) selection.lastEpoch() || step == total)) selection.score(epoch, step, loop, active);
-                if (checkpointEvery > 0 && step % checkpointEvery == 0 && step < total) {
-                    try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
-                        Map<String, NDArray> tensors = new LinkedHashMap<>(loop.checkpointTensors());
-                        if (selection != null) tensors.putAll(selection.tensors(m));
-                        listener.checkpoint(step, tensors);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
+                if (r.optimizerStepped()) afterOptimizerStep(micro, r);
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            if (selection != null && selection.best != null && selection.best.step() != total) loop.setParameters(selection.bestValues, "");
-            for (String p : active) model.adapter(p).setTrainable(false);  // evaluation needs no gradients
-            if (fullParameters != null) fullParameters.values().forEach(p -> p.setRequiresGradient(false));
-            Map<String, Double> val = selection != null && selection.best != null ? selection.bestMetrics : evaluate(validation, active);
-            Predictions testPredictions = kind == TaskKind.SEQ_CLS && test.rows() > 0 ? predict(test, active) : null;
-            Map<String, Double> tst = testPredictions != null ? testPredictions.metrics() : evaluate(test, active);
-            return new Result(adapter, before, val, tst, total, tokens, seconds, trainable, testPredictions,
-                    selection == null ? List.of() : List.copyOf(selection.history), selection == null ? null : selection.best);
+        }
+
+        private void afterOptimizerStep(long micro, TrainingLoop.StepResult r) {
+            int step = loop.optimizerSteps();
+            reportProgress(micro, step, r);
+            double epoch = (double) (micro + 1) / microPerEpoch();
+            if (selection != null && ((long) epoch > (long) selection.lastEpoch() || step == total))
+                selection.score(epoch, step, loop, active);
+            if (checkpointEvery > 0 && step % checkpointEvery == 0 && step < total) checkpoint(step);
+        }
+
+        private void reportProgress(long micro, int step, TrainingLoop.StepResult r) {
+            double secs = (System.nanoTime() - windowStart) / 1e9;
+            double tps = windowTokens / Math.max(secs, 1e-9);
+            double perStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, step - start);
+            listener.progress(new Progress(
+                    step,
+                    total,
+                    (double) (micro + 1) * hyper.batchSize() / data.rows("train"),
+                    lossSum / lossCount,
+                    r.learningRate(),
+                    tps,
+                    perStep * (total - step),
+                    r.gradNorm(),
+                    loop.scaler() == null ? 1.0 : loop.scaler().scale()));
+            lossSum = 0;
+            lossCount = 0;
+            windowTokens = 0;
+            windowStart = System.nanoTime();
+        }
+
+        private void checkpoint(int step) {
+            try (NDManager m = model.manager().newSubManager()) {
+                Map<String, NDArray> tensors = new LinkedHashMap<>(loop.checkpointTensors());
+                if (selection != null) tensors.putAll(selection.tensors(m));
+                listener.checkpoint(step, tensors);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -278,15 +473,18 @@ public final class Trainer {
             double auroc = m.getOrDefault("macro_auroc", Double.NaN);
             EpochScore e = new EpochScore(epoch, step, auroc);
             history.add(e);
-            // Strictly better replaces: on a tie the earlier epoch stays. A NaN score (every label one-class) never wins.
-            if (best == null || (!Double.isNaN(auroc) && (Double.isNaN(best.validationMacroAuroc()) || auroc > best.validationMacroAuroc()))) {
+            // Strictly better replaces: on a tie the earlier epoch stays. A NaN score (every label one-class) never
+            // wins.
+            if (best == null
+                    || (!Double.isNaN(auroc)
+                            && (Double.isNaN(best.validationMacroAuroc()) || auroc > best.validationMacroAuroc()))) {
                 best = e;
                 bestValues = loop.parameterValues("");
                 bestMetrics = m;
             }
         }
 
-        Map<String, NDArray> tensors(ai.djl.ndarray.NDManager m) {
+        Map<String, NDArray> tensors(NDManager m) {
             Map<String, NDArray> out = new LinkedHashMap<>();
             float[] h = new float[history.size() * 7];
             for (int i = 0; i < history.size(); i++) {
@@ -295,15 +493,16 @@ public final class Trainer {
                 h[i * 7 + 3] = e.step();
                 exact(e.validationMacroAuroc(), h, i * 7 + 4);
             }
-            if (history.isEmpty()) return out;  // nothing scored yet: nothing to carry
-            out.put("selection/history", m.create(h, new ai.djl.ndarray.types.Shape(history.size(), 7)));
+            if (history.isEmpty()) return out; // nothing scored yet: nothing to carry
+            out.put("selection/history", m.create(h, new Shape(history.size(), 7)));
             if (best != null) {
                 out.put("selection/best_step", m.create(new float[] {best.step()}));
                 bestValues.forEach((k, v) -> out.put("selection/param/" + k, m.create(v)));
                 // the kept epoch's validation metrics, so a resumed run reports them without the old values
                 List<String> keys = ClassificationMetrics.NAMES;
                 float[] mv = new float[keys.size() * 3];
-                for (int i = 0; i < keys.size(); i++) exact(bestMetrics.getOrDefault(keys.get(i), Double.NaN), mv, i * 3);
+                for (int i = 0; i < keys.size(); i++)
+                    exact(bestMetrics.getOrDefault(keys.get(i), Double.NaN), mv, i * 3);
                 out.put("selection/metrics", m.create(mv));
             }
             return out;
@@ -311,11 +510,15 @@ public final class Trainer {
 
         void restore(Map<String, float[]> t) {
             float[] h = t.get("selection/history");
-            if (h == null) return;  // a checkpoint from before the first epoch ended
-            for (int i = 0; i + 6 < h.length; i += 7) history.add(new EpochScore(exact(h, i), (int) h[i + 3], exact(h, i + 4)));
+            if (h == null) return; // a checkpoint from before the first epoch ended
+            for (int i = 0; i + 6 < h.length; i += 7)
+                history.add(new EpochScore(exact(h, i), (int) h[i + 3], exact(h, i + 4)));
             float[] b = t.get("selection/best_step");
             if (b == null) return;
-            best = history.stream().filter(e -> e.step() == (int) b[0]).findFirst().orElseThrow();
+            best = history.stream()
+                    .filter(e -> e.step() == (int) b[0])
+                    .findFirst()
+                    .orElseThrow();
             bestValues = new LinkedHashMap<>();
             t.forEach((k, v) -> {
                 if (k.startsWith("selection/param/")) bestValues.put(k.substring("selection/param/".length()), v);
@@ -323,10 +526,14 @@ public final class Trainer {
             float[] mv = t.get("selection/metrics");
             bestMetrics = new LinkedHashMap<>();
             List<String> keys = ClassificationMetrics.NAMES;
-            for (int i = 0; i < keys.size() && i * 3 + 2 < mv.length; i++) bestMetrics.put(keys.get(i), exact(mv, i * 3));
+            for (int i = 0; i < keys.size() && i * 3 + 2 < mv.length; i++)
+                bestMetrics.put(keys.get(i), exact(mv, i * 3));
         }
 
-        /** A double in three floats, exactly: its 64 bits as three integers below 2^22 (checkpoints hold float32 tensors). */
+        /**
+         * A double in three floats, exactly: its 64 bits as three integers below 2^22 (checkpoints hold float32
+         * tensors).
+         */
         private static void exact(double v, float[] out, int at) {
             long bits = Double.doubleToRawLongBits(v);
             out[at] = (float) (bits & 0x3FFFFF);
@@ -342,10 +549,14 @@ public final class Trainer {
     private NDArray loss(StepContext ctx, NDArray hidden, TrainingBatches.Batch b, List<String> active) {
         if (kind == TaskKind.CAUSAL_LM) return Losses.causalLm(ctx, model.lmLogits(ctx, hidden), b.tokens());
         NDArray logits = model.classify(ctx, hidden, b.tokens(), active);
-        return data.multilabel() ? Losses.bceWithLogits(ctx, logits, b.multiHot()) : Losses.crossEntropy(ctx, logits, b.classes());
+        return data.multilabel()
+                ? Losses.bceWithLogits(ctx, logits, b.multiHot())
+                : Losses.crossEntropy(ctx, logits, b.classes());
     }
 
-    /** Metrics of the active stack on a split: perplexity for causal LM, the paper's classification metrics otherwise. */
+    /**
+     * Metrics of the active stack on a split: perplexity for causal LM, the paper's classification metrics otherwise.
+     */
     public Map<String, Double> evaluate(EvalSet set, List<String> active) {
         long rows = set.rows();
         Map<String, Double> out = new LinkedHashMap<>();
@@ -358,7 +569,12 @@ public final class Trainer {
                 try (StepContext ctx = model.newStep(false)) {
                     long n = 0;
                     for (int i = 0; i < b.tokens().batchSize(); i++) n += b.lengths()[i] - 1;
-                    nll += Losses.causalLm(ctx, model.lmLogits(ctx, model.hiddenStates(ctx, b.tokens(), active)), b.tokens()).getFloat() * n;
+                    nll += Losses.causalLm(
+                                            ctx,
+                                            model.lmLogits(ctx, model.hiddenStates(ctx, b.tokens(), active)),
+                                            b.tokens())
+                                    .getFloat()
+                            * n;
                     predicted += n;
                 }
             }
@@ -396,7 +612,12 @@ public final class Trainer {
                 }
             }
         }
-        boolean hasIds = ids.stream().allMatch(java.util.Objects::nonNull);
-        return new Predictions(data.labelNames(), !data.multilabel(), hasIds ? ids : null, probs.toArray(double[][]::new), truth.toArray(boolean[][]::new));
+        boolean hasIds = ids.stream().allMatch(Objects::nonNull);
+        return new Predictions(
+                data.labelNames(),
+                !data.multilabel(),
+                hasIds ? ids : null,
+                probs.toArray(double[][]::new),
+                truth.toArray(boolean[][]::new));
     }
 }

@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.data.TokenDataset;
-import org.clinlora.model.llama.TokenBatch;
 
 /** Micro-batches of the train split in the seeded order, addressable by micro-step (so a resumed run skips ahead). */
 final class TrainingBatches {
@@ -30,8 +30,8 @@ final class TrainingBatches {
     }
 
     /**
-     * The items of the accumulation window that starts at micro-step {@code first}: the denominator of each share.
-     * Only the rows' lengths are read; no batch is assembled.
+     * The items of the accumulation window that starts at micro-step {@code first}: the denominator of each share. Only
+     * the rows' lengths are read; no batch is assembled.
      */
     long windowItems(long first, int accumulation, boolean causalLm) {
         if (!causalLm) return (long) accumulation * batchSize;
@@ -48,7 +48,7 @@ final class TrainingBatches {
     private final List<TokenDataset.Shard> train;
     private final long rows;
     private int cachedEpoch = -1;
-    private int[][] order;  // [position] -> {shard, row}
+    private int[][] order; // [position] -> {shard, row}
     private final Map<TokenDataset.Shard, TokenDataset.Rows> loaded = new LinkedHashMap<>(4, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<TokenDataset.Shard, TokenDataset.Rows> e) {
@@ -83,9 +83,12 @@ final class TrainingBatches {
         List<TokenDataset.Shard> shards = new ArrayList<>();
         for (String split : splits) shards.addAll(data.shards(split));
         List<int[]> all = new ArrayList<>();
-        for (int s = 0; s < shards.size(); s++) for (int r = 0; r < shards.get(s).rows(); r++) all.add(new int[] {s, r});
+        for (int s = 0; s < shards.size(); s++)
+            for (int r = 0; r < shards.get(s).rows(); r++) all.add(new int[] {s, r});
         List<Batch> out = new ArrayList<>();
-        for (int i = 0; i < all.size(); i += batchSize) out.add(assemble(shards, all.subList(i, Math.min(all.size(), i + batchSize)).toArray(int[][]::new)));
+        for (int i = 0; i < all.size(); i += batchSize)
+            out.add(assemble(
+                    shards, all.subList(i, Math.min(all.size(), i + batchSize)).toArray(int[][]::new)));
         return out;
     }
 

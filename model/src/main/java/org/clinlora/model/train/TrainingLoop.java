@@ -2,20 +2,21 @@ package org.clinlora.model.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.base.BaseModel;
-import org.clinlora.model.llama.StepContext;
-import org.clinlora.model.llama.TokenBatch;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraAdapter;
 
 /**
- * The optimisation loop shared by every training job: micro-batches accumulate gradients, then one clipped AdamW
- * step under the linear warm-up/decay schedule. Gradients reach only the active adapters marked trainable (LoRA
- * pairs and their score head); frozen adapters still contribute their deltas to the forward pass.
+ * The optimisation loop shared by every training job: micro-batches accumulate gradients, then one clipped AdamW step
+ * under the linear warm-up/decay schedule. Gradients reach only the active adapters marked trainable (LoRA pairs and
+ * their score head); frozen adapters still contribute their deltas to the forward pass.
  *
  * <p>Runs repeat bit for bit on CPU: initial adapter values come from seeded Java generators and dropout is reseeded
  * from (seed, micro-step) before every micro-batch, so a resumed run draws the same masks as an uninterrupted one.
@@ -23,8 +24,14 @@ import org.clinlora.model.lora.LoraAdapter;
  */
 public final class TrainingLoop implements AutoCloseable {
 
-    public record Settings(double learningRate, double warmupRatio, int optimizerSteps, int gradientAccumulation,
-                           double maxGradNorm, AdamW.Settings adamw, long seed) {
+    public record Settings(
+            double learningRate,
+            double warmupRatio,
+            int optimizerSteps,
+            int gradientAccumulation,
+            double maxGradNorm,
+            AdamW.Settings adamw,
+            long seed) {
         public Settings {
             if (gradientAccumulation <= 0) throw new IllegalArgumentException("gradient accumulation must be >= 1");
             if (optimizerSteps <= 0) throw new IllegalArgumentException("optimizer steps must be >= 1");
@@ -59,7 +66,8 @@ public final class TrainingLoop implements AutoCloseable {
         }
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
-        this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.schedule = LinearSchedule.withWarmupRatio(
+                settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
         this.recomputeLayers = model.compute().half();
     }
@@ -75,14 +83,15 @@ public final class TrainingLoop implements AutoCloseable {
         params.putAll(parameters);
         if (params.isEmpty()) throw new IllegalArgumentException("nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
-        this.schedule = LinearSchedule.withWarmupRatio(settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.schedule = LinearSchedule.withWarmupRatio(
+                settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
         this.recomputeLayers = model.compute().half();
     }
 
     /**
-     * Back-propagates by layer recomputation ({@link LlamaModel#backwardByLayer}) even for an fp32 base (to bound a large
-     * model's activation memory); a half-precision base always does.
+     * Back-propagates by layer recomputation ({@link LlamaModel#backwardByLayer}) even for an fp32 base (to bound a
+     * large model's activation memory); a half-precision base always does.
      */
     public TrainingLoop recomputeLayers(boolean on) {
         this.recomputeLayers = on || model.compute().half();
@@ -95,9 +104,9 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     /**
-     * One micro-batch: the decoder over {@code tokens} with the {@code active} stack, then {@code head}'s loss; backward
-     * by layer recomputation for a half base (or when asked), in one graph otherwise. A non-finite loss in half precision
-     * skips the step as an overflow would; in fp32 it is an error.
+     * One micro-batch: the decoder over {@code tokens} with the {@code active} stack, then {@code head}'s loss;
+     * backward by layer recomputation for a half base (or when asked), in one graph otherwise. A non-finite loss in
+     * half precision skips the step as an overflow would; in fp32 it is an error.
      */
     public StepResult microStep(TokenBatch tokens, List<String> active, BaseModel.Head head) {
         return microStep(tokens, active, head, 1.0 / settings.gradientAccumulation());
@@ -109,7 +118,8 @@ public final class TrainingLoop implements AutoCloseable {
      * micro-batches of unequal size, rather than the mean of micro-batch means.
      */
     public StepResult microStep(TokenBatch tokens, List<String> active, BaseModel.Head head, double share) {
-        if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("a micro-batch's share must be in (0, 1], got " + share);
+        if (!(share > 0 && share <= 1))
+            throw new IllegalArgumentException("a micro-batch's share must be in (0, 1], got " + share);
         if (!recomputeLayers) return microStep(ctx -> head.loss(ctx, model.hiddenStates(ctx, tokens, active)), share);
         int seed = (int) (settings.seed() * 1_000_003L + microSteps);
         double multiplier = (scaler == null ? 1.0 : scaler.scale()) * share;
@@ -117,7 +127,8 @@ public final class TrainingLoop implements AutoCloseable {
         try (StepContext ctx = model.newStep(true)) {
             lossValue = model.backwardByLayer(ctx, tokens, ActiveAdapters.all(active), head, (float) multiplier, seed);
         }
-        if (!Float.isFinite(lossValue) && scaler == null) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
+        if (!Float.isFinite(lossValue) && scaler == null)
+            throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
         return afterBackward(lossValue, Float.isFinite(lossValue));
     }
 
@@ -127,7 +138,9 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     public StepResult microStep(Objective objective) {
-        if (recomputeLayers) throw new IllegalStateException("a half-precision base trains by layer recomputation: use microStep(tokens, active, head)");
+        if (recomputeLayers)
+            throw new IllegalStateException(
+                    "a half-precision base trains by layer recomputation: use microStep(tokens, active, head)");
         return microStep(objective, 1.0 / settings.gradientAccumulation());
     }
 
@@ -135,10 +148,11 @@ public final class TrainingLoop implements AutoCloseable {
         Engine.getInstance().setRandomSeed((int) (settings.seed() * 1_000_003L + microSteps));
         float lossValue;
         try (StepContext ctx = model.newStep(true);
-             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray loss = objective.loss(ctx);
             lossValue = loss.getFloat();
-            if (!Float.isFinite(lossValue)) throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
+            if (!Float.isFinite(lossValue))
+                throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
             double multiplier = (scaler == null ? 1.0 : scaler.scale()) * share;
             gc.backward(multiplier == 1.0 ? loss : loss.mul(ctx.scalar((float) multiplier)));
         }
@@ -152,7 +166,8 @@ public final class TrainingLoop implements AutoCloseable {
         if (scaler != null) {
             boolean ok = scaler.unscaleAndCheck(params, !overflow);
             overflow = false;
-            if (!ok) return new StepResult(lossValue, false, 0, Double.NaN);  // skipped: no optimizer step, as GradScaler
+            if (!ok)
+                return new StepResult(lossValue, false, 0, Double.NaN); // skipped: no optimizer step, as GradScaler
         }
         double norm = settings.maxGradNorm() > 0
                 ? Gradients.clipGlobalNorm(params, settings.maxGradNorm(), model.manager())
@@ -176,7 +191,8 @@ public final class TrainingLoop implements AutoCloseable {
      * optimiser moments. Take it right after an optimizer step, when no gradient is accumulated.
      */
     public Map<String, NDArray> checkpointTensors() {
-        if (microSteps % settings.gradientAccumulation() != 0) throw new IllegalStateException("checkpoint between optimizer steps");
+        if (microSteps % settings.gradientAccumulation() != 0)
+            throw new IllegalStateException("checkpoint between optimizer steps");
         Map<String, NDArray> out = new LinkedHashMap<>();
         params.forEach((k, v) -> out.put("param/" + k, v));
         out.putAll(optimizer.stateTensors());
@@ -195,20 +211,23 @@ public final class TrainingLoop implements AutoCloseable {
     /** A copy of the trainable tensors' values as float32, by {@code prefix + key} (a kept epoch, say). */
     public Map<String, float[]> parameterValues(String prefix) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(prefix + k, v.toFloatArray()));  // trainable tensors are fp32 master weights
+        params.forEach((k, v) -> out.put(prefix + k, v.toFloatArray())); // trainable tensors are fp32 master weights
         return out;
     }
 
     /** Overwrites the trainable tensors in place from {@code prefix + key} values (every one must be there). */
     public void setParameters(Map<String, float[]> values, String prefix) {
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);  // in-place writes to trainable leaves
+        JniUtils.setGradMode(false); // in-place writes to trainable leaves
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             float[] v = values.get(prefix + e.getKey());
             if (v == null) throw new IllegalArgumentException("checkpoint has no tensor for " + e.getKey());
             NDArray p = e.getValue();
-            if (v.length != p.size()) throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has the wrong size");
+            if (v.length != p.size())
+                throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has the wrong size");
             try (NDArray src = model.manager().create(v, p.getShape())) {
-                p.set(src.toType(p.getDataType(), false).toDevice(p.getDevice(), false).toByteBuffer());
+                p.set(src.toType(p.getDataType(), false)
+                        .toDevice(p.getDevice(), false)
+                        .toByteBuffer());
             }
         }
     }

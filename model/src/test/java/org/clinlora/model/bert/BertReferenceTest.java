@@ -10,19 +10,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.SafeTensorsReader;
-import org.clinlora.model.llama.Compute;
-import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TestResources;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.train.AdamW;
 import org.clinlora.model.train.Losses;
 import org.clinlora.model.train.TrainingLoop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The BERT encoder against tensors PyTorch computed independently (bert-reference/make_reference.py, following
@@ -39,7 +42,9 @@ class BertReferenceTest {
     static Inputs inputs() throws IOException {
         try (SafeTensorsReader r = SafeTensors.open(DIR.resolve("inputs.safetensors"))) {
             long[] shape = r.entry("input_ids").shape();
-            return new Inputs(new TokenBatch((int) shape[0], (int) shape[1], r.longs("input_ids"), r.longs("attention_mask")), r.longs("labels"));
+            return new Inputs(
+                    new TokenBatch((int) shape[0], (int) shape[1], r.longs("input_ids"), r.longs("attention_mask")),
+                    r.longs("labels"));
         }
     }
 
@@ -54,30 +59,36 @@ class BertReferenceTest {
         worstSeen = Math.max(worstSeen, worst);
     }
 
-    @org.junit.jupiter.api.BeforeEach
+    @BeforeEach
     void reset() {
         worstSeen = 0;
     }
 
-    @org.junit.jupiter.api.AfterEach
-    void report(org.junit.jupiter.api.TestInfo info) {
-        System.out.printf("RESULT BERT reference %s: max abs diff %.2e%n", info.getTestMethod().orElseThrow().getName(), worstSeen);
+    @AfterEach
+    void report(TestInfo info) {
+        System.out.printf(
+                "RESULT BERT reference %s: max abs diff %.2e%n",
+                info.getTestMethod().orElseThrow().getName(), worstSeen);
     }
 
     @Test
     void hiddenStatesPooledOutputAndLogitsOfAPaddedBatchMatchPyTorch() throws IOException {
         Inputs in = inputs();
         try (BaseModel loaded = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32);
-             SafeTensorsReader want = SafeTensors.open(DIR.resolve("expected.safetensors"))) {
+                SafeTensorsReader want = SafeTensors.open(DIR.resolve("expected.safetensors"))) {
             BertModel m = (BertModel) loaded;
             assertEquals(0, m.config().padTokenId());
             try (StepContext ctx = m.newStep(false)) {
                 List<NDArray> hidden = m.allHiddenStates(ctx, in.batch(), ActiveAdapters.all(List.of()));
                 assertEquals(m.config().numHiddenLayers() + 1, hidden.size());
-                for (int i = 0; i < hidden.size(); i++) assertClose(want.floats("hidden_states." + i), hidden.get(i).toFloatArray(), "hidden_states." + i);
+                for (int i = 0; i < hidden.size(); i++)
+                    assertClose(want.floats("hidden_states." + i), hidden.get(i).toFloatArray(), "hidden_states." + i);
                 NDArray pooled = m.pooledHiddenStates(ctx, in.batch(), ActiveAdapters.all(List.of()));
                 assertClose(want.floats("pooled"), pooled.toFloatArray(), "pooled");
-                assertClose(want.floats("logits"), m.classify(ctx, in.batch(), List.of()).toFloatArray(), "logits");
+                assertClose(
+                        want.floats("logits"),
+                        m.classify(ctx, in.batch(), List.of()).toFloatArray(),
+                        "logits");
             }
         }
     }
@@ -86,17 +97,27 @@ class BertReferenceTest {
     void aPeftLoraOnQueryAndValueWithItsClassifierMatchesPyTorch() throws IOException {
         Inputs in = inputs();
         try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32);
-             SafeTensorsReader want = SafeTensors.open(DIR.resolve("expected.safetensors"))) {
+                SafeTensorsReader want = SafeTensors.open(DIR.resolve("expected.safetensors"))) {
             LoraAdapter a = PeftAdapterDir.load(m, "lora", DIR.resolve("adapter"));
             assertEquals(2 * m.config().numHiddenLayers(), a.weights().size(), "query and value of every layer");
             assertEquals(3, a.numLabels());
             assertNotNull(a.head().bias(), "BERT's classifier has a bias");
             try (StepContext ctx = m.newStep(false)) {
-                assertClose(want.floats("lora_pooled"), m.pooledHiddenStates(ctx, in.batch(), ActiveAdapters.all(List.of("lora"))).toFloatArray(), "pooled");
-                assertClose(want.floats("lora_logits"), m.classify(ctx, in.batch(), List.of("lora")).toFloatArray(), "logits");
+                assertClose(
+                        want.floats("lora_pooled"),
+                        m.pooledHiddenStates(ctx, in.batch(), ActiveAdapters.all(List.of("lora")))
+                                .toFloatArray(),
+                        "pooled");
+                assertClose(
+                        want.floats("lora_logits"),
+                        m.classify(ctx, in.batch(), List.of("lora")).toFloatArray(),
+                        "logits");
                 // Merged into the base weights, the same logits.
                 m.merge("lora");
-                assertClose(want.floats("lora_logits"), m.classify(ctx, in.batch(), List.of("lora")).toFloatArray(), "merged logits");
+                assertClose(
+                        want.floats("lora_logits"),
+                        m.classify(ctx, in.batch(), List.of("lora")).toFloatArray(),
+                        "merged logits");
                 m.unmerge("lora");
             }
         }
@@ -124,12 +145,19 @@ class BertReferenceTest {
             try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32)) {
                 PeftAdapterDir.load(m, "lora", DIR.resolve("adapter")).setTrainable(true);
                 try (TrainingLoop loop = new TrainingLoop(m, List.of("lora"), oneStep(1e-2, 2))) {
-                    TrainingLoop.StepResult r = loop.microStep(in.batch(), List.of("lora"), crossEntropy(m, in, List.of("lora")), 1.0);
+                    TrainingLoop.StepResult r =
+                            loop.microStep(in.batch(), List.of("lora"), crossEntropy(m, in, List.of("lora")), 1.0);
                     assertEquals(want.floats("loss")[0], r.loss(), TOL, "loss");
-                    assertEquals(m.config().numHiddenLayers() * 4 + 2, loop.parameters().size(), "lora_A/B of query and value, classifier weight and bias");
+                    assertEquals(
+                            m.config().numHiddenLayers() * 4 + 2,
+                            loop.parameters().size(),
+                            "lora_A/B of query and value, classifier weight and bias");
                     for (Map.Entry<String, NDArray> p : loop.parameters().entrySet()) {
                         String key = p.getKey().substring("lora/".length());
-                        assertClose(want.floats("grad/" + key), p.getValue().getGradient().toFloatArray(), "grad " + key);
+                        assertClose(
+                                want.floats("grad/" + key),
+                                p.getValue().getGradient().toFloatArray(),
+                                "grad " + key);
                     }
                 }
             }
@@ -137,7 +165,8 @@ class BertReferenceTest {
             try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32)) {
                 PeftAdapterDir.load(m, "lora", DIR.resolve("adapter")).setTrainable(true);
                 try (TrainingLoop loop = new TrainingLoop(m, List.of("lora"), oneStep(1e-2, 1))) {
-                    assertTrue(loop.microStep(in.batch(), List.of("lora"), crossEntropy(m, in, List.of("lora"))).optimizerStepped());
+                    assertTrue(loop.microStep(in.batch(), List.of("lora"), crossEntropy(m, in, List.of("lora")))
+                            .optimizerStepped());
                     for (Map.Entry<String, NDArray> p : loop.parameters().entrySet()) {
                         String key = p.getKey().substring("lora/".length());
                         assertClose(want.floats("updated/" + key), p.getValue().toFloatArray(), "updated " + key);
@@ -153,28 +182,45 @@ class BertReferenceTest {
         try (SafeTensorsReader want = SafeTensors.open(DIR.resolve("full_step.safetensors"))) {
             try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32)) {
                 Map<String, NDArray> params = m.fullFineTuning(3, 1);
-                assertEquals(want.entries().keySet().stream().filter(k -> k.startsWith("grad/")).count(), params.size(), "every parameter trains");
+                assertEquals(
+                        want.entries().keySet().stream()
+                                .filter(k -> k.startsWith("grad/"))
+                                .count(),
+                        params.size(),
+                        "every parameter trains");
                 try (TrainingLoop loop = new TrainingLoop(m, params, oneStep(1e-3, 2))) {
-                    TrainingLoop.StepResult r = loop.microStep(in.batch(), List.of(), crossEntropy(m, in, List.of()), 1.0);
+                    TrainingLoop.StepResult r =
+                            loop.microStep(in.batch(), List.of(), crossEntropy(m, in, List.of()), 1.0);
                     assertEquals(want.floats("loss")[0], r.loss(), TOL, "loss");
                     for (Map.Entry<String, NDArray> p : params.entrySet()) {
-                        assertClose(want.floats("grad/" + p.getKey()), p.getValue().getGradient().toFloatArray(), "grad " + p.getKey());
+                        assertClose(
+                                want.floats("grad/" + p.getKey()),
+                                p.getValue().getGradient().toFloatArray(),
+                                "grad " + p.getKey());
                     }
                 }
             }
             try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32)) {
                 Map<String, NDArray> params = m.fullFineTuning(3, 1);
                 try (TrainingLoop loop = new TrainingLoop(m, params, oneStep(1e-3, 1))) {
-                    assertTrue(loop.microStep(in.batch(), List.of(), crossEntropy(m, in, List.of())).optimizerStepped());
+                    assertTrue(loop.microStep(in.batch(), List.of(), crossEntropy(m, in, List.of()))
+                            .optimizerStepped());
                     int compared = 0;
                     for (Map.Entry<String, NDArray> p : params.entrySet()) {
-                        // The key bias's true gradient is zero (it shifts every score of a query alike, which softmax ignores);
+                        // The key bias's true gradient is zero (it shifts every score of a query alike, which softmax
+                        // ignores);
                         // both sides hold rounding noise there, and Adam's first step turns any noise into ±lr.
                         if (maxAbs(want.floats("grad/" + p.getKey())) < 1e-6) continue;
-                        assertClose(want.floats("updated/" + p.getKey()), p.getValue().toFloatArray(), "updated " + p.getKey());
+                        assertClose(
+                                want.floats("updated/" + p.getKey()),
+                                p.getValue().toFloatArray(),
+                                "updated " + p.getKey());
                         compared++;
                     }
-                    assertEquals(params.size() - m.config().numHiddenLayers(), compared, "every update compared but the key biases'");
+                    assertEquals(
+                            params.size() - m.config().numHiddenLayers(),
+                            compared,
+                            "every update compared but the key biases'");
                 }
             }
         }

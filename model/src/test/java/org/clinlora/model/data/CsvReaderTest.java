@@ -36,7 +36,9 @@ class CsvReaderTest {
     void quotedMultiLineFieldsWithCommasAndDoubledQuotesAndTheirStartingLines() throws IOException {
         List<CsvReader.Row> rows = read(utf8(NOTES), CsvReader.OnMalformed.FAIL);
         assertEquals(3, rows.size());
-        assertEquals("Chief Complaint:\nchest pain, \"crushing\"\n\nHPI: ___ yo", rows.get(0).get("text"));
+        assertEquals(
+                "Chief Complaint:\nchest pain, \"crushing\"\n\nHPI: ___ yo",
+                rows.get(0).get("text"));
         assertEquals("1", rows.get(0).get("note_id"), "a byte-order mark does not corrupt the first column name");
         assertEquals(2, rows.get(0).line());
         assertEquals(7, rows.get(1).line(), "line numbers count the physical lines inside quoted fields");
@@ -63,8 +65,11 @@ class CsvReaderTest {
             assertEquals(List.of("1", "4"), ids);
             assertEquals(2, r.skipped());
         }
-        var open = assertThrows(CsvReader.CsvException.class, () -> read(utf8("id,text\n1,\"never closed\n2,x\n"), CsvReader.OnMalformed.FAIL));
-        assertTrue(open.getMessage().contains("line 2") && open.getMessage().contains("never closed"), open.getMessage());
+        var open = assertThrows(
+                CsvReader.CsvException.class,
+                () -> read(utf8("id,text\n1,\"never closed\n2,x\n"), CsvReader.OnMalformed.FAIL));
+        assertTrue(
+                open.getMessage().contains("line 2") && open.getMessage().contains("never closed"), open.getMessage());
     }
 
     @Test

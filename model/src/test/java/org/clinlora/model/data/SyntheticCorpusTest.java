@@ -22,7 +22,10 @@ class SyntheticCorpusTest {
     void filesReadBackThroughTheMimicAndTaskReadersAndAreMarkedSynthetic() throws IOException {
         Map<String, Integer> counts = new SyntheticCorpus(new SyntheticCorpus.Settings(40, 0.8, 3)).write(dir);
         List<Note> notes = new ArrayList<>();
-        assertEquals(0, NoteFiles.readMimicNotes(dir.resolve("synthetic_discharge.csv.gz"), CsvReader.OnMalformed.FAIL, notes::add));
+        assertEquals(
+                0,
+                NoteFiles.readMimicNotes(
+                        dir.resolve("synthetic_discharge.csv.gz"), CsvReader.OnMalformed.FAIL, notes::add));
         assertEquals(counts.get("synthetic_discharge.csv.gz"), notes.size());
         NoteFiles.readMimicNotes(dir.resolve("synthetic_radiology.csv.gz"), CsvReader.OnMalformed.FAIL, notes::add);
         for (Note n : notes) assertTrue(n.text().startsWith(SyntheticCorpus.MARK), "every note is marked synthetic");
@@ -31,7 +34,8 @@ class SyntheticCorpusTest {
             NoteFiles.readTaskFile(dir.resolve("synthetic_" + t.name() + ".csv"), CsvReader.OnMalformed.FAIL, ex::add);
             assertEquals(counts.get("synthetic_discharge.csv.gz"), ex.size());
             for (TaskExample e : ex) {
-                assertTrue(t.labelNames().containsAll(e.labels()), t.name() + " labels in the vocabulary: " + e.labels());
+                assertTrue(
+                        t.labelNames().containsAll(e.labels()), t.name() + " labels in the vocabulary: " + e.labels());
                 assertTrue(t.multilabel() || e.labels().size() == 1);
                 assertTrue(e.subjectId() != null && e.text().startsWith(SyntheticCorpus.MARK));
             }
@@ -50,7 +54,8 @@ class SyntheticCorpusTest {
 
     /** Scores each label by whether its own cue phrase appears: strong signal is learnable, none gives chance. */
     static double macroAurocOfCueReader(double signal) {
-        List<SyntheticCorpus.Admission> adm = new SyntheticCorpus(new SyntheticCorpus.Settings(600, signal, 11)).admissions();
+        List<SyntheticCorpus.Admission> adm =
+                new SyntheticCorpus(new SyntheticCorpus.Settings(600, signal, 11)).admissions();
         List<Double> per = new ArrayList<>();
         for (String[] d : SyntheticCorpus.DIAG) {
             double[] s = new double[adm.size()];
@@ -75,8 +80,11 @@ class SyntheticCorpusTest {
     @Test
     void aurocMatchesHandComputedValuesWithTies() {
         assertEquals(1.0, Auroc.of(new double[] {0.1, 0.9}, new boolean[] {false, true}));
-        assertEquals(0.75, Auroc.of(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true}), 1e-12);
+        assertEquals(
+                0.75, Auroc.of(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true}), 1e-12);
         assertEquals(0.5, Auroc.of(new double[] {1, 1, 1, 1}, new boolean[] {false, true, false, true}), 1e-12);
-        assertTrue(Double.isNaN(Auroc.of(new double[] {1, 2}, new boolean[] {true, true})), "single-class labels are skipped");
+        assertTrue(
+                Double.isNaN(Auroc.of(new double[] {1, 2}, new boolean[] {true, true})),
+                "single-class labels are skipped");
     }
 }

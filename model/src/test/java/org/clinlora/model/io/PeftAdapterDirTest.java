@@ -12,13 +12,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.Compute;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TestResources;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
 import org.clinlora.model.train.PaperDefaults;
@@ -33,6 +34,7 @@ class PeftAdapterDirTest {
 
     @TempDir
     Path dir;
+
     LlamaModel model;
 
     @BeforeEach
@@ -52,18 +54,28 @@ class PeftAdapterDirTest {
         PeftAdapterDir.save(original, out, "clinlora/tiny-base");
 
         try (var files = Files.list(out)) {
-            assertEquals(List.of("adapter_config.json", "adapter_model.safetensors"),
+            assertEquals(
+                    List.of("adapter_config.json", "adapter_model.safetensors"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         try (SafeTensorsReader mine = SafeTensors.open(out.resolve("adapter_model.safetensors"));
-             SafeTensorsReader peft = SafeTensors.open(GOLDEN.resolve("downstream/adapter_model.safetensors"))) {
+                SafeTensorsReader peft = SafeTensors.open(GOLDEN.resolve("downstream/adapter_model.safetensors"))) {
             assertEquals(peft.entries().keySet(), mine.entries().keySet(), "same keys as PEFT writes");
             for (String k : peft.entries().keySet()) assertArrayEquals(peft.floats(k), mine.floats(k), k);
         }
         JsonNode cfg = JSON.readTree(out.resolve("adapter_config.json").toFile());
-        JsonNode ref = JSON.readTree(GOLDEN.resolve("downstream/adapter_config.json").toFile());
-        for (String field : List.of("peft_type", "task_type", "r", "lora_alpha", "lora_dropout", "target_modules",
-                "modules_to_save", "bias", "fan_in_fan_out")) {
+        JsonNode ref =
+                JSON.readTree(GOLDEN.resolve("downstream/adapter_config.json").toFile());
+        for (String field : List.of(
+                "peft_type",
+                "task_type",
+                "r",
+                "lora_alpha",
+                "lora_dropout",
+                "target_modules",
+                "modules_to_save",
+                "bias",
+                "fan_in_fan_out")) {
             assertEquals(ref.get(field), cfg.get(field), field);
         }
         assertEquals("clinlora/tiny-base", cfg.get("base_model_name_or_path").asText());
@@ -75,14 +87,25 @@ class PeftAdapterDirTest {
     @Test
     void aNewAdapterStartsAsTheIdentityWithKaimingUniformA() {
         LoraConfig cfg = PaperDefaults.downstreamLora();
-        LoraAdapter a = LoraAdapter.create("new", cfg, model.projections(), model.classifierHead(), model.manager(), model.compute().dtype(),
-                3, model.config().hiddenSize(), 0.02, 42);
+        LoraAdapter a = LoraAdapter.create(
+                "new",
+                cfg,
+                model.projections(),
+                model.classifierHead(),
+                model.manager(),
+                model.compute().dtype(),
+                3,
+                model.config().hiddenSize(),
+                0.02,
+                42);
         model.addAdapter(a);
         TokenBatch batch = TokenBatch.unpadded(1, 5, new long[] {1, 5, 9, 33, 200});
         float[] base, withNew;
         try (StepContext ctx = model.newStep(false)) {
-            base = model.lmLogits(ctx, model.hiddenStates(ctx, batch, List.of())).toFloatArray();
-            withNew = model.lmLogits(ctx, model.hiddenStates(ctx, batch, List.of("new"))).toFloatArray();
+            base = model.lmLogits(ctx, model.hiddenStates(ctx, batch, List.of()))
+                    .toFloatArray();
+            withNew = model.lmLogits(ctx, model.hiddenStates(ctx, batch, List.of("new")))
+                    .toFloatArray();
         }
         assertArrayEquals(base, withNew, "lora_B starts at zero, so a new adapter changes nothing");
         double bound = 1 / Math.sqrt(model.config().hiddenSize());
@@ -90,7 +113,7 @@ class PeftAdapterDirTest {
             float[] v = p.getValue().toFloatArray();
             if (p.getKey().endsWith("lora_A.weight")) {
                 for (float x : v) assertTrue(Math.abs(x) <= bound, p.getKey());
-                assertTrue(java.util.Arrays.stream(toDouble(v)).map(Math::abs).max().orElse(0) > bound / 2);
+                assertTrue(Arrays.stream(toDouble(v)).map(Math::abs).max().orElse(0) > bound / 2);
             } else if (p.getKey().endsWith("lora_B.weight")) {
                 for (float x : v) assertEquals(0f, x);
             }
@@ -120,7 +143,9 @@ class PeftAdapterDirTest {
         e = assertThrows(IllegalArgumentException.class, () -> PeftAdapterDir.load(model, "bad", bad));
         assertTrue(e.getMessage().contains("does not explain"), e.getMessage());
 
-        Files.writeString(bad.resolve("adapter_config.json"), cfg.replace("\"bias\": \"none\"", "\"use_dora\": true, \"bias\": \"none\""));
+        Files.writeString(
+                bad.resolve("adapter_config.json"),
+                cfg.replace("\"bias\": \"none\"", "\"use_dora\": true, \"bias\": \"none\""));
         e = assertThrows(IllegalArgumentException.class, () -> PeftAdapterDir.load(model, "bad", bad));
         assertTrue(e.getMessage().contains("use_dora"), e.getMessage());
 
@@ -139,7 +164,9 @@ class PeftAdapterDirTest {
         PeftAdapterDir.save(a, out, "base");
         assertThrows(IllegalArgumentException.class, () -> PeftAdapterDir.save(a, out, "base"));
         try (var files = Files.list(dir)) {
-            assertEquals(List.of("clinical"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    List.of("clinical"),
+                    files.map(p -> p.getFileName().toString()).toList());
         }
     }
 }

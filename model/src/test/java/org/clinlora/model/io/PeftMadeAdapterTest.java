@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.clinlora.model.llama.Compute;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TestResources;
-import org.clinlora.model.llama.TokenBatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,12 +31,13 @@ class PeftMadeAdapterTest {
     void peftCausalLmAdapterOnAllProjectionsMatchesPeftsLogits() throws IOException {
         TokenBatch batch = inputs();
         try (LlamaModel m = LlamaModel.load(DIR.resolve("base"), Compute.CPU_FP32);
-             SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
+                SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
             var a = PeftAdapterDir.load(m, "peft", DIR.resolve("peft_causal"));
             assertEquals(7 * m.config().numHiddenLayers(), a.weights().size(), "all seven projections wrapped");
             float[] got;
             try (StepContext ctx = m.newStep(false)) {
-                got = m.lmLogits(ctx, m.hiddenStates(ctx, batch, List.of("peft"))).toFloatArray();
+                got = m.lmLogits(ctx, m.hiddenStates(ctx, batch, List.of("peft")))
+                        .toFloatArray();
             }
             float[] expected = want.floats("logits_causal");
             int v = m.config().vocabSize();
@@ -53,12 +54,13 @@ class PeftMadeAdapterTest {
     void peftSequenceClassificationAdapterWithScoreMatchesPeftsLogits() throws IOException {
         TokenBatch batch = inputs();
         try (LlamaModel m = LlamaModel.load(DIR.resolve("base"), Compute.CPU_FP32);
-             SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
+                SafeTensorsReader want = SafeTensors.open(DIR.resolve("peft_expected.safetensors"))) {
             var a = PeftAdapterDir.load(m, "peft", DIR.resolve("peft_seqcls"));
             assertEquals(3, a.numLabels());
             float[] got;
             try (StepContext ctx = m.newStep(false)) {
-                got = m.classify(ctx, m.hiddenStates(ctx, batch, List.of("peft")), batch, List.of("peft")).toFloatArray();
+                got = m.classify(ctx, m.hiddenStates(ctx, batch, List.of("peft")), batch, List.of("peft"))
+                        .toFloatArray();
             }
             float[] expected = want.floats("cls_seqcls");
             for (int i = 0; i < expected.length; i++) assertEquals(expected[i], got[i], 1e-4, "cls[" + i + "]");

@@ -9,9 +9,13 @@ import ai.djl.training.GradientCollector;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.SafeTensors;
 import org.clinlora.model.io.SafeTensorsReader;
+import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.train.AdamW;
 import org.clinlora.model.train.Losses;
@@ -20,9 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decoder, stacked LoRA, losses, gradients and one AdamW step against reference tensors made with PyTorch
- * following Hugging Face LlamaForCausalLM / LlamaForSequenceClassification and PEFT (src/test/resources/golden, see
- * its README). Tolerances are the ones the reference states for a correct fp32 implementation.
+ * The decoder, stacked LoRA, losses, gradients and one AdamW step against reference tensors made with PyTorch following
+ * Hugging Face LlamaForCausalLM / LlamaForSequenceClassification and PEFT (src/test/resources/golden, see its README).
+ * Tolerances are the ones the reference states for a correct fp32 implementation.
  */
 class GoldenTest {
     static final Path GOLDEN = TestResources.path("golden");
@@ -103,10 +107,12 @@ class GoldenTest {
     void classificationLogitsPoolTheLastRealToken() {
         try (StepContext ctx = model.newStep(false)) {
             NDArray score = model.adapter("downstream").score();
-            float[] base = model.classify(ctx, model.hiddenStates(ctx, batch, List.of()), batch, score).toFloatArray();
+            float[] base = model.classify(ctx, model.hiddenStates(ctx, batch, List.of()), batch, score)
+                    .toFloatArray();
             assertClose(expected.floats("cls_base"), base, 1e-4, 0, "cls_base");
             List<String> both = List.of("clinical", "downstream");
-            float[] cls = model.classify(ctx, model.hiddenStates(ctx, batch, both), batch, both).toFloatArray();
+            float[] cls = model.classify(ctx, model.hiddenStates(ctx, batch, both), batch, both)
+                    .toFloatArray();
             assertClose(expected.floats("cls_both"), cls, 1e-4, 0, "cls_both");
         }
     }
@@ -114,10 +120,12 @@ class GoldenTest {
     @Test
     void theInferencePathThatRunsTheLastLayerAtThePooledTokensOnlyGivesTheSameLogits() {
         try (StepContext ctx = model.newStep(false)) {
-            NDArray pooled = model.pooledHiddenStates(ctx, batch, org.clinlora.model.lora.ActiveAdapters.all(List.of()));
-            float[] base = model.scorePooled(pooled, model.adapter("downstream").score()).toFloatArray();
+            NDArray pooled = model.pooledHiddenStates(ctx, batch, ActiveAdapters.all(List.of()));
+            float[] base = model.scorePooled(pooled, model.adapter("downstream").score())
+                    .toFloatArray();
             assertClose(expected.floats("cls_base"), base, 1e-4, 0, "cls_base");
-            float[] both = model.classify(ctx, batch, List.of("clinical", "downstream")).toFloatArray();
+            float[] both = model.classify(ctx, batch, List.of("clinical", "downstream"))
+                    .toFloatArray();
             assertClose(expected.floats("cls_both"), both, 1e-4, 0, "cls_both");
         }
     }
@@ -141,7 +149,7 @@ class GoldenTest {
             List<String> both = List.of("clinical", "downstream");
             Map<String, NDArray> params = downstream.parameters();
             try (StepContext ctx = m.newStep(true);
-                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray cls = m.classify(ctx, m.hiddenStates(ctx, batch, both), batch, both);
                 NDArray loss = Losses.bceWithLogits(ctx, cls, expected.floats("labels_multihot"));
                 assertClose(expected.floats("loss_cls_both"), new float[] {loss.getFloat()}, 0, 1e-5, "loss_cls_both");
@@ -161,7 +169,11 @@ class GoldenTest {
             }
             for (Map.Entry<String, NDArray> p : params.entrySet()) {
                 String key = p.getKey().equals(LoraAdapter.SCORE_KEY) ? "score.weight" : p.getKey();
-                assertClose(expected.floats("after_adamw_step1." + key), p.getValue().toFloatArray(), 1e-7, 1e-4,
+                assertClose(
+                        expected.floats("after_adamw_step1." + key),
+                        p.getValue().toFloatArray(),
+                        1e-7,
+                        1e-4,
                         "after_adamw_step1." + key);
             }
         }
@@ -180,8 +192,12 @@ class GoldenTest {
             m.merge("clinical");
             m.merge("downstream");
             String q0 = "model.layers.0.self_attn.q_proj";
-            assertClose(expected.floats("merged." + q0 + ".weight"), m.projections().get(q0).weight().toFloatArray(),
-                    1e-5, 1e-4, "merged q_proj");
+            assertClose(
+                    expected.floats("merged." + q0 + ".weight"),
+                    m.projections().get(q0).weight().toFloatArray(),
+                    1e-5,
+                    1e-4,
+                    "merged q_proj");
             float[] merged;
             try (StepContext ctx = m.newStep(false)) {
                 merged = m.lmLogits(ctx, m.hiddenStates(ctx, batch, both)).toFloatArray();
@@ -190,7 +206,8 @@ class GoldenTest {
             m.unmerge("downstream");
             m.unmerge("clinical");
             float[] base = GOLDEN_BASE_Q0();
-            assertClose(base, m.projections().get(q0).weight().toFloatArray(), 1e-6, 0, "unmerge restores the base weight");
+            assertClose(
+                    base, m.projections().get(q0).weight().toFloatArray(), 1e-6, 0, "unmerge restores the base weight");
         }
     }
 

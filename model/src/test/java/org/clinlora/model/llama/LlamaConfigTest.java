@@ -53,8 +53,12 @@ class LlamaConfigTest {
     @Test
     void llama3RopeScalingIsAccepted() throws Exception {
         ObjectNode n = golden();
-        n.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
-                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        n.putObject("rope_scaling")
+                .put("rope_type", "llama3")
+                .put("factor", 8.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
         assertEquals("llama3", LlamaConfig.fromJson(n).ropeScaling().type());
     }
 
@@ -62,8 +66,13 @@ class LlamaConfigTest {
     void transformersV5RopeParametersAreReadNotDefaulted() throws Exception {
         ObjectNode n = golden();
         n.remove("rope_theta");
-        n.putObject("rope_parameters").put("rope_type", "llama3").put("rope_theta", 500000.0).put("factor", 8.0)
-                .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        n.putObject("rope_parameters")
+                .put("rope_type", "llama3")
+                .put("rope_theta", 500000.0)
+                .put("factor", 8.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
         LlamaConfig c = LlamaConfig.fromJson(n);
         assertEquals(500000.0, c.ropeTheta(), "theta from rope_parameters, not the 10000 default");
         assertEquals("llama3", c.ropeScaling().type());
@@ -76,9 +85,12 @@ class LlamaConfigTest {
         assertEquals(null, LlamaConfig.fromJson(plain).ropeScaling());
 
         ObjectNode yarn = golden();
-        yarn.putObject("rope_parameters").put("rope_type", "yarn").put("rope_theta", 10000.0).put("factor", 4.0);
+        yarn.putObject("rope_parameters")
+                .put("rope_type", "yarn")
+                .put("rope_theta", 10000.0)
+                .put("factor", 4.0);
         assertRefused(yarn, "'yarn'");
-        ObjectNode disagree = golden();  // top-level rope_theta 10000
+        ObjectNode disagree = golden(); // top-level rope_theta 10000
         disagree.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", 500000.0);
         assertRefused(disagree, "disagree");
     }

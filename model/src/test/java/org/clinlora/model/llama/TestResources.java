@@ -23,7 +23,8 @@ public final class TestResources {
             }
         }
         Path inTree = Path.of(System.getProperty("clinlora.root", "."), "model", "src", "test", "resources", name);
-        if (!Files.exists(inTree)) throw new IllegalStateException("test resource " + name + " is in a jar and not at " + inTree);
+        if (!Files.exists(inTree))
+            throw new IllegalStateException("test resource " + name + " is in a jar and not at " + inTree);
         return inTree;
     }
 }

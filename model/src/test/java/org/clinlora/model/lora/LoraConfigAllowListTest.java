@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.clinlora.model.base.Compute;
 import org.clinlora.model.io.PeftAdapterDir;
-import org.clinlora.model.llama.Compute;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TestResources;
 import org.junit.jupiter.api.Test;
@@ -23,20 +23,29 @@ class LoraConfigAllowListTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static ObjectNode peftMade() throws Exception {
-        return (ObjectNode) JSON.readTree(Files.readString(TestResources.path("peft-made/peft_seqcls/adapter_config.json")));
+        return (ObjectNode)
+                JSON.readTree(Files.readString(TestResources.path("peft-made/peft_seqcls/adapter_config.json")));
     }
 
     private static void assertRefused(ObjectNode n, String mention) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.fromJson(n));
-        assertTrue(e.getMessage().startsWith("adapter_config.json: ") && e.getMessage().contains(mention), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("adapter_config.json: ")
+                        && e.getMessage().contains(mention),
+                e.getMessage());
     }
 
     @Test
     void everyFieldOfARealPeftFileIsKnownAndItsDefaultsAccepted() throws Exception {
         LoraConfig c = LoraConfig.fromJson(peftMade());
         assertEquals("SEQ_CLS", c.taskType());
-        ObjectNode inert = peftMade().put("inference_mode", false).put("revision", "abc").put("peft_version", "0.18.0")
-                .put("init_lora_weights", "gaussian").put("megatron_core", "megatron.core").put("qalora_group_size", 32);
+        ObjectNode inert = peftMade()
+                .put("inference_mode", false)
+                .put("revision", "abc")
+                .put("peft_version", "0.18.0")
+                .put("init_lora_weights", "gaussian")
+                .put("megatron_core", "megatron.core")
+                .put("qalora_group_size", 32);
         assertEquals(c.r(), LoraConfig.fromJson(inert).r(), "bookkeeping and unused options are inert");
     }
 
@@ -67,11 +76,15 @@ class LoraConfigAllowListTest {
     void aPickleAdapterIsRefusedWithHowToConvertIt(@TempDir Path dir) throws Exception {
         Path golden = TestResources.path("golden");
         Files.copy(golden.resolve("clinical/adapter_config.json"), dir.resolve("adapter_config.json"));
-        Files.write(dir.resolve("adapter_model.bin"), new byte[] {(byte) 0x80, 2});  // never opened
+        Files.write(dir.resolve("adapter_model.bin"), new byte[] {(byte) 0x80, 2}); // never opened
         try (LlamaModel m = LlamaModel.load(golden.resolve("base"), Compute.CPU_FP32)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeftAdapterDir.load(m, "x", dir));
-            assertTrue(e.getMessage().contains("never loaded") && e.getMessage().contains("safe_serialization=True")
-                    && e.getMessage().contains("adapter_model.safetensors"), e.getMessage());
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> PeftAdapterDir.load(m, "x", dir));
+            assertTrue(
+                    e.getMessage().contains("never loaded")
+                            && e.getMessage().contains("safe_serialization=True")
+                            && e.getMessage().contains("adapter_model.safetensors"),
+                    e.getMessage());
             assertTrue(m.adapterNames().isEmpty(), "nothing loaded");
         }
     }

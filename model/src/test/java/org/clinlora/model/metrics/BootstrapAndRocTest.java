@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -15,8 +16,9 @@ class BootstrapAndRocTest {
     static Predictions synthetic(long seed, int n, int c, double signal, boolean[][] truth) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][] p = new double[n][c];
-        for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) p[i][j] = Math.round((r.nextDouble() + (truth[i][j] ? signal : 0)) * 50) / 50.0;
-        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < c; j++) p[i][j] = Math.round((r.nextDouble() + (truth[i][j] ? signal : 0)) * 50) / 50.0;
+        List<String> names = new ArrayList<>();
         for (int j = 0; j < c; j++) names.add("L" + j);
         return new Predictions(names, false, null, p, truth);
     }
@@ -25,7 +27,7 @@ class BootstrapAndRocTest {
         SplittableRandom r = new SplittableRandom(seed);
         boolean[][] t = new boolean[n][c];
         for (int i = 0; i < n; i++) for (int j = 0; j < c; j++) t[i][j] = r.nextDouble() < 0.2 + 0.1 * j;
-        for (int i = 0; i < n; i++) t[i][c - 1] = false;  // one label with a single class: skipped everywhere
+        for (int i = 0; i < n; i++) t[i][c - 1] = false; // one label with a single class: skipped everywhere
         return t;
     }
 
@@ -60,12 +62,20 @@ class BootstrapAndRocTest {
     @Test
     void theBootstrapIsReproducibleAndSeparatesARealDifferenceFromNone() {
         boolean[][] t = truth(3, 400, 5);
-        List<Predictions> strong = List.of(synthetic(10, 400, 5, 0.8, t), synthetic(11, 400, 5, 0.8, t), synthetic(12, 400, 5, 0.8, t));
-        List<Predictions> weak = List.of(synthetic(20, 400, 5, 0.1, t), synthetic(21, 400, 5, 0.1, t), synthetic(22, 400, 5, 0.1, t));
+        List<Predictions> strong =
+                List.of(synthetic(10, 400, 5, 0.8, t), synthetic(11, 400, 5, 0.8, t), synthetic(12, 400, 5, 0.8, t));
+        List<Predictions> weak =
+                List.of(synthetic(20, 400, 5, 0.1, t), synthetic(21, 400, 5, 0.1, t), synthetic(22, 400, 5, 0.1, t));
         PairedBootstrap.Interval i = PairedBootstrap.difference(strong, weak, 1000, 42);
         double observed = 0;
-        for (int s = 0; s < 3; s++) observed += strong.get(s).metrics().get("macro_auroc") - weak.get(s).metrics().get("macro_auroc");
-        assertEquals(observed / 3, i.observed(), 1e-12, "the point estimate is the mean of the seeds' differences of the metric");
+        for (int s = 0; s < 3; s++)
+            observed += strong.get(s).metrics().get("macro_auroc")
+                    - weak.get(s).metrics().get("macro_auroc");
+        assertEquals(
+                observed / 3,
+                i.observed(),
+                1e-12,
+                "the point estimate is the mean of the seeds' differences of the metric");
         assertTrue(i.excludesZero() && i.low() > 0, "a real difference: " + i);
         assertEquals(i, PairedBootstrap.difference(strong, weak, 1000, 42), "bit for bit with the same seed");
         assertTrue(!i.equals(PairedBootstrap.difference(strong, weak, 1000, 43)), "another seed draws other resamples");
@@ -73,12 +83,17 @@ class BootstrapAndRocTest {
         PairedBootstrap.Interval same = PairedBootstrap.difference(weak, weak, 500, 1);
         assertEquals(0.0, same.low());
         assertEquals(0.0, same.high());
-        PairedBootstrap.Interval noise = PairedBootstrap.difference(List.of(synthetic(30, 400, 5, 0.3, t)), List.of(synthetic(31, 400, 5, 0.3, t)), 1000, 5);
+        PairedBootstrap.Interval noise = PairedBootstrap.difference(
+                List.of(synthetic(30, 400, 5, 0.3, t)), List.of(synthetic(31, 400, 5, 0.3, t)), 1000, 5);
         assertTrue(noise.low() < 0 && noise.high() > 0, "two equally good models: the interval covers 0: " + noise);
 
         boolean[][] other = truth(4, 400, 5);
-        assertThrows(IllegalArgumentException.class, () -> PairedBootstrap.difference(List.of(synthetic(1, 400, 5, 0.3, other)), List.of(weak.get(0)), 100, 1),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PairedBootstrap.difference(
+                        List.of(synthetic(1, 400, 5, 0.3, other)), List.of(weak.get(0)), 100, 1),
                 "runs on other rows are not paired");
-        assertThrows(IllegalArgumentException.class, () -> PairedBootstrap.difference(strong, weak.subList(0, 2), 100, 1));
+        assertThrows(
+                IllegalArgumentException.class, () -> PairedBootstrap.difference(strong, weak.subList(0, 2), 100, 1));
     }
 }

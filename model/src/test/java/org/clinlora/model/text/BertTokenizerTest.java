@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.clinlora.model.llama.TestResources;
 import org.junit.jupiter.api.Test;
 
@@ -20,17 +21,20 @@ class BertTokenizerTest {
 
     @Test
     void clinicalSentencesGetTheReferenceIds() throws IOException {
-        JsonNode cases = new ObjectMapper().readTree(DIR.resolve("expected_ids.json").toFile());
+        JsonNode cases =
+                new ObjectMapper().readTree(DIR.resolve("expected_ids.json").toFile());
         try (ClinicalTokenizer t = ClinicalTokenizer.load(DIR.resolve("tokenizer.json"))) {
             assertEquals(101, t.tokenId("[CLS]"));
             assertEquals(102, t.tokenId("[SEP]"));
             int n = 0;
             for (JsonNode c : cases) {
                 long[] want = new long[c.get("ids").size()];
-                for (int i = 0; i < want.length; i++) want[i] = c.get("ids").get(i).asLong();
+                for (int i = 0; i < want.length; i++)
+                    want[i] = c.get("ids").get(i).asLong();
                 assertArrayEquals(want, t.encode(c.get("text").asText(), true), "case " + n);
                 long[] plain = t.encode(c.get("text").asText(), false);
-                assertArrayEquals(java.util.Arrays.copyOfRange(want, 1, want.length - 1), plain, "case " + n + " without [CLS]/[SEP]");
+                assertArrayEquals(
+                        Arrays.copyOfRange(want, 1, want.length - 1), plain, "case " + n + " without [CLS]/[SEP]");
                 n++;
             }
             assertEquals(14, n);

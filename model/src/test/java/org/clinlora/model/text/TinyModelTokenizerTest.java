@@ -4,18 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import org.clinlora.model.llama.Compute;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
+import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TinyLlama;
-import org.clinlora.model.llama.TokenBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +34,8 @@ class TinyModelTokenizerTest {
     @Test
     void theTokenizerIsLlamaStyleAndRoundTripsTextIncludingUnseenCharacters() throws IOException {
         LlamaConfig c = TinyLlama.write(dir.resolve("m"), spec(3));
-        JsonNode tj = new ObjectMapper().readTree(dir.resolve("m/tokenizer.json").toFile());
+        JsonNode tj =
+                new ObjectMapper().readTree(dir.resolve("m/tokenizer.json").toFile());
         assertEquals("BPE", tj.at("/model/type").asText());
         assertTrue(tj.at("/model/byte_fallback").asBoolean());
         assertEquals("<0x41>", tj.at("/model/vocab").fieldNames().hasNext() ? "<0x41>" : "");
@@ -53,21 +57,26 @@ class TinyModelTokenizerTest {
     @Test
     void aBatchEncodesEachNoteExactlyAsOneByOneAndAsDjlsEncoding() throws IOException {
         TinyLlama.write(dir.resolve("m"), spec(3));
-        List<String> notes = new java.util.ArrayList<>();
-        for (org.clinlora.model.data.SyntheticCorpus.Admission a : new org.clinlora.model.data.SyntheticCorpus(
-                new org.clinlora.model.data.SyntheticCorpus.Settings(60, 0.9, 2)).admissions()) {
+        List<String> notes = new ArrayList<>();
+        for (SyntheticCorpus.Admission a : new SyntheticCorpus(new SyntheticCorpus.Settings(60, 0.9, 2)).admissions()) {
             notes.add(a.dischargeSummary());
         }
         notes.add("Temp 38.5°C — café ☃");
         try (ClinicalTokenizer tok = ClinicalTokenizer.load(dir.resolve("m"));
-             ai.djl.huggingface.tokenizers.HuggingFaceTokenizer djl = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
-                     .optTokenizerPath(dir.resolve("m/tokenizer.json")).optTruncation(false).optPadding(false).build()) {
+                HuggingFaceTokenizer djl = HuggingFaceTokenizer.builder()
+                        .optTokenizerPath(dir.resolve("m/tokenizer.json"))
+                        .optTruncation(false)
+                        .optPadding(false)
+                        .build()) {
             for (boolean special : new boolean[] {false, true}) {
                 long[][] batch = tok.encodeBatch(notes, special);
                 assertEquals(notes.size(), batch.length);
                 for (int i = 0; i < notes.size(); i++) {
                     assertArrayEquals(tok.encode(notes.get(i), special), batch[i], "note " + i);
-                    assertArrayEquals(djl.encode(notes.get(i), special, false).getIds(), batch[i], "note " + i + " as DJL's Encoding");
+                    assertArrayEquals(
+                            djl.encode(notes.get(i), special, false).getIds(),
+                            batch[i],
+                            "note " + i + " as DJL's Encoding");
                 }
             }
             assertEquals(0, tok.encodeBatch(List.of(), true).length);
@@ -81,8 +90,11 @@ class TinyModelTokenizerTest {
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("a/" + f)), Files.readAllBytes(dir.resolve("b/" + f)), f);
         }
-        try (LlamaModel m = LlamaModel.load(dir.resolve("a"), Compute.CPU_FP32); StepContext ctx = m.newStep(false)) {
-            float[] logits = m.lmLogits(ctx, m.hiddenStates(ctx, TokenBatch.unpadded(1, 4, new long[] {1, 9, 99, 699}), List.of())).toFloatArray();
+        try (LlamaModel m = LlamaModel.load(dir.resolve("a"), Compute.CPU_FP32);
+                StepContext ctx = m.newStep(false)) {
+            float[] logits = m.lmLogits(
+                            ctx, m.hiddenStates(ctx, TokenBatch.unpadded(1, 4, new long[] {1, 9, 99, 699}), List.of()))
+                    .toFloatArray();
             assertEquals(4 * 700, logits.length);
             for (float x : logits) assertTrue(Float.isFinite(x));
         }

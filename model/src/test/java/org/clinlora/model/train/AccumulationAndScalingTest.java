@@ -4,51 +4,72 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.model.llama.Compute;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TestResources;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gradient accumulation over micro-batches of unequal size gives the gradient of one batch holding them all (the
- * mean over every predicted token, as Hugging Face ≥ 4.46), not the mean of micro-batch means; and the fp16 loss
- * scaler skips a step on overflow, backs off and grows back as torch's GradScaler.
+ * Gradient accumulation over micro-batches of unequal size gives the gradient of one batch holding them all (the mean
+ * over every predicted token, as Hugging Face ≥ 4.46), not the mean of micro-batch means; and the fp16 loss scaler
+ * skips a step on overflow, backs off and grows back as torch's GradScaler.
  */
 class AccumulationAndScalingTest {
     static final Path GOLDEN = TestResources.path("golden");
     static final List<String> ACTIVE = List.of("clinical");
     static final TokenBatch LONG = TokenBatch.unpadded(1, 10, new long[] {1, 20, 30, 40, 50, 60, 70, 80, 90, 100});
     static final TokenBatch SHORT = TokenBatch.unpadded(1, 3, new long[] {1, 21, 31});
-    static final TokenBatch BOTH = new TokenBatch(2, 10,
-            new long[] {1, 20, 30, 40, 50, 60, 70, 80, 90, 100, 1, 21, 31, 0, 0, 0, 0, 0, 0, 0},
-            new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0});
+    static final TokenBatch BOTH = new TokenBatch(
+            2, 10, new long[] {1, 20, 30, 40, 50, 60, 70, 80, 90, 100, 1, 21, 31, 0, 0, 0, 0, 0, 0, 0}, new long[] {
+                1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0
+            });
 
     /** The clinical LoRA's gradients after the given micro-batches with their shares (no optimizer step taken). */
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
-            LoraConfig cfg = new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
-            LoraAdapter a = LoraAdapter.create("clinical", cfg, m.projections(), m.classifierHead(), m.manager(), ai.djl.ndarray.types.DataType.FLOAT32, 0,
-                    m.config().hiddenSize(), 0.02, 3);
+            LoraConfig cfg =
+                    new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
+            LoraAdapter a = LoraAdapter.create(
+                    "clinical",
+                    cfg,
+                    m.projections(),
+                    m.classifierHead(),
+                    m.manager(),
+                    DataType.FLOAT32,
+                    0,
+                    m.config().hiddenSize(),
+                    0.02,
+                    3);
             m.addAdapter(a);
             a.setTrainable(true);
             // lora_B starts at zero, which gives lora_A no gradient: start from a non-zero B.
-            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-            a.parameters().forEach((k, v) -> { if (k.contains("lora_B")) v.addi(0.01f); });
-            var settings = new TrainingLoop.Settings(1e-3, 0, 1, micro.size() + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
+            JniUtils.setGradMode(false);
+            a.parameters().forEach((k, v) -> {
+                if (k.contains("lora_B")) v.addi(0.01f);
+            });
+            var settings = new TrainingLoop.Settings(
+                    1e-3, 0, 1, micro.size() + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
             Map<String, float[]> out = new LinkedHashMap<>();
             try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings)) {
                 for (int i = 0; i < micro.size(); i++) {
                     TokenBatch t = micro.get(i);
-                    loop.microStep(t, ACTIVE, (ctx, hidden) -> Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t), shares.get(i));
+                    loop.microStep(
+                            t,
+                            ACTIVE,
+                            (ctx, hidden) -> Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t),
+                            shares.get(i));
                 }
                 loop.parameters().forEach((k, v) -> out.put(k, v.getGradient().toFloatArray()));
             }
@@ -82,8 +103,9 @@ class AccumulationAndScalingTest {
             NDArray p = m.create(new float[] {1, 2});
             p.setRequiresGradient(true);
             // Gradient of sum(p * [inf, 1]) holds inf: the step is skipped, the gradient zeroed and the scale halved.
-            try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                gc.backward(p.mul(m.create(new float[] {Float.POSITIVE_INFINITY, 1})).sum());
+            try (var gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(p.mul(m.create(new float[] {Float.POSITIVE_INFINITY, 1}))
+                        .sum());
             }
             assertFalse(s.unscaleAndCheck(Map.of("p", p), true));
             assertEquals(32768.0, s.scale());

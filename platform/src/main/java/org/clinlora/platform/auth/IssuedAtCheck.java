@@ -24,7 +24,8 @@ public class IssuedAtCheck implements SecurityIdentityAugmentor {
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getIssuedAtTime() > System.currentTimeMillis() / 1000 + skewSeconds) {
+        if (identity.getPrincipal() instanceof JsonWebToken jwt
+                && jwt.getIssuedAtTime() > System.currentTimeMillis() / 1000 + skewSeconds) {
             return Uni.createFrom().failure(new AuthenticationFailedException("token issued in the future"));
         }
         return Uni.createFrom().item(identity);

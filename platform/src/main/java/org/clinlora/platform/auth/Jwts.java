@@ -26,15 +26,14 @@ import org.eclipse.microprofile.jwt.Claims;
 
 /**
  * A development token issuer: an RSA key pair in PEM files and RS256 JWTs (built and signed by smallrye-jwt-build) with
- * the claims the services verify
- * (issuer, audience, expiry, {@code groups} for roles). In production an identity provider issues the tokens and
- * the services only hold its public key; this class is for the local launcher, the demo and the tests.
+ * the claims the services verify (issuer, audience, expiry, {@code groups} for roles). In production an identity
+ * provider issues the tokens and the services only hold its public key; this class is for the local launcher, the demo
+ * and the tests.
  */
 public final class Jwts {
     public static final String DEV_ISSUER = "https://clinlora.local/dev";
     public static final String AUDIENCE = "clinlora";
     public static final String PRIVATE_KEY = "jwt-private.pem", PUBLIC_KEY = "jwt-public.pem";
-
 
     private final PrivateKey privateKey;
     private final String issuer;
@@ -63,16 +62,28 @@ public final class Jwts {
         return new Jwts(readPrivateKey(priv), DEV_ISSUER);
     }
 
-    /** A signed token: {@code sub}, {@code groups} (roles), {@code iss}, {@code aud}, {@code iat}, {@code exp}, {@code jti}. */
+    /**
+     * A signed token: {@code sub}, {@code groups} (roles), {@code iss}, {@code aud}, {@code iat}, {@code exp},
+     * {@code jti}.
+     */
     public String mint(String subject, List<String> groups, Duration ttl) {
         return mint(subject, groups, Instant.now(), ttl, issuer, AUDIENCE);
     }
 
     /** Every claim chosen by the caller (tests mint expired tokens and tokens of other issuers and audiences). */
     public String mint(String subject, List<String> groups, Instant issuedAt, Duration ttl, String iss, String aud) {
-        return Jwt.issuer(iss).audience(aud).subject(subject).upn(subject).groups(new LinkedHashSet<>(groups))
-                .issuedAt(issuedAt).expiresAt(issuedAt.plus(ttl)).claim(Claims.jti.name(), UUID.randomUUID().toString())
-                .jws().algorithm(SignatureAlgorithm.RS256).header("typ", "JWT").sign(privateKey);
+        return Jwt.issuer(iss)
+                .audience(aud)
+                .subject(subject)
+                .upn(subject)
+                .groups(new LinkedHashSet<>(groups))
+                .issuedAt(issuedAt)
+                .expiresAt(issuedAt.plus(ttl))
+                .claim(Claims.jti.name(), UUID.randomUUID().toString())
+                .jws()
+                .algorithm(SignatureAlgorithm.RS256)
+                .header("typ", "JWT")
+                .sign(privateKey);
     }
 
     public static PrivateKey readPrivateKey(Path pem) throws IOException {
@@ -99,8 +110,9 @@ public final class Jwts {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     private static void writeAtomically(Path file, String text, boolean ownerOnly) throws IOException {

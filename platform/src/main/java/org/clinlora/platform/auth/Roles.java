@@ -31,7 +31,7 @@ public final class Roles {
             "scorer-svc", List.of(),
             "tokenizer-svc", List.of(),
             "registry-svc", List.of(),
-            "console-svc", List.of());  // the console acts with the signed-in user's token, never its own
+            "console-svc", List.of()); // the console acts with the signed-in user's token, never its own
 
     private Roles() {}
 }

@@ -8,9 +8,9 @@ import java.nio.file.attribute.FileTime;
 import java.util.function.Supplier;
 
 /**
- * The bearer token a service (or the command line) sends when it calls another service. Read from a file — a
- * Kubernetes Secret mounted as a volume, or what the local launcher minted — and read again whenever the file
- * changes, so a rotated token is picked up without a restart. Never logged.
+ * The bearer token a service (or the command line) sends when it calls another service. Read from a file — a Kubernetes
+ * Secret mounted as a volume, or what the local launcher minted — and read again whenever the file changes, so a
+ * rotated token is picked up without a restart. Never logged.
  */
 public final class ServiceToken implements Supplier<String> {
     private final Path file;

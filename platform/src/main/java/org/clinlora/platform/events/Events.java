@@ -1,5 +1,6 @@
 package org.clinlora.platform.events;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,7 +9,8 @@ import java.util.Map;
 
 /** JSON for the event records: one mapper, and parsing by the {@code type} field. */
 public final class Events {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Map<String, Class<? extends Event>> TYPES = Map.ofEntries(
             Map.entry("AdapterPublished", AdapterPublished.class),
             Map.entry("AliasMoved", AliasMoved.class),
@@ -39,16 +41,23 @@ public final class Events {
             String type = n == null ? null : n.path("type").asText(null);
             Class<? extends Event> c = type == null ? null : TYPES.get(type);
             // Echo the type only when it looks like one: a record's fields may hold note text (PHI).
-            if (c == null) throw new IllegalArgumentException(type == null ? "the record has no event type"
-                    : type.matches("[A-Za-z]{1,40}") ? "unknown event type: " + type : "unknown event type");
+            if (c == null)
+                throw new IllegalArgumentException(
+                        type == null
+                                ? "the record has no event type"
+                                : type.matches("[A-Za-z]{1,40}")
+                                        ? "unknown event type: " + type
+                                        : "unknown event type");
             return JSON.treeToValue(n, c);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             // Jackson's message quotes the offending token, which may be note text (PHI): give the place only.
             var at = e.getLocation();
-            throw new IllegalArgumentException("malformed event JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
-                    + " (" + e.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException("malformed event JSON"
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + " ("
+                    + e.getClass().getSimpleName() + ")");
         } catch (IOException e) {
-            throw new IllegalArgumentException("malformed event JSON (" + e.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException(
+                    "malformed event JSON (" + e.getClass().getSimpleName() + ")");
         }
     }
 }

@@ -54,7 +54,10 @@ public final class Outbox {
         try {
             entry.set("event", JSON.readTree(Events.toJson(event)));
             long seq = System.currentTimeMillis() * 1000 + counter.getAndIncrement() % 1000;
-            store.put(prefix + String.format("%016d-%s.json", seq, event.eventId()), JSON.writeValueAsBytes(entry), Map.of());
+            store.put(
+                    prefix + String.format("%016d-%s.json", seq, event.eventId()),
+                    JSON.writeValueAsBytes(entry),
+                    Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -62,11 +65,14 @@ public final class Outbox {
 
     /** Publishes what is recorded, oldest first, deleting each acknowledged entry; stops at the first failure. */
     public synchronized Relayed relay() {
-        List<String> keys = store.list(prefix).stream().filter(k -> k.endsWith(".json")).sorted().toList();
+        List<String> keys = store.list(prefix).stream()
+                .filter(k -> k.endsWith(".json"))
+                .sorted()
+                .toList();
         int sent = 0;
         for (String k : keys) {
             var bytes = store.getBytes(k);
-            if (bytes.isEmpty()) continue;  // sent and deleted by another relay meanwhile
+            if (bytes.isEmpty()) continue; // sent and deleted by another relay meanwhile
             JsonNode entry;
             Event event;
             try {
@@ -85,6 +91,7 @@ public final class Outbox {
 
     /** Events recorded and not yet acknowledged. */
     public int pending() {
-        return (int) store.list(prefix).stream().filter(k -> k.endsWith(".json")).count();
+        return (int)
+                store.list(prefix).stream().filter(k -> k.endsWith(".json")).count();
     }
 }

@@ -15,15 +15,16 @@ import org.clinlora.platform.store.StoreLayout;
  * Who runs a job when several replicas share one store: a lease per job, held by one owner until it expires.
  *
  * <p>S3 has create-only writes ({@code If-None-Match: *}) but no compare-and-swap, so a lease is a chain of
- * generations: {@code job-leases/{kind}/{job}/{generation}}, each object created create-only. The newest generation
- * is the lease. Claiming, renewing, releasing and taking over are all "create the next generation": of two replicas
- * racing for the same generation exactly one wins. A generation may be created only when the newest one is released,
- * expired, or the creator's own (the same owner id after a restart: its old process is gone). Older generations are
- * deleted after each step. The owner renews every third of the time to live; an owner that could not renew within
- * the time to live counts its lease as lost ({@link Held#lost()}) and stops, since another replica may have taken it.
+ * generations: {@code job-leases/{kind}/{job}/{generation}}, each object created create-only. The newest generation is
+ * the lease. Claiming, renewing, releasing and taking over are all "create the next generation": of two replicas racing
+ * for the same generation exactly one wins. A generation may be created only when the newest one is released, expired,
+ * or the creator's own (the same owner id after a restart: its old process is gone). Older generations are deleted
+ * after each step. The owner renews every third of the time to live; an owner that could not renew within the time to
+ * live counts its lease as lost ({@link Held#lost()}) and stops, since another replica may have taken it.
  */
 public final class JobLeases {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** One generation of a lease as stored. {@code expiresAt}: epoch milliseconds of the owner's clock. */
     public record Lease(String owner, long expiresAt, boolean released) {}
@@ -79,7 +80,7 @@ public final class JobLeases {
     public final class Held {
         private final String jobId;
         private long generation;
-        private volatile long renewedAt;  // written by the renewal thread, read by the job's own thread (lost())
+        private volatile long renewedAt; // written by the renewal thread, read by the job's own thread (lost())
         private volatile boolean lost;
 
         private Held(String jobId, long generation) {
@@ -94,7 +95,7 @@ public final class JobLeases {
         /** Extends the lease; false (and {@link #lost()} from then on) when another owner has taken it. */
         public synchronized boolean renew() {
             if (lost) return false;
-            if (clock.getAsLong() - renewedAt >= ttl.toMillis()) {  // not renewed in time: another may hold it now
+            if (clock.getAsLong() - renewedAt >= ttl.toMillis()) { // not renewed in time: another may hold it now
                 lost = true;
                 return false;
             }
@@ -115,7 +116,8 @@ public final class JobLeases {
         private boolean advance(boolean released) {
             long now = clock.getAsLong();
             long next = generation + 1;
-            if (!store.putIfAbsent(key(jobId, next), json(new Lease(owner, now + ttl.toMillis(), released)))) return false;
+            if (!store.putIfAbsent(key(jobId, next), json(new Lease(owner, now + ttl.toMillis(), released))))
+                return false;
             for (long g = generation; g >= 0 && g >= generation - 1; g--) store.delete(key(jobId, g));
             generation = next;
             renewedAt = now;
@@ -130,8 +132,8 @@ public final class JobLeases {
     private record Generation(long number, Lease lease) {}
 
     /**
-     * The newest generation. The chain never empties (the last generation is kept, released or not), so when the
-     * newest listed object is gone by the time it is read, its successor exists: list again.
+     * The newest generation. The chain never empties (the last generation is kept, released or not), so when the newest
+     * listed object is gone by the time it is read, its successor exists: list again.
      */
     private Optional<Generation> newest(String jobId) {
         for (int attempt = 0; attempt < 10; attempt++) {
@@ -141,7 +143,8 @@ public final class JobLeases {
             Optional<byte[]> b = store.getBytes(k);
             if (b.isEmpty()) continue;
             try {
-                return Optional.of(new Generation(Long.parseLong(k.substring(k.lastIndexOf('/') + 1)), JSON.readValue(b.get(), Lease.class)));
+                return Optional.of(new Generation(
+                        Long.parseLong(k.substring(k.lastIndexOf('/') + 1)), JSON.readValue(b.get(), Lease.class)));
             } catch (IOException | NumberFormatException e) {
                 throw new IllegalStateException("lease object " + k + " is not readable");
             }

@@ -23,7 +23,8 @@ import org.clinlora.platform.store.BlobStore;
  * @param <J> the record type (Jackson-serialisable)
  */
 public final class JobRecords<J> {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final BlobStore store;
     private final String prefix;
@@ -41,7 +42,13 @@ public final class JobRecords<J> {
      * Records live at {@code prefix + id + suffix}; a suffix that starts with {@code /} gives each job a folder of its
      * own (for checkpoints beside the record).
      */
-    public JobRecords(BlobStore store, String prefix, String suffix, Class<J> type, Function<J, String> idOf, Predicate<J> finished) {
+    public JobRecords(
+            BlobStore store,
+            String prefix,
+            String suffix,
+            Class<J> type,
+            Function<J, String> idOf,
+            Predicate<J> finished) {
         this.store = store;
         this.prefix = prefix;
         this.suffix = suffix;
@@ -77,7 +84,8 @@ public final class JobRecords<J> {
 
     /**
      * The job ids the store holds. In the folder layout that is every job folder (a record is written before anything
-     * else goes there); callers {@link #read} each id and skip one whose record is gone, so the listing reads no record.
+     * else goes there); callers {@link #read} each id and skip one whose record is gone, so the listing reads no
+     * record.
      */
     public List<String> ids() {
         List<String> out = new ArrayList<>();
@@ -86,7 +94,8 @@ public final class JobRecords<J> {
         } else {
             for (String k : store.list(prefix)) {
                 String rest = k.substring(prefix.length());
-                if (rest.endsWith(suffix) && !rest.contains("/")) out.add(rest.substring(0, rest.length() - suffix.length()));
+                if (rest.endsWith(suffix) && !rest.contains("/"))
+                    out.add(rest.substring(0, rest.length() - suffix.length()));
             }
         }
         return out;
@@ -96,7 +105,8 @@ public final class JobRecords<J> {
     public List<String> unfinished() {
         List<String> out = new ArrayList<>();
         for (String id : ids()) {
-            if (!knownFinished.contains(id)) read(id).filter(j -> !finished.test(j)).ifPresent(j -> out.add(id));
+            if (!knownFinished.contains(id))
+                read(id).filter(j -> !finished.test(j)).ifPresent(j -> out.add(id));
         }
         return out;
     }

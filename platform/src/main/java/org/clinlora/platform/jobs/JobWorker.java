@@ -16,9 +16,9 @@ import java.util.logging.Logger;
  * Whatever the job throws is logged by class name (messages may hold data) and the worker goes on; the job's record
  * then still says queued or running, so it runs again at the next {@link #recover}.
  *
- * <p>With {@link JobLeases} (several replicas on one store) a job runs only under its lease: the worker claims it
- * when the job's turn comes (another replica's live lease: skipped), renews it while the job runs, and releases it
- * when the job returns. {@link #leaseLost} tells a running job that it must stop without recording anything more.
+ * <p>With {@link JobLeases} (several replicas on one store) a job runs only under its lease: the worker claims it when
+ * the job's turn comes (another replica's live lease: skipped), renews it while the job runs, and releases it when the
+ * job returns. {@link #leaseLost} tells a running job that it must stop without recording anything more.
  */
 public final class JobWorker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobWorker.class.getName());
@@ -40,7 +40,7 @@ public final class JobWorker implements AutoCloseable {
 
     /** {@code leases}: null for a single process that owns every job of its store (unit tests, the CLI). */
     public JobWorker(String name, JobLeases leases, Consumer<String> job) {
-        this(name, leases, job, id -> { });
+        this(name, leases, job, id -> {});
     }
 
     /** {@code skipped}: told of a job taken off the queue without running (another replica holds it), to forget it. */
@@ -83,7 +83,9 @@ public final class JobWorker implements AutoCloseable {
         return running;
     }
 
-    /** Queues every unfinished job of {@code records} that this worker does not hold and may claim; returns how many. */
+    /**
+     * Queues every unfinished job of {@code records} that this worker does not hold and may claim; returns how many.
+     */
     public int recover(JobRecords<?> records) {
         int n = 0;
         for (String id : records.unfinished()) if (claimable(id) && offer(id)) n++;
@@ -107,13 +109,18 @@ public final class JobWorker implements AutoCloseable {
      * crashed); what it throws (the store may be down) is logged by class name and the next round tries again.
      */
     public void recoverEvery(Duration every, Runnable recover) {
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                recover.run();
-            } catch (RuntimeException e) {
-                LOG.warning(name + ": could not look for unowned jobs (" + e.getClass().getSimpleName() + ")");
-            }
-        }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        recover.run();
+                    } catch (RuntimeException e) {
+                        LOG.warning(name + ": could not look for unowned jobs ("
+                                + e.getClass().getSimpleName() + ")");
+                    }
+                },
+                0,
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public synchronized void start() {
@@ -151,7 +158,8 @@ public final class JobWorker implements AutoCloseable {
                 job.accept(id);
             } catch (RuntimeException | Error e) {
                 if (e instanceof VirtualMachineError vm) throw vm;
-                LOG.severe(name + " " + id + " stopped (" + e.getClass().getSimpleName() + "); its record keeps it for the next start");
+                LOG.severe(name + " " + id + " stopped (" + e.getClass().getSimpleName()
+                        + "); its record keeps it for the next start");
             } finally {
                 if (renewal != null) renewal.cancel(false);
                 release();
@@ -172,20 +180,28 @@ public final class JobWorker implements AutoCloseable {
             held = h.get();
             return h;
         } catch (RuntimeException e) {
-            LOG.warning(name + " " + id + ": could not claim its lease (" + e.getClass().getSimpleName() + "); tried again later");
+            LOG.warning(name + " " + id + ": could not claim its lease ("
+                    + e.getClass().getSimpleName() + "); tried again later");
             return null;
         }
     }
 
     private ScheduledFuture<?> keepRenewing(JobLeases.Held h) {
         long every = Math.max(100, leases.ttl().toMillis() / 3);
-        return timer.scheduleWithFixedDelay(() -> {
-            try {
-                if (!h.renew()) LOG.warning(name + " " + h.jobId() + ": lease lost; the job stops here and another replica resumes it");
-            } catch (RuntimeException e) {
-                LOG.warning(name + " " + h.jobId() + ": could not renew its lease (" + e.getClass().getSimpleName() + ")");
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        return timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        if (!h.renew())
+                            LOG.warning(name + " " + h.jobId()
+                                    + ": lease lost; the job stops here and another replica resumes it");
+                    } catch (RuntimeException e) {
+                        LOG.warning(name + " " + h.jobId() + ": could not renew its lease ("
+                                + e.getClass().getSimpleName() + ")");
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     private void release() {
@@ -195,7 +211,8 @@ public final class JobWorker implements AutoCloseable {
         try {
             h.release();
         } catch (RuntimeException e) {
-            LOG.warning(name + " " + h.jobId() + ": could not release its lease (" + e.getClass().getSimpleName() + "); it expires");
+            LOG.warning(name + " " + h.jobId() + ": could not release its lease ("
+                    + e.getClass().getSimpleName() + "); it expires");
         }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,9 +36,16 @@ public final class ServiceProcess implements AutoCloseable {
      * variable of {@code registry}) and waits until it is ready (health is open, no token needed), at most
      * {@code readyWithin}.
      */
-    public static ServiceProcess start(String service, Path jar, int port, List<String> jvmOptions, Map<String, String> env,
-                                       Path log, Duration readyWithin) {
-        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: build it first (mvn -B -DskipTests package)");
+    public static ServiceProcess start(
+            String service,
+            Path jar,
+            int port,
+            List<String> jvmOptions,
+            Map<String, String> env,
+            Path log,
+            Duration readyWithin) {
+        if (!Files.isRegularFile(jar))
+            throw new IllegalStateException(jar + " is missing: build it first (mvn -B -DskipTests package)");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Dai.djl.offline=true");
@@ -46,8 +54,10 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add(jar.toString());
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            String shortName = service.replaceAll("-svc$", "").toUpperCase(java.util.Locale.ROOT);
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            String shortName = service.replaceAll("-svc$", "").toUpperCase(Locale.ROOT);
             pb.environment().put("CLINLORA_" + shortName + "_PORT", String.valueOf(port));
             pb.environment().putAll(env);
             ServiceProcess s = new ServiceProcess(service, port, pb.start(), log);
@@ -75,7 +85,8 @@ public final class ServiceProcess implements AutoCloseable {
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -109,7 +120,8 @@ public final class ServiceProcess implements AutoCloseable {
 
     private boolean ready() {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/q/health/ready").toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection)
+                    URI.create(url() + "/q/health/ready").toURL().openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(2000);
             return c.getResponseCode() == 200;

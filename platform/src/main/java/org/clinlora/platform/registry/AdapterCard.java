@@ -11,8 +11,8 @@ import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.task.ProblemType;
 
 /**
- * {@code card.json}, written beside a published adapter's PEFT files: what the adapter is for, what it was made
- * from, and the sha256 of each file so every reader can verify what it loads.
+ * {@code card.json}, written beside a published adapter's PEFT files: what the adapter is for, what it was made from,
+ * and the sha256 of each file so every reader can verify what it loads.
  *
  * @param problemType for an adapter with a classification head: one label per note or several
  * @param noteEncoding for an adapter with a classification head: how its training notes became rows (normaliser,

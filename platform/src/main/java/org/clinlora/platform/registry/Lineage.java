@@ -13,7 +13,8 @@ public final class Lineage {
         private final String expectedBase;
 
         public WrongBaseModelException(String adapter, String adapterBase, String expectedBase) {
-            super("adapter " + adapter + " was trained on base model '" + adapterBase + "', not '" + expectedBase + "'");
+            super("adapter " + adapter + " was trained on base model '" + adapterBase + "', not '" + expectedBase
+                    + "'");
             this.adapter = adapter;
             this.adapterBase = adapterBase;
             this.expectedBase = expectedBase;
@@ -42,6 +43,8 @@ public final class Lineage {
 
     /** The base model the stack was trained on (its root's), or null for an empty stack. */
     public static String baseOf(List<AdapterCard> lineage) {
-        return lineage.isEmpty() || lineage.get(0).baseModel() == null ? null : lineage.get(0).baseModel().id();
+        return lineage.isEmpty() || lineage.get(0).baseModel() == null
+                ? null
+                : lineage.get(0).baseModel().id();
     }
 }

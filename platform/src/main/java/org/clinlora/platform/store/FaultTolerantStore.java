@@ -1,84 +1,96 @@
 package org.clinlora.platform.store;
 
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.clinlora.platform.store.ObjectStore.StoreException;
-import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
-import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 /**
- * The bucket behind SmallRye Fault Tolerance: each call retried with exponential backoff when the store fails
- * ({@link StoreException}: unreachable, 5xx; a lost conditional write is an answer and is not retried), and a circuit
- * breaker per operation that opens when most of the last calls failed, so that while the store is down for long a
- * request fails at once instead of after its retries; after the delay one call tries again. Services use it through
- * {@link RetryingStore}, which turns an open circuit into a StoreException like any other store failure.
+ * The bucket as every service uses it: the one {@link BlobStore} bean a service injects (by that interface). Its calls
+ * are retried with backoff behind a circuit breaker ({@link RetriedObjectStore}), and every failure reaches callers as
+ * a {@link StoreException} — an open circuit too — so that one kind of exception means "the store cannot serve now"
+ * (503 with Retry-After at the REST edge, a job left for the next attempt). The plain {@link ObjectStore} stays for the
+ * readiness check, which must see failures as they are.
  */
 @ApplicationScoped
-@Typed(FaultTolerantStore.class)  // services inject BlobStore: that is RetryingStore
-@Retry(maxRetries = 3, delay = 100, jitter = 50, retryOn = StoreException.class)
-@ExponentialBackoff(maxDelay = 2, maxDelayUnit = ChronoUnit.SECONDS)
-@CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 3, delayUnit = ChronoUnit.SECONDS, failOn = StoreException.class)
+@Typed(BlobStore.class)
 public class FaultTolerantStore implements BlobStore {
-    private final ObjectStore store;
+    private final BlobStore store;
 
-    public FaultTolerantStore(ObjectStore store) {
+    public FaultTolerantStore(RetriedObjectStore store) {
         this.store = store;
     }
 
     @Override
     public void put(String key, byte[] data, Map<String, String> meta) {
-        store.put(key, data, meta);
+        guarded(() -> {
+            store.put(key, data, meta);
+            return null;
+        });
     }
 
     @Override
     public void put(String key, Path file, Map<String, String> meta) {
-        store.put(key, file, meta);
+        guarded(() -> {
+            store.put(key, file, meta);
+            return null;
+        });
     }
 
     @Override
     public boolean putIfAbsent(String key, byte[] data) {
-        return store.putIfAbsent(key, data);
+        return guarded(() -> store.putIfAbsent(key, data));
     }
 
     @Override
     public Optional<byte[]> getBytes(String key) {
-        return store.getBytes(key);
+        return guarded(() -> store.getBytes(key));
     }
 
     @Override
     public Optional<Long> size(String key) {
-        return store.size(key);
+        return guarded(() -> store.size(key));
     }
 
     @Override
     public InputStream open(String key) {
-        return store.open(key);
+        return guarded(() -> store.open(key));
     }
 
     @Override
     public List<String> list(String prefix) {
-        return store.list(prefix);
+        return guarded(() -> store.list(prefix));
     }
 
     @Override
     public List<String> listPrefixes(String prefix) {
-        return store.listPrefixes(prefix);
+        return guarded(() -> store.listPrefixes(prefix));
     }
 
     @Override
     public void delete(String key) {
-        store.delete(key);
+        guarded(() -> {
+            store.delete(key);
+            return null;
+        });
     }
 
     @Override
     public String presignedGet(String key, int seconds) {
-        return store.presignedGet(key, seconds);
+        return guarded(() -> store.presignedGet(key, seconds));
+    }
+
+    private static <T> T guarded(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (CircuitBreakerOpenException e) {
+            throw new StoreException("object store: failing fast while it is down (circuit open)", e);
+        }
     }
 }

@@ -6,16 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.clinlora.model.io.Sha256;
 import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.io.Sha256;
 
 /**
  * Base models in the object store: {@code models/{id}/} holds a Hugging Face model directory's files and a
- * {@code manifest.json} with the sha256 and size of each, written last. The sha256 of the manifest identifies the
- * exact model (adapter cards record it).
+ * {@code manifest.json} with the sha256 and size of each, written last. The sha256 of the manifest identifies the exact
+ * model (adapter cards record it).
  */
 public final class ModelStore {
     public static final String MANIFEST = "manifest.json";
@@ -51,12 +52,13 @@ public final class ModelStore {
     }
 
     /**
-     * One file of a stored model, downloaded into {@code cacheDir} and checked against the sha256 its manifest
-     * records; a cached copy with the right digest is reused. Bytes that do not match are deleted and refused.
+     * One file of a stored model, downloaded into {@code cacheDir} and checked against the sha256 its manifest records;
+     * a cached copy with the right digest is reused. Bytes that do not match are deleted and refused.
      */
     public Path fetchVerified(String id, String file, Path cacheDir) throws IOException {
         byte[] manifest = store.getBytes(StoreLayout.model(id) + MANIFEST)
-                .orElseThrow(() -> new IllegalArgumentException("unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
         JsonNode entry = JSON.readTree(manifest).path("files").path(file);
         if (entry.isMissingNode()) throw new IllegalArgumentException("model '" + id + "' has no " + file);
         String sha = entry.path("sha256").asText();
@@ -66,11 +68,14 @@ public final class ModelStore {
         Path tmp = Files.createTempFile(dir, ".download", ".part");
         try {
             String got;
-            try (var in = store.open(StoreLayout.model(id) + file); var out = Files.newOutputStream(tmp)) {
+            try (var in = store.open(StoreLayout.model(id) + file);
+                    var out = Files.newOutputStream(tmp)) {
                 got = Sha256.copy(in, out);
             }
-            if (!got.equals(sha)) throw new IllegalStateException("models/" + id + "/" + file + " does not match its manifest's sha256; refusing it");
-            Files.move(tmp, cached, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (!got.equals(sha))
+                throw new IllegalStateException(
+                        "models/" + id + "/" + file + " does not match its manifest's sha256; refusing it");
+            Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return cached;
         } finally {
             Files.deleteIfExists(tmp);
@@ -83,16 +88,18 @@ public final class ModelStore {
      */
     public Path fetchModelDir(String id, Path cacheDir) throws IOException {
         byte[] manifest = store.getBytes(StoreLayout.model(id) + MANIFEST)
-                .orElseThrow(() -> new IllegalArgumentException("unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
         Path dir = cacheDir.resolve(StoreLayout.requireName(id)).resolve(Sha256.of(manifest));
         if (Files.isRegularFile(dir.resolve(".complete"))) return dir;
         Files.createDirectories(dir);
         var names = JSON.readTree(manifest).path("files").fieldNames();
         while (names.hasNext()) {
             String file = names.next();
-            if (file.contains("/") || file.startsWith(".")) throw new IllegalArgumentException("model manifest names an unsafe file: " + file);
+            if (file.contains("/") || file.startsWith("."))
+                throw new IllegalArgumentException("model manifest names an unsafe file: " + file);
             Path verified = fetchVerified(id, file, cacheDir.resolve(".files"));
-            Files.copy(verified, dir.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(verified, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             Files.delete(verified);
         }
         Files.write(dir.resolve(".complete"), new byte[0]);

@@ -26,10 +26,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The object store through the MinIO client (MinIO in Kubernetes, S3Proxy locally): plain and conditional writes,
- * reads and listings on one bucket. The create-only write ({@code If-None-Match: *}) is what makes
- * version numbers and alias moves race-free without a database. (Replace-if-ETag-matches is deliberately not offered:
- * S3Proxy 4.1.0 checks If-Match and then writes, so two concurrent replacements can both succeed.)
+ * The object store through the MinIO client (MinIO in Kubernetes, S3Proxy locally): plain and conditional writes, reads
+ * and listings on one bucket. The create-only write ({@code If-None-Match: *}) is what makes version numbers and alias
+ * moves race-free without a database. (Replace-if-ETag-matches is deliberately not offered: S3Proxy 4.1.0 checks
+ * If-Match and then writes, so two concurrent replacements can both succeed.)
  */
 public final class ObjectStore implements BlobStore {
 
@@ -44,17 +44,25 @@ public final class ObjectStore implements BlobStore {
     private final String bucket;
 
     public ObjectStore(S3Settings s) {
-        this.client = MinioClient.builder().endpoint(s.endpoint()).credentials(s.accessKey(), s.secretKey())
-                .region(s.region()).build();
+        this.client = MinioClient.builder()
+                .endpoint(s.endpoint())
+                .credentials(s.accessKey(), s.secretKey())
+                .region(s.region())
+                .build();
         this.bucket = s.bucket();
     }
 
     public boolean bucketExists() {
-        return call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()), "bucket " + bucket);
+        return call(
+                () -> client.bucketExists(
+                        BucketExistsArgs.builder().bucket(bucket).build()),
+                "bucket " + bucket);
     }
 
     public void put(String key, byte[] data, Map<String, String> userMetadata) {
-        call(() -> client.putObject(args(key, new ByteArrayInputStream(data), data.length, userMetadata, Map.of())), key);
+        call(
+                () -> client.putObject(args(key, new ByteArrayInputStream(data), data.length, userMetadata, Map.of())),
+                key);
     }
 
     public void put(String key, Path file, Map<String, String> userMetadata) {
@@ -77,7 +85,9 @@ public final class ObjectStore implements BlobStore {
             return true;
         } catch (ErrorResponseException e) {
             int code = e.response() == null ? 0 : e.response().code();
-            if (code == 412 || code == 409 || "PreconditionFailed".equals(e.errorResponse().code())) return false;
+            if (code == 412
+                    || code == 409
+                    || "PreconditionFailed".equals(e.errorResponse().code())) return false;
             throw new StoreException("conditional write of " + key + " failed: " + e.getMessage(), e);
         } catch (IllegalStateException e) {
             throw unreachable("conditional write of " + key, e);
@@ -86,13 +96,18 @@ public final class ObjectStore implements BlobStore {
         }
     }
 
-    private PutObjectArgs args(String key, InputStream in, long size, Map<String, String> meta, Map<String, String> headers) {
-        return PutObjectArgs.builder().bucket(bucket).object(key).stream(in, size, null).userMetadata(meta).headers(headers).build();
+    private PutObjectArgs args(
+            String key, InputStream in, long size, Map<String, String> meta, Map<String, String> headers) {
+        return PutObjectArgs.builder().bucket(bucket).object(key).stream(in, size, null)
+                .userMetadata(meta)
+                .headers(headers)
+                .build();
     }
 
     /** The object's bytes, or empty when it does not exist. */
     public Optional<byte[]> getBytes(String key) {
-        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+        try (InputStream in = client.getObject(
+                GetObjectArgs.builder().bucket(bucket).object(key).build())) {
             return Optional.of(in.readAllBytes());
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) return Optional.empty();
@@ -109,7 +124,9 @@ public final class ObjectStore implements BlobStore {
     /** The object's size in bytes, or empty when it does not exist. */
     public Optional<Long> size(String key) {
         try {
-            return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()).size());
+            return Optional.of(client.statObject(
+                            StatObjectArgs.builder().bucket(bucket).object(key).build())
+                    .size());
         } catch (ErrorResponseException e) {
             if (isNotFound(e)) return Optional.empty();
             throw new StoreException("stat " + key + " failed: " + e.getMessage(), e);
@@ -122,7 +139,10 @@ public final class ObjectStore implements BlobStore {
 
     /** A stream of the object; the caller closes it. */
     public InputStream open(String key) {
-        return call(() -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()), key);
+        return call(
+                () -> client.getObject(
+                        GetObjectArgs.builder().bucket(bucket).object(key).build()),
+                key);
     }
 
     /** Keys under {@code prefix}, recursively, in lexicographic order. */
@@ -138,7 +158,11 @@ public final class ObjectStore implements BlobStore {
     private List<String> listing(String prefix, boolean recursive) {
         List<String> out = new ArrayList<>();
         try {
-            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(recursive).build())) {
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .recursive(recursive)
+                    .build())) {
                 out.add(call(r::get, prefix).objectName());
             }
         } catch (IllegalStateException e) {
@@ -148,21 +172,34 @@ public final class ObjectStore implements BlobStore {
     }
 
     public void delete(String key) {
-        call(() -> {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
-            return null;
-        }, key);
+        call(
+                () -> {
+                    client.removeObject(RemoveObjectArgs.builder()
+                            .bucket(bucket)
+                            .object(key)
+                            .build());
+                    return null;
+                },
+                key);
     }
 
     /** A time-limited GET URL that needs no credentials. */
     public String presignedGet(String key, int seconds) {
-        return call(() -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(Http.Method.GET)
-                .bucket(bucket).object(key).expiry(seconds, TimeUnit.SECONDS).build()), key);
+        return call(
+                () -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                        .method(Http.Method.GET)
+                        .bucket(bucket)
+                        .object(key)
+                        .expiry(seconds, TimeUnit.SECONDS)
+                        .build()),
+                key);
     }
 
     private static boolean isNotFound(ErrorResponseException e) {
         String code = e.errorResponse() == null ? "" : e.errorResponse().code();
-        return code.equals("NoSuchKey") || code.equals("NoSuchObject") || (e.response() != null && e.response().code() == 404);
+        return code.equals("NoSuchKey")
+                || code.equals("NoSuchObject")
+                || (e.response() != null && e.response().code() == 404);
     }
 
     private interface StoreCall<T> {
@@ -181,11 +218,12 @@ public final class ObjectStore implements BlobStore {
 
     /**
      * The MinIO client reports a failure that is neither an S3 error nor an IOException it knows (a refused or reset
-     * connection inside its async HTTP layer) as an IllegalStateException: the store is unreachable, which callers
-     * must see as a StoreException (retried, then 503), never as an internal error.
+     * connection inside its async HTTP layer) as an IllegalStateException: the store is unreachable, which callers must
+     * see as a StoreException (retried, then 503), never as an internal error.
      */
     private static StoreException unreachable(String what, IllegalStateException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        return new StoreException("object store unreachable: " + what + " (" + cause.getClass().getSimpleName() + ")", e);
+        return new StoreException(
+                "object store unreachable: " + what + " (" + cause.getClass().getSimpleName() + ")", e);
     }
 }

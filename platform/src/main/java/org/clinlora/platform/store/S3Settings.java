@@ -1,20 +1,24 @@
 package org.clinlora.platform.store;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Where the object store is. Defaults are the local S3Proxy of infra/ (see docs/ARCHITECTURE.md). */
 public record S3Settings(String endpoint, String accessKey, String secretKey, String region, String bucket) {
 
     public S3Settings {
         if (endpoint == null || endpoint.isBlank()) throw new IllegalArgumentException("S3 endpoint is required");
-        if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) throw new IllegalArgumentException("bad S3 bucket name: " + bucket);
+        if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"))
+            throw new IllegalArgumentException("bad S3 bucket name: " + bucket);
     }
 
     /**
      * From service configuration ({@code clinlora.s3.endpoint}, {@code .access-key}, {@code .secret-key},
      * {@code .region}, {@code .bucket}), falling back to the local defaults.
      */
-    public static S3Settings fromConfig(java.util.function.Function<String, java.util.Optional<String>> config) {
+    public static S3Settings fromConfig(Function<String, Optional<String>> config) {
         return new S3Settings(
                 config.apply("clinlora.s3.endpoint").orElse("http://127.0.0.1:9000"),
                 config.apply("clinlora.s3.access-key").orElse("minioadmin"),
@@ -24,16 +28,16 @@ public record S3Settings(String endpoint, String accessKey, String secretKey, St
     }
 
     /**
-     * From CLINLORA_S3_* environment variables (the names MicroProfile Config gives the same keys), falling back to
-     * the local defaults; without CLINLORA_S3_ENDPOINT the endpoint follows CLINLORA_S3_PORT as infra/ does.
+     * From CLINLORA_S3_* environment variables (the names MicroProfile Config gives the same keys), falling back to the
+     * local defaults; without CLINLORA_S3_ENDPOINT the endpoint follows CLINLORA_S3_PORT as infra/ does.
      */
     public static S3Settings fromEnv(Map<String, String> env) {
         return fromConfig(key -> {
-            String v = env.get(key.toUpperCase(java.util.Locale.ROOT).replaceAll("[.-]", "_"));
+            String v = env.get(key.toUpperCase(Locale.ROOT).replaceAll("[.-]", "_"));
             if (v == null && key.equals("clinlora.s3.endpoint") && env.containsKey("CLINLORA_S3_PORT")) {
                 v = "http://127.0.0.1:" + env.get("CLINLORA_S3_PORT");
             }
-            return java.util.Optional.ofNullable(v);
+            return Optional.ofNullable(v);
         });
     }
 }

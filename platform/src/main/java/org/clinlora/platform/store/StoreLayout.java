@@ -1,16 +1,19 @@
 package org.clinlora.platform.store;
 
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import org.clinlora.model.io.Sha256;
 
 /**
- * Object keys, in one place (docs/ARCHITECTURE.md, "Data flow"; docs/REGISTRY.md). Versions of an adapter live under {@code adapters/{name}/{n}/};
- * a version is visible exactly when its {@code card.json} exists (written last).
+ * Object keys, in one place (docs/ARCHITECTURE.md, "Data flow"; docs/REGISTRY.md). Versions of an adapter live under
+ * {@code adapters/{name}/{n}/}; a version is visible exactly when its {@code card.json} exists (written last).
  */
 public final class StoreLayout {
     /** Adapter and base-model names: lower case, digits, '.', '_' and '-'; no path tricks. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     /** Aliases such as production or staging: [a-z0-9-], not all digits (so name@3 is always a version). */
     public static final Pattern ALIAS = Pattern.compile("(?=.*[a-z-])[a-z0-9-]{1,63}");
+
     public static final String CARD = "card.json";
     public static final String CLAIM = ".claim";
     public static final String DELETED = ".deleted";
@@ -26,7 +29,8 @@ public final class StoreLayout {
 
     public static String requireAlias(String alias) {
         if (alias == null || !ALIAS.matcher(alias).matches()) {
-            throw new IllegalArgumentException("alias must match [a-z0-9-]+ and not be all digits, got '" + alias + "'");
+            throw new IllegalArgumentException(
+                    "alias must match [a-z0-9-]+ and not be all digits, got '" + alias + "'");
         }
         return alias;
     }
@@ -109,12 +113,12 @@ public final class StoreLayout {
 
     /** scorer-svc's marker that a scores.requests id was answered (create-only: a redelivery is not answered twice). */
     public static String scoreRequestAnswered(String requestId) {
-        return "score-requests/" + org.clinlora.model.io.Sha256.of(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return "score-requests/" + Sha256.of(requestId.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A note id hashed, so any id (slashes, spaces) makes a safe key and a redelivered note lands on the same one. */
     public static String streamNote(String stream, String noteId) {
-        return noteStream(stream) + org.clinlora.model.io.Sha256.of(noteId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".json";
+        return noteStream(stream) + Sha256.of(noteId.getBytes(StandardCharsets.UTF_8)) + ".json";
     }
 
     /** Events a service must still announce on a topic, oldest first (see {@code platform/…/events/Outbox}). */

@@ -15,11 +15,14 @@ public final class StoredDatasets {
     public static TokenDataset open(BlobStore store, String datasetId, Path cacheDir) throws IOException {
         String prefix = StoreLayout.dataset(datasetId);
         byte[] manifest = store.getBytes(prefix + DatasetBuilder.MANIFEST)
-                .orElseThrow(() -> new IllegalArgumentException("unknown dataset '" + datasetId + "' (no complete datasets/" + datasetId + "/ in the store)"));
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown dataset '" + datasetId + "' (no complete datasets/" + datasetId + "/ in the store)"));
         return TokenDataset.of(datasetId, manifest, f -> store.open(prefix + f), cacheDir);
     }
 
-    /** A sink that writes {@code prefix} in the bucket; the manifest goes last, so a reader never sees half a dataset. */
+    /**
+     * A sink that writes {@code prefix} in the bucket; the manifest goes last, so a reader never sees half a dataset.
+     */
     public static DatasetSink sink(BlobStore store, String prefix) {
         return new DatasetSink() {
             public void put(String file, byte[] data) {

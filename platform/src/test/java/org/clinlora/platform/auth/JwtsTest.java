@@ -26,12 +26,19 @@ class JwtsTest {
     void aTokenIsSignedWithThePrivateKeyAndCarriesTheClaimsTheServicesCheck() throws Exception {
         Path auth = dir.resolve("not/yet/there");
         Jwts issuer = Jwts.devIssuer(auth);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(auth.resolve(Jwts.PRIVATE_KEY))), "the private key is the owner's alone");
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(auth.resolve(Jwts.PRIVATE_KEY))),
+                "the private key is the owner's alone");
         String token = issuer.mint("alice", List.of(Roles.TRAINER), Duration.ofMinutes(10));
         String[] parts = token.split("\\.");
         assertEquals(3, parts.length);
         ObjectMapper json = new ObjectMapper();
-        assertEquals("RS256", json.readTree(Base64.getUrlDecoder().decode(parts[0])).path("alg").asText());
+        assertEquals(
+                "RS256",
+                json.readTree(Base64.getUrlDecoder().decode(parts[0]))
+                        .path("alg")
+                        .asText());
         JsonNode claims = json.readTree(Base64.getUrlDecoder().decode(parts[1]));
         assertEquals(Jwts.DEV_ISSUER, claims.path("iss").asText());
         assertEquals(Jwts.AUDIENCE, claims.path("aud").asText());

@@ -11,8 +11,8 @@ import org.clinlora.testing.InMemoryBlobStore;
 import org.junit.jupiter.api.Test;
 
 /**
- * Events that Kafka does not acknowledge stay recorded and go out, once each and in order, when it acknowledges again
- * — also from a new process over the same store (a restarted service).
+ * Events that Kafka does not acknowledge stay recorded and go out, once each and in order, when it acknowledges again —
+ * also from a new process over the same store (a restarted service).
  */
 class OutboxTest {
 
@@ -40,7 +40,9 @@ class OutboxTest {
         assertEquals(new Outbox.Relayed(1, 0, null), outbox.relay());
 
         broker.down = true;
-        List<AliasMoved> during = List.of(AliasMoved.of("los", "production", 2, 1), AliasMoved.of("los", "production", 3, 2),
+        List<AliasMoved> during = List.of(
+                AliasMoved.of("los", "production", 2, 1),
+                AliasMoved.of("los", "production", 3, 2),
                 AliasMoved.of("mor", "staging", 1, null));
         for (AliasMoved e : during) {
             outbox.record(e.name(), e);
@@ -57,8 +59,14 @@ class OutboxTest {
         assertNull(r.failure());
         assertEquals(3, r.sent());
         assertEquals(0, afterRestart.pending());
-        assertEquals(List.of("los:1:" + first.eventId(), "los:2:" + during.get(0).eventId(), "los:3:" + during.get(1).eventId(),
-                "mor:1:" + during.get(2).eventId()), broker.acknowledged, "once each, in the order recorded");
+        assertEquals(
+                List.of(
+                        "los:1:" + first.eventId(),
+                        "los:2:" + during.get(0).eventId(),
+                        "los:3:" + during.get(1).eventId(),
+                        "mor:1:" + during.get(2).eventId()),
+                broker.acknowledged,
+                "once each, in the order recorded");
         assertEquals(new Outbox.Relayed(0, 0, null), afterRestart.relay(), "nothing is sent twice");
     }
 
@@ -68,7 +76,7 @@ class OutboxTest {
         List<Integer> sent = new ArrayList<>();
         int[] calls = {0};
         Outbox outbox = new Outbox(store, "registry-svc", "adapters.events", (key, event) -> {
-            if (calls[0]++ == 1) return new IOException("timeout");  // the second send fails once
+            if (calls[0]++ == 1) return new IOException("timeout"); // the second send fails once
             sent.add(((AliasMoved) event).version());
             return null;
         });

@@ -36,7 +36,8 @@ class KafkaRoundTripIT {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-            ProducerRecord<String, String> rec = new ProducerRecord<>(topic, id, "{\"type\":\"Ping\",\"eventId\":\"" + id + "\"}");
+            ProducerRecord<String, String> rec =
+                    new ProducerRecord<>(topic, id, "{\"type\":\"Ping\",\"eventId\":\"" + id + "\"}");
             rec.headers().add("schemaVersion", "1".getBytes(StandardCharsets.UTF_8));
             producer.send(rec).get(60, TimeUnit.SECONDS);
         }

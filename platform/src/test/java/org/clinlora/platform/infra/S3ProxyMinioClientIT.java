@@ -38,28 +38,50 @@ class S3ProxyMinioClientIT {
                 .region(LocalInfra.S3_REGION)
                 .build();
         String bucket = LocalInfra.S3_BUCKET;
-        assertTrue(s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()), "infra up creates the default bucket");
+        assertTrue(
+                s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()),
+                "infra up creates the default bucket");
 
         String prefix = "it/" + UUID.randomUUID() + "/";
         byte[] data = new byte[300_000];
         new Random(7).nextBytes(data);
         for (String name : List.of("adapter_model.safetensors", "adapter_config.json")) {
-            s3.putObject(PutObjectArgs.builder().bucket(bucket).object(prefix + name)
-                    .stream(new ByteArrayInputStream(data), (long) data.length, null)
-                    .contentType("application/octet-stream").build());
+            s3.putObject(PutObjectArgs.builder().bucket(bucket).object(prefix + name).stream(
+                            new ByteArrayInputStream(data), (long) data.length, null)
+                    .contentType("application/octet-stream")
+                    .build());
         }
-        assertEquals(data.length, s3.statObject(StatObjectArgs.builder().bucket(bucket).object(prefix + "adapter_model.safetensors").build()).size());
-        try (GetObjectResponse in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(prefix + "adapter_model.safetensors").build())) {
+        assertEquals(
+                data.length,
+                s3.statObject(StatObjectArgs.builder()
+                                .bucket(bucket)
+                                .object(prefix + "adapter_model.safetensors")
+                                .build())
+                        .size());
+        try (GetObjectResponse in = s3.getObject(GetObjectArgs.builder()
+                .bucket(bucket)
+                .object(prefix + "adapter_model.safetensors")
+                .build())) {
             assertArrayEquals(data, in.readAllBytes());
         }
         List<String> listed = new ArrayList<>();
-        for (Result<Item> r : s3.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+        for (Result<Item> r : s3.listObjects(ListObjectsArgs.builder()
+                .bucket(bucket)
+                .prefix(prefix)
+                .recursive(true)
+                .build())) {
             listed.add(r.get().objectName());
         }
         assertEquals(List.of(prefix + "adapter_config.json", prefix + "adapter_model.safetensors"), listed);
 
-        for (String name : listed) s3.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(name).build());
-        assertThrows(ErrorResponseException.class,
-                () -> s3.statObject(StatObjectArgs.builder().bucket(bucket).object(prefix + "adapter_config.json").build()));
+        for (String name : listed)
+            s3.removeObject(
+                    RemoveObjectArgs.builder().bucket(bucket).object(name).build());
+        assertThrows(
+                ErrorResponseException.class,
+                () -> s3.statObject(StatObjectArgs.builder()
+                        .bucket(bucket)
+                        .object(prefix + "adapter_config.json")
+                        .build()));
     }
 }

@@ -8,8 +8,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.clinlora.testing.InMemoryBlobStore;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +37,7 @@ class JobLeasesTest {
         assertTrue(held.renew(), "renewed in time");
         now.addAndGet(20_000);
         assertTrue(b.claim("job-1").isEmpty(), "the renewal moved the expiry on");
-        now.addAndGet(11_000);  // a stopped renewing (crashed): 31 s since its last renewal
+        now.addAndGet(11_000); // a stopped renewing (crashed): 31 s since its last renewal
         assertTrue(held.lost(), "an owner that could not renew within the time to live stops");
         JobLeases.Held taken = b.claim("job-1").orElseThrow();
         assertFalse(held.renew(), "a's late renewal loses to b's take-over");
@@ -49,7 +54,9 @@ class JobLeasesTest {
         assertTrue(b.claimable("job-1"));
         b.claim("job-1").orElseThrow();
         JobLeases bRestarted = replica("pod-b:8083");
-        assertTrue(bRestarted.claim("job-1").isPresent(), "the same owner id: its old process is gone, no wait for the expiry");
+        assertTrue(
+                bRestarted.claim("job-1").isPresent(),
+                "the same owner id: its old process is gone, no wait for the expiry");
         assertTrue(a.claim("job-1").isEmpty());
     }
 
@@ -67,9 +74,12 @@ class JobLeasesTest {
 
     @Test
     void aJobAnotherReplicaHoldsIsSkippedAndTheWorkerIsToldSo() throws InterruptedException {
-        new JobLeases(store, "training-jobs", "pod-b", Duration.ofSeconds(30)).claim("job-1").orElseThrow();  // the wall clock, as the worker
-        java.util.List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>(), skipped = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (JobWorker w = new JobWorker("a", new JobLeases(store, "training-jobs", "pod-a", Duration.ofSeconds(30)), ran::add, skipped::add)) {
+        new JobLeases(store, "training-jobs", "pod-b", Duration.ofSeconds(30))
+                .claim("job-1")
+                .orElseThrow(); // the wall clock, as the worker
+        List<String> ran = new CopyOnWriteArrayList<>(), skipped = new CopyOnWriteArrayList<>();
+        try (JobWorker w = new JobWorker(
+                "a", new JobLeases(store, "training-jobs", "pod-a", Duration.ofSeconds(30)), ran::add, skipped::add)) {
             w.offer("job-1");
             w.offer("job-2");
             long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -82,10 +92,22 @@ class JobLeasesTest {
     @Test
     void twoWorkersOnOneStoreRunEachOfFiveJobsOnce() throws InterruptedException {
         JobRecordsTest.Job[] jobs = new JobRecordsTest.Job[5];
-        JobRecords<JobRecordsTest.Job> records = new JobRecords<>(store, "jobs/", ".json", JobRecordsTest.Job.class, JobRecordsTest.Job::id, JobRecordsTest.Job::finished);
+        JobRecords<JobRecordsTest.Job> records = new JobRecords<>(
+                store,
+                "jobs/",
+                ".json",
+                JobRecordsTest.Job.class,
+                JobRecordsTest.Job::id,
+                JobRecordsTest.Job::finished);
         for (int i = 0; i < 5; i++) records.create(jobs[i] = new JobRecordsTest.Job("job-" + i, "queued"));
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
-        java.util.function.Function<String, java.util.function.Consumer<String>> job = owner -> id -> {
+        // A worker reaching its probe has handled every job it queued before it (one worker thread, a FIFO queue).
+        CountDownLatch probed = new CountDownLatch(2);
+        Function<String, Consumer<String>> job = owner -> id -> {
+            if (id.startsWith("probe-")) {
+                probed.countDown();
+                return;
+            }
             if (records.read(id).orElseThrow().finished()) return;
             runs.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             try {
@@ -101,7 +123,9 @@ class JobLeasesTest {
         for (JobWorker w : workers) w.recover(records);
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < end && !records.unfinished().isEmpty()) Thread.sleep(20);
-        Thread.sleep(200);
+        workers.get(0).offer("probe-a");
+        workers.get(1).offer("probe-b");
+        assertTrue(probed.await(20, TimeUnit.SECONDS), "both workers drained their queues");
         for (JobWorker w : workers) w.close();
         assertEquals(List.of(), records.unfinished());
         assertEquals(5, runs.size());

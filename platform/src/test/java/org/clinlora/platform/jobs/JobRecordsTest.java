@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ class JobRecordsTest {
     void aRecordIsCreatedOnceAndUnfinishedOnesAreFoundInBothLayouts() {
         InMemoryBlobStore store = new InMemoryBlobStore();
         for (String suffix : List.of(".json", "/job.json")) {
-            JobRecords<Job> records = new JobRecords<>(store, "jobs" + suffix.length() + "/", suffix, Job.class, Job::id, Job::finished);
+            JobRecords<Job> records =
+                    new JobRecords<>(store, "jobs" + suffix.length() + "/", suffix, Job.class, Job::id, Job::finished);
             assertTrue(records.create(new Job("a", "queued")));
             assertFalse(records.create(new Job("a", "queued")), "the same id again is the same job");
             records.create(new Job("b", "queued"));
@@ -44,8 +46,9 @@ class JobRecordsTest {
         assertEquals(List.of("a", "b"), records.unfinished());
         records.save(new Job("b", "done"));
         assertEquals(List.of("a"), records.unfinished());
-        // Were b read again, this would fail: the periodic look-up costs one read per unfinished job, not per job ever run.
-        store.put("jobs/b.json", "not a record".getBytes(), java.util.Map.of());
+        // Were b read again, this would fail: the periodic look-up costs one read per unfinished job, not per job ever
+        // run.
+        store.put("jobs/b.json", "not a record".getBytes(), Map.of());
         assertEquals(List.of("a"), records.unfinished());
     }
 
@@ -78,6 +81,9 @@ class JobRecordsTest {
         ApiError e = ApiError.of(422, "wrong_base_model", "adapter x was trained on another base");
         assertEquals("unprocessable", e.error());
         assertEquals("wrong_base_model", e.reason());
-        assertEquals(null, ApiError.of(400, "invalid_request", "bad").reason(), "a reason that repeats the code is left out");
+        assertEquals(
+                null,
+                ApiError.of(400, "invalid_request", "bad").reason(),
+                "a reason that repeats the code is left out");
     }
 }

@@ -35,16 +35,21 @@ class ModelStoreIT {
         try (ClinicalTokenizer t = ClinicalTokenizer.load(tok)) {
             assertTrue(t.encode("chest pain", true).length > 1);
         }
-        assertEquals(tok, models.fetchVerified(id, "tokenizer.json", dir.resolve("cache")), "a verified copy is reused");
+        assertEquals(
+                tok, models.fetchVerified(id, "tokenizer.json", dir.resolve("cache")), "a verified copy is reused");
 
         byte[] tampered = Files.readAllBytes(dir.resolve("m/tokenizer.json"));
         tampered[10] ^= 1;
         store.put(StoreLayout.model(id) + "tokenizer.json", tampered, Map.of());
-        var e = assertThrows(IllegalStateException.class, () -> models.fetchVerified(id, "tokenizer.json", dir.resolve("fresh-cache")));
+        var e = assertThrows(
+                IllegalStateException.class,
+                () -> models.fetchVerified(id, "tokenizer.json", dir.resolve("fresh-cache")));
         assertTrue(e.getMessage().contains("sha256"), e.getMessage());
         try (var files = Files.list(dir.resolve("fresh-cache").resolve(id))) {
             assertEquals(0, files.count(), "refused bytes are not kept");
         }
-        assertThrows(IllegalArgumentException.class, () -> models.fetchVerified("no-such-model", "tokenizer.json", dir.resolve("c")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> models.fetchVerified("no-such-model", "tokenizer.json", dir.resolve("c")));
     }
 }

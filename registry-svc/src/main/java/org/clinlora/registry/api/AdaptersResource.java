@@ -2,6 +2,8 @@ package org.clinlora.registry.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.security.Authenticated;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -21,13 +23,15 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.registry.AdapterCard;
-import org.clinlora.registry.aliases.AliasLog.AliasState;
-import org.clinlora.registry.aliases.AliasLog;
-import org.clinlora.registry.versions.PublishRequest;
-import org.clinlora.registry.versions.VersionCatalog.Resolved;
+import org.clinlora.platform.registry.PublishRequest;
+import org.clinlora.registry.versions.AliasLog;
+import org.clinlora.registry.versions.AliasLog.AliasState;
 import org.clinlora.registry.versions.VersionCatalog;
+import org.clinlora.registry.versions.VersionCatalog.Resolved;
 import org.clinlora.registry.versions.VersionDeletion;
 import org.clinlora.registry.versions.VersionPublisher;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -38,16 +42,18 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 @Path("/v1/adapters")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "adapters", description = "Versioned PEFT LoRA adapters with aliases and lineage")
-@io.quarkus.security.Authenticated
+@Authenticated
 public class AdaptersResource {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final VersionCatalog catalog;
     private final VersionPublisher publisher;
     private final AliasLog aliases;
     private final VersionDeletion deletion;
 
-    public AdaptersResource(VersionCatalog catalog, VersionPublisher publisher, AliasLog aliases, VersionDeletion deletion) {
+    public AdaptersResource(
+            VersionCatalog catalog, VersionPublisher publisher, AliasLog aliases, VersionDeletion deletion) {
         this.catalog = catalog;
         this.publisher = publisher;
         this.aliases = aliases;
@@ -62,8 +68,10 @@ public class AdaptersResource {
 
     @GET
     @Operation(summary = "List adapter names, paged")
-    public NamePage names(@QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") @DefaultValue("100") int limit) {
-        if (offset < 0 || limit < 1 || limit > 1000) throw ApiException.invalid("need offset >= 0 and 1 <= limit <= 1000");
+    public NamePage names(
+            @QueryParam("offset") @DefaultValue("0") int offset, @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (offset < 0 || limit < 1 || limit > 1000)
+            throw new InvalidRequest("need offset >= 0 and 1 <= limit <= 1000");
         List<String> page = catalog.names(offset, limit + 1);
         boolean more = page.size() > limit;
         return new NamePage(more ? page.subList(0, limit) : page, more ? offset + limit : null);
@@ -71,18 +79,23 @@ public class AdaptersResource {
 
     @POST
     @Path("/{name}/versions")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.PUBLISHER)
+    @RolesAllowed(Roles.PUBLISHER)
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    @Operation(summary = "Publish a new version",
-            description = "Multipart parts: adapter_config.json and adapter_model.safetensors (files, as PEFT writes them), "
-                    + "optionally README.md, and 'card' (JSON: task, labelNames, problemType, noteEncoding, baseModelId, parent, datasetIds, "
-                    + "trainingConfig, metrics, publishedBy). The version becomes visible only once every file is stored and verified.")
-    public Response publish(@PathParam("name") String name, @RestForm("card") String card,
-                            @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
-        Map<String, java.nio.file.Path> files = new LinkedHashMap<>();
+    @Operation(
+            summary = "Publish a new version",
+            description =
+                    "Multipart parts: adapter_config.json and adapter_model.safetensors (files, as PEFT writes them), "
+                            + "optionally README.md, and 'card' (JSON: task, labelNames, problemType, noteEncoding, baseModelId, parent, datasetIds, "
+                            + "trainingConfig, metrics, publishedBy). The version becomes visible only once every file is stored and verified.")
+    public Response publish(
+            @PathParam("name") String name,
+            @RestForm("card") String card,
+            @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
+        Map<String, java.nio.file.Path> files = new LinkedHashMap<>(); // clash
         for (FileUpload u : uploads) {
             if (u.name().equals("card")) continue;
-            if (files.put(u.name(), u.uploadedFile()) != null) throw ApiException.invalid("file '" + u.name() + "' given twice");
+            if (files.put(u.name(), u.uploadedFile()) != null)
+                throw new InvalidRequest("file '" + u.name() + "' given twice");
         }
         AdapterCard published = publisher.publish(name, files, parseCard(card));
         return Response.status(201).entity(published).build();
@@ -92,22 +105,27 @@ public class AdaptersResource {
 
     @POST
     @Path("/{name}/versions/from-store")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.PUBLISHER)
+    @RolesAllowed(Roles.PUBLISHER)
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Publish a new version from PEFT files already in the bucket",
-            description = "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
-                    + "immutable version; the source objects are left as they are.")
+    @Operation(
+            summary = "Publish a new version from PEFT files already in the bucket",
+            description =
+                    "Body: {sourcePrefix: 'jobs/<id>/adapter/', card: {...}}. The files are validated and copied into a new "
+                            + "immutable version; the source objects are left as they are.")
     public Response publishFromStore(@PathParam("name") String name, PublishFromStore body) {
-        if (body == null) throw ApiException.invalid("body with sourcePrefix and card is required");
-        return Response.status(201).entity(publisher.publishFromStore(name, body.sourcePrefix(), body.card())).build();
+        if (body == null) throw new InvalidRequest("body with sourcePrefix and card is required");
+        return Response.status(201)
+                .entity(publisher.publishFromStore(name, body.sourcePrefix(), body.card()))
+                .build();
     }
 
     private static PublishRequest parseCard(String card) {
-        if (card == null || card.isBlank()) throw ApiException.invalid("the 'card' part is required");
+        if (card == null || card.isBlank()) throw new InvalidRequest("the 'card' part is required");
         try {
             return JSON.readValue(card, PublishRequest.class);
         } catch (IOException e) {
-            throw ApiException.invalid("the 'card' part is not valid JSON for a card: " + e.getClass().getSimpleName());
+            throw new InvalidRequest("the 'card' part is not valid JSON for a card: "
+                    + e.getClass().getSimpleName());
         }
     }
 
@@ -129,7 +147,8 @@ public class AdaptersResource {
     @Path("/{name}/versions/{version}/files/{file}")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "Download a file, verified against its sha256 before any byte is sent")
-    public Response download(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file) {
+    public Response download(
+            @PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file) {
         VersionCatalog.Verified verified = catalog.fetchVerified(name, version, file);
         StreamingOutput body = out -> {
             try (InputStream in = Files.newInputStream(verified.file())) {
@@ -138,15 +157,20 @@ public class AdaptersResource {
                 Files.deleteIfExists(verified.file());
             }
         };
-        return Response.ok(body).header("X-Checksum-Sha256", verified.entry().sha256())
-                .header("Content-Length", verified.entry().size()).build();
+        return Response.ok(body)
+                .header("X-Checksum-Sha256", verified.entry().sha256())
+                .header("Content-Length", verified.entry().size())
+                .build();
     }
 
     @GET
     @Path("/{name}/versions/{version}/files/{file}/url")
     @Operation(summary = "A presigned GET URL for a file (verify the sha256 after downloading)")
-    public PresignedUrl url(@PathParam("name") String name, @PathParam("version") int version, @PathParam("file") String file,
-                            @QueryParam("expires") @DefaultValue("300") int expires) {
+    public PresignedUrl url(
+            @PathParam("name") String name,
+            @PathParam("version") int version,
+            @PathParam("file") String file,
+            @QueryParam("expires") @DefaultValue("300") int expires) {
         VersionCatalog.Presigned p = catalog.presignedUrl(name, version, file, expires);
         return new PresignedUrl(p.url(), p.entry().sha256(), p.entry().size(), expires);
     }
@@ -168,24 +192,26 @@ public class AdaptersResource {
     @Path("/{name}/aliases/{alias}")
     @Operation(summary = "Where an alias points, with its history")
     public AliasState alias(@PathParam("name") String name, @PathParam("alias") String alias) {
-        return aliases.alias(name, alias).orElseThrow(() -> ApiException.notFound("adapter '" + name + "' has no alias '" + alias + "'"));
+        return aliases.alias(name, alias)
+                .orElseThrow(() -> new NotFound("adapter '" + name + "' has no alias '" + alias + "'"));
     }
 
     @PUT
     @Path("/{name}/aliases/{alias}")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.REGISTRY_ADMIN)
+    @RolesAllowed(Roles.REGISTRY_ADMIN)
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Move an alias (compare-and-set)",
+    @Operation(
+            summary = "Move an alias (compare-and-set)",
             description = "Body: {version, expectedVersion, movedBy}. expectedVersion is where the alias points now "
                     + "(null or absent: it must not exist yet); a mismatch or a concurrent move is 409.")
     public AliasState moveAlias(@PathParam("name") String name, @PathParam("alias") String alias, AliasMove body) {
-        if (body == null || body.version() == null) throw ApiException.invalid("body must give the target 'version'");
+        if (body == null || body.version() == null) throw new InvalidRequest("body must give the target 'version'");
         return aliases.move(name, alias, body.version(), body.expectedVersion(), body.movedBy());
     }
 
     @DELETE
     @Path("/{name}/versions/{version}")
-    @jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.REGISTRY_ADMIN)
+    @RolesAllowed(Roles.REGISTRY_ADMIN)
     @Operation(summary = "Delete a version no alias points at and no other version names as parent")
     public Response delete(@PathParam("name") String name, @PathParam("version") int version) {
         deletion.delete(name, version);

@@ -1,6 +1,7 @@
 package org.clinlora.registry.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.security.Authenticated;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -12,6 +13,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.File;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.platform.auth.Roles;
@@ -19,13 +21,14 @@ import org.clinlora.registry.models.ModelUploads;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * Base models (Hugging Face LLaMA directories) in the store, pushed file by file: declare the files, send each (in any
- * order, again after an interruption), complete. A model exists once complete; trainer and scorer fetch it by id.
+ * Base models (Hugging Face LLaMA or BERT directories) in the store, pushed file by file: declare the files, send each
+ * (in any order, again after an interruption), complete. A model exists once complete; trainer and scorer fetch it by
+ * id.
  */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "models", description = "Base models: resumable pushes checked as loadable LLaMA checkpoints")
-@io.quarkus.security.Authenticated
+@Authenticated
 public class ModelsResource {
     private final ModelUploads uploads;
 
@@ -60,7 +63,7 @@ public class ModelsResource {
     @Path("/{id}/upload/files/{file}")
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     @RolesAllowed(Roles.REGISTRY_ADMIN)
-    public ModelUploads.UploadState file(@PathParam("id") String id, @PathParam("file") String file, java.io.File body) {
+    public ModelUploads.UploadState file(@PathParam("id") String id, @PathParam("file") String file, File body) {
         return uploads.receive(id, file, body.toPath());
     }
 

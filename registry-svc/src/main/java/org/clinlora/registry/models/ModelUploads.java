@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,18 +17,21 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.clinlora.model.io.Sha256;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.Conflict;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.failure.Unprocessable;
+import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ModelStore;
-import org.clinlora.platform.store.RetryingStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.jboss.logging.Logger;
 
 /**
  * Pushing a base model, file by file, resumable: {@link #begin} declares every file with its sha256 and size; each
  * {@link #receive}d file is hashed as it is stored and refused unless it matches its declaration; {@link #complete}
- * checks that the files form a LLaMA or BERT checkpoint the model library can load ({@link ModelCheck}) and only then writes
- * {@code manifest.json}, the object that makes a model exist ({@link ModelStore}). Until then nothing is visible;
- * a push cut off half way continues where it stopped, since received files are remembered.
+ * checks that the files form a LLaMA or BERT checkpoint the model library can load ({@link ModelCheck}) and only then
+ * writes {@code manifest.json}, the object that makes a model exist ({@link ModelStore}). Until then nothing is
+ * visible; a push cut off half way continues where it stopped, since received files are remembered.
  */
 @ApplicationScoped
 public class ModelUploads {
@@ -43,9 +47,9 @@ public class ModelUploads {
     /** The state of a push: what is still to send, or the stored model. */
     public record UploadState(String id, String status, List<String> missing, Map<String, DeclaredFile> files) {}
 
-    private final RetryingStore store;
+    private final BlobStore store;
 
-    public ModelUploads(RetryingStore store) {
+    public ModelUploads(BlobStore store) {
         this.store = store;
     }
 
@@ -64,13 +68,15 @@ public class ModelUploads {
         Optional<Map<String, DeclaredFile>> stored = manifestFiles(id);
         if (stored.isPresent()) {
             if (stored.get().equals(declared)) return new UploadState(id, "stored", List.of(), declared);
-            throw ApiException.conflict("model '" + id + "' already exists with other files; a model id names one set of weights for good");
+            throw new Conflict(
+                    "model '" + id + "' already exists with other files; a model id names one set of weights for good");
         }
         byte[] body = json(declared);
         if (!store.putIfAbsent(declaredKey(id), body)) {
             Map<String, DeclaredFile> pending = declaredFiles(id).orElse(Map.of());
             if (!pending.equals(declared)) {
-                throw ApiException.conflict("another push of model '" + id + "' with other files is in progress; finish it or delete it first");
+                throw new Conflict("another push of model '" + id
+                        + "' with other files is in progress; finish it or delete it first");
             }
         }
         return state(id, declared);
@@ -82,9 +88,11 @@ public class ModelUploads {
      */
     public UploadState receive(String id, String file, Path body) {
         Map<String, DeclaredFile> declared = declaredFiles(id)
-                .orElseThrow(() -> ApiException.notFound("no push of model '" + id + "' is in progress; begin one with POST /v1/models/" + id + "/upload"));
+                .orElseThrow(() -> new NotFound("no push of model '" + id
+                        + "' is in progress; begin one with POST /v1/models/" + id + "/upload"));
         DeclaredFile want = declared.get(file);
-        if (want == null) throw ApiException.invalid("file '" + file + "' is not among the declared files of model '" + id + "'");
+        if (want == null)
+            throw new InvalidRequest("file '" + file + "' is not among the declared files of model '" + id + "'");
         String sha;
         long size;
         try {
@@ -99,16 +107,18 @@ public class ModelUploads {
             } catch (IOException ignored) {
                 // the server's spool file; it goes with the request anyway
             }
-            throw ApiException.unprocessable("file_mismatch", "file '" + file + "' has " + size + " bytes with sha256 " + sha
-                    + " but the push declared " + want.size() + " bytes with sha256 " + want.sha256() + "; it was not stored");
+            throw new Unprocessable(
+                    "file_mismatch",
+                    "file '" + file + "' has " + size + " bytes with sha256 " + sha + " but the push declared "
+                            + want.size() + " bytes with sha256 " + want.sha256() + "; it was not stored");
         }
         store.put(StoreLayout.model(id) + file, body, Map.of("sha256", sha));
         try {
-            Files.deleteIfExists(body);  // the server's spool file: the store holds the bytes now
+            Files.deleteIfExists(body); // the server's spool file: the store holds the bytes now
         } catch (IOException e) {
             LOG.debugf("spool file %s not deleted: %s", body, e.getMessage());
         }
-        store.put(receivedKey(id, file), sha.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        store.put(receivedKey(id, file), sha.getBytes(StandardCharsets.UTF_8), Map.of());
         return state(id, declared);
     }
 
@@ -116,10 +126,11 @@ public class ModelUploads {
     public UploadState complete(String id) {
         Optional<Map<String, DeclaredFile>> stored = manifestFiles(id);
         if (stored.isPresent()) return new UploadState(id, "stored", List.of(), stored.get());
-        Map<String, DeclaredFile> declared = declaredFiles(id)
-                .orElseThrow(() -> ApiException.notFound("no push of model '" + id + "' is in progress"));
+        Map<String, DeclaredFile> declared =
+                declaredFiles(id).orElseThrow(() -> new NotFound("no push of model '" + id + "' is in progress"));
         UploadState s = state(id, declared);
-        if (!s.missing().isEmpty()) throw ApiException.conflict("model '" + id + "' still lacks " + s.missing() + "; send them first");
+        if (!s.missing().isEmpty())
+            throw new Conflict("model '" + id + "' still lacks " + s.missing() + "; send them first");
         long t0 = System.nanoTime();
         new ModelCheck(store, id, declared).run();
         ObjectNode manifest = JSON.createObjectNode();
@@ -128,20 +139,29 @@ public class ModelUploads {
         declared.forEach((f, d) -> files.putObject(f).put("sha256", d.sha256()).put("size", d.size()));
         manifest.put("pushedAt", Instant.now().toString());
         try {
-            store.put(StoreLayout.model(id) + ModelStore.MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest), Map.of());
+            store.put(
+                    StoreLayout.model(id) + ModelStore.MANIFEST,
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest),
+                    Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         for (String k : store.list(StoreLayout.model(id) + ".upload/")) store.delete(k);
-        LOG.infof("model %s stored: %d files, %d bytes, checked in %.1f s", id, declared.size(),
-                declared.values().stream().mapToLong(DeclaredFile::size).sum(), (System.nanoTime() - t0) / 1e9);
+        LOG.infof(
+                "model %s stored: %d files, %d bytes, checked in %.1f s",
+                id,
+                declared.size(),
+                declared.values().stream().mapToLong(DeclaredFile::size).sum(),
+                (System.nanoTime() - t0) / 1e9);
         return new UploadState(id, "stored", List.of(), declared);
     }
 
     /** Drops an unfinished push and what it stored; a stored model is never deleted here. */
     public void abort(String id) {
-        if (manifestFiles(id).isPresent()) throw ApiException.conflict("model '" + id + "' is stored; there is no push to abort");
-        Map<String, DeclaredFile> declared = declaredFiles(id).orElseThrow(() -> ApiException.notFound("no push of model '" + id + "' is in progress"));
+        if (manifestFiles(id).isPresent())
+            throw new Conflict("model '" + id + "' is stored; there is no push to abort");
+        Map<String, DeclaredFile> declared =
+                declaredFiles(id).orElseThrow(() -> new NotFound("no push of model '" + id + "' is in progress"));
         for (String f : declared.keySet()) store.delete(StoreLayout.model(id) + f);
         for (String k : store.list(StoreLayout.model(id) + ".upload/")) store.delete(k);
     }
@@ -159,7 +179,7 @@ public class ModelUploads {
     /** The manifest of a stored model with its config.json. */
     public JsonNode show(String id) {
         byte[] manifest = store.getBytes(StoreLayout.model(id) + ModelStore.MANIFEST)
-                .orElseThrow(() -> ApiException.notFound("unknown model '" + id + "'"));
+                .orElseThrow(() -> new NotFound("unknown model '" + id + "'"));
         try {
             ObjectNode out = (ObjectNode) JSON.readTree(manifest);
             out.put("manifestSha256", Sha256.of(manifest));
@@ -180,32 +200,42 @@ public class ModelUploads {
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, DeclaredFile> e : declared.entrySet()) {
             Optional<byte[]> got = store.getBytes(receivedKey(id, e.getKey()));
-            if (got.isEmpty() || !new String(got.get(), java.nio.charset.StandardCharsets.UTF_8).equals(e.getValue().sha256())) missing.add(e.getKey());
+            if (got.isEmpty()
+                    || !new String(got.get(), StandardCharsets.UTF_8)
+                            .equals(e.getValue().sha256())) missing.add(e.getKey());
         }
         return new UploadState(id, missing.isEmpty() ? "received" : "uploading", missing, declared);
     }
 
     private static Map<String, DeclaredFile> checkDeclaration(Map<String, DeclaredFile> files) {
-        if (files == null || files.isEmpty()) throw ApiException.invalid("declare the model's files: {\"files\": {name: {sha256, size}}}");
+        if (files == null || files.isEmpty())
+            throw new InvalidRequest("declare the model's files: {\"files\": {name: {sha256, size}}}");
         Map<String, DeclaredFile> out = new TreeMap<>();
         for (Map.Entry<String, DeclaredFile> e : files.entrySet()) {
             String f = e.getKey();
             DeclaredFile d = e.getValue();
-            if (!FILE.matcher(f).matches()) throw ApiException.invalid("file name '" + f + "' must be a plain name of letters, digits, '.', '_' or '-'");
+            if (!FILE.matcher(f).matches())
+                throw new InvalidRequest(
+                        "file name '" + f + "' must be a plain name of letters, digits, '.', '_' or '-'");
             if (PICKLE.stream().anyMatch(f::endsWith)) {
-                throw ApiException.unprocessable("pickle_weights", "'" + f + "' is a pickle file, which is never accepted; push safetensors "
-                        + "(save_pretrained(dir, safe_serialization=True) writes them)");
+                throw new Unprocessable(
+                        "pickle_weights",
+                        "'" + f + "' is a pickle file, which is never accepted; push safetensors "
+                                + "(save_pretrained(dir, safe_serialization=True) writes them)");
             }
             if (d == null || d.sha256() == null || !SHA.matcher(d.sha256()).matches() || d.size() < 0) {
-                throw ApiException.invalid("file '" + f + "' needs a lowercase hex sha256 and a size >= 0");
+                throw new InvalidRequest("file '" + f + "' needs a lowercase hex sha256 and a size >= 0");
             }
             out.put(f, d);
         }
         for (String required : List.of("config.json", "tokenizer.json")) {
-            if (!out.containsKey(required)) throw ApiException.unprocessable("not_a_model", "a model push must include " + required);
+            if (!out.containsKey(required))
+                throw new Unprocessable("not_a_model", "a model push must include " + required);
         }
         if (!out.containsKey("model.safetensors") && !out.containsKey("model.safetensors.index.json")) {
-            throw ApiException.unprocessable("not_a_model", "a model push must include model.safetensors or model.safetensors.index.json with its shards");
+            throw new Unprocessable(
+                    "not_a_model",
+                    "a model push must include model.safetensors or model.safetensors.index.json with its shards");
         }
         return out;
     }
@@ -222,7 +252,12 @@ public class ModelUploads {
         try {
             JsonNode files = JSON.readTree(json).path("files");
             Map<String, DeclaredFile> out = new TreeMap<>();
-            files.fields().forEachRemaining(e -> out.put(e.getKey(), new DeclaredFile(e.getValue().path("sha256").asText(), e.getValue().path("size").asLong())));
+            files.fields()
+                    .forEachRemaining(e -> out.put(
+                            e.getKey(),
+                            new DeclaredFile(
+                                    e.getValue().path("sha256").asText(),
+                                    e.getValue().path("size").asLong())));
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -239,5 +274,4 @@ public class ModelUploads {
             throw new UncheckedIOException(e);
         }
     }
-
 }

@@ -8,7 +8,8 @@ import org.jboss.logging.Logger;
 /** JSON of the registry's own small objects in the store (claims, alias entries, tombstones), and quiet clean-up. */
 public final class StoreJson {
     private static final Logger LOG = Logger.getLogger(StoreJson.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private StoreJson() {}
 

@@ -2,9 +2,9 @@ package org.clinlora.registry.versions;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.registry.AdapterCard;
-import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 
 /**
@@ -13,17 +13,19 @@ import org.clinlora.platform.store.StoreLayout;
  */
 @ApplicationScoped
 public class Cards {
-    private final RetryingStore store;
+    private final BlobStore store;
 
-    public Cards(RetryingStore store) {
+    public Cards(BlobStore store) {
         this.store = store;
     }
 
     public Optional<AdapterCard> card(String name, int version) {
-        return store.getBytes(StoreLayout.version(name, version) + StoreLayout.CARD).map(AdapterCard::parse);
+        return store.getBytes(StoreLayout.version(name, version) + StoreLayout.CARD)
+                .map(AdapterCard::parse);
     }
 
     public AdapterCard require(String name, int version) {
-        return card(Names.requireName(name), version).orElseThrow(() -> ApiException.notFound("no version " + version + " of adapter '" + name + "'"));
+        return card(Names.requireName(name), version)
+                .orElseThrow(() -> new NotFound("no version " + version + " of adapter '" + name + "'"));
     }
 }

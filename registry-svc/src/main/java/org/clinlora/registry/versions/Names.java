@@ -1,6 +1,6 @@
 package org.clinlora.registry.versions;
 
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.store.StoreLayout;
 
@@ -12,7 +12,7 @@ public final class Names {
         try {
             return StoreLayout.requireName(name);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(e.getMessage());
+            throw new InvalidRequest(e.getMessage());
         }
     }
 
@@ -20,23 +20,25 @@ public final class Names {
         try {
             return StoreLayout.requireAlias(alias);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(e.getMessage());
+            throw new InvalidRequest(e.getMessage());
         }
     }
 
-    /** {@code name}, {@code name@version} or {@code name@alias}; the platform's one parser, with a 400 for bad input. */
+    /**
+     * {@code name}, {@code name@version} or {@code name@alias}; the platform's one parser, with a 400 for bad input.
+     */
     public static AdapterRef parseRef(String ref) {
         try {
             return AdapterRef.parse(ref);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(e.getMessage());
+            throw new InvalidRequest(e.getMessage());
         }
     }
 
     /** A reference given as a name and a version-or-alias path segment. */
     public static AdapterRef ref(String name, String versionOrAlias) {
         requireName(name);
-        if (versionOrAlias == null || versionOrAlias.isBlank()) throw ApiException.invalid("empty version or alias");
+        if (versionOrAlias == null || versionOrAlias.isBlank()) throw new InvalidRequest("empty version or alias");
         return parseRef(name + "@" + versionOrAlias);
     }
 }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.clinlora.platform.api.ApiException;
-import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.failure.Conflict;
+import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.registry.store.StoreJson;
 
@@ -21,20 +21,24 @@ import org.clinlora.registry.store.StoreJson;
  */
 @ApplicationScoped
 public class VersionClaims {
-    private final RetryingStore store;
+    private final BlobStore store;
 
-    public VersionClaims(RetryingStore store) {
+    public VersionClaims(BlobStore store) {
         this.store = store;
     }
 
     /** The next free version number, claimed atomically. */
     public int claim(String name) {
         int next = claimed(name).stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
-        byte[] claim = StoreJson.bytes(Map.of("claimedAt", Instant.now().toString(), "claimId", UUID.randomUUID().toString()));
+        byte[] claim = StoreJson.bytes(Map.of(
+                "claimedAt",
+                Instant.now().toString(),
+                "claimId",
+                UUID.randomUUID().toString()));
         for (int attempt = 0; attempt < 1000; attempt++, next++) {
             if (store.putIfAbsent(StoreLayout.version(name, next) + StoreLayout.CLAIM, claim)) return next;
         }
-        throw ApiException.conflict("could not claim a version of " + name + " after 1000 attempts");
+        throw new Conflict("could not claim a version of " + name + " after 1000 attempts");
     }
 
     /** Every number ever claimed for the name (visible, deleted or unfinished). */
@@ -76,7 +80,9 @@ public class VersionClaims {
                 String dir = StoreLayout.version(name, v);
                 List<String> keys = store.list(dir);
                 if (keys.contains(dir + StoreLayout.CARD) || keys.contains(dir + StoreLayout.DELETED)) continue;
-                Instant claimedAt = store.getBytes(dir + StoreLayout.CLAIM).map(VersionClaims::claimedAt).orElse(Instant.EPOCH);
+                Instant claimedAt = store.getBytes(dir + StoreLayout.CLAIM)
+                        .map(VersionClaims::claimedAt)
+                        .orElse(Instant.EPOCH);
                 if (claimedAt.isBefore(cutoff)) {
                     removeFolder(dir);
                     removed++;
@@ -88,7 +94,8 @@ public class VersionClaims {
 
     private static Instant claimedAt(byte[] claim) {
         try {
-            return Instant.parse(StoreJson.read(claim, JsonNode.class).path("claimedAt").asText());
+            return Instant.parse(
+                    StoreJson.read(claim, JsonNode.class).path("claimedAt").asText());
         } catch (RuntimeException e) {
             return Instant.EPOCH;
         }

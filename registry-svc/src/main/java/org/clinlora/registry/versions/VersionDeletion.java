@@ -3,28 +3,27 @@ package org.clinlora.registry.versions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Map;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.AdapterDeleted;
+import org.clinlora.platform.failure.Conflict;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterRef;
-import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
-import org.clinlora.registry.aliases.AliasLog;
-import org.clinlora.registry.messaging.RegistryEvents;
+import org.clinlora.registry.events.AdapterEvents;
 import org.clinlora.registry.store.StoreJson;
 
 /**
- * The deletion rules: a version may go only when no alias points at it and no visible version names it as parent.
- * Its card goes first (invisible from then on), a tombstone keeps its number taken, and the files follow.
+ * The deletion rules: a version may go only when no alias points at it and no visible version names it as parent. Its
+ * card goes first (invisible from then on), a tombstone keeps its number taken, and the files follow.
  */
 @ApplicationScoped
 public class VersionDeletion {
-    private final RetryingStore store;
+    private final BlobStore store;
     private final Cards cards;
     private final AliasLog aliases;
-    private final RegistryEvents events;
+    private final AdapterEvents events;
 
-    public VersionDeletion(RetryingStore store, Cards cards, AliasLog aliases, RegistryEvents events) {
+    public VersionDeletion(BlobStore store, Cards cards, AliasLog aliases, AdapterEvents events) {
         this.store = store;
         this.cards = cards;
         this.aliases = aliases;
@@ -34,7 +33,8 @@ public class VersionDeletion {
     public void delete(String name, int version) {
         AdapterCard card = cards.require(name, version);
         for (AliasLog.AliasState a : aliases.aliases(name)) {
-            if (a.version() == version) throw ApiException.conflict("alias '" + a.alias() + "' points at " + card.ref() + "; move it first");
+            if (a.version() == version)
+                throw new Conflict("alias '" + a.alias() + "' points at " + card.ref() + "; move it first");
         }
         String childrenPrefix = StoreLayout.children(name, version);
         for (String marker : store.list(childrenPrefix)) {
@@ -43,20 +43,23 @@ public class VersionDeletion {
             try {
                 c = AdapterRef.parse(child);
             } catch (IllegalArgumentException e) {
-                continue;  // not a child marker
+                continue; // not a child marker
             }
             if (!c.isAlias() && cards.card(c.name(), c.version()).isPresent()) {
-                throw ApiException.conflict(child + " names " + card.ref() + " as its parent");
+                throw new Conflict(child + " names " + card.ref() + " as its parent");
             }
         }
         String dir = StoreLayout.version(name, version);
-        store.put(dir + StoreLayout.DELETED, StoreJson.bytes(Map.of("deletedAt", Instant.now().toString())), Map.of());
-        store.delete(dir + StoreLayout.CARD);  // invisible from here on
+        store.put(
+                dir + StoreLayout.DELETED,
+                StoreJson.bytes(Map.of("deletedAt", Instant.now().toString())),
+                Map.of());
+        store.delete(dir + StoreLayout.CARD); // invisible from here on
         for (String f : card.files().keySet()) StoreJson.quietly(() -> store.delete(dir + f));
         if (card.parent() != null) {
             AdapterRef p = AdapterRef.parse(card.parent());
             StoreJson.quietly(() -> store.delete(StoreLayout.children(p.name(), p.version()) + name + "@" + version));
         }
-        events.emit(name, AdapterDeleted.of(name, version));
+        events.announce(name, AdapterDeleted.of(name, version));
     }
 }

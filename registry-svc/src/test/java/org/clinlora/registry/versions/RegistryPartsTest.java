@@ -22,16 +22,18 @@ import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.task.ProblemType;
 import org.clinlora.model.train.PaperDefaults;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.AdapterDeleted;
 import org.clinlora.platform.events.AdapterPublished;
 import org.clinlora.platform.events.AliasMoved;
 import org.clinlora.platform.events.Event;
+import org.clinlora.platform.failure.Conflict;
+import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.registry.AdapterCard;
-import org.clinlora.platform.store.RetryingStore;
+import org.clinlora.platform.registry.PublishRequest;
+import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
-import org.clinlora.registry.aliases.AliasLog;
-import org.clinlora.registry.messaging.RegistryEvents;
+import org.clinlora.registry.events.AdapterEvents;
 import org.clinlora.testing.InMemoryBlobStore;
 import org.clinlora.testing.TestAdapters;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,16 +43,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry's parts over an in-memory store, without Kafka or S3: the claim protocol, publication, aliases with
- * compare-and-set, lineage, the deletion rules and the janitor. (AdaptersApiTest covers the same through HTTP and S3Proxy.)
+ * compare-and-set, lineage, the deletion rules and the janitor. (AdaptersApiTest covers the same through HTTP and
+ * S3Proxy.)
  */
 class RegistryPartsTest {
     @TempDir
     static Path dir;
+
     static LlamaConfig base;
     static Path clinicalFiles, losFiles;
 
     InMemoryBlobStore blobs;
-    RetryingStore store;
     List<Event> events;
     VersionClaims claims;
     Cards cards;
@@ -69,22 +72,22 @@ class RegistryPartsTest {
     @BeforeEach
     void parts() throws IOException {
         blobs = new InMemoryBlobStore();
-        store = new RetryingStore(blobs);
-        store.models().upload("tiny", dir.resolve("base"));
-        events = new CopyOnWriteArrayList<>();  // the racing-publishers test emits from four threads
-        RegistryEvents recorder = new RegistryEvents(null, store) {
+        ModelStore models = new ModelStore(blobs);
+        models.upload("tiny", dir.resolve("base"));
+        events = new CopyOnWriteArrayList<>(); // the racing-publishers test emits from four threads
+        AdapterEvents recorder = new AdapterEvents(null, blobs) {
             @Override
-            public void emit(String adapterName, Event event) {
+            public void announce(String adapterName, Event event) {
                 events.add(event);
             }
         };
         var meters = new SimpleMeterRegistry();
-        claims = new VersionClaims(store);
-        cards = new Cards(store);
-        aliases = new AliasLog(store, cards, recorder);
-        catalog = new VersionCatalog(store, cards, claims, aliases, meters);
-        publisher = new VersionPublisher(store, cards, claims, catalog, recorder, meters);
-        deletion = new VersionDeletion(store, cards, aliases, recorder);
+        claims = new VersionClaims(blobs);
+        cards = new Cards(blobs);
+        aliases = new AliasLog(blobs, cards, recorder);
+        catalog = new VersionCatalog(blobs, cards, claims, aliases, meters);
+        publisher = new VersionPublisher(blobs, models, cards, claims, catalog, recorder, meters);
+        deletion = new VersionDeletion(blobs, cards, aliases, recorder);
     }
 
     static Map<String, Path> files(Path d) throws IOException {
@@ -96,13 +99,28 @@ class RegistryPartsTest {
     }
 
     AdapterCard publishClinical() throws IOException {
-        return publisher.publish("clinical", files(clinicalFiles), new PublishRequest("clinical-lm", null, null, null, "tiny", null,
-                List.of("ds"), Map.of(), Map.of(), "test"));
+        return publisher.publish(
+                "clinical",
+                files(clinicalFiles),
+                new PublishRequest(
+                        "clinical-lm", null, null, null, "tiny", null, List.of("ds"), Map.of(), Map.of(), "test"));
     }
 
     AdapterCard publishLos(String parent) throws IOException {
-        return publisher.publish("los", files(losFiles), new PublishRequest("los", List.of("a", "b", "c", "d"), ProblemType.SINGLE_LABEL,
-                null, "tiny", parent, List.of("ds"), Map.of(), Map.of(), "test"));
+        return publisher.publish(
+                "los",
+                files(losFiles),
+                new PublishRequest(
+                        "los",
+                        List.of("a", "b", "c", "d"),
+                        ProblemType.SINGLE_LABEL,
+                        null,
+                        "tiny",
+                        parent,
+                        List.of("ds"),
+                        Map.of(),
+                        Map.of(),
+                        "test"));
     }
 
     @Test
@@ -117,7 +135,8 @@ class RegistryPartsTest {
         } finally {
             pool.shutdown();
         }
-        assertEquals(4, events.stream().filter(e -> e instanceof AdapterPublished).count());
+        assertEquals(
+                4, events.stream().filter(e -> e instanceof AdapterPublished).count());
     }
 
     @Test
@@ -126,9 +145,11 @@ class RegistryPartsTest {
         AdapterCard los = publishLos("clinical@1");
         assertEquals(ProblemType.SINGLE_LABEL, los.problemType());
         VersionCatalog.Resolved r = catalog.resolve("los@1");
-        assertEquals(List.of("clinical@1", "los@1"), r.lineage().stream().map(AdapterCard::ref).toList());
-        ApiException noAlias = assertThrows(ApiException.class, () -> catalog.resolve("los"));
-        assertEquals(404, noAlias.status(), "a bare name means production, which does not exist yet");
+        assertEquals(
+                List.of("clinical@1", "los@1"),
+                r.lineage().stream().map(AdapterCard::ref).toList());
+        assertThrows(
+                NotFound.class, () -> catalog.resolve("los"), "a bare name means production, which does not exist yet");
     }
 
     @Test
@@ -136,11 +157,12 @@ class RegistryPartsTest {
         publishClinical();
         publishClinical();
         aliases.move("clinical", "production", 1, null, "alice");
-        ApiException stale = assertThrows(ApiException.class, () -> aliases.move("clinical", "production", 2, null, "bob"));
-        assertEquals(409, stale.status());
+        assertThrows(Conflict.class, () -> aliases.move("clinical", "production", 2, null, "bob"), "stale");
         AliasLog.AliasState s = aliases.move("clinical", "production", 2, 1, "bob");
         assertEquals(2, s.version());
-        assertEquals(List.of(1, 2), s.history().stream().map(AliasLog.AliasChange::version).toList());
+        assertEquals(
+                List.of(1, 2),
+                s.history().stream().map(AliasLog.AliasChange::version).toList());
         assertEquals(2, catalog.resolve("clinical").version());
         assertEquals(2, events.stream().filter(e -> e instanceof AliasMoved).count());
     }
@@ -150,24 +172,43 @@ class RegistryPartsTest {
         publishClinical();
         publishLos("clinical@1");
         aliases.move("los", "production", 1, null, "ops");
-        assertEquals(409, assertThrows(ApiException.class, () -> deletion.delete("clinical", 1)).status(), "los@1 names it as parent");
-        assertEquals(409, assertThrows(ApiException.class, () -> deletion.delete("los", 1)).status(), "production points at it");
+        assertThrows(Conflict.class, () -> deletion.delete("clinical", 1), "los@1 names it as parent");
+        assertThrows(Conflict.class, () -> deletion.delete("los", 1), "production points at it");
         publishLos("clinical@1");
         deletion.delete("los", 2);
         assertTrue(cards.card("los", 2).isEmpty());
-        assertTrue(blobs.snapshot().containsKey(StoreLayout.version("los", 2) + StoreLayout.DELETED), "a tombstone keeps the number");
+        assertTrue(
+                blobs.snapshot().containsKey(StoreLayout.version("los", 2) + StoreLayout.DELETED),
+                "a tombstone keeps the number");
         assertEquals(3, publishLos("clinical@1").version(), "a deleted number is never reused");
         assertTrue(events.stream().anyMatch(e -> e instanceof AdapterDeleted));
     }
 
     @Test
     void aRefusedOrFailedPublishLeavesNothingAndTheJanitorRemovesOldClaims() throws IOException {
-        ApiException bad = assertThrows(ApiException.class, () -> publisher.publish("los", files(losFiles),
-                new PublishRequest("los", List.of("a"), ProblemType.SINGLE_LABEL, null, "tiny", null, List.of(), Map.of(), Map.of(), "t")));
-        assertEquals(422, bad.status(), "the head has 4 labels");
+        Unprocessable bad = assertThrows(
+                Unprocessable.class,
+                () -> publisher.publish(
+                        "los",
+                        files(losFiles),
+                        new PublishRequest(
+                                "los",
+                                List.of("a"),
+                                ProblemType.SINGLE_LABEL,
+                                null,
+                                "tiny",
+                                null,
+                                List.of(),
+                                Map.of(),
+                                Map.of(),
+                                "t")));
+        assertEquals("invalid_adapter", bad.reason(), "the head has 4 labels");
         assertTrue(blobs.snapshot().keySet().stream().noneMatch(k -> k.startsWith("adapters/")), "nothing stored");
 
-        blobs.put(StoreLayout.version("orphan", 1) + StoreLayout.CLAIM, "{\"claimedAt\":\"2020-01-01T00:00:00Z\"}".getBytes(), Map.of());
+        blobs.put(
+                StoreLayout.version("orphan", 1) + StoreLayout.CLAIM,
+                "{\"claimedAt\":\"2020-01-01T00:00:00Z\"}".getBytes(),
+                Map.of());
         blobs.put(StoreLayout.version("orphan", 1) + "adapter_model.safetensors", new byte[10], Map.of());
         assertEquals(1, claims.cleanLeftovers(Duration.ofMinutes(15)));
         assertFalse(blobs.snapshot().keySet().stream().anyMatch(k -> k.startsWith("adapters/orphan/")));

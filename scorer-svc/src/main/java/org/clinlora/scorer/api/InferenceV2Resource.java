@@ -1,6 +1,7 @@
 package org.clinlora.scorer.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.micrometer.core.instrument.Timer;
 import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
@@ -15,11 +16,14 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.clinlora.platform.api.ApiException;
+import java.util.concurrent.TimeUnit;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.TooLarge;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.RequestChecks;
+import org.clinlora.scorer.scoring.ScorerMetrics;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.clinlora.scorer.scoring.ScoringTask;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -28,8 +32,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /**
  * KServe's V2 (Open Inference) protocol beside {@code /v1/score}, so KServe, Triton and MLServer clients can call the
  * scorer: a model is a task adapter (its name; the version path segment is a registry version, without it the
- * {@code production} alias), the one input is the notes as BYTES [N], the outputs are the probabilities as FP32
- * [N, labels] in the card's label order and the label names as BYTES [labels]. The same scoring path as /v1/score.
+ * {@code production} alias), the one input is the notes as BYTES [N], the outputs are the probabilities as FP32 [N,
+ * labels] in the card's label order and the label names as BYTES [labels]. The same scoring path as /v1/score.
  */
 @Path("/v2")
 @Tag(name = "v2", description = "KServe V2 inference protocol")
@@ -39,9 +43,9 @@ public class InferenceV2Resource {
 
     private final ScoringService engine;
     private final SmallRyeHealthReporter health;
-    private final io.micrometer.core.instrument.Timer latency;
+    private final Timer latency;
 
-    public InferenceV2Resource(ScoringService engine, SmallRyeHealthReporter health, org.clinlora.scorer.scoring.ScorerMetrics metrics) {
+    public InferenceV2Resource(ScoringService engine, SmallRyeHealthReporter health, ScorerMetrics metrics) {
         this.engine = engine;
         this.health = health;
         this.latency = metrics.requestLatency("v2");
@@ -51,13 +55,20 @@ public class InferenceV2Resource {
 
     public record TensorMetadata(String name, String datatype, List<Long> shape) {}
 
-    public record ModelMetadata(String name, List<String> versions, String platform, List<TensorMetadata> inputs, List<TensorMetadata> outputs) {}
+    public record ModelMetadata(
+            String name,
+            List<String> versions,
+            String platform,
+            List<TensorMetadata> inputs,
+            List<TensorMetadata> outputs) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Tensor(String name, List<Long> shape, String datatype, Map<String, Object> parameters, List<Object> data) {}
+    public record Tensor(
+            String name, List<Long> shape, String datatype, Map<String, Object> parameters, List<Object> data) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record InferRequest(String id, List<Tensor> inputs, List<Map<String, Object>> outputs, Map<String, Object> parameters) {}
+    public record InferRequest(
+            String id, List<Tensor> inputs, List<Map<String, Object>> outputs, Map<String, Object> parameters) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record InferResponse(String model_name, String model_version, String id, List<Tensor> outputs) {}
@@ -115,7 +126,9 @@ public class InferenceV2Resource {
     @Path("/models/{name}/infer")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.SCORER_CLIENT)
-    @Operation(summary = "Score notes: input 'note' BYTES [N]; outputs 'probabilities' FP32 [N, labels] and 'labels' BYTES [labels]")
+    @Operation(
+            summary =
+                    "Score notes: input 'note' BYTES [N]; outputs 'probabilities' FP32 [N, labels] and 'labels' BYTES [labels]")
     public InferResponse infer(@PathParam("name") String name, InferRequest req) {
         return infer(resolve(name, null), req);
     }
@@ -133,36 +146,50 @@ public class InferenceV2Resource {
         List<String> notes = notes(req);
         long t0 = System.nanoTime();
         ScoringService.Scored s = ScoreResource.await(engine.scoreNotes(task.ref(), notes));
-        latency.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         List<String> labels = s.task().labelNames();
         List<Object> probs = new ArrayList<>(notes.size() * labels.size());
-        for (BatchScheduler.Row r : s.rows()) for (String l : labels) probs.add((float) (double) r.probabilities().get(l));
-        return new InferResponse(s.task().name(), String.valueOf(s.task().version()), req.id(), List.of(
-                new Tensor(PROBABILITIES, List.of((long) notes.size(), (long) labels.size()), "FP32", null, probs),
-                new Tensor(LABELS, List.of((long) labels.size()), "BYTES", null, List.copyOf(labels))));
+        for (BatchScheduler.Row r : s.rows())
+            for (String l : labels) probs.add((float) (double) r.probabilities().get(l));
+        return new InferResponse(
+                s.task().name(),
+                String.valueOf(s.task().version()),
+                req.id(),
+                List.of(
+                        new Tensor(
+                                PROBABILITIES, List.of((long) notes.size(), (long) labels.size()), "FP32", null, probs),
+                        new Tensor(LABELS, List.of((long) labels.size()), "BYTES", null, List.copyOf(labels))));
     }
 
     /** The notes of the request's one BYTES input, checked as /v1/score checks them (never echoed in an error). */
     static List<String> notes(InferRequest req) {
-        if (req == null || req.inputs() == null || req.inputs().size() != 1) throw ApiException.invalid("exactly one input, '" + INPUT + "', is expected");
+        if (req == null || req.inputs() == null || req.inputs().size() != 1)
+            throw new InvalidRequest("exactly one input, '" + INPUT + "', is expected");
         Tensor in = req.inputs().get(0);
-        if (!INPUT.equals(in.name())) throw ApiException.invalid("the input is named '" + INPUT + "'");
-        if (!"BYTES".equals(in.datatype())) throw ApiException.invalid("input '" + INPUT + "' has datatype BYTES");
-        if (in.data() == null || in.data().isEmpty()) throw ApiException.invalid("input '" + INPUT + "' has no data");
-        if (in.shape() == null || in.shape().size() != 1 || in.shape().get(0) != in.data().size()) {
-            throw ApiException.invalid("input '" + INPUT + "' has shape [N] with N its number of notes");
+        if (!INPUT.equals(in.name())) throw new InvalidRequest("the input is named '" + INPUT + "'");
+        if (!"BYTES".equals(in.datatype())) throw new InvalidRequest("input '" + INPUT + "' has datatype BYTES");
+        if (in.data() == null || in.data().isEmpty()) throw new InvalidRequest("input '" + INPUT + "' has no data");
+        if (in.shape() == null
+                || in.shape().size() != 1
+                || in.shape().get(0) != in.data().size()) {
+            throw new InvalidRequest("input '" + INPUT + "' has shape [N] with N its number of notes");
         }
-        if (in.data().size() > ScoreResource.MAX_NOTES) throw ApiException.tooLarge("at most " + ScoreResource.MAX_NOTES + " notes per request, got " + in.data().size());
+        if (in.data().size() > ScoreResource.MAX_NOTES)
+            throw new TooLarge("at most " + ScoreResource.MAX_NOTES + " notes per request, got "
+                    + in.data().size());
         List<String> notes = new ArrayList<>();
         for (int i = 0; i < in.data().size(); i++) {
-            if (!(in.data().get(i) instanceof String note)) throw ApiException.invalid("data[" + i + "] of input '" + INPUT + "' is not a string");
+            if (!(in.data().get(i) instanceof String note))
+                throw new InvalidRequest("data[" + i + "] of input '" + INPUT + "' is not a string");
             RequestChecks.note("data[" + i + "]", note);
             notes.add(note);
         }
         if (req.outputs() != null) {
             for (Map<String, Object> o : req.outputs()) {
                 Object n = o.get("name");
-                if (!PROBABILITIES.equals(n) && !LABELS.equals(n)) throw ApiException.invalid("unknown output requested; outputs are '" + PROBABILITIES + "' and '" + LABELS + "'");
+                if (!PROBABILITIES.equals(n) && !LABELS.equals(n))
+                    throw new InvalidRequest(
+                            "unknown output requested; outputs are '" + PROBABILITIES + "' and '" + LABELS + "'");
             }
         }
         return notes;
@@ -172,16 +199,22 @@ public class InferenceV2Resource {
         try {
             StoreLayout.requireName(name);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("model name: " + e.getMessage());
+            throw new InvalidRequest("model name: " + e.getMessage());
         }
-        if (version != null && !version.matches("[1-9][0-9]{0,8}")) throw ApiException.invalid("version is a positive registry version number");
+        if (version != null && !version.matches("[1-9][0-9]{0,8}"))
+            throw new InvalidRequest("version is a positive registry version number");
         return engine.resolve(version == null ? name : name + "@" + version);
     }
 
     private static ModelMetadata metadata(ScoringTask t) {
         long c = t.labelNames().size();
-        return new ModelMetadata(t.name(), List.of(String.valueOf(t.version())), "clinlora-llama-lora",
+        return new ModelMetadata(
+                t.name(),
+                List.of(String.valueOf(t.version())),
+                "clinlora-llama-lora",
                 List.of(new TensorMetadata(INPUT, "BYTES", List.of(-1L))),
-                List.of(new TensorMetadata(PROBABILITIES, "FP32", List.of(-1L, c)), new TensorMetadata(LABELS, "BYTES", List.of(c))));
+                List.of(
+                        new TensorMetadata(PROBABILITIES, "FP32", List.of(-1L, c)),
+                        new TensorMetadata(LABELS, "BYTES", List.of(c))));
     }
 }

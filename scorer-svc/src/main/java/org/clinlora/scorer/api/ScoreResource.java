@@ -1,6 +1,8 @@
 package org.clinlora.scorer.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -9,32 +11,41 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.InternalFailure;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.TooLarge;
+import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.Evaluator;
 import org.clinlora.scorer.scoring.RequestChecks;
+import org.clinlora.scorer.scoring.ScorerMetrics;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.clinlora.scorer.scoring.ScoringTask;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1")
-@Tag(name = "score", description = "Clinical outcome probabilities from a task adapter stacked over the shared base model")
+@Tag(
+        name = "score",
+        description = "Clinical outcome probabilities from a task adapter stacked over the shared base model")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
-@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.SCORER_CLIENT)
+@RolesAllowed(Roles.SCORER_CLIENT)
 public class ScoreResource {
     static final int MAX_NOTES = 64;
 
     private final ScoringService engine;
     private final Evaluator evaluator;
-    private final io.micrometer.core.instrument.Timer latency;
+    private final Timer latency;
 
-    public ScoreResource(ScoringService engine, Evaluator evaluator, org.clinlora.scorer.scoring.ScorerMetrics metrics) {
+    public ScoreResource(ScoringService engine, Evaluator evaluator, ScorerMetrics metrics) {
         this.engine = engine;
         this.evaluator = evaluator;
         this.latency = metrics.requestLatency("rest");
@@ -47,7 +58,8 @@ public class ScoreResource {
     public record NoteScore(Map<String, Double> probabilities, int tokens, boolean truncated) {}
 
     /** The adapter version that scored, with its stack and base model. */
-    public record AdapterUsed(String name, int version, String ref, String task, List<String> lineage, String baseModel) {}
+    public record AdapterUsed(
+            String name, int version, String ref, String task, List<String> lineage, String baseModel) {}
 
     public record ScoreApiResponse(AdapterUsed adapter, List<NoteScore> results) {}
 
@@ -55,26 +67,32 @@ public class ScoreResource {
 
     @POST
     @Path("/score")
-    @Operation(summary = "Score notes with a task adapter",
-            description = "Body: {task: 'name[@version|@alias]' (default alias production), notes: [text, ...] (1-" + MAX_NOTES + ") "
-                    + "or inputIds: [[ids], ...]}. Per note: probability per label (softmax for single-label tasks, sigmoid for "
-                    + "multilabel), the tokens the model saw and whether the note was cut; with the adapter version and lineage used.")
+    @Operation(
+            summary = "Score notes with a task adapter",
+            description =
+                    "Body: {task: 'name[@version|@alias]' (default alias production), notes: [text, ...] (1-"
+                            + MAX_NOTES + ") "
+                            + "or inputIds: [[ids], ...]}. Per note: probability per label (softmax for single-label tasks, sigmoid for "
+                            + "multilabel), the tokens the model saw and whether the note was cut; with the adapter version and lineage used.")
     public ScoreApiResponse score(ScoreApiRequest req) {
-        if (req == null || req.task() == null || req.task().isBlank()) throw ApiException.invalid("task is required");
+        if (req == null || req.task() == null || req.task().isBlank()) throw new InvalidRequest("task is required");
         boolean notes = req.notes() != null, ids = req.inputIds() != null;
-        if (notes == ids) throw ApiException.invalid("give notes or inputIds, not both or neither");
+        if (notes == ids) throw new InvalidRequest("give notes or inputIds, not both or neither");
         int n = notes ? req.notes().size() : req.inputIds().size();
-        if (n == 0) throw ApiException.invalid("at least one note is required");
-        if (n > MAX_NOTES) throw ApiException.tooLarge("at most " + MAX_NOTES + " notes per request, got " + n);
+        if (n == 0) throw new InvalidRequest("at least one note is required");
+        if (n > MAX_NOTES) throw new TooLarge("at most " + MAX_NOTES + " notes per request, got " + n);
         // The whole request is checked before anything is resolved or loaded: a malformed one is a 400 even while the
         // base model is unavailable (503 is only for valid requests that cannot be served now).
         if (notes) {
-            for (int i = 0; i < n; i++) RequestChecks.note("notes[" + i + "]", req.notes().get(i));
+            for (int i = 0; i < n; i++)
+                RequestChecks.note("notes[" + i + "]", req.notes().get(i));
         } else {
-            for (int i = 0; i < n; i++) RequestChecks.ids("inputIds[" + i + "]", req.inputIds().get(i));
+            for (int i = 0; i < n; i++)
+                RequestChecks.ids("inputIds[" + i + "]", req.inputIds().get(i));
         }
         long t0 = System.nanoTime();
-        ScoringService.Scored s = await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
+        ScoringService.Scored s =
+                await(notes ? engine.scoreNotes(req.task(), req.notes()) : engine.scoreIds(req.task(), req.inputIds()));
         latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         List<NoteScore> out = new ArrayList<>();
         for (BatchScheduler.Row r : s.rows()) out.add(new NoteScore(r.probabilities(), r.tokens(), r.truncated()));
@@ -83,31 +101,41 @@ public class ScoreResource {
 
     @POST
     @Path("/evaluate")
-    @Operation(summary = "Evaluate a task adapter on a labelled dataset",
-            description = "Body: {datasetId (a classification dataset from tokenizer-svc), task, split (test; or validation, train, all)}. "
-                    + "The trainer's metrics: macro AUROC skipping single-class labels, micro AUROC, macro AUPRC, F1, accuracy.")
+    @Operation(
+            summary = "Evaluate a task adapter on a labelled dataset",
+            description =
+                    "Body: {datasetId (a classification dataset from tokenizer-svc), task, split (test; or validation, train, all)}. "
+                            + "The trainer's metrics: macro AUROC skipping single-class labels, micro AUROC, macro AUPRC, F1, accuracy.")
     public Evaluator.Report evaluate(EvaluateRequest req) {
-        if (req == null || req.datasetId() == null || req.task() == null) throw ApiException.invalid("datasetId and task are required");
+        if (req == null || req.datasetId() == null || req.task() == null)
+            throw new InvalidRequest("datasetId and task are required");
         return evaluator.evaluate(req.datasetId(), req.task(), req.split() == null ? "test" : req.split());
     }
 
     static AdapterUsed used(ScoringTask t) {
         AdapterCard c = t.card();
-        return new AdapterUsed(t.name(), t.version(), t.ref(), c.task(), t.lineage().stream().map(AdapterCard::ref).toList(),
+        return new AdapterUsed(
+                t.name(),
+                t.version(),
+                t.ref(),
+                c.task(),
+                t.lineage().stream().map(AdapterCard::ref).toList(),
                 c.baseModel() == null ? null : c.baseModel().id());
     }
 
-    static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+    static <T> T await(CompletableFuture<T> f) {
         try {
             return f.get(2, TimeUnit.MINUTES);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ApiException api) throw api;
-            throw new ApiException(500, "scoring_failed", "scoring failed (" + e.getCause().getClass().getSimpleName() + ")");
+            if (e.getCause() instanceof Failure failure) throw failure;
+            throw new InternalFailure(
+                    "scoring_failed",
+                    "scoring failed (" + e.getCause().getClass().getSimpleName() + ")");
         } catch (TimeoutException e) {
-            throw ApiException.unavailable("timeout", "scoring took too long; retry later");
+            throw new Unavailable("timeout", "scoring took too long; retry later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "interrupted");
+            throw new Unavailable("interrupted", "interrupted");
         }
     }
 }

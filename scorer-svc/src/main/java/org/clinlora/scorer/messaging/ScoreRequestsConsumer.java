@@ -1,33 +1,37 @@
 package org.clinlora.scorer.messaging;
 
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.KafkaEvents;
 import org.clinlora.platform.events.ScoreRequest;
 import org.clinlora.platform.events.ScoreResult;
+import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.RequestChecks;
+import org.clinlora.scorer.scoring.ScorerMetrics;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * Batch scoring for pipelines: scores.requests → scores.results (keyed by request id). At-least-once with idempotent ids:
- * a request id already answered (a marker in the bucket, written after the result is acknowledged) is not answered again.
- * A request that cannot be scored (unknown task, empty note) gets a result with {@code error}; a record that is not a
- * ScoreRequest at all goes to scores.requests.dlq.
+ * Batch scoring for pipelines: scores.requests → scores.results (keyed by request id). At-least-once with idempotent
+ * ids: a request id already answered (a marker in the bucket, written after the result is acknowledged) is not answered
+ * again. A request that cannot be scored (unknown task, empty note) gets a result with {@code error}; a record that is
+ * not a ScoreRequest at all goes to scores.requests.dlq.
  */
 @ApplicationScoped
 public class ScoreRequestsConsumer {
@@ -35,10 +39,14 @@ public class ScoreRequestsConsumer {
     private final BlobStore store;
     private final Emitter<String> results;
     private final ScoreTracing tracing;
-    private final io.micrometer.core.instrument.Timer latency;
+    private final Timer latency;
 
-    public ScoreRequestsConsumer(ScoringService engine, BlobStore store, @Channel("scores-results") Emitter<String> results,
-                                 ScoreTracing tracing, org.clinlora.scorer.scoring.ScorerMetrics metrics) {
+    public ScoreRequestsConsumer(
+            ScoringService engine,
+            BlobStore store,
+            @Channel("scores-results") Emitter<String> results,
+            ScoreTracing tracing,
+            ScorerMetrics metrics) {
         this.engine = engine;
         this.store = store;
         this.results = results;
@@ -54,7 +62,8 @@ public class ScoreRequestsConsumer {
         try (Scope scope = span.makeCurrent()) {
             consume(record.value());
         } catch (Exception | Error e) {
-            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());  // the type only: a message may quote the record
+            span.setStatus(
+                    StatusCode.ERROR, e.getClass().getSimpleName()); // the type only: a message may quote the record
             throw e;
         } finally {
             span.end();
@@ -64,23 +73,36 @@ public class ScoreRequestsConsumer {
     private void consume(String record) throws Exception {
         long t0 = System.nanoTime();
         Event e = Events.parse(record);
-        if (!(e instanceof ScoreRequest req)) throw new IllegalArgumentException("scores.requests carries ScoreRequest records, got " + e.type());
-        if (req.requestId() == null || req.requestId().isBlank() || req.requestId().length() > 256) {
+        if (!(e instanceof ScoreRequest req))
+            throw new IllegalArgumentException("scores.requests carries ScoreRequest records, got " + e.type());
+        if (req.requestId() == null
+                || req.requestId().isBlank()
+                || req.requestId().length() > 256) {
             throw new IllegalArgumentException("requestId is required (at most 256 characters)");
         }
-        if (store.size(StoreLayout.scoreRequestAnswered(req.requestId())).isPresent()) return;  // answered before: a redelivery or a duplicate
+        if (store.size(StoreLayout.scoreRequestAnswered(req.requestId())).isPresent())
+            return; // answered before: a redelivery or a duplicate
         ScoreResult result;
         try {
             RequestChecks.note("note", req.note());
-            ScoringService.Scored s = engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
+            ScoringService.Scored s =
+                    engine.scoreNotes(req.task(), List.of(req.note())).get(5, TimeUnit.MINUTES);
             BatchScheduler.Row row = s.rows().get(0);
-            result = ScoreResult.of(req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());
-        } catch (ApiException ex) {
-            if (ex.status() == 503) throw new IllegalStateException("scorer busy: " + ex.getMessage());  // retried by redelivery/DLQ, not answered
+            result = ScoreResult.of(
+                    req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());
+        } catch (Failure ex) {
+            if (ex instanceof Unavailable)
+                throw new IllegalStateException(
+                        "scorer busy: " + ex.getMessage()); // retried by redelivery/DLQ, not answered
             result = ScoreResult.failed(req.requestId(), req.task(), ex.getMessage());
-        } catch (java.util.concurrent.ExecutionException ex) {
+        } catch (ExecutionException ex) {
             Throwable c = ex.getCause();
-            result = ScoreResult.failed(req.requestId(), req.task(), c instanceof ApiException api ? api.getMessage() : "scoring failed (" + c.getClass().getSimpleName() + ")");
+            result = ScoreResult.failed(
+                    req.requestId(),
+                    req.task(),
+                    c instanceof Failure f
+                            ? f.getMessage()
+                            : "scoring failed (" + c.getClass().getSimpleName() + ")");
         }
         Span publish = tracing.producer(req.requestId());
         Throwable failed;

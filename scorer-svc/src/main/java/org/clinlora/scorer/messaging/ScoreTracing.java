@@ -22,10 +22,9 @@ import org.clinlora.scorer.scoring.BatchScheduler;
 /**
  * The spans of one Kafka-scored note, in one trace: {@code scores.requests process} (consumer; its parent is the
  * producer's context from the record's W3C {@code traceparent} header, when there is one), the batch it was scored in
- * ({@link org.clinlora.scorer.scoring.BatchScheduler} carries the context to the model thread), and
- * {@code scores.results publish} (producer; its context goes out in the result record's headers). These are made here
- * rather than by the connector because the batch runs on another thread than the consumer. With tracing off (the
- * default) the OpenTelemetry API is a no-op.
+ * ({@link BatchScheduler} carries the context to the model thread), and {@code scores.results publish} (producer; its
+ * context goes out in the result record's headers). These are made here rather than by the connector because the batch
+ * runs on another thread than the consumer. With tracing off (the default) the OpenTelemetry API is a no-op.
  */
 @ApplicationScoped
 public class ScoreTracing {
@@ -59,23 +58,28 @@ public class ScoreTracing {
         // constructing the bean is the work
     }
 
-    public Tracer tracer() {
-        return tracer;
-    }
-
     /** The consumer span of one scores.requests record, child of the context its producer sent along. */
     Span consumer(Headers headers, String requestId) {
         Context parent = otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, FROM_HEADERS);
-        return tracer.spanBuilder("scores.requests process").setParent(parent).setSpanKind(SpanKind.CONSUMER)
-                .setAttribute("messaging.system", "kafka").setAttribute("messaging.destination.name", "scores.requests")
-                .setAttribute("messaging.operation", "process").setAttribute("clinlora.request_id", requestId).startSpan();
+        return tracer.spanBuilder("scores.requests process")
+                .setParent(parent)
+                .setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", "scores.requests")
+                .setAttribute("messaging.operation", "process")
+                .setAttribute("clinlora.request_id", requestId)
+                .startSpan();
     }
 
     /** The producer span of a result, child of the current span. */
     Span producer(String requestId) {
-        return tracer.spanBuilder("scores.results publish").setSpanKind(SpanKind.PRODUCER)
-                .setAttribute("messaging.system", "kafka").setAttribute("messaging.destination.name", "scores.results")
-                .setAttribute("messaging.operation", "publish").setAttribute("clinlora.request_id", requestId).startSpan();
+        return tracer.spanBuilder("scores.results publish")
+                .setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", "scores.results")
+                .setAttribute("messaging.operation", "publish")
+                .setAttribute("clinlora.request_id", requestId)
+                .startSpan();
     }
 
     /** The headers that carry the current context to the next hop (empty when tracing is off). */

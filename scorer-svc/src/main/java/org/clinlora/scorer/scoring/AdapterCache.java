@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,21 +19,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.lora.LoraAdapter;
-import org.clinlora.platform.api.ApiException;
-import org.clinlora.platform.api.RegistryErrors;
+import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.failure.UpstreamFailure;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterSource;
 import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.registry.RegistryFailures;
 import org.jboss.logging.Logger;
 
 /**
- * Adapter versions resident beside the base model, within a memory budget. A version is downloaded and
- * sha256-verified (a mismatch is refused, never scored with) and read on loader threads, then installed by the model
- * thread between batches ({@link #applyPending}), so loading never blocks scoring with other adapters. Beyond the
- * budget the least recently used versions that no request holds leave ({@link #evict}); a deleted version leaves as
- * soon as no request holds it.
+ * Adapter versions resident beside the base model, within a memory budget. A version is downloaded and sha256-verified
+ * (a mismatch is refused, never scored with) and read on loader threads, then installed by the model thread between
+ * batches ({@link #applyPending}), so loading never blocks scoring with other adapters. Beyond the budget the least
+ * recently used versions that no request holds leave ({@link #evict}); a deleted version leaves as soon as no request
+ * holds it.
  */
 @ApplicationScoped
 public class AdapterCache {
@@ -97,17 +101,25 @@ public class AdapterCache {
     });
     private final Object lock = new Object();
     /** Counters for the metrics: a version found resident or loading, a version read, a version evicted. */
-    private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong(),
-            loads = new java.util.concurrent.atomic.AtomicLong(), evictions = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong hits = new AtomicLong(), loads = new AtomicLong(), evictions = new AtomicLong();
 
     @Inject
     public AdapterCache(AdapterSource registry, ScoringModel model, ScorerConfig config) {
-        this(card -> {
-            Path dir = registry.download(card, config.cacheDir().resolve("adapters").resolve(card.name()).resolve(String.valueOf(card.version())));
-            LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir);
-            long bytes = a.parameters().values().stream().mapToLong(p -> p.size() * p.getDataType().getNumOfBytes()).sum();
-            return new Loaded(a, bytes);
-        }, config.adapterCacheMb() << 20);
+        this(
+                card -> {
+                    Path dir = registry.download(
+                            card,
+                            config.cacheDir()
+                                    .resolve("adapters")
+                                    .resolve(card.name())
+                                    .resolve(String.valueOf(card.version())));
+                    LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir);
+                    long bytes = a.parameters().values().stream()
+                            .mapToLong(p -> p.size() * p.getDataType().getNumOfBytes())
+                            .sum();
+                    return new Loaded(a, bytes);
+                },
+                config.adapterCacheMb() << 20);
     }
 
     public AdapterCache(Loader loader, long budgetBytes) {
@@ -134,13 +146,14 @@ public class AdapterCache {
         try {
             for (CompletableFuture<Entry> f : loads) out.add(f.get(5, TimeUnit.MINUTES));
         } catch (ExecutionException e) {
-            task.lineage().forEach(c -> cache.computeIfPresent(c.ref(), (k, f) -> f.isCompletedExceptionally() ? null : f));
+            task.lineage()
+                    .forEach(c -> cache.computeIfPresent(c.ref(), (k, f) -> f.isCompletedExceptionally() ? null : f));
             throw failure(task, e.getCause());
         } catch (TimeoutException e) {
-            throw ApiException.unavailable("adapter_loading", "adapter " + task.ref() + " is still loading; retry later");
+            throw new Unavailable("adapter_loading", "adapter " + task.ref() + " is still loading; retry later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted", "interrupted");
+            throw new Unavailable("interrupted", "interrupted");
         }
         synchronized (lock) {
             for (Entry e : out) {
@@ -161,12 +174,14 @@ public class AdapterCache {
         }
     }
 
-    /** Model thread, between batches: installs what finished loading, removes what was evicted or deleted and is idle. */
+    /**
+     * Model thread, between batches: installs what finished loading, removes what was evicted or deleted and is idle.
+     */
     public void applyPending(Host host) {
         List<Entry> busy = new ArrayList<>();
         for (Entry e; (e = toRemove.poll()) != null; ) {
             if (e.inUse.get() > 0) {
-                busy.add(e);  // a request in flight still scores with it
+                busy.add(e); // a request in flight still scores with it
                 continue;
             }
             if (e.installed) host.remove(e.card.ref());
@@ -237,16 +252,19 @@ public class AdapterCache {
             LOG.infof("adapter %s loaded (%d KiB)", card.ref(), e.bytes >> 10);
             return e;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static ApiException failure(ScoringTask task, Throwable cause) {
-        if (cause instanceof ApiException api) return api;
-        if (cause instanceof java.io.UncheckedIOException io) cause = io.getCause();
+    private static Failure failure(ScoringTask task, Throwable cause) {
+        if (cause instanceof Failure f) return f;
+        if (cause instanceof UncheckedIOException io) cause = io.getCause();
         if (cause instanceof RegistryClient.RegistryException || cause instanceof IOException) {
-            return RegistryErrors.toApi((Exception) cause, task.ref());
+            return RegistryFailures.of((Exception) cause, task.ref());
         }
-        return new ApiException(502, "adapter_unavailable", "adapter " + task.ref() + " could not be loaded (" + cause.getClass().getSimpleName() + ")");
+        return new UpstreamFailure(
+                "adapter_unavailable",
+                "adapter " + task.ref() + " could not be loaded ("
+                        + cause.getClass().getSimpleName() + ")");
     }
 }

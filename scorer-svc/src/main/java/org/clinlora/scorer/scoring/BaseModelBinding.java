@@ -4,14 +4,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.Conflict;
+import org.clinlora.platform.failure.Unprocessable;
 
 /**
  * Which base model this scorer serves. One process holds one base model (its memory is the budget); which one follows
  * from what it is asked to score: the first adapter it resolves binds it to that adapter's base (its card names it), so
- * a scorer started with no configuration serves whatever was published. {@code clinlora.scorer.base-model} binds it
- * up front instead (Kubernetes: one scorer deployment per base model). An adapter of another base is then a 409 that
- * names both.
+ * a scorer started with no configuration serves whatever was published. {@code clinlora.scorer.base-model} binds it up
+ * front instead (Kubernetes: one scorer deployment per base model). An adapter of another base is then a 409 that names
+ * both.
  */
 @ApplicationScoped
 public class BaseModelBinding {
@@ -28,11 +29,14 @@ public class BaseModelBinding {
 
     /** The base a stack trained on {@code base} is served with: this scorer's, binding it on first use. */
     public String bind(String base) {
-        if (base == null || base.isBlank()) throw ApiException.unprocessable("no_base_model", "the adapter's card names no base model");
+        if (base == null || base.isBlank())
+            throw new Unprocessable("no_base_model", "the adapter's card names no base model");
         String served = bound.updateAndGet(b -> b == null ? base : b);
         if (!served.equals(base)) {
-            throw new ApiException(409, "base_model_mismatch", "the adapter was trained on base model '" + base + "', but this scorer serves '"
-                    + served + "' (one base model per scorer; run another scorer for '" + base + "')");
+            throw new Conflict(
+                    "base_model_mismatch",
+                    "the adapter was trained on base model '" + base + "', but this scorer serves '" + served
+                            + "' (one base model per scorer; run another scorer for '" + base + "')");
         }
         return served;
     }

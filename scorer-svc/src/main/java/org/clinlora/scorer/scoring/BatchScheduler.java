@@ -1,10 +1,15 @@
 package org.clinlora.scorer.scoring;
 
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,14 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.lora.LoraAdapter;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.Unavailable;
 import org.jboss.logging.Logger;
 
 /**
- * The batching policy and the one thread that runs the model. Requests wait in one bounded queue (a full queue
- * answers 503 with Retry-After). The model thread takes the oldest request, then keeps taking requests — for any task —
- * until {@code max-batch-rows} rows are gathered or {@code max-wait} has passed since it took the first; a request is
- * never split. Between batches it installs and removes adapters ({@link AdapterCache#applyPending}).
+ * The batching policy and the one thread that runs the model. Requests wait in one bounded queue (a full queue answers
+ * 503 with Retry-After). The model thread takes the oldest request, then keeps taking requests — for any task — until
+ * {@code max-batch-rows} rows are gathered or {@code max-wait} has passed since it took the first; a request is never
+ * split. Between batches it installs and removes adapters ({@link AdapterCache#applyPending}).
  */
 @ApplicationScoped
 public class BatchScheduler {
@@ -32,8 +37,12 @@ public class BatchScheduler {
     public record Row(Map<String, Double> probabilities, int tokens, boolean truncated) {}
 
     /** A request's rows, and the trace context it came with (its batch span is a child of it). */
-    private record Pending(ScoringTask task, List<long[]> ids, List<Boolean> truncated, CompletableFuture<List<Row>> result,
-                           io.opentelemetry.context.Context trace) {}
+    private record Pending(
+            ScoringTask task,
+            List<long[]> ids,
+            List<Boolean> truncated,
+            CompletableFuture<List<Row>> result,
+            Context trace) {}
 
     private final ScoringModel model;
     private final AdapterCache adapters;
@@ -43,7 +52,7 @@ public class BatchScheduler {
     private final AtomicInteger queuedRows = new AtomicInteger();
     private volatile Thread modelThread;
     private volatile BatchListener listener = (rows, seconds) -> {};
-    private volatile io.opentelemetry.api.trace.Tracer tracer = io.opentelemetry.api.OpenTelemetry.noop().getTracer("org.clinlora.scorer");
+    private volatile Tracer tracer = OpenTelemetry.noop().getTracer("org.clinlora.scorer");
 
     /** Told of every batch the model ran: its rows and its forward time (the metrics). */
     public interface BatchListener {
@@ -55,7 +64,8 @@ public class BatchScheduler {
         this(model, adapters, config.maxBatchRows(), config.maxWait(), config.queueRows());
     }
 
-    public BatchScheduler(ScoringModel model, AdapterCache adapters, int maxBatchRows, Duration maxWait, int queueRows) {
+    public BatchScheduler(
+            ScoringModel model, AdapterCache adapters, int maxBatchRows, Duration maxWait, int queueRows) {
         this.model = model;
         this.adapters = adapters;
         this.maxBatchRows = maxBatchRows;
@@ -73,7 +83,7 @@ public class BatchScheduler {
     }
 
     /** Batch spans go to this tracer (a no-op one until set). */
-    public void traceWith(io.opentelemetry.api.trace.Tracer t) {
+    public void traceWith(Tracer t) {
         tracer = t;
     }
 
@@ -86,10 +96,10 @@ public class BatchScheduler {
     public CompletableFuture<List<Row>> submit(ScoringTask task, List<long[]> ids, List<Boolean> truncated) {
         if (queuedRows.addAndGet(ids.size()) > queueRows) {
             queuedRows.addAndGet(-ids.size());
-            throw ApiException.unavailable("queue_full", "the scoring queue is full; retry later");
+            throw new Unavailable("queue_full", "the scoring queue is full; retry later");
         }
         CompletableFuture<List<Row>> rows = new CompletableFuture<>();
-        queue.add(new Pending(task, ids, truncated, rows, io.opentelemetry.context.Context.current()));
+        queue.add(new Pending(task, ids, truncated, rows, Context.current()));
         ensureModelThread();
         return rows;
     }
@@ -146,13 +156,18 @@ public class BatchScheduler {
      * One span per request of the batch, each in its request's trace: a batch serves several requests, and each trace
      * shows the forward pass its note waited for (with the batch's rows and requests as attributes).
      */
-    private void traceBatch(List<Pending> batch, int rows, java.time.Instant started) {
-        java.time.Instant ended = java.time.Instant.now();
+    private void traceBatch(List<Pending> batch, int rows, Instant started) {
+        Instant ended = Instant.now();
         for (Pending p : batch) {
-            if (!io.opentelemetry.api.trace.Span.fromContext(p.trace()).getSpanContext().isValid()) continue;
-            tracer.spanBuilder("scorer.batch").setParent(p.trace()).setStartTimestamp(started)
-                    .setAttribute("clinlora.batch.rows", rows).setAttribute("clinlora.batch.requests", batch.size())
-                    .setAttribute("clinlora.adapter", p.task().ref()).startSpan().end(ended);
+            if (!Span.fromContext(p.trace()).getSpanContext().isValid()) continue;
+            tracer.spanBuilder("scorer.batch")
+                    .setParent(p.trace())
+                    .setStartTimestamp(started)
+                    .setAttribute("clinlora.batch.rows", rows)
+                    .setAttribute("clinlora.batch.requests", batch.size())
+                    .setAttribute("clinlora.adapter", p.task().ref())
+                    .startSpan()
+                    .end(ended);
         }
     }
 
@@ -160,10 +175,12 @@ public class BatchScheduler {
         try {
             List<BatchForward.Input> inputs = new ArrayList<>();
             for (Pending p : batch) {
-                for (long[] ids : p.ids()) inputs.add(new BatchForward.Input(p.task().stack(), p.task().ref(), p.task().problemType(), ids));
+                for (long[] ids : p.ids())
+                    inputs.add(new BatchForward.Input(
+                            p.task().stack(), p.task().ref(), p.task().problemType(), ids));
             }
             long t0 = System.nanoTime();
-            java.time.Instant started = java.time.Instant.now();
+            Instant started = Instant.now();
             List<float[]> probs = BatchForward.probabilities(m, inputs);
             listener.batch(inputs.size(), (System.nanoTime() - t0) / 1e9);
             traceBatch(batch, inputs.size(), started);
@@ -174,12 +191,15 @@ public class BatchScheduler {
                 for (int i = 0; i < p.ids().size(); i++, k++) {
                     Map<String, Double> byLabel = new LinkedHashMap<>();
                     for (int j = 0; j < labels.size(); j++) byLabel.put(labels.get(j), (double) probs.get(k)[j]);
-                    out.add(new Row(byLabel, p.ids().get(i).length, p.truncated().get(i)));
+                    out.add(new Row(
+                            byLabel, p.ids().get(i).length, p.truncated().get(i)));
                 }
                 p.result().complete(List.copyOf(out));
             }
         } catch (RuntimeException e) {
-            LOG.errorf("scoring a batch of %d requests failed: %s", batch.size(), e.getClass().getName());
+            LOG.errorf(
+                    "scoring a batch of %d requests failed: %s",
+                    batch.size(), e.getClass().getName());
             for (Pending p : batch) p.result().completeExceptionally(e);
         } finally {
             for (Pending p : batch) queuedRows.addAndGet(-p.ids().size());

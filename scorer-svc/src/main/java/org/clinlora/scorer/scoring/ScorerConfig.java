@@ -24,7 +24,9 @@ public interface ScorerConfig {
     /** Local copies of the base model, adapters and datasets. */
     Path cacheDir();
 
-    /** Rows of adapters whose card does not say how notes became rows are cut to this many tokens, {@code <s>} included. */
+    /**
+     * Rows of adapters whose card does not say how notes became rows are cut to this many tokens, {@code <s>} included.
+     */
     @WithDefault("128")
     int maxTokens();
 
@@ -51,9 +53,13 @@ public interface ScorerConfig {
     /** Fails start-up on settings that cannot work. */
     static void validate(ScorerConfig c) {
         if (c.maxTokens() < 2) throw new IllegalArgumentException("clinlora.scorer.max-tokens must be at least 2");
-        if (c.maxBatchRows() < 1) throw new IllegalArgumentException("clinlora.scorer.max-batch-rows must be at least 1");
-        if (c.queueRows() < c.maxBatchRows()) throw new IllegalArgumentException("clinlora.scorer.queue-rows must be at least max-batch-rows");
-        if (c.adapterCacheMb() < 1) throw new IllegalArgumentException("clinlora.scorer.adapter-cache-mb must be at least 1");
-        if (c.maxWait().isNegative() || c.aliasTtl().isNegative()) throw new IllegalArgumentException("clinlora.scorer durations must not be negative");
+        if (c.maxBatchRows() < 1)
+            throw new IllegalArgumentException("clinlora.scorer.max-batch-rows must be at least 1");
+        if (c.queueRows() < c.maxBatchRows())
+            throw new IllegalArgumentException("clinlora.scorer.queue-rows must be at least max-batch-rows");
+        if (c.adapterCacheMb() < 1)
+            throw new IllegalArgumentException("clinlora.scorer.adapter-cache-mb must be at least 1");
+        if (c.maxWait().isNegative() || c.aliasTtl().isNegative())
+            throw new IllegalArgumentException("clinlora.scorer durations must not be negative");
     }
 }

@@ -30,24 +30,47 @@ public class ScorerMetrics {
     }
 
     void onStart(@Observes StartupEvent e) {
-        Gauge.builder("clinlora.scorer.queue.rows", scheduler, BatchScheduler::queuedRows).description("rows waiting or being scored").register(registry);
-        batchRows = DistributionSummary.builder("clinlora.scorer.batch.rows").description("rows per model batch")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
-        batchForward = Timer.builder("clinlora.scorer.batch.forward").description("forward time of one batch").publishPercentileHistogram().register(registry);
+        Gauge.builder("clinlora.scorer.queue.rows", scheduler, BatchScheduler::queuedRows)
+                .description("rows waiting or being scored")
+                .register(registry);
+        batchRows = DistributionSummary.builder("clinlora.scorer.batch.rows")
+                .description("rows per model batch")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(registry);
+        batchForward = Timer.builder("clinlora.scorer.batch.forward")
+                .description("forward time of one batch")
+                .publishPercentileHistogram()
+                .register(registry);
         scheduler.onBatch((rows, seconds) -> {
             batchRows.record(rows);
             batchForward.record(Duration.ofNanos((long) (seconds * 1e9)));
         });
-        Gauge.builder("clinlora.scorer.adapters.resident", cache, c -> c.stats()[0]).description("adapter versions resident").register(registry);
-        Gauge.builder("clinlora.scorer.adapters.resident.bytes", cache, c -> c.stats()[1]).baseUnit("bytes").register(registry);
-        FunctionCounter.builder("clinlora.scorer.adapters.cache.hits", cache, c -> c.counts()[0]).description("adapter versions found resident or loading").register(registry);
-        FunctionCounter.builder("clinlora.scorer.adapters.cache.loads", cache, c -> c.counts()[1]).description("adapter versions downloaded, verified and read").register(registry);
-        FunctionCounter.builder("clinlora.scorer.adapters.cache.evictions", cache, c -> c.counts()[2]).description("adapter versions evicted (LRU)").register(registry);
+        Gauge.builder("clinlora.scorer.adapters.resident", cache, c -> c.stats()[0])
+                .description("adapter versions resident")
+                .register(registry);
+        Gauge.builder("clinlora.scorer.adapters.resident.bytes", cache, c -> c.stats()[1])
+                .baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder("clinlora.scorer.adapters.cache.hits", cache, c -> c.counts()[0])
+                .description("adapter versions found resident or loading")
+                .register(registry);
+        FunctionCounter.builder("clinlora.scorer.adapters.cache.loads", cache, c -> c.counts()[1])
+                .description("adapter versions downloaded, verified and read")
+                .register(registry);
+        FunctionCounter.builder("clinlora.scorer.adapters.cache.evictions", cache, c -> c.counts()[2])
+                .description("adapter versions evicted (LRU)")
+                .register(registry);
     }
 
-    /** Latency of one request through an entry point (rest, v2, kafka); rows/s is the rate of the batch-rows summary's total. */
+    /**
+     * Latency of one request through an entry point (rest, v2, kafka); rows/s is the rate of the batch-rows summary's
+     * total.
+     */
     public Timer requestLatency(String entryPoint) {
-        return Timer.builder("clinlora.scorer.request.latency").tag("entry", entryPoint).description("time from request to probabilities")
-                .publishPercentileHistogram().register(registry);
+        return Timer.builder("clinlora.scorer.request.latency")
+                .tag("entry", entryPoint)
+                .description("time from request to probabilities")
+                .publishPercentileHistogram()
+                .register(registry);
     }
 }

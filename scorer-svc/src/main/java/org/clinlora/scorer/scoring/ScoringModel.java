@@ -6,19 +6,19 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.clinlora.model.data.NoteEncoding;
-import org.clinlora.model.llama.Compute;
 import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.text.ClinicalTokenizer;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.store.ModelStore;
 import org.jboss.logging.Logger;
 
 /**
  * The frozen base model this process serves and its tokenizer, fetched from the store (verified) and loaded on first
- * use; and how a task's notes become rows — exactly as its adapter's training rows were made ({@link NoteEncoding}
- * from the card), so training and serving never see a note differently.
+ * use; and how a task's notes become rows — exactly as its adapter's training rows were made ({@link NoteEncoding} from
+ * the card), so training and serving never see a note differently.
  */
 @ApplicationScoped
 public class ScoringModel {
@@ -54,8 +54,10 @@ public class ScoringModel {
 
     /** The base model served (bound by the first task resolved, or configured). */
     public String baseModelId() {
-        return base.current().orElseThrow(() -> ApiException.unavailable("base_model_unavailable",
-                "this scorer serves no base model yet; it binds to the base of the first adapter it scores"));
+        return base.current()
+                .orElseThrow(() -> new Unavailable(
+                        "base_model_unavailable",
+                        "this scorer serves no base model yet; it binds to the base of the first adapter it scores"));
     }
 
     public Compute compute() {
@@ -102,17 +104,26 @@ public class ScoringModel {
             BaseModel m = BaseModel.load(dir, compute);
             config = m.config();
             model = m;
-            LOG.infof("base model %s ready in %.1f s (every file sha256-checked when first fetched; cached in %s), loaded on %s (%s) in %.1f s",
-                    baseModelId, fetched, dir, compute.device(), compute.dtype(), (System.nanoTime() - t0) / 1e9 - fetched);
+            LOG.infof(
+                    "base model %s ready in %.1f s (every file sha256-checked when first fetched; cached in %s), loaded on %s (%s) in %.1f s",
+                    baseModelId,
+                    fetched,
+                    dir,
+                    compute.device(),
+                    compute.dtype(),
+                    (System.nanoTime() - t0) / 1e9 - fetched);
             return m;
         } catch (IllegalArgumentException e) {
             throw unavailable();
         } catch (IOException e) {
-            throw ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId() + "' could not be loaded: " + e.getMessage());
+            throw new Unavailable(
+                    "base_model_unavailable",
+                    "the scorer's base model '" + baseModelId() + "' could not be loaded: " + e.getMessage());
         }
     }
 
-    private ApiException unavailable() {
-        return ApiException.unavailable("base_model_unavailable", "the scorer's base model '" + baseModelId() + "' is not in the object store");
+    private Unavailable unavailable() {
+        return new Unavailable(
+                "base_model_unavailable", "the scorer's base model '" + baseModelId() + "' is not in the object store");
     }
 }

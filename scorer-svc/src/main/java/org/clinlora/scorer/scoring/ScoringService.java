@@ -4,16 +4,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.text.ClinicalTokenizer;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.TooLarge;
 import org.jboss.logging.Logger;
 
 /**
  * What the HTTP and Kafka adapters call: a task reference and notes (or token ids) in, probabilities out. It resolves
- * the task ({@link TaskResolver}), prepares each note as the adapter's training rows were prepared ({@link ScoringModel}),
- * holds the adapter stack ({@link AdapterCache}) and queues the rows for the model thread ({@link BatchScheduler}).
+ * the task ({@link TaskResolver}), prepares each note as the adapter's training rows were prepared
+ * ({@link ScoringModel}), holds the adapter stack ({@link AdapterCache}) and queues the rows for the model thread
+ * ({@link BatchScheduler}).
  */
 @ApplicationScoped
 public class ScoringService {
@@ -58,9 +60,14 @@ public class ScoringService {
         BaseModelConfig c = model.config();
         for (int i = 0; i < ids.size(); i++) {
             long[] r = ids.get(i);
-            if (r == null || r.length == 0) throw ApiException.invalid("inputIds[" + i + "] is empty");
-            if (r.length > c.maxPositionEmbeddings()) throw ApiException.tooLarge("inputIds[" + i + "] is longer than the model's " + c.maxPositionEmbeddings() + " positions");
-            for (long id : r) if (id < 0 || id >= c.vocabSize()) throw ApiException.invalid("inputIds[" + i + "] holds " + id + ", outside the vocabulary [0, " + c.vocabSize() + ")");
+            if (r == null || r.length == 0) throw new InvalidRequest("inputIds[" + i + "] is empty");
+            if (r.length > c.maxPositionEmbeddings())
+                throw new TooLarge(
+                        "inputIds[" + i + "] is longer than the model's " + c.maxPositionEmbeddings() + " positions");
+            for (long id : r)
+                if (id < 0 || id >= c.vocabSize())
+                    throw new InvalidRequest(
+                            "inputIds[" + i + "] holds " + id + ", outside the vocabulary [0, " + c.vocabSize() + ")");
         }
         return score(task, ids, ids.stream().map(x -> false).toList());
     }
@@ -69,11 +76,11 @@ public class ScoringService {
     public void aliasMoved(String name, String alias, int version) {
         try {
             ScoringTask t = tasks.resolve(name + "@" + version);
-            adapters.acquire(t).close();  // loads and verifies, then lets the LRU keep it
+            adapters.acquire(t).close(); // loads and verifies, then lets the LRU keep it
             tasks.pin(name, alias, version);
             LOG.infof("alias %s@%s now scores with version %d", name, alias, version);
         } catch (RuntimeException e) {
-            tasks.unpin(name, alias);  // resolve afresh on the next request
+            tasks.unpin(name, alias); // resolve afresh on the next request
             LOG.warnf("could not preload %s@%d after an alias move: %s", name, version, e.getMessage());
         }
     }
@@ -84,16 +91,14 @@ public class ScoringService {
         adapters.forget(name + "@" + version);
     }
 
-    /** Resident adapters: count and bytes (metrics, the bench). */
-    public long[] cacheStats() {
-        return adapters.stats();
-    }
-
     private CompletableFuture<Scored> score(ScoringTask task, List<long[]> ids, List<Boolean> cut) {
-        model.model();  // the base must be there before adapters are read against it
+        model.model(); // the base must be there before adapters are read against it
         AdapterCache.Lease lease = adapters.acquire(task);
         try {
-            return scheduler.submit(task, ids, cut).whenComplete((r, e) -> lease.close()).thenApply(r -> new Scored(task, r));
+            return scheduler
+                    .submit(task, ids, cut)
+                    .whenComplete((r, e) -> lease.close())
+                    .thenApply(r -> new Scored(task, r));
         } catch (RuntimeException e) {
             lease.close();
             throw e;

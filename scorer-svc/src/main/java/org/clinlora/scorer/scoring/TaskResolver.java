@@ -6,26 +6,28 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.clinlora.platform.api.ApiException;
-import org.clinlora.platform.api.RegistryErrors;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.AdapterSource;
 import org.clinlora.platform.registry.Lineage;
 import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.registry.RegistryFailures;
 
 /**
  * A task reference ({@code name}, {@code name@3}, {@code name@staging}) → the adapter version that scores it and its
  * stack, checked once: it has a classification head, and every adapter of the stack was trained on the base model this
- * scorer serves (binding it on first use, {@link BaseModelBinding}). Versions are immutable, so a resolved version is kept; an alias is re-resolved after {@code alias-ttl}, or at
- * once when an AliasMoved event {@linkplain #pin pins} it to its new version.
+ * scorer serves (binding it on first use, {@link BaseModelBinding}). Versions are immutable, so a resolved version is
+ * kept; an alias is re-resolved after {@code alias-ttl}, or at once when an AliasMoved event {@linkplain #pin pins} it
+ * to its new version.
  */
 @ApplicationScoped
 public class TaskResolver {
     private final AdapterSource registry;
     private final BaseModelBinding base;
     private final long aliasTtlNanos;
-    private final Map<String, long[]> aliases = new ConcurrentHashMap<>();  // name@alias -> {version, expiresAt}
+    private final Map<String, long[]> aliases = new ConcurrentHashMap<>(); // name@alias -> {version, expiresAt}
     private final Map<String, ScoringTask> versions = new ConcurrentHashMap<>();
 
     @Inject
@@ -44,7 +46,7 @@ public class TaskResolver {
         try {
             ref = AdapterRef.parse(taskRef);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("task: " + e.getMessage());
+            throw new InvalidRequest("task: " + e.getMessage());
         }
         AdapterRef which = ref;
         if (ref.isAlias()) {
@@ -57,7 +59,7 @@ public class TaskResolver {
         try {
             r = registry.resolve(which);
         } catch (RegistryClient.RegistryException | IOException e) {
-            throw RegistryErrors.toApi(e, "task adapter", taskRef);
+            throw RegistryFailures.of(e, "task adapter", taskRef);
         }
         ScoringTask task = check(new ScoringTask(r.name(), r.version(), r.lineage()));
         if (which.isAlias()) aliases.put(ref.toString(), new long[] {r.version(), System.nanoTime() + aliasTtlNanos});
@@ -84,13 +86,15 @@ public class TaskResolver {
     private ScoringTask check(ScoringTask t) {
         AdapterCard head = t.card();
         if (head.labelNames() == null || head.labelNames().isEmpty()) {
-            throw ApiException.unprocessable("not_a_classifier", "adapter " + t.ref() + " has no score head (labelNames); it cannot score outcomes");
+            throw new Unprocessable(
+                    "not_a_classifier",
+                    "adapter " + t.ref() + " has no score head (labelNames); it cannot score outcomes");
         }
         String served = base.bind(Lineage.baseOf(t.lineage()));
         try {
             Lineage.requireBase(t.lineage(), served);
         } catch (Lineage.WrongBaseModelException e) {
-            throw ApiException.unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + served + "')");
+            throw new Unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + served + "')");
         }
         return t;
     }

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.lora.LoraAdapter;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.IntegrityFailure;
+import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.registry.RegistryClient;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +40,12 @@ class AdapterCacheTest {
     @Test
     void leastRecentlyUsedIdleVersionsLeaveBeyondTheBudget() {
         AtomicInteger loads = new AtomicInteger();
-        AdapterCache cache = new AdapterCache(card -> {
-            loads.incrementAndGet();
-            return new AdapterCache.Loaded(null, 600);
-        }, 1000);
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    loads.incrementAndGet();
+                    return new AdapterCache.Loaded(null, 600);
+                },
+                1000);
         Host host = new Host();
         cache.acquire(task("a")).close();
         cache.applyPending(host);
@@ -83,14 +86,15 @@ class AdapterCacheTest {
     @Test
     void aFailedLoadIsNotCachedAndATamperedOneIsAnIntegrityError() {
         AtomicInteger attempts = new AtomicInteger();
-        AdapterCache cache = new AdapterCache(card -> {
-            if (attempts.incrementAndGet() == 1) throw new IOException("registry unreachable");
-            throw new RegistryClient.RegistryException(200, card.ref() + "/adapter_model.safetensors does not match the sha256 in its card", true);
-        }, 1 << 20);
-        ApiException first = assertThrows(ApiException.class, () -> cache.acquire(task("los")));
-        assertEquals(503, first.status());
-        ApiException second = assertThrows(ApiException.class, () -> cache.acquire(task("los")));
-        assertEquals(500, second.status());
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    if (attempts.incrementAndGet() == 1) throw new IOException("registry unreachable");
+                    throw new RegistryClient.RegistryException(
+                            200, card.ref() + "/adapter_model.safetensors does not match the sha256 in its card", true);
+                },
+                1 << 20);
+        assertThrows(Unavailable.class, () -> cache.acquire(task("los")));
+        IntegrityFailure second = assertThrows(IntegrityFailure.class, () -> cache.acquire(task("los")));
         assertEquals("integrity_error", second.reason());
         assertEquals(2, attempts.get(), "each failure is retried by the next request, never cached");
     }

@@ -12,19 +12,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.clinlora.model.task.ProblemType;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.Conflict;
+import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.failure.Unprocessable;
+import org.clinlora.platform.failure.UpstreamFailure;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.AdapterSource;
 import org.clinlora.platform.registry.RegistryClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
-/** The scorer's task resolution without a registry: caching, alias pinning, and each refusal with its status. */
+/** The scorer's task resolution without a registry: caching, alias pinning, and each refusal with its kind. */
 class TaskResolverTest {
     static AdapterCard card(String name, int version, String base, List<String> labels, String parent) {
-        return new AdapterCard(1, name, version, name, labels.isEmpty() ? "CAUSAL_LM" : "SEQ_CLS", labels,
-                labels.isEmpty() ? null : ProblemType.SINGLE_LABEL, null, new AdapterCard.BaseModel(base, "sha"), parent,
-                List.of(), Map.of(), Map.of(), Map.of(), "2026-11-28T00:00:00Z", "test");
+        return new AdapterCard(
+                1,
+                name,
+                version,
+                name,
+                labels.isEmpty() ? "CAUSAL_LM" : "SEQ_CLS",
+                labels,
+                labels.isEmpty() ? null : ProblemType.SINGLE_LABEL,
+                null,
+                new AdapterCard.BaseModel(base, "sha"),
+                parent,
+                List.of(),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                "2026-11-28T00:00:00Z",
+                "test");
     }
 
     /** A registry with los@1 and los@2 (production → 1) on base "tiny", stacked on clinical@1. */
@@ -40,12 +61,14 @@ class TaskResolverTest {
             if (unreachable) throw new IOException("connection refused");
             if (fail != null) throw fail;
             AdapterCard clinical = card("clinical", 1, "tiny", List.of(), null);
-            if (ref.name().equals("clinical")) return new RegistryClient.Resolved("clinical", 1, clinical, List.of(clinical));
+            if (ref.name().equals("clinical"))
+                return new RegistryClient.Resolved("clinical", 1, clinical, List.of(clinical));
             if (ref.name().equals("other-base")) {
                 AdapterCard c = card("other-base", 1, "llama-7b", List.of("a", "b"), null);
                 return new RegistryClient.Resolved(c.name(), 1, c, List.of(c));
             }
-            if (!ref.name().equals("los")) throw new RegistryClient.RegistryException(404, "no adapter '" + ref.name() + "'");
+            if (!ref.name().equals("los"))
+                throw new RegistryClient.RegistryException(404, "no adapter '" + ref.name() + "'");
             int v = ref.isAlias() ? production : ref.version();
             AdapterCard los = card("los", v, "tiny", List.of("0", "1"), "clinical@1");
             return new RegistryClient.Resolved("los", v, los, List.of(clinical, los));
@@ -75,19 +98,23 @@ class TaskResolverTest {
     }
 
     @Test
-    void refusalsHaveTheirOwnStatusAndReason() {
+    void refusalsHaveTheirOwnKindAndReason() {
         FakeRegistry registry = new FakeRegistry();
         TaskResolver r = new TaskResolver(registry, new BaseModelBinding(Optional.of("tiny")), Duration.ofSeconds(30));
-        assertStatus(400, "invalid_request", () -> r.resolve("Bad Name"));
-        assertStatus(404, "not_found", () -> r.resolve("nope@1"));
-        assertStatus(422, "not_a_classifier", () -> r.resolve("clinical@1"));
-        ApiException wrongBase = assertStatus(409, "base_model_mismatch", () -> r.resolve("other-base@1"));
-        assertEquals(true, wrongBase.getMessage().contains("llama-7b") && wrongBase.getMessage().contains("tiny"), wrongBase.getMessage());
+        assertFailure(InvalidRequest.class, "invalid_request", () -> r.resolve("Bad Name"));
+        assertFailure(NotFound.class, "not_found", () -> r.resolve("nope@1"));
+        assertFailure(Unprocessable.class, "not_a_classifier", () -> r.resolve("clinical@1"));
+        Conflict wrongBase = assertFailure(Conflict.class, "base_model_mismatch", () -> r.resolve("other-base@1"));
+        assertEquals(
+                true,
+                wrongBase.getMessage().contains("llama-7b")
+                        && wrongBase.getMessage().contains("tiny"),
+                wrongBase.getMessage());
         registry.fail = new RegistryClient.RegistryException(500, "boom");
-        assertStatus(502, "registry_error", () -> r.resolve("los@2"));
+        assertFailure(UpstreamFailure.class, "registry_error", () -> r.resolve("los@2"));
         registry.fail = null;
         registry.unreachable = true;
-        assertStatus(503, "registry_unavailable", () -> r.resolve("los@3"));
+        assertFailure(Unavailable.class, "registry_unavailable", () -> r.resolve("los@3"));
     }
 
     @Test
@@ -96,10 +123,13 @@ class TaskResolverTest {
         BaseModelBinding binding = new BaseModelBinding(Optional.empty());
         TaskResolver r = new TaskResolver(registry, binding, Duration.ofSeconds(30));
         assertEquals(Optional.empty(), binding.current());
-        assertEquals("other-base@1", r.resolve("other-base@1").ref(), "no configuration: the adapter's card names the base");
+        assertEquals(
+                "other-base@1", r.resolve("other-base@1").ref(), "no configuration: the adapter's card names the base");
         assertEquals(Optional.of("llama-7b"), binding.current());
-        ApiException other = assertStatus(409, "base_model_mismatch", () -> r.resolve("los@1"));
-        assertTrue(other.getMessage().contains("'tiny'") && other.getMessage().contains("'llama-7b'"), "names both: " + other.getMessage());
+        Conflict other = assertFailure(Conflict.class, "base_model_mismatch", () -> r.resolve("los@1"));
+        assertTrue(
+                other.getMessage().contains("'tiny'") && other.getMessage().contains("'llama-7b'"),
+                "names both: " + other.getMessage());
     }
 
     @Test
@@ -112,9 +142,9 @@ class TaskResolverTest {
         assertEquals(2, registry.calls.size(), "a deleted version is not served from memory");
     }
 
-    static ApiException assertStatus(int status, String reason, org.junit.jupiter.api.function.Executable call) {
-        ApiException e = assertThrows(ApiException.class, call);
-        assertEquals(status, e.status(), e.getMessage());
+    /** The kind decides the HTTP status (platform's FailureMappers); the reason is what clients switch on. */
+    static <F extends Failure> F assertFailure(Class<F> kind, String reason, Executable call) {
+        F e = assertThrows(kind, call);
         assertEquals(reason, e.reason(), e.getMessage());
         return e;
     }

@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** The scorer's settings without a Quarkus application, for unit tests of its parts. */
-record TestScorerConfig(Optional<String> baseModel, Path cacheDir, int maxTokens, long adapterCacheMb) implements ScorerConfig {
+record TestScorerConfig(Optional<String> baseModel, Path cacheDir, int maxTokens, long adapterCacheMb)
+        implements ScorerConfig {
     @Override
     public String device() {
         return "cpu";

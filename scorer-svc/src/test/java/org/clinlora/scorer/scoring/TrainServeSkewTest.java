@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,17 +15,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.DatasetSink;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.io.Sha256;
-import org.clinlora.model.llama.Compute;
 import org.clinlora.model.llama.LlamaModel;
-import org.clinlora.model.llama.StepContext;
 import org.clinlora.model.llama.TinyLlama;
-import org.clinlora.model.llama.TokenBatch;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.BpeTokenizerBuilder;
@@ -55,20 +56,40 @@ class TrainServeSkewTest {
 
     /** Notes the normaliser would change (headers, runs of blanks, de-id underscores), longer than a row. */
     static String note(int i) {
-        return "CHIEF COMPLAINT :   " + SampleClinicalText.generate(100 + i, 2) + "\n\n\n\nHISTORY OF PRESENT ILLNESS:\t______ "
-                + SampleClinicalText.generate(200 + i, 3) + "   IMPRESSION :  " + (i % 2 == 0 ? "stable" : "worse");
+        return "CHIEF COMPLAINT :   " + SampleClinicalText.generate(100 + i, 2)
+                + "\n\n\n\nHISTORY OF PRESENT ILLNESS:\t______ " + SampleClinicalText.generate(200 + i, 3)
+                + "   IMPRESSION :  " + (i % 2 == 0 ? "stable" : "worse");
     }
 
     @Test
     void notesAreScoredWithTheEncodingTheAdapterWasTrainedWith() throws Exception {
         Path base = dir.resolve("base");
-        TinyLlama.write(base, new TinyLlama.Spec(600, 32, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(32), 256, false, 4));
-        NoteEncoding encoding = new NoteEncoding(NoteNormalizer.NONE, NoteEncoding.Truncation.TAIL, SEQ_LEN,
-                BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.PAD_ID);
-        var settings = new DatasetBuilder.Settings(TaskKind.SEQ_CLS, SEQ_LEN, encoding.truncation(), encoding.normalizer(),
-                0.2, 0.4, 7, 1000, BpeTokenizerBuilder.BOS_ID, BpeTokenizerBuilder.EOS_ID, BpeTokenizerBuilder.PAD_ID);
+        TinyLlama.write(
+                base, new TinyLlama.Spec(600, 32, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(32), 256, false, 4));
+        NoteEncoding encoding = new NoteEncoding(
+                NoteNormalizer.NONE,
+                NoteEncoding.Truncation.TAIL,
+                SEQ_LEN,
+                BpeTokenizerBuilder.BOS_ID,
+                BpeTokenizerBuilder.PAD_ID);
+        var settings = new DatasetBuilder.Settings(
+                TaskKind.SEQ_CLS,
+                SEQ_LEN,
+                encoding.truncation(),
+                encoding.normalizer(),
+                0.2,
+                0.4,
+                7,
+                1000,
+                BpeTokenizerBuilder.BOS_ID,
+                BpeTokenizerBuilder.EOS_ID,
+                BpeTokenizerBuilder.PAD_ID);
         List<String> testNotes = new ArrayList<>();
-        try (DatasetBuilder b = new DatasetBuilder("skew", settings, new DatasetBuilder.LabelSpace(List.of("0", "1"), false), base,
+        try (DatasetBuilder b = new DatasetBuilder(
+                "skew",
+                settings,
+                new DatasetBuilder.LabelSpace(List.of("0", "1"), false),
+                base,
                 DatasetSink.directory(dir.resolve("ds")))) {
             for (int i = 0; i < 40; i++) {
                 b.add("n" + i, "p" + i, note(i), List.of(String.valueOf(i % 2)));
@@ -81,7 +102,8 @@ class TrainServeSkewTest {
 
         Path adapterDir = dir.resolve("adapter");
         try (LlamaModel m = LlamaModel.load(base, Compute.CPU_FP32)) {
-            Hyperparameters h = new Hyperparameters(4, 8, 0.0, List.of("q_proj", "v_proj"), 1e-2, 0.0, 4, 1, 1, 3, 0.0, 1.0, 1, false);
+            Hyperparameters h = new Hyperparameters(
+                    4, 8, 0.0, List.of("q_proj", "v_proj"), 1e-2, 0.0, 4, 1, 1, 3, 0.0, 1.0, 1, false);
             Trainer.Result r = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of()).run("trained", quiet(), 0, null);
             PeftAdapterDir.save(r.adapter(), adapterDir, BASE);
         }
@@ -99,7 +121,8 @@ class TrainServeSkewTest {
             @Override
             public Path download(AdapterCard c, Path to) throws IOException {
                 Files.createDirectories(to);
-                for (String f : c.files().keySet()) Files.copy(adapterDir.resolve(f), to.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                for (String f : c.files().keySet())
+                    Files.copy(adapterDir.resolve(f), to.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 return to;
             }
         };
@@ -107,9 +130,11 @@ class TrainServeSkewTest {
         BaseModelBinding binding = new BaseModelBinding(config);
         ScoringModel model = new ScoringModel(models, binding, config);
         AdapterCache cache = new AdapterCache(registry, model, config);
-        ScoringService scorer = new ScoringService(new TaskResolver(registry, binding, config), model, cache, new BatchScheduler(model, cache, config));
+        ScoringService scorer = new ScoringService(
+                new TaskResolver(registry, binding, config), model, cache, new BatchScheduler(model, cache, config));
 
-        ScoringService.Scored scored = scorer.scoreNotes("mortality@1", testNotes).get(2, TimeUnit.MINUTES);
+        ScoringService.Scored scored =
+                scorer.scoreNotes("mortality@1", testNotes).get(2, TimeUnit.MINUTES);
         List<float[]> expected = forwardOverDatasetRows(base, adapterDir, data);
         assertEquals(expected.size(), scored.rows().size(), "one score per test row");
         assertTrue(expected.size() >= 5, "enough test rows: " + expected.size());
@@ -118,7 +143,11 @@ class TrainServeSkewTest {
             assertTrue(row.truncated(), "every note is longer than the row");
             assertEquals(SEQ_LEN, row.tokens(), "cut to the dataset's seqLen, not the scorer's max-tokens");
             for (int j = 0; j < 2; j++) {
-                assertEquals(expected.get(i)[j], row.probabilities().get(String.valueOf(j)), 1e-5, "row " + i + " label " + j);
+                assertEquals(
+                        expected.get(i)[j],
+                        row.probabilities().get(String.valueOf(j)),
+                        1e-5,
+                        "row " + i + " label " + j);
             }
         }
     }
@@ -139,7 +168,8 @@ class TrainServeSkewTest {
                     }
                     TokenBatch batch = new TokenBatch(1, n, ids, mask);
                     try (StepContext ctx = m.newStep(false)) {
-                        NDArray logits = m.classify(ctx, m.hiddenStates(ctx, batch, List.of(a.name())), batch, List.of(a.name()));
+                        NDArray logits = m.classify(
+                                ctx, m.hiddenStates(ctx, batch, List.of(a.name())), batch, List.of(a.name()));
                         out.add(data.problemType().probabilities(logits).toFloatArray());
                     }
                 }
@@ -151,11 +181,26 @@ class TrainServeSkewTest {
     static AdapterCard card(Path adapterDir, TokenDataset data) throws IOException {
         Map<String, AdapterCard.FileEntry> files = new TreeMap<>();
         for (String f : List.of(PeftAdapterDir.CONFIG, PeftAdapterDir.WEIGHTS)) {
-            files.put(f, new AdapterCard.FileEntry(Sha256.of(adapterDir.resolve(f)), Files.size(adapterDir.resolve(f))));
+            files.put(
+                    f, new AdapterCard.FileEntry(Sha256.of(adapterDir.resolve(f)), Files.size(adapterDir.resolve(f))));
         }
-        return new AdapterCard(AdapterCard.SCHEMA_VERSION, "mortality", 1, "mortality", "SEQ_CLS", data.labelNames(), data.problemType(),
-                data.encoding(), new AdapterCard.BaseModel(BASE, "unused"), null, List.of(data.id()), Map.of(), Map.of(), files,
-                Instant.now().toString(), "test");
+        return new AdapterCard(
+                AdapterCard.SCHEMA_VERSION,
+                "mortality",
+                1,
+                "mortality",
+                "SEQ_CLS",
+                data.labelNames(),
+                data.problemType(),
+                data.encoding(),
+                new AdapterCard.BaseModel(BASE, "unused"),
+                null,
+                List.of(data.id()),
+                Map.of(),
+                Map.of(),
+                files,
+                Instant.now().toString(),
+                "test");
     }
 
     static Trainer.Listener quiet() {

@@ -1,5 +1,6 @@
 package org.clinlora.tokenizer.api;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -8,14 +9,16 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.TooLarge;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/tokenize")
 @Tag(name = "tokenize", description = "Token ids of notes with a base model's own tokenizer")
-@jakarta.annotation.security.RolesAllowed(org.clinlora.platform.auth.Roles.DATA_ENGINEER)
+@RolesAllowed(Roles.DATA_ENGINEER)
 public class TokenizeResource {
     static final int MAX_TEXTS = 256;
     static final int MAX_CHARS = 1_000_000;
@@ -36,21 +39,28 @@ public class TokenizeResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Tokenize notes",
-            description = "Body: {model, texts (1-" + MAX_TEXTS + "), maxLength (default 512), addSpecialTokens (default true)}. "
-                    + "Ids are the model's tokenizer.json output (with <s> when addSpecialTokens), cut to maxLength from the head.")
+    @Operation(
+            summary = "Tokenize notes",
+            description =
+                    "Body: {model, texts (1-" + MAX_TEXTS
+                            + "), maxLength (default 512), addSpecialTokens (default true)}. "
+                            + "Ids are the model's tokenizer.json output (with <s> when addSpecialTokens), cut to maxLength from the head.")
     public TokenizeResponse tokenize(TokenizeRequest req) {
-        if (req == null) throw ApiException.invalid("a JSON body with model and texts is required");
-        if (req.model() == null || req.model().isBlank()) throw ApiException.invalid("model is required");
-        if (req.texts() == null || req.texts().isEmpty()) throw ApiException.invalid("texts must hold at least one note");
-        if (req.texts().size() > MAX_TEXTS) throw ApiException.tooLarge("at most " + MAX_TEXTS + " texts per request, got " + req.texts().size());
+        if (req == null) throw new InvalidRequest("a JSON body with model and texts is required");
+        if (req.model() == null || req.model().isBlank()) throw new InvalidRequest("model is required");
+        if (req.texts() == null || req.texts().isEmpty()) throw new InvalidRequest("texts must hold at least one note");
+        if (req.texts().size() > MAX_TEXTS)
+            throw new TooLarge("at most " + MAX_TEXTS + " texts per request, got "
+                    + req.texts().size());
         int maxLength = req.maxLength() == null ? 512 : req.maxLength();
-        if (maxLength < 1 || maxLength > MAX_LENGTH) throw ApiException.invalid("maxLength must be between 1 and " + MAX_LENGTH);
+        if (maxLength < 1 || maxLength > MAX_LENGTH)
+            throw new InvalidRequest("maxLength must be between 1 and " + MAX_LENGTH);
         for (int i = 0; i < req.texts().size(); i++) {
             String t = req.texts().get(i);
             // Say which note is bad, never what it says: notes are PHI.
-            if (t == null || t.isBlank()) throw ApiException.invalid("texts[" + i + "] is empty");
-            if (t.length() > MAX_CHARS) throw ApiException.tooLarge("texts[" + i + "] is longer than " + MAX_CHARS + " characters");
+            if (t == null || t.isBlank()) throw new InvalidRequest("texts[" + i + "] is empty");
+            if (t.length() > MAX_CHARS)
+                throw new TooLarge("texts[" + i + "] is longer than " + MAX_CHARS + " characters");
         }
         Tokenizers.Loaded tok = tokenizers.get(req.model());
         boolean special = req.addSpecialTokens() == null || req.addSpecialTokens();

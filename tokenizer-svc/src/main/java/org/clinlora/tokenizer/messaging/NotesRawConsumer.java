@@ -13,8 +13,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Topic notes.raw → the named streaming dataset of each note. A record that cannot be a note (not JSON, another type,
- * a missing field) goes to notes.raw.dlq with the reason as a header, and the consumer carries on; a store outage is
+ * Topic notes.raw → the named streaming dataset of each note. A record that cannot be a note (not JSON, another type, a
+ * missing field) goes to notes.raw.dlq with the reason as a header, and the consumer carries on; a store outage is
  * retried here first, since it says nothing about the record.
  */
 @ApplicationScoped
@@ -36,15 +36,19 @@ public class NotesRawConsumer {
     public void consume(String record) throws InterruptedException {
         if (record == null) throw new IllegalArgumentException("empty record");
         Event e = Events.parse(record);
-        if (!(e instanceof ClinicalNote note)) throw new IllegalArgumentException("notes.raw carries ClinicalNote records, got " + e.type());
+        if (!(e instanceof ClinicalNote note))
+            throw new IllegalArgumentException("notes.raw carries ClinicalNote records, got " + e.type());
         for (int attempt = 1; ; attempt++) {
             try {
                 if (streams.stage(note)) stored.increment();
                 else duplicates.increment();
                 return;
             } catch (ObjectStore.StoreException ex) {
-                if (attempt >= STORE_ATTEMPTS) throw new IllegalStateException("object store unavailable after " + attempt + " attempts");
-                LOG.warnf("notes.raw: object store error for note %s of stream %s, attempt %d", note.noteId(), note.stream(), attempt);
+                if (attempt >= STORE_ATTEMPTS)
+                    throw new IllegalStateException("object store unavailable after " + attempt + " attempts");
+                LOG.warnf(
+                        "notes.raw: object store error for note %s of stream %s, attempt %d",
+                        note.noteId(), note.stream(), attempt);
                 Thread.sleep(250L << attempt);
             }
         }

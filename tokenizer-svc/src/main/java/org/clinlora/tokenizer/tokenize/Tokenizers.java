@@ -7,11 +7,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.clinlora.model.io.Sha256;
 import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.base.SpecialIds;
+import org.clinlora.model.io.Sha256;
 import org.clinlora.model.text.ClinicalTokenizer;
-import org.clinlora.platform.api.ApiException;
+import org.clinlora.platform.failure.InvalidRequest;
+import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.tokenizer.TokenizerConfig;
@@ -22,9 +24,17 @@ import org.clinlora.tokenizer.TokenizerConfig;
  */
 @ApplicationScoped
 public class Tokenizers {
-    /** A loaded tokenizer, the verified tokenizer.json it came from (and its sha256), and the model's special ids. */
-    /** A model's tokenizer with the ids its rows are built with, and whether the model is a causal LM (LLaMA) or an encoder (BERT). */
-    public record Loaded(ClinicalTokenizer tokenizer, Path file, String sha256, SpecialIds ids, String modelType, boolean causalLm) {}
+    /**
+     * A model's loaded tokenizer, the verified tokenizer.json it came from (and its sha256), the special ids its rows
+     * are built with, and whether the model is a causal LM (LLaMA) or an encoder (BERT).
+     */
+    public record Loaded(
+            ClinicalTokenizer tokenizer,
+            Path file,
+            String sha256,
+            SpecialIds ids,
+            String modelType,
+            boolean causalLm) {}
 
     private final ModelStore models;
     private final Path cacheDir;
@@ -40,19 +50,22 @@ public class Tokenizers {
         try {
             StoreLayout.requireName(modelId);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("model: " + e.getMessage());
+            throw new InvalidRequest("model: " + e.getMessage());
         }
         return loaded.computeIfAbsent(modelId, id -> {
             try {
-                if (models.manifestSha256(id).isEmpty()) throw ApiException.notFound("unknown model '" + id + "' (no models/" + id + "/ in the object store)");
-                BaseModelConfig c = models.config(id).orElseThrow(() -> ApiException.notFound("model '" + id + "' has no config.json"));
+                if (models.manifestSha256(id).isEmpty())
+                    throw new NotFound("unknown model '" + id + "' (no models/" + id + "/ in the object store)");
+                BaseModelConfig c =
+                        models.config(id).orElseThrow(() -> new NotFound("model '" + id + "' has no config.json"));
                 Path file = models.fetchVerified(id, "tokenizer.json", cacheDir);
                 ClinicalTokenizer tokenizer = ClinicalTokenizer.load(file);
                 try {
-                    return new Loaded(tokenizer, file, Sha256.of(file), c.specialIds(tokenizer), c.modelType(), c.causalLm());
+                    return new Loaded(
+                            tokenizer, file, Sha256.of(file), c.specialIds(tokenizer), c.modelType(), c.causalLm());
                 } catch (IllegalArgumentException e) {
                     tokenizer.close();
-                    throw ApiException.unprocessable("invalid_tokenizer", "model '" + id + "': " + e.getMessage());
+                    throw new Unprocessable("invalid_tokenizer", "model '" + id + "': " + e.getMessage());
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

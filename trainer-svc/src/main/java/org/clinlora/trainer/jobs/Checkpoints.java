@@ -1,8 +1,10 @@
 package org.clinlora.trainer.jobs;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +20,10 @@ import org.clinlora.platform.store.StoreLayout;
 
 /**
  * A job's checkpoints under {@code training-jobs/{id}/}: the trainable tensors as float32 safetensors, and
- * {@code checkpoint.json} pointing at the newest with its sha256 (verified before a resumed job trusts it).
+ * {@code checkpoint.json} pointing at the newest with its sha256 (verified before a resumed job trusts it). Written by
+ * the running job's listener, read by {@link JobRunner} to resume, removed once the job has ended.
  */
+@Singleton
 final class Checkpoints {
     static final String POINTER = "checkpoint.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +37,7 @@ final class Checkpoints {
     /** Tensors first, then the pointer: a crash between the two leaves the previous checkpoint in force. */
     void save(String id, int step, Map<String, NDArray> tensors) throws IOException {
         Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> t.put(k, NdArrays.toTensor(v.toType(ai.djl.ndarray.types.DataType.FLOAT32, false))));
+        tensors.forEach((k, v) -> t.put(k, NdArrays.toTensor(v.toType(DataType.FLOAT32, false))));
         Path tmp = Files.createTempFile("checkpoint", ".safetensors");
         try {
             SafeTensors.write(tmp, t, Map.of("job", id, "step", String.valueOf(step)));
@@ -41,8 +45,13 @@ final class Checkpoints {
             String sha = Sha256.of(tmp);
             String prefix = StoreLayout.trainingJob(id);
             store.put(prefix + file, tmp, Map.of());
-            String previous = store.getBytes(prefix + POINTER).map(b -> readTree(b).path("file").asText()).orElse(null);
-            store.put(prefix + POINTER, JSON.writeValueAsBytes(Map.of("step", step, "file", file, "sha256", sha)), Map.of());
+            String previous = store.getBytes(prefix + POINTER)
+                    .map(b -> readTree(b).path("file").asText())
+                    .orElse(null);
+            store.put(
+                    prefix + POINTER,
+                    JSON.writeValueAsBytes(Map.of("step", step, "file", file, "sha256", sha)),
+                    Map.of());
             if (previous != null && !previous.equals(file)) store.delete(prefix + previous);
         } finally {
             Files.deleteIfExists(tmp);
@@ -57,10 +66,12 @@ final class Checkpoints {
         Path tmp = Files.createTempFile("checkpoint", ".safetensors");
         try {
             String got;
-            try (var in = store.open(prefix + p.path("file").asText()); var out = Files.newOutputStream(tmp)) {
+            try (var in = store.open(prefix + p.path("file").asText());
+                    var out = Files.newOutputStream(tmp)) {
                 got = Sha256.copy(in, out);
             }
-            if (!got.equals(p.path("sha256").asText())) throw new IllegalStateException("checkpoint of job " + id + " does not match its sha256; refusing it");
+            if (!got.equals(p.path("sha256").asText()))
+                throw new IllegalStateException("checkpoint of job " + id + " does not match its sha256; refusing it");
             Map<String, float[]> tensors = new LinkedHashMap<>();
             try (SafeTensorsReader r = SafeTensors.open(tmp)) {
                 for (String k : r.entries().keySet()) tensors.put(k, r.floats(k));

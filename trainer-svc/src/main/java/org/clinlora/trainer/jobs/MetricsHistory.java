@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,26 +16,41 @@ import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 
 /**
- * Each job's per-step metrics, the curve behind {@code GET /v1/jobs/{id}/metrics}: held in memory while the job runs
- * on this replica and written to {@code training-jobs/{id}/metrics.json} at every checkpoint and at the end, so the
- * stored curve reaches at least the step a resumed job continues from. Steps the job logs again after a resume replace
- * the ones after its checkpoint, so the curve has exactly one point per optimizer step.
+ * Each job's per-step metrics, the curve behind {@code GET /v1/jobs/{id}/metrics}: held in memory while the job runs on
+ * this replica and written to {@code training-jobs/{id}/metrics.json} at every checkpoint and at the end, so the stored
+ * curve reaches at least the step a resumed job continues from. Steps the job logs again after a resume replace the
+ * ones after its checkpoint, so the curve has exactly one point per optimizer step.
  */
 @ApplicationScoped
 public class MetricsHistory {
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Step(int step, double epoch, double loss, double learningRate, double tokensPerSecond, Double gradNorm, double lossScale,
-                       String at) {
+    public record Step(
+            int step,
+            double epoch,
+            double loss,
+            double learningRate,
+            double tokensPerSecond,
+            Double gradNorm,
+            double lossScale,
+            String at) {
         static Step of(Trainer.Progress p) {
-            return new Step(p.step(), p.epoch(), p.loss(), p.learningRate(), p.tokensPerSecond(),
-                    Double.isFinite(p.gradNorm()) ? p.gradNorm() : null, p.lossScale(), java.time.Instant.now().toString());
+            return new Step(
+                    p.step(),
+                    p.epoch(),
+                    p.loss(),
+                    p.learningRate(),
+                    p.tokensPerSecond(),
+                    Double.isFinite(p.gradNorm()) ? p.gradNorm() : null,
+                    p.lossScale(),
+                    Instant.now().toString());
         }
     }
 
     /** What the endpoint answers: the job's steps after {@code after}, in order. */
     public record Curve(String jobId, List<Step> steps) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final BlobStore store;
     private final Map<String, List<Step>> running = new ConcurrentHashMap<>();
@@ -76,7 +92,9 @@ public class MetricsHistory {
         running.remove(jobId);
     }
 
-    /** The job's steps after {@code after}: live while it runs here, stored otherwise; empty for a job that logged none. */
+    /**
+     * The job's steps after {@code after}: live while it runs here, stored otherwise; empty for a job that logged none.
+     */
     public Curve curve(String jobId, int after) {
         List<Step> live = running.get(jobId);
         List<Step> steps;

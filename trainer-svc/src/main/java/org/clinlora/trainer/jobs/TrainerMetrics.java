@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.clinlora.model.train.Trainer;
 
 /**
@@ -20,17 +21,40 @@ public class TrainerMetrics {
 
     public TrainerMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.steps = Counter.builder("clinlora.trainer.steps").description("optimizer steps taken").register(registry);
+        this.steps = Counter.builder("clinlora.trainer.steps")
+                .description("optimizer steps taken")
+                .register(registry);
         gauge("clinlora.trainer.step.loss", "the running job's last step: mean loss", p -> p.loss());
-        gauge("clinlora.trainer.step.learning.rate", "the running job's last step: learning rate", p -> p.learningRate());
-        gauge("clinlora.trainer.step.tokens.per.second", "the running job's last step: training tokens/s", p -> p.tokensPerSecond());
-        gauge("clinlora.trainer.step.grad.norm", "the running job's last step: gradient norm before clipping", p -> p.gradNorm());
-        gauge("clinlora.trainer.step.progress", "the running job's fraction of its optimizer steps done", p -> (double) p.step() / Math.max(1, p.totalSteps()));
+        gauge(
+                "clinlora.trainer.step.learning.rate",
+                "the running job's last step: learning rate",
+                p -> p.learningRate());
+        gauge(
+                "clinlora.trainer.step.tokens.per.second",
+                "the running job's last step: training tokens/s",
+                p -> p.tokensPerSecond());
+        gauge(
+                "clinlora.trainer.step.grad.norm",
+                "the running job's last step: gradient norm before clipping",
+                p -> p.gradNorm());
+        gauge(
+                "clinlora.trainer.step.progress",
+                "the running job's fraction of its optimizer steps done",
+                p -> (double) p.step() / Math.max(1, p.totalSteps()));
     }
 
+    /** The suppliers are held strongly: a gauge keeps only a weak reference by default, and a lambda has no owner. */
     void jobs(Supplier<Number> waiting, Supplier<Number> running) {
-        Gauge.builder("clinlora.trainer.jobs", waiting, s -> s.get().doubleValue()).tag("state", "queued").description("jobs by state on this replica").register(registry);
-        Gauge.builder("clinlora.trainer.jobs", running, s -> s.get().doubleValue()).tag("state", "running").description("jobs by state on this replica").register(registry);
+        Gauge.builder("clinlora.trainer.jobs", waiting, s -> s.get().doubleValue())
+                .tag("state", "queued")
+                .description("jobs by state on this replica")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("clinlora.trainer.jobs", running, s -> s.get().doubleValue())
+                .tag("state", "running")
+                .description("jobs by state on this replica")
+                .strongReference(true)
+                .register(registry);
     }
 
     void step(Trainer.Progress p) {
@@ -40,11 +64,17 @@ public class TrainerMetrics {
 
     /** A job ended: succeeded, failed or cancelled; the step gauges go blank until the next job logs. */
     void finished(String status) {
-        Counter.builder("clinlora.trainer.jobs.finished").tag("status", status).description("jobs finished by outcome").register(registry).increment();
+        Counter.builder("clinlora.trainer.jobs.finished")
+                .tag("status", status)
+                .description("jobs finished by outcome")
+                .register(registry)
+                .increment();
         last.set(null);
     }
 
-    private void gauge(String name, String description, java.util.function.ToDoubleFunction<Trainer.Progress> f) {
-        Gauge.builder(name, last, r -> r.get() == null ? Double.NaN : f.applyAsDouble(r.get())).description(description).register(registry);
+    private void gauge(String name, String description, ToDoubleFunction<Trainer.Progress> f) {
+        Gauge.builder(name, last, r -> r.get() == null ? Double.NaN : f.applyAsDouble(r.get()))
+                .description(description)
+                .register(registry);
     }
 }

@@ -6,17 +6,39 @@ import java.util.Map;
 import org.clinlora.platform.jobs.JobSpec;
 
 /**
- * A training job as stored under {@code training-jobs/{id}/job.json}: the completed spec and the status
- * ({@code queued → running → succeeded | failed | cancelled}); the last progress; at the end the published adapter
+ * A training job as stored under {@code training-jobs/{id}/job.json}: the completed spec and the status ({@code queued
+ * → running → succeeded | failed | cancelled}); the last progress; at the end the published adapter
  * ({@code name@version}), its parent and the metrics — or, for a full fine-tuning job, the base model it published
  * ({@code model}) — or the reason it failed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TrainingJob(String jobId, String status, String reason, JobSpec spec, Progress progress, Integer checkpointStep,
-                          String adapter, String parent, Map<String, Double> metrics, String createdAt, String updatedAt, String model) {
-    public static final String QUEUED = "queued", RUNNING = "running", SUCCEEDED = "succeeded", FAILED = "failed", CANCELLED = "cancelled";
+public record TrainingJob(
+        String jobId,
+        String status,
+        String reason,
+        JobSpec spec,
+        Progress progress,
+        Integer checkpointStep,
+        String adapter,
+        String parent,
+        Map<String, Double> metrics,
+        String createdAt,
+        String updatedAt,
+        String model) {
+    public static final String QUEUED = "queued",
+            RUNNING = "running",
+            SUCCEEDED = "succeeded",
+            FAILED = "failed",
+            CANCELLED = "cancelled";
 
-    public record Progress(int step, int totalSteps, double epoch, double loss, double learningRate, double tokensPerSecond, double etaSeconds) {}
+    public record Progress(
+            int step,
+            int totalSteps,
+            double epoch,
+            double loss,
+            double learningRate,
+            double tokensPerSecond,
+            double etaSeconds) {}
 
     static TrainingJob queued(JobSpec spec) {
         String now = Instant.now().toString();
@@ -28,18 +50,66 @@ public record TrainingJob(String jobId, String status, String reason, JobSpec sp
     }
 
     TrainingJob with(String newStatus, String newReason) {
-        return new TrainingJob(jobId, newStatus, newReason, spec, progress, checkpointStep, adapter, parent, metrics, createdAt, Instant.now().toString(), model);
+        return new TrainingJob(
+                jobId,
+                newStatus,
+                newReason,
+                spec,
+                progress,
+                checkpointStep,
+                adapter,
+                parent,
+                metrics,
+                createdAt,
+                Instant.now().toString(),
+                model);
     }
 
     TrainingJob withProgress(Progress p) {
-        return new TrainingJob(jobId, status, reason, spec, p, checkpointStep, adapter, parent, metrics, createdAt, Instant.now().toString(), model);
+        return new TrainingJob(
+                jobId,
+                status,
+                reason,
+                spec,
+                p,
+                checkpointStep,
+                adapter,
+                parent,
+                metrics,
+                createdAt,
+                Instant.now().toString(),
+                model);
     }
 
     TrainingJob withCheckpoint(int step) {
-        return new TrainingJob(jobId, status, reason, spec, progress, step, adapter, parent, metrics, createdAt, Instant.now().toString(), model);
+        return new TrainingJob(
+                jobId,
+                status,
+                reason,
+                spec,
+                progress,
+                step,
+                adapter,
+                parent,
+                metrics,
+                createdAt,
+                Instant.now().toString(),
+                model);
     }
 
     TrainingJob succeeded(String adapterRef, String parentRef, String modelId, Map<String, Double> m) {
-        return new TrainingJob(jobId, SUCCEEDED, null, spec, progress, checkpointStep, adapterRef, parentRef, m, createdAt, Instant.now().toString(), modelId);
+        return new TrainingJob(
+                jobId,
+                SUCCEEDED,
+                null,
+                spec,
+                progress,
+                checkpointStep,
+                adapterRef,
+                parentRef,
+                m,
+                createdAt,
+                Instant.now().toString(),
+                modelId);
     }
 }

@@ -2,10 +2,12 @@ package org.clinlora.trainer.messaging;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.clinlora.platform.api.ApiException;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.TrainingRequest;
+import org.clinlora.platform.failure.Busy;
+import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -30,15 +32,19 @@ public class TrainingRequestsConsumer {
     public void consume(String record) throws InterruptedException {
         if (record == null) throw new IllegalArgumentException("empty record");
         Event e = Events.parse(record);
-        if (!(e instanceof TrainingRequest req) || req.spec() == null) throw new IllegalArgumentException("training.requests carries TrainingRequest records with a spec");
-        if (req.spec().jobId() == null) throw new IllegalArgumentException("spec.jobId is required on training.requests (it makes redelivery idempotent)");
+        if (!(e instanceof TrainingRequest req) || req.spec() == null)
+            throw new IllegalArgumentException("training.requests carries TrainingRequest records with a spec");
+        if (req.spec().jobId() == null)
+            throw new IllegalArgumentException(
+                    "spec.jobId is required on training.requests (it makes redelivery idempotent)");
         for (int attempt = 1; ; attempt++) {
             try {
                 TrainingJobs.Submitted s = jobs.submit(req.spec());
                 LOG.infof("training.requests: job %s %s", s.job().jobId(), s.created() ? "queued" : "already known");
                 return;
-            } catch (ApiException ex) {
-                if ((ex.status() != 429 && ex.status() != 503) || attempt >= 60) throw new IllegalArgumentException(ex.getMessage());
+            } catch (Failure ex) {
+                boolean retryLater = ex instanceof Busy || ex instanceof Unavailable;
+                if (!retryLater || attempt >= 60) throw new IllegalArgumentException(ex.getMessage());
                 Thread.sleep(5_000);
             }
         }

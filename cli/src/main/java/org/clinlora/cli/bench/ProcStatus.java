@@ -1,0 +1,29 @@
+package org.clinlora.cli.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Memory figures of a process from Linux's {@code /proc/<pid>/status}, for the benchmarks. */
+final class ProcStatus {
+    private ProcStatus() {}
+
+    /** A {@code kB} field such as {@code VmRSS} or {@code VmHWM} of {@code process} ("self" or a pid); -1 if absent. */
+    static long kib(String process, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", process, "status"))) {
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return -1;
+    }
+
+    /** Minor page faults of this process so far ({@code /proc/self/stat} field 10); -1 where not Linux. */
+    static long minorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]); // fields after "(comm)" start at 3: minflt is field 10
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

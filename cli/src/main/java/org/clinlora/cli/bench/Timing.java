@@ -1,0 +1,46 @@
+package org.clinlora.cli.bench;
+
+import ai.djl.pytorch.jni.JniUtils;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** How every bench times: warm-up steps, then each timed step on its own, and the median of them. */
+final class Timing {
+    private Timing() {}
+
+    /**
+     * Seconds of each timed step, and the minor page faults per step meanwhile (fresh memory is costly on these VMs).
+     */
+    record Timed(double[] seconds, double minorFaultsPerStep) {}
+
+    /** Runs warm-up steps, then times each step; with a profile file, libtorch records the timed steps' ops there. */
+    static Timed time(int warmup, int steps, Path profile, Runnable step) {
+        for (int i = 0; i < warmup; i++) step.run();
+        if (profile != null) JniUtils.startProfile(false, true, false);
+        long faults = ProcStatus.minorFaults();
+        double[] t = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            t[i] = secondsSince(t0);
+        }
+        double faultsPerStep = (ProcStatus.minorFaults() - faults) / (double) steps;
+        if (profile != null) {
+            JniUtils.stopProfile(profile.toAbsolutePath().toString());
+            System.out.println("profile of the timed steps (Chrome trace): " + profile.toAbsolutePath());
+        }
+        return new Timed(t, faultsPerStep);
+    }
+
+    /** The median of timed steps, shared by every bench. */
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Seconds since {@code t0}, a {@link System#nanoTime()} reading. */
+    static double secondsSince(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}
