@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p rendered
-for overlay in dev gpu serverless; do
+for overlay in dev cpu gpu serverless; do
   kubectl kustomize "overlays/$overlay" > "rendered/$overlay.yaml"
   echo "rendered/$overlay.yaml: $(grep -c '^kind:' "rendered/$overlay.yaml") objects"
 done

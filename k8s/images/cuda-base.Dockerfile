@@ -1,7 +1,9 @@
 # Base image of the CUDA flavour of trainer-svc and scorer-svc: a JRE 17 on the CUDA 12.8 runtime with libtorch
 # 2.7.1 cu128 under /opt/libtorch. DJL stays offline: its pytorch-jni jar carries the cu128 JNI build, and these
-# variables point it at this libtorch (PYTORCH_LIBRARY_PATH, PYTORCH_VERSION=2.7.1, PYTORCH_FLAVOR=cu128). The services are layered on top by
-# Jib (.github/workflows/images.yml); nothing here is downloaded at run time.
+# variables point it at this libtorch (PYTORCH_LIBRARY_PATH, PYTORCH_VERSION=2.7.1, PYTORCH_FLAVOR=cu128). The services
+# are layered on top by Jib (k8s/images/build-services.sh cuda, run by .github/workflows/images.yml); nothing here is
+# downloaded at run time. The workflow tags this image ghcr.io/<owner>/jre17-libtorch:2.7.1-cu128-<hash of this file
+# and the libtorch sha256> and rebuilds it only when that changes. It runs as UID 185, as the pods' runAsUser.
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu128/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip
 # Pin the archive: the workflow passes the sha256 it expects; a mismatch fails the build.

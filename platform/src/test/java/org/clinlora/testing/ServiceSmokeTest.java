@@ -36,4 +36,11 @@ public abstract class ServiceSmokeTest {
     void prometheusMetricsAreExposed() {
         given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"));
     }
+
+    /** The p99 latency alert takes histogram_quantile over the buckets (platform/…/wiring/MetricsFilters). */
+    @Test
+    void httpLatencyIsPublishedAsAHistogram() {
+        given().get("/v1/smoke-test-no-such-path");
+        given().get("/q/metrics").then().statusCode(200).body(containsString("http_server_requests_seconds_bucket{"));
+    }
 }

@@ -16,6 +16,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +64,13 @@ class BertPipelineTest {
         }
     }
 
+    static void awaitReady() throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < end && given().get("/q/health/ready").statusCode() != 200) Thread.sleep(250);
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/health/started").then().statusCode(200);
+    }
+
     @ConfigProperty(name = "clinlora.registry.url")
     String registry;
 
@@ -74,6 +82,19 @@ class BertPipelineTest {
 
     @Test
     void aBertLoraTrainedThroughTheTrainerIsScoredByAScorerServingThatBase() throws Exception {
+        // Configured for a base that is not pushed yet (a deployment applied before the push): alive, not ready.
+        String state = "";
+        for (long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                !state.equals("waiting") && System.nanoTime() < end; ) {
+            state = given().get("/q/health/ready")
+                    .then()
+                    .statusCode(503)
+                    .extract()
+                    .jsonPath()
+                    .getString("checks.find { it.name == 'base-model' }.data.state");
+        }
+        assertEquals("waiting", state, "the base-model check while the model is not in the store");
+        given().get("/q/health/live").then().statusCode(200);
         ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         Path dir = Files.createTempDirectory("e2e-bert");
         TinyBert.write(dir.resolve("bert"), new TinyBert.Spec(2000, 64, 2, 4, 256, 512, 8));
@@ -201,7 +222,9 @@ class BertPipelineTest {
         }
         reg.moveAlias(task, "production", 1, null);
 
-        // Scored by this scorer (base-model = the BERT), notes encoded as the training rows were.
+        // Loaded at start once it was pushed (looked for again with backoff): ready, and scored by this scorer
+        // (base-model = the BERT), notes encoded as the training rows were.
+        awaitReady();
         List<TaskExample> mor = new ArrayList<>();
         NoteFiles.readTaskFile(dir.resolve("c/synthetic_mor.csv"), CsvReader.OnMalformed.FAIL, mor::add);
         JsonPath s = given().contentType("application/json")

@@ -30,6 +30,13 @@ public sealed interface BaseModelConfig permits LlamaConfig, BertConfig {
 
     int numHiddenLayers();
 
+    int numAttentionHeads();
+
+    int intermediateSize();
+
+    /** Every weight of the checkpoint (embeddings, layers, norms, heads): what a loaded base holds in memory. */
+    long parameterCount();
+
     int maxPositionEmbeddings();
 
     Integer padTokenId();

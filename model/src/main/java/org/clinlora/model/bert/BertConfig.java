@@ -43,6 +43,16 @@ public record BertConfig(
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @Override
+    public long parameterCount() {
+        long h = hiddenSize;
+        long embeddings = ((long) vocabSize + maxPositionEmbeddings + typeVocabSize) * h + 2 * h;
+        long attention = 4 * (h * h + h) + 2 * h; // query, key, value, output dense (with biases) + LayerNorm
+        long mlp = h * intermediateSize + intermediateSize + (long) intermediateSize * h + h + 2 * h;
+        long pooler = h * h + h;
+        return embeddings + numHiddenLayers * (attention + mlp) + pooler;
+    }
+
     public BertConfig {
         require(vocabSize > 0, "vocab_size must be positive");
         require(hiddenSize > 0, "hidden_size must be positive");

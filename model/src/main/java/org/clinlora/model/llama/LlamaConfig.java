@@ -46,6 +46,16 @@ public record LlamaConfig(
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16");
 
+    @Override
+    public long parameterCount() {
+        long h = hiddenSize, kv = (long) numKeyValueHeads * headDim, q = (long) numAttentionHeads * headDim;
+        long attention = h * q + 2 * h * kv + q * h; // q, k, v, o projections, no biases
+        long mlp = 3 * h * intermediateSize; // gate, up, down
+        long layer = attention + mlp + 2 * h; // + input and post-attention RMSNorm
+        long embeddings = (long) vocabSize * h;
+        return embeddings + numHiddenLayers * layer + h + (tieWordEmbeddings ? 0 : embeddings);
+    }
+
     /** {@code rope_scaling}: null/"default", "linear" or "llama3" (Llama 3.1's frequency-dependent scaling). */
     public record RopeScaling(
             String type,

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +65,7 @@ public final class ModelStore {
         if (entry.isMissingNode()) throw new IllegalArgumentException("model '" + id + "' has no " + file);
         String sha = entry.path("sha256").asText();
         Path dir = Files.createDirectories(cacheDir.resolve(StoreLayout.requireName(id)));
+        deleteStaleParts(dir);
         Path cached = dir.resolve(sha + "-" + file);
         if (Files.isRegularFile(cached) && Sha256.of(cached).equals(sha)) return cached;
         Path tmp = Files.createTempFile(dir, ".download", ".part");
@@ -84,26 +87,52 @@ public final class ModelStore {
 
     /**
      * The whole model as a Hugging Face directory under {@code cacheDir/{id}/{manifest sha256}/}, every file verified
-     * against the manifest; reused when already complete (a {@code .complete} marker is written last).
+     * against the manifest; reused when already complete (a {@code .complete} marker is written last). After a restart
+     * that kept the cache (a pod's emptyDir survives a container restart) files already moved into the directory whose
+     * sha256 matches the manifest are kept rather than downloaded again, and partial downloads an earlier process left
+     * behind are deleted.
      */
     public Path fetchModelDir(String id, Path cacheDir) throws IOException {
         byte[] manifest = store.getBytes(StoreLayout.model(id) + MANIFEST)
                 .orElseThrow(() -> new IllegalArgumentException(
                         "unknown model '" + id + "' (no complete models/" + id + "/ in the store)"));
+        Path files = cacheDir.resolve(".files");
+        deleteStaleParts(files.resolve(StoreLayout.requireName(id)));
         Path dir = cacheDir.resolve(StoreLayout.requireName(id)).resolve(Sha256.of(manifest));
         if (Files.isRegularFile(dir.resolve(".complete"))) return dir;
         Files.createDirectories(dir);
-        var names = JSON.readTree(manifest).path("files").fieldNames();
-        while (names.hasNext()) {
-            String file = names.next();
+        var entries = JSON.readTree(manifest).path("files").fields();
+        while (entries.hasNext()) {
+            var entry = entries.next();
+            String file = entry.getKey();
             if (file.contains("/") || file.startsWith("."))
                 throw new IllegalArgumentException("model manifest names an unsafe file: " + file);
-            Path verified = fetchVerified(id, file, cacheDir.resolve(".files"));
-            Files.copy(verified, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-            Files.delete(verified);
+            Path target = dir.resolve(file);
+            String sha = entry.getValue().path("sha256").asText();
+            if (Files.isRegularFile(target) && Sha256.of(target).equals(sha)) continue;
+            Path verified = fetchVerified(id, file, files);
+            // Moved, not copied: the cache volume then holds the checkpoint once (a copy needs its largest shard
+            // twice).
+            Files.move(verified, target, StandardCopyOption.REPLACE_EXISTING);
         }
         Files.write(dir.resolve(".complete"), new byte[0]);
         return dir;
+    }
+
+    /**
+     * Deletes the {@code .download*.part} files in {@code dir} that an earlier process left (last modified before this
+     * JVM started): a crash mid-download leaves one behind, and on a kept cache volume they would add up. Parts this
+     * process is still writing are newer and left alone.
+     */
+    static void deleteStaleParts(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        FileTime started =
+                FileTime.fromMillis(ManagementFactory.getRuntimeMXBean().getStartTime());
+        try (var s = Files.newDirectoryStream(dir, ".download*.part")) {
+            for (Path p : s) {
+                if (Files.getLastModifiedTime(p).compareTo(started) < 0) Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** The sha256 the model's manifest records for one file, if any. */

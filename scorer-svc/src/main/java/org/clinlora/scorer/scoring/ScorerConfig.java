@@ -15,6 +15,13 @@ public interface ScorerConfig {
      */
     Optional<String> baseModel();
 
+    /**
+     * With a base model configured: fetch, verify, check (memory preflight) and load it at start, in the background,
+     * readiness DOWN until it is loaded ({@link BaseModelLoader}); false loads it on the first request instead.
+     */
+    @WithDefault("true")
+    boolean loadAtStart();
+
     @WithDefault("cpu")
     String device();
 

@@ -11,25 +11,31 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 
 /**
- * The scorer's Prometheus metrics (at /q/metrics): queue depth, batch size and forward time per batch, rows scored,
- * request latency per entry point (histograms), and the adapter cache's residents, hits, loads and evictions. The
- * scheduler and cache keep plain counters; this class only reads them, so they stay testable without a registry.
+ * The scorer's Prometheus metrics (at /q/metrics): whether the base model is loaded, queue depth, batch size and
+ * forward time per batch, rows scored, request latency per entry point (histograms), and the adapter cache's residents,
+ * hits, loads and evictions. The scheduler and cache keep plain counters; this class only reads them, so they stay
+ * testable without a registry.
  */
 @ApplicationScoped
 public class ScorerMetrics {
     private final MeterRegistry registry;
     private final BatchScheduler scheduler;
     private final AdapterCache cache;
+    private final ScoringModel model;
     private DistributionSummary batchRows;
     private Timer batchForward;
 
-    public ScorerMetrics(MeterRegistry registry, BatchScheduler scheduler, AdapterCache cache) {
+    public ScorerMetrics(MeterRegistry registry, BatchScheduler scheduler, AdapterCache cache, ScoringModel model) {
         this.registry = registry;
         this.scheduler = scheduler;
         this.cache = cache;
+        this.model = model;
     }
 
     void onStart(@Observes StartupEvent e) {
+        Gauge.builder("clinlora.scorer.model.loaded", model, m -> m.loaded() ? 1 : 0)
+                .description("1 once the base model is loaded and this replica can score, 0 before")
+                .register(registry);
         Gauge.builder("clinlora.scorer.queue.rows", scheduler, BatchScheduler::queuedRows)
                 .description("rows waiting or being scored")
                 .register(registry);

@@ -66,7 +66,7 @@ class RequestPrecedenceTest {
         BatchScheduler scheduler = new BatchScheduler(model, cache, config);
         ScoringService service = new ScoringService(
                 new TaskResolver(registry, binding, Duration.ofSeconds(30)), model, cache, scheduler);
-        return new ScoreResource(service, null, new ScorerMetrics(new SimpleMeterRegistry(), scheduler, cache));
+        return new ScoreResource(service, null, new ScorerMetrics(new SimpleMeterRegistry(), scheduler, cache, model));
     }
 
     @Test

@@ -18,6 +18,11 @@ record TestScorerConfig(Optional<String> baseModel, Path cacheDir, int maxTokens
     }
 
     @Override
+    public boolean loadAtStart() {
+        return false;
+    }
+
+    @Override
     public int maxBatchRows() {
         return 32;
     }

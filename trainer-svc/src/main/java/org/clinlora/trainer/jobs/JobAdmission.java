@@ -42,9 +42,17 @@ public class JobAdmission {
 
     /** The completed spec (defaults, a job id, the base's LoRA targets), checked and resolved. */
     public ResolvedJob admit(JobSpec request) {
+        return admit(request, true);
+    }
+
+    /**
+     * {@code onThisDevice} false (trainer-svc's API role, which runs no job): the device is checked by the worker that
+     * runs the job, not against this process's GPUs; the answer's compute is null.
+     */
+    public ResolvedJob admit(JobSpec request, boolean onThisDevice) {
         JobSpec spec = completed(request);
         requireDatasets(spec);
-        return resolve(spec);
+        return onThisDevice ? resolve(spec) : new ResolvedJob(spec, null, parentStack(spec));
     }
 
     /**

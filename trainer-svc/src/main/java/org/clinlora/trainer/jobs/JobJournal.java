@@ -24,7 +24,10 @@ import org.jboss.logging.Logger;
 final class JobJournal {
     private static final Logger LOG = Logger.getLogger(JobJournal.class);
     static final String CANCELLED_BY_REQUEST = "cancelled by request";
+    /** Beside the record: a cancel asked on another replica than the one running the job (removed at its end). */
+    static final String CANCEL_MARKER = "cancel-requested";
 
+    private final BlobStore store;
     private final JobRecords<TrainingJob> records;
     private final MetricsHistory history;
     private final TrainerMetrics meters;
@@ -37,6 +40,7 @@ final class JobJournal {
             TrainerMetrics meters,
             TrainingEvents events,
             Checkpoints checkpoints) {
+        this.store = store;
         this.records = new JobRecords<>(
                 store,
                 StoreLayout.trainingJobs(),
@@ -69,6 +73,15 @@ final class JobJournal {
 
     void save(TrainingJob job) {
         records.save(job);
+    }
+
+    /** Asks the replica that runs the job to cancel it (it looks for the marker while it runs). */
+    void requestCancel(String id) {
+        store.put(StoreLayout.trainingJob(id) + CANCEL_MARKER, new byte[0], Map.of());
+    }
+
+    boolean cancelMarked(String id) {
+        return store.size(StoreLayout.trainingJob(id) + CANCEL_MARKER).isPresent();
     }
 
     MetricsHistory.Curve curve(String id, int after) {

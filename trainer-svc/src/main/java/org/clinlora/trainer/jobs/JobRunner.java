@@ -1,6 +1,7 @@
 package org.clinlora.trainer.jobs;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.BaseModelConfig;
+import org.clinlora.model.base.Compute;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.train.Trainer;
+import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.memory.MemoryPreflight;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterSource;
 import org.clinlora.platform.registry.PublishRequest;
@@ -22,13 +27,15 @@ import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.platform.store.StoredDatasets;
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /**
- * Runs one admitted job ({@link ResolvedJob}): the verified base model and parent stack, the datasets, {@link Trainer}
- * reporting to the job's listener (progress, checkpoints, cancellation), then publication through registry-svc.
- * Publication is idempotent by job id (a job resumed after publishing does not publish twice), and a job that fails
- * after publishing a fine-tuned parent withdraws it, so a failed job leaves no published version.
+ * Runs one admitted job ({@link ResolvedJob}): a memory preflight (the base must fit where the job runs), the verified
+ * base model and parent stack, the datasets, {@link Trainer} reporting to the job's listener (progress, checkpoints,
+ * cancellation), then publication through registry-svc. Publication is idempotent by job id (a job resumed after
+ * publishing does not publish twice), and a job that fails after publishing a fine-tuned parent withdraws it, so a
+ * failed job leaves no published version.
  */
 @ApplicationScoped
 public class JobRunner {
@@ -56,8 +63,31 @@ public class JobRunner {
     private final Publication publication;
     private final ModelPublication modelPublication;
     private final Path cacheDir;
+    private final MemoryPreflight memory;
 
     /** {@code adapters}: where the parent stack's files come from (registry-svc). */
+    @Inject
+    public JobRunner(
+            BlobStore store,
+            ModelStore models,
+            AdapterSource adapters,
+            Checkpoints checkpoints,
+            Publication publication,
+            ModelPublication modelPublication,
+            TrainerConfig config,
+            Config settings) {
+        this(
+                store,
+                models,
+                adapters,
+                checkpoints,
+                publication,
+                modelPublication,
+                config,
+                MemoryPreflight.fromConfig(k -> settings.getOptionalValue(k, String.class)));
+    }
+
+    /** Without a memory preflight (unit tests). */
     public JobRunner(
             BlobStore store,
             ModelStore models,
@@ -66,6 +96,19 @@ public class JobRunner {
             Publication publication,
             ModelPublication modelPublication,
             TrainerConfig config) {
+        this(store, models, adapters, checkpoints, publication, modelPublication, config, MemoryPreflight.disabled());
+    }
+
+    public JobRunner(
+            BlobStore store,
+            ModelStore models,
+            AdapterSource adapters,
+            Checkpoints checkpoints,
+            Publication publication,
+            ModelPublication modelPublication,
+            TrainerConfig config,
+            MemoryPreflight memory) {
+        this.memory = memory;
         this.store = store;
         this.models = models;
         this.adapters = adapters;
@@ -79,8 +122,9 @@ public class JobRunner {
         JobSpec spec = job.spec();
         Optional<Outcome> published = alreadyPublished(spec);
         if (published.isPresent()) return published.get(); // the process stopped after publishing, before recording it
-        Path baseDir = fetchBase(spec);
         Data data = open(spec);
+        preflight(job, data.train().seqLen());
+        Path baseDir = fetchBase(spec);
         try (BaseModel model = BaseModel.load(baseDir, job.compute())) {
             List<String> parents = loadParents(job, model);
             Trainer.Result result = train(spec, model, data, parents, listener);
@@ -89,6 +133,30 @@ public class JobRunner {
                 return modelPublication.push(spec, model, baseDir, data.train(), metrics, RunReport.evaluation(result));
             return publishAdapters(job, model, parents, data.train(), result, metrics);
         }
+    }
+
+    /**
+     * Before the base is fetched: does it fit where this job runs? The serving estimate with the job's micro-batch and
+     * the dataset's row length — a floor for training (gradients and the backward pass need more), so a job it refuses
+     * could not have run. The job fails with the one-line refusal as its reason.
+     */
+    private void preflight(ResolvedJob job, int seqLen) {
+        JobSpec spec = job.spec();
+        BaseModelConfig base = models.config(spec.baseModel())
+                .orElseThrow(() -> new IllegalArgumentException("unknown base model '" + spec.baseModel() + "'"));
+        memory.check(new MemoryPreflight.Subject(
+                        "trainer-svc cannot run job '" + spec.jobId() + "'",
+                        spec.baseModel(),
+                        base,
+                        job.compute().half() ? Compute.Precision.FP16 : Compute.Precision.FP32,
+                        job.compute().device(),
+                        spec.optim().batchSize(),
+                        seqLen,
+                        "submit it with \"precision\": \"fp16\"",
+                        "train a smaller model"))
+                .ifPresent(refusal -> {
+                    throw new Unprocessable("insufficient_memory", refusal);
+                });
     }
 
     private Path fetchBase(JobSpec spec) throws IOException {

@@ -8,7 +8,8 @@ import org.clinlora.platform.registry.AdapterCard;
 /**
  * A job as its submission checked it: the completed spec, the device and precision it runs with, and its parent stack
  * from the registry (root ancestor first, the direct parent last; empty without a parent), every card on the job's base
- * model. The run uses exactly this, so it trains on what the submission accepted.
+ * model. The run uses exactly this, so it trains on what the submission accepted. The compute is null where the API
+ * role admitted the job (it runs none; the worker resolves the job again on its own device).
  */
 public record ResolvedJob(JobSpec spec, Compute compute, List<AdapterCard> lineage) {
     public ResolvedJob {

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.clinlora.model.train.Trainer;
 import org.clinlora.platform.failure.Busy;
 import org.clinlora.platform.failure.Conflict;
@@ -38,6 +40,12 @@ import org.jboss.logging.Logger;
  * leases in the store ({@link JobLeases}): a job runs only on the replica holding its lease, and a job left by a
  * replica that stopped is taken up by another once the lease has expired (the periodic look-up, every
  * recover-interval).
+ *
+ * <p>{@code clinlora.trainer.run-jobs=false} is the API role: it admits jobs (the device is the worker's to check) and
+ * records them, answers REST and Kafka, and runs none — no worker thread, no claims; workers ({@code run-jobs=true},
+ * GPU nodes, scaled from zero on {@code clinlora_trainer_jobs_pending}) take the jobs from the store at their recovery
+ * round. Each round also counts the unfinished records for that gauge. A cancel reaches the replica that runs the job
+ * through a marker in the store; a job no replica holds is cancelled at once, under its lease.
  */
 @ApplicationScoped
 public class TrainingJobs {
@@ -55,6 +63,14 @@ public class TrainingJobs {
     private final Map<String, ResolvedJob> admitted = new ConcurrentHashMap<>();
 
     private final Map<String, RunningJob> running = new ConcurrentHashMap<>();
+    private final boolean runJobs;
+    private final JobLeases leases;
+    /** Unfinished records in the store, counted at each recovery round (clinlora_trainer_jobs_pending). */
+    private final AtomicLong pending = new AtomicLong();
+    /** When the running job's cancel marker was last looked for (a store read, not one per micro-batch). */
+    private volatile long markerCheckedAt;
+
+    private static final long MARKER_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     public TrainingJobs(
             BlobStore store,
@@ -72,16 +88,22 @@ public class TrainingJobs {
         this.hook = hook;
         this.maxQueued = config.maxQueued();
         if (maxQueued < 1) throw new IllegalArgumentException("clinlora.trainer.max-queued must be at least 1");
-        JobLeases leases = new JobLeases(
+        this.runJobs = config.runJobs();
+        this.leases = new JobLeases(
                 store, "training-jobs", jobs.owner().orElse(JobsConfig.defaultOwner(httpPort)), jobs.leaseTtl());
         this.worker = new JobWorker("training-worker", leases, this::runOne, admitted::remove);
         this.recoverInterval = jobs.recoverInterval();
         meters.jobs(worker::waiting, running::size);
+        meters.pending(pending::get);
     }
 
-    /** At start-up and then periodically: jobs queued on another replica, or left by one that stopped, are taken up. */
+    /**
+     * At start-up and then periodically: the unfinished jobs are counted, and a worker takes up those queued on another
+     * replica or left by one that stopped.
+     */
     void onStart(@Observes StartupEvent e) {
-        worker.start();
+        if (runJobs) worker.start();
+        else LOG.info("run-jobs=false: this replica admits and records training jobs; workers run them");
         worker.recoverEvery(recoverInterval, () -> {
             int n = recover();
             if (n > 0) LOG.infof("taking up %d training job(s) queued or left running without a live owner", n);
@@ -95,20 +117,21 @@ public class TrainingJobs {
     public record Submitted(TrainingJob job, boolean created) {}
 
     public Submitted submit(JobSpec request) {
-        ResolvedJob resolved = admission.admit(request);
+        ResolvedJob resolved = admission.admit(request, runJobs);
         String id = resolved.id();
         Optional<TrainingJob> before = journal.read(id);
-        if (before.isEmpty() && worker.waiting() >= maxQueued)
-            throw new Busy(worker.waiting() + " jobs are waiting; retry later");
+        long waiting = runJobs ? worker.waiting() : pending.get();
+        if (before.isEmpty() && waiting >= maxQueued) throw new Busy(waiting + " jobs are waiting; retry later");
         TrainingJob job = TrainingJob.queued(resolved.spec());
         if (before.isPresent()) return known(id, before, resolved.spec());
         // Known before the record is visible: the periodic recovery may queue and run the job at once.
-        admitted.put(id, resolved);
+        if (runJobs) admitted.put(id, resolved);
         if (!journal.create(job)) {
             admitted.remove(id);
             return known(id, before, resolved.spec());
         }
-        worker.offer(id);
+        pending.incrementAndGet();
+        if (runJobs) worker.offer(id);
         return new Submitted(job, true);
     }
 
@@ -150,12 +173,60 @@ public class TrainingJobs {
             journal.cancelled(job);
             return journal.read(id).orElseThrow();
         }
-        return job;
+        if (worker.holds(id)) return job; // running here: it stops at its next micro-batch
+        return cancelElsewhere(job);
     }
 
-    /** Queues every job the store says is queued or was running; returns how many. */
+    /**
+     * A job this replica neither queues nor runs: a marker in the store tells the replica that runs it (it looks every
+     * few seconds); a job no replica holds is cancelled here, under its lease, so no worker starts it meanwhile.
+     */
+    private TrainingJob cancelElsewhere(TrainingJob job) {
+        String id = job.jobId();
+        journal.requestCancel(id);
+        // The store's marker carries the request from here on: the in-memory entry would stay for good when another
+        // replica runs the job (nothing here ever finishes it).
+        cancelRequested.remove(id);
+        Optional<JobLeases.Held> held = leases.claim(id);
+        if (held.isEmpty()) return job;
+        try {
+            TrainingJob now = journal.read(id).orElse(job);
+            if (!now.finished()) journal.cancelled(now);
+            return journal.read(id).orElse(now);
+        } finally {
+            held.get().release();
+        }
+    }
+
+    /**
+     * One recovery round: counts the unfinished jobs in the store (the pending gauge) and, on a worker, queues every
+     * one that no live replica holds; returns how many it queued.
+     */
     public int recover() {
-        return worker.recover(journal.records());
+        List<String> unfinished = journal.records().unfinished();
+        pending.set(unfinished.size());
+        if (!runJobs) return 0;
+        int n = 0;
+        for (String id : unfinished) if (worker.claimable(id) && worker.offer(id)) n++;
+        return n;
+    }
+
+    /** Unfinished jobs in the store as last counted (the gauge clinlora_trainer_jobs_pending). */
+    public long pending() {
+        return pending.get();
+    }
+
+    /** A cancel asked here, or through the store by another replica (looked for every few seconds). */
+    private boolean cancelAsked(String id) {
+        if (cancelRequested.contains(id)) return true;
+        long now = System.nanoTime();
+        if (now - markerCheckedAt < MARKER_EVERY_NANOS) return false;
+        markerCheckedAt = now;
+        try {
+            return journal.cancelMarked(id);
+        } catch (RuntimeException e) {
+            return false; // the store is failing: looked for again later
+        }
     }
 
     /**
@@ -166,13 +237,14 @@ public class TrainingJobs {
         try {
             TrainingJob job = journal.read(id).orElse(null);
             if (job == null || job.finished()) return;
-            if (cancelRequested.remove(id)) {
+            if (cancelRequested.remove(id) || journal.cancelMarked(id)) {
                 journal.cancelled(job);
                 return;
             }
             runRecorded(job.with(TrainingJob.RUNNING, null), resolved);
         } finally {
             running.remove(id);
+            cancelRequested.remove(id); // a cancel that came too late to stop the job
             journal.forget(id);
         }
     }
@@ -185,8 +257,8 @@ public class TrainingJobs {
         LOG.infof(
                 "job %s: running (%s, base %s, dataset %s)",
                 id, spec.kind(), spec.baseModel(), spec.datasets().train());
-        RunningJob run =
-                new RunningJob(started, journal, hook, () -> worker.leaseLost(id), () -> cancelRequested.contains(id));
+        markerCheckedAt = System.nanoTime();
+        RunningJob run = new RunningJob(started, journal, hook, () -> worker.leaseLost(id), () -> cancelAsked(id));
         running.put(id, run);
         journal.begin(id);
         try {

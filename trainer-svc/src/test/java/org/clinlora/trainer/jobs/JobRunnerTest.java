@@ -1,8 +1,10 @@
 package org.clinlora.trainer.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.NoteEncoding;
@@ -29,7 +32,9 @@ import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.BpeTokenizerBuilder;
 import org.clinlora.model.text.NoteNormalizer;
 import org.clinlora.model.train.Trainer;
+import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.memory.MemoryPreflight;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.AdapterSource;
@@ -94,17 +99,7 @@ class JobRunnerTest {
                         e -> add(b, e.id(), e.subjectId(), e.text(), e.labels())));
         registry = new FakeRegistry();
         admission = new JobAdmission(store, models, registry);
-        TrainerConfig config = new TrainerConfig() {
-            @Override
-            public Path cacheDir() {
-                return dir.resolve("cache");
-            }
-
-            @Override
-            public int maxQueued() {
-                return 1;
-            }
-        };
+        TrainerConfig config = config(dir.resolve("cache"));
         Publication publication = registry.publication;
         runner = new JobRunner(
                 store,
@@ -187,6 +182,64 @@ class JobRunnerTest {
         assertEquals(second.adapter(), repeated.adapter());
         assertEquals(List.of(), again.steps);
         assertEquals(3, registry.requests.size(), "no second publication");
+    }
+
+    @Test
+    void aJobWhoseBaseDoesNotFitWhereItRunsFailsWithTheOneLineBeforeTheBaseIsFetched() throws IOException {
+        // 64 MiB where the runtime alone is 1.5 GiB: refused before a file of the base is downloaded.
+        Path cache = dir.resolve("small-cache");
+        Publication publication = registry.publication;
+        JobRunner small = new JobRunner(
+                store,
+                models,
+                registry,
+                new Checkpoints(store),
+                publication,
+                new ModelPublication(store, models, publication),
+                config(cache),
+                new MemoryPreflight(
+                        true,
+                        MemoryPreflight.DEFAULT_RUNTIME_BYTES,
+                        OptionalLong.of(64L << 20),
+                        dir.resolve("no-cgroup"),
+                        () -> 1L << 40,
+                        d -> 0));
+        ResolvedJob job =
+                admission.admit(spec("{\"jobId\":\"job-too-big\",\"kind\":\"domain_adaptation\",\"baseModel\":\"" + BASE
+                        + "\",\"datasets\":{\"train\":\"" + NOTES + "\"},\"outputName\":\"too-big\","
+                        + "\"optim\":{\"batchSize\":4,\"gradientAccumulation\":1,\"maxSteps\":1},\"device\":\"cpu\"}"));
+        Unprocessable e = assertThrows(Unprocessable.class, () -> small.run(job, new Listener("job-too-big")));
+        assertEquals("insufficient_memory", e.reason());
+        assertTrue(
+                e.getMessage().startsWith("trainer-svc cannot run job 'job-too-big': base model '" + BASE + "' ("),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("but the memory limit (CLINLORA_MEMORY_LIMIT) is 0.1 GiB; submit it with"
+                                + " \"precision\": \"fp16\", raise CLINLORA_MEMORY_LIMIT, or train a smaller model"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(cache.resolve("models")), "the base was not fetched");
+        assertFalse(registry.requests.containsKey("too-big"));
+    }
+
+    static TrainerConfig config(Path cache) {
+        return new TrainerConfig() {
+            @Override
+            public Path cacheDir() {
+                return cache;
+            }
+
+            @Override
+            public int maxQueued() {
+                return 1;
+            }
+
+            @Override
+            public boolean runJobs() {
+                return true;
+            }
+        };
     }
 
     static JobSpec spec(String json) throws IOException {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the service images with Jib through Quarkus (the root POM's `images` profile; no Docker daemon) and pushes
+# them to the registry. .github/workflows/images.yml runs it once per flavour; it works by hand the same way.
+#
+#   k8s/images/build-services.sh cpu    # registry-svc tokenizer-svc trainer-svc scorer-svc console-svc -> :$TAG
+#   k8s/images/build-services.sh cuda   # trainer-svc scorer-svc on $CUDA_BASE                           -> :$TAG-cuda
+#
+# Environment: OWNER (required, lower case), TAG (required: X.Y.Z or sha-<short>, without -cuda), MOVING_TAG
+# (optional: `main` also tags the same images :main, or :main-cuda for cuda; images.yml sets it on a push to main),
+# REGISTRY (ghcr.io), CUDA_BASE (cuda: the base image built from k8s/images/cuda-base.Dockerfile), REGISTRY_USER /
+# REGISTRY_PASSWORD (else Jib uses ~/.docker/config.json), and for labels VERSION, SHA, SOURCE (all optional).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+flavour=${1:?usage: $0 cpu|cuda}
+: "${OWNER:?OWNER (the registry owner, lower case) is required}"
+: "${TAG:?TAG (X.Y.Z or sha-<short>) is required}"
+REGISTRY=${REGISTRY:-ghcr.io}
+
+MOVING_TAG=${MOVING_TAG:-}
+case "$flavour" in
+  cpu) modules=registry-svc,tokenizer-svc,trainer-svc,scorer-svc,console-svc; suffix="" ;;
+  cuda) modules=trainer-svc,scorer-svc; suffix=-cuda ;;
+  *) echo "unknown flavour '$flavour' (cpu|cuda)" >&2; exit 2 ;;
+esac
+tag=$TAG$suffix
+moving=${MOVING_TAG:+$MOVING_TAG$suffix}
+for t in "$tag" $moving; do
+  if [[ ! "$t" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then echo "not a valid image tag: '$t'" >&2; exit 2; fi
+done
+if [[ "$OWNER" != "${OWNER,,}" ]]; then echo "OWNER must be lower case: $OWNER" >&2; exit 2; fi
+
+args=(-B -DskipTests -Dimages package -pl "$modules" -am
+  -Dquarkus.container-image.push=true
+  -Dquarkus.container-image.registry="$REGISTRY"
+  -Dquarkus.container-image.group="$OWNER"
+  -Dquarkus.container-image.tag="$tag")
+# The same image, also under the moving tag (Jib pushes it once, tagged twice).
+[[ -n "$moving" ]] && args+=(-Dquarkus.container-image.additional-tags="$moving")
+if [[ -n "${REGISTRY_USER:-}" && -n "${REGISTRY_PASSWORD:-}" ]]; then
+  args+=(-Dquarkus.container-image.username="$REGISTRY_USER" -Dquarkus.container-image.password="$REGISTRY_PASSWORD")
+fi
+# OCI labels: GHCR links a package to its repository by image.source.
+[[ -n "${SOURCE:-}" ]] && args+=("-Dquarkus.container-image.labels.\"org.opencontainers.image.source\"=$SOURCE")
+[[ -n "${VERSION:-}" ]] && args+=("-Dquarkus.container-image.labels.\"org.opencontainers.image.version\"=$VERSION")
+[[ -n "${SHA:-}" ]] && args+=("-Dquarkus.container-image.labels.\"org.opencontainers.image.revision\"=$SHA")
+if [[ "$flavour" == cuda ]]; then
+  : "${CUDA_BASE:?CUDA_BASE (the image of k8s/images/cuda-base.Dockerfile) is required for cuda}"
+  args+=(-Dquarkus.jib.base-jvm-image="$CUDA_BASE")
+fi
+
+echo "building $flavour images of $modules as $REGISTRY/$OWNER/<svc>:$tag${moving:+ (and :$moving)}"
+exec mvn "${args[@]}"
