@@ -482,6 +482,42 @@ class TrainingJobsTest {
     }
 
     @Test
+    @Order(6)
+    void aJobRunsThePaperCodesProtocolAndStoresIt() throws Exception {
+        // The revised paper code's choices: class weights, the epoch with the lowest validation loss, one-vs-one AUROC.
+        String id = "mor-code-job-" + RUN;
+        String body = downstream(
+                        id,
+                        "mor-core",
+                        null,
+                        "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":3,"
+                                + "\"warmupSteps\":0.06,\"weightDecay\":0.01,\"maxGradNorm\":0}")
+                .replace(
+                        ",\"seed\":1}",
+                        ",\"seed\":1,\"protocol\":{\"classWeighting\":\"inverse-frequency\","
+                                + "\"selection\":\"lowest-validation-loss\",\"multiclassAuroc\":\"ovo\"}}");
+        given().contentType("application/json")
+                .body(body)
+                .post("/v1/jobs")
+                .then()
+                .statusCode(202);
+        JsonPath done = await(id, Duration.ofMinutes(3));
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        assertEquals("lowest-validation-loss", done.getString("spec.protocol.selection"), "the stored spec says it");
+        assertEquals("sum", done.getString("spec.protocol.stacking"), "absent choices are completed");
+        assertEquals(0.06, done.getDouble("spec.optim.warmupSteps"), 1e-12);
+        double epoch = done.getDouble("metrics.'train.selected_epoch'");
+        assertTrue(epoch >= 1 && epoch <= 3, "an epoch was chosen by validation loss: " + epoch);
+        assertTrue(done.getDouble("metrics.'validation.loss'") > 0, "the kept epoch's validation loss is reported");
+        given().contentType("application/json")
+                .body(body.replace(id, id + "-bad").replace("\"ovo\"", "\"ovx\""))
+                .post("/v1/jobs")
+                .then()
+                .statusCode(400)
+                .body("message", containsString("protocol."));
+    }
+
+    @Test
     @Order(7)
     void badJobsAreClear4xxAndPoisonRequestsGoToTheDeadLetterTopic() throws Exception {
         String ok = downstream("bad-" + RUN, "los", null, "{\"maxSteps\":1}");

@@ -9,10 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.clinlora.cli.command.ProgressBar;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
 import org.clinlora.model.base.BaseModel;
@@ -35,7 +37,7 @@ import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.ClinicalTokenizer;
-import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.model.text.PaperCodeText;
 import org.clinlora.model.train.Trainer;
 
 /**
@@ -56,6 +58,7 @@ public final class Experiment {
     private final ExperimentConfig config;
     private final Path out;
     private final PrintStream log;
+    private final Set<String> warned = new HashSet<>();
 
     public Experiment(ExperimentConfig config, Path out, PrintStream log) {
         this.config = config;
@@ -74,7 +77,7 @@ public final class Experiment {
             Path clinical = config.needsClinical() ? clinicalLora(base, model, ids, data, report) : null;
             for (String task : config.tasks()) {
                 TaskSource src = data.tasks.get(task);
-                TokenDataset ds = taskDataset(task, model, ids, src);
+                TokenDataset ds = taskDataset(task, task, model, ids, src);
                 recordData(report, task, ds);
                 for (Variant v : config.variantList()) runSeeds(base, ds, task, v, clinical, report);
                 for (ExperimentConfig.Baseline b : config.baselines()) runBaselineSeeds(compute, src, task, b, report);
@@ -89,14 +92,16 @@ public final class Experiment {
     /** The Clinical LoRA, trained once on the notes with the first seed and saved under adapters/clinical. */
     private Path clinicalLora(BaseModel base, Path model, SpecialIds ids, Data data, ExperimentReport report)
             throws IOException {
-        TokenDataset notes =
-                dataset("clinical-notes", TaskKind.CAUSAL_LM, config.clinical().seqLen(), model, ids, () -> null, b -> {
-                    for (String f : data.notes)
-                        NoteFiles.readMimicNotes(
-                                Path.of(f),
-                                CsvReader.OnMalformed.FAIL,
-                                n -> add(b, n.noteId(), n.subjectId(), n.text(), null));
+        ExperimentConfig.Stage stage = config.clinical();
+        ExperimentConfig.Corpus corpus = stage.corpus();
+        TokenDataset notes = dataset("clinical-notes", TaskKind.CAUSAL_LM, stage, model, ids, () -> null, b -> {
+            b.notePerRow(corpus.notePerRow()).splitByRow(corpus.holdOutBy().equals("note"));
+            for (String f : data.notes)
+                NoteFiles.readMimicNotes(Path.of(f), CsvReader.OnMalformed.FAIL, n -> {
+                    String text = corpus.paperCodeText() ? PaperCodeText.clean(n.text()) : n.text();
+                    if (!text.isBlank()) add(b, n.noteId(), n.subjectId(), text, null);
                 });
+        });
         log.printf("== Clinical LoRA on %d note windows (%d tokens each)%n", notes.rows("train"), notes.seqLen());
         Trainer.Result r = train(
                 new Trainer(
@@ -113,16 +118,29 @@ public final class Experiment {
         return clinical;
     }
 
-    /** A task's classification dataset for {@code model}'s tokenizer, its labels from the task's data. */
-    private TokenDataset taskDataset(String id, Path model, SpecialIds ids, TaskSource src) throws IOException {
+    /**
+     * A task's classification dataset for {@code model}'s tokenizer, its labels from the task's data or from the task's
+     * label set file.
+     */
+    private TokenDataset taskDataset(String task, String id, Path model, SpecialIds ids, TaskSource src)
+            throws IOException {
+        String labelFile =
+                config.labelSets() == null ? null : config.labelSets().get(task);
         return dataset(
                 id,
                 TaskKind.SEQ_CLS,
-                config.downstream().seqLen(),
+                config.downstream(),
                 model,
                 ids,
-                () -> TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL),
-                b -> TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b));
+                () -> {
+                    DatasetBuilder.LabelSpace fromData =
+                            TaskRows.labels(src, TaskRows.files(), CsvReader.OnMalformed.FAIL);
+                    return labelFile == null ? fromData : LabelSets.read(Path.of(labelFile), fromData.multilabel());
+                },
+                b -> {
+                    b.givenLabelSet(labelFile != null);
+                    TaskRows.addAll(src, TaskRows.files(), CsvReader.OnMalformed.FAIL, b);
+                });
     }
 
     /** What the task's dataset holds, into the report, with a warning for what did not fit the splits. */
@@ -166,7 +184,7 @@ public final class Experiment {
             Compute compute, TaskSource src, String task, ExperimentConfig.Baseline b, ExperimentReport report)
             throws IOException {
         Path bert = baselineModel(b);
-        TokenDataset bds = taskDataset(task + "." + b.name(), bert, specialIds(bert), src);
+        TokenDataset bds = taskDataset(task, task + "." + b.name(), bert, specialIds(bert), src);
         for (long seed : config.seeds()) {
             log.printf("== %s: %s, seed %d (%d train rows)%n", task, b.description(), seed, bds.rows("train"));
             ExperimentReport.Run run = runBaseline(bert, compute, bds, task, b, seed);
@@ -210,7 +228,7 @@ public final class Experiment {
                                     TaskKind.SEQ_CLS,
                                     config.hyper(b, seed, rate, m.config().defaultLoraTargets()),
                                     List.of())
-                            .keepBestEpoch(config.downstream().selectBestEpoch())
+                            .protocol(config.downstreamProtocol(null))
                             .fullFineTuning(b.full());
                     r = train(t, b.name());
                 } catch (RuntimeException e) {
@@ -233,7 +251,8 @@ public final class Experiment {
             }
             Predictions test = bestTrainer.predict(
                     new Trainer.EvalSet(ds, List.of("test")), b.full() ? List.of() : List.of(b.name()));
-            return new ExperimentReport.Run(task, b, seed, bestRate, List.copyOf(tried), bestResult.withTest(test));
+            return new ExperimentReport.Run(
+                    task, b, seed, bestRate, List.copyOf(tried), bestResult.withTest(test, bestTrainer.metrics(test)));
         } finally {
             if (bestModel != null) bestModel.close();
         }
@@ -284,7 +303,7 @@ public final class Experiment {
                 // A fresh copy of the saved Clinical LoRA every time: the trainable variant must not leak into the next
                 // run.
                 LoraAdapter c = PeftAdapterDir.load(base, "clinical-" + k, clinical);
-                c.setTrainable(v == Variant.CLINICAL_TRAINABLE);
+                c.setTrainable(v.clinicalTrainable);
                 parents.add(c.name());
             }
             Trainer t = new Trainer(
@@ -295,7 +314,7 @@ public final class Experiment {
                             TaskKind.SEQ_CLS,
                             config.hyper(false, v == Variant.HEAD_ONLY, seed, rates.get(k)),
                             parents)
-                    .keepBestEpoch(config.downstream().selectBestEpoch());
+                    .protocol(config.downstreamProtocol(v));
             Candidate c;
             try {
                 c = new Candidate(rates.get(k), t, train(t, "downstream-" + k), parents, "downstream-" + k);
@@ -317,7 +336,12 @@ public final class Experiment {
         try {
             Predictions test = best.trainer.predict(new Trainer.EvalSet(ds, List.of("test")), best.active());
             return new ExperimentReport.Run(
-                    task, v, seed, best.learningRate, List.copyOf(tried), best.result.withTest(test));
+                    task,
+                    v,
+                    seed,
+                    best.learningRate,
+                    List.copyOf(tried),
+                    best.result.withTest(test, best.trainer.metrics(test)));
         } finally {
             best.remove(base);
         }
@@ -374,7 +398,14 @@ public final class Experiment {
         }
     }
 
+    /**
+     * Trains with a progress bar; what the schedule warrants a warning about goes to stderr, each warning once (the
+     * runs of a task share one schedule), and with the run's result into results.md.
+     */
     private Trainer.Result train(Trainer t, String name) {
+        for (String notice : t.scheduleNotices()) {
+            if (warned.add(notice)) System.err.printf("WARNING %s: %s%n", name, notice);
+        }
         ProgressBar bar = new ProgressBar("   " + name, log);
         Trainer.Result r = t.run(
                 name,
@@ -461,18 +492,25 @@ public final class Experiment {
 
     /** A dataset under datasets/{id}, built once (a later run of the same experiment folder reuses it). */
     private TokenDataset dataset(
-            String id, TaskKind kind, int seqLen, Path model, SpecialIds ids, Labels labels, Rows rows)
+            String id,
+            TaskKind kind,
+            ExperimentConfig.Stage stage,
+            Path model,
+            SpecialIds ids,
+            Labels labels,
+            Rows rows)
             throws IOException {
+        boolean clinical = kind == TaskKind.CAUSAL_LM;
         Path dir = out.resolve("datasets").resolve(id);
         if (!Files.exists(dir.resolve(DatasetBuilder.MANIFEST))) {
             PeftAdapterDir.deleteTree(dir);
             var settings = new DatasetBuilder.Settings(
                     kind,
-                    seqLen,
+                    stage.seqLen(),
                     NoteEncoding.Truncation.HEAD,
-                    NoteNormalizer.DEFAULT,
-                    config.validationFraction(),
-                    config.testFraction(),
+                    stage.noteNormalizer(),
+                    clinical ? stage.corpus().holdOut() : config.validationFraction(),
+                    clinical ? 0 : config.testFraction(),
                     config.dataSeed(),
                     4096,
                     ids);

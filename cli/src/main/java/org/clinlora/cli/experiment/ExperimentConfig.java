@@ -17,9 +17,16 @@ import java.util.function.UnaryOperator;
 import org.clinlora.model.base.Compute;
 import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.data.TaskSource;
+import org.clinlora.model.metrics.MulticlassAuroc;
+import org.clinlora.model.task.ScoreFunction;
 import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.model.train.ClassWeighting;
+import org.clinlora.model.train.DownstreamProtocol;
 import org.clinlora.model.train.Hyperparameters;
+import org.clinlora.model.train.ModelSelection;
 import org.clinlora.model.train.PaperDefaults;
+import org.clinlora.model.train.Stacking;
 import org.clinlora.platform.jobs.JobSpec;
 
 /**
@@ -46,6 +53,15 @@ import org.clinlora.platform.jobs.JobSpec;
  * @param baselines the paper's comparison models: BERT-family encoders (a Hugging Face folder each; absent
  *     {@code model}: a tiny random BERT), fully fine-tuned ({@code mode: full}) or with LoRA ({@code mode: lora}), each
  *     a row of the same table with the same data, splits, seeds and downstream settings
+ * @param protocol a preset ({@link Protocols}: {@code paper-text}, the default, {@code paper-code-v1},
+ *     {@code paper-code-v2}) whose settings fill every field the file leaves out; the completed config names every
+ *     knob, so a run states exactly what it did
+ * @param stacking how the fused variants stack the Downstream LoRA on the Clinical LoRA: {@code sum} (both deltas),
+ *     {@code active-only} (PEFT 0.4 as the paper's code ran it: the Downstream LoRA never applied; rows named
+ *     {@code *_active_only}) or {@code both} (each fused variant in both modes, side by side)
+ * @param labelSets task → a file listing the task's labels, one per line, in place of the training split's labels (the
+ *     paper's code used fixed label maps); a row's label outside the list is dropped from it and counted
+ * @param expectedRows task → rows expected per split (the paper's Table 1); results.md flags a split that differs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExperimentConfig(
@@ -68,7 +84,11 @@ public record ExperimentConfig(
         Bootstrap bootstrap,
         Double validationFraction,
         Double testFraction,
-        List<Baseline> baselines) {
+        List<Baseline> baselines,
+        String protocol,
+        String stacking,
+        Map<String, String> labelSets,
+        Map<String, Map<String, Long>> expectedRows) {
 
     /** A row of the results table: one of the four LLaMA variants or a baseline. */
     public interface Arm {
@@ -113,10 +133,52 @@ public record ExperimentConfig(
 
     /**
      * One training stage: the sequence length its dataset is cut to, LoRA/optimiser overrides of the paper's settings,
-     * and (downstream, default true) whether each run keeps its best epoch by validation macro AUROC.
+     * the text normaliser ({@code default} or {@code none}), and for the Clinical LoRA how its corpus is laid out; for
+     * the downstream runs the {@link DownstreamProtocol} choices by name ({@code selectBestEpoch} is the older
+     * shorthand: true is best-validation-auroc, false last-epoch).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Stage(Integer seqLen, JobSpec.Lora lora, JobSpec.Optim optim, Boolean selectBestEpoch) {}
+    public record Stage(
+            Integer seqLen,
+            JobSpec.Lora lora,
+            JobSpec.Optim optim,
+            Boolean selectBestEpoch,
+            String normalizer,
+            Corpus corpus,
+            String selection,
+            String classWeighting,
+            String multiclassAuroc,
+            String multilabelScores) {
+        public Stage(Integer seqLen, JobSpec.Lora lora, JobSpec.Optim optim, Boolean selectBestEpoch) {
+            this(seqLen, lora, optim, selectBestEpoch, null, null, null, null, null, null);
+        }
+
+        /** The text normaliser the stage's datasets use. */
+        public NoteNormalizer noteNormalizer() {
+            return "none".equals(normalizer) ? NoteNormalizer.NONE : NoteNormalizer.DEFAULT;
+        }
+    }
+
+    /**
+     * The Clinical LoRA's corpus: {@code layout} {@code packed} (notes concatenated and cut into full rows) or
+     * {@code note-per-row} (each note its own row, truncated and padded); {@code holdOut}, the share held out to
+     * measure perplexity, by {@code patient} or at random by {@code note}; {@code text} {@code as-is} or
+     * {@code paper-code} ({@link PaperCodeText}: de-identification brackets stripped, line breaks made spaces).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Corpus(String layout, Double holdOut, String holdOutBy, String text) {
+        public static final List<String> LAYOUTS = List.of("packed", "note-per-row");
+        public static final List<String> HOLD_OUT_BY = List.of("patient", "note");
+        public static final List<String> TEXTS = List.of("as-is", "paper-code");
+
+        public boolean notePerRow() {
+            return "note-per-row".equals(layout);
+        }
+
+        public boolean paperCodeText() {
+            return "paper-code".equals(text);
+        }
+    }
 
     /** Learning rates to choose among, per downstream run, on the validation split (the test split is scored once). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -125,19 +187,45 @@ public record ExperimentConfig(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Bootstrap(Integer resamples, Long seed) {}
 
-    /** The four rows of the paper's comparison, per task. */
+    /**
+     * The four rows of the paper's comparison, per task; the fused two also as the paper's code ran them (PEFT 0.4: the
+     * Downstream LoRA never applied, {@link Stacking#ACTIVE_ONLY}).
+     */
     public enum Variant implements Arm {
-        DOWNSTREAM("downstream", "Downstream LoRA on the bare base", false),
-        HEAD_ONLY("head_only", "frozen base, classification head only", false),
-        CLINICAL_FROZEN("clinical_frozen", "Clinical LoRA (frozen) + Downstream LoRA", true),
-        CLINICAL_TRAINABLE("clinical_trainable", "Clinical LoRA (trainable) + Downstream LoRA", true);
+        DOWNSTREAM("downstream", "Downstream LoRA on the bare base", false, false, Stacking.SUM),
+        HEAD_ONLY("head_only", "frozen base, classification head only", false, false, Stacking.SUM),
+        CLINICAL_FROZEN("clinical_frozen", "Clinical LoRA (frozen) + Downstream LoRA", true, false, Stacking.SUM),
+        CLINICAL_TRAINABLE(
+                "clinical_trainable", "Clinical LoRA (trainable) + Downstream LoRA", true, true, Stacking.SUM),
+        CLINICAL_FROZEN_ACTIVE_ONLY(
+                "clinical_frozen_active_only",
+                "Clinical LoRA (frozen) + Downstream LoRA never applied (active adapter only)",
+                true,
+                false,
+                Stacking.ACTIVE_ONLY),
+        CLINICAL_TRAINABLE_ACTIVE_ONLY(
+                "clinical_trainable_active_only",
+                "Clinical LoRA (trainable) + Downstream LoRA never applied (active adapter only)",
+                true,
+                true,
+                Stacking.ACTIVE_ONLY);
         public final String id, description;
-        public final boolean needsClinical;
+        public final boolean needsClinical, clinicalTrainable;
+        public final Stacking stacking;
 
-        Variant(String id, String description, boolean needsClinical) {
+        Variant(String id, String description, boolean needsClinical, boolean clinicalTrainable, Stacking stacking) {
             this.id = id;
             this.description = description;
             this.needsClinical = needsClinical;
+            this.clinicalTrainable = clinicalTrainable;
+            this.stacking = stacking;
+        }
+
+        /** The same fused variant stacked the other way (itself for the unfused ones). */
+        Variant activeOnly() {
+            return this == CLINICAL_FROZEN
+                    ? CLINICAL_FROZEN_ACTIVE_ONLY
+                    : this == CLINICAL_TRAINABLE ? CLINICAL_TRAINABLE_ACTIVE_ONLY : this;
         }
 
         @Override
@@ -241,7 +329,8 @@ public record ExperimentConfig(
                             o.epochs(),
                             o.maxSteps(),
                             o.weightDecay(),
-                            o.maxGradNorm());
+                            o.maxGradNorm(),
+                            o.warmupSteps());
         }
         JobSpec.Lora lora = s.lora();
         if (lora != null && !defaultTargets.equals(PaperDefaults.TARGET_MODULES)) {
@@ -275,13 +364,14 @@ public record ExperimentConfig(
         if (base == null) return over;
         return new JobSpec.Optim(
                 or(over.learningRate(), base.learningRate()),
-                or(over.warmupRatio(), base.warmupRatio()),
+                over.warmupSteps() != null ? over.warmupRatio() : or(over.warmupRatio(), base.warmupRatio()),
                 or(over.batchSize(), base.batchSize()),
                 or(over.gradientAccumulation(), base.gradientAccumulation()),
                 or(over.epochs(), base.epochs()),
                 or(over.maxSteps(), base.maxSteps()),
                 or(over.weightDecay(), base.weightDecay()),
-                or(over.maxGradNorm(), base.maxGradNorm()));
+                or(over.maxGradNorm(), base.maxGradNorm()),
+                over.warmupRatio() != null ? over.warmupSteps() : or(over.warmupSteps(), base.warmupSteps()));
     }
 
     /** The learning rates a downstream run chooses among: the search's, or just the stage's own (null). */
@@ -311,6 +401,10 @@ public record ExperimentConfig(
                 b.taskFiles.put(
                         e.getKey(), e.getValue() == null ? null : e.getValue().mapFiles(abs));
         }
+        if (labelSets != null) {
+            b.labelSets = new LinkedHashMap<>();
+            labelSets.forEach((task, f) -> b.labelSets.put(task, abs.apply(f)));
+        }
         if (baselines != null) {
             b.baselines = baselines.stream()
                     .map(x -> x == null ? null : new Baseline(x.name(), abs.apply(x.model()), x.mode(), x.optim()))
@@ -319,34 +413,61 @@ public record ExperimentConfig(
         return b.build();
     }
 
-    /** The completed config (what the run records beside its results). */
+    /**
+     * The downstream protocol of a variant's runs: the downstream stage's choices and the variant's stacking (a
+     * baseline has no parent: {@code null} gives the summed stacking, which is then moot).
+     */
+    public DownstreamProtocol downstreamProtocol(Variant v) {
+        Stage d = downstream;
+        return new DownstreamProtocol(
+                ClassWeighting.parse(d.classWeighting()),
+                ModelSelection.parse(d.selection()),
+                MulticlassAuroc.parse(d.multiclassAuroc()),
+                ScoreFunction.parse(d.multilabelScores()),
+                v == null ? Stacking.SUM : v.stacking);
+    }
+
+    /**
+     * The completed config (what the run records beside its results): the protocol preset's settings under the file's,
+     * then this project's defaults for anything still absent.
+     */
     public ExperimentConfig withDefaults() {
+        return Protocols.apply(this).completed();
+    }
+
+    private ExperimentConfig completed() {
         checkData();
         Builder b = new Builder(this);
         b.tasks = completedTasks();
         if (baseModel != null && !Files.isRegularFile(Path.of(baseModel, "config.json")))
             throw new IllegalArgumentException("baseModel: no config.json in " + baseModel);
-        b.variants = completedVariants();
+        b.stacking = or(stacking, "sum");
+        if (!List.of("sum", "active-only", "both").contains(b.stacking))
+            throw new IllegalArgumentException("stacking must be sum, active-only or both, got '" + stacking + "'");
+        b.variants = completedVariants(b.stacking);
         b.tinyModel = completedTinyModel();
         b.synthetic = completedSynthetic();
-        b.clinical = stage(clinical, 512, false);
-        b.downstream = stage(downstream, 128, true);
+        b.validationFraction = or(validationFraction, 0.1);
+        b.testFraction = or(testFraction, 0.2);
+        b.clinical = StageDefaults.clinical(clinical, b.validationFraction + b.testFraction);
+        b.downstream = StageDefaults.downstream(downstream);
         b.seed = null;
         b.seeds = completedSeeds();
         b.search = completedSearch(b.downstream);
         b.compareTo = completedCompareTo(b.variants);
         b.bootstrap = completedBootstrap();
         b.device = device == null ? "cpu" : device.toLowerCase(Locale.ROOT);
-        b.validationFraction = or(validationFraction, 0.1);
-        b.testFraction = or(testFraction, 0.2);
         if (!(b.validationFraction > 0 && b.testFraction > 0 && b.validationFraction + b.testFraction < 1))
             throw new IllegalArgumentException("validationFraction and testFraction must be > 0 with a sum below 1");
         b.baselines = completedBaselines(b.variants);
         b.name = name == null ? (usesSyntheticCorpus() ? "synthetic" : "experiment") : name;
+        b.labelSets = completedLabelSets(b.tasks);
+        b.expectedRows = completedExpectedRows(b.tasks);
         b.precision = Compute.Precision.parse(precision).id();
         ExperimentConfig out = b.build();
         long first = out.seeds().get(0);
         out.hyper(true, false, first, null); // the stages' range checks, now rather than after an hour of training
+        out.downstreamProtocol(null);
         for (Double lr : out.learningRates()) out.hyper(false, false, first, lr);
         for (Baseline x : out.baselines()) out.hyper(x, first, null, List.of("query", "value"));
         return out;
@@ -399,19 +520,69 @@ public record ExperimentConfig(
                 throw new IllegalArgumentException("taskFiles." + task + ": no such file " + f);
     }
 
-    /** The variants run (default: all four), each known and listed once. */
-    private List<String> completedVariants() {
-        List<String> run = variants == null
-                ? List.of(Variant.values()).stream().map(x -> x.id).toList()
+    /**
+     * The variants run (default: the paper's four), each known and listed once; {@code stacking} then renames the fused
+     * ones ({@code active-only}) or adds each one's active-only twin after it ({@code both}).
+     */
+    private List<String> completedVariants(String stackingMode) {
+        List<String> given = variants == null
+                ? List.of(Variant.DOWNSTREAM, Variant.HEAD_ONLY, Variant.CLINICAL_FROZEN, Variant.CLINICAL_TRAINABLE)
+                        .stream()
+                        .map(x -> x.id)
+                        .toList()
                 : List.copyOf(variants);
-        if (run.isEmpty()) throw new IllegalArgumentException("variants: at least one variant");
+        if (given.isEmpty()) throw new IllegalArgumentException("variants: at least one variant");
+        List<String> run = new ArrayList<>();
+        for (String id : given) {
+            Variant v = Variant.of(id);
+            boolean sumOnly = v.stacking == Stacking.SUM && v.activeOnly() != v;
+            if (!sumOnly || stackingMode.equals("sum")) run.add(id);
+            else if (stackingMode.equals("active-only")) run.add(v.activeOnly().id);
+            else {
+                run.add(id);
+                // a completed config read back lists the twin already
+                if (!given.contains(v.activeOnly().id)) run.add(v.activeOnly().id);
+            }
+        }
         List<String> seen = new ArrayList<>();
         for (String id : run) {
-            Variant.of(id);
             if (seen.contains(id)) throw new IllegalArgumentException("variant '" + id + "' is listed twice");
             seen.add(id);
         }
         return run;
+    }
+
+    /** Each task's label list file, which must exist; only tasks that are run. */
+    private Map<String, String> completedLabelSets(List<String> run) {
+        if (labelSets == null) return null;
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : labelSets.entrySet()) {
+            if (!run.contains(e.getKey()))
+                throw new IllegalArgumentException("labelSets." + e.getKey() + ": no such task among " + run);
+            if (e.getValue() == null || !Files.isRegularFile(Path.of(e.getValue())))
+                throw new IllegalArgumentException("labelSets." + e.getKey() + ": no such file " + e.getValue());
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** The rows each split should hold, per task: known tasks and splits, counts >= 0. */
+    private Map<String, Map<String, Long>> completedExpectedRows(List<String> run) {
+        if (expectedRows == null) return null;
+        for (var e : expectedRows.entrySet()) {
+            if (!run.contains(e.getKey()))
+                throw new IllegalArgumentException("expectedRows." + e.getKey() + ": no such task among " + run);
+            if (e.getValue() == null) throw new IllegalArgumentException("expectedRows." + e.getKey() + ": give rows");
+            for (var split : e.getValue().entrySet()) {
+                if (!List.of("train", "validation", "test").contains(split.getKey()))
+                    throw new IllegalArgumentException("expectedRows." + e.getKey() + ": splits are train, validation"
+                            + " and test, not '" + split.getKey() + "'");
+                if (split.getValue() == null || split.getValue() < 0)
+                    throw new IllegalArgumentException(
+                            "expectedRows." + e.getKey() + "." + split.getKey() + " must be >= 0");
+            }
+        }
+        return expectedRows;
     }
 
     /** The tiny LLaMA's shape with its defaults, or null when a base model is given. */
@@ -461,7 +632,10 @@ public record ExperimentConfig(
         return new Search(List.copyOf(lrs));
     }
 
-    /** The reference variant: the one given (among those run), else the trainable fused one, else the frozen one. */
+    /**
+     * The reference variant: the one given (among those run), else the trainable fused one, else the frozen one (the
+     * summed stacking first).
+     */
     private String completedCompareTo(List<String> run) {
         if (compareTo != null) {
             Variant.of(compareTo);
@@ -470,9 +644,12 @@ public record ExperimentConfig(
                         "compareTo: '" + compareTo + "' is not among the variants run " + run);
             return compareTo;
         }
-        return run.contains(Variant.CLINICAL_TRAINABLE.id)
-                ? Variant.CLINICAL_TRAINABLE.id
-                : run.contains(Variant.CLINICAL_FROZEN.id) ? Variant.CLINICAL_FROZEN.id : null;
+        for (Variant v : List.of(
+                Variant.CLINICAL_TRAINABLE,
+                Variant.CLINICAL_TRAINABLE_ACTIVE_ONLY,
+                Variant.CLINICAL_FROZEN,
+                Variant.CLINICAL_FROZEN_ACTIVE_ONLY)) if (run.contains(v.id)) return v.id;
+        return null;
     }
 
     private Bootstrap completedBootstrap() {
@@ -530,6 +707,10 @@ public record ExperimentConfig(
         Double validationFraction;
         Double testFraction;
         List<Baseline> baselines;
+        String protocol;
+        String stacking;
+        Map<String, String> labelSets;
+        Map<String, Map<String, Long>> expectedRows;
 
         Builder(ExperimentConfig c) {
             name = c.name;
@@ -552,6 +733,10 @@ public record ExperimentConfig(
             validationFraction = c.validationFraction;
             testFraction = c.testFraction;
             baselines = c.baselines;
+            protocol = c.protocol;
+            stacking = c.stacking;
+            labelSets = c.labelSets;
+            expectedRows = c.expectedRows;
         }
 
         ExperimentConfig build() {
@@ -575,22 +760,15 @@ public record ExperimentConfig(
                     bootstrap,
                     validationFraction,
                     testFraction,
-                    baselines);
+                    baselines,
+                    protocol,
+                    stacking,
+                    labelSets,
+                    expectedRows);
         }
     }
 
-    private static Stage stage(Stage s, int seqLen, boolean downstream) {
-        Stage x = s == null ? new Stage(null, null, null, null) : s;
-        int len = or(x.seqLen(), seqLen);
-        if (len < 8 || len > 32768)
-            throw new IllegalArgumentException("seqLen must be between 8 and 32768, got " + len);
-        if (!downstream && Boolean.TRUE.equals(x.selectBestEpoch()))
-            throw new IllegalArgumentException(
-                    "clinical.selectBestEpoch: best-epoch selection is for the downstream runs");
-        return new Stage(len, x.lora(), x.optim(), downstream ? or(x.selectBestEpoch(), true) : null);
-    }
-
-    private static <T> T or(T v, T d) {
+    static <T> T or(T v, T d) {
         return v == null ? d : v;
     }
 }

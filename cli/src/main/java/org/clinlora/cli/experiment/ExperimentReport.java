@@ -15,6 +15,7 @@ import org.clinlora.cli.experiment.ExperimentConfig.Arm;
 import org.clinlora.cli.experiment.ExperimentConfig.Variant;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.TokenDataset;
+import org.clinlora.model.metrics.MulticlassAuroc;
 import org.clinlora.model.metrics.PairedBootstrap;
 import org.clinlora.model.metrics.Predictions;
 import org.clinlora.model.train.Trainer;
@@ -145,7 +146,8 @@ public final class ExperimentReport {
                                 byVariant.get(v),
                                 byVariant.get(ref),
                                 config.bootstrap().resamples(),
-                                config.bootstrap().seed()));
+                                config.bootstrap().seed(),
+                                MulticlassAuroc.parse(config.downstream().multiclassAuroc())));
             }
             intervals.put(task, m);
         }
@@ -222,9 +224,11 @@ public final class ExperimentReport {
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         header(sb);
+        ProtocolSection.write(sb, config);
         aurocTable(sb);
         if (!intervals.isEmpty()) intervalTable(sb);
         dataTable(sb);
+        ProtocolSection.notices(sb, config, clinical, runs, data);
         costTable(sb);
         sb.append(
                 "\nPer run: `runs/{task}/{variant}/seed-{seed}/predictions.csv` (id, true labels, a probability per label) and `roc.csv` "
@@ -267,10 +271,6 @@ public final class ExperimentReport {
         sb.append("Seeds: ")
                 .append(config.seeds())
                 .append(
-                        config.downstream().selectBestEpoch()
-                                ? "; each downstream run keeps its best epoch by validation macro AUROC"
-                                : "")
-                .append(
                         config.search() != null
                                 ? "; learning rate chosen per run on validation among "
                                         + config.search().learningRate()
@@ -281,7 +281,13 @@ public final class ExperimentReport {
     /** The results table: test macro AUROC per variant and task, and the average over tasks. */
     private void aurocTable(StringBuilder sb) {
         List<String> tasks = List.copyOf(data.keySet());
-        sb.append("Test macro AUROC (labels with one class only in the test split skipped)")
+        sb.append("Test macro AUROC (labels with one class only in the test split skipped")
+                .append(config.downstream().multiclassAuroc().equals("ovo") ? "; multi-class tasks one-vs-one" : "")
+                .append(
+                        config.downstream().multilabelScores().equals("softmax")
+                                ? "; multi-label scores a softmax over the labels"
+                                : "")
+                .append(")")
                 .append(
                         config.seeds().size() > 1
                                 ? ", mean ± sd over " + config.seeds().size() + " seeds"

@@ -20,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The paper's four-variant comparison on a small synthetic run: the table, the costs, and the config's rules. */
 class ExperimentTest {
+    /** The paper's four rows: what a config without {@code variants} or {@code stacking} runs. */
+    private static final List<Variant> PAPER_ROWS =
+            List.of(Variant.DOWNSTREAM, Variant.HEAD_ONLY, Variant.CLINICAL_FROZEN, Variant.CLINICAL_TRAINABLE);
+
     @TempDir
     Path dir;
 
@@ -50,7 +54,7 @@ class ExperimentTest {
         assertEquals(1 + 1 + 2 * 4, csv.size(), "header, the Clinical LoRA's run, then 2 tasks x 4 variants: " + csv);
         assertTrue(csv.get(1).startsWith("clinical_notes,clinical_lora,"));
         for (String task : List.of("mor", "diag")) {
-            for (Variant v : Variant.values()) {
+            for (Variant v : PAPER_ROWS) {
                 double auroc = report.auroc(task, v);
                 assertTrue(auroc >= 0 && auroc <= 1, task + " " + v + " macro AUROC " + auroc);
                 assertEquals(12, row(report, task, v).result().steps());
@@ -70,7 +74,7 @@ class ExperimentTest {
         }
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("| variant | MOR | DIAG | average |"), md);
-        for (Variant v : Variant.values()) assertTrue(md.contains("| " + v.description + " |"), v.description);
+        for (Variant v : PAPER_ROWS) assertTrue(md.contains("| " + v.description + " |"), v.description);
 
         // The trainable variant trained a copy: the saved Clinical LoRA is what the clinical run produced.
         Path clinical = out.resolve("adapters/clinical");
@@ -82,7 +86,7 @@ class ExperimentTest {
                 sha,
                 Sha256.of(clinical.resolve(PeftAdapterDir.WEIGHTS)),
                 "a rerun of the same config reproduces the Clinical LoRA bit for bit");
-        for (Variant v : Variant.values())
+        for (Variant v : PAPER_ROWS)
             assertEquals(report.auroc("mor", v), again.auroc("mor", v), 1e-9, "reproducible: " + v);
     }
 
@@ -146,7 +150,7 @@ class ExperimentTest {
         ExperimentConfig c = ExperimentConfig.read(config("{}"));
         assertTrue(c.usesSyntheticCorpus());
         assertEquals(List.of("los", "mor", "pmv", "diag", "proc"), c.tasks());
-        assertEquals(List.of(Variant.values()), c.variantList());
+        assertEquals(PAPER_ROWS, c.variantList());
         var clinical = c.hyper(true, false, 1, null);
         assertEquals(16, clinical.r());
         assertEquals(32.0, clinical.loraAlpha());
@@ -216,6 +220,34 @@ class ExperimentTest {
                 List.of("query", "value"),
                 c.hyper(false, false, 1, null, List.of("query", "value")).targetModules(),
                 "a BERT baseline's LoRA takes its own architecture's targets");
+
+        assertEquals("paper-text", c.protocol());
+        assertEquals(30421L, c.expectedRows().get("los").get("train"), "the paper's Table 1 cohort sizes");
+        // The paper's code as a config: its preset, its label maps, the BERT batch it used.
+        String code = Files.readString(shipped.resolve("mimic-iv-paper-code.json"))
+                .replace("\"/data/", "\"" + dir.resolve("data") + "/")
+                .replace("\"/models/", "\"" + dir.resolve("models") + "/");
+        for (String f : code.split("\"")) {
+            if (f.startsWith(dir.resolve("data").toString()) && !Files.exists(Path.of(f))) {
+                Files.createDirectories(Path.of(f).getParent());
+                Files.writeString(Path.of(f), "");
+            }
+        }
+        ExperimentConfig pc = ExperimentConfig.read(config(code));
+        assertEquals("paper-code-v2", pc.protocol());
+        assertEquals(512, pc.downstream().seqLen());
+        assertEquals("lowest-validation-loss", pc.downstream().selection());
+        assertEquals(Variant.CLINICAL_TRAINABLE_ACTIVE_ONLY, pc.reference());
+        assertEquals(List.of("diag", "proc"), List.copyOf(pc.labelSets().keySet()));
+        assertEquals(
+                32,
+                pc.hyper(pc.baselines().get(0), 1, null, List.of("query", "value"))
+                        .batchSize());
+        // The synthetic run of the code's protocol reads the recipe files like synthetic-recipes.json.
+        Files.copy(
+                shipped.resolve("synthetic-recipes-paper-code.json"), exp.resolve("synthetic-recipes-paper-code.json"));
+        ExperimentConfig syn = ExperimentConfig.read(exp.resolve("synthetic-recipes-paper-code.json"));
+        assertEquals(6, syn.variantList().size(), "each fused variant stacked both ways");
     }
 
     private static ExperimentReport.Run row(ExperimentReport report, String task, Variant v) {

@@ -2,14 +2,34 @@ package org.clinlora.model.bert;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What a Hugging Face BERT checkpoint must hold for its config.json, by name (with the {@code bert.} prefix) and shape;
  * the classifier is optional (a pre-trained encoder has none). Checked before anything is loaded, and by the registry
  * on a pushed model's safetensors headers.
+ *
+ * <p><b>UmlsBERT.</b> Michalopoulos et al.'s UmlsBERT (NAACL 2021) adds a semantic-type embedding to BERT's input:
+ * {@code bert.embeddings.tui_type_embeddings.weight} [{@code tui_size} (44), hidden], one row per UMLS semantic type
+ * (TUI) plus row 0 for "none", which its forward keeps at zero. Its {@code tui_ids} are looked up per token from a
+ * table derived from UMLS (its {@code vocab_updated.txt}); a tokenizer does not produce them and this project does not
+ * ship UMLS. Such a checkpoint is refused, naming the tensors, unless the JVM runs with
+ * {@code -D}{@value #IGNORE_SEMANTIC_TYPES}{@code =true}: then they are ignored, as transformers'
+ * {@code BertForSequenceClassification.from_pretrained} ignores them as unexpected keys (what a stock-transformers
+ * fine-tuning of UmlsBERT does). Every token then adds UmlsBERT's zero row, so the encoder computes exactly UmlsBERT
+ * run without semantic types — a plain BERT with its weights.
  */
 public final class BertCheckpoint {
+    /**
+     * The system property ({@code true}/{@code false}, default false) that lets UmlsBERT's semantic-type embeddings be
+     * ignored instead of refused.
+     */
+    public static final String IGNORE_SEMANTIC_TYPES = "clinlora.bert.ignoreSemanticTypeEmbeddings";
+
+    /** Where UmlsBERT's semantic-type embeddings sit (its {@code tui_type_embeddings}, or {@code _zero} variant). */
+    private static final String SEMANTIC_TYPES_PREFIX = "bert.embeddings.tui_type_embeddings";
+
     private BertCheckpoint() {}
 
     /**
@@ -53,8 +73,35 @@ public final class BertCheckpoint {
         return out;
     }
 
-    /** Every expected tensor with its shape, an optional classifier [labels, hidden] + [labels], nothing else. */
+    /**
+     * UmlsBERT's semantic-type embedding tensors among the checkpoint's (canonical) names, in order; empty for any
+     * other BERT.
+     */
+    public static List<String> semanticTypeEmbeddings(Map<String, long[]> canonical) {
+        return canonical.keySet().stream()
+                .filter(n -> n.startsWith(SEMANTIC_TYPES_PREFIX))
+                .toList();
+    }
+
+    /** Whether this JVM ignores UmlsBERT's semantic-type embeddings ({@value #IGNORE_SEMANTIC_TYPES}). */
+    public static boolean ignoresSemanticTypes() {
+        return Boolean.getBoolean(IGNORE_SEMANTIC_TYPES);
+    }
+
+    /**
+     * Every expected tensor with its shape, an optional classifier [labels, hidden] + [labels], nothing else;
+     * UmlsBERT's semantic-type embeddings only when {@link #ignoresSemanticTypes()}.
+     */
     public static void check(BertConfig config, Map<String, long[]> actual) {
+        check(config, actual, ignoresSemanticTypes());
+    }
+
+    /** The same with the UmlsBERT choice given: {@code ignoreSemanticTypes} lets its semantic-type embeddings pass. */
+    public static void check(BertConfig config, Map<String, long[]> actual, boolean ignoreSemanticTypes) {
+        List<String> semanticTypes = semanticTypeEmbeddings(actual);
+        if (!semanticTypes.isEmpty() && !ignoreSemanticTypes) {
+            throw new IllegalArgumentException(refusal(semanticTypes, actual));
+        }
         Map<String, long[]> expected = expectedTensors(config);
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             long[] got = actual.get(e.getKey());
@@ -73,10 +120,23 @@ public final class BertCheckpoint {
                     + Arrays.toString(b) + ", expected [labels, " + config.hiddenSize() + "] / [labels]");
         }
         for (String name : actual.keySet()) {
-            if (!expected.containsKey(name) && !name.startsWith("classifier.")) {
+            if (!expected.containsKey(name) && !name.startsWith("classifier.") && !semanticTypes.contains(name)) {
                 throw new IllegalArgumentException(
                         "checkpoint has an unexpected tensor '" + name + "' for a BERT model");
             }
         }
+    }
+
+    private static String refusal(List<String> semanticTypes, Map<String, long[]> actual) {
+        StringBuilder named = new StringBuilder();
+        for (String n : semanticTypes) {
+            if (named.length() > 0) named.append(", ");
+            named.append(n).append(' ').append(Arrays.toString(actual.get(n)));
+        }
+        return "checkpoint is a UmlsBERT with semantic-type embeddings (" + named
+                + "): its forward adds one per token, indexed by the token's UMLS semantic type (tui_ids), which"
+                + " a tokenizer does not produce and this project does not ship (UMLS is licensed separately); run"
+                + " with -D" + IGNORE_SEMANTIC_TYPES + "=true to ignore them as transformers' from_pretrained does"
+                + " (every token then gets UmlsBERT's all-zero 'no semantic type' row)";
     }
 }

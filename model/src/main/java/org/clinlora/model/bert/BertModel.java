@@ -47,12 +47,16 @@ import org.clinlora.model.lora.LoraLinear;
  *
  * <p>Checkpoints are read with or without the {@code bert.} prefix (a BertForSequenceClassification /
  * BertForPreTraining save, or a bare BertModel); pre-training heads ({@code cls.*}) and the {@code position_ids} buffer
- * are ignored as Hugging Face ignores them. fp32 only: BERT-base has 110M parameters and the paper's baselines train in
+ * are ignored as Hugging Face ignores them; UmlsBERT's semantic-type embeddings are refused unless the user opts in to
+ * ignoring them ({@link BertCheckpoint}). fp32 only: BERT-base has 110M parameters and the paper's baselines train in
  * fp32.
  */
 public final class BertModel implements BaseModel {
     /** Module paths of the encoder layers, as PEFT names them under BertForSequenceClassification. */
     public static final String LAYER_PREFIX = "bert.encoder.layer.";
+
+    /** The folders whose ignored semantic-type embeddings were already reported (a scorer reloads a base). */
+    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
     private final BertConfig config;
     private final Compute compute;
@@ -69,7 +73,7 @@ public final class BertModel implements BaseModel {
     private final Map<String, LoraAdapter> adapters = new ConcurrentHashMap<>();
     private volatile ClassifierHead.Weights classifier;
 
-    private BertModel(BertConfig config, Compute compute, NDManager manager, Weights w) {
+    private BertModel(BertConfig config, Compute compute, NDManager manager, Weights w, Path dir) {
         this.config = config;
         this.compute = compute;
         this.manager = manager;
@@ -78,6 +82,7 @@ public final class BertModel implements BaseModel {
         for (String name : w.names()) stored.put(name, w.entry(name).shape());
         Map<String, long[]> shapes = BertCheckpoint.canonicalNames(stored);
         BertCheckpoint.check(config, shapes);
+        warnIgnored(dir, BertCheckpoint.semanticTypeEmbeddings(shapes));
         Function<String, NDArray> t = name -> {
             NDArray a = w.toNDArray(manager, BertCheckpoint.storedName(name, prefixed), DataType.FLOAT32);
             parameters.put(name, a);
@@ -131,10 +136,23 @@ public final class BertModel implements BaseModel {
         BertConfig config = (BertConfig) BaseModelConfig.read(dir.resolve(HfModelDir.CONFIG));
         NDManager manager = NDManager.newBaseManager(compute.device());
         try (Weights w = HfModelDir.openWeights(dir)) {
-            return new BertModel(config, compute, manager, w);
+            return new BertModel(config, compute, manager, w, dir);
+        } catch (IllegalArgumentException e) {
+            manager.close();
+            // Name the folder: a scorer or an experiment loads several bases, and the check's message names tensors.
+            throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
         } catch (RuntimeException | IOException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** Once per folder: a UmlsBERT's semantic-type embeddings were left out, by the user's choice. */
+    private static void warnIgnored(Path dir, List<String> semanticTypes) {
+        if (!semanticTypes.isEmpty() && WARNED.add(dir.toAbsolutePath().normalize())) {
+            System.err.println("clinlora: warning: " + dir + ": ignoring UmlsBERT's semantic-type embeddings "
+                    + semanticTypes + " (" + BertCheckpoint.IGNORE_SEMANTIC_TYPES
+                    + "=true): the encoder runs without UMLS semantic types, as transformers' from_pretrained does");
         }
     }
 
@@ -221,10 +239,19 @@ public final class BertModel implements BaseModel {
 
     /** The embeddings' output and every layer's, [B, T, hidden] each: Hugging Face's {@code output_hidden_states}. */
     public List<NDArray> allHiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
+        return allHiddenStates(ctx, batch, null, active);
+    }
+
+    /**
+     * The same with Hugging Face's {@code token_type_ids} (row-major [B, T], each below {@code type_vocab_size}; null:
+     * type 0 everywhere, what a single-sequence row and every other method here use).
+     */
+    public List<NDArray> allHiddenStates(
+            StepContext ctx, TokenBatch batch, long[] tokenTypeIds, ActiveAdapters active) {
         for (String a : active.names()) adapter(a);
         NDArray mask = paddingMask(ctx, batch);
         List<NDArray> out = new ArrayList<>();
-        NDArray x = embeddings.forward(ctx, batch);
+        NDArray x = embeddings.forward(ctx, batch, tokenTypeIds);
         out.add(x);
         for (BertLayer layer : layers) {
             x = layer.forward(ctx, x, mask, active);
@@ -236,6 +263,17 @@ public final class BertModel implements BaseModel {
     @Override
     public NDArray pooledHiddenStates(StepContext ctx, TokenBatch batch, ActiveAdapters active) {
         return pool(ctx, hiddenStates(ctx, batch, active), batch, active);
+    }
+
+    /**
+     * Classification logits [B, num_labels] in float32 (inference) of rows with {@code token_type_ids} (row-major [B,
+     * T]; null: type 0 everywhere, the same as {@link #classify(StepContext, TokenBatch, List)}): a sentence-pair input
+     * as a Hugging Face tokenizer encodes it.
+     */
+    public NDArray classify(StepContext ctx, TokenBatch batch, long[] tokenTypeIds, List<String> active) {
+        ActiveAdapters all = ActiveAdapters.all(active);
+        List<NDArray> hidden = allHiddenStates(ctx, batch, tokenTypeIds, all);
+        return scorePooled(pool(ctx, hidden.get(hidden.size() - 1), batch, all), scoreHead(active));
     }
 
     /**

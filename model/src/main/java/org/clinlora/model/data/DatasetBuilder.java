@@ -31,13 +31,15 @@ import org.clinlora.model.text.NoteNormalizer;
  *
  * <ul>
  *   <li>causal-LM: each note as {@code <s> … </s>}, concatenated and cut into full rows of {@code seqLen}; the
- *       incomplete tail of each split is dropped, so no row is padded;
+ *       incomplete tail of each split is dropped, so no row is padded — or ({@link #notePerRow}, the paper's code) each
+ *       note its own row, {@code <s>} first, truncated to {@code seqLen} and right-padded;
  *   <li>classification: one row per note, {@code <s>} first (BERT: {@code [CLS]} first, {@code [SEP]} last), truncated
  *       (head, tail or head+tail) or right-padded with the pad id to {@code seqLen}.
  * </ul>
  *
  * Rows go to train / validation / test by patient ({@code subject_id}, else the row id), seeded, so no patient's notes
- * straddle two splits — or, for data that come with their own splits (the CORe and BEEP recipes' train/val/test files),
+ * straddle two splits (or, {@link #splitByRow}, by the row id alone: a random hold-out, as the paper's code held out
+ * its clinical notes) — or, for data that come with their own splits (the CORe and BEEP recipes' train/val/test files),
  * each row to the split it was given ({@link #addTo}), never moved. Then the label names are the training split's; a
  * validation or test row's label outside them is counted in the manifest ({@code unseenLabels}) and left out of the
  * row's target, and an id found in two splits is counted ({@code idsInSeveralSplits}). Classification shards carry
@@ -167,6 +169,8 @@ public final class DatasetBuilder implements AutoCloseable {
     private final List<String> idsInSeveralSplitsExamples = new ArrayList<>();
     private Boolean givenSplits;
     private boolean committed;
+    private boolean notePerRow, splitByRow, givenLabelSet;
+    private long rowsOutsideLabelSet, labelsOutsideLabelSet;
 
     /** One split's pending rows (and, for causal LM, the token stream not yet cut into rows). */
     private static final class Split {
@@ -196,6 +200,30 @@ public final class DatasetBuilder implements AutoCloseable {
         for (String split : SPLITS) splits.put(split, new Split());
     }
 
+    /** Causal LM: one note per row, truncated and padded, instead of notes packed into full rows. */
+    public DatasetBuilder notePerRow(boolean on) {
+        if (on && s.kind() != TaskKind.CAUSAL_LM)
+            throw new IllegalArgumentException("note-per-row is a layout of causal-LM datasets");
+        this.notePerRow = on;
+        return this;
+    }
+
+    /**
+     * The label space is a given list (the paper's code used fixed label maps), not the training split's: a label
+     * outside it is dropped from its row (a single-label row is then skipped), counted in the manifest
+     * ({@code outsideLabelSet}), rather than an error.
+     */
+    public DatasetBuilder givenLabelSet(boolean on) {
+        this.givenLabelSet = on;
+        return this;
+    }
+
+    /** Splits {@link #add}ed rows by their own id, ignoring the patient: a random hold-out. */
+    public DatasetBuilder splitByRow(boolean on) {
+        this.splitByRow = on;
+        return this;
+    }
+
     /** Free-form facts for the manifest (source files, a synthetic marker, skipped-row counts). */
     public void note(String key, Object value) {
         extra.put(key, value);
@@ -213,7 +241,7 @@ public final class DatasetBuilder implements AutoCloseable {
      */
     public void add(String id, String patient, String text, List<String> rowLabels) throws IOException {
         mode(false);
-        append(splitOf(patient == null ? id : patient), id, text, rowLabels);
+        append(splitOf(patient == null || splitByRow ? id : patient), id, text, rowLabels);
     }
 
     /**
@@ -268,6 +296,16 @@ public final class DatasetBuilder implements AutoCloseable {
 
     private void append(String split, String id, String text, List<String> rowLabels) throws IOException {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("row " + id + ": empty text");
+        if (s.kind() == TaskKind.SEQ_CLS && givenLabelSet) {
+            List<String> kept =
+                    rowLabels.stream().filter(labelIndex::containsKey).toList();
+            if (kept.size() != rowLabels.size()) {
+                rowsOutsideLabelSet++;
+                labelsOutsideLabelSet += rowLabels.size() - kept.size();
+                if (!labels.multilabel()) return;
+                rowLabels = kept;
+            }
+        }
         if (s.kind() == TaskKind.SEQ_CLS) {
             for (String l : rowLabels) {
                 if (!labelIndex.containsKey(l))
@@ -297,7 +335,16 @@ public final class DatasetBuilder implements AutoCloseable {
     private void place(Queued q, long[] ids) throws IOException {
         Split sp = splits.get(q.split());
         sp.notes++;
-        if (s.kind() == TaskKind.CAUSAL_LM) {
+        if (s.kind() == TaskKind.CAUSAL_LM && notePerRow) {
+            int n = Math.min(ids.length, s.seqLen() - 1);
+            int[] row = new int[s.seqLen()];
+            Arrays.fill(row, s.padId());
+            row[0] = s.bosId();
+            for (int i = 0; i < n; i++) row[i + 1] = (int) ids[i];
+            if (n < ids.length) sp.truncated++;
+            pending(q.split(), sp, row, n + 1, null, null);
+            sp.tokens += ids.length;
+        } else if (s.kind() == TaskKind.CAUSAL_LM) {
             sp.stream.add(s.bosId());
             for (long t : ids) sp.stream.add((int) t);
             sp.stream.add(s.eosId());
@@ -402,8 +449,11 @@ public final class DatasetBuilder implements AutoCloseable {
                 m.put("labelNames", labels.names());
                 m.put("multilabel", labels.multilabel());
             }
+            if (s.kind() == TaskKind.CAUSAL_LM) m.put("layout", notePerRow ? "note-per-row" : "packed");
             m.put("normalizer", s.normalizer().describe());
             m.put("counts", counts());
+            if (givenLabelSet)
+                m.put("outsideLabelSet", Map.of("rows", rowsOutsideLabelSet, "labels", labelsOutsideLabelSet));
             putSplit(m);
             m.put("shards", shards);
             m.putAll(extra);
@@ -423,7 +473,7 @@ public final class DatasetBuilder implements AutoCloseable {
             c.put("rows", e.getValue().totalRows);
             c.put("notes", e.getValue().notes);
             c.put("tokens", e.getValue().tokens);
-            if (s.kind() == TaskKind.SEQ_CLS) c.put("truncated", e.getValue().truncated);
+            if (s.kind() == TaskKind.SEQ_CLS || notePerRow) c.put("truncated", e.getValue().truncated);
             counts.put(e.getKey(), c);
         }
         return counts;
@@ -439,7 +489,7 @@ public final class DatasetBuilder implements AutoCloseable {
                     "split",
                     Map.of(
                             "by",
-                            "subject_id",
+                            splitByRow ? "row" : "subject_id",
                             "seed",
                             s.seed(),
                             "validation",

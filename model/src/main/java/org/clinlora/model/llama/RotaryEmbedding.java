@@ -48,6 +48,11 @@ public final class RotaryEmbedding {
         }
     }
 
+    /** The rotary frequencies after any rope_scaling, one per pair of dimensions (a copy, for tests). */
+    float[] invFreq() {
+        return invFreq.clone();
+    }
+
     /** cos and sin tables [seqLen, headDim] for positions 0..seqLen-1, computed once per length. */
     private float[][] tables(int seqLen) {
         return cache.computeIfAbsent(seqLen, t -> {

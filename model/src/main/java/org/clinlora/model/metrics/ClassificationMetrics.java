@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The metrics the paper and its baselines report, from per-row probabilities and the true labels:
@@ -18,7 +19,9 @@ import java.util.Map;
  *   <li>{@code accuracy}: argmax against the class (multiclass), exact match of thresholded rows otherwise.
  * </ul>
  *
- * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities.
+ * Multiclass tasks are one-vs-rest over their classes, with softmax probabilities; with {@link MulticlassAuroc#OVO} and
+ * more than two classes, {@code macro_auroc} is instead the one-vs-one macro AUROC the paper's code reports
+ * ({@link Auroc#oneVsOne}), and {@code labels_scored} the number of classes present.
  */
 public final class ClassificationMetrics {
     /** The metrics {@link #compute} returns, in its order. */
@@ -28,10 +31,53 @@ public final class ClassificationMetrics {
     private ClassificationMetrics() {}
 
     /**
+     * The metrics with one-vs-rest multiclass AUROC, this library's historical value (kept so existing callers and
+     * their stored numbers do not change).
+     *
      * @param probs [n][c] probabilities (softmax rows for multiclass, sigmoid for multilabel/binary)
      * @param truth [n][c] 0/1 targets (one-hot for multiclass)
      */
     public static Map<String, Double> compute(double[][] probs, boolean[][] truth, boolean multiclass) {
+        return compute(probs, truth, multiclass, MulticlassAuroc.OVR);
+    }
+
+    /**
+     * The metrics with the multiclass AUROC averaged as {@code mode} says: the paper's code uses one-vs-one for tasks
+     * of more than two classes. Only {@code macro_auroc} and {@code labels_scored} depend on the mode, and only for a
+     * multiclass task with more than two columns (with two, both modes give the AUROC of either class).
+     *
+     * @param probs [n][c] probabilities (softmax rows for multiclass, sigmoid for multilabel/binary)
+     * @param truth [n][c] 0/1 targets (one-hot for multiclass; a row with no true column is in no one-vs-one pair)
+     */
+    public static Map<String, Double> compute(
+            double[][] probs, boolean[][] truth, boolean multiclass, MulticlassAuroc mode) {
+        Objects.requireNonNull(mode, "mode");
+        Map<String, Double> m = perLabel(probs, truth, multiclass);
+        if (mode == MulticlassAuroc.OVO && multiclass && probs[0].length > 2) {
+            int[] classes = classIndices(truth);
+            long present = Arrays.stream(classes).filter(c -> c >= 0).distinct().count();
+            m.put("macro_auroc", Auroc.oneVsOne(probs, classes));
+            m.put("labels_scored", present < 2 ? 0.0 : present);
+        }
+        return m;
+    }
+
+    /** The true class of each one-hot row, -1 where no column is true (a class the training split never had). */
+    static int[] classIndices(boolean[][] truth) {
+        int[] classes = new int[truth.length];
+        for (int i = 0; i < truth.length; i++) {
+            classes[i] = -1;
+            for (int j = 0; j < truth[i].length; j++) {
+                if (!truth[i][j]) continue;
+                if (classes[i] >= 0)
+                    throw new IllegalArgumentException("multiclass row " + i + " has two true classes");
+                classes[i] = j;
+            }
+        }
+        return classes;
+    }
+
+    private static Map<String, Double> perLabel(double[][] probs, boolean[][] truth, boolean multiclass) {
         int n = probs.length;
         if (n == 0) throw new IllegalArgumentException("no rows to evaluate");
         int c = probs[0].length;

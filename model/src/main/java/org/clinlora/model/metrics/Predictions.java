@@ -20,8 +20,13 @@ public record Predictions(
         return truth.length;
     }
 
-    /** The paper's metrics of these predictions ({@link ClassificationMetrics}). */
+    /** The paper's metrics of these predictions ({@link ClassificationMetrics}), multiclass AUROC one-vs-rest. */
     public Map<String, Double> metrics() {
-        return ClassificationMetrics.compute(probabilities, truth, multiclass);
+        return metrics(MulticlassAuroc.OVR);
+    }
+
+    /** The same with the multiclass AUROC averaged as {@code mode} says (the paper's code: one-vs-one). */
+    public Map<String, Double> metrics(MulticlassAuroc mode) {
+        return ClassificationMetrics.compute(probabilities, truth, multiclass, mode);
     }
 }

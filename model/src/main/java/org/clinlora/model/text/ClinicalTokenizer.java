@@ -2,17 +2,39 @@ package org.clinlora.model.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * A base model's own {@code tokenizer.json} through DJL's Hugging Face tokenizers (native, bundled in the jar).
  * Truncation and padding are off: callers decide how to pack or pad, and DJL's defaults (truncate to 512, pad batches)
  * would silently change the data.
+ *
+ * <p>Loading warns once per file on stderr when the normalizer lowercases text but the vocabulary is cased (more than
+ * {@link #CASED_SHARE} of its non-{@code [XXX]} entries hold an upper-case letter): a cased model such as
+ * Bio_ClinicalBERT whose tokenizer.json was converted with {@code do_lower_case} on, so its cased tokens never occur
+ * and words split differently from its pre-training.
  */
 public final class ClinicalTokenizer implements AutoCloseable {
+    /** The share of upper-case vocabulary entries above which a vocabulary is cased (uncased ones hold ~0.01%). */
+    public static final double CASED_SHARE = 0.01;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bracketed specials ({@code [PAD]}, {@code [unused12]}): upper case by convention, not cased text. */
+    private static final Pattern BRACKETED = Pattern.compile("\\[[^\\[\\]]+]");
+    /** The files already warned about (a scorer or the tokenizer service reload a tokenizer). */
+    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
+
     private final HuggingFaceTokenizer tokenizer;
 
     private ClinicalTokenizer(HuggingFaceTokenizer tokenizer) {
@@ -29,7 +51,90 @@ public final class ClinicalTokenizer implements AutoCloseable {
                 .optPadding(false)
                 .optAddSpecialTokens(false)
                 .build();
+        try {
+            warnIfLowercasingCasedVocabulary(file);
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return new ClinicalTokenizer(t);
+    }
+
+    private static void warnIfLowercasingCasedVocabulary(Path file) throws IOException {
+        double share = upperCaseShareIfLowercased(file);
+        if (share > CASED_SHARE && WARNED.add(file.toAbsolutePath().normalize())) {
+            System.err.printf(
+                    "clinlora: warning: %s: the normalizer lowercases every text but %.1f%% of the vocabulary has"
+                            + " upper-case letters, so those tokens never occur (a cased model converted with"
+                            + " do_lower_case on); re-save it keeping the case,"
+                            + " BertTokenizerFast.from_pretrained(dir, do_lower_case=False).save_pretrained(dir),"
+                            + " or turn the normalizer's lowercasing off (BertNormalizer \"lowercase\": false)%n",
+                    file, 100 * share);
+        }
+    }
+
+    /**
+     * Whether {@code tokenizer.json}'s normalizer lowercases text (a {@code BertNormalizer} with {@code lowercase} on,
+     * a {@code Lowercase}, or a {@code Sequence} holding one) although its vocabulary is cased (more than
+     * {@link #CASED_SHARE} of its entries, bracketed specials aside, hold an upper-case letter).
+     */
+    public static boolean lowercasesCasedVocabulary(Path tokenizerJson) throws IOException {
+        return upperCaseShareIfLowercased(tokenizerJson) > CASED_SHARE;
+    }
+
+    /**
+     * The vocabulary's share of entries with an upper-case letter when the normalizer lowercases, else 0. Streams the
+     * file and stops at a normalizer that keeps the case (Hugging Face writes it before the model), so a LLaMA
+     * tokenizer's large vocabulary is never parsed.
+     */
+    static double upperCaseShareIfLowercased(Path tokenizerJson) throws IOException {
+        JsonNode model = null;
+        Boolean lowercases = null;
+        try (JsonParser p = JSON.createParser(tokenizerJson.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME && (lowercases == null || model == null)) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals("normalizer")) {
+                    lowercases = lowercases(p.readValueAsTree());
+                    if (!lowercases) return 0;
+                } else if (field.equals("model")) {
+                    model = p.readValueAsTree();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return Boolean.TRUE.equals(lowercases) && model != null ? upperCaseShare(model.path("vocab")) : 0;
+    }
+
+    private static boolean lowercases(JsonNode normalizer) {
+        if (normalizer == null || !normalizer.isObject()) return false;
+        return switch (normalizer.path("type").asText()) {
+            case "Lowercase" -> true;
+            // tokenizers' BertNormalizer lowercases unless told not to.
+            case "BertNormalizer" -> normalizer.path("lowercase").asBoolean(true);
+            case "Sequence" -> {
+                boolean any = false;
+                for (JsonNode n : normalizer.path("normalizers")) any |= lowercases(n);
+                yield any;
+            }
+            default -> false;
+        };
+    }
+
+    /** WordPiece and BPE vocabularies map token → id; Unigram's is a list of [piece, score]. */
+    private static double upperCaseShare(JsonNode vocab) {
+        List<String> tokens = new ArrayList<>();
+        if (vocab.isObject()) vocab.fieldNames().forEachRemaining(tokens::add);
+        else for (JsonNode piece : vocab) tokens.add(piece.path(0).asText());
+        long entries = 0, upper = 0;
+        for (String token : tokens) {
+            if (BRACKETED.matcher(token).matches()) continue;
+            entries++;
+            if (token.chars().anyMatch(Character::isUpperCase)) upper++;
+        }
+        return entries == 0 ? 0 : (double) upper / entries;
     }
 
     /**

@@ -8,8 +8,9 @@ import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 
 /**
- * The three objectives of the paper, each a mean as PyTorch's default reduction computes it. Composed from ops that
- * keep the autograd graph (log-softmax + gather, relu/abs/exp/log), with scalars owned by the step.
+ * The three objectives of the paper, each a mean as PyTorch's default reduction computes it (class-weighted for
+ * cross-entropy when asked). Composed from ops that keep the autograd graph (log-softmax + gather, relu/abs/exp/log),
+ * with scalars owned by the step.
  */
 public final class Losses {
     private Losses() {}
@@ -43,14 +44,38 @@ public final class Losses {
                 .neg();
     }
 
-    /** Multiclass cross-entropy of logits [B, C] against class indices. */
+    /** Multiclass cross-entropy of logits [B, C] against class indices, the mean over rows. */
     public static NDArray crossEntropy(StepContext ctx, NDArray logits, long[] labels) {
+        return crossEntropy(ctx, logits, labels, null);
+    }
+
+    /**
+     * Multiclass cross-entropy of logits [B, C] against class indices, weighted per class as PyTorch's
+     * {@code F.cross_entropy(logits, labels, weight=w)}: {@code Σ w[y_i]·nll_i / Σ w[y_i]}, the weighted mean the
+     * paper's code trains multiclass tasks with ({@link ClassWeights}); the plain mean when {@code classWeights} is
+     * null.
+     */
+    public static NDArray crossEntropy(StepContext ctx, NDArray logits, long[] labels, float[] classWeights) {
         long b = logits.getShape().get(0), c = logits.getShape().get(1);
         if (labels.length != b) throw new IllegalArgumentException("expected " + b + " labels, got " + labels.length);
         for (long l : labels)
             if (l < 0 || l >= c) throw new IllegalArgumentException("label " + l + " outside [0, " + c + ")");
         NDArray picked = logits.logSoftmax(-1).gather(ctx.manager().create(labels, new Shape(b, 1)), 1);
-        return picked.mean().neg();
+        if (classWeights == null) return picked.mean().neg();
+        if (classWeights.length != c) {
+            throw new IllegalArgumentException("expected " + c + " class weights, got " + classWeights.length);
+        }
+        // The normalised row weights are constants of the step: only the log-probabilities carry gradient.
+        double total = 0;
+        for (long l : labels) total += classWeights[(int) l];
+        if (!(total > 0) || Double.isInfinite(total)) {
+            throw new IllegalArgumentException("the class weights of this batch's labels sum to " + total);
+        }
+        float[] rowWeights = new float[(int) b];
+        for (int i = 0; i < b; i++) rowWeights[i] = (float) (classWeights[(int) labels[i]] / total);
+        NDArray w = ctx.manager().create(rowWeights, new Shape(b, 1));
+        if (w.getDataType() != picked.getDataType()) w = w.toType(picked.getDataType(), false);
+        return picked.mul(w).sum().neg();
     }
 
     /**

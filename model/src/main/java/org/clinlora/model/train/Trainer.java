@@ -26,6 +26,12 @@ import org.clinlora.model.task.TaskKind;
  * (their deltas summed on the same projections), each parent trainable or frozen. Then evaluation on the validation and
  * test splits. Service-agnostic: the trainer service and the command line drive it.
  *
+ * <p>A downstream run follows a {@link DownstreamProtocol}: class weights, which epoch is kept (best validation macro
+ * AUROC by default, or the lowest validation loss, or the last epoch), how AUROC is computed and how the new adapter
+ * stacks on its parent. The default is this project's choice, not the paper's code: that code weighted classes, kept
+ * the last epoch (first version) or the lowest validation loss (revised version) and, through PEFT 0.4, never applied
+ * the Downstream LoRA beside the Clinical one; {@code docs/EXPERIMENT.md} sets the two side by side.
+ *
  * <p>Reproducible on CPU: the adapter's initial values, the data order (per-epoch shuffle of shards and of rows within
  * a shard, from the seed) and dropout (reseeded per micro-step) depend only on the seed, so a run resumed from a
  * checkpoint continues exactly as the uninterrupted run would have.
@@ -86,7 +92,8 @@ public final class Trainer {
      * {@code before}: the validation metrics of the stack before training (perplexity for domain adaptation);
      * {@code validation}: those of the adapter kept (the best epoch's when selecting); {@code testPredictions}: row by
      * row (null for domain adaptation or without test rows); {@code epochs}: the validation score at each epoch's end
-     * and {@code selected} the one kept, when selecting the best epoch (else empty and null).
+     * and {@code selected} the one kept, when selecting an epoch (else empty and null); {@code notices}: what a
+     * researcher should know about the schedule (too few optimizer steps, a dropped accumulation window).
      */
     public record Result(
             LoraAdapter adapter,
@@ -99,21 +106,23 @@ public final class Trainer {
             long trainableParameters,
             Predictions testPredictions,
             List<EpochScore> epochs,
-            EpochScore selected) {
-        /** The same run with its test split scored afterwards (once, on the kept adapter). */
-        public Result withTest(Predictions p) {
+            EpochScore selected,
+            List<String> notices) {
+        /** The same run with its test split scored afterwards (once, on the kept adapter), by {@link #metrics}. */
+        public Result withTest(Predictions p, Map<String, Double> metrics) {
             return new Result(
                     adapter,
                     before,
                     validation,
-                    p.metrics(),
+                    metrics,
                     steps,
                     tokens,
                     seconds,
                     trainableParameters,
                     p,
                     epochs,
-                    selected);
+                    selected,
+                    notices);
         }
 
         /** The same run's figures only: no adapter, no row-by-row predictions (what a finished report keeps). */
@@ -129,15 +138,16 @@ public final class Trainer {
                     trainableParameters,
                     null,
                     epochs,
-                    selected);
+                    selected,
+                    notices);
         }
     }
 
     /**
-     * Validation macro AUROC after {@code epoch} epochs (fractional when training stopped mid-epoch), at optimizer step
-     * {@code step}.
+     * Validation macro AUROC and loss after {@code epoch} epochs (fractional when training stopped mid-epoch), at
+     * optimizer step {@code step}.
      */
-    public record EpochScore(double epoch, int step, double validationMacroAuroc) {}
+    public record EpochScore(double epoch, int step, double validationMacroAuroc, double validationLoss) {}
 
     /** Rows to evaluate on: the named splits of a dataset (the train dataset's own "validation", or all of another). */
     public record EvalSet(TokenDataset data, List<String> splits) {
@@ -152,7 +162,7 @@ public final class Trainer {
     private final TaskKind kind;
     private final Hyperparameters hyper;
     private final List<String> parents;
-    private boolean keepBestEpoch;
+    private DownstreamProtocol protocol = DownstreamProtocol.DEFAULT.withSelection(ModelSelection.LAST_EPOCH);
     private boolean fullFineTuning;
 
     /** {@code parents}: adapters already on the model, in stack order, trainable or frozen as set on them. */
@@ -209,14 +219,53 @@ public final class Trainer {
     }
 
     /**
-     * Evaluates on the validation split at the end of every epoch and keeps the epoch with the best macro AUROC, as the
-     * paper's training loop kept its best checkpoint (downstream runs; without validation rows nothing is chosen).
+     * The downstream protocol (without one: {@link DownstreamProtocol#DEFAULT}'s choices but the last epoch kept).
+     * Selecting an epoch scores the validation split at the end of every epoch and keeps the best one by the protocol's
+     * measure; without validation rows nothing is chosen and the last epoch stays.
      */
-    public Trainer keepBestEpoch(boolean on) {
-        if (on && kind != TaskKind.SEQ_CLS)
-            throw new IllegalArgumentException("best-epoch selection is for downstream (classification) runs");
-        this.keepBestEpoch = on;
+    public Trainer protocol(DownstreamProtocol p) {
+        if (kind != TaskKind.SEQ_CLS && !p.equals(this.protocol))
+            throw new IllegalArgumentException("a downstream protocol is for downstream (classification) runs");
+        if (p.stacking() == Stacking.ACTIVE_ONLY && parents.size() > 1)
+            throw new IllegalArgumentException(
+                    "active-only stacking models PEFT 0.4 with one loaded adapter; give at most one parent");
+        this.protocol = p;
         return this;
+    }
+
+    public DownstreamProtocol protocol() {
+        return protocol;
+    }
+
+    /**
+     * What a researcher should know before trusting the schedule: fewer than 10 optimizer steps (a small corpus with a
+     * large accumulation trains almost nothing), micro-batches left out because the last accumulation window of the run
+     * was incomplete, or — the epochs holding less than one window, so one step is forced — rows trained twice.
+     */
+    public List<String> scheduleNotices() {
+        List<String> out = new ArrayList<>();
+        int total = totalSteps();
+        if (total < 10)
+            out.add(String.format(
+                    "only %d optimizer step%s (%d train rows, batch %d x %d accumulated, %d epochs)",
+                    total,
+                    total == 1 ? "" : "s",
+                    data.rows("train"),
+                    hyper.batchSize(),
+                    hyper.gradientAccumulation(),
+                    hyper.epochs()));
+        long micro = hyper.epochs() * microPerEpoch();
+        long dropped = micro - (long) total * hyper.gradientAccumulation();
+        boolean capped = hyper.maxSteps() != null && hyper.maxSteps() < micro / hyper.gradientAccumulation();
+        if (dropped > 0 && !capped)
+            out.add(String.format(
+                    "the last %d of %d micro-batches never reach an optimizer step (an incomplete accumulation window of %d)",
+                    dropped, micro, hyper.gradientAccumulation()));
+        if (dropped < 0) // totalSteps() forces one step: its window runs on into rows of another epoch
+        out.add(String.format(
+                "the one optimizer step accumulates %d micro-batches, %d more than the %d epochs hold: rows repeat",
+                hyper.gradientAccumulation(), -dropped, hyper.epochs()));
+        return out;
     }
 
     /**
@@ -279,7 +328,10 @@ public final class Trainer {
             // The new adapter starts as the identity (lora_B = 0), so this is the stack as it was given.
             Map<String, Double> before =
                     kind == TaskKind.CAUSAL_LM ? evaluate(validation.rows() > 0 ? validation : test, active) : Map.of();
-            Selection selection = keepBestEpoch && validation.rows() > 0 ? new Selection() : null;
+            Selection selection =
+                    kind == TaskKind.SEQ_CLS && protocol.selection().scoresEpochs() && validation.rows() > 0
+                            ? new Selection()
+                            : null;
             int start = 0;
             if (resume != null) {
                 loop.restore(resume.step(), resume.tensors());
@@ -301,6 +353,7 @@ public final class Trainer {
             return new Trainables(
                     null, active, model.fullFineTuning(data.labelNames().size(), hyper.seed()));
         }
+        boolean neverApplied = protocol.stacking() == Stacking.ACTIVE_ONLY && !parents.isEmpty();
         // fp32 master weights whatever the compute precision: in bf16 the small LoRA updates would round away.
         LoraAdapter adapter = LoraAdapter.create(
                 adapterName,
@@ -314,7 +367,12 @@ public final class Trainer {
                 model.config().initializerRange(),
                 hyper.seed());
         model.addAdapter(adapter);
-        if (hyper.headOnly()) adapter.setHeadOnly();
+        if (neverApplied) {
+            // PEFT 0.4 applied only the adapter loaded first: the new LoRA pair exists (and is saved, B still zero)
+            // but is off every projection, so it gets no gradient; its classification head trains as usual.
+            adapter.detachFrom(model.projections());
+            adapter.setHeadOnly();
+        } else if (hyper.headOnly()) adapter.setHeadOnly();
         else adapter.setTrainable(true);
         active.add(adapterName);
         return new Trainables(adapter, active, null);
@@ -323,7 +381,7 @@ public final class Trainer {
     private TrainingLoop.Settings loopSettings(int total) {
         return new TrainingLoop.Settings(
                 hyper.learningRate(),
-                hyper.warmupRatio(),
+                hyper.warmupSteps(total),
                 total,
                 hyper.gradientAccumulation(),
                 hyper.maxGradNorm(),
@@ -344,7 +402,7 @@ public final class Trainer {
         Map<String, Double> val =
                 selection != null && selection.best != null ? selection.bestMetrics : evaluate(validation, active);
         Predictions testPredictions = kind == TaskKind.SEQ_CLS && test.rows() > 0 ? predict(test, active) : null;
-        Map<String, Double> tst = testPredictions != null ? testPredictions.metrics() : evaluate(test, active);
+        Map<String, Double> tst = testPredictions != null ? metrics(testPredictions) : evaluate(test, active);
         long trainable =
                 run.loop.parameters().values().stream().mapToLong(NDArray::size).sum();
         return new Result(
@@ -358,7 +416,8 @@ public final class Trainer {
                 trainable,
                 testPredictions,
                 selection == null ? List.of() : List.copyOf(selection.history),
-                selection == null ? null : selection.best);
+                selection == null ? null : selection.best,
+                scheduleNotices());
     }
 
     /** One run of the optimizer loop: micro-batches, progress per optimizer step, epoch scoring and checkpoints. */
@@ -470,18 +529,24 @@ public final class Trainer {
 
         void score(double epoch, int step, TrainingLoop loop, List<String> active) {
             Map<String, Double> m = evaluate(validation, active);
-            double auroc = m.getOrDefault("macro_auroc", Double.NaN);
-            EpochScore e = new EpochScore(epoch, step, auroc);
+            EpochScore e = new EpochScore(
+                    epoch, step, m.getOrDefault("macro_auroc", Double.NaN), m.getOrDefault("loss", Double.NaN));
             history.add(e);
-            // Strictly better replaces: on a tie the earlier epoch stays. A NaN score (every label one-class) never
-            // wins.
-            if (best == null
-                    || (!Double.isNaN(auroc)
-                            && (Double.isNaN(best.validationMacroAuroc()) || auroc > best.validationMacroAuroc()))) {
+            if (best == null || better(e, best)) {
                 best = e;
                 bestValues = loop.parameterValues("");
                 bestMetrics = m;
             }
+        }
+
+        /**
+         * Strictly better replaces: on a tie the earlier epoch stays. A NaN score (every label one-class) never wins.
+         */
+        private boolean better(EpochScore e, EpochScore than) {
+            boolean byLoss = protocol.selection() == ModelSelection.LOWEST_VALIDATION_LOSS;
+            double score = byLoss ? -e.validationLoss() : e.validationMacroAuroc();
+            double current = byLoss ? -than.validationLoss() : than.validationMacroAuroc();
+            return !Double.isNaN(score) && (Double.isNaN(current) || score > current);
         }
 
         Map<String, NDArray> tensors(NDManager m) {
@@ -495,6 +560,9 @@ public final class Trainer {
             }
             if (history.isEmpty()) return out; // nothing scored yet: nothing to carry
             out.put("selection/history", m.create(h, new Shape(history.size(), 7)));
+            float[] losses = new float[history.size() * 3];
+            for (int i = 0; i < history.size(); i++) exact(history.get(i).validationLoss(), losses, i * 3);
+            out.put("selection/loss", m.create(losses));
             if (best != null) {
                 out.put("selection/best_step", m.create(new float[] {best.step()}));
                 bestValues.forEach((k, v) -> out.put("selection/param/" + k, m.create(v)));
@@ -511,8 +579,12 @@ public final class Trainer {
         void restore(Map<String, float[]> t) {
             float[] h = t.get("selection/history");
             if (h == null) return; // a checkpoint from before the first epoch ended
-            for (int i = 0; i + 6 < h.length; i += 7)
-                history.add(new EpochScore(exact(h, i), (int) h[i + 3], exact(h, i + 4)));
+            float[] losses = t.get("selection/loss"); // absent in checkpoints written before losses were kept
+            for (int i = 0; i + 6 < h.length; i += 7) {
+                int k = i / 7 * 3;
+                double loss = losses != null && k + 2 < losses.length ? exact(losses, k) : Double.NaN;
+                history.add(new EpochScore(exact(h, i), (int) h[i + 3], exact(h, i + 4), loss));
+            }
             float[] b = t.get("selection/best_step");
             if (b == null) return;
             best = history.stream()
@@ -551,7 +623,27 @@ public final class Trainer {
         NDArray logits = model.classify(ctx, hidden, b.tokens(), active);
         return data.multilabel()
                 ? Losses.bceWithLogits(ctx, logits, b.multiHot())
-                : Losses.crossEntropy(ctx, logits, b.classes());
+                : Losses.crossEntropy(ctx, logits, b.classes(), classWeights());
+    }
+
+    private float[] classWeights;
+
+    /** The cross-entropy's class weights from the train split's class counts, or null (none asked, or multi-label). */
+    private float[] classWeights() {
+        if (protocol.classWeighting() != ClassWeighting.INVERSE_FREQUENCY || data.multilabel()) return null;
+        if (classWeights == null) {
+            long[] counts = new long[data.labelNames().size()];
+            for (TrainingBatches.Batch b :
+                    new TrainingBatches(data, hyper.batchSize(), hyper.seed()).inOrder(List.of("train")))
+                for (long c : b.classes()) if (c >= 0) counts[(int) c]++;
+            classWeights = ClassWeights.asFloat32(ClassWeights.inverseFrequency(counts));
+        }
+        return classWeights;
+    }
+
+    /** The classification metrics of predictions made by this run, with its protocol's AUROC. */
+    public Map<String, Double> metrics(Predictions p) {
+        return p.metrics(protocol.multiclassAuroc());
     }
 
     /**
@@ -583,10 +675,19 @@ public final class Trainer {
             out.put("rows", (double) rows);
             return out;
         }
-        return predict(set, active).metrics();
+        Predictions p = predict(set, active);
+        Map<String, Double> m = new LinkedHashMap<>(p.metrics(protocol.multiclassAuroc()));
+        m.put("loss", lastLoss);
+        return m;
     }
 
-    /** Every row's label probabilities and true labels, in stored order, with the source row ids (classification). */
+    /** The mean loss per row of the last {@link #predict} (unweighted, as the model's own loss). */
+    private double lastLoss = Double.NaN;
+
+    /**
+     * Every row's label scores and true labels, in stored order, with the source row ids (classification): softmax
+     * probabilities for single-label tasks, the protocol's score function for multi-label ones.
+     */
     public Predictions predict(EvalSet set, List<String> active) {
         if (kind != TaskKind.SEQ_CLS) throw new IllegalStateException("predictions are for classification");
         TrainingBatches batches = new TrainingBatches(set.data(), hyper.batchSize(), hyper.seed());
@@ -594,11 +695,15 @@ public final class Trainer {
         List<double[]> probs = new ArrayList<>();
         List<boolean[]> truth = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        ValidationLoss loss = new ValidationLoss(data.multilabel(), c);
         for (TrainingBatches.Batch b : batches.inOrder(set.splits())) {
             try (StepContext ctx = model.newStep(false)) {
                 NDArray logits = model.classify(ctx, b.tokens(), active);
-                NDArray p = data.problemType().probabilities(logits);
+                NDArray p = data.multilabel()
+                        ? protocol.multilabelScores().apply(logits)
+                        : data.problemType().probabilities(logits);
                 float[] v = p.toType(DataType.FLOAT32, false).toFloatArray();
+                loss.add(logits.toType(DataType.FLOAT32, false).toFloatArray(), b);
                 for (int i = 0; i < b.tokens().batchSize(); i++) {
                     double[] row = new double[c];
                     boolean[] t = new boolean[c];
@@ -612,6 +717,7 @@ public final class Trainer {
                 }
             }
         }
+        lastLoss = loss.mean();
         boolean hasIds = ids.stream().allMatch(Objects::nonNull);
         return new Predictions(
                 data.labelNames(),

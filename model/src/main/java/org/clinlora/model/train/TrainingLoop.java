@@ -26,7 +26,7 @@ public final class TrainingLoop implements AutoCloseable {
 
     public record Settings(
             double learningRate,
-            double warmupRatio,
+            double warmupSteps,
             int optimizerSteps,
             int gradientAccumulation,
             double maxGradNorm,
@@ -66,8 +66,7 @@ public final class TrainingLoop implements AutoCloseable {
         }
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
-        this.schedule = LinearSchedule.withWarmupRatio(
-                settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
         this.recomputeLayers = model.compute().half();
     }
@@ -83,8 +82,7 @@ public final class TrainingLoop implements AutoCloseable {
         params.putAll(parameters);
         if (params.isEmpty()) throw new IllegalArgumentException("nothing to train");
         this.optimizer = new AdamW(model.manager(), settings.adamw());
-        this.schedule = LinearSchedule.withWarmupRatio(
-                settings.learningRate(), settings.warmupRatio(), settings.optimizerSteps());
+        this.schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
         this.recomputeLayers = model.compute().half();
     }

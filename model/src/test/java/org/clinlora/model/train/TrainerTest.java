@@ -168,7 +168,7 @@ class TrainerTest {
         Map<String, float[]> fullValues;
         int[] total = {0};
         try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
-            Trainer t = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of()).keepBestEpoch(true);
+            Trainer t = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of()).protocol(DownstreamProtocol.DEFAULT);
             total[0] = t.totalSteps();
             int at = total[0] / 2;
             full = t.run(
@@ -204,7 +204,7 @@ class TrainerTest {
                 "the epochs scored so far are checkpointed: " + checkpoint.keySet());
         try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
             Trainer.Result resumed = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of())
-                    .keepBestEpoch(true)
+                    .protocol(DownstreamProtocol.DEFAULT)
                     .run("a", quiet(), total[0] / 2, new Trainer.Resume(total[0] / 2, checkpoint));
             assertEquals(full.epochs(), resumed.epochs());
             assertEquals(full.selected(), resumed.selected());
@@ -248,8 +248,8 @@ class TrainerTest {
                     "a downstream job on a causal-LM dataset is refused");
             assertThrows(
                     IllegalArgumentException.class,
-                    () -> new Trainer(m, data, TaskKind.CAUSAL_LM, h, List.of()).keepBestEpoch(true),
-                    "best-epoch selection is by validation macro AUROC: downstream runs only");
+                    () -> new Trainer(m, data, TaskKind.CAUSAL_LM, h, List.of()).protocol(DownstreamProtocol.DEFAULT),
+                    "epoch selection and the rest of the downstream protocol are for downstream runs only");
         }
     }
 

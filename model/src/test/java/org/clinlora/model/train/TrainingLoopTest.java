@@ -55,7 +55,13 @@ class TrainingLoopTest {
             down.setTrainable(true);
             List<String> active = List.of("clinical", "downstream");
             var settings = new TrainingLoop.Settings(
-                    lr, 0.06, optimizerSteps, 2, 1.0, new AdamW.Settings(0.9, 0.999, 1e-8, 0.01), 1234);
+                    lr,
+                    Math.ceil(0.06 * optimizerSteps),
+                    optimizerSteps,
+                    2,
+                    1.0,
+                    new AdamW.Settings(0.9, 0.999, 1e-8, 0.01),
+                    1234);
             List<Float> losses = new ArrayList<>();
             try (TrainingLoop loop = new TrainingLoop(m, active, settings)) {
                 for (int i = 0; i < optimizerSteps * 2; i++) {
@@ -116,6 +122,16 @@ class TrainingLoopTest {
         assertEquals(1.5e-4, s.lr(3), 1e-12);
         assertEquals(3e-4, s.lr(6), 1e-12);
         assertEquals(3e-4 * 47 / 94, s.lr(53), 1e-12);
+        assertEquals(0.0, s.lr(100));
+    }
+
+    @Test
+    void fractionalWarmupStepsGiveTheFirstStepRateZeroAsTransformersDoes() {
+        // The paper's code passed the ratio 0.06 as num_warmup_steps: step 0 gets 0/1, then decay over T - 0.06.
+        LinearSchedule s = new LinearSchedule(3e-4, 0.06, 100);
+        assertEquals(0.0, s.lr(0));
+        assertEquals(3e-4 * 99 / 99.94, s.lr(1), 1e-15);
+        assertEquals(3e-4 * 50 / 99.94, s.lr(50), 1e-15);
         assertEquals(0.0, s.lr(100));
     }
 

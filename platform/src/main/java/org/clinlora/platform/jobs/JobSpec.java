@@ -3,11 +3,18 @@ package org.clinlora.platform.jobs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.clinlora.model.base.Compute;
 import org.clinlora.model.lora.LoraConfig;
+import org.clinlora.model.metrics.MulticlassAuroc;
+import org.clinlora.model.task.ScoreFunction;
 import org.clinlora.model.task.TaskKind;
+import org.clinlora.model.train.ClassWeighting;
+import org.clinlora.model.train.DownstreamProtocol;
 import org.clinlora.model.train.Hyperparameters;
+import org.clinlora.model.train.ModelSelection;
 import org.clinlora.model.train.PaperDefaults;
+import org.clinlora.model.train.Stacking;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.store.StoreLayout;
 
@@ -28,7 +35,13 @@ import org.clinlora.platform.store.StoreLayout;
  *       base and its classifier — the paper's fully fine-tuned BERT baselines — and publishes the result as a new base
  *       model {@code outputName} (a Hugging Face model directory) instead of an adapter;
  *   <li>{@code selectBestEpoch} (downstream, default true): score the validation split at the end of every epoch and
- *       publish the epoch with the best macro AUROC, as the paper's training loop did.
+ *       publish the epoch with the best macro AUROC ({@code false}: the last epoch);
+ *   <li>{@code protocol} (downstream): {@code classWeighting} (none | inverse-frequency), {@code selection}
+ *       (best-validation-auroc | lowest-validation-loss | last-epoch; wins over selectBestEpoch, which may not
+ *       contradict it), {@code multiclassAuroc} (ovr | ovo), {@code multilabelScores} (sigmoid | softmax) and
+ *       {@code stacking} (sum | active-only) — {@link DownstreamProtocol}; absent choices are this project's defaults;
+ *   <li>{@code optim.warmupSteps}: warm-up in optimizer steps (a fraction allowed, as transformers takes it), instead
+ *       of {@code warmupRatio}.
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,8 +62,49 @@ public record JobSpec(
         String precision,
         Integer checkpointEvery,
         Boolean selectBestEpoch,
-        String mode) {
+        String mode,
+        Protocol protocol) {
     public static final String LORA = "lora", FULL = "full";
+
+    /** A spec without {@code protocol}: this project's downstream protocol. */
+    public JobSpec(
+            String jobId,
+            String kind,
+            String baseModel,
+            Datasets datasets,
+            String parent,
+            Boolean parentTrainable,
+            Boolean headOnly,
+            String outputName,
+            String task,
+            Lora lora,
+            Optim optim,
+            Long seed,
+            String device,
+            String precision,
+            Integer checkpointEvery,
+            Boolean selectBestEpoch,
+            String mode) {
+        this(
+                jobId,
+                kind,
+                baseModel,
+                datasets,
+                parent,
+                parentTrainable,
+                headOnly,
+                outputName,
+                task,
+                lora,
+                optim,
+                seed,
+                device,
+                precision,
+                checkpointEvery,
+                selectBestEpoch,
+                mode,
+                null);
+    }
 
     /** A spec without {@code mode}: a LoRA job. */
     public JobSpec(
@@ -87,6 +141,7 @@ public record JobSpec(
                 precision,
                 checkpointEvery,
                 selectBestEpoch,
+                null,
                 null);
     }
 
@@ -105,7 +160,56 @@ public record JobSpec(
             Integer epochs,
             Integer maxSteps,
             Double weightDecay,
-            Double maxGradNorm) {}
+            Double maxGradNorm,
+            Double warmupSteps) {
+        /** Warm-up as a ratio (or the default). */
+        public Optim(
+                Double learningRate,
+                Double warmupRatio,
+                Integer batchSize,
+                Integer gradientAccumulation,
+                Integer epochs,
+                Integer maxSteps,
+                Double weightDecay,
+                Double maxGradNorm) {
+            this(
+                    learningRate,
+                    warmupRatio,
+                    batchSize,
+                    gradientAccumulation,
+                    epochs,
+                    maxSteps,
+                    weightDecay,
+                    maxGradNorm,
+                    null);
+        }
+    }
+
+    /** The downstream protocol's choices by their names ({@link DownstreamProtocol}); absent ones take its defaults. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Protocol(
+            String classWeighting, String selection, String multiclassAuroc, String multilabelScores, String stacking) {
+        /** The model library's protocol, each name checked. */
+        public DownstreamProtocol parsed() {
+            return new DownstreamProtocol(
+                    classWeighting == null ? null : ClassWeighting.parse(classWeighting),
+                    selection == null ? null : ModelSelection.parse(selection),
+                    multiclassAuroc == null ? null : MulticlassAuroc.parse(multiclassAuroc),
+                    multilabelScores == null ? null : ScoreFunction.parse(multilabelScores),
+                    stacking == null ? null : Stacking.parse(stacking));
+        }
+
+        /** The completed choices, every one named. */
+        public static Protocol of(DownstreamProtocol p) {
+            Map<String, String> d = p.describe();
+            return new Protocol(
+                    d.get("classWeighting"),
+                    d.get("selection"),
+                    d.get("multiclassAuroc"),
+                    d.get("multilabelScores"),
+                    d.get("stacking"));
+        }
+    }
 
     /** The completed spec; a bad field is an IllegalArgumentException that names it. */
     public JobSpec withDefaults() {
@@ -125,6 +229,7 @@ public record JobSpec(
         if (domainAdaptation && Boolean.TRUE.equals(selectBestEpoch))
             throw new IllegalArgumentException(
                     "selectBestEpoch is for downstream jobs (it selects by validation macro AUROC)");
+        Protocol completedProtocol = completedProtocol(domainAdaptation);
         JobSpec out = new JobSpec(
                 jobId,
                 taskKind.jobKind(),
@@ -141,8 +246,11 @@ public record JobSpec(
                 dev,
                 prec,
                 ckpt,
-                !domainAdaptation && !Boolean.FALSE.equals(selectBestEpoch),
-                full ? FULL : null);
+                completedProtocol == null
+                        ? false
+                        : !ModelSelection.parse(completedProtocol.selection()).equals(ModelSelection.LAST_EPOCH),
+                full ? FULL : null,
+                completedProtocol);
         out.hyper(defaults.targetModules()); // range checks of Hyperparameters and LoraConfig
         new LoraConfig(
                 taskKind.peftTaskType(),
@@ -154,6 +262,31 @@ public record JobSpec(
                 false,
                 null);
         return out;
+    }
+
+    /**
+     * The downstream protocol completed (null for domain adaptation, which has none); {@code selectBestEpoch} says the
+     * same as {@code protocol.selection} or is refused.
+     */
+    private Protocol completedProtocol(boolean domainAdaptation) {
+        if (domainAdaptation) {
+            if (protocol != null) throw new IllegalArgumentException("protocol is for downstream jobs");
+            return null;
+        }
+        DownstreamProtocol p;
+        try {
+            p = protocol == null ? DownstreamProtocol.DEFAULT : protocol.parsed();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("protocol." + e.getMessage());
+        }
+        boolean lastEpoch = Boolean.FALSE.equals(selectBestEpoch);
+        if (protocol == null || protocol.selection() == null) {
+            p = p.withSelection(lastEpoch ? ModelSelection.LAST_EPOCH : ModelSelection.BEST_VALIDATION_AUROC);
+        } else if (selectBestEpoch != null && lastEpoch != (p.selection() == ModelSelection.LAST_EPOCH)) {
+            throw new IllegalArgumentException("selectBestEpoch " + selectBestEpoch + " contradicts protocol.selection "
+                    + p.selection().id() + "; give one of them");
+        }
+        return Protocol.of(p);
     }
 
     /** The ids and names a job refers to: present where required, and safe as object-store path segments. */
@@ -214,13 +347,17 @@ public record JobSpec(
         Optim given = optim == null ? new Optim(null, null, null, null, null, null, null, null) : optim;
         Optim completed = new Optim(
                 or(given.learningRate(), defaults.learningRate()),
-                or(given.warmupRatio(), defaults.warmupRatio()),
+                // Warm-up in steps leaves the ratio absent: a completed spec completes again unchanged.
+                given.warmupSteps() != null ? null : or(given.warmupRatio(), defaults.warmupRatio()),
                 or(given.batchSize(), defaults.batchSize()),
                 or(given.gradientAccumulation(), defaults.gradientAccumulation()),
                 or(given.epochs(), defaults.epochs()),
                 given.maxSteps(),
                 or(given.weightDecay(), defaults.weightDecay()),
-                or(given.maxGradNorm(), defaults.maxGradNorm()));
+                or(given.maxGradNorm(), defaults.maxGradNorm()),
+                given.warmupSteps());
+        if (given.warmupSteps() != null && given.warmupRatio() != null)
+            throw new IllegalArgumentException("optim: give warmupRatio or warmupSteps, not both");
         if (completed.batchSize() > 1024 || completed.gradientAccumulation() > 4096 || completed.epochs() > 1000)
             throw new IllegalArgumentException(
                     "optim: batchSize <= 1024, gradientAccumulation <= 4096, epochs <= 1000");
@@ -249,7 +386,8 @@ public record JobSpec(
                 precision,
                 checkpointEvery,
                 selectBestEpoch,
-                mode);
+                mode,
+                protocol);
     }
 
     public JobSpec withJobId(String id) {
@@ -270,16 +408,17 @@ public record JobSpec(
                 precision,
                 checkpointEvery,
                 selectBestEpoch,
-                mode);
+                mode,
+                protocol);
     }
 
     public TaskKind taskKind() {
         return TaskKind.parse(kind);
     }
 
-    /** Whether the run keeps its best epoch by validation macro AUROC (a completed spec). */
-    public boolean keepsBestEpoch() {
-        return Boolean.TRUE.equals(selectBestEpoch);
+    /** The downstream protocol of a completed spec ({@link DownstreamProtocol#DEFAULT} for domain adaptation). */
+    public DownstreamProtocol downstreamProtocol() {
+        return protocol == null ? DownstreamProtocol.DEFAULT : protocol.parsed();
     }
 
     /** Whether the job fully fine-tunes the base (a completed spec). */
@@ -302,7 +441,7 @@ public record JobSpec(
                 lora.dropout(),
                 or(lora.targetModules(), defaultTargets),
                 optim.learningRate(),
-                optim.warmupRatio(),
+                or(optim.warmupRatio(), 0.0), // unused beside warmupSteps
                 optim.batchSize(),
                 optim.gradientAccumulation(),
                 optim.epochs(),
@@ -310,7 +449,8 @@ public record JobSpec(
                 optim.weightDecay(),
                 optim.maxGradNorm(),
                 seed,
-                Boolean.TRUE.equals(headOnly));
+                Boolean.TRUE.equals(headOnly),
+                optim.warmupSteps());
     }
 
     private static <T> T or(T v, T d) {

@@ -217,8 +217,8 @@ public class JobRunner {
                         spec.taskKind(),
                         spec.hyper(model.config().defaultLoraTargets()),
                         parents)
-                .keepBestEpoch(spec.keepsBestEpoch())
                 .fullFineTuning(spec.fullFineTuning());
+        if (!spec.domainAdaptation()) trainer.protocol(spec.downstreamProtocol());
         Trainer.Resume resume = checkpoints.load(spec.jobId());
         if (resume != null) LOG.infof("job %s: resuming after optimizer step %d", spec.jobId(), resume.step());
         return trainer.run("trained", listener, spec.checkpointEvery(), resume);
