@@ -9,6 +9,7 @@ module org.clinlora.model {
     requires ai.djl.tokenizers;
     requires jdk.unsupported; // io/Buffers unmaps memory-mapped checkpoints (sun.misc.Unsafe.invokeCleaner)
     requires transitive com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.csv; // data/CsvReader, CsvWriter: internal, not in the API
 
     exports org.clinlora.model.base;
     exports org.clinlora.model.bert;

@@ -105,7 +105,7 @@ class ScorerCrashChaosIT {
     }
 
     @Test
-    void aFullQueueAnswers503WithRetryAfterAndNoRequestIsLost() throws Exception {
+    void aFullQueueAnswers429WithRetryAfterAndNoRequestIsLost() throws Exception {
         try (Cluster c = new Cluster()) {
             String model = "chaos-queue-" + c.run, task = "chaos-q-" + c.run;
             LlamaConfig base = c.baseModel(model);
@@ -133,8 +133,9 @@ class ScorerCrashChaosIT {
             for (Future<Response> f : answers) {
                 Response r = f.get();
                 byStatus.merge(r.statusCode(), 1, Integer::sum);
-                if (r.statusCode() == 503) {
-                    assertNotNull(r.getHeader("Retry-After"), "503 says when to retry");
+                if (r.statusCode() == 429) {
+                    assertNotNull(r.getHeader("Retry-After"), "429 says when to retry");
+                    assertTrue(r.getContentType().startsWith("application/problem+json"), r.getContentType());
                     assertEquals("queue_full", r.jsonPath().getString("reason"), r.asString());
                 } else {
                     assertEquals(200, r.statusCode(), r.asString());
@@ -142,14 +143,14 @@ class ScorerCrashChaosIT {
                 }
             }
             pool.shutdown();
-            assertTrue(byStatus.getOrDefault(503, 0) > 0, "the queue of 16 rows overflowed: " + byStatus);
+            assertTrue(byStatus.getOrDefault(429, 0) > 0, "the queue of 16 rows overflowed: " + byStatus);
             given().contentType("application/json")
                     .body(body)
                     .post(scorer.url() + "/v1/score")
                     .then()
                     .statusCode(200);
             System.out.printf(
-                    "RESULT chaos scorer queue: 48 concurrent requests of 8 notes on a 16-row queue -> %s, every 503 with Retry-After; 200 again afterwards%n",
+                    "RESULT chaos scorer queue: 48 concurrent requests of 8 notes on a 16-row queue -> %s, every 429 with Retry-After; 200 again afterwards%n",
                     byStatus);
         }
     }

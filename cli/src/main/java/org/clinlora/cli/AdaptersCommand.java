@@ -271,8 +271,7 @@ final class AdaptersCommand implements Runnable {
             return PublishRequest.of(taskName, base)
                     .withLabels(labels != null ? labels : from.labelNames(), from.problemType(), from.noteEncoding())
                     .withParent(parent != null ? parent : from.parent())
-                    .withTraining(from.datasetIds(), from.trainingConfig(), from.metrics())
-                    .publishedBy("clinlora-cli");
+                    .withTraining(from.datasetIds(), from.trainingConfig(), from.metrics());
         }
 
         private PublishRequest storedCard(JsonNode stored, Path file) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
 import org.clinlora.cli.command.ProgressBar;
@@ -389,8 +390,8 @@ final class DemoCommand extends CliCommand {
         try {
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != expected)
-                throw new IllegalStateException(
-                        req.method() + " " + req.uri() + " answered " + r.statusCode() + ": " + r.body());
+                throw new IllegalStateException(req.method() + " " + req.uri() + " answered " + r.statusCode() + ": "
+                        + Refusals.describe(r.statusCode(), r.body()));
             return r.body();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.clinlora.cli.client.CliAuth;
+import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.client.ServiceUrl;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
@@ -51,14 +52,8 @@ final class ModelsCommand implements Runnable {
         try {
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             for (int e : expected) if (r.statusCode() == e) return r.body();
-            String reason = r.body();
-            try {
-                reason = JSON.readTree(r.body()).path("message").asText(r.body());
-            } catch (IOException ignored) {
-                // not JSON: show it as it came
-            }
-            throw new IllegalStateException(
-                    req.method() + " " + req.uri().getPath() + " answered " + r.statusCode() + ": " + reason);
+            throw new IllegalStateException(req.method() + " " + req.uri().getPath() + " answered " + r.statusCode()
+                    + ": " + Refusals.describe(r.statusCode(), r.body()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");

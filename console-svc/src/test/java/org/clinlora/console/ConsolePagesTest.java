@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ConsolePagesTest.NoServices.class)
 @QuarkusTestResource(value = LocalInfraResource.class, initArgs = @ResourceArg(name = "components", value = "s3"))
 class ConsolePagesTest {
+    static final String PROBLEM = "application/problem+json";
+
     public static class NoServices implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -50,7 +53,8 @@ class ConsolePagesTest {
 
     /**
      * A registry that refuses everything: 401 (the session's token expired since sign-in) for the adapter named
-     * {@code expired-session}, 404 with its own reason for any other.
+     * {@code expired-session}, in the error shape before problems (still read for one release), and a 404 problem with
+     * its own reason for any other.
      */
     public static class RefusingRegistry implements QuarkusTestResourceLifecycleManager {
         private HttpServer server;
@@ -66,9 +70,12 @@ class ConsolePagesTest {
                 boolean expired = exchange.getRequestURI().getPath().contains("/expired-session/");
                 String body = expired
                         ? "{\"error\":\"unauthorized\",\"message\":\"a valid bearer token is required\"}"
-                        : "{\"error\":\"not_found\",\"reason\":\"unknown_adapter\",\"message\":\"no such adapter\"}";
+                        : "{\"type\":\"https://clinlora.org/problems/unknown_adapter\",\"title\":\"Not Found\","
+                                + "\"status\":404,\"detail\":\"no such adapter\",\"reason\":\"unknown_adapter\","
+                                + "\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}";
                 byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.getResponseHeaders()
+                        .set("Content-Type", expired ? "application/json" : "application/problem+json");
                 exchange.sendResponseHeaders(expired ? 401 : 404, bytes.length);
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
@@ -105,8 +112,23 @@ class ConsolePagesTest {
                 .get("/api/jobs/j1/metrics")
                 .then()
                 .statusCode(401)
-                .body("error", equalTo("unauthorized"));
+                .contentType(containsString(PROBLEM))
+                .body("status", equalTo(401))
+                .body("reason", equalTo("unauthorized"))
+                .body("instance", equalTo("/api/jobs/j1/metrics"));
         given().header("Authorization", "").get("/login").then().statusCode(200).body(containsString("name=\"token\""));
+    }
+
+    @Test
+    void aPathNoRouteTakesIsAProblemWhileStaticFilesAreStillServed() {
+        given().header("Authorization", "")
+                .get("/api/no-such-endpoint")
+                .then()
+                .statusCode(404)
+                .contentType(containsString(PROBLEM))
+                .body("status", equalTo(404))
+                .body("instance", equalTo("/api/no-such-endpoint"));
+        given().header("Authorization", "").get("/static/console.css").then().statusCode(200);
     }
 
     @Test
@@ -155,7 +177,17 @@ class ConsolePagesTest {
                 .get("/api/jobs/j1/metrics")
                 .then()
                 .statusCode(503)
-                .body("reason", equalTo("service_unavailable"));
+                .contentType(containsString(PROBLEM))
+                .header("Retry-After", notNullValue())
+                .body("reason", equalTo("service_unavailable"))
+                .body("detail", containsString("trainer-svc could not be reached"))
+                .body("traceId", notNullValue());
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .accept("application/json")
+                .get("/jobs")
+                .then()
+                .contentType(containsString(PROBLEM)); // a client that reads JSON never gets a page
     }
 
     @Test
@@ -167,7 +199,8 @@ class ConsolePagesTest {
                 .statusCode(404)
                 .contentType(containsString("text/html"))
                 .body(containsString("unknown_adapter"))
-                .body(containsString("no such adapter"));
+                .body(containsString("no such adapter"))
+                .body(containsString("Reference for support"));
         given().header("Authorization", "")
                 .header("Cookie", session())
                 .redirects()

@@ -35,8 +35,9 @@ import org.clinlora.platform.store.ObjectStore;
  * A generated suite of malformed and adversarial requests for one service: wrong types, missing fields, huge bodies,
  * deeply nested JSON, invalid UTF-8, path traversal in names and object keys, negative and huge numbers, unknown enum
  * values, oversized batches — mutations of a request that is itself doomed (it names a model, dataset or adapter that
- * does not exist), so no mutation can legitimately succeed. Every answer must be a 4xx with a reason in the JSON error
- * shape, never a 5xx, never a stack trace, and the service's state must be the same afterwards.
+ * does not exist), so no mutation can legitimately succeed. Every answer must be a 4xx RFC 9457 problem
+ * ({@code application/problem+json} with its status, a reason, a detail and a trace id), never a 5xx, never a stack
+ * trace, and the service's state must be the same afterwards.
  *
  * <p>An endpoint is a template: {@code {value}} marks a path or query value to attack, with its default inside.
  */
@@ -250,7 +251,7 @@ public final class HostileInput {
                     || body.contains(".java:")
                     || body.contains("org.jboss")
                     || body.contains("io.quarkus")) problem = "leaks internals";
-            else if (!hasReason(body)) problem = "no JSON error with a reason";
+            else if (!isProblem(resp)) problem = "no problem+json with a reason";
             if (problem != null && failures.size() < 25)
                 failures.add(problem + ": " + r.describe() + " -> " + status + " "
                         + (body.length() > 300 ? body.substring(0, 300) : body));
@@ -318,12 +319,21 @@ public final class HostileInput {
         }
     }
 
-    private static boolean hasReason(String body) {
+    /**
+     * An RFC 9457 problem about this answer: its media type, its status, a reason, a detail for people and a trace id
+     * to find the request by.
+     */
+    public static boolean isProblem(HttpResponse<String> resp) {
+        if (!resp.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json")) return false;
         try {
-            JsonNode n = JSON.readTree(body);
+            JsonNode n = JSON.readTree(resp.body());
             return n != null
-                    && !n.path("error").asText().isBlank()
-                    && !n.path("message").asText().isBlank();
+                    && n.path("status").asInt() == resp.statusCode()
+                    && n.path("type").asText().startsWith("https://clinlora.org/problems/")
+                    && !n.path("title").asText().isBlank()
+                    && !n.path("reason").asText().isBlank()
+                    && !n.path("detail").asText().isBlank()
+                    && !n.path("traceId").asText().isBlank();
         } catch (IOException e) {
             return false;
         }

@@ -15,25 +15,34 @@ import org.clinlora.platform.process.ServiceProcess;
  * plus other clinlora services this one calls, each from its built jar as a separate process on a free port — e.g.
  * {@code @ResourceArg(name = "services", value = "registry")} gives trainer-svc a real registry-svc and sets
  * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one
- * told the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}). The jars come from the reactor build (the root pom builds
- * registry-svc before the services that call it); the processes are stopped when the test resource stops.
+ * told the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}); {@code @ResourceArg(name = "env", value = "A=1,B=2")} adds
+ * environment variables to every one. The jars come from the reactor build (the root pom builds registry-svc before the
+ * services that call it); the processes are stopped when the test resource stops.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
     private final LocalInfraResource infra = new LocalInfraResource();
     private final List<Process> processes = new ArrayList<>();
     private List<String> services = List.of();
+    private final Map<String, String> extraEnv = new HashMap<>();
 
     @Override
     public void init(Map<String, String> initArgs) {
         infra.init(Map.of());
         String s = initArgs.getOrDefault("services", "");
         services = s.isBlank() ? List.of() : List.of(s.split(","));
+        // "env": NAME=value pairs, comma-separated, for every launched service (e.g. tracing on for a trace test).
+        for (String pair : initArgs.getOrDefault("env", "").split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0)
+                extraEnv.put(
+                        pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
     }
 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(infra.start());
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(extraEnv);
         for (String svc : services) {
             int port = freePort();
             processes.add(launch(svc, port, env));

@@ -1,7 +1,6 @@
 package org.clinlora.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,10 +183,10 @@ public final class RoleMatrix {
         assertEquals(status, r.statusCode(), what + ": " + r.body());
         try {
             JsonNode n = JSON.readTree(r.body());
-            assertEquals(code, n.path("error").asText(), what + ": " + r.body());
-            assertFalse(n.path("message").asText().isBlank(), what + " has a message");
+            assertTrue(HostileInput.isProblem(r), what + ": an application/problem+json problem: " + r.body());
+            assertEquals(code, n.path("reason").asText(), what + ": " + r.body());
         } catch (IOException e) {
-            throw new AssertionError(what + ": the body is not the JSON error shape: " + r.body());
+            throw new AssertionError(what + ": the body is not a problem: " + r.body());
         }
         if (status == 401)
             assertTrue(

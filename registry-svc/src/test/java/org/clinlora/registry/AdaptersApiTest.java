@@ -44,7 +44,7 @@ import org.clinlora.model.io.Sha256;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.train.PaperDefaults;
-import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.api.Problem;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.events.AdapterDeleted;
 import org.clinlora.platform.events.AliasMoved;
@@ -108,7 +108,7 @@ class AdaptersApiTest {
     static String card(String task, List<String> labels, String parent) {
         StringBuilder sb = new StringBuilder(
                 "{\"task\":\"" + task + "\",\"baseModelId\":\"" + base + "\",\"datasetIds\":[\"ds-1\"],"
-                        + "\"metrics\":{\"macro_auroc\":0.81},\"trainingConfig\":{\"lr\":0.0003},\"publishedBy\":\"test\"");
+                        + "\"metrics\":{\"macro_auroc\":0.81},\"trainingConfig\":{\"lr\":0.0003}");
         if (labels != null)
             sb.append(",\"labelNames\":[\"")
                     .append(String.join("\",\"", labels))
@@ -145,7 +145,7 @@ class AdaptersApiTest {
         try {
             long t0 = System.nanoTime();
             given().contentType("application/json")
-                    .body("{\"version\":1,\"movedBy\":\"ci\"}")
+                    .body("{\"version\":1}")
                     .put("/v1/adapters/" + name + "/aliases/production")
                     .then()
                     .statusCode(200);
@@ -196,7 +196,7 @@ class AdaptersApiTest {
                 .body("names", hasItem(name));
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(1));
         given().contentType("application/json")
-                .body("{\"version\":1,\"movedBy\":\"ci\"}")
+                .body("{\"version\":1}")
                 .put("/v1/adapters/" + name + "/aliases/production")
                 .then()
                 .statusCode(200)
@@ -329,7 +329,8 @@ class AdaptersApiTest {
                 .put("/v1/adapters/" + name + "/aliases/staging")
                 .then()
                 .statusCode(409)
-                .body("error", equalTo("conflict"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(409));
         for (int round = 0; round < 10; round++) {
             int from = round == 0
                     ? 1
@@ -408,7 +409,8 @@ class AdaptersApiTest {
         given().get("/v1/adapters/" + name + "/versions/2")
                 .then()
                 .statusCode(404)
-                .body("error", equalTo("not_found"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("not_found"));
 
         assertTrue(claims.cleanLeftovers(Duration.ofMinutes(15)) >= 1);
         assertTrue(bucket.list(dir).isEmpty(), "leftovers removed");
@@ -429,10 +431,10 @@ class AdaptersApiTest {
         given().get("/v1/adapters/" + name + "/versions/1/files/adapter_model.safetensors")
                 .then()
                 .statusCode(500)
-                .contentType("application/json")
-                .body("error", equalTo(ApiError.codeFor(500)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(500))
                 .body("reason", equalTo("integrity_error"))
-                .body("message", containsString("sha256"));
+                .body("detail", containsString("sha256"));
     }
 
     @Test
@@ -450,7 +452,7 @@ class AdaptersApiTest {
         given().delete("/v1/adapters/" + parent + "/versions/1")
                 .then()
                 .statusCode(409)
-                .body("message", containsString("production"));
+                .body("detail", containsString("production"));
         given().contentType("application/json")
                 .body("{\"version\":2,\"expectedVersion\":1}")
                 .put("/v1/adapters/" + parent + "/aliases/production")
@@ -459,7 +461,7 @@ class AdaptersApiTest {
         given().delete("/v1/adapters/" + parent + "/versions/1")
                 .then()
                 .statusCode(409)
-                .body("message", containsString(child + "@1"));
+                .body("detail", containsString(child + "@1"));
         given().delete("/v1/adapters/" + child + "/versions/1").then().statusCode(204);
         given().delete("/v1/adapters/" + parent + "/versions/1").then().statusCode(204);
         given().get("/v1/adapters/" + parent + "/versions").then().body("version", equalTo(List.of(2)));
@@ -514,18 +516,19 @@ class AdaptersApiTest {
         publish(name, badShapes, card("causal-lm", null, null))
                 .then()
                 .statusCode(422)
-                .body("error", equalTo(ApiError.codeFor(422)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(422))
                 .body("reason", equalTo("invalid_adapter"))
-                .body("message", containsString("base model imply"));
+                .body("detail", containsString("base model imply"));
         publish(name, downstream, card("los", List.of("a", "b"), null))
                 .then()
                 .statusCode(422)
-                .body("message", containsString("labelNames"));
+                .body("detail", containsString("labelNames"));
         publish(name, clinical, card("causal-lm", null, null).replace(base, "no-such-base"))
                 .then()
                 .statusCode(422)
-                .body("message", containsString("unknown base model"));
-        publish(name, clinical, null).then().statusCode(400).body("message", containsString("card"));
+                .body("detail", containsString("unknown base model"));
+        publish(name, clinical, null).then().statusCode(400).body("detail", containsString("card"));
         publish(name, clinical, card("causal-lm", null, null).replace("\"task\"", "\"tusk\""))
                 .then()
                 .statusCode(400);
@@ -536,19 +539,20 @@ class AdaptersApiTest {
                 .post("/v1/adapters/" + name + "/versions")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("pickle"));
+                .body("detail", containsString("pickle"));
         Path extra = Files.createTempFile("x", ".txt");
         files(clinical, card("causal-lm", null, null))
                 .multiPart("notes.txt", extra.toFile())
                 .post("/v1/adapters/" + name + "/versions")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("unknown file"));
+                .body("detail", containsString("unknown file"));
         publish("Bad/Name", clinical, card("causal-lm", null, null)).then().statusCode(404);
         publish("UPPER", clinical, card("causal-lm", null, null))
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         given().get("/v1/adapters/" + name + "/versions").then().statusCode(200).body("size()", equalTo(0));
         assertTrue(bucket.list(StoreLayout.adapter(name)).isEmpty(), "a refused publication writes nothing");
     }

@@ -102,7 +102,7 @@ class ModelsApiTest {
         put(id, shard, tampered)
                 .statusCode(422)
                 .body("reason", equalTo("file_mismatch"))
-                .body("message", containsString("sha256"));
+                .body("detail", containsString("sha256"));
         // half the files, then an interruption: nothing is visible yet
         for (String f : files.subList(0, files.size() / 2))
             put(id, f, Files.readAllBytes(dir.resolve(f))).statusCode(200);
@@ -111,7 +111,7 @@ class ModelsApiTest {
         given().post("/v1/models/" + id + "/upload/complete")
                 .then()
                 .statusCode(409)
-                .body("message", containsString("lacks"));
+                .body("detail", containsString("lacks"));
         // the same push again resumes: only what was not received is asked for
         List<String> missing = given().contentType("application/json")
                 .body(decl)
@@ -176,7 +176,7 @@ class ModelsApiTest {
                 .then()
                 .statusCode(422)
                 .body("reason", equalTo("invalid_weights"))
-                .body("message", containsString("config.json implies"));
+                .body("detail", containsString("config.json implies"));
         given().get("/v1/models/" + id).then().statusCode(404);
         given().delete("/v1/models/" + id + "/upload").then().statusCode(204);
         assertTrue(bucket.list("models/" + id + "/").isEmpty(), "an aborted push leaves nothing");

@@ -24,7 +24,7 @@ class SecurityTest {
     @Inject
     ObjectStore store;
 
-    static final String CARD = "{\"task\":\"los\",\"baseModelId\":\"tiny\",\"publishedBy\":\"security-test\"}";
+    static final String CARD = "{\"task\":\"los\",\"baseModelId\":\"tiny\"}";
 
     @Test
     void readingNeedsAValidTokenAndChangesNeedTheirRole() {
@@ -76,7 +76,7 @@ class SecurityTest {
                 Endpoint.json(
                         "PUT",
                         "/v1/adapters/{no-such-adapter}/aliases/{production}",
-                        "{\"version\":1,\"expectedVersion\":null,\"movedBy\":\"hostile\"}"),
+                        "{\"version\":1,\"expectedVersion\":null}"),
                 Endpoint.json(
                         "POST",
                         "/v1/adapters/{no-such-adapter}/versions/from-store",

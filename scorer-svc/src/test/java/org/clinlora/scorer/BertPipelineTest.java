@@ -83,8 +83,9 @@ class BertPipelineTest {
     @Test
     void aBertLoraTrainedThroughTheTrainerIsScoredByAScorerServingThatBase() throws Exception {
         // Configured for a base that is not pushed yet (a deployment applied before the push): alive, not ready.
+        // "loading" until the loader's first look in the store, which a busy machine can delay by many seconds.
         String state = "";
-        for (long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
                 !state.equals("waiting") && System.nanoTime() < end; ) {
             state = given().get("/q/health/ready")
                     .then()
@@ -116,7 +117,7 @@ class BertPipelineTest {
                 .post(tokenizer + "/v1/datasets")
                 .then()
                 .statusCode(422)
-                .body("message", containsString("classification datasets only"));
+                .body("detail", containsString("classification datasets only"));
 
         String key = "e2e/" + BERT + "/mor.csv";
         store.put(key, dir.resolve("c/synthetic_mor.csv"), Map.of());
@@ -157,7 +158,7 @@ class BertPipelineTest {
                 .post(trainer + "/v1/jobs")
                 .then()
                 .statusCode(422)
-                .body("message", containsString("not BERT projections"));
+                .body("detail", containsString("not BERT projections"));
         given().contentType("application/json")
                 .body(Map.of(
                         "kind",
@@ -171,7 +172,7 @@ class BertPipelineTest {
                 .post(trainer + "/v1/jobs")
                 .then()
                 .statusCode(422)
-                .body("message", containsString("needs a LLaMA base"));
+                .body("detail", containsString("needs a LLaMA base"));
 
         // A downstream LoRA on the BERT base: no targets given, so the architecture's own (query, value).
         String task = BERT + "-mor-lora";

@@ -62,6 +62,28 @@ class PipelineEndToEndTest {
      */
     static final String BASE_MODEL = "scorer-test-tiny";
 
+    /**
+     * Waits (at most 2 minutes) until every one of the stream's {@code notes} is stored, then starts a binary
+     * classification dataset build from the stream (202).
+     */
+    static void buildFromStream(ObjectStore store, String tokenizer, String stream, int notes, String datasetId)
+            throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < end
+                && store.list(StoreLayout.noteStream(stream)).size() < notes) Thread.sleep(200);
+        assertEquals(notes, store.list(StoreLayout.noteStream(stream)).size(), "every note record stored");
+        given().contentType("application/json")
+                .body(Map.of(
+                        "datasetId", datasetId,
+                        "model", BASE_MODEL,
+                        "kind", "classification",
+                        "stream", stream,
+                        "labels", List.of("0", "1")))
+                .post(tokenizer + "/v1/datasets")
+                .then()
+                .statusCode(202);
+    }
+
     static JsonPath await(String url, List<String> done) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (System.nanoTime() < end) {
@@ -146,26 +168,8 @@ class PipelineEndToEndTest {
                         stream,
                         Events.toJson(ClinicalNote.of(stream, e.id(), e.subjectId(), e.text(), e.labels()))));
         }
-        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < end
-                && store.list(StoreLayout.noteStream(stream)).size() < mor.size()) Thread.sleep(200);
-        assertEquals(mor.size(), store.list(StoreLayout.noteStream(stream)).size(), "every note record stored");
         String morDs = "e2e-mor-ds-" + RUN;
-        given().contentType("application/json")
-                .body(Map.of(
-                        "datasetId",
-                        morDs,
-                        "model",
-                        BASE_MODEL,
-                        "kind",
-                        "classification",
-                        "stream",
-                        stream,
-                        "labels",
-                        List.of("0", "1")))
-                .post(tokenizer + "/v1/datasets")
-                .then()
-                .statusCode(202);
+        buildFromStream(store, tokenizer, stream, mor.size(), morDs);
         assertEquals(
                 "ready",
                 await(tokenizer + "/v1/datasets/" + notes, List.of("ready", "failed"))

@@ -57,7 +57,7 @@ import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.BpeTokenizerBuilder;
 import org.clinlora.model.text.ClinicalTokenizer;
 import org.clinlora.model.text.NoteNormalizer;
-import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.api.Problem;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.ScoreRequest;
@@ -263,9 +263,10 @@ class ScoringTest {
                 .post("/v1/score")
                 .then()
                 .statusCode(500)
-                .body("error", equalTo(ApiError.codeFor(500)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(500))
                 .body("reason", equalTo("integrity_error"))
-                .body("message", containsString(LOS + "@2"));
+                .body("detail", containsString(LOS + "@2"));
         // The other versions still score.
         given().contentType("application/json")
                 .body(body(LOS + "@1", NOTES))
@@ -492,9 +493,12 @@ class ScoringTest {
                 .post("/v2/models/" + LOS + "/infer")
                 .then()
                 .statusCode(400)
+                .contentType(containsString(Problem.MEDIA_TYPE))
                 .extract()
                 .asString();
         assertFalse(answer.contains("SECRET-NOTE-TEXT"), answer);
+        Problem refused = Problem.read(400, answer);
+        assertEquals(refused.detail(), refused.error(), "V2 clients read the message from 'error': " + answer);
     }
 
     @Test
@@ -605,7 +609,8 @@ class ScoringTest {
                 .post("/v1/evaluate")
                 .then()
                 .statusCode(422)
-                .body("error", equalTo(ApiError.codeFor(422)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(422))
                 .body("reason", equalTo("label_mismatch"));
     }
 
@@ -623,7 +628,7 @@ class ScoringTest {
                 .post("/v1/score")
                 .then()
                 .statusCode(400)
-                .body("message", equalTo("notes[0] is empty"));
+                .body("detail", equalTo("notes[0] is empty"));
         given().contentType("application/json")
                 .body(body(LOS, Collections.nCopies(65, "x")))
                 .post("/v1/score")
@@ -634,7 +639,8 @@ class ScoringTest {
                 .post("/v1/score")
                 .then()
                 .statusCode(422)
-                .body("error", equalTo(ApiError.codeFor(422)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(422))
                 .body("reason", equalTo("not_a_classifier"));
         given().contentType("application/json")
                 .body("{\"task\":\"" + LOS + "\",\"inputIds\":[[1, 99999]]}")

@@ -43,6 +43,7 @@ import org.clinlora.model.io.SafeTensorsReader;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.text.NoteNormalizer;
+import org.clinlora.platform.api.Problem;
 import org.clinlora.platform.events.ClinicalNote;
 import org.clinlora.platform.events.DatasetReady;
 import org.clinlora.platform.events.Events;
@@ -264,25 +265,25 @@ class DatasetsApiTest {
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("train, validation and test"));
+                .body("detail", containsString("train, validation and test"));
         given().contentType("application/json")
                 .body(base + ",\"validation\":\"a\",\"test\":\"b\"},\"testFraction\":0.2}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("do not apply"));
+                .body("detail", containsString("do not apply"));
         given().contentType("application/json")
                 .body(base + ",\"validation\":\"" + keys.get("val") + "\",\"test\":\"raw/none.csv\"}}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("raw/none.csv"));
+                .body("detail", containsString("raw/none.csv"));
         given().contentType("application/json")
                 .body(base.replace("\"core\"", "\"mimic\"") + ",\"validation\":\"a\",\"test\":\"b\"}}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("format"));
+                .body("detail", containsString("format"));
     }
 
     @Test
@@ -443,31 +444,32 @@ class DatasetsApiTest {
                 .post("/v1/datasets")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("raw/none.csv"));
+                .body("detail", containsString("raw/none.csv"));
         given().contentType("application/json")
                 .body("{" + ok.replace(model, "no-such-model") + "}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("unknown model"));
+                .body("detail", containsString("unknown model"));
         given().contentType("application/json")
                 .body("{" + ok.replace("causal_lm", "regression") + "}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("kind"));
+                .body("detail", containsString("kind"));
         given().contentType("application/json")
                 .body("{" + ok.replace("raw/none.csv", "../etc/passwd") + "}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         given().contentType("application/json")
                 .body("{" + ok.replace("causal_lm", "classification") + ",\"format\":\"mimic-notes\"}")
                 .post("/v1/datasets")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("task file"));
+                .body("detail", containsString("task file"));
         given().contentType("application/json")
                 .body("{" + ok + ",\"stream\":\"s\"}")
                 .post("/v1/datasets")
@@ -478,7 +480,7 @@ class DatasetsApiTest {
                 .post("/v1/datasets")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("no notes"));
+                .body("detail", containsString("no notes"));
         given().contentType("application/json")
                 .body("{" + ok + ",\"seqLen\":-3}")
                 .post("/v1/datasets")

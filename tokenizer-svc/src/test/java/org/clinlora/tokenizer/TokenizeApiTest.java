@@ -19,6 +19,7 @@ import java.util.UUID;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.platform.api.Problem;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.testing.LocalInfra;
@@ -80,21 +81,23 @@ class TokenizeApiTest {
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(404)
-                .body("error", equalTo("not_found"))
-                .body("message", containsString("unknown model"))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("not_found"))
+                .body("detail", containsString("unknown model"))
                 .body(not(containsString(secret)));
         given().contentType("application/json")
                 .body(body("[]", ""))
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         given().contentType("application/json")
                 .body(body("[\"ok\",\"  \"]", ""))
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(400)
-                .body("message", equalTo("texts[1] is empty"));
+                .body("detail", equalTo("texts[1] is empty"));
         given().contentType("application/json")
                 .body(body("[\"" + secret + "\"]", ",\"maxLength\":0"))
                 .post("/v1/tokenize")
@@ -106,25 +109,29 @@ class TokenizeApiTest {
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(413)
-                .body("error", equalTo("payload_too_large"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("payload_too_large"));
         given().contentType("application/json")
                 .body(body("[\"a\"]", "").replace(model, "../etc"))
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         given().contentType("application/json")
                 .body("{\"model\": [1, 2], \"texts\": 5}")
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         given().contentType("application/json")
                 .body("{not json")
                 .post("/v1/tokenize")
                 .then()
                 .statusCode(400)
-                .body("error", equalTo("invalid_request"));
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("reason", equalTo("invalid_request"));
         byte[] badUtf8 = ("{\"model\":\"" + model + "\",\"texts\":[\"a\u0000\"]}").getBytes(StandardCharsets.UTF_8);
         badUtf8[badUtf8.length - 5] = (byte) 0xC3;
         given().contentType("application/json")

@@ -41,7 +41,7 @@ import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.model.task.TaskKind;
 import org.clinlora.model.text.BpeTokenizerBuilder;
 import org.clinlora.model.text.NoteNormalizer;
-import org.clinlora.platform.api.ApiError;
+import org.clinlora.platform.api.Problem;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.TrainingCompleted;
@@ -241,6 +241,7 @@ class TrainingJobsTest {
                     .then()
                     .statusCode(202)
                     .body("jobId", equalTo(id))
+                    .body("requestedBy", equalTo("test-user"))
                     .body("spec.lora.r", equalTo(16))
                     .body("spec.lora.alpha", equalTo(32.0f))
                     .body("spec.lora.targetModules", equalTo(List.of("q_proj", "v_proj")));
@@ -276,6 +277,8 @@ class TrainingJobsTest {
                 .orElseThrow();
         assertEquals("CAUSAL_LM", card.taskType());
         assertEquals(id, card.trainingConfig().get("jobId"));
+        assertEquals("trainer-svc", card.publishedBy(), "published with trainer-svc's own token");
+        assertEquals("test-user", card.trainingConfig().get("requestedBy"), "on behalf of the job's submitter");
         assertTrue(
                 store.list(StoreLayout.trainingJob(id) + "checkpoints/").isEmpty(),
                 "checkpoints are removed once the job is done");
@@ -514,7 +517,7 @@ class TrainingJobsTest {
                 .post("/v1/jobs")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("protocol."));
+                .body("detail", containsString("protocol."));
     }
 
     @Test
@@ -526,13 +529,13 @@ class TrainingJobsTest {
                 .post("/v1/jobs")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("kind"));
+                .body("detail", containsString("kind"));
         given().contentType("application/json")
                 .body(ok.replace("los-" + RUN, "nope-" + RUN))
                 .post("/v1/jobs")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("unknown dataset"));
+                .body("detail", containsString("unknown dataset"));
         given().contentType("application/json")
                 .body(ok.replace(MODEL, "no-model"))
                 .post("/v1/jobs")
@@ -543,21 +546,22 @@ class TrainingJobsTest {
                 .post("/v1/jobs")
                 .then()
                 .statusCode(400)
-                .body("message", containsString("bf16 is not supported"))
-                .body("message", not(containsString("\n")));
+                .body("detail", containsString("bf16 is not supported"))
+                .body("detail", not(containsString("\n")));
         given().contentType("application/json")
                 .body(ok.replace("\"seed\":1", "\"seed\":1,\"device\":\"cuda:0\""))
                 .post("/v1/jobs")
                 .then()
                 .statusCode(422)
-                .body("error", equalTo(ApiError.codeFor(422)))
+                .contentType(containsString(Problem.MEDIA_TYPE))
+                .body("status", equalTo(422))
                 .body("reason", equalTo("device_unavailable"));
         given().contentType("application/json")
                 .body(ok.replace("\"task\"", "\"parent\":\"no-such-adapter@production\",\"task\""))
                 .post("/v1/jobs")
                 .then()
                 .statusCode(404)
-                .body("message", containsString("parent"));
+                .body("detail", containsString("parent"));
         given().contentType("application/json")
                 .body(ok.replace("\"outputName\":\"bad-" + RUN, "\"outputName\":\"../x"))
                 .post("/v1/jobs")

@@ -12,12 +12,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.clinlora.cli.bench.MarkdownTable.Column;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
 import org.clinlora.model.base.SpecialIds;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.DatasetSink;
+import org.clinlora.model.data.Note;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.data.NoteFiles;
 import org.clinlora.model.data.SyntheticCorpus;
@@ -31,7 +34,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./clinlora bench corpus}: the Clinical LoRA's dataset build (both MIMIC-IV-Note files, normalised, tokenized,
  * packed into 512-token rows, written as safetensors shards) over synthetic corpora of growing size, each build in a
- * JVM of its own: notes/s, MB/s of note text, and the peak resident memory, which must not grow with the corpus.
+ * JVM of its own: notes/s, MB/s of note text, and the peak resident memory, which must not grow with the corpus. With
+ * {@code --read-only} the same JVMs only read the notes (gzip, UTF-8, CSV): the input side's rate, which the tokenizer
+ * hides in a full build.
  */
 @Command(
         name = "corpus",
@@ -73,6 +78,11 @@ final class BenchCorpusCommand extends CliCommand {
             description = "row length (default ${DEFAULT-VALUE}, the Clinical LoRA's)")
     int seq;
 
+    @Option(
+            names = "--read-only",
+            description = "only read the notes (gzip, UTF-8, CSV): no tokenizer, no dataset; the input side's own rate")
+    boolean readOnly;
+
     @Option(names = "--corpus", paramLabel = "DIR", hidden = true, description = "build this corpus only, in this JVM")
     Path corpus;
 
@@ -82,14 +92,15 @@ final class BenchCorpusCommand extends CliCommand {
         if (!Files.isRegularFile(model.resolve("tokenizer.json")))
             throw new IllegalArgumentException(model + ": no tokenizer.json");
         if (corpus != null) {
-            System.out.println(RESULT + JSON.writeValueAsString(build(corpus)));
+            System.out.println(RESULT + JSON.writeValueAsString(readOnly ? read(corpus) : build(corpus)));
             return;
         }
         Path root = dir != null
                 ? dir
                 : Path.of(System.getenv().getOrDefault("CLINLORA_ROOT", ".")).resolve(".run/bench-corpus");
         System.out.printf(
-                "bench corpus: causal-LM dataset build, %d-token rows, tokenizer %s, max heap %d MB, %d cores%n",
+                "bench corpus: %s, %d-token rows, tokenizer %s, max heap %d MB, %d cores%n",
+                readOnly ? "reading the notes only" : "causal-LM dataset build",
                 seq,
                 model,
                 Runtime.getRuntime().maxMemory() >> 20,
@@ -108,44 +119,47 @@ final class BenchCorpusCommand extends CliCommand {
                         "  wrote %s (%d discharge + %d radiology) in %.0f s%n",
                         c, n / 6, n - n / 6, (System.nanoTime() - t0) / 1e9);
             }
-            rows.add(ChildJvm.run(
-                    entryPoint(),
-                    RESULT,
-                    c.toString(),
-                    List.of(
-                            "bench",
-                            "corpus",
-                            "--model",
-                            model.toString(),
-                            "--seq",
-                            Integer.toString(seq),
-                            "--corpus",
-                            c.toString())));
-            printTable(rows);
+            List<String> args = new ArrayList<>(List.of(
+                    "bench", "corpus", "--model", model.toString(), "--seq", Integer.toString(seq), "--corpus"));
+            args.add(c.toString());
+            if (readOnly) args.add("--read-only");
+            rows.add(ChildJvm.run(entryPoint(), RESULT, c.toString(), args));
+            MarkdownTable.print(readOnly ? READ_TABLE : BUILD_TABLE, rows);
         }
     }
 
-    private static void printTable(List<JsonNode> rows) {
-        System.out.println();
-        System.out.println(
-                "| notes | note text | input (gzip) | build | notes/s | MB/s | tokens | rows | shards | peak RSS | heap in use after the last note (after GC) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-        for (JsonNode r : rows) {
-            System.out.printf(
-                    "| %,d | %.1f MB | %.1f MB | %.1f s | %,.0f | %.2f | %,d | %,d | %.1f MB | %.0f MB | %.1f MB |%n",
-                    r.get("notes").asLong(),
-                    r.get("text_bytes").asDouble() / 1e6,
-                    r.get("input_bytes").asDouble() / 1e6,
-                    r.get("seconds").asDouble(),
-                    r.get("notes_per_s").asDouble(),
-                    r.get("mb_per_s").asDouble(),
-                    r.get("tokens").asLong(),
-                    r.get("rows").asLong(),
-                    r.get("shard_bytes").asDouble() / 1e6,
-                    r.get("peak_rss_bytes").asDouble() / 1e6,
-                    r.get("live_heap_bytes").asDouble() / 1e6);
-        }
-        System.out.println();
+    private static final List<Column> BUILD_TABLE = List.of(
+            Column.of("notes", "%,d", "notes"),
+            Column.megabytes("note text", "%.1f MB", "text_bytes"),
+            Column.megabytes("input (gzip)", "%.1f MB", "input_bytes"),
+            Column.of("build", "%.1f s", "seconds"),
+            Column.of("notes/s", "%,.0f", "notes_per_s"),
+            Column.of("MB/s", "%.2f", "mb_per_s"),
+            Column.of("tokens", "%,d", "tokens"),
+            Column.of("rows", "%,d", "rows"),
+            Column.megabytes("shards", "%.1f MB", "shard_bytes"),
+            Column.megabytes("peak RSS", "%.0f MB", "peak_rss_bytes"),
+            Column.megabytes("heap in use after the last note (after GC)", "%.1f MB", "live_heap_bytes"));
+
+    private static final List<Column> READ_TABLE = List.of(
+            Column.of("notes", "%,d", "notes"),
+            Column.megabytes("note text", "%.1f MB", "text_bytes"),
+            Column.megabytes("input (gzip)", "%.1f MB", "input_bytes"),
+            Column.of("read", "%.1f s", "seconds"),
+            Column.of("notes/s", "%,.0f", "notes_per_s"),
+            Column.of("MB/s", "%.1f", "mb_per_s"),
+            Column.megabytes("peak RSS", "%.0f MB", "peak_rss_bytes"),
+            Column.megabytes("heap in use after (after GC)", "%.1f MB", "live_heap_bytes"));
+
+    /** Both files read and their notes counted, nothing built: what reading the input costs on its own. */
+    private static Map<String, Object> read(Path c) throws IOException {
+        long[] count = {0, 0};
+        long t0 = System.nanoTime();
+        readNotes(c, count, n -> {});
+        double seconds = Timing.secondsSince(t0);
+        System.gc();
+        long liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return figures(c, count[0], count[1], seconds, Map.of("shards", List.of(), "counts", Map.of()), liveHeap);
     }
 
     /** One build in this JVM, as the Clinical LoRA's dataset is built (both files, split by patient). */
@@ -184,13 +198,20 @@ final class BenchCorpusCommand extends CliCommand {
 
     /** Both MIMIC-IV-Note files of corpus {@code c} into the build; counts notes and note bytes in {@code count}. */
     private static void addNotes(DatasetBuilder b, Path c, long[] count) throws IOException {
+        readNotes(c, count, n -> {
+            try {
+                b.add(n.noteId(), n.subjectId(), n.text(), null);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Every note of corpus {@code c}'s two MIMIC-IV-Note files to {@code sink}; counts notes and note bytes. */
+    private static void readNotes(Path c, long[] count, Consumer<Note> sink) throws IOException {
         for (String f : List.of("discharge.csv.gz", "radiology.csv.gz")) {
             NoteFiles.readMimicNotes(c.resolve(f), CsvReader.OnMalformed.FAIL, n -> {
-                try {
-                    b.add(n.noteId(), n.subjectId(), n.text(), null);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                sink.accept(n);
                 count[0]++;
                 count[1] += n.text().getBytes(StandardCharsets.UTF_8).length;
             });

@@ -24,6 +24,7 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
 import org.clinlora.model.io.PeftAdapterDir;
@@ -54,8 +55,7 @@ import picocli.CommandLine.Option;
         footer = "Needs ./clinlora infra up; starts registry-svc from its built jar unless --url names a running one.")
 final class BenchRegistryCommand extends CliCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final PublishRequest CARD =
-            PublishRequest.of("clinical-lm", "bench-llama-7b").publishedBy("bench");
+    private static final PublishRequest CARD = PublishRequest.of("clinical-lm", "bench-llama-7b");
 
     @Option(names = "--url", description = "a running registry-svc (default: start one)")
     String url;
@@ -224,7 +224,8 @@ final class BenchRegistryCommand extends CliCommand {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201)
-            throw new IllegalStateException("publish answered " + r.statusCode() + ": " + r.body());
+            throw new IllegalStateException(
+                    "publish answered " + r.statusCode() + ": " + Refusals.describe(r.statusCode(), r.body()));
         return JSON.readTree(r.body());
     }
 }

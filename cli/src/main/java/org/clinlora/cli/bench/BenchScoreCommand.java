@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
 import org.clinlora.model.io.PeftAdapterDir;
@@ -234,7 +235,8 @@ final class BenchScoreCommand extends CliCommand {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200)
-            throw new IllegalStateException("score answered " + r.statusCode() + ": " + r.body());
+            throw new IllegalStateException(
+                    "score answered " + r.statusCode() + ": " + Refusals.describe(r.statusCode(), r.body()));
     }
 
     private static long rssKiB(long pid) throws IOException {

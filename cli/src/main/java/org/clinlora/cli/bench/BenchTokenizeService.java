@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.cli.client.Refusals;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
@@ -127,7 +128,7 @@ final class BenchTokenizeService {
             HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != expected) {
                 throw new IllegalStateException(req.method() + " " + req.uri().getPath() + " answered " + r.statusCode()
-                        + ": " + new String(r.body(), StandardCharsets.UTF_8));
+                        + ": " + Refusals.describe(r.statusCode(), r.body()));
             }
             return r.body();
         } catch (InterruptedException e) {

@@ -1,31 +1,46 @@
 package org.clinlora.console.backend;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.clinlora.platform.api.Problem;
+import org.clinlora.platform.calls.CallGuard;
+import org.clinlora.platform.calls.PeerTraceFilter;
+import org.clinlora.platform.calls.Refusal;
+import org.clinlora.platform.calls.RetryPolicy;
 import org.clinlora.platform.failure.Unavailable;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
 
 /**
  * The console's calls to the four services, each with the signed-in user's own bearer token, so every service applies
  * its own role rules to what the user does here (the console holds no privileges of its own). An unreachable service is
- * a 503 for the page; the services' own JSON errors come back as they are, for the page to show.
+ * a 503 for the page; the services' own refusals (RFC 9457 problems) come back as they are, for the page to show. The
+ * calls go through Quarkus REST Client (traced: each service's spans join the page's trace) and are retried as the
+ * platform's {@link RetryPolicy} says, with the console's own {@link #RETRIES}.
  */
 @ApplicationScoped
 public class ServiceCalls {
@@ -37,8 +52,13 @@ public class ServiceCalls {
 
         /** The service's own message for a refusal, e.g. the 409 of an alias moved by someone else. */
         public String message() {
-            String m = body.path("message").asText("");
+            String m = problem().message();
             return m.isEmpty() ? "HTTP " + status : m;
+        }
+
+        /** A refusal as the service said it: its problem body (the shape before problems is read too). */
+        public Problem problem() {
+            return Problem.read(status, body.isObject() ? body.toString() : "");
         }
     }
 
@@ -49,22 +69,42 @@ public class ServiceCalls {
         SCORER
     }
 
+    /**
+     * A person waits on the page: a call is sent at most twice, and a Retry-After longer than 2 s is not waited for —
+     * the page passes the service's "try later" on instead.
+     */
+    static final RetryPolicy RETRIES = new RetryPolicy(2, Duration.ofMillis(250), Duration.ofSeconds(2));
+
+    static final int PARALLEL = 16;
+
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
+    // Quarkus REST Client's Jakarta REST client: quarkus-opentelemetry makes a client span for each call and sends
+    // traceparent, so a service's spans join the page's trace.
+    private final Client http = ClientBuilder.newBuilder()
+            .connectTimeout(5, TimeUnit.SECONDS)
+            .register(new PeerTraceFilter())
             .build();
+    private final CallGuard guard = new CallGuard(RETRIES, "console-svc calls");
+    // Quarkus's executor: each task runs in the trace of the page that asked (context propagation carries it).
+    private final ManagedExecutor parallel;
     private final String registry, trainer, tokenizer, scorer;
 
     public ServiceCalls(
+            ManagedExecutor parallel,
             @ConfigProperty(name = "clinlora.registry.url") String registry,
             @ConfigProperty(name = "clinlora.trainer.url") String trainer,
             @ConfigProperty(name = "clinlora.tokenizer.url") String tokenizer,
             @ConfigProperty(name = "clinlora.scorer.url") String scorer) {
+        this.parallel = parallel;
         this.registry = registry;
         this.trainer = trainer;
         this.tokenizer = tokenizer;
         this.scorer = scorer;
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
     }
 
     public Reply get(Service s, String path, String token) {
@@ -76,16 +116,18 @@ public class ServiceCalls {
      * hundred adapters is one versions call per adapter, and one after another they would take seconds.
      */
     public List<Reply> getAll(Service s, List<String> paths, String token) {
+        List<Future<Reply>> futures = new ArrayList<>();
         Semaphore slots = new Semaphore(PARALLEL);
-        List<CompletableFuture<Reply>> futures = new ArrayList<>();
         try {
             for (String path : paths) {
                 slots.acquire();
-                HttpRequest req =
-                        request(s, path, token, Duration.ofSeconds(30)).GET().build();
-                futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
-                        .whenComplete((r, e) -> slots.release())
-                        .thenApply(ServiceCalls::reply));
+                futures.add(parallel.submit(() -> {
+                    try {
+                        return get(s, path, token);
+                    } finally {
+                        slots.release();
+                    }
+                }));
             }
             List<Reply> out = new ArrayList<>();
             for (var f : futures) out.add(f.get(60, TimeUnit.SECONDS));
@@ -93,46 +135,88 @@ public class ServiceCalls {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted", "interrupted");
-        } catch (ExecutionException | TimeoutException e) {
-            throw new Unavailable(
-                    "service_unavailable", s.name().toLowerCase() + "-svc could not be reached; retry later");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failed) throw failed;
+            throw unreachable(s);
+        } catch (TimeoutException e) {
+            throw unreachable(s);
+        } finally {
+            for (var f : futures) f.cancel(true);
         }
     }
 
-    static final int PARALLEL = 16;
-
-    private static Reply reply(HttpResponse<byte[]> r) {
+    /**
+     * One call, sent again as {@link RetryPolicy} says (a GET after a broken connection or a 502/504; any call after a
+     * 429/503 whose Retry-After is short); the last answer is returned as the service gave it.
+     */
+    public Reply send(Service s, String method, String path, Object body, String token, Duration timeout) {
+        byte[] json;
         try {
-            return new Reply(
-                    r.statusCode(), r.body().length == 0 ? MissingNode.getInstance() : JSON.readTree(r.body()));
+            json = body == null ? null : JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("a request body that is not JSON", e);
+        }
+        CallGuard.Call<Reply> call = () -> exchange(s, method, path, json, token, timeout);
+        try {
+            return method.equals("GET") ? guard.read(call) : guard.write(call);
+        } catch (TryLater answer) {
+            return answer.reply;
+        } catch (IOException e) {
+            throw unreachable(s);
+        }
+    }
+
+    /** A request to a service as the user: their bearer token; JSON wanted, a file (evaluation.json) accepted. */
+    private Reply exchange(Service s, String method, String path, byte[] json, String token, Duration timeout) {
+        Invocation.Builder b = http.target(URI.create(base(s) + path))
+                .request()
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json, */*;q=0.5")
+                .property(QuarkusRestClientProperties.READ_TIMEOUT, timeout.toMillis());
+        try (Response r = json == null
+                ? b.method(method)
+                : b.method(method, Entity.entity(json, MediaType.APPLICATION_JSON_TYPE))) {
+            Reply reply = reply(r.getStatus(), r.hasEntity() ? r.readEntity(byte[].class) : new byte[0]);
+            int status = r.getStatus();
+            if (status == 429 || status == 502 || status == 503 || status == 504)
+                throw new TryLater(reply, RetryPolicy.retryAfter(r.getHeaderString("Retry-After")));
+            return reply;
+        }
+    }
+
+    private static Reply reply(int status, byte[] body) {
+        try {
+            return new Reply(status, body.length == 0 ? MissingNode.getInstance() : JSON.readTree(body));
         } catch (IOException e) {
             return new Reply(502, MissingNode.getInstance());
         }
     }
 
-    public Reply send(Service s, String method, String path, Object body, String token, Duration timeout) {
-        HttpRequest.Builder b = request(s, path, token, timeout);
-        try {
-            if (body != null)
-                b.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-            else b.method(method, HttpRequest.BodyPublishers.noBody());
-            return reply(http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
-        } catch (IOException e) {
-            throw new Unavailable(
-                    "service_unavailable", s.name().toLowerCase() + "-svc could not be reached; retry later");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted", "interrupted");
-        }
+    private static Unavailable unreachable(Service s) {
+        return new Unavailable(
+                "service_unavailable", s.name().toLowerCase() + "-svc could not be reached; retry later");
     }
 
-    /** A request to a service as the user: their bearer token; JSON wanted, a file (evaluation.json) accepted. */
-    private HttpRequest.Builder request(Service s, String path, String token, Duration timeout) {
-        return HttpRequest.newBuilder(URI.create(base(s) + path))
-                .timeout(timeout)
-                .header("Authorization", "Bearer " + token)
-                .header("Accept", "application/json, */*;q=0.5");
+    /** An answer that may be worth another attempt (429, 502–504), carried through the retry as a failure. */
+    private static final class TryLater extends RuntimeException implements Refusal {
+        private final transient Reply reply;
+        private final transient Optional<Duration> retryAfter;
+
+        TryLater(Reply reply, Optional<Duration> retryAfter) {
+            super("HTTP " + reply.status(), null, false, false);
+            this.reply = reply;
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public int status() {
+            return reply.status();
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return retryAfter;
+        }
     }
 
     /**
@@ -142,8 +226,8 @@ public class ServiceCalls {
     public JsonNode require(Reply r) {
         if (r.ok()) return r.body();
         int status = r.status() >= 400 && r.status() < 500 || r.status() == 503 ? r.status() : 502;
-        throw new UpstreamAnswer(
-                status, r.body().path("reason").asText(r.body().path("error").asText("upstream_error")), r.message());
+        Problem p = r.problem();
+        throw new UpstreamAnswer(status, r.body().isObject() ? p.reason() : "upstream_error", r.message());
     }
 
     public static String encode(String s) {

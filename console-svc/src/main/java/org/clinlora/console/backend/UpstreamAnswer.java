@@ -5,7 +5,7 @@ package org.clinlora.console.backend;
  * 404 of an unknown adapter, its 409 of an alias moved meanwhile, a 401 for a session token that expired since
  * sign-in). The one failure whose status is not the console's to choose, so it is the console's own type rather than a
  * platform {@code Failure} kind; {@code pages/PageErrors} shows it as an error page (a 401 as the login page), or under
- * {@code /api/} as the platform's {@code ApiError} JSON.
+ * {@code /api/} as the platform's {@code Problem}.
  */
 public final class UpstreamAnswer extends RuntimeException {
     private final int status;

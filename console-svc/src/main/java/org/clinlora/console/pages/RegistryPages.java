@@ -94,7 +94,6 @@ public class RegistryPages {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", version);
         if (expectedVersion != null) body.put("expectedVersion", expectedVersion);
-        body.put("movedBy", PageData.user(jwt).name() + " (console)");
         ServiceCalls.Reply r = calls.send(
                 REGISTRY,
                 "PUT",

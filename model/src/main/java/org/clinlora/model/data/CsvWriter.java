@@ -1,6 +1,7 @@
 package org.clinlora.model.data;
 
-import java.io.BufferedWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvFactory;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,15 +12,24 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
-/** RFC 4180 CSV out: fields with commas, quotes or line breaks are quoted; {@code .gz} names are gzip-compressed. */
+/**
+ * RFC 4180 CSV out through jackson-dataformat-csv, one row per call; {@code .gz} names are gzip-compressed. Jackson's
+ * default quoting is kept: it quotes every field longer than 24 characters or holding a comma, a backslash or an ASCII
+ * character before the comma (space, line breaks, quotes) — more than strictly needed, but its strict check would leave
+ * a lone carriage return unquoted, which a reader takes for the end of the record.
+ */
 public final class CsvWriter implements Closeable {
-    private final BufferedWriter out;
+    /** One factory for every writer (thread-safe); no schema, so each array written is one row. */
+    private static final CsvFactory CSV = new CsvFactory();
+
+    private final CsvGenerator out;
     private final int columns;
 
     public CsvWriter(Path file, List<String> header) throws IOException {
         OutputStream os = Files.newOutputStream(file);
         if (file.getFileName().toString().endsWith(".gz")) os = new GZIPOutputStream(os, 1 << 16);
-        this.out = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
+        // The JDK's encoder, as before: an unpaired surrogate becomes '?' instead of failing the write.
+        this.out = CSV.createGenerator(new OutputStreamWriter(os, StandardCharsets.UTF_8));
         this.columns = header.size();
         row(header);
     }
@@ -27,18 +37,9 @@ public final class CsvWriter implements Closeable {
     public void row(List<String> fields) throws IOException {
         if (fields.size() != columns)
             throw new IllegalArgumentException("expected " + columns + " fields, got " + fields.size());
-        for (int i = 0; i < fields.size(); i++) {
-            if (i > 0) out.write(',');
-            String f = fields.get(i) == null ? "" : fields.get(i);
-            if (f.indexOf(',') >= 0 || f.indexOf('"') >= 0 || f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) {
-                out.write('"');
-                out.write(f.replace("\"", "\"\""));
-                out.write('"');
-            } else {
-                out.write(f);
-            }
-        }
-        out.write('\n');
+        out.writeStartArray();
+        for (String f : fields) out.writeString(f == null ? "" : f);
+        out.writeEndArray();
     }
 
     @Override

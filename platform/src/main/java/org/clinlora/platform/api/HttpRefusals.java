@@ -1,18 +1,19 @@
 package org.clinlora.platform.api;
 
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Locale;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * A body declared larger than {@code quarkus.http.limits.max-body-size} is refused here with the usual JSON error shape
+ * A body declared larger than {@code quarkus.http.limits.max-body-size} is refused here with the usual {@link Problem}
  * (413), ahead of Quarkus's own check, which ends the response with no body. Request lines and headers beyond the HTTP
  * codec's limits (414, 431) are refused by the codec itself before any handler runs; the line limit is set generously
- * in the platform's shared configuration so that long names and query strings reach the resources and get a JSON
- * 400/404 from them.
+ * in the platform's shared configuration so that long names and query strings reach the resources and get a problem
+ * 400/404 from them. A request no route takes, and a status the HTTP layer fails a request with and writes no body for,
+ * get a problem here too.
  */
 @ApplicationScoped
 public class HttpRefusals {
@@ -20,23 +21,39 @@ public class HttpRefusals {
         long limit = memorySize(ConfigProvider.getConfig()
                 .getOptionalValue("quarkus.http.limits.max-body-size", String.class)
                 .orElse("10240K"));
-        String body = new JsonObject()
-                .put("error", "payload_too_large")
-                .put(
-                        "message",
-                        "the request body is larger than this service accepts (" + limit / (1024 * 1024) + " MiB)")
-                .encode();
+        String detail = "the request body is larger than this service accepts (" + limit / (1024 * 1024) + " MiB)";
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             if (declaredLength(ctx.request().getHeader("Content-Length")) > limit) {
-                ctx.response()
-                        .setStatusCode(413)
-                        .putHeader("Connection", "close")
-                        .putHeader("Content-Type", "application/json")
-                        .end(body);
+                ctx.response().putHeader("Connection", "close");
+                answer(ctx, 413, "payload_too_large", detail);
                 return;
             }
             ctx.next();
         });
+        // A request no route answers (a service whose REST layer hands unknown paths on, as the console's does for
+        // its static files) and a status the HTTP layer fails a request with but writes no body for (a streamed body
+        // beyond the limit): problems too. A failure with an exception goes on to Quarkus's handler.
+        router.errorHandler(404, ctx -> answer(ctx, 404, null, "no resource at this path"));
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.failure() == null
+                    && ctx.statusCode() >= 400
+                    && !ctx.response().headWritten()) {
+                answer(ctx, ctx.statusCode(), null, null);
+                return;
+            }
+            ctx.next();
+        });
+    }
+
+    private static void answer(RoutingContext ctx, int status, String reason, String detail) {
+        if (ctx.response().headWritten()) return;
+        Problem p =
+                Problem.of(status, reason, detail, ctx.request().path(), TraceIds.current(ctx.request()::getHeader));
+        if (status == 429 || status == 503) ctx.response().putHeader("Retry-After", Problems.RETRY_AFTER_SECONDS);
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", Problem.MEDIA_TYPE)
+                .end(p.toJson());
     }
 
     private static long declaredLength(String header) {

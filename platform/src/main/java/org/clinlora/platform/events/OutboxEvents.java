@@ -9,7 +9,8 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 /**
  * A service's events on one topic, announced at least once through the store's outbox ({@link OutboxRelay}) after the
  * change they describe is durable: an event recorded while Kafka is down is sent when it is back, and what an earlier
- * process left is sent at start-up; consumers are idempotent by {@code eventId}. A service's subclass is a
+ * process left is sent at start-up; consumers are idempotent by {@code eventId} (the CloudEvents {@code id}). Each goes
+ * out as a CloudEvent from {@code /clinlora/<service>} ({@link CloudEvents}). A service's subclass is a
  * {@code @Singleton} bean that only names its channel and topic; the relay starts and stops with the application.
  */
 public abstract class OutboxEvents {

@@ -39,14 +39,18 @@ public final class OutboxRelay implements AutoCloseable {
         });
     }
 
-    /** A service's relay to a topic through its SmallRye Kafka emitter, each send waiting for the broker's verdict. */
+    /**
+     * A service's relay to a topic through its SmallRye Kafka emitter, each event a CloudEvent from
+     * {@code /clinlora/<service>} whose id is its recorded event id (a re-send is the same event), each send waiting
+     * for the broker's verdict.
+     */
     public static OutboxRelay onKafka(BlobStore store, String service, String topic, Emitter<String> emitter) {
         return new OutboxRelay(
                 new Outbox(
                         store,
                         service,
                         topic,
-                        (key, event) -> KafkaEvents.sendAndAwait(emitter, key, event, ACK_WAIT_SECONDS)),
+                        (key, event) -> KafkaEvents.sendAndAwait(emitter, service, key, event, ACK_WAIT_SECONDS)),
                 topic);
     }
 

@@ -10,8 +10,11 @@ import org.clinlora.model.task.ProblemType;
  * What a publisher says about a new adapter version besides its files — the card's fields the registry does not derive.
  * The one publish contract: trainer-svc, the CLI and the benches write it, registry-svc reads it (the {@code card} part
  * of an upload, the {@code card} of a publish from the store). {@code labelNames}, {@code problemType} and
- * {@code noteEncoding} belong to adapters with a classification head (see {@link AdapterCard}); {@code publishedBy} is
- * the publisher's name as recorded on the card.
+ * {@code noteEncoding} belong to adapters with a classification head (see {@link AdapterCard}).
+ *
+ * <p>{@code publishedBy} is not the publisher's to choose: the registry records the subject of the bearer token that
+ * published (a service's own token for trainer-svc), so publishers leave it out. It stays in the contract so that a
+ * card naming someone else is refused with 400 instead of being silently rewritten.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL) // absent, as publishers always sent it
 public record PublishRequest(
@@ -64,6 +67,7 @@ public record PublishRequest(
                 publishedBy);
     }
 
+    /** A card that names its publisher; the registry accepts it only when {@code who} is the token's subject. */
     public PublishRequest publishedBy(String who) {
         return new PublishRequest(
                 task,

@@ -6,12 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,11 +18,16 @@ import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.api.Problem;
+import org.clinlora.platform.calls.Refusal;
+import org.clinlora.platform.calls.RetryPolicy;
 
 /**
  * registry-svc's REST API as the other services and the command line use it: resolve {@code name@version|alias} with
  * its lineage, download a version's files verified against the card's sha256 (a mismatch is refused), and publish PEFT
- * files a trainer already wrote to the bucket.
+ * files a trainer already wrote to the bucket. The calls themselves go through a {@link RegistryApi}: Quarkus REST
+ * Client in the services ({@link RestRegistryApi}, traced and retried by SmallRye Fault Tolerance), the JDK's HTTP
+ * client on the command line ({@link JdkRegistryApi}, the constructors that take a URL).
  */
 public final class RegistryClient implements AdapterSource {
     private static final ObjectMapper JSON =
@@ -37,21 +36,46 @@ public final class RegistryClient implements AdapterSource {
     /** A resolved version: its card, and its lineage from the root ancestor down to itself. */
     public record Resolved(String name, int version, AdapterCard card, List<AdapterCard> lineage) {}
 
-    /** The registry answered with an error status; {@code status} and the registry's own message are kept. */
-    public static final class RegistryException extends RuntimeException {
+    /**
+     * The registry answered with an error status; {@code status}, the registry's own message and its Retry-After are
+     * kept.
+     */
+    public static final class RegistryException extends RuntimeException implements Refusal {
         private final int status;
         private final boolean integrity;
+        private final Duration retryAfter;
 
         public RegistryException(int status, String message) {
             this(status, message, false);
         }
 
         public RegistryException(int status, String message, boolean integrity) {
+            this(status, message, integrity, null);
+        }
+
+        /** {@code retryAfter}: how long the registry asked callers to wait, null when it did not say. */
+        public RegistryException(int status, String message, boolean integrity, Duration retryAfter) {
             super(message);
             this.status = status;
             this.integrity = integrity;
+            this.retryAfter = retryAfter;
         }
 
+        /**
+         * The registry's error answer: the detail of its problem body (the shape before problems, or plain text, read
+         * too), an integrity failure when the problem's reason is {@code integrity_error}, and its {@code Retry-After}
+         * header (null when absent).
+         */
+        public static RegistryException of(int status, String body, String retryAfterHeader) {
+            Problem refused = Problem.read(status, body);
+            return new RegistryException(
+                    status,
+                    refused.message(),
+                    "integrity_error".equals(refused.reason()),
+                    RetryPolicy.retryAfter(retryAfterHeader).orElse(null));
+        }
+
+        @Override
         public int status() {
             return status;
         }
@@ -60,16 +84,24 @@ public final class RegistryClient implements AdapterSource {
         public boolean integrityFailure() {
             return integrity;
         }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.ofNullable(retryAfter);
+        }
+
+        /** The same answer, its message saying what was asked ("publish of clinical: …"). */
+        RegistryException about(String what) {
+            RegistryException e = new RegistryException(status, what + ": " + getMessage(), integrity, retryAfter);
+            e.setStackTrace(getStackTrace());
+            return e;
+        }
     }
 
     /** Attempts per call by default: 0.5 + 1 + 2 + 4 s of waiting, enough for a registry-svc restart. */
     public static final int DEFAULT_ATTEMPTS = 5;
 
-    private final String baseUrl;
-    private final HttpClient http;
-    private final Duration backoff;
-    private final int attempts;
-    private final Supplier<String> bearerToken;
+    private final RegistryApi api;
 
     /** {@code bearerToken}: the caller's token, asked for on every request (a rotated token is used at once). */
     public RegistryClient(String baseUrl, Supplier<String> bearerToken) {
@@ -86,13 +118,27 @@ public final class RegistryClient implements AdapterSource {
      * scorer) sends fewer and lets its own caller retry after Retry-After.
      */
     public RegistryClient(String baseUrl, Supplier<String> bearerToken, Duration backoff, int attempts) {
-        if (attempts < 1) throw new IllegalArgumentException("registry attempts must be at least 1");
-        this.backoff = backoff;
-        this.attempts = attempts;
-        this.baseUrl = baseUrl.replaceAll("/+$", "");
-        this.bearerToken = bearerToken;
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this(new JdkRegistryApi(
+                baseUrl, bearerToken, new RetryPolicy(attempts, backoff, RetryPolicy.DEFAULT_LONGEST_WAIT)));
+    }
+
+    /** Over {@code api}, which sends and retries the calls (the services': {@link RestRegistryApi}). */
+    public RegistryClient(RegistryApi api) {
+        this.api = api;
+    }
+
+    /** A call to the registry whose refusal names what was asked. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T call() throws IOException;
+    }
+
+    private static <T> T asking(String what, Call<T> call) throws IOException {
+        try {
+            return call.call();
+        } catch (RegistryException e) {
+            throw e.about(what);
+        }
     }
 
     @Override
@@ -101,7 +147,7 @@ public final class RegistryClient implements AdapterSource {
     }
 
     public Resolved resolve(String name, String versionOrAlias) throws IOException {
-        JsonNode n = getJson("/v1/adapters/" + enc(name) + "/resolve/" + enc(versionOrAlias));
+        JsonNode n = asking("resolve of " + name + "@" + versionOrAlias, () -> api.resolve(name, versionOrAlias));
         List<AdapterCard> lineage = new ArrayList<>();
         for (JsonNode c : n.path("lineage")) lineage.add(JSON.treeToValue(c, AdapterCard.class));
         return new Resolved(
@@ -113,7 +159,7 @@ public final class RegistryClient implements AdapterSource {
 
     public List<AdapterCard> versions(String name) throws IOException {
         try {
-            JsonNode n = getJson("/v1/adapters/" + enc(name) + "/versions");
+            JsonNode n = asking("versions of " + name, () -> api.versions(name));
             List<AdapterCard> out = new ArrayList<>();
             for (JsonNode c : n) out.add(JSON.treeToValue(c, AdapterCard.class));
             return out;
@@ -136,26 +182,13 @@ public final class RegistryClient implements AdapterSource {
             Path target = dir.resolve(f.getKey());
             if (Files.isRegularFile(target)
                     && Sha256.of(target).equals(f.getValue().sha256())) continue;
-            HttpResponse<InputStream> r = send(
-                    request("/v1/adapters/" + enc(card.name()) + "/versions/" + card.version() + "/files/"
-                                    + enc(f.getKey()))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            if (r.statusCode() != 200) {
-                String body;
-                try (InputStream in = r.body()) {
-                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-                throw new RegistryException(
-                        r.statusCode(),
-                        "download of " + card.ref() + "/" + f.getKey() + ": " + message(body),
-                        body.contains("integrity_error"));
-            }
+            InputStream body = asking(
+                    "download of " + card.ref() + "/" + f.getKey(),
+                    () -> api.file(card.name(), card.version(), f.getKey()));
             Path tmp = Files.createTempFile(dir, ".download", ".part");
             try {
                 String got;
-                try (InputStream in = r.body();
+                try (InputStream in = body;
                         var out = Files.newOutputStream(tmp)) {
                     got = Sha256.copy(in, out);
                 }
@@ -175,16 +208,9 @@ public final class RegistryClient implements AdapterSource {
 
     /** Publishes the PEFT files under {@code sourcePrefix} in the bucket as a new version of {@code name}. */
     public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest card) throws IOException {
-        byte[] body = JSON.writeValueAsBytes(Map.of("sourcePrefix", sourcePrefix, "card", card));
-        HttpResponse<String> r = send(
-                request("/v1/adapters/" + enc(name) + "/versions/from-store")
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201)
-            throw new RegistryException(r.statusCode(), "publish of " + name + ": " + message(r.body()));
-        return JSON.readValue(r.body(), AdapterCard.class);
+        Map<String, Object> body = Map.of("sourcePrefix", sourcePrefix, "card", card);
+        JsonNode published = asking("publish of " + name, () -> api.publishFromStore(name, body));
+        return JSON.treeToValue(published, AdapterCard.class);
     }
 
     /**
@@ -215,24 +241,21 @@ public final class RegistryClient implements AdapterSource {
         var body = new LinkedHashMap<String, Object>();
         body.put("version", version);
         if (expected != null) body.put("expectedVersion", expected);
-        HttpResponse<String> r = send(
-                request("/v1/adapters/" + enc(name) + "/aliases/" + enc(alias))
-                        .header("Content-Type", "application/json")
-                        .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2)
-            throw new RegistryException(r.statusCode(), "alias " + name + "@" + alias + ": " + message(r.body()));
+        asking("alias " + name + "@" + alias, () -> {
+            api.moveAlias(name, alias, body);
+            return null;
+        });
     }
 
     public void delete(String name, int version) throws IOException {
-        HttpResponse<String> r = send(
-                request("/v1/adapters/" + enc(name) + "/versions/" + version)
-                        .DELETE()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2 && r.statusCode() != 404)
-            throw new RegistryException(r.statusCode(), "delete of " + name + "@" + version + ": " + message(r.body()));
+        try {
+            asking("delete of " + name + "@" + version, () -> {
+                api.delete(name, version);
+                return null;
+            });
+        } catch (RegistryException e) {
+            if (e.status() != 404) throw e;
+        }
     }
 
     /** What a model push did: whether the model was already stored with these files, and the files it sent. */
@@ -248,7 +271,7 @@ public final class RegistryClient implements AdapterSource {
      */
     public ModelPush pushModel(String id, Path dir, BiConsumer<Long, Long> progress) throws IOException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a directory");
-        String base = "/v1/models/" + enc(id);
+        String what = "push of model " + id;
         ObjectNode declaration = JSON.createObjectNode();
         ObjectNode files = declaration.putObject("files");
         List<Path> paths;
@@ -262,108 +285,35 @@ public final class RegistryClient implements AdapterSource {
             files.putObject(f.getFileName().toString())
                     .put("sha256", Sha256.of(f))
                     .put("size", Files.size(f));
-        HttpResponse<String> r = send(
-                request(base + "/upload")
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(declaration)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200)
-            throw new RegistryException(r.statusCode(), "push of model " + id + ": " + message(r.body()));
-        JsonNode state = JSON.readTree(r.body());
+        JsonNode state = asking(what, () -> api.declareModel(id, declaration));
         if ("stored".equals(state.path("status").asText())) return new ModelPush(true, List.of(), 0);
         long toSend = 0, sent = 0;
         for (JsonNode m : state.path("missing")) toSend += Files.size(dir.resolve(m.asText()));
         List<String> names = new ArrayList<>();
         for (JsonNode m : state.path("missing")) {
             String f = m.asText();
-            HttpResponse<String> put = send(
-                    request(base + "/upload/files/" + enc(f))
-                            .timeout(Duration.ofHours(2))
-                            .header("Content-Type", "application/octet-stream")
-                            .PUT(HttpRequest.BodyPublishers.ofFile(dir.resolve(f)))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (put.statusCode() != 200)
-                throw new RegistryException(
-                        put.statusCode(), "push of model " + id + ", file " + f + ": " + message(put.body()));
+            asking(what + ", file " + f, () -> {
+                api.uploadModelFile(id, f, dir.resolve(f).toFile());
+                return null;
+            });
             sent += Files.size(dir.resolve(f));
             names.add(f);
             if (progress != null) progress.accept(sent, toSend);
         }
-        HttpResponse<String> done = send(
-                request(base + "/upload/complete")
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (done.statusCode() != 201)
-            throw new RegistryException(done.statusCode(), "push of model " + id + ": " + message(done.body()));
+        asking(what, () -> {
+            api.completeModel(id);
+            return null;
+        });
         return new ModelPush(false, List.copyOf(names), sent);
     }
 
     public Optional<AdapterCard> card(String name, int version) throws IOException {
         try {
-            return Optional.of(
-                    JSON.treeToValue(getJson("/v1/adapters/" + enc(name) + "/versions/" + version), AdapterCard.class));
+            JsonNode card = asking("card of " + name + "@" + version, () -> api.card(name, version));
+            return Optional.of(JSON.treeToValue(card, AdapterCard.class));
         } catch (RegistryException e) {
             if (e.status() == 404) return Optional.empty();
             throw e;
         }
-    }
-
-    private JsonNode getJson(String path) throws IOException {
-        HttpResponse<String> r = send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200)
-            throw new RegistryException(r.statusCode(), "GET " + path + ": " + message(r.body()));
-        return JSON.readTree(r.body());
-    }
-
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(5));
-        String token = bearerToken == null ? null : bearerToken.get();
-        if (token != null && !token.isEmpty()) b.header("Authorization", "Bearer " + token);
-        return b;
-    }
-
-    /**
-     * Sends with retries: a 502/503/504 answer means nothing was done, so any request is sent again; a broken
-     * connection is retried only for reads, whose repetition cannot publish twice. Backoff 0.5, 1, 2, 4 s.
-     */
-    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
-        boolean read = req.method().equals("GET");
-        for (int attempt = 1; ; attempt++) {
-            try {
-                HttpResponse<T> r = http.send(req, handler);
-                if (attempt >= attempts || (r.statusCode() != 502 && r.statusCode() != 503 && r.statusCode() != 504))
-                    return r;
-                if (r.body() instanceof InputStream in) in.close();
-            } catch (IOException e) {
-                if (!read || attempt >= attempts) throw e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while calling the registry", e);
-            }
-            try {
-                Thread.sleep(backoff.toMillis() << (attempt - 1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while calling the registry", e);
-            }
-        }
-    }
-
-    private static String message(String body) {
-        try {
-            JsonNode n = JSON.readTree(body);
-            if (n != null && n.has("message")) return n.get("message").asText();
-        } catch (IOException ignored) {
-            // not our JSON error shape
-        }
-        return body == null ? "" : body.length() > 300 ? body.substring(0, 300) : body;
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -10,8 +10,9 @@ import org.clinlora.platform.failure.UpstreamFailure;
 /**
  * What a failed call to registry-svc means to the service that made it — one mapping for the trainer and the scorer:
  * the registry's 404 stays "not found", naming what was asked for; an unreachable registry, or one that says it cannot
- * serve now (502, 503, 504: its object store is down, it is overloaded), is "unavailable, try later"; its other errors
- * are an upstream failure.
+ * serve now (429: it is overloaded; 502, 503, 504: its object store is down), is "unavailable, try later"; its other
+ * errors are an upstream failure. The registry's own words come from its problem body ({@code RegistryClient} reads it
+ * with {@code Problem.read}).
  */
 public final class RegistryFailures {
     private RegistryFailures() {}
@@ -29,7 +30,7 @@ public final class RegistryFailures {
                 return new IntegrityFailure(
                         "adapter " + what + " failed verification; it is not used: " + re.getMessage());
             }
-            if (re.status() == 502 || re.status() == 503 || re.status() == 504) {
+            if (re.status() == 429 || re.status() == 502 || re.status() == 503 || re.status() == 504) {
                 return new Unavailable(
                         "registry_unavailable",
                         "registry-svc cannot serve '" + what + "' now (" + re.status() + "); retry later");

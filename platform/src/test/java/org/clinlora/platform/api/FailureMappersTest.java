@@ -31,7 +31,7 @@ class FailureMappersTest {
         STATUSES.put(new TooLarge("m"), 413);
         STATUSES.put(new Unprocessable("wrong_base_model", "m"), 422);
         STATUSES.put(new Busy("m"), 429);
-        STATUSES.put(new Unavailable("queue_full", "m"), 503);
+        STATUSES.put(new Unavailable("registry_unavailable", "m"), 503);
         STATUSES.put(new UpstreamFailure("registry_error", "m"), 502);
         STATUSES.put(new IntegrityFailure("m"), 500);
         STATUSES.put(new InternalFailure("scoring_failed", "m"), 500);

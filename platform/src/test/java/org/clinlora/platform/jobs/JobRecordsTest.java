@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.clinlora.platform.api.ApiError;
 import org.clinlora.testing.InMemoryBlobStore;
 import org.junit.jupiter.api.Test;
 
@@ -72,18 +71,5 @@ class JobRecordsTest {
             assertEquals(List.of("j1", "j2", "j3"), ran, "one at a time, in order, each once");
             assertEquals(List.of("j1"), records.unfinished(), "the failed job keeps its record for the next start");
         }
-    }
-
-    @Test
-    void everyHttpStatusHasOneErrorCode() {
-        assertEquals("unavailable", ApiError.codeFor(503));
-        assertEquals("unprocessable", ApiError.codeFor(422));
-        ApiError e = ApiError.of(422, "wrong_base_model", "adapter x was trained on another base");
-        assertEquals("unprocessable", e.error());
-        assertEquals("wrong_base_model", e.reason());
-        assertEquals(
-                null,
-                ApiError.of(400, "invalid_request", "bad").reason(),
-                "a reason that repeats the code is left out");
     }
 }

@@ -20,7 +20,7 @@ import org.clinlora.registry.store.StoreJson;
  */
 @ApplicationScoped
 public class AliasLog {
-    /** One move: to which version, from which, when and by whom. */
+    /** One move: to which version, from which, when and by whom (the mover's authenticated subject). */
     public record AliasChange(int version, Integer previousVersion, String movedAt, String movedBy) {}
 
     public record AliasState(String name, String alias, int version, List<AliasChange> history) {}
@@ -54,8 +54,10 @@ public class AliasLog {
     /**
      * Points {@code alias} at {@code version} if it currently points at {@code expectedVersion} (null: the alias must
      * not exist yet). Of two concurrent moves from the same state exactly one succeeds; the other is a 409.
+     * {@code movedBy} is the caller's authenticated subject, recorded in the alias's history.
      */
     public AliasState move(String name, String alias, int version, Integer expectedVersion, String movedBy) {
+        Audit.require("movedBy", movedBy);
         Names.requireName(name);
         Names.requireAlias(alias);
         cards.require(name, version);
@@ -66,11 +68,7 @@ public class AliasLog {
                     + (actual == null ? "nothing" : "version " + actual) + ", not "
                     + (expectedVersion == null ? "nothing" : "version " + expectedVersion));
         }
-        AliasChange change = new AliasChange(
-                version,
-                actual,
-                Instant.now().toString(),
-                movedBy == null || movedBy.isBlank() ? "anonymous" : movedBy);
+        AliasChange change = new AliasChange(version, actual, Instant.now().toString(), movedBy);
         if (!store.putIfAbsent(StoreLayout.aliasEntry(name, alias, log.size() + 1), StoreJson.bytes(change))) {
             throw new Conflict("alias '" + alias + "' of " + name + " was moved concurrently; read it again and retry");
         }

@@ -30,7 +30,9 @@ public class VersionDeletion {
         this.events = events;
     }
 
-    public void delete(String name, int version) {
+    /** Deletes {@code name@version}; the tombstone records when and by whom (the caller's authenticated subject). */
+    public void delete(String name, int version, String deletedBy) {
+        Audit.require("deletedBy", deletedBy);
         AdapterCard card = cards.require(name, version);
         for (AliasLog.AliasState a : aliases.aliases(name)) {
             if (a.version() == version)
@@ -52,7 +54,7 @@ public class VersionDeletion {
         String dir = StoreLayout.version(name, version);
         store.put(
                 dir + StoreLayout.DELETED,
-                StoreJson.bytes(Map.of("deletedAt", Instant.now().toString())),
+                StoreJson.bytes(Map.of("deletedAt", Instant.now().toString(), "deletedBy", deletedBy)),
                 Map.of());
         store.delete(dir + StoreLayout.CARD); // invisible from here on
         for (String f : card.files().keySet()) StoreJson.quietly(() -> store.delete(dir + f));

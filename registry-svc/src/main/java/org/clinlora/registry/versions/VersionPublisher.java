@@ -65,12 +65,15 @@ public class VersionPublisher {
         this.meters = meters;
     }
 
-    /** Validates and stores a new version from local files (named as in a PEFT directory). */
-    public AdapterCard publish(String name, Map<String, Path> files, PublishRequest req) {
+    /**
+     * Validates and stores a new version from local files (named as in a PEFT directory). {@code publishedBy} is who
+     * the card records — the caller's authenticated subject, whatever {@code req} says.
+     */
+    public AdapterCard publish(String name, Map<String, Path> files, PublishRequest req, String publishedBy) {
         Timer.Sample t = Timer.start(meters);
         String outcome = "error";
         try {
-            AdapterCard card = store(name, files, req);
+            AdapterCard card = store(name, files, req, Audit.require("publishedBy", publishedBy));
             outcome = "ok";
             return card;
         } catch (Failure e) {
@@ -86,7 +89,7 @@ public class VersionPublisher {
      * Publishes the PEFT files a trainer already wrote under {@code sourcePrefix} in the store: they are downloaded,
      * validated and stored as a new version exactly like an upload; the source objects are left as they are.
      */
-    public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest req) {
+    public AdapterCard publishFromStore(String name, String sourcePrefix, PublishRequest req, String publishedBy) {
         if (sourcePrefix == null
                 || sourcePrefix.isBlank()
                 || sourcePrefix.contains("..")
@@ -100,7 +103,7 @@ public class VersionPublisher {
             tmp = Files.createTempDirectory("clinlora-publish-");
             Map<String, Path> files = download(sourcePrefix, tmp);
             if (files.isEmpty()) throw new NotFound("no objects under " + sourcePrefix);
-            return publish(name, files, req);
+            return publish(name, files, req, publishedBy);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -125,7 +128,7 @@ public class VersionPublisher {
     }
 
     /** Everything refused before a number is claimed, then claim, store, verify and make visible (card last). */
-    private AdapterCard store(String name, Map<String, Path> files, PublishRequest req) {
+    private AdapterCard store(String name, Map<String, Path> files, PublishRequest req, String publishedBy) {
         Names.requireName(name);
         requireCardFields(req);
         BaseModelConfig base = baseModel(req.baseModelId());
@@ -147,7 +150,8 @@ public class VersionPublisher {
         try {
             storeVerified(dir, files, entries);
             if (childMarker != null) markChild(childMarker, parent);
-            AdapterCard card = newCard(name, version, req, v.config().taskType(), baseSha, parent, entries);
+            AdapterCard card =
+                    newCard(name, version, req, v.config().taskType(), baseSha, parent, entries, publishedBy);
             if (!store.putIfAbsent(dir + StoreLayout.CARD, card.toJson()))
                 throw new Conflict(dir + " already has a card");
             visible = true;
@@ -234,7 +238,8 @@ public class VersionPublisher {
             String taskType,
             String baseSha,
             AdapterCard parent,
-            Map<String, AdapterCard.FileEntry> entries) {
+            Map<String, AdapterCard.FileEntry> entries,
+            String publishedBy) {
         boolean head = req.labelNames() != null && !req.labelNames().isEmpty();
         return new AdapterCard(
                 AdapterCard.SCHEMA_VERSION,
@@ -252,7 +257,7 @@ public class VersionPublisher {
                 req.metrics() == null ? Map.of() : req.metrics(),
                 entries,
                 Instant.now().toString(),
-                req.publishedBy() == null || req.publishedBy().isBlank() ? "anonymous" : req.publishedBy());
+                publishedBy);
     }
 
     private void verifyStored(String key, AdapterCard.FileEntry want) {

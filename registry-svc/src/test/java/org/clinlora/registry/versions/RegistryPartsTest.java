@@ -103,7 +103,8 @@ class RegistryPartsTest {
                 "clinical",
                 files(clinicalFiles),
                 new PublishRequest(
-                        "clinical-lm", null, null, null, "tiny", null, List.of("ds"), Map.of(), Map.of(), "test"));
+                        "clinical-lm", null, null, null, "tiny", null, List.of("ds"), Map.of(), Map.of(), null),
+                "alice");
     }
 
     AdapterCard publishLos(String parent) throws IOException {
@@ -120,7 +121,8 @@ class RegistryPartsTest {
                         List.of("ds"),
                         Map.of(),
                         Map.of(),
-                        "test"));
+                        null),
+                "bob");
     }
 
     @Test
@@ -172,10 +174,10 @@ class RegistryPartsTest {
         publishClinical();
         publishLos("clinical@1");
         aliases.move("los", "production", 1, null, "ops");
-        assertThrows(Conflict.class, () -> deletion.delete("clinical", 1), "los@1 names it as parent");
-        assertThrows(Conflict.class, () -> deletion.delete("los", 1), "production points at it");
+        assertThrows(Conflict.class, () -> deletion.delete("clinical", 1, "ops"), "los@1 names it as parent");
+        assertThrows(Conflict.class, () -> deletion.delete("los", 1, "ops"), "production points at it");
         publishLos("clinical@1");
-        deletion.delete("los", 2);
+        deletion.delete("los", 2, "ops");
         assertTrue(cards.card("los", 2).isEmpty());
         assertTrue(
                 blobs.snapshot().containsKey(StoreLayout.version("los", 2) + StoreLayout.DELETED),
@@ -201,7 +203,8 @@ class RegistryPartsTest {
                                 List.of(),
                                 Map.of(),
                                 Map.of(),
-                                "t")));
+                                null),
+                        "carol"));
         assertEquals("invalid_adapter", bad.reason(), "the head has 4 labels");
         assertTrue(blobs.snapshot().keySet().stream().noneMatch(k -> k.startsWith("adapters/")), "nothing stored");
 

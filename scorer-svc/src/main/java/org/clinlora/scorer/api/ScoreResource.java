@@ -29,6 +29,7 @@ import org.clinlora.scorer.scoring.ScorerMetrics;
 import org.clinlora.scorer.scoring.ScoringService;
 import org.clinlora.scorer.scoring.ScoringTask;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1")
@@ -74,6 +75,17 @@ public class ScoreResource {
                             + MAX_NOTES + ") "
                             + "or inputIds: [[ids], ...]}. Per note: probability per label (softmax for single-label tasks, sigmoid for "
                             + "multilabel), the tokens the model saw and whether the note was cut; with the adapter version and lineage used.")
+    @APIResponse(responseCode = "200", description = "A probability per label for each note, with the adapter used")
+    @APIResponse(responseCode = "404", description = "No such adapter, version or alias")
+    @APIResponse(responseCode = "413", description = "More than " + MAX_NOTES + " notes")
+    @APIResponse(
+            responseCode = "422",
+            description = "The adapter cannot score on this scorer (reason wrong_base_model, not_a_classifier, …)")
+    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
+    @APIResponse(
+            responseCode = "503",
+            description = "The base model is loading or unavailable, the registry is down, or scoring took too long")
     public ScoreApiResponse score(ScoreApiRequest req) {
         if (req == null || req.task() == null || req.task().isBlank()) throw new InvalidRequest("task is required");
         boolean notes = req.notes() != null, ids = req.inputIds() != null;
@@ -106,6 +118,16 @@ public class ScoreResource {
             description =
                     "Body: {datasetId (a classification dataset from tokenizer-svc), task, split (test; or validation, train, all)}. "
                             + "The trainer's metrics: macro AUROC skipping single-class labels, micro AUROC, macro AUPRC, F1, accuracy.")
+    @APIResponse(responseCode = "200", description = "The metrics on the split")
+    @APIResponse(responseCode = "404", description = "No such dataset, adapter, version or alias")
+    @APIResponse(
+            responseCode = "422",
+            description = "The dataset or adapter cannot be evaluated here (reason label_mismatch, …)")
+    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
+    @APIResponse(
+            responseCode = "503",
+            description = "The base model is loading or unavailable, the registry is down, or scoring took too long")
     public Evaluator.Report evaluate(EvaluateRequest req) {
         if (req == null || req.datasetId() == null || req.task() == null)
             throw new InvalidRequest("datasetId and task are required");

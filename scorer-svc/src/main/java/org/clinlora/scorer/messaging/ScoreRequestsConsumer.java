@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.clinlora.platform.events.CloudEvents;
 import org.clinlora.platform.events.Event;
-import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.KafkaEvents;
 import org.clinlora.platform.events.ScoreRequest;
 import org.clinlora.platform.events.ScoreResult;
+import org.clinlora.platform.failure.Busy;
 import org.clinlora.platform.failure.Failure;
 import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.store.BlobStore;
@@ -31,10 +33,14 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * Batch scoring for pipelines: scores.requests → scores.results (keyed by request id). At-least-once with idempotent
  * ids: a request id already answered (a marker in the bucket, written after the result is acknowledged) is not answered
  * again. A request that cannot be scored (unknown task, empty note) gets a result with {@code error}; a record that is
- * not a ScoreRequest at all goes to scores.requests.dlq.
+ * not a ScoreRequest at all goes to scores.requests.dlq. Requests are read as CloudEvents
+ * ({@code org.clinlora.score.requested}, or for one release today's envelope without {@code ce_} headers); results go
+ * out as CloudEvents ({@code org.clinlora.score.answered}, source {@code /clinlora/scorer-svc}, subject the request
+ * id).
  */
 @ApplicationScoped
 public class ScoreRequestsConsumer {
+    private static final String SERVICE = "scorer-svc";
     private final ScoringService engine;
     private final BlobStore store;
     private final Emitter<String> results;
@@ -60,7 +66,7 @@ public class ScoreRequestsConsumer {
         if (record.value() == null) throw new IllegalArgumentException("empty record");
         Span span = tracing.consumer(record.headers(), record.key() == null ? "" : record.key());
         try (Scope scope = span.makeCurrent()) {
-            consume(record.value());
+            consume(record.headers(), record.value());
         } catch (Exception | Error e) {
             span.setStatus(
                     StatusCode.ERROR, e.getClass().getSimpleName()); // the type only: a message may quote the record
@@ -70,9 +76,9 @@ public class ScoreRequestsConsumer {
         }
     }
 
-    private void consume(String record) throws Exception {
+    private void consume(Headers headers, String record) throws Exception {
         long t0 = System.nanoTime();
-        Event e = Events.parse(record);
+        Event e = CloudEvents.read(headers, record);
         if (!(e instanceof ScoreRequest req))
             throw new IllegalArgumentException("scores.requests carries ScoreRequest records, got " + e.type());
         if (req.requestId() == null
@@ -91,7 +97,7 @@ public class ScoreRequestsConsumer {
             result = ScoreResult.of(
                     req.requestId(), req.task(), s.task().ref(), row.probabilities(), row.tokens(), row.truncated());
         } catch (Failure ex) {
-            if (ex instanceof Unavailable)
+            if (ex instanceof Unavailable || ex instanceof Busy)
                 throw new IllegalStateException(
                         "scorer busy: " + ex.getMessage()); // retried by redelivery/DLQ, not answered
             result = ScoreResult.failed(req.requestId(), req.task(), ex.getMessage());
@@ -107,7 +113,7 @@ public class ScoreRequestsConsumer {
         Span publish = tracing.producer(req.requestId());
         Throwable failed;
         try (Scope scope = publish.makeCurrent()) {
-            failed = KafkaEvents.sendAndAwait(results, req.requestId(), result, tracing.headers(), 30);
+            failed = KafkaEvents.sendAndAwait(results, SERVICE, req.requestId(), result, tracing.headers(), 30);
         } finally {
             publish.end();
         }

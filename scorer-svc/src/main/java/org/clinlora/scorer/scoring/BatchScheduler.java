@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.lora.LoraAdapter;
-import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.failure.Busy;
 import org.jboss.logging.Logger;
 
 /**
  * The batching policy and the one thread that runs the model. Requests wait in one bounded queue (a full queue answers
- * 503 with Retry-After). The model thread takes the oldest request, then keeps taking requests — for any task — until
+ * 429 with Retry-After). The model thread takes the oldest request, then keeps taking requests — for any task — until
  * {@code max-batch-rows} rows are gathered or {@code max-wait} has passed since it took the first; a request is never
  * split. Between batches it installs and removes adapters ({@link AdapterCache#applyPending}).
  */
@@ -96,7 +96,8 @@ public class BatchScheduler {
     public CompletableFuture<List<Row>> submit(ScoringTask task, List<long[]> ids, List<Boolean> truncated) {
         if (queuedRows.addAndGet(ids.size()) > queueRows) {
             queuedRows.addAndGet(-ids.size());
-            throw new Unavailable("queue_full", "the scoring queue is full; retry later");
+            // 429 + Retry-After like every service's full queue: this client should slow down, not the pod be ejected.
+            throw new Busy("the scoring queue is full; retry later");
         }
         CompletableFuture<List<Row>> rows = new CompletableFuture<>();
         queue.add(new Pending(task, ids, truncated, rows, Context.current()));

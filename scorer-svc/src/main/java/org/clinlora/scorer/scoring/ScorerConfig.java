@@ -45,7 +45,7 @@ public interface ScorerConfig {
     @WithDefault("PT0.005S")
     Duration maxWait();
 
-    /** At most this many rows wait; beyond, 503 with Retry-After. */
+    /** At most this many rows wait; beyond, 429 with Retry-After. */
     @WithDefault("512")
     int queueRows();
 

@@ -31,6 +31,9 @@ import org.clinlora.tokenizer.datasets.DatasetBuilds;
 import org.clinlora.tokenizer.datasets.DatasetJob;
 import org.clinlora.tokenizer.datasets.DatasetSpec;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/datasets")
@@ -84,6 +87,26 @@ public class DatasetsResource {
                             + "truncation (head|tail|head_tail), normalize (true), labels (names in order; default: every label in the data, sorted), "
                             + "multilabel, validationFraction (0.1), testFraction (0.1), seed (0), onMalformed (fail|skip), rowsPerShard (4096), datasetId}. "
                             + "202 with the dataset id at once; the same datasetId and spec again is 200 with the same build; another spec is 409.")
+    @APIResponse(
+            responseCode = "202",
+            description = "The build, queued; Location is its URL",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = DatasetStatus.class)))
+    @APIResponse(
+            responseCode = "200",
+            description = "The same datasetId and spec again: the same build",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = DatasetStatus.class)))
+    @APIResponse(responseCode = "404", description = "No such base model, source object or stream")
+    @APIResponse(responseCode = "409", description = "The datasetId exists with another spec or source")
+    @APIResponse(
+            responseCode = "422",
+            description = "The spec does not fit the model (reason invalid_dataset, invalid_tokenizer)")
+    @APIResponse(responseCode = "429", description = "Too many builds are waiting (reason queue_full)")
     public Response create(DatasetSpec spec, @Context UriInfo uri) {
         if (spec == null) throw new InvalidRequest("a JSON body with model, kind and sources or stream is required");
         return accepted(builds.submit(spec), uri);
@@ -97,6 +120,27 @@ public class DatasetsResource {
             description =
                     "The body is the file; the spec is in query parameters with the JSON form's names (labels comma-separated). "
                             + "The upload is kept in the bucket under dataset-uploads/{id}/ so an interrupted build can run again.")
+    @APIResponse(
+            responseCode = "202",
+            description = "The build, queued; Location is its URL",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = DatasetStatus.class)))
+    @APIResponse(
+            responseCode = "200",
+            description = "The same datasetId, spec and file again: the same build",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = DatasetStatus.class)))
+    @APIResponse(responseCode = "400", description = "An empty file, or a spec that breaks a rule")
+    @APIResponse(responseCode = "404", description = "No such base model")
+    @APIResponse(responseCode = "409", description = "The datasetId exists with another spec or source")
+    @APIResponse(
+            responseCode = "422",
+            description = "The spec does not fit the model (reason invalid_dataset, invalid_tokenizer)")
+    @APIResponse(responseCode = "429", description = "Too many builds are waiting (reason queue_full)")
     public Response upload(
             InputStream body,
             @QueryParam("model") String model,
@@ -153,6 +197,8 @@ public class DatasetsResource {
     @Operation(
             summary =
                     "Recent dataset builds, newest first (status, progress, counts; no manifests). Any valid token may read.")
+    @APIResponse(responseCode = "200", description = "The builds, newest first")
+    @APIResponse(responseCode = "400", description = "limit out of range")
     public List<DatasetStatus> list(@QueryParam("limit") @DefaultValue("50") int limit) {
         if (limit < 1 || limit > 500) throw new InvalidRequest("limit must be between 1 and 500");
         return builds.list(limit).stream().map(j -> DatasetStatus.of(j, null)).toList();
@@ -165,6 +211,9 @@ public class DatasetsResource {
     @Operation(
             summary =
                     "A dataset build: status (queued|building|ready|failed), progress, counts, reason, and the manifest when ready. Any valid token may read.")
+    @APIResponse(responseCode = "200", description = "The build")
+    @APIResponse(responseCode = "400", description = "Not a valid dataset id")
+    @APIResponse(responseCode = "404", description = "No such dataset")
     public DatasetStatus get(@PathParam("id") String id) {
         try {
             StoreLayout.requireName(id);

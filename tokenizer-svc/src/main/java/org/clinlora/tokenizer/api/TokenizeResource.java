@@ -14,6 +14,7 @@ import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.TooLarge;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/v1/tokenize")
@@ -45,6 +46,12 @@ public class TokenizeResource {
                     "Body: {model, texts (1-" + MAX_TEXTS
                             + "), maxLength (default 512), addSpecialTokens (default true)}. "
                             + "Ids are the model's tokenizer.json output (with <s> when addSpecialTokens), cut to maxLength from the head.")
+    @APIResponse(responseCode = "200", description = "The ids of each note, in order")
+    @APIResponse(responseCode = "404", description = "No such base model in the object store")
+    @APIResponse(
+            responseCode = "413",
+            description = "More than " + MAX_TEXTS + " texts, or a text longer than " + MAX_CHARS + " characters")
+    @APIResponse(responseCode = "422", description = "The model's tokenizer cannot be read (reason invalid_tokenizer)")
     public TokenizeResponse tokenize(TokenizeRequest req) {
         if (req == null) throw new InvalidRequest("a JSON body with model and texts is required");
         if (req.model() == null || req.model().isBlank()) throw new InvalidRequest("model is required");

@@ -4,9 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.clinlora.platform.events.ClinicalNote;
+import org.clinlora.platform.events.CloudEvents;
 import org.clinlora.platform.events.Event;
-import org.clinlora.platform.events.Events;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.tokenizer.datasets.NoteStreams;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -15,7 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * Topic notes.raw → the named streaming dataset of each note. A record that cannot be a note (not JSON, another type, a
  * missing field) goes to notes.raw.dlq with the reason as a header, and the consumer carries on; a store outage is
- * retried here first, since it says nothing about the record.
+ * retried here first, since it says nothing about the record. A note is a CloudEvent
+ * ({@code org.clinlora.note.submitted}) or, for one release, today's envelope without {@code ce_} headers.
  */
 @ApplicationScoped
 public class NotesRawConsumer {
@@ -33,9 +35,8 @@ public class NotesRawConsumer {
 
     @Incoming("notes-raw")
     @Blocking
-    public void consume(String record) throws InterruptedException {
-        if (record == null) throw new IllegalArgumentException("empty record");
-        Event e = Events.parse(record);
+    public void consume(ConsumerRecord<String, String> record) throws InterruptedException {
+        Event e = CloudEvents.read(record.headers(), record.value()); // null value: "empty record"
         if (!(e instanceof ClinicalNote note))
             throw new IllegalArgumentException("notes.raw carries ClinicalNote records, got " + e.type());
         for (int attempt = 1; ; attempt++) {

@@ -41,9 +41,6 @@ import org.jboss.logging.Logger;
 public class JobRunner {
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
 
-    /** The publisher's name on every card this service publishes. */
-    static final String PUBLISHER = "trainer-svc";
-
     /**
      * What a job published: an adapter ({@code name@version}) and its parent, or (full fine-tuning) a base model id.
      */
@@ -118,7 +115,12 @@ public class JobRunner {
         this.cacheDir = config.cacheDir();
     }
 
-    public Outcome run(ResolvedJob job, Trainer.Listener listener) throws IOException {
+    /**
+     * Trains the job and publishes what it made. {@code requestedBy}: the job's submitter (the subject of the token
+     * that submitted it, or null), recorded on the cards as {@code trainingConfig.requestedBy} beside the registry's
+     * own {@code publishedBy}, which is this service.
+     */
+    public Outcome run(ResolvedJob job, String requestedBy, Trainer.Listener listener) throws IOException {
         JobSpec spec = job.spec();
         Optional<Outcome> published = alreadyPublished(spec);
         if (published.isPresent()) return published.get(); // the process stopped after publishing, before recording it
@@ -131,7 +133,7 @@ public class JobRunner {
             Map<String, Double> metrics = RunReport.metrics(result);
             if (spec.fullFineTuning())
                 return modelPublication.push(spec, model, baseDir, data.train(), metrics, RunReport.evaluation(result));
-            return publishAdapters(job, model, parents, data.train(), result, metrics);
+            return publishAdapters(job, requestedBy, model, parents, data.train(), result, metrics);
         }
     }
 
@@ -231,6 +233,7 @@ public class JobRunner {
      */
     private Outcome publishAdapters(
             ResolvedJob job,
+            String requestedBy,
             BaseModel model,
             List<String> parents,
             TokenDataset train,
@@ -241,12 +244,12 @@ public class JobRunner {
         Path out = Files.createTempDirectory("clinlora-job-");
         try {
             AdapterCard fineTunedParent = job.parentTrains()
-                    ? publishParent(job, model.adapter(parents.get(parents.size() - 1)), metrics, out)
+                    ? publishParent(job, requestedBy, model.adapter(parents.get(parents.size() - 1)), metrics, out)
                     : null;
             String parentRef = fineTunedParent != null
                     ? fineTunedParent.ref()
                     : job.directParent() == null ? null : job.directParent().ref();
-            PublishRequest card = card(spec, spec.task(), parentRef, metrics, Map.of());
+            PublishRequest card = card(spec, requestedBy, spec.task(), parentRef, metrics, Map.of());
             if (!spec.domainAdaptation())
                 card = card.withLabels(train.labelNames(), train.problemType(), train.encoding());
             try {
@@ -269,25 +272,35 @@ public class JobRunner {
     }
 
     /** The direct parent as it trained in this job: a new version with the parent's own task, head and parent. */
-    private AdapterCard publishParent(ResolvedJob job, LoraAdapter trained, Map<String, Double> metrics, Path out)
+    private AdapterCard publishParent(
+            ResolvedJob job, String requestedBy, LoraAdapter trained, Map<String, Double> metrics, Path out)
             throws IOException {
         JobSpec spec = job.spec();
         AdapterCard direct = job.directParent();
         PublishRequest card =
-                card(spec, direct.task(), direct.parent(), metrics, Map.of("fineTunedFrom", direct.ref()));
+                card(spec, requestedBy, direct.task(), direct.parent(), metrics, Map.of("fineTunedFrom", direct.ref()));
         if (direct.labelNames() != null && !direct.labelNames().isEmpty())
             card = card.withLabels(direct.labelNames(), direct.problemType(), direct.noteEncoding());
         return publish(
                 spec, trained, out.resolve("parent"), spec.outputName() + "-parent", card, "parent-adapter/", null);
     }
 
-    /** What every card this job publishes says: task, base, parent, datasets, how it trained, metrics, publisher. */
+    /**
+     * What every card this job publishes says: task, base, parent, datasets, how it trained and for whom, metrics. Not
+     * who published it: the registry records the subject of this service's token.
+     */
     static PublishRequest card(
-            JobSpec spec, String task, String parent, Map<String, Double> metrics, Map<String, Object> extra) {
+            JobSpec spec,
+            String requestedBy,
+            String task,
+            String parent,
+            Map<String, Double> metrics,
+            Map<String, Object> extra) {
+        Map<String, Object> config = trainingConfig(spec, extra);
+        if (requestedBy != null) config.put("requestedBy", requestedBy);
         return PublishRequest.of(task, spec.baseModel())
                 .withParent(parent)
-                .withTraining(datasetIds(spec), trainingConfig(spec, extra), metrics)
-                .publishedBy(PUBLISHER);
+                .withTraining(datasetIds(spec), config, metrics);
     }
 
     /** The card's free-form training config: the job and the settings it trained with. */

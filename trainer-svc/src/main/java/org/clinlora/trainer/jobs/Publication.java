@@ -4,7 +4,6 @@ import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -98,9 +97,8 @@ public class Publication {
      * itself.
      */
     private static IOException unavailableOr(IOException e) {
-        if (e instanceof ConnectException || e instanceof HttpTimeoutException)
-            return new RegistryUnavailable("registry-svc is unreachable", e);
-        // HttpClient's "closed"/"reset"
+        if (e instanceof ConnectException) return new RegistryUnavailable("registry-svc is unreachable", e);
+        // the REST client's timeouts, "closed" and "reset" (platform CallGuard reports them as plain IOExceptions)
         return e.getClass() == IOException.class
                 ? new RegistryUnavailable("the connection to registry-svc broke", e)
                 : e;

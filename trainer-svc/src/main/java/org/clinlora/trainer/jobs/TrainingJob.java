@@ -9,7 +9,8 @@ import org.clinlora.platform.jobs.JobSpec;
  * A training job as stored under {@code training-jobs/{id}/job.json}: the completed spec and the status ({@code queued
  * → running → succeeded | failed | cancelled}); the last progress; at the end the published adapter
  * ({@code name@version}), its parent and the metrics — or, for a full fine-tuning job, the base model it published
- * ({@code model}) — or the reason it failed.
+ * ({@code model}) — or the reason it failed. {@code requestedBy} is the subject of the bearer token that submitted the
+ * job (absent for a job that came over Kafka, where no token travels with the request).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingJob(
@@ -24,7 +25,8 @@ public record TrainingJob(
         Map<String, Double> metrics,
         String createdAt,
         String updatedAt,
-        String model) {
+        String model,
+        String requestedBy) {
     public static final String QUEUED = "queued",
             RUNNING = "running",
             SUCCEEDED = "succeeded",
@@ -40,9 +42,10 @@ public record TrainingJob(
             double tokensPerSecond,
             double etaSeconds) {}
 
-    static TrainingJob queued(JobSpec spec) {
+    static TrainingJob queued(JobSpec spec, String requestedBy) {
         String now = Instant.now().toString();
-        return new TrainingJob(spec.jobId(), QUEUED, null, spec, null, null, null, null, null, now, now, null);
+        return new TrainingJob(
+                spec.jobId(), QUEUED, null, spec, null, null, null, null, null, now, now, null, requestedBy);
     }
 
     public boolean finished() {
@@ -62,7 +65,8 @@ public record TrainingJob(
                 metrics,
                 createdAt,
                 Instant.now().toString(),
-                model);
+                model,
+                requestedBy);
     }
 
     TrainingJob withProgress(Progress p) {
@@ -78,7 +82,8 @@ public record TrainingJob(
                 metrics,
                 createdAt,
                 Instant.now().toString(),
-                model);
+                model,
+                requestedBy);
     }
 
     TrainingJob withCheckpoint(int step) {
@@ -94,7 +99,8 @@ public record TrainingJob(
                 metrics,
                 createdAt,
                 Instant.now().toString(),
-                model);
+                model,
+                requestedBy);
     }
 
     TrainingJob succeeded(String adapterRef, String parentRef, String modelId, Map<String, Double> m) {
@@ -110,6 +116,7 @@ public record TrainingJob(
                 m,
                 createdAt,
                 Instant.now().toString(),
-                modelId);
+                modelId,
+                requestedBy);
     }
 }

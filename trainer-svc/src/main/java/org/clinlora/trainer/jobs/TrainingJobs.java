@@ -116,13 +116,22 @@ public class TrainingJobs {
 
     public record Submitted(TrainingJob job, boolean created) {}
 
+    /** A job that came without a token (over Kafka): no submitter to record. */
     public Submitted submit(JobSpec request) {
+        return submit(request, null);
+    }
+
+    /**
+     * Admits and records a job; {@code requestedBy} is the submitter's authenticated subject, kept on the job record
+     * and on the cards it publishes. A known job keeps the submitter it was first recorded with.
+     */
+    public Submitted submit(JobSpec request, String requestedBy) {
         ResolvedJob resolved = admission.admit(request, runJobs);
         String id = resolved.id();
         Optional<TrainingJob> before = journal.read(id);
         long waiting = runJobs ? worker.waiting() : pending.get();
         if (before.isEmpty() && waiting >= maxQueued) throw new Busy(waiting + " jobs are waiting; retry later");
-        TrainingJob job = TrainingJob.queued(resolved.spec());
+        TrainingJob job = TrainingJob.queued(resolved.spec(), requestedBy);
         if (before.isPresent()) return known(id, before, resolved.spec());
         // Known before the record is visible: the periodic recovery may queue and run the job at once.
         if (runJobs) admitted.put(id, resolved);
@@ -263,7 +272,7 @@ public class TrainingJobs {
         journal.begin(id);
         try {
             ResolvedJob job = resolved != null && resolved.spec().equals(spec) ? resolved : admission.resolve(spec);
-            JobRunner.Outcome outcome = runner.run(job, run);
+            JobRunner.Outcome outcome = runner.run(job, started.requestedBy(), run);
             journal.succeeded(run.latest(), outcome);
         } catch (RunningJob.LeaseLost e) {
             LOG.warnf("job %s: %s", id, e.getMessage());

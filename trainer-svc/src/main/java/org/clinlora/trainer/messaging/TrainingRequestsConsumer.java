@@ -2,8 +2,9 @@ package org.clinlora.trainer.messaging;
 
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.clinlora.platform.events.CloudEvents;
 import org.clinlora.platform.events.Event;
-import org.clinlora.platform.events.Events;
 import org.clinlora.platform.events.TrainingRequest;
 import org.clinlora.platform.failure.Busy;
 import org.clinlora.platform.failure.Failure;
@@ -15,7 +16,9 @@ import org.jboss.logging.Logger;
 /**
  * Topic training.requests → jobs, for MLOps pipelines. The spec's jobId makes a redelivered record the same job. A
  * record that cannot become a job (not JSON, another type, an invalid or conflicting spec, an unknown dataset) goes to
- * training.requests.dlq with the reason; a full queue is retried here (backpressure) rather than dropped.
+ * training.requests.dlq with the reason; a full queue is retried here (backpressure) rather than dropped. A request is
+ * a CloudEvent ({@code org.clinlora.training.requested}) or, for one release, today's envelope without {@code ce_}
+ * headers.
  */
 @ApplicationScoped
 public class TrainingRequestsConsumer {
@@ -29,9 +32,8 @@ public class TrainingRequestsConsumer {
 
     @Incoming("training-requests")
     @Blocking
-    public void consume(String record) throws InterruptedException {
-        if (record == null) throw new IllegalArgumentException("empty record");
-        Event e = Events.parse(record);
+    public void consume(ConsumerRecord<String, String> record) throws InterruptedException {
+        Event e = CloudEvents.read(record.headers(), record.value()); // null value: "empty record"
         if (!(e instanceof TrainingRequest req) || req.spec() == null)
             throw new IllegalArgumentException("training.requests carries TrainingRequest records with a spec");
         if (req.spec().jobId() == null)

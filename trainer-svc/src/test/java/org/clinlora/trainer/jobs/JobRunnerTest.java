@@ -120,7 +120,7 @@ class JobRunnerTest {
                         + "\"optim\":{\"batchSize\":4,\"gradientAccumulation\":1,\"maxSteps\":5},"
                         + "\"device\":\"cpu\",\"checkpointEvery\":2}"));
         Listener listener = new Listener(clinicalJob);
-        JobRunner.Outcome outcome = runner.run(clinical, listener);
+        JobRunner.Outcome outcome = runner.run(clinical, "alice", listener);
 
         assertEquals("clinical@1", outcome.adapter());
         assertNull(outcome.parent());
@@ -141,7 +141,8 @@ class JobRunnerTest {
         assertEquals(List.of(NOTES), card.datasetIds());
         assertEquals(clinicalJob, card.trainingConfig().get("jobId"));
         assertEquals(outcome.metrics(), card.metrics());
-        assertEquals("trainer-svc", card.publishedBy());
+        assertNull(card.publishedBy(), "the registry records the subject of trainer-svc's token, not a name it sends");
+        assertEquals("alice", card.trainingConfig().get("requestedBy"), "the job's submitter rides on its card");
 
         String downstreamJob = "job-mor";
         ResolvedJob downstream = admission.admit(spec("{\"jobId\":\"" + downstreamJob
@@ -151,7 +152,7 @@ class JobRunnerTest {
         assertEquals(
                 List.of("clinical@1"),
                 downstream.lineage().stream().map(AdapterCard::ref).toList());
-        JobRunner.Outcome second = runner.run(downstream, new Listener(downstreamJob));
+        JobRunner.Outcome second = runner.run(downstream, "alice", new Listener(downstreamJob));
 
         assertEquals("mor-out@1", second.adapter());
         assertEquals("mor-out-parent@1", second.parent(), "on the parent as it trained in this job");
@@ -178,7 +179,7 @@ class JobRunnerTest {
 
         // Run again (a job resumed after publishing): the published version is the outcome, nothing trains.
         Listener again = new Listener(downstreamJob);
-        JobRunner.Outcome repeated = runner.run(downstream, again);
+        JobRunner.Outcome repeated = runner.run(downstream, "alice", again);
         assertEquals(second.adapter(), repeated.adapter());
         assertEquals(List.of(), again.steps);
         assertEquals(3, registry.requests.size(), "no second publication");
@@ -208,7 +209,7 @@ class JobRunnerTest {
                 admission.admit(spec("{\"jobId\":\"job-too-big\",\"kind\":\"domain_adaptation\",\"baseModel\":\"" + BASE
                         + "\",\"datasets\":{\"train\":\"" + NOTES + "\"},\"outputName\":\"too-big\","
                         + "\"optim\":{\"batchSize\":4,\"gradientAccumulation\":1,\"maxSteps\":1},\"device\":\"cpu\"}"));
-        Unprocessable e = assertThrows(Unprocessable.class, () -> small.run(job, new Listener("job-too-big")));
+        Unprocessable e = assertThrows(Unprocessable.class, () -> small.run(job, null, new Listener("job-too-big")));
         assertEquals("insufficient_memory", e.reason());
         assertTrue(
                 e.getMessage().startsWith("trainer-svc cannot run job 'job-too-big': base model '" + BASE + "' ("),

@@ -1,0 +1,15 @@
+package org.clinlora.tokenizer;
+
+import org.clinlora.testing.OpenApiContract;
+import org.junit.jupiter.api.Test;
+
+/**
+ * tokenizer-svc's OpenAPI contract: every status the test suite saw an operation answer is one the document lists, each
+ * error answer with the problem body. Runs after the tests (failsafe), which record what they saw.
+ */
+class TokenizerContractIT {
+    @Test
+    void everyObservedStatusIsDocumented() {
+        OpenApiContract.assertHolds();
+    }
+}
