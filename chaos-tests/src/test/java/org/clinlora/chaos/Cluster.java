@@ -27,11 +27,14 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAdapters;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestBucket;
 
 /**
  * The services of one chaos test, each a process started from its jar (as {@code ./clinlora services up} does) on a
  * port of its own, over the real local Kafka broker and S3Proxy; killed with SIGKILL and restarted on the same port
- * (the same replica: the same lease owner id) as a test needs. Everything it started stops on {@link #close}.
+ * (the same replica: the same lease owner id) as a test needs. The services share a bucket of the chaos run's own
+ * ({@link TestBucket}) and consumer groups of its own. Everything it started stops on {@link #close}, and the bucket is
+ * removed.
  */
 final class Cluster implements AutoCloseable {
     /** A running service: which one, where, with what environment, and its log. */
@@ -60,6 +63,7 @@ final class Cluster implements AutoCloseable {
 
     final String run = UUID.randomUUID().toString().substring(0, 8);
     final List<Service> services = new ArrayList<>();
+    final String bucket;
     final ObjectStore store;
     final Path dir;
 
@@ -67,7 +71,8 @@ final class Cluster implements AutoCloseable {
         LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
         TestAuth.installRestAssuredDefault();
-        store = new ObjectStore(LocalInfra.s3Settings());
+        bucket = TestBucket.open();
+        store = new ObjectStore(LocalInfra.s3Settings(bucket));
         dir = Files.createTempDirectory("chaos-" + run);
     }
 
@@ -75,6 +80,7 @@ final class Cluster implements AutoCloseable {
     Service start(String svc, Map<String, String> env) {
         int port = LocalServices.freePort();
         Map<String, String> all = new HashMap<>(env);
+        all.putIfAbsent("CLINLORA_S3_BUCKET", bucket);
         all.putIfAbsent(
                 "CLINLORA_TRAINER_CACHE",
                 dir.resolve("cache-" + svc + "-" + port).toString());
@@ -207,5 +213,6 @@ final class Cluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        TestBucket.close(bucket);
     }
 }

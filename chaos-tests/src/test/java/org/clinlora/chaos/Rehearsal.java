@@ -9,10 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.store.ModelStore;
@@ -20,14 +22,20 @@ import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.S3Settings;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
+import org.clinlora.testing.TestBucket;
+import org.clinlora.testing.TestGroups;
 
 /**
  * The rehearsal of one render: every container of its Deployments and Knative Services that is a clinlora service (a
  * jar {@code <container>/target/quarkus-app/quarkus-run.jar}) planned ({@link RehearsalPlan}), then started in
  * dependency order (a workload after those its addresses name), each waited for until its readiness probe answers 200,
- * then checked ({@link RehearsalChecks#live}); everything it started stops on {@link #close}.
+ * then checked ({@link RehearsalChecks#live}); everything it started stops on {@link #close}. The bucket the manifests
+ * name ({@code clinlora}, the user's local one) becomes a bucket of the rehearsal's own, removed on {@link #close}, as
+ * the cluster Services become local addresses; the services' consumer groups become the rehearsal's own too.
  */
 final class Rehearsal implements AutoCloseable {
+    private static final String BUCKET = "CLINLORA_S3_BUCKET";
+
     final RehearsalRender render;
     final Path root;
     final Path base;
@@ -37,6 +45,7 @@ final class Rehearsal implements AutoCloseable {
     private final Map<RehearsalPlan, Process> processes = new LinkedHashMap<>();
     private final Map<RehearsalPlan, Long> launched = new HashMap<>();
     private RehearsalHosts hosts;
+    private String bucket;
 
     Rehearsal(RehearsalRender render, Path root, Path base) {
         this.render = render;
@@ -111,17 +120,13 @@ final class Rehearsal implements AutoCloseable {
      * ({@code ./clinlora models push}); a tiny LLaMA is stored under that id when the local bucket has none.
      */
     List<String> seedBaseModels() throws IOException {
+        ownBucket();
         List<String> seeded = new ArrayList<>();
         for (RehearsalPlan p : plans) {
             for (String var : p.origin.keySet()) {
                 String id = p.env.get(var);
                 if (!var.endsWith("_BASE_MODEL") || id == null || id.isBlank()) continue;
-                S3Settings s = new S3Settings(
-                        LocalInfra.S3_ENDPOINT,
-                        LocalInfra.S3_ACCESS_KEY,
-                        LocalInfra.S3_SECRET_KEY,
-                        LocalInfra.S3_REGION,
-                        p.env.getOrDefault("CLINLORA_S3_BUCKET", LocalInfra.S3_BUCKET));
+                S3Settings s = LocalInfra.s3Settings(p.env.get(BUCKET));
                 ModelStore models = new ModelStore(new ObjectStore(s));
                 if (models.config(id).isPresent()) continue;
                 Path dir = base.resolve("models").resolve(id);
@@ -137,6 +142,7 @@ final class Rehearsal implements AutoCloseable {
 
     /** Starts every plan in dependency order; each must be ready within {@code readyWithin}, then pass the checks. */
     void start(Duration readyWithin) {
+        ownBucket();
         List<RehearsalPlan> left = new ArrayList<>(plans);
         List<String> done = new ArrayList<>();
         while (!left.isEmpty()) {
@@ -155,6 +161,33 @@ final class Rehearsal implements AutoCloseable {
             }
             left.removeAll(level);
             failOnProblems("started");
+        }
+    }
+
+    /**
+     * Every plan whose bucket is the manifests' (their ConfigMaps' {@code CLINLORA_S3_BUCKET}, the one the MinIO init
+     * Job makes) or unset gets a bucket of this rehearsal's own instead; a bucket a test planted stays as it is. The
+     * services' shared consumer groups get the same suffix, so a rehearsed trainer takes no one else's requests.
+     */
+    private void ownBucket() {
+        if (bucket != null) return;
+        Set<String> manifests = new HashSet<>();
+        for (JsonNode cm : render.ofKind("ConfigMap")) {
+            JsonNode b = cm.path("data").path(BUCKET);
+            if (b.isTextual()) manifests.add(b.asText());
+        }
+        bucket = TestBucket.open();
+        for (RehearsalPlan p : plans) {
+            String was = p.env.get(BUCKET);
+            if (was != null && !manifests.contains(was)) continue;
+            p.env.put(BUCKET, bucket);
+            p.notes.add(BUCKET + ": " + (was == null ? "unset" : was) + " → " + bucket
+                    + " (the rehearsal's own bucket, removed afterwards; the manifests' is the user's local one)");
+            String svc = p.jar.service.replaceFirst("-svc$", "");
+            TestGroups.env(svc, bucket, p.env).forEach((k, v) -> {
+                p.env.put(k, v);
+                p.notes.add(k + "=" + v + " (a consumer group of the rehearsal's own)");
+            });
         }
     }
 
@@ -276,6 +309,7 @@ final class Rehearsal implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (bucket != null) TestBucket.close(bucket);
     }
 
     /** For the planted-fault tests: the plan of a container by workload name. */

@@ -231,6 +231,12 @@ class MainTest {
         for (String c : List.of("train", "forward", "tokenize", "registry", "score", "scale")) {
             assertTrue(run("bench", c, "-h").out().contains("Usage: clinlora bench " + c));
         }
+        // The benches that start services work in a bucket of their own, never the user's (issue 33).
+        for (String c : List.of("registry", "score", "soak")) {
+            String help = run("bench", c, "-h").out();
+            assertTrue(help.contains("--bucket=NAME") && help.contains("--keep"), help);
+            assertTrue(help.contains("bench-<id> bucket"), help);
+        }
         Outcome overview = run("--help");
         assertEquals(0, overview.code());
         for (String c : Main.commandNames()) {

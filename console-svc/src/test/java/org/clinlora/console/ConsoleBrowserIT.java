@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
 import io.restassured.path.json.JsonPath;
 import io.restassured.path.json.config.JsonPathConfig;
 import java.io.File;
@@ -31,10 +29,10 @@ import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
-import org.clinlora.platform.store.S3Settings;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestBucket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,15 +59,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console in a real headless Chromium (Debian's chromium and chromium-driver, through Selenium), after a small
  * pipeline run through the four services started from their jars over the real Kafka broker and S3Proxy, in a bucket of
- * its own: a tiny base model, a notes dataset and a length-of-stay dataset built by tokenizer-svc, a Clinical LoRA and
- * two Downstream LoRAs stacked on it trained by trainer-svc. Each page is opened and checked against what the services
- * say; screenshots go to target/console-screenshots/, page load times to target/console-page-times.txt, and the
- * browser's console must stay free of errors.
+ * its own ({@link TestBucket}, removed afterwards): a tiny base model, a notes dataset and a length-of-stay dataset
+ * built by tokenizer-svc, a Clinical LoRA and two Downstream LoRAs stacked on it trained by trainer-svc. Each page is
+ * opened and checked against what the services say; screenshots go to target/console-screenshots/, page load times to
+ * target/console-page-times.txt, and the browser's console must stay free of errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserIT {
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-    static final String BUCKET = "console-it-" + RUN;
     static final String BASE = "tiny-" + RUN, CLINICAL = "clinical-" + RUN, LOS = "los-" + RUN;
     static final String NOTES_DS = "notes-" + RUN, LOS_DS = "los-ds-" + RUN;
     static final String CLINICAL_JOB = "clinical-job-" + RUN, LOS_JOB = "los-job-" + RUN, LOS_JOB_2 = "los-job2-" + RUN;
@@ -80,6 +77,7 @@ class ConsoleBrowserIT {
     static final Map<String, String> urls = new HashMap<>();
     static final Map<String, Double> pageTimes = new LinkedHashMap<>();
     static ObjectStore store;
+    static String bucket;
     static Path dir;
     static WebDriver browser;
     static String console;
@@ -89,19 +87,13 @@ class ConsoleBrowserIT {
         LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
         TestAuth.installRestAssuredDefault();
-        MinioClient.builder()
-                .endpoint(LocalInfra.S3_ENDPOINT)
-                .credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY)
-                .region(LocalInfra.S3_REGION)
-                .build()
-                .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
-        S3Settings s3 = LocalInfra.s3Settings();
-        store = new ObjectStore(new S3Settings(s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.region(), BUCKET));
+        bucket = TestBucket.open();
+        store = new ObjectStore(LocalInfra.s3Settings(bucket));
         dir = Files.createTempDirectory("console-it");
         Files.createDirectories(SHOTS);
 
         Map<String, String> env = new HashMap<>();
-        env.put("CLINLORA_S3_BUCKET", BUCKET);
+        env.put("CLINLORA_S3_BUCKET", bucket);
         env.put("CLINLORA_TRAINER_CACHE", dir.resolve("trainer-cache").toString());
         env.put("CLINLORA_SCORER_CACHE", dir.resolve("scorer-cache").toString());
         env.put("CLINLORA_CONSOLE_EXPERIMENTS", experimentFolder().toString());
@@ -235,6 +227,7 @@ class ConsoleBrowserIT {
                 Thread.currentThread().interrupt();
             }
         }
+        if (bucket != null) TestBucket.close(bucket);
         StringBuilder sb = new StringBuilder("page\tload ms (navigation start to load event end)\n");
         pageTimes.forEach((k, v) ->
                 sb.append(k).append('\t').append(String.format("%.0f", v)).append('\n'));

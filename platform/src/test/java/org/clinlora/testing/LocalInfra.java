@@ -25,13 +25,25 @@ public final class LocalInfra {
     public static final String S3_ACCESS_KEY = env("CLINLORA_S3_ACCESS_KEY", "minioadmin");
     public static final String S3_SECRET_KEY = env("CLINLORA_S3_SECRET_KEY", "minioadmin");
     public static final String S3_REGION = "us-east-1";
-    public static final String S3_BUCKET = env("CLINLORA_S3_BUCKET", "clinlora");
+    /**
+     * The user's own bucket: the one {@code ./clinlora demo}, the services and the console use. Tests never write to it
+     * (each has a {@link TestBucket}); the guard at the end of the build checks that it is as it was.
+     */
+    public static final String USER_BUCKET = env("CLINLORA_S3_BUCKET", "clinlora");
 
     private LocalInfra() {}
 
-    /** The local S3Proxy's address and credentials, for tests that use the core object-store client directly. */
+    /**
+     * The local S3Proxy's address and credentials with the open test scope's bucket ({@link TestBucket#current()}), for
+     * tests that use the core object-store client directly.
+     */
     public static S3Settings s3Settings() {
-        return new S3Settings(S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_BUCKET);
+        return s3Settings(TestBucket.current());
+    }
+
+    /** The local S3Proxy's address and credentials with {@code bucket}. */
+    public static S3Settings s3Settings(String bucket) {
+        return new S3Settings(S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, bucket);
     }
 
     /** Starts Kafka unless it is already up. */

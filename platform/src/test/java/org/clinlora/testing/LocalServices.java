@@ -17,7 +17,8 @@ import org.clinlora.platform.process.ServiceProcess;
  * {@code clinlora.registry.url}; a list ({@code "registry,tokenizer,trainer"}) starts them in order, each later one
  * told the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}); {@code @ResourceArg(name = "env", value = "A=1,B=2")} adds
  * environment variables to every one. The jars come from the reactor build (the root pom builds registry-svc before the
- * services that call it); the processes are stopped when the test resource stops.
+ * services that call it); the processes are stopped when the test resource stops. Every process uses the scope's own
+ * bucket ({@link TestBucket}) and consumer groups ({@link TestGroups}), as the in-process service does.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
     private final LocalInfraResource infra = new LocalInfraResource();
@@ -71,7 +72,10 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         return Path.of("target", svc + "-svc-test.log").toAbsolutePath();
     }
 
-    /** Starts {@code <svc>-svc} from its jar in the reactor build on {@code port} and waits until it is ready. */
+    /**
+     * Starts {@code <svc>-svc} from its jar in the reactor build on {@code port} and waits until it is ready; it uses
+     * the open test scope's bucket and consumer groups unless {@code env} names others.
+     */
     public static Process launch(String svc, int port, Map<String, String> env) {
         return launch(svc, port, env, logOf(svc));
     }
@@ -89,6 +93,9 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
                                 "DJL_CACHE_DIR",
                                 Path.of("target", "djl-cache").toAbsolutePath().toString()));
         all.putAll(TestAuth.env(svc + "-svc"));
+        String bucket = env.getOrDefault("CLINLORA_S3_BUCKET", TestBucket.current());
+        all.put("CLINLORA_S3_BUCKET", bucket);
+        all.putAll(TestGroups.env(svc, bucket, env));
         all.putAll(env);
         // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.
         return ServiceProcess.start(

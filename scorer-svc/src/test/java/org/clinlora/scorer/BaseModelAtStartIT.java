@@ -33,6 +33,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalKafka;
 import org.clinlora.testing.LocalS3;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestBucket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -143,6 +144,7 @@ class BaseModelAtStartIT {
         e.put("CLINLORA_SCORER_PORT", String.valueOf(ServiceProcess.freePort()));
         e.put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
         e.put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
+        e.put("CLINLORA_S3_BUCKET", TestBucket.current());
         e.put("CLINLORA_SCORER_BASE_MODEL", baseModel);
         e.put(
                 "CLINLORA_SCORER_CACHE",

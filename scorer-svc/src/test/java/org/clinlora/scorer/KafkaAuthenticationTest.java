@@ -25,30 +25,20 @@ import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
+import org.clinlora.testing.LocalKafka;
+import org.clinlora.testing.LocalS3;
 import org.clinlora.testing.LocalServices;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The services' Kafka client security by configuration, against the local broker's SASL/SCRAM-SHA-512 listener:
  * tokenizer-svc started with {@code CLINLORA_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT}, the mechanism and a JAAS login
- * consumes notes.raw as its SCRAM user; the broker refuses a client with the wrong password.
+ * consumes notes.raw as its SCRAM user; the broker refuses a client with the wrong password. A plain test class in a
+ * module of Quarkus tests: its bucket ({@link LocalS3}) is its own even while the module's application is up.
  */
+@ExtendWith({LocalKafka.class, LocalS3.class})
 class KafkaAuthenticationTest {
-    static boolean startedKafka, startedS3;
-
-    @BeforeAll
-    static void infra() {
-        startedKafka = LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
-        startedS3 = LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
-    }
-
-    @AfterAll
-    static void stopInfra() {
-        if (startedKafka) LocalInfra.stop("kafka");
-        if (startedS3) LocalInfra.stop("s3");
-    }
 
     static String jaas(String user, String password) {
         return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""

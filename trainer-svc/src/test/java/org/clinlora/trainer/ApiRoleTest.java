@@ -6,23 +6,17 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
-import org.clinlora.platform.store.S3Settings;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
@@ -32,57 +26,24 @@ import org.junit.jupiter.api.Test;
  * trainer-svc in the API role ({@code clinlora.trainer.run-jobs=false}, as the {@code gpu} overlay runs it on CPU
  * beside GPU workers): a job for a device this process does not have is accepted and recorded, stays queued through
  * recovery rounds (nothing here runs or claims it), and {@code clinlora_trainer_jobs_pending} counts it — then a cancel
- * ends it, since no worker holds it. A bucket of its own, so the count is exactly this test's.
+ * ends it, since no worker holds it. Its own profile, so its own boot and with it a bucket of its own
+ * ({@link LocalInfraResource}): the count is exactly this test's.
  */
 @QuarkusTest
 @TestProfile(ApiRoleTest.ApiRole.class)
-@QuarkusTestResource(value = ApiRoleTest.OwnBucket.class, restrictToAnnotatedClass = true)
 class ApiRoleTest {
-    static final String BUCKET = "trainer-api-" + ProcessHandle.current().pid();
-
     public static class ApiRole implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "clinlora.trainer.run-jobs", "false",
-                    "clinlora.jobs.recover-interval", "PT0.3S",
-                    "clinlora.s3.bucket", BUCKET,
-                    "mp.messaging.incoming.training-requests.group.id", BUCKET,
-                    "mp.messaging.incoming.training-requests.auto.offset.reset", "latest");
-        }
-    }
-
-    /** The local Kafka and S3Proxy, and an empty bucket for this test. */
-    public static class OwnBucket implements QuarkusTestResourceLifecycleManager {
-        private final LocalInfraResource infra = new LocalInfraResource();
-
-        @Override
-        public Map<String, String> start() {
-            Map<String, String> config = new HashMap<>(infra.start());
-            try {
-                MinioClient.builder()
-                        .endpoint(LocalInfra.S3_ENDPOINT)
-                        .credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY)
-                        .region(LocalInfra.S3_REGION)
-                        .build()
-                        .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot create bucket " + BUCKET, e);
-            }
-            return config;
-        }
-
-        @Override
-        public void stop() {
-            infra.stop();
+                    "clinlora.jobs.recover-interval", "PT0.3S");
         }
     }
 
     @Test
     void anApiRoleTrainerRecordsAJobForAGpuItDoesNotHaveAndLeavesItQueuedForTheWorkers() throws Exception {
-        S3Settings s3 = LocalInfra.s3Settings();
-        ObjectStore store =
-                new ObjectStore(new S3Settings(s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.region(), BUCKET));
+        ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
         // What admission reads: the base's config (no weights: nothing here loads it) and a built dataset's manifest.
         Path dir = Files.createDirectories(Files.createTempDirectory("api-role").resolve("m"));
         Files.writeString(

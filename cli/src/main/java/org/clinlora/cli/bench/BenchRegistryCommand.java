@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.clinlora.cli.client.CliAuth;
-import org.clinlora.cli.client.LocalBucket;
 import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
@@ -39,6 +38,7 @@ import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.S3Settings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,7 +52,10 @@ import picocli.CommandLine.Option;
         versionProvider = CliVersion.class,
         description =
                 "Publish and fetch-and-verify MB/s of a LLaMA-7B r=16 q/v fp16 adapter through registry-svc, beside raw MinIO put/get.",
-        footer = "Needs ./clinlora infra up; starts registry-svc from its built jar unless --url names a running one.")
+        footer = {
+            "Needs ./clinlora infra up; starts registry-svc from its built jar unless --url names a running one, in a new",
+            "bench-<id> bucket removed at the end (--keep keeps it; --bucket NAME uses an existing one, as --url does its own)."
+        })
 final class BenchRegistryCommand extends CliCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PublishRequest CARD = PublishRequest.of("clinical-lm", "bench-llama-7b");
@@ -62,6 +65,12 @@ final class BenchRegistryCommand extends CliCommand {
 
     @Option(names = "--rounds", defaultValue = "5", description = "rounds (default ${DEFAULT-VALUE})")
     int rounds;
+
+    /**
+     * A new bucket for the registry started here; with --url, the running registry's (--bucket, else the configured).
+     */
+    @Mixin
+    BenchBucket bucket;
 
     /** The adapter measured: its PEFT folder, its weights' bytes and their sha256. */
     private record Adapter(LoraConfig config, Path dir, byte[] weights, String sha256) {
@@ -76,15 +85,21 @@ final class BenchRegistryCommand extends CliCommand {
     @Override
     protected void execute() throws IOException {
         atLeast("--rounds", rounds, 1);
+        try (BenchBucket.InUse b = url == null ? bucket.open() : bucket.openConfigured()) {
+            benchIn(b);
+        }
+    }
+
+    private void benchIn(BenchBucket.InUse b) throws IOException {
         String url = this.url;
-        S3Settings s3 = LocalBucket.settings();
-        ObjectStore raw = LocalBucket.open();
+        S3Settings s3 = b.settings();
+        ObjectStore raw = b.store();
 
         Path work = Files.createTempDirectory("clinlora-bench-registry");
         ServiceProcess service = null;
         try {
             if (url == null) {
-                service = ServiceJars.start("registry", Map.of());
+                service = ServiceJars.start("registry", b, Map.of());
                 url = service.url();
             }
             Adapter adapter = llama7bAdapter(raw, work);

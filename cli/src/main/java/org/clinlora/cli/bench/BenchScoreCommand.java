@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.cli.client.CliAuth;
-import org.clinlora.cli.client.LocalBucket;
 import org.clinlora.cli.client.Refusals;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
@@ -32,6 +31,7 @@ import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,13 +47,17 @@ import picocli.CommandLine.Option;
                 "POST /v1/score measured from outside: sequences/s and p50/p99 latency per concurrency, memory per adapter.",
         footer = {
             "Starts registry-svc and scorer-svc from their jars (needs ./clinlora infra up), publishes --adapters SEQ_CLS",
-            "adapters for a base model (default: the tiny comparison shapes) and loads the scorer with 1 and with all of them."
+            "adapters for a base model (default: the tiny comparison shapes) and loads the scorer with 1 and with all of them.",
+            "All of it in a new bench-<id> bucket, removed at the end (--keep keeps it; --bucket NAME uses an existing one)."
         })
 final class BenchScoreCommand extends CliCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", paramLabel = "DIR", description = "the base model (default: a random tiny one)")
     String modelArg;
+
+    @Mixin
+    BenchBucket bucket;
 
     @Option(
             names = "--adapters",
@@ -89,8 +93,13 @@ final class BenchScoreCommand extends CliCommand {
         atLeast("--requests-per-client", perClient, 1);
         atLeast("--min-requests", minRequests, 1);
         for (int c : clients) atLeast("--clients", c, 1);
-        ObjectStore store = LocalBucket.open();
+        try (BenchBucket.InUse b = bucket.open()) {
+            benchIn(b);
+        }
+    }
 
+    private void benchIn(BenchBucket.InUse b) throws Exception {
+        ObjectStore store = b.store();
         Path work = Files.createTempDirectory("clinlora-bench-score");
         Path modelDir = modelArg != null ? Path.of(modelArg) : work.resolve("m");
         LlamaConfig base = modelArg != null
@@ -104,10 +113,11 @@ final class BenchScoreCommand extends CliCommand {
 
         List<ServiceProcess> started = new ArrayList<>();
         try {
-            started.add(ServiceJars.start("registry", Map.of()));
+            started.add(ServiceJars.start("registry", b, Map.of()));
             String registryUrl = started.get(0).url();
             started.add(ServiceJars.start(
                     "scorer",
+                    b,
                     Map.of(
                             "CLINLORA_REGISTRY_URL",
                             registryUrl,

@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.clinlora.cli.client.CliAuth;
-import org.clinlora.cli.client.LocalBucket;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.cli.command.CliVersion;
 import org.clinlora.model.data.SyntheticCorpus;
@@ -33,6 +32,7 @@ import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,7 +48,8 @@ import picocli.CommandLine.Option;
         description =
                 "Mixed scoring, training and publishing for N minutes: status counts, p99 and each service's RSS every interval.",
         footer = {
-            "Starts registry-svc, tokenizer-svc, trainer-svc and scorer-svc from their jars (needs ./clinlora infra up).",
+            "Starts registry-svc, tokenizer-svc, trainer-svc and scorer-svc from their jars (needs ./clinlora infra up),",
+            "in a new bench-<id> bucket removed at the end (--keep keeps it; --bucket NAME uses an existing one).",
             "Exit status 1 when any request got a 5xx other than 503."
         })
 final class BenchSoakCommand extends CliCommand {
@@ -69,6 +70,9 @@ final class BenchSoakCommand extends CliCommand {
             description = "concurrent scoring clients (default ${DEFAULT-VALUE})")
     int clients;
 
+    @Mixin
+    BenchBucket bucket;
+
     @Option(
             names = "--tasks",
             defaultValue = "4",
@@ -83,8 +87,13 @@ final class BenchSoakCommand extends CliCommand {
     private final AtomicBoolean stop = new AtomicBoolean();
     private HttpClient http;
 
-    /** This soak's base model and services; {@code run} makes its names unique in the shared bucket. */
-    private record Soak(String run, String model, Path work, ObjectStore store, Map<String, ServiceProcess> svc) {
+    /** This soak's base model, bucket and services. */
+    private record Soak(
+            String run, String model, Path work, BenchBucket.InUse bucket, Map<String, ServiceProcess> svc) {
+        ObjectStore store() {
+            return bucket.store();
+        }
+
         String url(String service) {
             return svc.get(service).url();
         }
@@ -97,10 +106,16 @@ final class BenchSoakCommand extends CliCommand {
         atLeast("--clients", clients, 1);
         atLeast("--tasks", tasks, 1);
         for (String k : List.of("score", "train", "publish")) tallies.put(k, new Tally());
-        ObjectStore store = LocalBucket.open();
+        try (BenchBucket.InUse b = bucket.open()) {
+            soakIn(b);
+        }
+    }
+
+    private void soakIn(BenchBucket.InUse b) throws Exception {
+        ObjectStore store = b.store();
         Path work = Files.createTempDirectory("clinlora-bench-soak");
         String run = UUID.randomUUID().toString().substring(0, 6);
-        Soak soak = new Soak(run, "soak-" + run, work, store, new LinkedHashMap<>());
+        Soak soak = new Soak(run, "soak-" + run, work, b, new LinkedHashMap<>());
         LlamaConfig base = TinyLlama.write(
                 work.resolve("m"),
                 new TinyLlama.Spec(2000, 64, 2, 4, 2, TinyLlama.Spec.defaultIntermediate(64), 512, false, 8));
@@ -133,13 +148,14 @@ final class BenchSoakCommand extends CliCommand {
 
     private static void startServices(Soak soak) {
         Map<String, ServiceProcess> svc = soak.svc();
-        svc.put("registry", ServiceJars.start("registry", Map.of()));
+        svc.put("registry", ServiceJars.start("registry", soak.bucket(), Map.of()));
         String registryUrl = soak.url("registry");
-        svc.put("tokenizer", ServiceJars.start("tokenizer", Map.of()));
+        svc.put("tokenizer", ServiceJars.start("tokenizer", soak.bucket(), Map.of()));
         svc.put(
                 "trainer",
                 ServiceJars.start(
                         "trainer",
+                        soak.bucket(),
                         Map.of(
                                 "CLINLORA_REGISTRY_URL",
                                 registryUrl,
@@ -149,6 +165,7 @@ final class BenchSoakCommand extends CliCommand {
                 "scorer",
                 ServiceJars.start(
                         "scorer",
+                        soak.bucket(),
                         Map.of(
                                 "CLINLORA_REGISTRY_URL",
                                 registryUrl,

@@ -11,7 +11,7 @@ import org.clinlora.platform.process.ServiceProcess;
 /**
  * The services as the launcher finds them: built by {@code mvn package} under {@code $CLINLORA_ROOT} (the
  * {@code clinlora} script sets it), started on a free port with this user's development service token, logging to
- * {@code .run/logs/bench-<svc>.log}.
+ * {@code .run/logs/bench-<svc>.log}, working in the bench's bucket ({@link BenchBucket}).
  */
 final class ServiceJars {
     private ServiceJars() {}
@@ -20,8 +20,9 @@ final class ServiceJars {
         return root().resolve(svc + "-svc/target/quarkus-app/quarkus-run.jar");
     }
 
-    static ServiceProcess start(String svc, Map<String, String> env) {
+    static ServiceProcess start(String svc, BenchBucket.InUse bucket, Map<String, String> env) {
         Map<String, String> all = new HashMap<>(CliAuth.serviceEnv(svc + "-svc"));
+        all.putAll(bucket.env(svc));
         all.putAll(env);
         return ServiceProcess.start(
                 svc + "-svc",

@@ -14,6 +14,11 @@ public record S3Settings(String endpoint, String accessKey, String secretKey, St
             throw new IllegalArgumentException("bad S3 bucket name: " + bucket);
     }
 
+    /** The same store and credentials, another bucket. */
+    public S3Settings withBucket(String other) {
+        return new S3Settings(endpoint, accessKey, secretKey, region, other);
+    }
+
     /**
      * From service configuration ({@code clinlora.s3.endpoint}, {@code .access-key}, {@code .secret-key},
      * {@code .region}, {@code .bucket}), falling back to the local defaults.

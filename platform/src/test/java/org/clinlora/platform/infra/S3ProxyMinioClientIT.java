@@ -23,24 +23,30 @@ import java.util.Random;
 import java.util.UUID;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalS3;
+import org.clinlora.testing.TestBucket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The local S3Proxy from infra/ serves the default bucket to the MinIO client: put, stat, get, list, delete. */
+/**
+ * The local S3Proxy from infra/ has the default bucket and serves the MinIO client: put, stat, get, list, delete (in
+ * the test's own bucket: the default one is the user's).
+ */
 @ExtendWith(LocalS3.class)
 class S3ProxyMinioClientIT {
 
     @Test
-    void putGetListAndDeleteAnObjectInTheDefaultBucket() throws Exception {
+    void theDefaultBucketExistsAndObjectsArePutReadListedAndDeleted() throws Exception {
         MinioClient s3 = MinioClient.builder()
                 .endpoint(LocalInfra.S3_ENDPOINT)
                 .credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY)
                 .region(LocalInfra.S3_REGION)
                 .build();
-        String bucket = LocalInfra.S3_BUCKET;
         assertTrue(
-                s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()),
+                s3.bucketExists(BucketExistsArgs.builder()
+                        .bucket(LocalInfra.USER_BUCKET)
+                        .build()),
                 "infra up creates the default bucket");
+        String bucket = TestBucket.current();
 
         String prefix = "it/" + UUID.randomUUID() + "/";
         byte[] data = new byte[300_000];
