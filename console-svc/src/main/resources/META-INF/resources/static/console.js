@@ -50,6 +50,56 @@
     curveCharts.forEach(function (c) {
       c.chart.setOption({series: [{data: state.steps.map(function (s) { return [s.step, s[c.field]]; })}]});
     });
+    epochCharts.forEach(function (c) {
+      c.chart.setOption({series: [{data: epochPoints(state, c.field)}]});
+    });
+  }
+
+  // A job's validation scores per epoch (x: epochs trained, fractional when the last step ends mid-epoch).
+  var epochCharts = [];
+  function epochPoints(state, field) {
+    return (state.epochs || []).filter(function (e) { return e[field] !== undefined && e[field] !== null; })
+      .map(function (e) { return [e.epoch, e[field]]; });
+  }
+  function epochs(el, state) {
+    var chart = echarts.init(el);
+    var field = el.dataset.field;
+    chart.setOption({
+      animation: false,
+      title: {text: el.dataset.title, textStyle: {fontSize: 13}},
+      tooltip: {trigger: 'axis'},
+      grid: {left: 60, right: 16, top: 36, bottom: 36},
+      xAxis: {type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 24},
+      yAxis: {type: 'value', scale: true},
+      series: [{type: 'line', name: el.dataset.title, showSymbol: true, symbolSize: 6, data: epochPoints(state, field)}]
+    });
+    epochCharts.push({chart: chart, field: field});
+    return chart;
+  }
+
+  // Runs overlaid, one series per job: loss per step, or a validation score per epoch.
+  function compare(el, runs) {
+    var field = el.dataset.field;
+    var perEpoch = field !== 'loss';
+    var series = runs.map(function (r) {
+      var data = perEpoch
+        ? r.epochs.filter(function (e) { return e[field === 'auroc' ? 1 : 2] !== null; })
+            .map(function (e) { return [e[0], e[field === 'auroc' ? 1 : 2]]; })
+        : r.loss;
+      return {type: 'line', name: r.id, showSymbol: perEpoch, symbolSize: 6, data: data};
+    });
+    var chart = echarts.init(el);
+    chart.setOption({
+      animation: false,
+      title: {text: el.dataset.title, textStyle: {fontSize: 13}},
+      tooltip: {trigger: 'axis'},
+      legend: {type: 'scroll', bottom: 0},
+      grid: {left: 60, right: 16, top: 36, bottom: 56},
+      xAxis: {type: 'value', name: perEpoch ? 'epoch' : 'step', nameLocation: 'middle', nameGap: 24},
+      yAxis: {type: 'value', scale: true},
+      series: series
+    });
+    return chart;
   }
 
   function pollJob(state) {
@@ -66,6 +116,7 @@
             state.steps = state.steps.filter(function (t) { return t.step < s.step; });
             state.steps.push(s);
           });
+          if (j.epochs) state.epochs = j.epochs;
           state.status = j.status;
           document.getElementById('job-status').textContent = j.status;
           if (j.progress && j.progress.step !== undefined) {
@@ -110,10 +161,13 @@
   document.addEventListener('DOMContentLoaded', function () {
     var curveState = data('curve-data');
     var curves = data('curves-data') || {};
+    var runs = data('compare-data') || [];
     document.querySelectorAll('[data-chart]').forEach(function (el) {
       switch (el.dataset.chart) {
         case 'lineage': lineage(el); break;
         case 'curve': curve(el, curveState); break;
+        case 'epochs': epochs(el, curveState); break;
+        case 'compare': compare(el, runs); break;
         case 'roc': roc(el, curves); break;
         case 'pr': pr(el, curves); break;
       }

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
+import java.util.stream.Collectors;
 import org.clinlora.model.data.SyntheticCorpus;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.auth.Roles;
@@ -262,7 +263,10 @@ class ConsoleBrowserIT {
         assertTrue(browser.getCurrentUrl().contains("/login"), browser.getCurrentUrl());
         browser.findElement(By.id("token")).sendKeys("not a token");
         browser.findElement(By.id("sign-in")).click();
-        assertTrue(arrived(By.id("login-message")).getText().contains("not a JWT"));
+        // The page before the post may show a message of its own (the session expired): wait for the answer's.
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .ignoring(WebDriverException.class)
+                .until(b -> b.findElement(By.id("login-message")).getText().contains("not a JWT"));
         shot("login");
         open("/login");
         browser.findElement(By.id("token")).sendKeys(TestAuth.token(Roles.ALL.toArray(String[]::new)));
@@ -462,7 +466,260 @@ class ConsoleBrowserIT {
         shot("experiments");
     }
 
+    @Test
+    @Order(7)
+    void jobsAreSearchedFilteredSortedAndPagedThroughAShareableUrl() {
+        open("/jobs");
+        browser.findElement(By.cssSelector("#job-search input[name=q]")).sendKeys("los-job");
+        browser.findElement(By.cssSelector("#job-search input[name=status][value=succeeded]"))
+                .click();
+        browser.findElement(By.cssSelector("#job-search button[type=submit]")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().contains("q=los-job"));
+        assertTrue(browser.getCurrentUrl().contains("status=succeeded"), browser.getCurrentUrl());
+        assertEquals(Set.of(LOS_JOB, LOS_JOB_2), jobRows());
+        assertEquals(
+                "los-job",
+                browser.findElement(By.cssSelector("#job-search input[name=q]")).getAttribute("value"),
+                "the form shows the search it made");
+        shot("jobs-search");
+
+        // One job a page: the pager walks all three, each once.
+        open("/jobs?limit=1");
+        assertEquals("3", browser.findElement(By.id("job-total")).getText());
+        List<String> walked = new ArrayList<>(jobRows());
+        while (!browser.findElements(By.id("next-page")).isEmpty()) {
+            browser.findElement(By.id("next-page")).click();
+            new WebDriverWait(browser, Duration.ofSeconds(30))
+                    .until(b -> b.getCurrentUrl().contains("offset=" + walked.size()));
+            walked.addAll(jobRows());
+        }
+        assertEquals(Set.of(CLINICAL_JOB, LOS_JOB, LOS_JOB_2), new HashSet<>(walked));
+        assertEquals(3, walked.size());
+        assertFalse(browser.findElements(By.id("previous-page")).isEmpty(), "the last page leads back");
+
+        // Sorted by a metric: the order of the two length-of-stay jobs' test AUROC.
+        open("/jobs?task=los&sort=metrics.test.macro_auroc&order=desc");
+        List<String> byAuroc = browser.findElements(By.cssSelector("#jobs tbody tr")).stream()
+                .map(r -> r.getAttribute("data-job"))
+                .toList();
+        assertEquals(
+                auroc(LOS_JOB) > auroc(LOS_JOB_2) ? List.of(LOS_JOB, LOS_JOB_2) : List.of(LOS_JOB_2, LOS_JOB), byAuroc);
+        open("/jobs?since=2000-01-01&until=2000-01-02");
+        assertTrue(browser.findElement(By.id("job-count")).getText().contains("No jobs match"));
+        assertEquals(400, consoleStatus("/jobs?status=done"), "a status the trainer does not know is a 400 page");
+    }
+
+    @Test
+    @Order(8)
+    void versionsAreSearchedAcrossAdaptersAndPaged() {
+        open("/registry?task=los");
+        assertEquals(List.of(LOS + "@2", LOS + "@1"), versionRows());
+        open("/registry?parent=" + CLINICAL + "@1&sort=createdAt&order=asc");
+        assertEquals(List.of(LOS + "@1", LOS + "@2"), versionRows());
+        open("/registry?limit=2");
+        assertEquals("3", browser.findElement(By.id("version-total")).getText());
+        assertEquals(List.of(LOS + "@2", LOS + "@1"), versionRows(), "newest first");
+        browser.findElement(By.id("next-page")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().contains("offset=2"));
+        assertEquals(List.of(CLINICAL + "@1"), versionRows());
+        shot("registry-search");
+        assertEquals(400, consoleStatus("/registry?sort=size"));
+    }
+
+    @Test
+    @Order(9)
+    void aJobPageShowsItsSettingsAndItsValidationScoreAtEveryEpoch() {
+        open("/jobs/" + LOS_JOB);
+        assertEquals("8", setting("lora.r"));
+        assertEquals("0.1", setting("lora.dropout"));
+        assertEquals("0.01", setting("optim.learningRate"));
+        assertEquals("2", setting("optim.epochs"));
+        assertEquals("8", setting("optim.effectiveBatch"));
+        assertEquals(LOS_DS, setting("datasets.train"));
+        assertEquals(CLINICAL + "@1", setting("parent"));
+        assertEquals("64", setting("data.seqLen"), "the row length tokenizer-svc built the dataset with");
+        assertEquals("best-validation-auroc", setting("protocol.selection"));
+        JsonPath curve = given().get(urls.get("trainer") + "/v1/jobs/" + LOS_JOB + "/metrics")
+                .then()
+                .extract()
+                .jsonPath();
+        assertEquals(List.of(1.0, 2.0), curve.getList("epochs.epoch", Double.class), "one score per epoch");
+        waitForChart("val-auroc-chart");
+        assertEquals(2, chartPoints("val-auroc-chart"));
+        assertEquals(2, chartPoints("val-loss-chart"));
+        assertEquals(2, browser.findElements(By.cssSelector("#epochs tbody tr")).size());
+        assertEquals(
+                1,
+                browser.findElements(By.cssSelector("#epochs tbody tr .alias")).size(),
+                "the kept epoch is marked");
+        shot("job-settings");
+    }
+
+    @Test
+    @Order(10)
+    void twoRunsTickedInTheJobsListAreComparedSideBySide() {
+        open("/jobs?task=los");
+        browser.findElement(By.cssSelector("#jobs input[name=id][value='" + LOS_JOB + "']"))
+                .click();
+        browser.findElement(By.cssSelector("#jobs input[name=id][value='" + LOS_JOB_2 + "']"))
+                .click();
+        browser.findElement(By.id("compare")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().contains("/jobs/compare?"));
+        waitForChart("compare-loss");
+        assertEquals(2, chartSeries("compare-loss"), "one loss curve per job");
+        Map<String, Integer> steps = new HashMap<>(), epochs = new HashMap<>();
+        for (String job : List.of(LOS_JOB, LOS_JOB_2)) {
+            JsonPath c = given().get(urls.get("trainer") + "/v1/jobs/" + job + "/metrics")
+                    .then()
+                    .extract()
+                    .jsonPath();
+            steps.put(job, c.getList("steps").size());
+            epochs.put(job, c.getList("epochs").size());
+        }
+        assertEquals(steps, seriesLengths("compare-loss"));
+        assertEquals(epochs, seriesLengths("compare-val-auroc"));
+        assertEquals(Map.of(LOS_JOB, 2, LOS_JOB_2, 3), epochs);
+        Set<String> differing = browser.findElements(By.cssSelector("#differing tbody tr")).stream()
+                .map(r -> r.getAttribute("data-setting"))
+                .collect(Collectors.toSet());
+        assertTrue(differing.containsAll(Set.of("optim.learningRate", "optim.epochs", "seed")), differing.toString());
+        List<String> columns = browser.findElements(By.cssSelector("#compare-runs thead th a")).stream()
+                .map(WebElement::getText)
+                .toList();
+        assertEquals(Set.of(LOS_JOB, LOS_JOB_2), new HashSet<>(columns));
+        assertEquals(
+                List.of(
+                        "optim.epochs",
+                        columns.get(0).equals(LOS_JOB) ? "2" : "3",
+                        columns.get(0).equals(LOS_JOB) ? "3" : "2"),
+                browser.findElements(By.cssSelector("#differing tr[data-setting='optim.epochs'] td")).stream()
+                        .map(WebElement::getText)
+                        .toList(),
+                "each job's value in its column");
+        assertFalse(differing.contains("lora.r"), "a setting both share is not among the differences");
+        assertFalse(differing.contains("baseModel"));
+        List<WebElement> aurocs =
+                browser.findElements(By.cssSelector("#compare-metrics tr[data-metric='test.macro_auroc'] td.num"));
+        assertEquals(2, aurocs.size());
+        double first = auroc(columns.get(0)), second = auroc(columns.get(1));
+        int better = first >= second ? 0 : 1;
+        assertTrue(aurocs.get(better).getAttribute("class").contains("best"), "the better test AUROC is marked");
+        assertFalse(aurocs.get(1 - better).getAttribute("class").contains("best"));
+        shot("compare");
+        assertEquals(400, consoleStatus("/jobs/compare?id=" + LOS_JOB), "one job is not a comparison");
+    }
+
+    @Test
+    @Order(11)
+    void aVersionsFilesLineageAndDownloadsAreItsArtifactView() {
+        open("/jobs/" + LOS_JOB);
+        browser.findElement(By.id("artifacts-link")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().endsWith("/registry/" + LOS + "/1"));
+        Map<String, Map<String, Object>> files = given().get(
+                        urls.get("registry") + "/v1/adapters/" + LOS + "/versions/1")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getMap("files");
+        Map<String, String> shown = new HashMap<>();
+        for (WebElement row : browser.findElements(By.cssSelector("#files tbody tr"))) {
+            String name = row.getAttribute("data-file");
+            shown.put(name, row.getAttribute("data-sha256"));
+            assertEquals(String.valueOf(files.get(name).get("size")), row.getAttribute("data-size"), name + " size");
+        }
+        Map<String, String> expected = new HashMap<>();
+        files.forEach((k, v) -> expected.put(k, (String) v.get("sha256")));
+        assertEquals(expected, shown, "every file with the sha256 the registry verified");
+        assertTrue(shown.keySet()
+                .containsAll(Set.of("adapter_config.json", "adapter_model.safetensors", "evaluation.json")));
+        assertEquals(
+                List.of("base:" + BASE, CLINICAL + "@1", LOS + "@1"),
+                browser.findElements(By.cssSelector("#lineage-chain li")).stream()
+                        .map(li -> li.getAttribute("data-ref"))
+                        .toList());
+        shot("artifacts");
+
+        // The download, fetched by the page itself (the session cookie): its bytes hash to the card's sha256.
+        String href = browser.findElement(By.cssSelector("#files tr[data-file='adapter_model.safetensors'] a.download"))
+                .getAttribute("href");
+        Object got = ((JavascriptExecutor) browser)
+                .executeAsyncScript(
+                        "var done = arguments[arguments.length - 1];"
+                                + "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer())"
+                                + ".then(b => crypto.subtle.digest('SHA-256', b).then(h => done([b.byteLength,"
+                                + " Array.from(new Uint8Array(h)).map(x => x.toString(16).padStart(2, '0')).join('')])))"
+                                + ".catch(e => done(String(e)));",
+                        href);
+        List<?> sizeAndSha = (List<?>) got;
+        assertEquals(
+                ((Number) files.get("adapter_model.safetensors").get("size")).longValue(),
+                ((Number) sizeAndSha.get(0)).longValue());
+        assertEquals(shown.get("adapter_model.safetensors"), sizeAndSha.get(1), "the bytes the registry verified");
+
+        browser.findElement(By.linkText(CLINICAL + "@1")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().endsWith("/registry/" + CLINICAL + "/1"));
+        assertEquals(
+                List.of("base:" + BASE, CLINICAL + "@1"),
+                browser.findElements(By.cssSelector("#lineage-chain li")).stream()
+                        .map(li -> li.getAttribute("data-ref"))
+                        .toList());
+    }
+
     // ---- helpers
+
+    private Set<String> jobRows() {
+        return new HashSet<>(browser.findElements(By.cssSelector("#jobs tbody tr")).stream()
+                .map(r -> r.getAttribute("data-job"))
+                .toList());
+    }
+
+    private List<String> versionRows() {
+        return browser.findElements(By.cssSelector("#versions tbody tr")).stream()
+                .map(r -> r.getAttribute("data-version"))
+                .toList();
+    }
+
+    private String setting(String name) {
+        return browser.findElement(By.cssSelector("#settings tr[data-setting='" + name + "'] td:nth-child(2)"))
+                .getText();
+    }
+
+    private static double auroc(String job) {
+        return given().get(urls.get("trainer") + "/v1/jobs/" + job)
+                .then()
+                .extract()
+                .jsonPath()
+                .using(JsonPathConfig.jsonPathConfig().numberReturnType(JsonPathConfig.NumberReturnType.DOUBLE))
+                .getDouble("metrics.'test.macro_auroc'");
+    }
+
+    /** The status a console page answers for the signed-in user (outside the browser: an error page logs a 4xx). */
+    private static int consoleStatus(String path) {
+        return given().header("Authorization", "")
+                .header("Cookie", "clinlora_token=" + TestAuth.token(Roles.ALL.toArray(String[]::new)))
+                .redirects()
+                .follow(false)
+                .get(console + path)
+                .statusCode();
+    }
+
+    /** Each series' name and its number of points. */
+    private Map<String, Integer> seriesLengths(String id) {
+        List<?> series = (List<?>) js("return echarts.getInstanceByDom(document.getElementById('" + id
+                + "')).getOption().series.map(s => [s.name, s.data.length])");
+        Map<String, Integer> out = new HashMap<>();
+        for (Object o : series) {
+            List<?> s = (List<?>) o;
+            out.put((String) s.get(0), ((Number) s.get(1)).intValue());
+        }
+        return out;
+    }
 
     private void checkRocAreas(double macro) {
         List<?> series = (List<?>)

@@ -5,22 +5,36 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.TestAuth;
@@ -36,6 +50,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = LocalInfraResource.class, initArgs = @ResourceArg(name = "components", value = "s3"))
 class ConsolePagesTest {
     static final String PROBLEM = "application/problem+json";
+
+    @TestHTTPResource("/")
+    URI root;
 
     public static class NoServices implements QuarkusTestProfile {
         @Override
@@ -54,7 +71,8 @@ class ConsolePagesTest {
     /**
      * A registry that refuses everything: 401 (the session's token expired since sign-in) for the adapter named
      * {@code expired-session}, in the error shape before problems (still read for one release), and a 404 problem with
-     * its own reason for any other.
+     * its own reason for any other — except one large file, {@link #BIG_FILE}, whose second half it sends only once
+     * {@link #RELEASE} opens (so a console that held the file whole before passing it on would never answer).
      */
     public static class RefusingRegistry implements QuarkusTestResourceLifecycleManager {
         private HttpServer server;
@@ -66,6 +84,20 @@ class ConsolePagesTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            server.setExecutor(Executors.newCachedThreadPool());
+            server.createContext(BIG_FILE, exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                exchange.getResponseHeaders().set("X-Checksum-Sha256", Sha256.of(BIG));
+                exchange.sendResponseHeaders(200, BIG.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(BIG, 0, BIG.length / 2);
+                    out.flush();
+                    if (!RELEASE.await(60, TimeUnit.SECONDS)) return; // the test gave up: cut the answer short
+                    out.write(BIG, BIG.length / 2, BIG.length - BIG.length / 2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             server.createContext("/", exchange -> {
                 boolean expired = exchange.getRequestURI().getPath().contains("/expired-session/");
                 String body = expired
@@ -92,6 +124,17 @@ class ConsolePagesTest {
             if (server != null) server.stop(0);
         }
     }
+
+    /** The registry's path of the one file it serves, and its bytes (8 MiB, not all zeros). */
+    static final String BIG_FILE = "/v1/adapters/big/versions/1/files/adapter_model.safetensors";
+
+    static final byte[] BIG = new byte[8 << 20];
+
+    static {
+        new SplittableRandom(7).nextBytes(BIG);
+    }
+
+    static final CountDownLatch RELEASE = new CountDownLatch(1);
 
     static String session(String... roles) {
         return "clinlora_token=" + TestAuth.token(roles);
@@ -209,6 +252,71 @@ class ConsolePagesTest {
                 .then()
                 .statusCode(303)
                 .header("Location", containsString("/login?reason=expired"));
+    }
+
+    @Test
+    void aDownloadIsStreamedThroughWithItsChecksumNeverHeldWhole() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest get = HttpRequest.newBuilder(root.resolve("/registry/big/1/files/adapter_model.safetensors"))
+                .header("Cookie", session())
+                .build();
+        HttpResponse<InputStream> r =
+                http.sendAsync(get, HttpResponse.BodyHandlers.ofInputStream()).get(30, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
+        assertEquals(Sha256.of(BIG), r.headers().firstValue("X-Checksum-Sha256").orElse(null));
+        assertTrue(
+                r.headers().firstValue("Content-Disposition").orElse("").contains("adapter_model.safetensors"),
+                "the browser saves it under its own name");
+        try (InputStream in = r.body()) {
+            // The registry has sent half and waits: the first megabyte must already be here.
+            byte[] first = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return in.readNBytes(1 << 20);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .get(30, TimeUnit.SECONDS);
+            RELEASE.countDown();
+            byte[] rest = in.readAllBytes();
+            byte[] all = new byte[first.length + rest.length];
+            System.arraycopy(first, 0, all, 0, first.length);
+            System.arraycopy(rest, 0, all, first.length, rest.length);
+            assertEquals(Sha256.of(BIG), Sha256.of(all), "every byte, in order");
+        } finally {
+            RELEASE.countDown();
+        }
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/registry/big/1/files/.hidden")
+                .then()
+                .statusCode(400);
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/registry/big/1/files/no-such-file")
+                .then()
+                .statusCode(404)
+                .body(containsString("unknown_adapter"));
+    }
+
+    @Test
+    void comparingFewerThanTwoOrMoreThanFiveJobsIsA400PageSayingSo() {
+        for (String query : List.of("", "?id=a", "?id=a&id=b&id=c&id=d&id=e&id=f", "?id=a&id=a")) {
+            given().header("Authorization", "")
+                    .header("Cookie", session())
+                    .get("/jobs/compare" + query)
+                    .then()
+                    .statusCode(400)
+                    .contentType(containsString("text/html"))
+                    .body(containsString("invalid_request"))
+                    .body(containsString("compare"));
+        }
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/jobs/compare?id=a&id=b")
+                .then()
+                .statusCode(503)
+                .body(containsString("trainer-svc could not be reached"));
     }
 
     @Test

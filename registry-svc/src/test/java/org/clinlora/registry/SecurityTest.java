@@ -33,6 +33,7 @@ class SecurityTest {
                 "registry-svc",
                 List.of(
                         Call.of("GET", "/v1/adapters", ANY_ROLE),
+                        Call.of("GET", "/v1/versions?task=no-such-task", ANY_ROLE),
                         Call.of("GET", "/v1/adapters/no-such-adapter/versions", ANY_ROLE),
                         Call.of("GET", "/v1/adapters/no-such-adapter/versions/1", ANY_ROLE),
                         Call.of("GET", "/v1/adapters/no-such-adapter/versions/1/files/adapter_config.json", ANY_ROLE),
@@ -67,6 +68,8 @@ class SecurityTest {
     void malformedAndAdversarialRequestsGet4xxWithAReasonAndChangeNothing() {
         List<Endpoint> endpoints = List.of(
                 Endpoint.get("/v1/adapters?offset={-1}&limit={0}"),
+                // Two bad parameters beside the one made hostile: whatever it becomes, the answer is a 400.
+                Endpoint.get("/v1/versions?q={x}&name={Bad_Name}&sort={size}&since={last-week}&limit={0}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/versions/{999999}"),
                 Endpoint.get("/v1/adapters/{no-such-adapter}/versions/{999999}/files/{adapter_model.safetensors}"),
                 Endpoint.get(

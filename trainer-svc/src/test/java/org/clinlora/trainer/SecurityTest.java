@@ -55,6 +55,8 @@ class SecurityTest {
         List<Endpoint> endpoints = List.of(
                 Endpoint.json("POST", "/v1/jobs", JOB),
                 Endpoint.get("/v1/jobs?limit={0}"),
+                // Two bad parameters beside the one made hostile: whatever it becomes, the answer is a 400.
+                Endpoint.get("/v1/jobs?q={x}&status={done}&sort={size}&since={last-week}&offset={-1}"),
                 Endpoint.get("/v1/jobs/{no-such-job}"),
                 Endpoint.get("/v1/jobs/{no-such-job}/metrics?after={0}"),
                 new Endpoint("DELETE", "/v1/jobs/{no-such-job}", null, null));

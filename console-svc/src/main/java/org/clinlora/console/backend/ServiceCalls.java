@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.Entity;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +46,15 @@ import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
  */
 @ApplicationScoped
 public class ServiceCalls {
-    /** A service's answer: its status and JSON body (a missing node when it sent none). */
-    public record Reply(int status, JsonNode body) {
+    /**
+     * A service's answer: its status, JSON body (a missing node when it sent none) and, for a paged list, how many
+     * items matched in all ({@code X-Total-Count}; null when the service did not say).
+     */
+    public record Reply(int status, JsonNode body, Integer totalCount) {
+        public Reply(int status, JsonNode body) {
+            this(status, body, null);
+        }
+
         public boolean ok() {
             return status >= 200 && status < 300;
         }
@@ -76,6 +85,9 @@ public class ServiceCalls {
     static final RetryPolicy RETRIES = new RetryPolicy(2, Duration.ofMillis(250), Duration.ofSeconds(2));
 
     static final int PARALLEL = 16;
+
+    /** How long a download may wait for its next bytes (the registry verifies a large file before sending it). */
+    static final Duration DOWNLOAD_IDLE = Duration.ofMinutes(10);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     // Quarkus REST Client's Jakarta REST client: quarkus-opentelemetry makes a client span for each call and sends
@@ -176,7 +188,10 @@ public class ServiceCalls {
         try (Response r = json == null
                 ? b.method(method)
                 : b.method(method, Entity.entity(json, MediaType.APPLICATION_JSON_TYPE))) {
-            Reply reply = reply(r.getStatus(), r.hasEntity() ? r.readEntity(byte[].class) : new byte[0]);
+            Reply reply = reply(
+                    r.getStatus(),
+                    r.hasEntity() ? r.readEntity(byte[].class) : new byte[0],
+                    r.getHeaderString("X-Total-Count"));
             int status = r.getStatus();
             if (status == 429 || status == 502 || status == 503 || status == 504)
                 throw new TryLater(reply, RetryPolicy.retryAfter(r.getHeaderString("Retry-After")));
@@ -184,9 +199,10 @@ public class ServiceCalls {
         }
     }
 
-    private static Reply reply(int status, byte[] body) {
+    private static Reply reply(int status, byte[] body, String totalCount) {
         try {
-            return new Reply(status, body.length == 0 ? MissingNode.getInstance() : JSON.readTree(body));
+            JsonNode json = body.length == 0 ? MissingNode.getInstance() : JSON.readTree(body);
+            return new Reply(status, json, totalCount == null ? null : Integer.valueOf(totalCount));
         } catch (IOException e) {
             return new Reply(502, MissingNode.getInstance());
         }
@@ -225,9 +241,62 @@ public class ServiceCalls {
      */
     public JsonNode require(Reply r) {
         if (r.ok()) return r.body();
+        throw refusal(r);
+    }
+
+    private static UpstreamAnswer refusal(Reply r) {
         int status = r.status() >= 400 && r.status() < 500 || r.status() == 503 ? r.status() : 502;
         Problem p = r.problem();
-        throw new UpstreamAnswer(status, r.body().isObject() ? p.reason() : "upstream_error", r.message());
+        return new UpstreamAnswer(status, r.body().isObject() ? p.reason() : "upstream_error", r.message());
+    }
+
+    /** A file a service is sending: its bytes as they arrive and the answer's headers; closing it ends the call. */
+    public static final class Download implements AutoCloseable {
+        private final Response response;
+
+        private Download(Response response) {
+            this.response = response;
+        }
+
+        public InputStream body() {
+            return response.readEntity(InputStream.class);
+        }
+
+        /** A header of the service's answer, or null. */
+        public String header(String name) {
+            return response.getHeaderString(name);
+        }
+
+        @Override
+        public void close() {
+            response.close();
+        }
+    }
+
+    /**
+     * A file from a service as the user (their token, so the service applies its own rules), streamed: asked for as a
+     * {@link Response}, Quarkus REST Client hands the body over as it arrives, so a multi-gigabyte adapter passes
+     * through in small chunks and is never held whole here ({@code ConsolePagesTest} holds the registry's second half
+     * back until the first has reached the browser). Sent once (a retry could not take back bytes already passed on); a
+     * refusal is an {@link UpstreamAnswer} as for {@link #require}. The caller closes the download.
+     */
+    public Download download(Service s, String path, String token) {
+        Response r;
+        try {
+            r = http.target(URI.create(base(s) + path))
+                    .request()
+                    .header("Authorization", "Bearer " + token)
+                    .header("Accept", "application/octet-stream, application/problem+json;q=0.9")
+                    .property(QuarkusRestClientProperties.READ_TIMEOUT, DOWNLOAD_IDLE.toMillis())
+                    // Response.class named: the client then streams the body (a bare get() reads it whole first).
+                    .method("GET", Response.class);
+        } catch (ProcessingException e) {
+            throw unreachable(s);
+        }
+        if (r.getStatus() >= 200 && r.getStatus() < 300) return new Download(r);
+        try (r) {
+            throw refusal(reply(r.getStatus(), r.hasEntity() ? r.readEntity(byte[].class) : new byte[0], null));
+        }
     }
 
     public static String encode(String s) {

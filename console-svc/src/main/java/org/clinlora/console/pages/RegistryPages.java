@@ -15,8 +15,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,9 +33,10 @@ import org.clinlora.platform.store.StoreLayout;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * The registry browser: adapters and their versions with cards, the lineage graph (base → clinical → downstream),
- * aliases with their history, and promoting or rolling back an alias by compare-and-set — the form carries the version
- * the user saw, so a move by someone else in between is the registry's 409, shown on the page.
+ * The registry browser: versions searched across adapters (registry-svc's {@code GET /v1/versions}), adapters and their
+ * versions with cards, the lineage graph (base → clinical → downstream), aliases with their history, and promoting or
+ * rolling back an alias by compare-and-set — the form carries the version the user saw, so a move by someone else in
+ * between is the registry's 409, shown on the page.
  */
 @Path("/registry")
 @Authenticated
@@ -54,15 +57,43 @@ public class RegistryPages {
     /** One adapter name as the list shows it: its versions' cards and its aliases. */
     record AdapterSummary(String name, List<Map<String, Object>> versions, List<Map<String, Object>> aliases) {}
 
+    /** What the registry page searches versions by: registry-svc's {@code GET /v1/versions} parameters. */
+    static final List<String> SEARCH =
+            List.of("q", "name", "task", "base", "parent", "since", "until", "sort", "order");
+
+    /**
+     * The lineage graph and every adapter with its aliases, and the versions a search finds (newest first without one),
+     * paged by registry-svc.
+     */
     @GET
-    public TemplateInstance list() {
-        RegistryView view = RegistryView.read(calls, jwt.getRawToken(), true);
+    public TemplateInstance list(@Context UriInfo uri) {
+        String token = jwt.getRawToken();
+        SearchForm form = SearchForm.of(uri.getQueryParameters(), SEARCH, 50);
+        JsonNode found = calls.require(calls.get(REGISTRY, "/v1/versions" + form.serviceQuery(), token));
+        RegistryView view = RegistryView.read(calls, token, true);
         List<AdapterSummary> adapters = new ArrayList<>();
         view.versions()
                 .forEach((name, versions) -> adapters.add(new AdapterSummary(
                         name, maps(versions), maps(view.aliases().get(name)))));
+        List<Map<String, Object>> versions = new ArrayList<>();
+        for (JsonNode c : found.path("versions")) {
+            Map<String, Object> row = new LinkedHashMap<>(PageData.map(c));
+            JsonNode auroc = c.path("metrics").path("test.macro_auroc");
+            if (auroc.isNumber()) row.put("testAuroc", auroc.asDouble());
+            versions.add(row);
+        }
+        JsonNode next = found.path("nextOffset");
         return registry.data("user", PageData.user(jwt))
                 .data("adapters", adapters)
+                .data("versions", versions)
+                .data("form", form.fields())
+                .data("total", found.path("total").asInt(versions.size()))
+                .data("from", versions.isEmpty() ? 0 : form.offset() + 1)
+                .data("to", form.offset() + versions.size())
+                .data("next", next.isNumber() ? form.at("/registry", next.asInt()) : null)
+                .data(
+                        "previous",
+                        form.offset() > 0 ? form.at("/registry", Math.max(0, form.offset() - form.limit())) : null)
                 .data("graphJson", PageData.scriptJson(LineageGraph.of(view.cards(), null)));
     }
 

@@ -62,6 +62,12 @@ public final class Trainer {
         /** Polled between micro-steps; true stops the run with {@link Cancelled}. */
         boolean cancelled();
 
+        /**
+         * The validation split scored at the end of an epoch (and at the last step), when the run selects its epoch:
+         * the per-epoch series a run tracker plots. A resumed run reports only the epochs after its checkpoint.
+         */
+        default void epochScored(EpochScore score) {}
+
         /** A listener that wants nothing: no progress, no checkpoints, never cancelled. */
         static Listener none() {
             return new Listener() {
@@ -481,7 +487,7 @@ public final class Trainer {
             reportProgress(micro, step, r);
             double epoch = (double) (micro + 1) / microPerEpoch();
             if (selection != null && ((long) epoch > (long) selection.lastEpoch() || step == total))
-                selection.score(epoch, step, loop, active);
+                listener.epochScored(selection.score(epoch, step, loop, active));
             if (checkpointEvery > 0 && step % checkpointEvery == 0 && step < total) checkpoint(step);
         }
 
@@ -527,7 +533,7 @@ public final class Trainer {
             return history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
         }
 
-        void score(double epoch, int step, TrainingLoop loop, List<String> active) {
+        EpochScore score(double epoch, int step, TrainingLoop loop, List<String> active) {
             Map<String, Double> m = evaluate(validation, active);
             EpochScore e = new EpochScore(
                     epoch, step, m.getOrDefault("macro_auroc", Double.NaN), m.getOrDefault("loss", Double.NaN));
@@ -537,6 +543,7 @@ public final class Trainer {
                 bestValues = loop.parameterValues("");
                 bestMetrics = m;
             }
+            return e;
         }
 
         /**

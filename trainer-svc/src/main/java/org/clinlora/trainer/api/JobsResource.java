@@ -12,20 +12,27 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
 import java.util.List;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.jobs.JobSpec;
+import org.clinlora.platform.search.PageWindow;
 import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.trainer.jobs.JobPage;
+import org.clinlora.trainer.jobs.JobQuery;
 import org.clinlora.trainer.jobs.MetricsHistory;
 import org.clinlora.trainer.jobs.TrainingJob;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -40,6 +47,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 // Reading jobs (status, progress, metrics: no note text) needs a valid token and no role, as reading the registry does;
 // submitting and cancelling need the trainer role.
 public class JobsResource {
+    /** How many jobs matched a search in all (the page holds at most limit of them). */
+    static final String TOTAL_COUNT = "X-Total-Count";
+
     private final TrainingJobs jobs;
     private final JsonWebToken jwt;
 
@@ -113,9 +123,12 @@ public class JobsResource {
     @Authenticated
     @Operation(
             summary =
-                    "A job's per-step metrics: step, epoch, loss, learningRate, tokensPerSecond, gradNorm (before clipping), lossScale",
+                    "A job's curves: per step (step, epoch, loss, learningRate, tokensPerSecond, gradNorm before clipping, "
+                            + "lossScale) and per epoch (validationMacroAuroc, validationLoss)",
             description =
-                    "One point per optimizer step, live while the job runs and kept after it ends; ?after=N returns only later steps (for polling).")
+                    "steps: one point per optimizer step, live while the job runs and kept after it ends; ?after=N returns "
+                            + "only later steps (for polling). epochs: every epoch scored on the validation split so far "
+                            + "(downstream jobs that select their epoch, the default), whatever after is.")
     @APIResponse(responseCode = "200", description = "The points after step 'after'")
     @APIResponse(responseCode = "400", description = "Not a valid job id")
     @APIResponse(responseCode = "404", description = "No such job")
@@ -126,12 +139,56 @@ public class JobsResource {
 
     @GET
     @Authenticated
-    @Operation(summary = "Recent jobs, newest first")
-    @APIResponse(responseCode = "200", description = "The jobs, newest first")
-    @APIResponse(responseCode = "400", description = "limit out of range")
-    public List<TrainingJob> list(@QueryParam("limit") @DefaultValue("50") int limit) {
-        if (limit < 1 || limit > 500) throw new InvalidRequest("limit must be between 1 and 500");
-        return jobs.list(limit);
+    @Operation(
+            summary = "Search jobs, paged: the runs table",
+            description = "Every parameter is optional. q: words in a job's names (job id, output name, task, base "
+                    + "model, datasets, parent, published adapter; case-insensitive); task, base (model id), kind "
+                    + "(domain_adaptation|downstream): exact; status: one or more of queued, running, succeeded, "
+                    + "failed, cancelled (repeated or comma-separated); since / until: the creation time, a day "
+                    + "(2026-03-01, UTC, until includes it) or an ISO-8601 instant; sort: createdAt (default), "
+                    + "updatedAt, jobId, status, task, baseModel or metrics.<name> (e.g. metrics.test.macro_auroc; "
+                    + "jobs without it last); order: desc (default) or asc; offset (0) and limit (50, at most 500). "
+                    + "The answer's nextOffset is the next page's offset, null on the last page.")
+    @APIResponse(
+            responseCode = "200",
+            description = "A page of jobs (the array clients read before paging existed); X-Total-Count says how many "
+                    + "matched in all and Link (rel=\"next\", RFC 8288) names the next page, absent on the last one",
+            headers = {
+                @Header(name = JobsResource.TOTAL_COUNT, schema = @Schema(type = SchemaType.INTEGER)),
+                @Header(name = HttpHeaders.LINK, schema = @Schema(type = SchemaType.STRING))
+            },
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(type = SchemaType.ARRAY, implementation = TrainingJob.class)))
+    @APIResponse(
+            responseCode = "400",
+            description = "A parameter not understood: an unknown status, kind, sort field or order, a date that is "
+                    + "not ISO-8601, since not before until, offset or limit out of range")
+    public Response list(
+            @QueryParam("q") String q,
+            @QueryParam("task") String task,
+            @QueryParam("base") String base,
+            @QueryParam("status") List<String> status,
+            @QueryParam("kind") String kind,
+            @QueryParam("since") String since,
+            @QueryParam("until") String until,
+            @QueryParam("sort") String sort,
+            @QueryParam("order") String order,
+            @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit,
+            @Context UriInfo uri) {
+        JobQuery query = JobQuery.parse(q, task, base, status, kind, since, until, sort, order);
+        JobPage page = jobs.search(query, PageWindow.parse(offset, limit, 50, 500));
+        // The body stays the bare array of before paging, so existing clients keep working; the page is in headers.
+        Response.ResponseBuilder answer = Response.ok(page.jobs()).header(TOTAL_COUNT, page.total());
+        if (page.nextOffset() != null) {
+            URI next = uri.getRequestUriBuilder()
+                    .replaceQueryParam("offset", page.nextOffset())
+                    .build();
+            answer.link(next, "next");
+        }
+        return answer.build();
     }
 
     @DELETE

@@ -3,9 +3,11 @@ package org.clinlora.trainer.jobs;
 import ai.djl.ndarray.NDArray;
 import jakarta.inject.Singleton;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.model.train.Trainer;
 import org.clinlora.platform.events.TrainingCompleted;
 import org.clinlora.platform.events.TrainingFailed;
@@ -33,6 +35,8 @@ final class JobJournal {
     private final TrainerMetrics meters;
     private final TrainingEvents events;
     private final Checkpoints checkpoints;
+    /** Finished records as read: they never change again (see {@link #all}). */
+    private final Map<String, TrainingJob> finished = new ConcurrentHashMap<>();
 
     JobJournal(
             BlobStore store,
@@ -64,6 +68,26 @@ final class JobJournal {
 
     List<String> ids() {
         return records.ids();
+    }
+
+    /**
+     * Every job record in the store. A finished record never changes again, so it is read once and kept: a search over
+     * a long history reads only the records of jobs still queued or running.
+     */
+    List<TrainingJob> all() {
+        List<TrainingJob> out = new ArrayList<>();
+        for (String id : ids()) {
+            TrainingJob done = finished.get(id);
+            if (done != null) {
+                out.add(done);
+                continue;
+            }
+            read(id).ifPresent(j -> {
+                if (j.finished()) finished.put(id, j);
+                out.add(j);
+            });
+        }
+        return out;
     }
 
     /** Create-only: false when a record with that id exists already. */
@@ -115,6 +139,11 @@ final class JobJournal {
                         p.etaSeconds(),
                         p.gradNorm(),
                         p.lossScale()));
+    }
+
+    /** An epoch's validation scores: the per-epoch curve. */
+    void epochScored(String id, Trainer.EpochScore e) {
+        history.logEpoch(id, e);
     }
 
     /**

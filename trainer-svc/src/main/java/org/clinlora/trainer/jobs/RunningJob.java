@@ -49,6 +49,11 @@ final class RunningJob implements Trainer.Listener {
     }
 
     @Override
+    public void epochScored(Trainer.EpochScore score) {
+        journal.epochScored(id, score);
+    }
+
+    @Override
     public void checkpoint(int step, Map<String, NDArray> tensors) throws IOException {
         requireLease();
         record = journal.checkpointed(latest(), step, tensors);

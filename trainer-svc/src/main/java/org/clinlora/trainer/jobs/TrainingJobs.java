@@ -7,8 +7,6 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +24,7 @@ import org.clinlora.platform.jobs.JobSpec;
 import org.clinlora.platform.jobs.JobWorker;
 import org.clinlora.platform.jobs.JobsConfig;
 import org.clinlora.platform.registry.RegistryClient;
+import org.clinlora.platform.search.PageWindow;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -163,12 +162,14 @@ public class TrainingJobs {
         return journal.read(id).map(this::withLive);
     }
 
-    /** Recent jobs, newest first. */
-    public List<TrainingJob> list(int limit) {
-        List<TrainingJob> out = new ArrayList<>();
-        for (String id : journal.ids()) journal.read(id).ifPresent(j -> out.add(withLive(j)));
-        out.sort(Comparator.comparing(TrainingJob::createdAt).reversed());
-        return out.size() > limit ? out.subList(0, limit) : out;
+    /** The jobs a search matches, in its order, the page {@code window} asks for (with the live progress of a run). */
+    public JobPage search(JobQuery query, PageWindow window) {
+        List<TrainingJob> matched = journal.all().stream()
+                .map(this::withLive)
+                .filter(query::matches)
+                .sorted(query.order())
+                .toList();
+        return new JobPage(window.slice(matched), matched.size(), window.next(matched.size()));
     }
 
     /** Cancels a queued job at once, a running one at its next micro-batch; a finished job is left as it is (409). */

@@ -186,6 +186,35 @@ class JobRunnerTest {
     }
 
     @Test
+    void aDownstreamJobReportsEveryEpochsValidationScoresAndPublishesTheBestEpoch() throws IOException {
+        String id = "job-epochs";
+        ResolvedJob job = admission.admit(spec("{\"jobId\":\"" + id + "\",\"kind\":\"downstream\",\"baseModel\":\""
+                + BASE + "\",\"datasets\":{\"train\":\"" + MOR + "\"},\"outputName\":\"mor-epochs\",\"task\":\"mor\","
+                + "\"optim\":{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":3},"
+                + "\"device\":\"cpu\",\"checkpointEvery\":0}"));
+        Listener listener = new Listener(id);
+        JobRunner.Outcome outcome = runner.run(job, null, listener);
+
+        assertEquals(
+                List.of(1.0, 2.0, 3.0),
+                listener.epochs.stream().map(Trainer.EpochScore::epoch).toList(),
+                "one validation score at the end of every epoch");
+        assertEquals(
+                listener.steps.get(listener.steps.size() - 1),
+                listener.epochs.get(2).step(),
+                "the last epoch ends at the last step");
+        for (Trainer.EpochScore e : listener.epochs) {
+            assertTrue(e.validationMacroAuroc() >= 0 && e.validationMacroAuroc() <= 1, String.valueOf(e));
+            assertTrue(e.validationLoss() > 0, String.valueOf(e));
+        }
+        Trainer.EpochScore best = listener.epochs.stream()
+                .reduce((a, b) -> b.validationMacroAuroc() > a.validationMacroAuroc() ? b : a)
+                .orElseThrow();
+        assertEquals(best.epoch(), outcome.metrics().get("train.selected_epoch"), "the card names the kept epoch");
+        assertEquals(best.validationMacroAuroc(), outcome.metrics().get("validation.macro_auroc"), 1e-12);
+    }
+
+    @Test
     void aJobWhoseBaseDoesNotFitWhereItRunsFailsWithTheOneLineBeforeTheBaseIsFetched() throws IOException {
         // 64 MiB where the runtime alone is 1.5 GiB: refused before a file of the base is downloaded.
         Path cache = dir.resolve("small-cache");
@@ -252,6 +281,7 @@ class JobRunnerTest {
         final String jobId;
         final List<Integer> steps = new ArrayList<>();
         final List<Integer> checkpoints = new ArrayList<>();
+        final List<Trainer.EpochScore> epochs = new ArrayList<>();
 
         Listener(String jobId) {
             this.jobId = jobId;
@@ -271,6 +301,11 @@ class JobRunnerTest {
         @Override
         public boolean cancelled() {
             return false;
+        }
+
+        @Override
+        public void epochScored(Trainer.EpochScore score) {
+            epochs.add(score);
         }
     }
 
