@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Local infrastructure for clinlora: a single-node Kafka 4.1.2 in KRaft mode and S3Proxy 4.1.0 (filesystem backend),
 # both on 127.0.0.1, fetched from Maven Central on first use. State, pid files and logs live under the run directory.
+# On request only, an OpenID Connect provider (NAV's mock-oauth2-server 2.1.10, issuer http://127.0.0.1:PORT/clinlora,
+# a login form taking any user name and claims) for signing in to the console through the authorization code flow.
 #
-#   infra.sh up [kafka|s3]      start (idempotent), wait until ready
-#   infra.sh down [kafka|s3]    stop (idempotent)
-#   infra.sh status [kafka|s3]  exit 0 when everything asked for is running, 3 otherwise
+#   infra.sh up [kafka|s3|oidc]      start (idempotent), wait until ready; no component: kafka and s3
+#   infra.sh down [kafka|s3|oidc]    stop (idempotent); no component: all three
+#   infra.sh status [kafka|s3|oidc]  exit 0 when everything asked for is running, 3 otherwise; no component: kafka, s3
 #
 # Defaults follow docs/ARCHITECTURE.md ("Local defaults") and can be overridden by environment variables:
 #   CLINLORA_RUN_DIR (.run at the repo root), CLINLORA_KAFKA_PORT (9092), CLINLORA_KAFKA_CONTROLLER_PORT (9093),
 #   CLINLORA_KAFKA_SASL_PORT (9094, SASL_PLAINTEXT with SCRAM-SHA-512),
-#   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora)
+#   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora),
+#   CLINLORA_OIDC_PORT (9080)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +26,9 @@ S3_PORT="${CLINLORA_S3_PORT:-9000}"
 S3_ACCESS="${CLINLORA_S3_ACCESS_KEY:-minioadmin}"
 S3_SECRET="${CLINLORA_S3_SECRET_KEY:-minioadmin}"
 S3_BUCKET="${CLINLORA_S3_BUCKET:-clinlora}"
+OIDC_PORT="${CLINLORA_OIDC_PORT:-9080}"
 KAFKA_VERSION=4.1.2
+MOCK_OAUTH2_VERSION=2.1.10
 S3PROXY_VERSION=4.1.0
 READY_TIMEOUT="${CLINLORA_INFRA_TIMEOUT:-90}"
 
@@ -56,6 +61,8 @@ fetch_s3proxy() {
   fetch s3proxy "$S3PROXY_VERSION" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
     -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies"
 }
+
+fetch_oidc() { fetch mock-oauth2-server "$MOCK_OAUTH2_VERSION" -f "$ROOT/infra/oidc-pom.xml" dependency:copy-dependencies; }
 
 # wait_ready NAME PORT: the port answers while the process lives
 wait_ready() {
@@ -129,6 +136,22 @@ PROPS
   wait_ready s3proxy "$S3_PORT"
 }
 
+# The provider signs RS256 tokens with a key of its own (published at its jwks_uri); the audience of every token is
+# "clinlora", the services' mp.jwt.verify.audiences, and the claims (groups ...) are what the login form is given.
+start_oidc() {
+  if pidfile_running mock-oauth2-server "$RUN/mock-oauth2-server.pid"; then
+    log "mock-oauth2-server already running (pid $(cat "$RUN/mock-oauth2-server.pid"))"; return 0
+  fi
+  port_open "$OIDC_PORT" && die "port $OIDC_PORT is taken by another process; stop it or set CLINLORA_OIDC_PORT"
+  local lib; lib=$(fetch_oidc)
+  local config='{"interactiveLogin":true,"httpServer":"NettyWrapper","tokenCallbacks":[{"issuerId":"clinlora",
+    "tokenExpiry":3600,"requestMappings":[{"requestParam":"grant_type","match":"*","claims":{"aud":["clinlora"]}}]}]}'
+  SERVER_HOSTNAME=127.0.0.1 SERVER_PORT="$OIDC_PORT" JSON_CONFIG="$config" nohup java -Xms64m -Xmx256m -cp "$lib/*" \
+    no.nav.security.mock.oauth2.StandaloneMockOAuth2ServerKt >>"$RUN/logs/mock-oauth2-server.log" 2>&1 </dev/null &
+  echo $! >"$RUN/mock-oauth2-server.pid"
+  wait_ready mock-oauth2-server "$OIDC_PORT"
+}
+
 stop_one() {
   stop_pidfile "$1" "$RUN/$1.pid"
 }
@@ -143,24 +166,27 @@ status_one() {
 }
 
 action="${1:-}"; what="${2:-all}"
-case "$what" in all|kafka|s3) ;; *) die "component must be kafka or s3, got '$what'";; esac
+case "$what" in all|kafka|s3|oidc) ;; *) die "component must be kafka, s3 or oidc, got '$what'";; esac
 mkdir -p "$RUN/logs"
 case "$action" in
   up)
-    [[ $what == s3 ]] || start_kafka
-    [[ $what == kafka ]] || start_s3
+    if [[ $what == all || $what == kafka ]]; then start_kafka; fi
+    if [[ $what == all || $what == s3 ]]; then start_s3; fi
+    if [[ $what == oidc ]]; then start_oidc; fi
     ;;
   down)
-    [[ $what == s3 ]] || stop_one kafka
-    [[ $what == kafka ]] || stop_one s3proxy
+    if [[ $what == all || $what == kafka ]]; then stop_one kafka; fi
+    if [[ $what == all || $what == s3 ]]; then stop_one s3proxy; fi
+    if [[ $what == all || $what == oidc ]]; then stop_one mock-oauth2-server; fi
     ;;
   status)
     rc=0
-    [[ $what == s3 ]] || status_one kafka "$KAFKA_PORT" || rc=3
-    [[ $what == kafka ]] || status_one s3proxy "$S3_PORT" || rc=3
+    if [[ $what == all || $what == kafka ]]; then status_one kafka "$KAFKA_PORT" || rc=3; fi
+    if [[ $what == all || $what == s3 ]]; then status_one s3proxy "$S3_PORT" || rc=3; fi
+    if [[ $what == oidc ]]; then status_one mock-oauth2-server "$OIDC_PORT" || rc=3; fi
     exit $rc
     ;;
   -h|--help|help|"")
-    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
-  *) die "usage: infra.sh up|down|status [kafka|s3]" ;;
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
+  *) die "usage: infra.sh up|down|status [kafka|s3|oidc]" ;;
 esac

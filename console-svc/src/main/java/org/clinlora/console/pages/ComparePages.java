@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.failure.InvalidRequest;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * {@code /jobs/compare?id=a&id=b…}: two to five training jobs side by side ({@link RunComparison}) — the settings that
@@ -27,12 +26,12 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @Authenticated
 public class ComparePages {
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template compare;
 
-    public ComparePages(ServiceCalls calls, JsonWebToken jwt, Template compare) {
+    public ComparePages(ServiceCalls calls, SignedInUser session, Template compare) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.compare = compare;
     }
 
@@ -40,7 +39,7 @@ public class ComparePages {
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance page(@QueryParam("id") List<String> ids) {
         List<String> jobs = checked(ids);
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         List<String> paths = new ArrayList<>();
         for (String id : jobs) {
             paths.add("/v1/jobs/" + encode(id));
@@ -54,7 +53,7 @@ public class ComparePages {
             runs.add(new RunComparison.Run(job, curve, JobPages.trainDataset(calls, job, token)));
         }
         RunComparison c = RunComparison.of(runs);
-        return compare.data("user", PageData.user(jwt))
+        return compare.data("user", session.user())
                 .data("ids", jobs)
                 .data("runs", c.runs())
                 .data("differing", c.differing())

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.console.backend.ServiceCalls;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** Dataset builds from tokenizer-svc with their progress; the page reloads itself while any build is unfinished. */
 @Path("/datasets")
@@ -23,18 +22,18 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @Produces(MediaType.TEXT_HTML)
 public class DatasetPages {
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template datasets;
 
-    public DatasetPages(ServiceCalls calls, JsonWebToken jwt, Template datasets) {
+    public DatasetPages(ServiceCalls calls, SignedInUser session, Template datasets) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.datasets = datasets;
     }
 
     @GET
     public TemplateInstance list() {
-        JsonNode all = calls.require(calls.get(TOKENIZER, "/v1/datasets?limit=200", jwt.getRawToken()));
+        JsonNode all = calls.require(calls.get(TOKENIZER, "/v1/datasets?limit=200", session.bearer()));
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean building = false;
         for (JsonNode d : all) {
@@ -45,6 +44,6 @@ public class DatasetPages {
             String s = d.path("status").asText();
             building |= !s.equals("ready") && !s.equals("failed");
         }
-        return datasets.data("user", PageData.user(jwt)).data("datasets", rows).data("building", building);
+        return datasets.data("user", session.user()).data("datasets", rows).data("building", building);
     }
 }

@@ -24,7 +24,6 @@ import java.util.Map;
 import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Evaluations: ROC and precision-recall curves per label and the macro ROC, with the confusion matrix of a single-label
@@ -38,13 +37,13 @@ public class EvaluationPages {
     static final String FILE = "evaluation.json";
 
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template evaluations;
     private final Template evaluation;
 
-    public EvaluationPages(ServiceCalls calls, JsonWebToken jwt, Template evaluations, Template evaluation) {
+    public EvaluationPages(ServiceCalls calls, SignedInUser session, Template evaluations, Template evaluation) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.evaluations = evaluations;
         this.evaluation = evaluation;
     }
@@ -52,7 +51,7 @@ public class EvaluationPages {
     /** Versions that carry an evaluation, newest first per adapter; and the form for a new one. */
     @GET
     public TemplateInstance list() {
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (JsonNode versions :
                 RegistryView.read(calls, token, false).versions().values()) {
@@ -72,9 +71,9 @@ public class EvaluationPages {
             }
         }
         return evaluations
-                .data("user", PageData.user(jwt))
+                .data("user", session.user())
                 .data("rows", rows)
-                .data("canEvaluate", PageData.user(jwt).has(Roles.SCORER_CLIENT));
+                .data("canEvaluate", session.user().has(Roles.SCORER_CLIENT));
     }
 
     @GET
@@ -82,7 +81,7 @@ public class EvaluationPages {
     public TemplateInstance version(@PathParam("name") String name, @PathParam("version") int version) {
         RegistryPages.requireName(name);
         String path = "/v1/adapters/" + encode(name) + "/versions/" + version + "/files/" + FILE;
-        JsonNode e = calls.require(calls.get(REGISTRY, path, jwt.getRawToken()));
+        JsonNode e = calls.require(calls.get(REGISTRY, path, session.bearer()));
         return page(name + "@" + version + " — test split", e.path("metrics"), e.path("curves"));
     }
 
@@ -103,7 +102,7 @@ public class EvaluationPages {
                 "split",
                 split == null || split.isBlank() ? "test" : split);
         JsonNode r = calls.require(
-                calls.send(SCORER, "POST", "/v1/evaluate", body, jwt.getRawToken(), Duration.ofMinutes(10)));
+                calls.send(SCORER, "POST", "/v1/evaluate", body, session.bearer(), Duration.ofMinutes(10)));
         return page(
                 r.path("adapter").asText() + " on " + r.path("datasetId").asText() + " ("
                         + r.path("split").asText() + ")",
@@ -115,7 +114,7 @@ public class EvaluationPages {
         List<Map<String, Object>> labels = new ArrayList<>();
         for (JsonNode l : curves.path("labels")) labels.add(PageData.map(l));
         return evaluation
-                .data("user", PageData.user(jwt))
+                .data("user", session.user())
                 .data("title", title)
                 .data("metrics", PageData.map(metrics))
                 .data(

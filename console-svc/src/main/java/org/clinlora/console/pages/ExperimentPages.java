@@ -21,7 +21,6 @@ import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.store.BlobStore;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * An experiment's results ({@code ./clinlora experiment}): the table of {@code results.csv} and its SVG figures, from a
@@ -33,13 +32,13 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 public class ExperimentPages {
     private final ConsoleConfig config;
     private final BlobStore store;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template experiments;
 
-    public ExperimentPages(ConsoleConfig config, BlobStore store, JsonWebToken jwt, Template experiments) {
+    public ExperimentPages(ConsoleConfig config, BlobStore store, SignedInUser session, Template experiments) {
         this.config = config;
         this.store = store;
-        this.jwt = jwt;
+        this.session = session;
         this.experiments = experiments;
     }
 
@@ -48,7 +47,7 @@ public class ExperimentPages {
     public TemplateInstance show(@QueryParam("dir") String dir, @QueryParam("prefix") String prefix)
             throws IOException {
         TemplateInstance t = experiments
-                .data("user", PageData.user(jwt))
+                .data("user", session.user())
                 .data("folders", ExperimentSource.folders(config.experimentsRoot()))
                 .data("dir", dir)
                 .data("prefix", prefix);

@@ -31,7 +31,6 @@ import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.store.StoreLayout;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Training jobs as a run tracker: the runs table — searched, filtered, sorted and paged by trainer-svc's {@code GET
@@ -44,14 +43,14 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @Authenticated
 public class JobPages {
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template jobs;
     private final Template job;
     private final ConsoleConfig config;
 
-    public JobPages(ServiceCalls calls, JsonWebToken jwt, Template jobs, Template job, ConsoleConfig config) {
+    public JobPages(ServiceCalls calls, SignedInUser session, Template jobs, Template job, ConsoleConfig config) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.jobs = jobs;
         this.job = job;
         this.config = config;
@@ -68,14 +67,14 @@ public class JobPages {
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance list(@Context UriInfo uri) {
         SearchForm form = SearchForm.of(uri.getQueryParameters(), SEARCH, 50);
-        ServiceCalls.Reply answer = calls.get(TRAINER, "/v1/jobs" + form.serviceQuery(), jwt.getRawToken());
+        ServiceCalls.Reply answer = calls.get(TRAINER, "/v1/jobs" + form.serviceQuery(), session.bearer());
         List<Map<String, Object>> rows = new ArrayList<>();
         for (JsonNode j : calls.require(answer)) rows.add(row(j));
         int total = answer.totalCount() == null ? form.offset() + rows.size() : answer.totalCount();
         boolean more = form.offset() + rows.size() < total;
         List<Map<String, Object>> statuses = new ArrayList<>();
         for (String st : STATUSES) statuses.add(Map.of("name", st, "checked", form.has("status", st)));
-        return jobs.data("user", PageData.user(jwt))
+        return jobs.data("user", session.user())
                 .data("jobs", rows)
                 .data("form", form.fields())
                 .data("statuses", statuses)
@@ -103,14 +102,14 @@ public class JobPages {
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance show(@PathParam("id") String id) {
         requireId(id);
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         JsonNode j = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id), token));
         JsonNode curve = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id) + "/metrics", token));
         String adapter = j.path("adapter").asText(null);
         List<Map<String, Object>> settings = new ArrayList<>();
         RunSettings.of(j.path("spec"), trainDataset(calls, j, token))
                 .forEach((k, v) -> settings.add(Map.of("name", k, "value", v)));
-        return job.data("user", PageData.user(jwt))
+        return job.data("user", session.user())
                 .data("job", PageData.map(j))
                 .data("id", id)
                 .data("settings", settings)
@@ -120,7 +119,7 @@ public class JobPages {
                         j.path("metrics").path("train.selected_step").asInt(-1))
                 .data("evaluation", adapter == null ? null : "/evaluations/" + adapter.replace("@", "/"))
                 .data("artifacts", adapter == null ? null : "/registry/" + adapter.replace("@", "/"))
-                .data("canCancel", PageData.user(jwt).has(Roles.TRAINER))
+                .data("canCancel", session.user().has(Roles.TRAINER))
                 .data(
                         "curveJson",
                         PageData.scriptJson(Map.of(
@@ -157,7 +156,7 @@ public class JobPages {
     public Response cancel(@PathParam("id") String id) {
         requireId(id);
         calls.require(calls.send(
-                TRAINER, "DELETE", "/v1/jobs/" + encode(id), null, jwt.getRawToken(), Duration.ofSeconds(30)));
+                TRAINER, "DELETE", "/v1/jobs/" + encode(id), null, session.bearer(), Duration.ofSeconds(30)));
         return Response.seeOther(URI.create("/jobs/" + encode(id))).build();
     }
 
@@ -167,7 +166,7 @@ public class JobPages {
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> metrics(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") int after) {
         requireId(id);
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         JsonNode curve = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id) + "/metrics?after=" + after, token));
         JsonNode j = calls.require(calls.get(TRAINER, "/v1/jobs/" + encode(id), token));
         return Map.of(

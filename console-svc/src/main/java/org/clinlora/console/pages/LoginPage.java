@@ -14,18 +14,27 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.util.List;
 import org.clinlora.console.ConsoleConfig;
+import org.clinlora.console.OidcSwitch;
 
 /**
  * Signing in: the user pastes a bearer token (from the identity provider, or {@code ./clinlora token} locally); it is
  * kept in an HttpOnly, SameSite=Strict session cookie and checked on every page exactly as the services check a bearer
  * token (signature, issuer, audience, expiry, age, issued-at). SameSite=Strict keeps other sites from posting the
  * console's forms with it.
+ *
+ * <p>Where an OpenID Connect provider is configured ({@code CLINLORA_OIDC_ISSUER}), the page also offers signing in
+ * there: {@code /login/oidc} needs the authorization code mechanism, so the first visit goes to the provider and the
+ * provider sends the browser back to it with the code; the tokens are then in quarkus-oidc's session cookie.
  */
 @Path("/")
 @PermitAll
 public class LoginPage {
     public static final String COOKIE = "clinlora_token";
+    /** quarkus-oidc's session cookie of the default tenant, and the chunks it is split into (split tokens). */
+    static final List<String> OIDC_SESSION_COOKIES =
+            List.of("q_session", "q_session_chunk_1", "q_session_chunk_2", "q_session_at", "q_session_rt");
 
     private final Template login;
     private final ConsoleConfig config;
@@ -51,7 +60,14 @@ public class LoginPage {
                     case "malformed" -> "That is not a JWT (three base64url parts separated by dots).";
                     default -> null;
                 };
-        return login.data("message", message);
+        return login.data("message", message).data("oidc", OidcSwitch.issuerConfigured());
+    }
+
+    /** Back from the provider, signed in (the code mechanism has exchanged the code and set the session). */
+    @GET
+    @Path("login/oidc")
+    public Response signedInThroughProvider() {
+        return Response.seeOther(URI.create("/registry")).build();
     }
 
     @POST
@@ -70,7 +86,21 @@ public class LoginPage {
     @POST
     @Path("logout")
     public Response signOut() {
-        return Response.seeOther(URI.create("/login")).cookie(cookie("", 0)).build();
+        // Both ways of signing in end here: the pasted token's cookie and the provider session's cookies go.
+        NewCookie[] expired = new NewCookie[OIDC_SESSION_COOKIES.size() + 1];
+        expired[0] = cookie("", 0);
+        for (int i = 0; i < OIDC_SESSION_COOKIES.size(); i++) expired[i + 1] = expired(OIDC_SESSION_COOKIES.get(i));
+        return Response.seeOther(URI.create("/login")).cookie(expired).build();
+    }
+
+    private NewCookie expired(String name) {
+        return new NewCookie.Builder(name)
+                .value("")
+                .path("/")
+                .httpOnly(true)
+                .secure(config.secureCookie())
+                .maxAge(0)
+                .build();
     }
 
     private NewCookie cookie(String value, int maxAge) {

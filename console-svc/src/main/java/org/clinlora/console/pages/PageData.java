@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /** What every page shows of the signed-in user, and JSON for the charts embedded in a page. */
 final class PageData {
@@ -17,14 +16,6 @@ final class PageData {
         boolean has(String role) {
             return roles.contains(role);
         }
-    }
-
-    static User user(JsonWebToken jwt) {
-        return new User(
-                jwt.getName() == null ? jwt.getSubject() : jwt.getName(),
-                jwt.getGroups() == null
-                        ? List.of()
-                        : jwt.getGroups().stream().sorted().toList());
     }
 
     /**

@@ -30,7 +30,6 @@ import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.store.StoreLayout;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * The registry browser: versions searched across adapters (registry-svc's {@code GET /v1/versions}), adapters and their
@@ -43,13 +42,13 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @Produces(MediaType.TEXT_HTML)
 public class RegistryPages {
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template registry;
     private final Template adapter;
 
-    public RegistryPages(ServiceCalls calls, JsonWebToken jwt, Template registry, Template adapter) {
+    public RegistryPages(ServiceCalls calls, SignedInUser session, Template registry, Template adapter) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.registry = registry;
         this.adapter = adapter;
     }
@@ -67,7 +66,7 @@ public class RegistryPages {
      */
     @GET
     public TemplateInstance list(@Context UriInfo uri) {
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         SearchForm form = SearchForm.of(uri.getQueryParameters(), SEARCH, 50);
         JsonNode found = calls.require(calls.get(REGISTRY, "/v1/versions" + form.serviceQuery(), token));
         RegistryView view = RegistryView.read(calls, token, true);
@@ -83,7 +82,7 @@ public class RegistryPages {
             versions.add(row);
         }
         JsonNode next = found.path("nextOffset");
-        return registry.data("user", PageData.user(jwt))
+        return registry.data("user", session.user())
                 .data("adapters", adapters)
                 .data("versions", versions)
                 .data("form", form.fields())
@@ -130,7 +129,7 @@ public class RegistryPages {
                 "PUT",
                 "/v1/adapters/" + encode(name) + "/aliases/" + encode(alias),
                 body,
-                jwt.getRawToken(),
+                session.bearer(),
                 Duration.ofSeconds(30));
         // Post/redirect/get: the answer is the adapter's page as it is now, with what happened to the move.
         if (r.ok())
@@ -146,18 +145,18 @@ public class RegistryPages {
 
     private TemplateInstance adapterPage(String name, String notice, String refused) {
         requireName(name);
-        String token = jwt.getRawToken();
+        String token = session.bearer();
         JsonNode versions = calls.require(calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/versions", token));
         JsonNode aliases = calls.require(calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/aliases", token));
         // The whole lineage needs the other adapters' cards too (the parents, the children).
         List<JsonNode> cards = RegistryView.read(calls, token, false).cards();
         List<Map<String, Object>> vs = maps(versions);
         Collections.reverse(vs); // newest first
-        return adapter.data("user", PageData.user(jwt))
+        return adapter.data("user", session.user())
                 .data("name", name)
                 .data("versions", vs)
                 .data("aliases", maps(aliases))
-                .data("canMove", PageData.user(jwt).has(Roles.REGISTRY_ADMIN))
+                .data("canMove", session.user().has(Roles.REGISTRY_ADMIN))
                 .data("notice", notice)
                 .data("conflict", refused)
                 .data("graphJson", PageData.scriptJson(LineageGraph.of(cards, name)));

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.failure.InvalidRequest;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * A version's artifacts, as a model registry shows them: its files with their sizes and sha256 (from the card the
@@ -38,12 +37,12 @@ public class VersionPages {
     static final Pattern FILE = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}");
 
     private final ServiceCalls calls;
-    private final JsonWebToken jwt;
+    private final SignedInUser session;
     private final Template version;
 
-    public VersionPages(ServiceCalls calls, JsonWebToken jwt, Template version) {
+    public VersionPages(ServiceCalls calls, SignedInUser session, Template version) {
         this.calls = calls;
-        this.jwt = jwt;
+        this.session = session;
         this.version = version;
     }
 
@@ -52,7 +51,7 @@ public class VersionPages {
     public TemplateInstance page(@PathParam("name") String name, @PathParam("version") int number) {
         RegistryPages.requireName(name);
         JsonNode resolved = calls.require(
-                calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/resolve/" + number, jwt.getRawToken()));
+                calls.get(REGISTRY, "/v1/adapters/" + encode(name) + "/resolve/" + number, session.bearer()));
         JsonNode card = resolved.path("card");
         List<Map<String, Object>> files = new ArrayList<>();
         long total = 0;
@@ -68,7 +67,7 @@ public class VersionPages {
             files.add(row);
             total += size;
         }
-        return version.data("user", PageData.user(jwt))
+        return version.data("user", session.user())
                 .data("name", name)
                 .data("number", number)
                 .data("card", PageData.map(card))
@@ -93,7 +92,7 @@ public class VersionPages {
         ServiceCalls.Download download = calls.download(
                 REGISTRY,
                 "/v1/adapters/" + encode(name) + "/versions/" + number + "/files/" + encode(file),
-                jwt.getRawToken());
+                session.bearer());
         StreamingOutput body = out -> {
             try (download) {
                 download.body().transferTo(out);
