@@ -10,6 +10,7 @@ import io.restassured.path.json.config.JsonPathConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,10 +27,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
 import org.clinlora.model.data.SyntheticCorpus;
+import org.clinlora.model.io.Sha256;
 import org.clinlora.model.llama.TinyLlama;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.store.ExperimentManifest;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
@@ -846,5 +850,59 @@ class ConsoleBrowserIT {
                 d.resolve("roc_los.svg"),
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"200\"><path d=\"M0 200 L40 80 L200 0\" stroke=\"#2f7ebc\" fill=\"none\"/></svg>");
         return root;
+    }
+
+    /**
+     * An experiment published to the bucket as {@code ./clinlora experiment --publish} leaves it (the files, then the
+     * manifest with their sha256s) is listed and opened from the list, its table and figure shown: no file copied by
+     * hand, nothing under the experiments root.
+     */
+    @Test
+    @Order(12)
+    void aPublishedExperimentIsListedAndShownFromTheBucket() {
+        String name = "published-" + RUN;
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(
+                "results.csv",
+                "task,variant,seed,test_macro_auroc\nlos,downstream,1,0.61\nlos,head_only,1,0.58\n"
+                        .getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "config.json",
+                "{\"name\": \"published\", \"protocol\": \"paper-text\"}".getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "figures/auroc.svg",
+                ("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"100\">"
+                                + "<rect width=\"120\" height=\"60\" fill=\"#2f7ebc\"/></svg>")
+                        .getBytes(StandardCharsets.UTF_8));
+        files.forEach((f, b) -> store.put(StoreLayout.experiment(name) + f, b, Map.of()));
+        store.put(
+                StoreLayout.experiment(name) + StoreLayout.EXPERIMENT_MANIFEST,
+                new ExperimentManifest(
+                                name,
+                                "paper-text",
+                                2,
+                                "2026-12-06T09:30:00Z",
+                                "0".repeat(64),
+                                files.entrySet().stream()
+                                        .map(e -> new ExperimentManifest.Entry(
+                                                e.getKey(), e.getValue().length, Sha256.of(e.getValue())))
+                                        .toList())
+                        .toJson(),
+                Map.of());
+
+        open("/experiments");
+        browser.findElement(By.cssSelector("#published tr[data-experiment='" + name + "'] a"))
+                .click();
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(b -> b.getCurrentUrl().endsWith("/experiments/" + name)
+                        && "complete".equals(js("return document.readyState")));
+        assertEquals(
+                2, browser.findElements(By.cssSelector("#results tbody tr")).size());
+        List<WebElement> figures = browser.findElements(By.cssSelector(".figures img"));
+        assertEquals(1, figures.size());
+        assertTrue(
+                (Boolean) js("return arguments[0].complete && arguments[0].naturalWidth > 0", figures.get(0)),
+                "the published figure loaded");
+        shot("experiment-published");
     }
 }

@@ -36,6 +36,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.auth.Roles;
+import org.clinlora.platform.store.ExperimentManifest;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.StoreLayout;
+import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
@@ -350,5 +354,87 @@ class ConsolePagesTest {
                 .get("/experiments?prefix=Bad Prefix")
                 .then()
                 .statusCode(400);
+    }
+
+    /**
+     * An experiment as {@code ./clinlora experiment --publish} leaves it in the bucket; the manifest last, if at all.
+     */
+    private static void publish(ObjectStore store, String name, String csv, boolean manifest) {
+        String prefix = StoreLayout.experiment(name);
+        Map<String, byte[]> files = Map.of(
+                "results.csv",
+                csv.getBytes(StandardCharsets.UTF_8),
+                "config.json",
+                "{\"protocol\": \"paper-text\"}".getBytes(StandardCharsets.UTF_8),
+                "figures/auroc.svg",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"20\"/>"
+                        .getBytes(StandardCharsets.UTF_8));
+        files.forEach((f, b) -> store.put(prefix + f, b, Map.of()));
+        if (!manifest) return;
+        List<ExperimentManifest.Entry> entries = files.entrySet().stream()
+                .map(e -> new ExperimentManifest.Entry(e.getKey(), e.getValue().length, Sha256.of(e.getValue())))
+                .toList();
+        store.put(
+                prefix + StoreLayout.EXPERIMENT_MANIFEST,
+                new ExperimentManifest(name, "paper-text", 2, "2026-12-06T09:30:00Z", "0".repeat(64), entries).toJson(),
+                Map.of());
+    }
+
+    @Test
+    void aPublishedExperimentIsListedAndShownFromTheBucketAndAHalfUploadIsNot() {
+        ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
+        publish(store, "tiny", "task,variant,test_macro_auroc\nlos,downstream,0.61\nlos,head_only,0.58\n", true);
+        publish(store, "half", "task,variant\nlos,downstream\n", false);
+        String list = given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertTrue(list.contains("<a href=\"/experiments/tiny\">tiny</a>"), list);
+        assertTrue(list.contains("paper-text"), "its protocol");
+        assertTrue(!list.contains("data-experiment=\"half\""), "an upload without its manifest is not listed");
+
+        String page = given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/tiny")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        String results = page.substring(page.indexOf("id=\"results\""));
+        assertEquals(3, results.split("<tr>", -1).length - 1, "the header and two result rows: " + results);
+        assertTrue(page.contains("<td>0.58</td>"), page);
+        assertTrue(page.contains("src=\"/experiments/tiny/figures/auroc.svg\""), page);
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/tiny/figures/auroc.svg")
+                .then()
+                .statusCode(200)
+                .header("Content-Security-Policy", containsString("default-src 'none'"))
+                .body(containsString("<svg"));
+
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/half")
+                .then()
+                .statusCode(404);
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/Tiny")
+                .then()
+                .statusCode(400);
+        // A file changed after publishing is refused, not shown as if it were the published one.
+        store.put(
+                StoreLayout.experiment("tiny") + "results.csv",
+                "task\nforged\n".getBytes(StandardCharsets.UTF_8),
+                Map.of());
+        given().header("Authorization", "")
+                .header("Cookie", session())
+                .get("/experiments/tiny")
+                .then()
+                .statusCode(422)
+                .body(not(containsString("forged")));
     }
 }

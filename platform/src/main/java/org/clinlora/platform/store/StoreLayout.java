@@ -17,6 +17,8 @@ public final class StoreLayout {
     public static final String CARD = "card.json";
     public static final String CLAIM = ".claim";
     public static final String DELETED = ".deleted";
+    /** A published experiment's list of files with their sizes and sha256s, written after them. */
+    public static final String EXPERIMENT_MANIFEST = "manifest.json";
 
     private StoreLayout() {}
 
@@ -124,6 +126,19 @@ public final class StoreLayout {
     /** Events a service must still announce on a topic, oldest first (see {@code platform/…/events/Outbox}). */
     public static String outbox(String service, String topic) {
         return "outbox/" + requireName(service) + "/" + requireName(topic) + "/";
+    }
+
+    /**
+     * Published experiments ({@code ./clinlora experiment --publish}, docs/EXPERIMENT.md): one folder per experiment
+     * name, holding its results.md, results.csv, config.json and figures/*.svg; listed exactly when its
+     * {@link #EXPERIMENT_MANIFEST} (the files' sizes and sha256s, written last) exists.
+     */
+    public static String experiments() {
+        return "experiments/";
+    }
+
+    public static String experiment(String name) {
+        return experiments() + requireName(name) + "/";
     }
 
     /**
