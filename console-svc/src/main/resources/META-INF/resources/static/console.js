@@ -8,24 +8,60 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
-  function lineage(el) {
-    var g = data('lineage-data');
-    var chart = echarts.init(el);
-    chart.setOption({
-      animation: false,
-      tooltip: {},
-      series: [{
-        type: 'graph', layout: 'none', roam: true, nodeScaleRatio: 0, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 8, left: 40, right: 260, top: 30, bottom: 30,
-        label: {show: true, position: 'right', formatter: function (p) { return p.data.label; }},
-        data: g.nodes.map(function (n) {
-          return {name: n.id, label: n.label, x: n.x, y: n.y, symbolSize: n.kind === 'base' ? 22 : 14,
-            itemStyle: {color: n.kind === 'base' ? '#555' : (n.depth === 1 ? '#2f7ebc' : '#d9822b')}, value: n.kind};
-        }),
-        links: g.edges.map(function (e) { return {source: e.source, target: e.target}; }),
-        lineStyle: {color: '#999', width: 1.5}
-      }]
+  // The lineage drawings (SVG laid out by the server at scale 1): drag pans, the wheel zooms about the pointer,
+  // a double-click goes back to scale 1. The view is the SVG's viewBox, set once the drawing has a size (a collapsed
+  // group has none until it is opened).
+  function lineageView(svg) {
+    var vb = null, drag = null, dragged = false;
+    function apply() { svg.setAttribute('viewBox', [vb.x, vb.y, vb.w, vb.h].join(' ')); }
+    function reset() {
+      var r = svg.getBoundingClientRect();
+      if (!r.width) return false;
+      vb = {x: 0, y: 0, w: r.width, h: r.height};
+      apply();
+      return true;
+    }
+    function point(e) {
+      var r = svg.getBoundingClientRect();
+      return {x: vb.x + (e.clientX - r.left) / r.width * vb.w, y: vb.y + (e.clientY - r.top) / r.height * vb.h, r: r};
+    }
+    reset();
+    svg.closest('details').addEventListener('toggle', function () { if (!vb) reset(); });
+    svg.addEventListener('wheel', function (e) {
+      if (!vb && !reset()) return;
+      e.preventDefault();
+      var p = point(e), k = e.deltaY < 0 ? 1 / 1.2 : 1.2;
+      vb = {x: p.x - (p.x - vb.x) * k, y: p.y - (p.y - vb.y) * k, w: vb.w * k, h: vb.h * k};
+      apply();
+    }, {passive: false});
+    svg.addEventListener('pointerdown', function (e) {
+      if (!vb && !reset()) return;
+      drag = {x: e.clientX, y: e.clientY, vx: vb.x, vy: vb.y};
+      dragged = false;
     });
-    return chart;
+    svg.addEventListener('pointermove', function (e) {
+      if (!drag) return;
+      var r = svg.getBoundingClientRect(), dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!dragged && Math.abs(dx) + Math.abs(dy) < 4) return;  // a click on a version's link, not a drag
+      if (!dragged) svg.setPointerCapture(e.pointerId);
+      dragged = true;
+      vb.x = drag.vx - dx * vb.w / r.width;
+      vb.y = drag.vy - dy * vb.h / r.height;
+      apply();
+    });
+    ['pointerup', 'pointercancel'].forEach(function (t) { svg.addEventListener(t, function () { drag = null; }); });
+    svg.addEventListener('click', function (e) { if (dragged) { e.preventDefault(); dragged = false; } }, true);
+    svg.addEventListener('dblclick', function (e) { e.preventDefault(); reset(); });
+  }
+
+  function lineage(root) {
+    root.querySelectorAll('svg.lineage-svg').forEach(lineageView);
+    root.querySelectorAll('[data-lineage-toggle]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var open = b.dataset.lineageToggle === 'open';
+        root.querySelectorAll('details').forEach(function (d) { d.open = open; });
+      });
+    });
   }
 
   var curveCharts = [];
@@ -164,7 +200,6 @@
     var runs = data('compare-data') || [];
     document.querySelectorAll('[data-chart]').forEach(function (el) {
       switch (el.dataset.chart) {
-        case 'lineage': lineage(el); break;
         case 'curve': curve(el, curveState); break;
         case 'epochs': epochs(el, curveState); break;
         case 'compare': compare(el, runs); break;
@@ -172,6 +207,8 @@
         case 'pr': pr(el, curves); break;
       }
     });
+    var graph = document.getElementById('lineage');
+    if (graph) lineage(graph);
     if (curveState) pollJob(curveState);  // a job page
     window.addEventListener('resize', function () {
       document.querySelectorAll('[data-chart]').forEach(function (el) { var c = echarts.getInstanceByDom(el); if (c) c.resize(); });

@@ -286,17 +286,14 @@ class ConsoleBrowserIT {
     @Order(2)
     void theRegistryShowsTheLineageFromTheBaseThroughTheClinicalLoraToTheDownstreamLora() {
         open("/registry");
-        waitForChart("lineage");
-        List<?> names = (List<?>)
-                js(
-                        "return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].data.map(n => n.name)");
-        assertEquals(Set.of("base:" + BASE, CLINICAL + "@1", LOS + "@1"), new HashSet<>(names));
-        List<?> links = (List<?>)
-                js(
-                        "return echarts.getInstanceByDom(document.getElementById('lineage')).getOption().series[0].links.map(l => l.source + ' -> ' + l.target)");
-        assertEquals(
-                Set.of("base:" + BASE + " -> " + CLINICAL + "@1", CLINICAL + "@1 -> " + LOS + "@1"),
-                new HashSet<>(links));
+        Set<String> names = browser.findElements(By.cssSelector("#lineage [data-node]")).stream()
+                .map(n -> n.getAttribute("data-node"))
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("base:" + BASE, CLINICAL + "@1", LOS + "@1"), names);
+        Set<String> links = browser.findElements(By.cssSelector("#lineage [data-edge]")).stream()
+                .map(e -> e.getAttribute("data-edge"))
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("base:" + BASE + " -> " + CLINICAL + "@1", CLINICAL + "@1 -> " + LOS + "@1"), links);
         assertEquals(
                 2, browser.findElements(By.cssSelector("#adapters tbody tr")).size());
         shot("registry");

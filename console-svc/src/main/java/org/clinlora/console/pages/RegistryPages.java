@@ -24,8 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
@@ -33,9 +35,9 @@ import org.clinlora.platform.store.StoreLayout;
 
 /**
  * The registry browser: versions searched across adapters (registry-svc's {@code GET /v1/versions}), adapters and their
- * versions with cards, the lineage graph (base → clinical → downstream), aliases with their history, and promoting or
- * rolling back an alias by compare-and-set — the form carries the version the user saw, so a move by someone else in
- * between is the registry's 409, shown on the page.
+ * versions with cards, the lineage graph of the versions the search selects (base → clinical → downstream), aliases
+ * with their history, and promoting or rolling back an alias by compare-and-set — the form carries the version the user
+ * saw, so a move by someone else in between is the registry's 409, shown on the page.
  */
 @Path("/registry")
 @Authenticated
@@ -93,7 +95,21 @@ public class RegistryPages {
                 .data(
                         "previous",
                         form.offset() > 0 ? form.at("/registry", Math.max(0, form.offset() - form.limit())) : null)
-                .data("graphJson", PageData.scriptJson(LineageGraph.of(view.cards(), null)));
+                .data("graph", LineageGraph.of(view.cards(), form.filtered() ? selected(form, token) : null));
+    }
+
+    /** Every version the search selects, not only this page's: registry-svc's pages of at most 500, read through. */
+    private Set<String> selected(SearchForm form, String token) {
+        Set<String> out = new LinkedHashSet<>();
+        Integer offset = 0;
+        while (offset != null) {
+            JsonNode page = calls.require(calls.get(REGISTRY, "/v1/versions" + form.serviceQuery(offset, 500), token));
+            for (JsonNode c : page.path("versions"))
+                out.add(c.path("name").asText() + "@" + c.path("version").asInt());
+            offset =
+                    page.path("nextOffset").isNumber() ? page.path("nextOffset").asInt() : null;
+        }
+        return out;
     }
 
     @GET
@@ -159,7 +175,7 @@ public class RegistryPages {
                 .data("canMove", session.user().has(Roles.REGISTRY_ADMIN))
                 .data("notice", notice)
                 .data("conflict", refused)
-                .data("graphJson", PageData.scriptJson(LineageGraph.of(cards, name)));
+                .data("graph", LineageGraph.of(cards, LineageGraph.family(cards, name)));
     }
 
     private static List<Map<String, Object>> maps(JsonNode array) {

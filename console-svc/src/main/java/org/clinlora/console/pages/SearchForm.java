@@ -51,6 +51,14 @@ final class SearchForm {
         return "?" + String.join("&", out);
     }
 
+    /** The query string for the service at another window: the same filters and order, starting with '?'. */
+    String serviceQuery(int atOffset, int atLimit) {
+        List<String> out = filters();
+        out.add("offset=" + atOffset);
+        out.add("limit=" + atLimit);
+        return "?" + String.join("&", out);
+    }
+
     /** The first value of a parameter, or "" (what the form's field shows). */
     String value(String name) {
         List<String> v = values.get(name);
