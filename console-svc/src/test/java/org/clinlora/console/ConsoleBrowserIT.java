@@ -568,7 +568,7 @@ class ConsoleBrowserIT {
                 .click();
         browser.findElement(By.id("compare")).click();
         new WebDriverWait(browser, Duration.ofSeconds(30))
-                .until(b -> b.getCurrentUrl().contains("/jobs/compare?"));
+                .until(b -> b.getCurrentUrl().contains("/compare?"));
         waitForChart("compare-loss");
         assertEquals(2, chartSeries("compare-loss"), "one loss curve per job");
         Map<String, Integer> steps = new HashMap<>(), epochs = new HashMap<>();
@@ -610,7 +610,7 @@ class ConsoleBrowserIT {
         assertTrue(aurocs.get(better).getAttribute("class").contains("best"), "the better test AUROC is marked");
         assertFalse(aurocs.get(1 - better).getAttribute("class").contains("best"));
         shot("compare");
-        assertEquals(400, consoleStatus("/jobs/compare?id=" + LOS_JOB), "one job is not a comparison");
+        assertEquals(400, consoleStatus("/compare?id=" + LOS_JOB), "one job is not a comparison");
     }
 
     @Test

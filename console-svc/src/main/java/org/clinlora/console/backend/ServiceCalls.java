@@ -33,6 +33,7 @@ import org.clinlora.platform.calls.PeerTraceFilter;
 import org.clinlora.platform.calls.Refusal;
 import org.clinlora.platform.calls.RetryPolicy;
 import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.search.PageWindow;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
@@ -191,7 +192,7 @@ public class ServiceCalls {
             Reply reply = reply(
                     r.getStatus(),
                     r.hasEntity() ? r.readEntity(byte[].class) : new byte[0],
-                    r.getHeaderString("X-Total-Count"));
+                    r.getHeaderString(PageWindow.TOTAL_COUNT_HEADER));
             int status = r.getStatus();
             if (status == 429 || status == 502 || status == 503 || status == 504)
                 throw new TryLater(reply, RetryPolicy.retryAfter(r.getHeaderString("Retry-After")));

@@ -18,11 +18,12 @@ import org.clinlora.console.backend.ServiceCalls;
 import org.clinlora.platform.failure.InvalidRequest;
 
 /**
- * {@code /jobs/compare?id=a&id=b…}: two to five training jobs side by side ({@link RunComparison}) — the settings that
+ * {@code /compare?id=a&id=b…}: two to five training jobs side by side ({@link RunComparison}) — the settings that
  * differ, the final metrics, the loss and per-epoch validation curves overlaid. The jobs page's checkboxes lead here;
  * one job, more than five, or an id given twice is a 400 page saying so.
  */
-@Path("/jobs/compare")
+// Not under /jobs/: a job may be named "compare" (ids are store names), and /jobs/{id} would lose to this path.
+@Path("/compare")
 @Authenticated
 public class ComparePages {
     private final ServiceCalls calls;

@@ -31,7 +31,7 @@ import org.clinlora.platform.store.BlobStore;
  * published ({@code /experiments/NAME}), from a folder ({@code ?dir=NAME}) or from a bucket prefix where an output
  * folder was copied ({@code ?prefix=P/}), read only through {@link ExperimentSource}.
  */
-@Path("/experiments")
+@Path("/")
 @Authenticated
 public class ExperimentPages {
     private final ConsoleConfig config;
@@ -47,6 +47,7 @@ public class ExperimentPages {
     }
 
     @GET
+    @Path("experiments")
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance show(@QueryParam("dir") String dir, @QueryParam("prefix") String prefix)
             throws IOException {
@@ -56,12 +57,12 @@ public class ExperimentPages {
         String query = dir != null
                 ? "dir=" + URLEncoder.encode(dir, StandardCharsets.UTF_8)
                 : "prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8);
-        return results(t, source(dir, prefix), f -> "/experiments/figure?" + query + "&file=" + f);
+        return results(t, source(dir, prefix), f -> "/experiment-figures?" + query + "&file=" + f);
     }
 
     /** A published experiment, by name: the same page as a folder's. */
     @GET
-    @Path("/{name}")
+    @Path("experiments/{name}")
     @Produces(MediaType.TEXT_HTML)
     public TemplateInstance published(@PathParam("name") String name) throws IOException {
         ExperimentSource.Published src = ExperimentSource.Published.of(name, store);
@@ -70,14 +71,15 @@ public class ExperimentPages {
     }
 
     @GET
-    @Path("/{name}/figures/{file}")
+    @Path("experiments/{name}/figures/{file}")
     @Produces("image/svg+xml")
     public Response publishedFigure(@PathParam("name") String name, @PathParam("file") String file) {
         return svg(ExperimentSource.Published.of(name, store), "figures/" + file);
     }
 
+    /** A folder's figure. Not under /experiments/: an experiment may be published as "figure". */
     @GET
-    @Path("/figure")
+    @Path("experiment-figures")
     @Produces("image/svg+xml")
     public Response figure(
             @QueryParam("dir") String dir, @QueryParam("prefix") String prefix, @QueryParam("file") String file)

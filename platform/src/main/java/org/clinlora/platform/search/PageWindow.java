@@ -11,6 +11,12 @@ import org.clinlora.platform.failure.InvalidRequest;
 public record PageWindow(int offset, int limit) {
 
     /**
+     * The header in which a list answered as a bare array (trainer-svc's jobs) says how many items matched in all; the
+     * next page is in {@code Link rel="next"} (RFC 8288).
+     */
+    public static final String TOTAL_COUNT_HEADER = "X-Total-Count";
+
+    /**
      * {@code offset} and {@code limit} as given (absent: 0 and {@code defaultLimit}; given, even empty, a whole
      * number), 1 <= limit <= maxLimit.
      */

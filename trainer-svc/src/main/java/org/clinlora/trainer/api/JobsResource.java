@@ -48,7 +48,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 // submitting and cancelling need the trainer role.
 public class JobsResource {
     /** How many jobs matched a search in all (the page holds at most limit of them). */
-    static final String TOTAL_COUNT = "X-Total-Count";
+    static final String TOTAL_COUNT = PageWindow.TOTAL_COUNT_HEADER;
 
     private final TrainingJobs jobs;
     private final JsonWebToken jwt;
