@@ -21,6 +21,7 @@ import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +33,8 @@ class KafkaOutageChaosIT {
     @Test
     void changesMadeWhileTheBrokerIsDownAreAnnouncedOnceWhenItIsBack() throws Exception {
         try (Cluster c = new Cluster();
-                KafkaConsumer<String, String> training = KafkaTestClients.consumer("training.events");
-                KafkaConsumer<String, String> adapters = KafkaTestClients.consumer("adapters.events")) {
+                KafkaConsumer<String, String> training = KafkaTestClients.consumer(TestTopics.of("training.events"));
+                KafkaConsumer<String, String> adapters = KafkaTestClients.consumer(TestTopics.of("adapters.events"))) {
             String model = "chaos-kafka-" + c.run, task = "chaos-los-" + c.run, job = "chaos-job-" + c.run;
             LlamaConfig base = c.baseModel(model);
             Cluster.Service registry = c.start("registry", Map.of());

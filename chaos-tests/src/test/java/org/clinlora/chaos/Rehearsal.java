@@ -24,6 +24,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestBucket;
 import org.clinlora.testing.TestGroups;
+import org.clinlora.testing.TestTopics;
 
 /**
  * The rehearsal of one render: every container of its Deployments and Knative Services that is a clinlora service (a
@@ -184,6 +185,10 @@ final class Rehearsal implements AutoCloseable {
             p.notes.add(BUCKET + ": " + (was == null ? "unset" : was) + " → " + bucket
                     + " (the rehearsal's own bucket, removed afterwards; the manifests' is the user's local one)");
             String svc = p.jar.service.replaceFirst("-svc$", "");
+            TestTopics.env(svc, p.env).forEach((k, v) -> {
+                p.env.put(k, v);
+                p.notes.add(k + "=" + v + " (a topic of the rehearsal's own)");
+            });
             TestGroups.env(svc, bucket, p.env).forEach((k, v) -> {
                 p.env.put(k, v);
                 p.notes.add(k + "=" + v + " (a consumer group of the rehearsal's own)");

@@ -28,6 +28,7 @@ import org.clinlora.platform.events.ScoreResult;
 import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Test;
 
 /** scorer-svc killed while batch requests from scores.requests are in flight, and a scorer whose queue is full. */
@@ -39,7 +40,7 @@ class ScorerCrashChaosIT {
     @Test
     void everyRequestInFlightWhenTheScorerIsKilledGetsOneResultAfterTheRestart() throws Exception {
         try (Cluster c = new Cluster();
-                KafkaConsumer<String, String> results = KafkaTestClients.consumer("scores.results")) {
+                KafkaConsumer<String, String> results = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
             String model = "chaos-score-" + c.run, task = "chaos-mor-" + c.run;
             LlamaConfig base = c.baseModel(model);
             Cluster.Service registry = c.start("registry", Map.of());
@@ -53,7 +54,9 @@ class ScorerCrashChaosIT {
                     String id = "req-" + c.run + "-" + i;
                     ids.add(id);
                     producer.send(new ProducerRecord<>(
-                            "scores.requests", id, Events.toJson(ScoreRequest.of(id, task, NOTE + " Day " + i + "."))));
+                            TestTopics.of("scores.requests"),
+                            id,
+                            Events.toJson(ScoreRequest.of(id, task, NOTE + " Day " + i + "."))));
                 }
             }
             Map<String, List<ScoreResult>> got = new HashMap<>();

@@ -10,8 +10,8 @@ import java.util.Properties;
 /**
  * {@code @QuarkusTestResource(LocalInfraResource.class)}: the real Kafka broker and S3Proxy from infra/ are up before
  * Quarkus boots (reused when already running; stopped afterwards when this resource started them), and the application
- * gets a bucket of this boot's own ({@link TestBucket}, {@code clinlora.s3.bucket}; removed when the boot ends) and
- * consumer groups of its own for its shared inputs ({@link TestGroups}).
+ * gets a bucket of this boot's own ({@link TestBucket}, {@code clinlora.s3.bucket}; removed when the boot ends), the
+ * run's own topics ({@link TestTopics}) and consumer groups of its own for its shared inputs ({@link TestGroups}).
  */
 public final class LocalInfraResource implements QuarkusTestResourceLifecycleManager {
     private boolean startedKafka, startedS3;
@@ -39,6 +39,7 @@ public final class LocalInfraResource implements QuarkusTestResourceLifecycleMan
                 ? TestBucket.openShared()
                 : "test-" + TestBucket.module() + "-" + TestBucket.run() + "-none";
         config.put("clinlora.s3.bucket", bucket);
+        config.putAll(TestTopics.config(app));
         config.putAll(TestGroups.config(app, bucket));
         return config;
     }
@@ -58,7 +59,10 @@ public final class LocalInfraResource implements QuarkusTestResourceLifecycleMan
     public void stop() {
         // The bucket goes before the store that holds it can be stopped.
         if (bucket != null) TestBucket.close(bucket);
-        if (startedKafka) LocalInfra.stop("kafka");
+        if (startedKafka) {
+            TestTopics.deleteRun(); // this broker goes: the run's topics go first (the user's broker deletes at exit)
+            LocalInfra.stop("kafka");
+        }
         if (startedS3) LocalInfra.stop("s3");
     }
 }

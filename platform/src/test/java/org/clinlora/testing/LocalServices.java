@@ -18,7 +18,8 @@ import org.clinlora.platform.process.ServiceProcess;
  * told the earlier ones' URLs ({@code CLINLORA_<SVC>_URL}); {@code @ResourceArg(name = "env", value = "A=1,B=2")} adds
  * environment variables to every one. The jars come from the reactor build (the root pom builds registry-svc before the
  * services that call it); the processes are stopped when the test resource stops. Every process uses the scope's own
- * bucket ({@link TestBucket}) and consumer groups ({@link TestGroups}), as the in-process service does.
+ * bucket ({@link TestBucket}), the run's topics ({@link TestTopics}) and the scope's consumer groups
+ * ({@link TestGroups}), as the in-process service does.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
     private final LocalInfraResource infra = new LocalInfraResource();
@@ -95,6 +96,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         all.putAll(TestAuth.env(svc + "-svc"));
         String bucket = env.getOrDefault("CLINLORA_S3_BUCKET", TestBucket.current());
         all.put("CLINLORA_S3_BUCKET", bucket);
+        all.putAll(TestTopics.env(svc, env));
         all.putAll(TestGroups.env(svc, bucket, env));
         all.putAll(env);
         // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.

@@ -1,13 +1,7 @@
 package org.clinlora.testing;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -15,15 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.clinlora.platform.process.OwnTopics;
 
 /**
  * Consumer groups of a test scope's own for a service's shared inputs. A service reads {@code training.requests},
@@ -46,7 +38,7 @@ public final class TestGroups {
 
         /** The environment form SmallRye Config maps onto {@link #property()}. */
         String variable() {
-            return property().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+            return OwnTopics.variable(property());
         }
     }
 
@@ -60,7 +52,8 @@ public final class TestGroups {
                 .map(m -> {
                     String channel = m.group(1),
                             group = app.getProperty(m.group()).trim();
-                    String topic = app.getProperty("mp.messaging.incoming." + channel + ".topic", channel);
+                    String topic =
+                            TestTopics.of(app.getProperty("mp.messaging.incoming." + channel + ".topic", channel));
                     return new Input(channel, topic, group, group + "-" + scope);
                 })
                 .toList();
@@ -92,23 +85,7 @@ public final class TestGroups {
 
     /** The {@code application.properties} inside {@code <svc>-svc}'s built application jar (empty when not built). */
     static Properties ofJar(String svc) {
-        Properties p = new Properties();
-        Path app = LocalInfra.repoRoot().resolve(svc + "-svc/target/quarkus-app/app");
-        if (!Files.isDirectory(app)) return p;
-        try (Stream<Path> jars = Files.list(app)) {
-            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) {
-                try (ZipFile zip = new ZipFile(jar.toFile())) {
-                    ZipEntry e = zip.getEntry("application.properties");
-                    if (e == null) continue;
-                    try (InputStream in = zip.getInputStream(e)) {
-                        p.load(in);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return p;
+        return OwnTopics.ofQuarkusApp(LocalInfra.repoRoot().resolve(svc + "-svc/target/quarkus-app"));
     }
 
     /**

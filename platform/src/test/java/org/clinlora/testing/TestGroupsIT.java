@@ -34,7 +34,10 @@ class TestGroupsIT {
         List<TestGroups.Input> inputs = TestGroups.inputs(app, "test-x-1");
         assertEquals(
                 List.of(new TestGroups.Input(
-                        "training-requests", "training.requests", "trainer-svc", "trainer-svc-test-x-1")),
+                        "training-requests",
+                        TestTopics.of("training.requests"),
+                        "trainer-svc",
+                        "trainer-svc-test-x-1")),
                 inputs);
         assertEquals(
                 "MP_MESSAGING_INCOMING_TRAINING_REQUESTS_GROUP_ID",
@@ -44,11 +47,12 @@ class TestGroupsIT {
     @Test
     void aNewScopesGroupReadsWhatIsSentAfterItOpenedAndNothingFromBefore() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String topic = "test-groups-" + run, group = "svc-test-groups-" + run;
+        // The service's topic as the application names it, and as it reads it in this run (TestTopics).
+        String named = "test-groups-" + run, topic = TestTopics.of(named), group = "svc-test-groups-" + run;
         try (KafkaProducer<String, String> p = KafkaTestClients.producer()) {
             p.send(new ProducerRecord<>(topic, "k", "before")).get();
             Properties app = new Properties();
-            app.put("mp.messaging.incoming.in.topic", topic);
+            app.put("mp.messaging.incoming.in.topic", named);
             app.put("mp.messaging.incoming.in.group.id", "svc");
             assertEquals(
                     Map.of("mp.messaging.incoming.in.group.id", group), TestGroups.config(app, "test-groups-" + run));

@@ -60,6 +60,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
 import org.clinlora.testing.TestAdapters;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -158,7 +159,7 @@ class AdaptersApiTest {
             restarted = System.nanoTime();
         }
         List<AliasMoved> seen = new ArrayList<>();
-        try (var consumer = KafkaTestClients.consumer("adapters.events")) {
+        try (var consumer = KafkaTestClients.consumer(TestTopics.of("adapters.events"))) {
             long end = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             Long announced = null;
             while (System.nanoTime() < end && (announced == null || System.nanoTime() - announced < 5_000_000_000L)) {
@@ -492,7 +493,7 @@ class AdaptersApiTest {
         p.put("value.deserializer", StringDeserializer.class.getName());
         List<Event> seen = new ArrayList<>();
         try (var consumer = new KafkaConsumer<String, String>(p)) {
-            consumer.subscribe(List.of("adapters.events"));
+            consumer.subscribe(List.of(TestTopics.of("adapters.events")));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (seen.size() < 4 && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(500))) {

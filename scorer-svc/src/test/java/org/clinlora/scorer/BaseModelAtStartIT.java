@@ -34,6 +34,7 @@ import org.clinlora.testing.LocalKafka;
 import org.clinlora.testing.LocalS3;
 import org.clinlora.testing.TestAuth;
 import org.clinlora.testing.TestBucket;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -150,6 +151,7 @@ class BaseModelAtStartIT {
                 "CLINLORA_SCORER_CACHE",
                 Path.of("target", "scorer-it-cache").toAbsolutePath().toString());
         e.put("CLINLORA_REGISTRY_URL", "http://127.0.0.1:1");
+        e.putAll(TestTopics.env("scorer", env)); // never the user's scores.requests
         e.putAll(env);
         pb.environment().putAll(e);
         Process p = pb.start();

@@ -48,6 +48,7 @@ import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
+import org.clinlora.testing.TestTopics;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -64,8 +65,11 @@ import org.junit.jupiter.api.Test;
         initArgs = @ResourceArg(name = "services", value = "registry,tokenizer,trainer"))
 class CloudEventsPipelineTest {
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-    static final List<String> PUBLISHED =
-            List.of("adapters.events", "datasets.ready", "training.events", "scores.results");
+    static final List<String> PUBLISHED = List.of(
+            TestTopics.of("adapters.events"),
+            TestTopics.of("datasets.ready"),
+            TestTopics.of("training.events"),
+            TestTopics.of("scores.results"));
     static final ObjectMapper JSON = new ObjectMapper();
     static final URI PIPELINE = URI.create("https://ci.example.org/pipelines/clinlora-" + RUN);
 
@@ -99,7 +103,9 @@ class CloudEventsPipelineTest {
                     "note",
                     notes.get(0).text());
             pipeline.send(new ProducerRecord<>(
-                            "scores.requests", request, event("org.clinlora.score.requested", request, score)))
+                            TestTopics.of("scores.requests"),
+                            request,
+                            event("org.clinlora.score.requested", request, score)))
                     .get();
             Map<String, List<CloudEvent>> seen = readUntilEveryTypeIsSeen(sdk);
             checkEvery(seen);
@@ -114,10 +120,11 @@ class CloudEventsPipelineTest {
                 event("org.clinlora.training.requested", key, Map.of("spec", Map.of("kind", "downstream")));
         try (KafkaProducer<String, CloudEvent> pipeline = sdkProducer();
                 KafkaProducer<String, String> raw = KafkaTestClients.producer()) {
-            pipeline.send(new ProducerRecord<>("training.requests", key, noJobId))
+            pipeline.send(new ProducerRecord<>(TestTopics.of("training.requests"), key, noJobId))
                     .get();
             // a time the SDK would not let us write: the service's reader refuses it, the record is dead-lettered
-            ProducerRecord<String, String> badTime = new ProducerRecord<>("training.requests", key, "{\"spec\":{}}");
+            ProducerRecord<String, String> badTime =
+                    new ProducerRecord<>(TestTopics.of("training.requests"), key, "{\"spec\":{}}");
             String[][] headers = {
                 {"ce_specversion", "1.0"},
                 {"ce_id", key + "-t"},
@@ -129,7 +136,7 @@ class CloudEventsPipelineTest {
             for (String[] h : headers) badTime.headers().add(h[0], h[1].getBytes(StandardCharsets.UTF_8));
             raw.send(badTime).get();
         }
-        List<ConsumerRecord<String, String>> dead = deadLetters("training.requests.dlq", key, 2);
+        List<ConsumerRecord<String, String>> dead = deadLetters(TestTopics.of("training.requests.dlq"), key, 2);
         ConsumerRecord<String, String> first = dead.stream()
                 .filter(r -> noJobId.getId().equals(header(r, "ce_id")))
                 .findFirst()
@@ -170,8 +177,8 @@ class CloudEventsPipelineTest {
             note.put("subjectId", e.subjectId());
             note.put("text", e.text());
             note.put("labels", e.labels());
-            pipeline.send(
-                    new ProducerRecord<>("notes.raw", stream, event("org.clinlora.note.submitted", e.id(), note)));
+            pipeline.send(new ProducerRecord<>(
+                    TestTopics.of("notes.raw"), stream, event("org.clinlora.note.submitted", e.id(), note)));
         }
         pipeline.flush();
         return mor;
@@ -223,7 +230,7 @@ class CloudEventsPipelineTest {
 
     private void trainThroughKafka(KafkaProducer<String, CloudEvent> pipeline, String job) throws Exception {
         pipeline.send(new ProducerRecord<>(
-                        "training.requests",
+                        TestTopics.of("training.requests"),
                         job,
                         event("org.clinlora.training.requested", job, Map.of("spec", spec(job, 1)))))
                 .get();

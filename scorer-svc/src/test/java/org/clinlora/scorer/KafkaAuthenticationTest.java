@@ -28,6 +28,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalKafka;
 import org.clinlora.testing.LocalS3;
 import org.clinlora.testing.LocalServices;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -89,7 +90,7 @@ class KafkaAuthenticationTest {
             ObjectStore store = new ObjectStore(LocalInfra.s3Settings());
             try (KafkaProducer<String, String> p = KafkaTestClients.producer()) {
                 p.send(new ProducerRecord<>(
-                                "notes.raw",
+                                TestTopics.of("notes.raw"),
                                 stream,
                                 Events.toJson(ClinicalNote.of(
                                         stream, "n1", "101", "Chief complaint: chest pain.", List.of("1")))))

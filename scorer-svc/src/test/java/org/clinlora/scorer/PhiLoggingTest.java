@@ -40,6 +40,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAdapters;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -144,32 +145,39 @@ class PhiLoggingTest {
         String stream = "phi-" + RUN;
         try (KafkaProducer<String, String> p = KafkaTestClients.producer()) {
             p.send(new ProducerRecord<>(
-                    "notes.raw",
+                    TestTopics.of("notes.raw"),
                     stream,
                     Events.toJson(ClinicalNote.of(stream, "n1-" + RUN, "101", NOTE, List.of("1")))));
             p.send(new ProducerRecord<>(
-                    "notes.raw",
+                    TestTopics.of("notes.raw"),
                     stream,
                     "{\"type\":\"ClinicalNote\",\"stream\":\"" + stream + "\",\"text\":\"" + NOTE + "\"}"));
-            p.send(new ProducerRecord<>("notes.raw", stream, "{\"type\":\"" + NOTE + "\"}"));
-            p.send(new ProducerRecord<>("notes.raw", stream, NOTE));
+            p.send(new ProducerRecord<>(TestTopics.of("notes.raw"), stream, "{\"type\":\"" + NOTE + "\"}"));
+            p.send(new ProducerRecord<>(TestTopics.of("notes.raw"), stream, NOTE));
             p.send(new ProducerRecord<>(
-                    "scores.requests", "r1-" + RUN, Events.toJson(ScoreRequest.of("r1-" + RUN, task, NOTE))));
+                    TestTopics.of("scores.requests"),
+                    "r1-" + RUN,
+                    Events.toJson(ScoreRequest.of("r1-" + RUN, task, NOTE))));
             p.send(new ProducerRecord<>(
-                    "scores.requests",
+                    TestTopics.of("scores.requests"),
                     "r2-" + RUN,
                     Events.toJson(ScoreRequest.of("r2-" + RUN, "no-such-task-" + RUN, NOTE))));
             p.send(new ProducerRecord<>(
-                    "scores.requests", "poison-" + RUN, "{\"type\":\"ScoreRequest\",\"note\":\"" + NOTE + "\"}"));
-            p.send(new ProducerRecord<>("scores.requests", "poison-" + RUN, NOTE));
+                    TestTopics.of("scores.requests"),
+                    "poison-" + RUN,
+                    "{\"type\":\"ScoreRequest\",\"note\":\"" + NOTE + "\"}"));
+            p.send(new ProducerRecord<>(TestTopics.of("scores.requests"), "poison-" + RUN, NOTE));
         }
         assertEquals(
-                3, deadLetters("notes.raw.dlq", stream, 3).size(), "notes.raw poison reached its dead-letter topic");
+                3,
+                deadLetters(TestTopics.of("notes.raw.dlq"), stream, 3).size(),
+                "notes.raw poison reached its dead-letter topic");
         assertEquals(
                 2,
-                deadLetters("scores.requests.dlq", "poison-" + RUN, 2).size(),
+                deadLetters(TestTopics.of("scores.requests.dlq"), "poison-" + RUN, 2)
+                        .size(),
                 "scores.requests poison reached its dead-letter topic");
-        try (KafkaConsumer<String, String> c = KafkaTestClients.consumer("scores.results")) {
+        try (KafkaConsumer<String, String> c = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
             int results = 0;
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (results < 2 && System.nanoTime() < end) {

@@ -34,6 +34,7 @@ import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -164,7 +165,7 @@ class PipelineEndToEndTest {
         try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
             for (TaskExample e : mor)
                 producer.send(new ProducerRecord<>(
-                        "notes.raw",
+                        TestTopics.of("notes.raw"),
                         stream,
                         Events.toJson(ClinicalNote.of(stream, e.id(), e.subjectId(), e.text(), e.labels()))));
         }

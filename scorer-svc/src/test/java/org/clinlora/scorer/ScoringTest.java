@@ -73,6 +73,7 @@ import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAdapters;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.BeforeEach;
@@ -372,14 +373,14 @@ class ScoringTest {
         String id = "traced-" + RUN;
         String traceId = UUID.randomUUID().toString().replace("-", ""), clientSpan = traceId.substring(0, 16);
         ProducerRecord<String, String> record = new ProducerRecord<>(
-                "scores.requests", id, Events.toJson(ScoreRequest.of(id, LOS + "@1", NOTES.get(0))));
+                TestTopics.of("scores.requests"), id, Events.toJson(ScoreRequest.of(id, LOS + "@1", NOTES.get(0))));
         record.headers()
                 .add("traceparent", ("00-" + traceId + "-" + clientSpan + "-01").getBytes(StandardCharsets.UTF_8));
         try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
             producer.send(record).get(30, TimeUnit.SECONDS);
         }
         String resultParent = null;
-        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer("scores.results")) {
+        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < end && resultParent == null) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
@@ -501,6 +502,41 @@ class ScoringTest {
         assertEquals(refused.detail(), refused.error(), "V2 clients read the message from 'error': " + answer);
     }
 
+    /**
+     * The test's scorer and the user's services on the same broker never see each other's records: a request on the
+     * user's {@code scores.requests} is not answered here, and this scorer's answers never reach the user's
+     * {@code scores.results} (before topics of the run's own, a demo kept running beside the build answered the tests'
+     * requests a second time and wrote their notes into the user's bucket).
+     */
+    @Test
+    void theUsersTopicsAndTheTestsNeverMeet() throws Exception {
+        String users = "user-" + RUN, ours = "ours-" + RUN;
+        try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
+            producer.send(new ProducerRecord<>(
+                    "scores.requests", users, Events.toJson(ScoreRequest.of(users, LOS + "@1", NOTES.get(0)))));
+            producer.send(new ProducerRecord<>(
+                    TestTopics.of("scores.requests"),
+                    ours,
+                    Events.toJson(ScoreRequest.of(ours, LOS + "@1", NOTES.get(0)))));
+        }
+        List<String> answered = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < end && !answered.contains(ours))
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) answered.add(r.key());
+            answered.addAll(readToTheEnd(consumer, Set.of(users)).stream()
+                    .map(ScoreResult::requestId)
+                    .toList());
+        }
+        assertTrue(answered.contains(ours), "the test's request is answered on the test's topic: " + answered);
+        assertFalse(answered.contains(users), "the user's request is not the test scorer's to answer");
+        try (KafkaConsumer<String, String> user = KafkaTestClients.consumer("scores.results")) {
+            List<String> onUsers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) user.poll(Duration.ofMillis(300)).forEach(r -> onUsers.add(r.key()));
+            assertFalse(onUsers.contains(ours), "the test's answer stays off the user's scores.results");
+        }
+    }
+
     @Test
     void scoreRequestsBecomeScoreResultsOnceEach() throws Exception {
         Map<String, String> sent = new HashMap<>();
@@ -510,21 +546,27 @@ class ScoringTest {
                 String id = "req-" + RUN + "-" + i;
                 sent.put(id, i == 2 ? "no-such-task-" + RUN : LOS + "@1");
                 producer.send(new ProducerRecord<>(
-                        "scores.requests", id, Events.toJson(ScoreRequest.of(id, sent.get(id), NOTES.get(i % 2)))));
+                        TestTopics.of("scores.requests"),
+                        id,
+                        Events.toJson(ScoreRequest.of(id, sent.get(id), NOTES.get(i % 2)))));
             }
             String dup = "req-" + RUN + "-0";
             producer.send(new ProducerRecord<>(
-                    "scores.requests", dup, Events.toJson(ScoreRequest.of(dup, LOS + "@1", NOTES.get(0)))));
-            producer.send(
-                    new ProducerRecord<>("scores.requests", "poison", "{\"type\":\"ScoreRequest\",\"task\":\"x\"}"));
+                    TestTopics.of("scores.requests"),
+                    dup,
+                    Events.toJson(ScoreRequest.of(dup, LOS + "@1", NOTES.get(0)))));
+            producer.send(new ProducerRecord<>(
+                    TestTopics.of("scores.requests"), "poison", "{\"type\":\"ScoreRequest\",\"task\":\"x\"}"));
             // A later request on the duplicate's partition (same key): the scorer consumes in order and publishes a
             // result before it takes the next record, so once the later result is read, whatever the duplicate led to
             // is on scores.results too.
             producer.send(new ProducerRecord<>(
-                    "scores.requests", dup, Events.toJson(ScoreRequest.of(later, LOS + "@1", NOTES.get(1)))));
+                    TestTopics.of("scores.requests"),
+                    dup,
+                    Events.toJson(ScoreRequest.of(later, LOS + "@1", NOTES.get(1)))));
         }
         List<ScoreResult> results = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer("scores.results")) {
+        try (KafkaConsumer<String, String> consumer = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
             boolean laterAnswered = false;
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < end && !laterAnswered) {

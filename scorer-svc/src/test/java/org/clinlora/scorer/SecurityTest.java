@@ -20,6 +20,7 @@ import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.RoleMatrix;
 import org.clinlora.testing.RoleMatrix.Call;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
@@ -54,12 +55,13 @@ class SecurityTest {
     void poisonOnAdaptersEventsIsDeadLetteredWithAReasonAndTheConsumerGoesOn() {
         String key = "poison-" + UUID.randomUUID();
         try (var producer = KafkaTestClients.producer()) {
-            producer.send(new ProducerRecord<>("adapters.events", key, "not an event"));
-            producer.send(new ProducerRecord<>("adapters.events", key, "{\"type\":\"NoSuchEvent\"}"));
-            producer.send(new ProducerRecord<>("adapters.events", key, "{\"type\":\"AliasMoved\",\"version\":\"x\"}"));
+            producer.send(new ProducerRecord<>(TestTopics.of("adapters.events"), key, "not an event"));
+            producer.send(new ProducerRecord<>(TestTopics.of("adapters.events"), key, "{\"type\":\"NoSuchEvent\"}"));
+            producer.send(new ProducerRecord<>(
+                    TestTopics.of("adapters.events"), key, "{\"type\":\"AliasMoved\",\"version\":\"x\"}"));
         }
         List<String> reasons = new ArrayList<>();
-        try (var dlq = KafkaTestClients.consumer("adapters.events.dlq")) {
+        try (var dlq = KafkaTestClients.consumer(TestTopics.of("adapters.events.dlq"))) {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (reasons.size() < 3 && System.nanoTime() < end) {
                 for (var r : dlq.poll(Duration.ofMillis(200))) {

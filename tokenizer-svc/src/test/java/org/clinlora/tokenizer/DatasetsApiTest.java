@@ -53,6 +53,7 @@ import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
+import org.clinlora.testing.TestTopics;
 import org.clinlora.tokenizer.datasets.DatasetBuilds;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,7 +136,7 @@ class DatasetsApiTest {
     void aCausalLmDatasetFromASyntheticMimicFileInTheBucketIsCompleteAndAnnounced() throws Exception {
         String key = "raw/" + UUID.randomUUID() + "/discharge.csv.gz";
         store.put(key, corpus.resolve("synthetic_discharge.csv.gz"), Map.of());
-        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer("datasets.ready")) {
+        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer(TestTopics.of("datasets.ready"))) {
             JsonPath created = given().contentType("application/json")
                     .body("{\"model\":\"" + model + "\",\"kind\":\"causal_lm\",\"sources\":[\"" + key
                             + "\"],\"seqLen\":64,\"rowsPerShard\":16}")
@@ -332,17 +333,17 @@ class DatasetsApiTest {
         examples = examples.subList(0, 30);
         String poisonMarker = "POISON-" + UUID.randomUUID();
         try (KafkaProducer<String, String> producer = KafkaTestClients.producer();
-                KafkaConsumer<String, String> dlq = KafkaTestClients.consumer("notes.raw.dlq")) {
+                KafkaConsumer<String, String> dlq = KafkaTestClients.consumer(TestTopics.of("notes.raw.dlq"))) {
             for (int round = 0; round < 2; round++) { // every note twice: a redelivery must not add a row
                 for (TaskExample e : examples) {
                     producer.send(new ProducerRecord<>(
-                            "notes.raw",
+                            TestTopics.of("notes.raw"),
                             stream,
                             Events.toJson(ClinicalNote.of(stream, e.id(), e.subjectId(), e.text(), e.labels()))));
                 }
                 if (round == 0)
                     producer.send(new ProducerRecord<>(
-                            "notes.raw",
+                            TestTopics.of("notes.raw"),
                             stream,
                             "{\"type\":\"ClinicalNote\",\"stream\":\"" + stream + "\",\"text\":\"" + poisonMarker
                                     + "\"}"));
@@ -351,7 +352,7 @@ class DatasetsApiTest {
             // it is stored, every redelivery before it has been processed.
             String after = stream + "-after";
             producer.send(new ProducerRecord<>(
-                    "notes.raw",
+                    TestTopics.of("notes.raw"),
                     stream,
                     Events.toJson(ClinicalNote.of(after, "last", "p0", "sent after the redeliveries", List.of("0")))));
             producer.flush();

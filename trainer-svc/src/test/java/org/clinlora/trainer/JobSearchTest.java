@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -27,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clinlora.platform.jobs.JobSpec;
 import org.clinlora.platform.store.ObjectStore;
-import org.clinlora.platform.store.S3Settings;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.Test;
 @TestProfile(JobSearchTest.OwnBucketProfile.class)
 @QuarkusTestResource(value = JobSearchTest.OwnBucket.class, restrictToAnnotatedClass = true)
 class JobSearchTest {
-    static final String BUCKET = "trainer-search-" + ProcessHandle.current().pid();
     static final int JOBS = 12;
 
     public static class OwnBucketProfile implements QuarkusTestProfile {
@@ -52,16 +48,12 @@ class JobSearchTest {
             return Map.of(
                     "clinlora.trainer.run-jobs",
                     "false",
-                    "clinlora.s3.bucket",
-                    BUCKET,
-                    "mp.messaging.incoming.training-requests.group.id",
-                    BUCKET,
                     "mp.messaging.incoming.training-requests.auto.offset.reset",
                     "latest");
         }
     }
 
-    /** The local Kafka and S3Proxy, and a bucket holding this test's twelve job records. */
+    /** The local Kafka and S3Proxy, and the test bucket holding this test's twelve job records. */
     public static class OwnBucket implements QuarkusTestResourceLifecycleManager {
         private final LocalInfraResource infra = new LocalInfraResource();
 
@@ -69,15 +61,9 @@ class JobSearchTest {
         public Map<String, String> start() {
             Map<String, String> config = new HashMap<>(infra.start());
             try {
-                MinioClient.builder()
-                        .endpoint(LocalInfra.S3_ENDPOINT)
-                        .credentials(LocalInfra.S3_ACCESS_KEY, LocalInfra.S3_SECRET_KEY)
-                        .region(LocalInfra.S3_REGION)
-                        .build()
-                        .makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
-                writeJobs();
+                writeJobs(config.get("clinlora.s3.bucket")); // the test bucket of this boot, removed when it ends
             } catch (Exception e) {
-                throw new IllegalStateException("cannot prepare bucket " + BUCKET, e);
+                throw new IllegalStateException("cannot write the test's jobs", e);
             }
             return config;
         }
@@ -92,10 +78,8 @@ class JobSearchTest {
      * run-00 … run-11, created on 2026-01-01 … 2026-01-12; los for even numbers, mor for odd; base tiny-a for the first
      * six, tiny-b after; the even ones succeeded with test.macro_auroc 0.50 + 0.03 i, the odd ones failed (no metrics).
      */
-    static void writeJobs() throws Exception {
-        S3Settings s3 = LocalInfra.s3Settings();
-        ObjectStore store =
-                new ObjectStore(new S3Settings(s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.region(), BUCKET));
+    static void writeJobs(String bucket) throws Exception {
+        ObjectStore store = new ObjectStore(LocalInfra.s3Settings().withBucket(bucket));
         ObjectMapper json = new ObjectMapper();
         for (int i = 0; i < JOBS; i++) {
             String id = String.format("run-%02d", i);

@@ -58,6 +58,7 @@ import org.clinlora.testing.KafkaTestClients;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
+import org.clinlora.testing.TestTopics;
 import org.clinlora.trainer.jobs.HaltAfterCheckpoint;
 import org.clinlora.trainer.jobs.TrainingJobs;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -231,7 +232,7 @@ class TrainingJobsTest {
     @Order(1)
     void aClinicalLoraJobLowersHeldOutPerplexityIsPublishedAndStreamsProgress() throws Exception {
         String id = CLINICAL;
-        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer("training.events")) {
+        try (KafkaConsumer<String, String> events = KafkaTestClients.consumer(TestTopics.of("training.events"))) {
             given().contentType("application/json")
                     .body(
                             "{\"jobId\":\"" + id + "\",\"kind\":\"domain_adaptation\",\"baseModel\":\"" + MODEL
@@ -304,12 +305,13 @@ class TrainingJobsTest {
                 String id = task + "-fused-" + RUN;
                 JobSpec spec = JSON.readValue(downstream(id, task, clinicalRef, TRAIN), JobSpec.class);
                 String record = Events.toJson(TrainingRequest.of(spec));
-                producer.send(new ProducerRecord<>("training.requests", id, record));
-                producer.send(new ProducerRecord<>("training.requests", id, record)); // redelivered: still one job
+                producer.send(new ProducerRecord<>(TestTopics.of("training.requests"), id, record));
+                producer.send(new ProducerRecord<>(
+                        TestTopics.of("training.requests"), id, record)); // redelivered: still one job
                 ids.put(task, id);
             }
             producer.send(new ProducerRecord<>(
-                    "training.requests",
+                    TestTopics.of("training.requests"),
                     "bad",
                     "{\"type\":\"TrainingRequest\",\"spec\":{\"jobId\":\"poison-" + RUN + "\",\"kind\":\"nope\"}}"));
         }
@@ -593,7 +595,7 @@ class TrainingJobsTest {
         given().get("/v1/jobs").then().statusCode(200);
         await("same-" + RUN, Duration.ofMinutes(1));
 
-        try (KafkaConsumer<String, String> dlq = KafkaTestClients.consumer("training.requests.dlq")) {
+        try (KafkaConsumer<String, String> dlq = KafkaTestClients.consumer(TestTopics.of("training.requests.dlq"))) {
             boolean found = false;
             long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!found && System.nanoTime() < end) {

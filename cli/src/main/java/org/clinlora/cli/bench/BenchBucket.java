@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.platform.process.OwnTopics;
 import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.S3Settings;
 import org.clinlora.platform.store.ScratchBucket;
@@ -62,12 +63,15 @@ final class BenchBucket {
         }
 
         /**
-         * What a service the bench starts needs to work in this bucket, and — for one that reads a shared topic — a
-         * consumer group of this run's own from the topic's end, so it takes no records meant for the user's services.
+         * What a service the bench starts needs to work in this bucket, with topics of the run's own (each topic the
+         * service names, {@code .<bucket>} appended: the user's services on the same broker never see the bench's
+         * records, nor the bench theirs) and, for one that reads a shared topic, a consumer group of the run's own from
+         * the topic's end.
          */
         Map<String, String> env(String svc) {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("CLINLORA_S3_BUCKET", name());
+            env.putAll(OwnTopics.env(OwnTopics.ofQuarkusApp(ServiceJars.jar(svc).getParent()), "." + name()));
             String channel = INPUTS.get(svc);
             if (channel != null) {
                 String prefix = "MP_MESSAGING_INCOMING_"
