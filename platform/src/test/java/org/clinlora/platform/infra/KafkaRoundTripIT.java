@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalKafka;
+import org.clinlora.testing.TestTopics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,7 +29,7 @@ class KafkaRoundTripIT {
 
     @Test
     void aProducedRecordIsConsumedWithItsKeyValueAndHeaders() throws Exception {
-        String topic = "it-roundtrip-" + UUID.randomUUID();
+        String topic = TestTopics.of("it-roundtrip-" + UUID.randomUUID()); // deleted with the run's topics
         String id = UUID.randomUUID().toString();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalInfra.KAFKA_BOOTSTRAP);
