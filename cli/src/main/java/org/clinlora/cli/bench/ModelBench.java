@@ -175,7 +175,9 @@ abstract class ModelBench extends CliCommand {
         double[] times = timed.seconds();
         double median = Timing.median(times);
         double peak = Machine.matmulPeak(run.compute());
-        double[] flops = flopsPerToken(c, run.seq(), r, train);
+        double[] flops = train
+                ? flopsPerToken(c, run.seq(), r, true)
+                : new double[] {classificationFlops(c, 1, run.seq(), r) / run.seq()};
         System.out.printf("clinlora bench %s: %s%n", train ? "train" : "forward", what());
         System.out.printf(
                 "model %s: vocab %d, hidden %d, layers %d, heads %d (kv %d), intermediate %d; adapters %s%n",
@@ -244,6 +246,19 @@ abstract class ModelBench extends CliCommand {
         double lora = layers * (2 * (2 * d * r + 2 * r * d) - 2 * r * d + 2 * r * kv); // q: d->r->d, v: d->r->kv
         double attn = layers * 2 * 2 * seq * d;
         return new double[] {train ? 2 * dense + 3 * lora + 3 * attn : dense + lora + attn};
+    }
+
+    /**
+     * Model FLOPs of a pooled classification forward of {@code batch} rows of {@code seq} tokens, as computed: every
+     * layer but the last in full ({@link #flopsPerToken}); in the last, k and v for every token but q, o, the MLP and
+     * the attention for each row's pooled token only (what a classifier reads; {@code LlamaModel} skips the rest).
+     */
+    static double classificationFlops(LlamaConfig c, int batch, int seq, int r) {
+        double d = c.hiddenSize(), kv = (double) c.numKeyValueHeads() * c.headDim(), h = c.intermediateSize();
+        double full = flopsPerToken(c, seq, r, false)[0] / c.numHiddenLayers(); // one layer, per token
+        double lastKv = 2 * d * kv * 2 + (2 * d * r + 2 * r * kv); // k and v, LoRA on v
+        double lastPooled = 2 * d * d * 2 + (2 * d * r + 2 * r * d) + 3 * 2 * d * h + 2 * 2 * seq * d;
+        return batch * ((c.numHiddenLayers() - 1) * full * seq + lastKv * seq + lastPooled);
     }
 
     /** A new adapter "bench" on top of the stack. */

@@ -3,6 +3,7 @@ package org.clinlora.model.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -88,6 +89,21 @@ public final class LoraLinear {
      */
     public NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         DataType dtype = x.getDataType();
+        NDArray y = castsInBlocks(dtype) ? productInBlocks(ctx, x, dtype) : product(ctx, x, dtype);
+        boolean anyDelta = false;
+        for (String a : active.names()) anyDelta |= adapters.containsKey(a) && !merged.contains(a);
+        if (!anyDelta) return y;
+        if (dtype != DataType.FLOAT32 && JniUtils.isGradMode()) {
+            throw new IllegalStateException(name
+                    + ": a half-precision forward with a graph; half bases train through LlamaModel.backwardByLayer");
+        }
+        NDArray xa = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray sum = deltas(ctx, xa, dtype == DataType.FLOAT32 ? y : y.toType(DataType.FLOAT32, false), active);
+        return sum.getDataType() == dtype ? sum : sum.toType(dtype, false);
+    }
+
+    /** {@code x Wᵀ (+ bias)}, the weight cast to x's dtype for this call only when it is held in another. */
+    private NDArray product(StepContext ctx, NDArray x, DataType dtype) {
         NDArray w = weight.getDataType() == dtype ? weight : weight.toType(dtype, false);
         if (w != weight) w.attach(ctx.manager()); // the cast would otherwise belong to the model for good
         NDArray y;
@@ -99,16 +115,44 @@ public final class LoraLinear {
             y = Linear.linear(x, w, b).singletonOrThrow();
         }
         if (w != weight && !JniUtils.isGradMode()) w.close(); // under a graph, backward holds it until the step closes
-        boolean anyDelta = false;
-        for (String a : active.names()) anyDelta |= adapters.containsKey(a) && !merged.contains(a);
-        if (!anyDelta) return y;
-        if (dtype != DataType.FLOAT32 && JniUtils.isGradMode()) {
-            throw new IllegalStateException(name
-                    + ": a half-precision forward with a graph; half bases train through LlamaModel.backwardByLayer");
+        return y;
+    }
+
+    /**
+     * Output rows of a half weight cast to fp32 per block of about 4 M elements (16 MiB, within the last-level cache),
+     * each multiplied at once while still in cache. Cast whole, an 11008 x 4096 weight is 180 MB of fp32: above glibc's
+     * mmap threshold, so every call faulted in fresh pages, wrote them and read them back (docs/SCALE.md).
+     */
+    static final long CAST_BLOCK_ELEMENTS = 1L << 22;
+
+    /** Whether this call casts its weight block by block: a cast (a half base on CPU) of a large weight. */
+    private boolean castsInBlocks(DataType dtype) {
+        return weight.getDataType() != dtype && bias == null && weight.size() >= 2 * CAST_BLOCK_ELEMENTS;
+    }
+
+    private NDArray productInBlocks(StepContext ctx, NDArray x, DataType dtype) {
+        long out = outFeatures();
+        // Whole multiples of 64 rows: the matmul kernels' tile width, so no block ends in a ragged tile.
+        long rows = Math.max(64, CAST_BLOCK_ELEMENTS / inFeatures() / 64 * 64);
+        // Without a graph each block is freed once used; under one, backward reads the blocks until the step closes.
+        boolean graph = JniUtils.isGradMode();
+        try (NDManager scratch = ctx.manager().newSubManager()) {
+            NDManager owner = graph ? ctx.manager() : scratch;
+            NDList parts = new NDList();
+            for (long from = 0; from < out; from += rows) {
+                NDArray block = weight.get(new NDIndex("{}:{}", from, Math.min(out, from + rows))); // a view
+                block.attach(owner);
+                NDArray cast = block.toType(dtype, false);
+                cast.attach(owner);
+                NDArray part = Linear.linear(x, cast).singletonOrThrow();
+                part.attach(scratch);
+                if (!graph) cast.close();
+                parts.add(part);
+            }
+            NDArray y = NDArrays.concat(parts, -1);
+            y.attach(ctx.manager());
+            return y;
         }
-        NDArray xa = dtype == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray sum = deltas(ctx, xa, dtype == DataType.FLOAT32 ? y : y.toType(DataType.FLOAT32, false), active);
-        return sum.getDataType() == dtype ? sum : sum.toType(dtype, false);
     }
 
     private NDArray deltas(StepContext ctx, NDArray x, NDArray y, ActiveAdapters active) {
