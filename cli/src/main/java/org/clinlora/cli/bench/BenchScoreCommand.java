@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,6 +86,44 @@ final class BenchScoreCommand extends CliCommand {
             description = "at least this many requests per row (default ${DEFAULT-VALUE})")
     int minRequests;
 
+    @Option(
+            names = "--distribution",
+            defaultValue = "cyclic",
+            split = ",",
+            description = "how the requests of the many-adapter rows pick their adapter: cyclic (in turn), uniform "
+                    + "(at random) or zipf (rank k with weight 1/k^s, ranks shuffled over the adapters); one row each "
+                    + "(default ${DEFAULT-VALUE})")
+    List<String> distributions;
+
+    @Option(names = "--zipf-s", defaultValue = "1.0", description = "Zipf exponent s (default ${DEFAULT-VALUE})")
+    double zipfS;
+
+    @Option(
+            names = "--clinical",
+            description = "stack every task adapter on one Clinical LoRA (r 16, alpha 32, q/v), as the paper's are")
+    boolean clinical;
+
+    @Option(
+            names = "--adapter-cache-mb",
+            paramLabel = "MIB",
+            description = "the scorer's adapter memory budget (default: the scorer's own, 512 MiB)")
+    Long adapterCacheMb;
+
+    @Option(
+            names = "--warm",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "score once with every adapter before the rows, so all start resident (default on; "
+                    + "--no-warm measures cold loads in the rows)")
+    boolean warm;
+
+    @Option(names = "--publishers", defaultValue = "4", description = "parallel publishes in setup (default 4)")
+    int publishers;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random distributions (default 1)")
+    long seed;
+
     /** The scorer under measurement: its URL and process (for its resident memory). */
     private record Scorer(String url, long pid) {}
 
@@ -93,6 +133,10 @@ final class BenchScoreCommand extends CliCommand {
         atLeast("--requests-per-client", perClient, 1);
         atLeast("--min-requests", minRequests, 1);
         for (int c : clients) atLeast("--clients", c, 1);
+        atLeast("--publishers", publishers, 1);
+        for (String d : distributions)
+            if (!List.of("cyclic", "uniform", "zipf").contains(d))
+                throw new IllegalArgumentException("--distribution takes cyclic, uniform or zipf, got '" + d + "'");
         try (BenchBucket.InUse b = bucket.open()) {
             benchIn(b);
         }
@@ -115,16 +159,15 @@ final class BenchScoreCommand extends CliCommand {
         try {
             started.add(ServiceJars.start("registry", b, Map.of()));
             String registryUrl = started.get(0).url();
-            started.add(ServiceJars.start(
-                    "scorer",
-                    b,
-                    Map.of(
-                            "CLINLORA_REGISTRY_URL",
-                            registryUrl,
-                            "CLINLORA_SCORER_BASE_MODEL",
-                            modelId,
-                            "CLINLORA_SCORER_CACHE",
-                            work.resolve("cache").toString())));
+            Map<String, String> scorerEnv = new HashMap<>(Map.of(
+                    "CLINLORA_REGISTRY_URL",
+                    registryUrl,
+                    "CLINLORA_SCORER_BASE_MODEL",
+                    modelId,
+                    "CLINLORA_SCORER_CACHE",
+                    work.resolve("cache").toString()));
+            if (adapterCacheMb != null) scorerEnv.put("CLINLORA_SCORER_ADAPTER_CACHE_MB", adapterCacheMb.toString());
+            started.add(ServiceJars.start("scorer", b, scorerEnv));
             Scorer scorer =
                     new Scorer(started.get(1).url(), started.get(1).process().pid());
             RegistryClient registry = new RegistryClient(registryUrl, CliAuth::token);
@@ -136,20 +179,49 @@ final class BenchScoreCommand extends CliCommand {
         }
     }
 
-    /** {@code --adapters} task adapters published at version 1; their refs. */
+    /**
+     * {@code --adapters} task adapters published at version 1 through the registry's API, {@code --publishers} at a
+     * time (each on one Clinical LoRA with {@code --clinical}); their refs. Prints how long the setup took.
+     */
     private List<String> publishTasks(
             ObjectStore store, RegistryClient registry, Path work, LlamaConfig base, String run, String modelId)
-            throws IOException {
-        List<String> tasks = new ArrayList<>();
-        for (int i = 0; i < adapters; i++) {
-            Path d = TaskAdapters.write(work.resolve("a" + i), TaskAdapters.CONFIG, base, i);
-            String prefix = "bench/" + run + "/a" + i + "/";
+            throws Exception {
+        long t0 = System.nanoTime();
+        String parent = null;
+        if (clinical) {
+            Path d = TaskAdapters.write(work.resolve("clinical"), TaskAdapters.CLINICAL, base, -1);
+            String prefix = "bench/" + run + "/clinical/";
             TaskAdapters.stage(store, d, prefix);
-            String name = "bench-task-" + run + "-" + i;
-            TaskAdapters.publish(registry, name, prefix, modelId);
-            tasks.add(name + "@1");
+            parent = TaskAdapters.publishClinical(registry, "bench-clinical-" + run, prefix, modelId)
+                    .ref();
         }
-        return tasks;
+        String[] tasks = new String[adapters];
+        ExecutorService pool = Executors.newFixedThreadPool(publishers);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            String stackOn = parent;
+            for (int i = 0; i < adapters; i++) {
+                int n = i;
+                fs.add(pool.submit(() -> {
+                    Path d = TaskAdapters.write(work.resolve("a" + n), TaskAdapters.CONFIG, base, n);
+                    String prefix = "bench/" + run + "/a" + n + "/";
+                    TaskAdapters.stage(store, d, prefix);
+                    String name = "bench-task-" + run + "-" + n;
+                    TaskAdapters.publish(registry, name, prefix, modelId, stackOn);
+                    PeftAdapterDir.deleteTree(d);
+                    tasks[n] = name + "@1";
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "RESULT setup: %d task adapters%s written, staged and published through registry-svc in %.1f s (%.1f/s, %d at a time)%n",
+                adapters, clinical ? " (each on one Clinical LoRA)" : "", s, adapters / s, publishers);
+        return List.of(tasks);
     }
 
     /** The scorer's memory with one adapter and with all, then the table of loads. */
@@ -160,49 +232,139 @@ final class BenchScoreCommand extends CliCommand {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         score(http, scorer.url(), tasks.get(0), notes.get(0)); // base model + first adapter
         long rss1 = rssKiB(scorer.pid());
-        for (String t : tasks) score(http, scorer.url(), t, notes.get(0));
+        long warmed = 0;
+        if (warm) {
+            long t0 = System.nanoTime();
+            load(http, scorer.url(), tasks, List.of(notes.get(0)), cyclic(tasks.size(), tasks.size()), 8);
+            warmed = System.nanoTime() - t0;
+        }
         long rssAll = rssKiB(scorer.pid());
+        Map<String, Double> metrics = ScorerMetricsText.read(http, scorer.url());
 
         System.out.printf(
-                "clinlora bench score: scorer %s (pid %d), base %s (vocab %d, d%d, L%d), LoRA r=%d q/v + score head (2 labels), "
-                        + "1 note per request (synthetic admission notes, <= 128 tokens)%n",
+                "clinlora bench score: scorer %s (pid %d), base %s (vocab %d, d%d, L%d), LoRA r=%d q/v + score head (2 labels)%s, "
+                        + "1 note per request (synthetic admission notes, <= 128 tokens); adapter budget %s%n",
                 scorer.url(),
                 scorer.pid(),
                 modelId,
                 base.vocabSize(),
                 base.hiddenSize(),
                 base.numHiddenLayers(),
-                cfg.r());
+                cfg.r(),
+                clinical ? " on one Clinical LoRA" : "",
+                adapterCacheMb == null ? "the scorer's default" : adapterCacheMb + " MiB");
+        if (warm)
+            System.out.printf(
+                    "RESULT warm-up: every adapter scored once in %.1f s (8 clients); resident now %.0f (%.1f MiB of tensors)%n",
+                    warmed / 1e9,
+                    metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0),
+                    metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0) / 1048576.0);
         printLoads(http, scorer.url(), tasks, notes);
+        Map<String, Double> after = ScorerMetricsText.read(http, scorer.url());
+        double resident = metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0);
+        double tensorBytes = metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0);
         System.out.printf(
-                "RESULT scorer resident memory: %.1f MiB with 1 adapter, %.1f MiB with %d: %.2f MiB per extra adapter "
-                        + "(adapter tensors %.2f MiB each in fp32)%n",
+                "RESULT scorer resident memory: %.1f MiB with 1 adapter, %.1f MiB after the warm-up with %.0f resident: "
+                        + "%.3f MiB per extra resident adapter against %.3f MiB of its tensors (%.2fx)%n",
                 rss1 / 1024.0,
                 rssAll / 1024.0,
-                adapters,
-                adapters > 1 ? (rssAll - rss1) / 1024.0 / (adapters - 1) : 0.0,
-                adapterBytes(cfg, base) / 1048576.0);
+                resident,
+                resident > 1 ? (rssAll - rss1) / 1024.0 / (resident - 1) : 0.0,
+                resident > 0 ? tensorBytes / resident / 1048576.0 : adapterBytes(cfg, base) / 1048576.0,
+                resident > 1 && tensorBytes > 0
+                        ? (rssAll - rss1) * 1024.0 / (resident - 1) / (tensorBytes / resident)
+                        : 0.0);
+        printCache(after);
     }
 
-    /** A row per mix of adapters (one, then all) and concurrency. */
+    /** The adapter cache's counters and cold-load quantiles as scorer-svc's metrics give them. */
+    private static void printCache(Map<String, Double> after) {
+        System.out.printf(
+                "RESULT adapter cache: %.0f loads, %.0f evictions, %.0f hits; cold load p50 %.1f ms, p99 %.1f ms "
+                        + "(download or local copy, sha256 check and read; scorer-svc's clinlora.scorer.adapters.load); "
+                        + "resident at the end %.0f (%.1f MiB of tensors)%n",
+                after.getOrDefault("clinlora_scorer_adapters_cache_loads_total", 0.0),
+                after.getOrDefault("clinlora_scorer_adapters_cache_evictions_total", 0.0),
+                after.getOrDefault("clinlora_scorer_adapters_cache_hits_total", 0.0),
+                1000 * after.getOrDefault("clinlora_scorer_adapters_load_seconds{quantile=\"0.5\"}", Double.NaN),
+                1000 * after.getOrDefault("clinlora_scorer_adapters_load_seconds{quantile=\"0.99\"}", Double.NaN),
+                after.getOrDefault("clinlora_scorer_adapters_resident", 0.0),
+                after.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0) / 1048576.0);
+    }
+
+    /**
+     * A row per mix of adapters (one; then all, once per {@code --distribution}) and concurrency, each many-adapter row
+     * with its throughput against the one-adapter row of the same concurrency.
+     */
     private void printLoads(HttpClient http, String url, List<String> tasks, List<String> notes) throws Exception {
-        System.out.println("| distinct adapters | clients | requests | sequences/s | p50 ms | p99 ms | failed |");
-        System.out.println("|---|---|---|---|---|---|---|");
-        for (int mix : adapters > 1 ? new int[] {1, adapters} : new int[] {1}) {
+        System.out.println(
+                "| distinct adapters | distribution | clients | requests | sequences/s | vs 1 adapter | p50 ms | p99 ms | failed |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        Map<Integer, Double> one = new HashMap<>();
+        for (int c : clients) {
+            int total = Math.max(minRequests, c * perClient);
+            double[] r = load(http, url, tasks.subList(0, 1), notes, cyclic(total, 1), c);
+            one.put(c, r[0]);
+            System.out.printf(
+                    "RESULT | 1 | - | %d | %d | %.1f | 1 | %.1f | %.1f | %d |%n",
+                    c, total, r[0], r[1], r[2], (long) r[3]);
+        }
+        if (adapters == 1) return;
+        for (String d : distributions) {
             for (int c : clients) {
                 int total = Math.max(minRequests, c * perClient);
-                double[] r = load(http, url, tasks.subList(0, mix), notes, c, total);
+                double[] r = load(http, url, tasks, notes, picks(d, total, tasks.size()), c);
                 System.out.printf(
-                        "RESULT | %d | %d | %d | %.1f | %.1f | %.1f | %d |%n",
-                        mix, c, total, r[0], r[1], r[2], (long) r[3]);
+                        "RESULT | %d | %s | %d | %d | %.1f | %.2f | %.1f | %.1f | %d |%n",
+                        tasks.size(), d, c, total, r[0], r[0] / one.get(c), r[1], r[2], (long) r[3]);
             }
         }
     }
 
-    /** Runs {@code total} requests from {@code clients} threads; returns {sequences/s, p50 ms, p99 ms, failed}. */
+    /** Request i's adapter, for {@code total} requests over {@code n} adapters by {@code distribution}. */
+    private int[] picks(String distribution, int total, int n) {
+        return switch (distribution) {
+            case "uniform" -> new SplittableRandom(seed).ints(total, 0, n).toArray();
+            case "zipf" -> zipf(total, n, zipfS, seed);
+            default -> cyclic(total, n);
+        };
+    }
+
+    static int[] cyclic(int total, int n) {
+        int[] p = new int[total];
+        for (int i = 0; i < total; i++) p[i] = i % n;
+        return p;
+    }
+
+    /** Ranks drawn with weight 1/k^s, each rank mapped to an adapter by a seeded shuffle (the hot set is random). */
+    static int[] zipf(int total, int n, double s, long seed) {
+        double[] cdf = new double[n];
+        double sum = 0;
+        for (int k = 0; k < n; k++) cdf[k] = sum += 1 / Math.pow(k + 1, s);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[] adapterOfRank = new int[n];
+        for (int i = 0; i < n; i++) adapterOfRank[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1), t = adapterOfRank[i];
+            adapterOfRank[i] = adapterOfRank[j];
+            adapterOfRank[j] = t;
+        }
+        int[] p = new int[total];
+        for (int i = 0; i < total; i++) {
+            int k = Arrays.binarySearch(cdf, rnd.nextDouble() * sum);
+            p[i] = adapterOfRank[Math.min(n - 1, k < 0 ? -k - 1 : k)];
+        }
+        return p;
+    }
+
+    /**
+     * Runs one request per entry of {@code picks} (the adapter of each) from {@code clients} threads; returns
+     * {sequences/s, p50 ms, p99 ms, failed}.
+     */
     private static double[] load(
-            HttpClient http, String url, List<String> tasks, List<String> notes, int clients, int total)
+            HttpClient http, String url, List<String> tasks, List<String> notes, int[] picks, int clients)
             throws Exception {
+        int total = picks.length;
         AtomicInteger next = new AtomicInteger(), failed = new AtomicInteger();
         double[] latency = new double[total];
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -213,7 +375,7 @@ final class BenchScoreCommand extends CliCommand {
                 for (int i; (i = next.getAndIncrement()) < total; ) {
                     long s = System.nanoTime();
                     try {
-                        score(http, url, tasks.get(i % tasks.size()), notes.get(i % notes.size()));
+                        score(http, url, tasks.get(picks[i]), notes.get(i % notes.size()));
                     } catch (Exception e) {
                         failed.incrementAndGet();
                     }

@@ -32,6 +32,10 @@ final class TaskAdapters {
             new LoraConfig("SEQ_CLS", 8, 16, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null);
     static final List<String> LABELS = List.of("0", "1");
 
+    /** The Clinical LoRA the task adapters stack on with {@code bench score --clinical}: the paper's r 16, alpha 32. */
+    static final LoraConfig CLINICAL =
+            new LoraConfig("CAUSAL_LM", 16, 32, 0.05, List.of("q_proj", "v_proj"), List.of(), false, null);
+
     private TaskAdapters() {}
 
     /** A SEQ_CLS adapter with random (non-identity) LoRA pairs and head, as PEFT lays it out. */
@@ -39,7 +43,8 @@ final class TaskAdapters {
         Files.createDirectories(dir);
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, long[]> shapes = new LinkedHashMap<>(cfg.expectedShapes(base));
-        shapes.put(LoraAdapter.SCORE_KEY, new long[] {LABELS.size(), base.hiddenSize()});
+        if (cfg.modulesToSave().contains(LoraConfig.SCORE))
+            shapes.put(LoraAdapter.SCORE_KEY, new long[] {LABELS.size(), base.hiddenSize()});
         Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
         shapes.forEach((k, s) -> {
             float[] v = new float[Math.toIntExact(s[0] * s[1])];
@@ -60,8 +65,20 @@ final class TaskAdapters {
 
     /** Publishes the files under {@code prefix} as the next version of task {@code name} on base {@code modelId}. */
     static AdapterCard publish(RegistryClient registry, String name, String prefix, String modelId) throws IOException {
-        return registry.publishFromStore(
-                name, prefix, PublishRequest.of(name, modelId).withLabels(LABELS, null, null));
+        return publish(registry, name, prefix, modelId, null);
+    }
+
+    /** As {@link #publish(RegistryClient, String, String, String)}, stacked on {@code parentRef} when not null. */
+    static AdapterCard publish(RegistryClient registry, String name, String prefix, String modelId, String parentRef)
+            throws IOException {
+        PublishRequest card = PublishRequest.of(name, modelId).withLabels(LABELS, null, null);
+        return registry.publishFromStore(name, prefix, parentRef == null ? card : card.withParent(parentRef));
+    }
+
+    /** Publishes a Clinical LoRA ({@link #CLINICAL}) staged under {@code prefix}. */
+    static AdapterCard publishClinical(RegistryClient registry, String name, String prefix, String modelId)
+            throws IOException {
+        return registry.publishFromStore(name, prefix, PublishRequest.of("clinical-lm", modelId));
     }
 
     /** The notes the scoring clients send: synthetic admission notes (50 patients). */

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.platform.failure.Failure;
@@ -36,7 +39,9 @@ import org.jboss.logging.Logger;
  * (a mismatch is refused, never scored with) and read on loader threads, then installed by the model thread between
  * batches ({@link #applyPending}), so loading never blocks scoring with other adapters. Beyond the budget the least
  * recently used versions that no request holds leave ({@link #evict}); a deleted version leaves as soon as no request
- * holds it.
+ * holds it. An evicted version asked for again before the model thread has removed it comes back as it is (never loaded
+ * a second time beside itself), and a request pins its versions only while none of them is leaving, so a batch never
+ * scores with a version that was taken out from under it.
  */
 @ApplicationScoped
 public class AdapterCache {
@@ -61,9 +66,13 @@ public class AdapterCache {
         final LoraAdapter adapter;
         final long bytes;
         final AtomicInteger inUse = new AtomicInteger();
-        volatile long lastUsed = System.nanoTime();
         volatile boolean installed;
-        volatile boolean removed;
+        /** Leaving: evicted or deleted; guarded by {@code lock}. */
+        boolean removed;
+        /** Deleted from the registry: never brought back. */
+        boolean deleted;
+        /** Taken out of the model (or never installed) and freed: gone for good. */
+        boolean closed;
 
         Entry(AdapterCard card, Loaded loaded) {
             this.card = card;
@@ -100,8 +109,16 @@ public class AdapterCache {
         return t;
     });
     private final Object lock = new Object();
+    /** Loaded versions from least to most recently used, and their bytes (guarded by {@code lock}). */
+    private final LinkedHashMap<String, Entry> recency = new LinkedHashMap<>(16, 0.75f, true);
+
+    private long residentBytes;
+    /** Evicted versions the model thread has not removed yet (guarded by {@code lock}): asked for, they come back. */
+    private final Map<String, Entry> leaving = new HashMap<>();
     /** Counters for the metrics: a version found resident or loading, a version read, a version evicted. */
     private final AtomicLong hits = new AtomicLong(), loads = new AtomicLong(), evictions = new AtomicLong();
+    /** Told how long each load took (download, verification, read); a no-op until set. */
+    private volatile LongConsumer loadNanos = n -> {};
 
     @Inject
     public AdapterCache(AdapterSource registry, ScoringModel model, ScorerConfig config) {
@@ -133,104 +150,142 @@ public class AdapterCache {
 
     /** Every version of the task's stack, loaded (or loading finished) and held for one request. */
     public Lease acquire(ScoringTask task) {
-        List<CompletableFuture<Entry>> loads = new ArrayList<>();
-        for (AdapterCard c : task.lineage()) {
-            boolean[] missed = {false};
-            loads.add(cache.computeIfAbsent(c.ref(), k -> {
-                missed[0] = true;
-                return CompletableFuture.supplyAsync(() -> load(c), loaders);
-            }));
-            if (!missed[0]) hits.incrementAndGet();
-        }
-        List<Entry> out = new ArrayList<>();
-        try {
-            for (CompletableFuture<Entry> f : loads) out.add(f.get(5, TimeUnit.MINUTES));
-        } catch (ExecutionException e) {
-            task.lineage()
-                    .forEach(c -> cache.computeIfPresent(c.ref(), (k, f) -> f.isCompletedExceptionally() ? null : f));
-            throw failure(task, e.getCause());
-        } catch (TimeoutException e) {
-            throw new Unavailable("adapter_loading", "adapter " + task.ref() + " is still loading; retry later");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted", "interrupted");
-        }
-        synchronized (lock) {
-            for (Entry e : out) {
-                e.inUse.incrementAndGet();
-                e.lastUsed = System.nanoTime();
+        while (true) {
+            List<CompletableFuture<Entry>> loads = new ArrayList<>();
+            for (AdapterCard c : task.lineage()) {
+                boolean[] missed = {false};
+                synchronized (lock) { // an evicted version comes back, never loaded a second time beside itself
+                    comeBack(c.ref());
+                    loads.add(cache.computeIfAbsent(c.ref(), k -> {
+                        missed[0] = true;
+                        return CompletableFuture.supplyAsync(() -> load(c), loaders);
+                    }));
+                }
+                if (!missed[0]) hits.incrementAndGet();
             }
+            List<Entry> out = new ArrayList<>();
+            try {
+                for (CompletableFuture<Entry> f : loads) out.add(f.get(5, TimeUnit.MINUTES));
+            } catch (ExecutionException e) {
+                task.lineage()
+                        .forEach(c ->
+                                cache.computeIfPresent(c.ref(), (k, f) -> f.isCompletedExceptionally() ? null : f));
+                throw failure(task, e.getCause());
+            } catch (TimeoutException e) {
+                throw new Unavailable("adapter_loading", "adapter " + task.ref() + " is still loading; retry later");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Unavailable("interrupted", "interrupted");
+            }
+            synchronized (lock) {
+                // One of them was evicted (or deleted) while we waited: take them again, never a leaving one.
+                if (out.stream().anyMatch(e -> e.removed)) continue;
+                for (Entry e : out) {
+                    e.inUse.incrementAndGet();
+                    recency.get(e.card.ref()); // most recently used now
+                }
+            }
+            return new Lease(out);
         }
-        return new Lease(out);
+    }
+
+    /** An evicted version the model thread still holds back into the cache as it is (under {@code lock}). */
+    private void comeBack(String ref) {
+        Entry e = leaving.remove(ref);
+        if (e == null || e.closed || e.deleted) return;
+        e.removed = false;
+        recency.put(ref, e);
+        residentBytes += e.bytes;
+        cache.put(ref, CompletableFuture.completedFuture(e));
     }
 
     /** A deleted version: no new request gets it, and it leaves the model once no request holds it. */
     public void forget(String ref) {
-        CompletableFuture<Entry> f = cache.remove(ref);
-        Entry e = f == null ? null : f.getNow(null);
-        if (e != null) {
-            e.removed = true;
+        synchronized (lock) {
+            CompletableFuture<Entry> f = cache.remove(ref);
+            Entry e = f == null ? leaving.remove(ref) : f.getNow(null);
+            if (e == null) return;
+            e.deleted = true;
+            if (!e.removed) {
+                e.removed = true;
+                recency.remove(ref);
+                residentBytes -= e.bytes;
+            }
             toRemove.add(e);
         }
     }
 
     /**
-     * Model thread, between batches: installs what finished loading, removes what was evicted or deleted and is idle.
+     * Model thread, between batches: removes what was evicted or deleted and is idle, then installs what finished
+     * loading. A failure here is logged and the rest still applied: the batch that follows must run.
      */
     public void applyPending(Host host) {
         List<Entry> busy = new ArrayList<>();
         for (Entry e; (e = toRemove.poll()) != null; ) {
-            if (e.inUse.get() > 0) {
-                busy.add(e); // a request in flight still scores with it
-                continue;
+            synchronized (lock) {
+                if (!e.removed || e.closed) continue; // came back, or removed already (queued twice)
+                if (e.inUse.get() > 0) {
+                    busy.add(e); // a request in flight still scores with it
+                    continue;
+                }
+                e.closed = true;
+                leaving.remove(e.card.ref(), e);
             }
-            if (e.installed) host.remove(e.card.ref());
-            else if (e.adapter != null) e.adapter.close();
+            try {
+                if (e.installed) host.remove(e.card.ref());
+                else if (e.adapter != null) e.adapter.close();
+            } catch (RuntimeException failed) {
+                LOG.errorf(
+                        "adapter %s could not be removed: %s",
+                        e.card.ref(), failed.getClass().getName());
+            }
             e.installed = false;
         }
         toRemove.addAll(busy);
         for (Entry e; (e = toInstall.poll()) != null; ) {
-            if (e.removed) continue;
-            host.add(e.adapter);
-            e.installed = true;
+            synchronized (lock) {
+                if (e.removed) continue; // deleted before it was ever installed: its removal frees it
+            }
+            try {
+                host.add(e.adapter);
+                e.installed = true;
+            } catch (RuntimeException failed) {
+                LOG.errorf(
+                        "adapter %s could not be installed: %s",
+                        e.card.ref(), failed.getClass().getName());
+            }
         }
     }
 
     /** Beyond the budget, the least recently used idle installed versions are marked for removal. */
     public void evict() {
         synchronized (lock) {
-            long total = 0;
-            List<Entry> idle = new ArrayList<>();
-            for (CompletableFuture<Entry> f : cache.values()) {
-                Entry e = f.getNow(null);
-                if (e == null) continue;
-                total += e.bytes;
-                if (e.inUse.get() == 0 && e.installed) idle.add(e);
-            }
-            idle.sort((x, y) -> Long.compare(x.lastUsed, y.lastUsed));
-            for (Entry e : idle) {
-                if (total <= budgetBytes) break;
+            if (residentBytes <= budgetBytes) return;
+            for (var it = recency.values().iterator(); it.hasNext() && residentBytes > budgetBytes; ) {
+                Entry e = it.next();
+                if (e.inUse.get() > 0 || !e.installed) continue;
+                it.remove();
                 cache.remove(e.card.ref());
                 e.removed = true;
+                leaving.put(e.card.ref(), e);
+                residentBytes -= e.bytes;
                 toRemove.add(e);
-                total -= e.bytes;
                 evictions.incrementAndGet();
-                LOG.infof("adapter %s evicted (least recently used)", e.card.ref());
+                LOG.debugf("adapter %s evicted (least recently used)", e.card.ref());
             }
         }
     }
 
-    /** Resident versions: how many, and their bytes. */
+    /** Resident versions (loaded, not leaving): how many, and their bytes. */
     public long[] stats() {
-        long n = 0, bytes = 0;
-        for (CompletableFuture<Entry> f : cache.values()) {
-            Entry e = f.getNow(null);
-            if (e != null) {
-                n++;
-                bytes += e.bytes;
-            }
+        synchronized (lock) {
+            return new long[] {recency.size(), residentBytes};
         }
-        return new long[] {n, bytes};
+    }
+
+    /** Tells {@code listener} the nanoseconds of each load (download, verification, read) from now on. */
+    public void onLoad(LongConsumer listener) {
+        loadNanos = listener;
     }
 
     /** Since start: versions found in the cache, versions loaded, versions evicted. */
@@ -246,10 +301,16 @@ public class AdapterCache {
 
     private Entry load(AdapterCard card) {
         try {
+            long t0 = System.nanoTime();
             Entry e = new Entry(card, loader.load(card));
+            loadNanos.accept(System.nanoTime() - t0);
             loads.incrementAndGet();
+            synchronized (lock) {
+                recency.put(card.ref(), e);
+                residentBytes += e.bytes;
+            }
             toInstall.add(e);
-            LOG.infof("adapter %s loaded (%d KiB)", card.ref(), e.bytes >> 10);
+            LOG.debugf("adapter %s loaded (%d KiB)", card.ref(), e.bytes >> 10);
             return e;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,8 +13,8 @@ import java.time.Duration;
 /**
  * The scorer's Prometheus metrics (at /q/metrics): whether the base model is loaded, queue depth, batch size and
  * forward time per batch, rows scored, request latency per entry point (histograms), and the adapter cache's residents,
- * hits, loads and evictions. The scheduler and cache keep plain counters; this class only reads them, so they stay
- * testable without a registry.
+ * hits, loads, evictions and cold-load time (p50 and p99). The scheduler and cache keep plain counters; this class only
+ * reads them, so they stay testable without a registry.
  */
 @ApplicationScoped
 public class ScorerMetrics {
@@ -66,6 +66,12 @@ public class ScorerMetrics {
         FunctionCounter.builder("clinlora.scorer.adapters.cache.evictions", cache, c -> c.counts()[2])
                 .description("adapter versions evicted (LRU)")
                 .register(registry);
+        Timer loads = Timer.builder("clinlora.scorer.adapters.load")
+                .description("one adapter version's cold load: download (or local copy), sha256 check and read")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .register(registry);
+        cache.onLoad(nanos -> loads.record(Duration.ofNanos(nanos)));
     }
 
     /**

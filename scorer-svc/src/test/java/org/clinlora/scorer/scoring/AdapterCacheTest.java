@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.platform.failure.IntegrityFailure;
@@ -18,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The adapter cache without a model or a registry: LRU eviction within the budget, leases, deletion, failures. */
 class AdapterCacheTest {
     /** Records what the model thread would install and remove. */
-    static final class Host implements AdapterCache.Host {
+    static class Host implements AdapterCache.Host {
         final List<String> removed = new ArrayList<>();
         int added;
 
@@ -66,6 +71,95 @@ class AdapterCacheTest {
         b.close();
         cache.acquire(task("a")).close();
         assertEquals(4, loads.get(), "an evicted version is loaded again when asked for");
+    }
+
+    /**
+     * A request that found a version resident and then waited for another of its stack must not pin the first after it
+     * was evicted meanwhile: it takes it back (as it is, not loaded again), and the model thread keeps it.
+     */
+    @Test
+    void aVersionEvictedWhileARequestWaitsForItsStackComesBackAndStays() throws Exception {
+        CountDownLatch childLoading = new CountDownLatch(1), release = new CountDownLatch(1);
+        AtomicInteger loads = new AtomicInteger();
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    loads.incrementAndGet();
+                    if (card.name().equals("child")) {
+                        childLoading.countDown();
+                        try {
+                            release.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return new AdapterCache.Loaded(null, 600);
+                },
+                500);
+        Host host = new Host();
+        cache.acquire(task("root")).close();
+        cache.applyPending(host);
+        ScoringTask stack = new ScoringTask(
+                "child",
+                1,
+                List.of(
+                        TaskResolverTest.card("root", 1, "tiny", List.of("0", "1"), null),
+                        TaskResolverTest.card("child", 1, "tiny", List.of("0", "1"), null)));
+        ExecutorService request = Executors.newSingleThreadExecutor();
+        try {
+            Future<AdapterCache.Lease> lease = request.submit(() -> cache.acquire(stack));
+            assertTrue(childLoading.await(30, TimeUnit.SECONDS));
+            cache.evict(); // 600 bytes > 500: the idle root leaves while the request waits for child
+            assertFalse(cache.holds("root@1"));
+            release.countDown();
+            try (AdapterCache.Lease held = lease.get(30, TimeUnit.SECONDS)) {
+                assertTrue(cache.holds("root@1"), "the request took root back");
+                cache.applyPending(host);
+                assertEquals(List.of(), host.removed, "root stays in the model: a request holds it");
+                assertEquals(2, host.added, "root installed once, child once");
+                assertEquals(2, loads.get(), "root was not loaded a second time");
+            }
+        } finally {
+            request.shutdownNow();
+        }
+    }
+
+    @Test
+    void anEvictedVersionAskedForAgainBeforeItIsRemovedIsNotLoadedTwice() {
+        AtomicInteger loads = new AtomicInteger();
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    loads.incrementAndGet();
+                    return new AdapterCache.Loaded(null, 600);
+                },
+                500);
+        Host host = new Host();
+        cache.acquire(task("a")).close();
+        cache.applyPending(host);
+        cache.evict();
+        assertFalse(cache.holds("a@1"));
+        AdapterCache.Lease again = cache.acquire(task("a")); // before the model thread took it out
+        cache.applyPending(host);
+        assertEquals(1, loads.get());
+        assertEquals(1, host.added);
+        assertEquals(List.of(), host.removed);
+        assertEquals(600, cache.stats()[1], "counted once, as resident");
+        again.close();
+    }
+
+    /** A host that refuses an adapter (the model's "already loaded") does not stop the rest from being applied. */
+    @Test
+    void aFailedInstallIsLoggedAndTheRestIsStillApplied() {
+        AdapterCache cache = new AdapterCache(card -> new AdapterCache.Loaded(null, 10), 1 << 20);
+        Host refusing = new Host() {
+            @Override
+            public void add(LoraAdapter adapter) {
+                if (added++ == 0) throw new IllegalArgumentException("an adapter named 'x' is already loaded");
+            }
+        };
+        cache.acquire(task("a")).close();
+        cache.acquire(task("b")).close();
+        cache.applyPending(refusing); // must not throw: the batch after it still runs
+        assertEquals(2, refusing.added);
     }
 
     @Test
