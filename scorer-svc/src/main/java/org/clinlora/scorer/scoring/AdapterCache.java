@@ -26,6 +26,7 @@ import java.util.function.LongConsumer;
 import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.platform.failure.Failure;
+import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.failure.UpstreamFailure;
 import org.clinlora.platform.registry.AdapterCard;
@@ -148,9 +149,12 @@ public class AdapterCache {
         loaders.shutdownNow();
     }
 
+    /** Tries at taking a stack whose versions keep being evicted before the request pins them all. */
+    static final int ATTEMPTS = 3;
+
     /** Every version of the task's stack, loaded (or loading finished) and held for one request. */
     public Lease acquire(ScoringTask task) {
-        while (true) {
+        for (int attempt = 1; ; attempt++) {
             List<CompletableFuture<Entry>> loads = new ArrayList<>();
             for (AdapterCard c : task.lineage()) {
                 boolean[] missed = {false};
@@ -178,8 +182,16 @@ public class AdapterCache {
                 throw new Unavailable("interrupted", "interrupted");
             }
             synchronized (lock) {
-                // One of them was evicted (or deleted) while we waited: take them again, never a leaving one.
-                if (out.stream().anyMatch(e -> e.removed)) continue;
+                if (out.stream().anyMatch(e -> e.deleted))
+                    throw new NotFound("adapter " + task.ref() + " was deleted while it was being loaded");
+                // One of them was evicted while we waited for another: take them again, never a leaving one.
+                if (out.stream().anyMatch(e -> e.removed)) {
+                    if (attempt < ATTEMPTS) continue;
+                    throw new Unavailable(
+                            "adapter_budget",
+                            "the adapter memory budget cannot hold the stack of " + task.ref()
+                                    + " now; retry later, or raise clinlora.scorer.adapter-cache-mb");
+                }
                 for (Entry e : out) {
                     e.inUse.incrementAndGet();
                     recency.get(e.card.ref()); // most recently used now
@@ -199,20 +211,42 @@ public class AdapterCache {
         cache.put(ref, CompletableFuture.completedFuture(e));
     }
 
-    /** A deleted version: no new request gets it, and it leaves the model once no request holds it. */
+    /**
+     * A deleted version: no new request gets it, and it leaves the model once no request holds it (one still loading
+     * leaves as soon as its load ends).
+     */
     public void forget(String ref) {
         synchronized (lock) {
             CompletableFuture<Entry> f = cache.remove(ref);
-            Entry e = f == null ? leaving.remove(ref) : f.getNow(null);
-            if (e == null) return;
-            e.deleted = true;
-            if (!e.removed) {
-                e.removed = true;
-                recency.remove(ref);
-                residentBytes -= e.bytes;
+            if (f != null && !f.isDone()) {
+                f.thenAccept(this::delete);
+                return;
             }
+            Entry e = f == null ? leaving.remove(ref) : loaded(f);
+            if (e != null) delete(e);
+        }
+    }
+
+    private void delete(Entry e) {
+        synchronized (lock) {
+            if (e.deleted) return;
+            e.deleted = true;
+            leaving.remove(e.card.ref(), e);
+            leave(e);
             toRemove.add(e);
         }
+    }
+
+    /** Out of the resident set (under {@code lock}): no longer counted against the budget. */
+    private void leave(Entry e) {
+        if (e.removed) return;
+        e.removed = true;
+        if (recency.remove(e.card.ref(), e)) residentBytes -= e.bytes;
+    }
+
+    /** The entry of a load that finished well, else null (still loading, or failed). */
+    private static Entry loaded(CompletableFuture<Entry> f) {
+        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
     }
 
     /**
@@ -253,6 +287,13 @@ public class AdapterCache {
                 LOG.errorf(
                         "adapter %s could not be installed: %s",
                         e.card.ref(), failed.getClass().getName());
+                Entry gone = e;
+                synchronized (lock) { // out of the cache for good: the next request loads it again
+                    cache.computeIfPresent(gone.card.ref(), (k, f) -> loaded(f) == gone ? null : f);
+                    leave(gone);
+                    gone.closed = true;
+                }
+                if (gone.adapter != null) gone.adapter.close();
             }
         }
     }
@@ -295,8 +336,7 @@ public class AdapterCache {
 
     /** Whether a version is resident (loaded and not evicted). */
     public boolean holds(String ref) {
-        CompletableFuture<Entry> f = cache.get(ref);
-        return f != null && f.getNow(null) != null;
+        return loaded(cache.get(ref)) != null;
     }
 
     private Entry load(AdapterCard card) {

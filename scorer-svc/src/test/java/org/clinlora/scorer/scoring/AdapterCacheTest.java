@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.platform.failure.IntegrityFailure;
+import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.failure.Unavailable;
 import org.clinlora.platform.registry.RegistryClient;
 import org.junit.jupiter.api.Test;
@@ -160,6 +162,50 @@ class AdapterCacheTest {
         cache.acquire(task("b")).close();
         cache.applyPending(refusing); // must not throw: the batch after it still runs
         assertEquals(2, refusing.added);
+    }
+
+    @Test
+    void aVersionDeletedWhileItLoadsIsNeverInstalledNorCounted() throws Exception {
+        CountDownLatch loading = new CountDownLatch(1), release = new CountDownLatch(1);
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    loading.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new AdapterCache.Loaded(null, 600);
+                },
+                1 << 20);
+        Host host = new Host();
+        ExecutorService request = Executors.newSingleThreadExecutor();
+        try {
+            Future<AdapterCache.Lease> lease = request.submit(() -> cache.acquire(task("los")));
+            assertTrue(loading.await(30, TimeUnit.SECONDS));
+            cache.forget("los@1");
+            release.countDown();
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> lease.get(30, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof NotFound, String.valueOf(refused.getCause()));
+            cache.applyPending(host);
+            assertEquals(0, host.added, "a deleted version is never installed");
+            assertEquals(0, cache.stats()[0]);
+            assertEquals(0, cache.stats()[1], "nor counted against the budget");
+        } finally {
+            request.shutdownNow();
+        }
+    }
+
+    @Test
+    void askingWhetherAFailedLoadIsHeldOrForgettingItIsNoError() {
+        AdapterCache cache = new AdapterCache(
+                card -> {
+                    throw new IOException("registry unreachable");
+                },
+                1 << 20);
+        assertThrows(Unavailable.class, () -> cache.acquire(task("los")));
+        assertFalse(cache.holds("los@1"));
+        cache.forget("los@1");
     }
 
     @Test
