@@ -172,7 +172,8 @@ final class BenchScoreCommand extends CliCommand {
                     new Scorer(started.get(1).url(), started.get(1).process().pid());
             RegistryClient registry = new RegistryClient(registryUrl, CliAuth::token);
             List<String> tasks = publishTasks(store, registry, work, base, run, modelId);
-            measure(scorer, base, modelId, tasks);
+            Map<Integer, double[]> oneAdapter = measure(scorer, base, modelId, tasks);
+            compareWithBare(modelDir, work, base, oneAdapter);
         } finally {
             for (int i = started.size() - 1; i >= 0; i--) started.get(i).close();
             PeftAdapterDir.deleteTree(work);
@@ -224,8 +225,39 @@ final class BenchScoreCommand extends CliCommand {
         return List.of(tasks);
     }
 
-    /** The scorer's memory with one adapter and with all, then the table of loads. */
-    private void measure(Scorer scorer, LlamaConfig base, String modelId, List<String> tasks) throws Exception {
+    /**
+     * The one-adapter rows beside the bare forward of the same model, adapter stack and notes in this JVM (the services
+     * idle meanwhile): the most clients' throughput against full batches of the scorer's max-batch-rows, and one
+     * client's p50 against one single-row forward.
+     */
+    private void compareWithBare(Path modelDir, Path work, LlamaConfig base, Map<Integer, double[]> oneAdapter)
+            throws IOException {
+        List<String> stack = new ArrayList<>();
+        if (clinical) stack.add(work.resolve("clinical").toString());
+        stack.add(TaskAdapters.write(work.resolve("bare-a0"), TaskAdapters.CONFIG, base, 0)
+                .toString());
+        BareForward.Figures bare = BareForward.measure(modelDir, stack, TaskAdapters.notesToScore(), SCORER_BATCH, 20);
+        int most = Arrays.stream(clients).max().orElseThrow();
+        System.out.printf(
+                "RESULT bare forward (this JVM, same base, adapter stack and notes; no HTTP, JSON, queue or tokenizer):"
+                        + " batches of %d rows %.1f sequences/s; one row %.1f ms%n",
+                bare.batchRows(), bare.rowsPerSecond(), 1000 * bare.oneRowSeconds());
+        System.out.printf(
+                "RESULT service vs bare: %d clients %.1f sequences/s = %.2fx the batched forward",
+                most, oneAdapter.get(most)[0], oneAdapter.get(most)[0] / bare.rowsPerSecond());
+        if (oneAdapter.containsKey(1))
+            System.out.printf(
+                    "; 1 client p50 %.1f ms = %.2fx one row's forward",
+                    oneAdapter.get(1)[1], oneAdapter.get(1)[1] / 1000 / bare.oneRowSeconds());
+        System.out.println();
+    }
+
+    /** scorer-svc's default clinlora.scorer.max-batch-rows: the batch the bare forward is timed at. */
+    private static final int SCORER_BATCH = 32;
+
+    /** The scorer's memory with one adapter and with all, then the table of loads; returns the one-adapter rows. */
+    private Map<Integer, double[]> measure(Scorer scorer, LlamaConfig base, String modelId, List<String> tasks)
+            throws Exception {
         LoraConfig cfg = TaskAdapters.CONFIG;
         List<String> notes = TaskAdapters.notesToScore();
         HttpClient http =
@@ -259,7 +291,7 @@ final class BenchScoreCommand extends CliCommand {
                     warmed / 1e9,
                     metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0),
                     metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0) / 1048576.0);
-        printLoads(http, scorer.url(), tasks, notes);
+        Map<Integer, double[]> oneAdapter = printLoads(http, scorer.url(), tasks, notes);
         Map<String, Double> after = ScorerMetricsText.read(http, scorer.url());
         double resident = metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0);
         double tensorBytes = metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0);
@@ -275,6 +307,7 @@ final class BenchScoreCommand extends CliCommand {
                         ? (rssAll - rss1) * 1024.0 / (resident - 1) / (tensorBytes / resident)
                         : 0.0);
         printCache(after);
+        return oneAdapter;
     }
 
     /** The adapter cache's counters and cold-load quantiles as scorer-svc's metrics give them. */
@@ -296,29 +329,31 @@ final class BenchScoreCommand extends CliCommand {
      * A row per mix of adapters (one; then all, once per {@code --distribution}) and concurrency, each many-adapter row
      * with its throughput against the one-adapter row of the same concurrency.
      */
-    private void printLoads(HttpClient http, String url, List<String> tasks, List<String> notes) throws Exception {
+    private Map<Integer, double[]> printLoads(HttpClient http, String url, List<String> tasks, List<String> notes)
+            throws Exception {
         System.out.println(
                 "| distinct adapters | distribution | clients | requests | sequences/s | vs 1 adapter | p50 ms | p99 ms | failed |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
-        Map<Integer, Double> one = new HashMap<>();
+        Map<Integer, double[]> one = new HashMap<>();
         for (int c : clients) {
             int total = Math.max(minRequests, c * perClient);
             double[] r = load(http, url, tasks.subList(0, 1), notes, cyclic(total, 1), c);
-            one.put(c, r[0]);
+            one.put(c, r);
             System.out.printf(
                     "RESULT | 1 | - | %d | %d | %.1f | 1 | %.1f | %.1f | %d |%n",
                     c, total, r[0], r[1], r[2], (long) r[3]);
         }
-        if (adapters == 1) return;
+        if (adapters == 1) return one;
         for (String d : distributions) {
             for (int c : clients) {
                 int total = Math.max(minRequests, c * perClient);
                 double[] r = load(http, url, tasks, notes, picks(d, total, tasks.size()), c);
                 System.out.printf(
                         "RESULT | %d | %s | %d | %d | %.1f | %.2f | %.1f | %.1f | %d |%n",
-                        tasks.size(), d, c, total, r[0], r[0] / one.get(c), r[1], r[2], (long) r[3]);
+                        tasks.size(), d, c, total, r[0], r[0] / one.get(c)[0], r[1], r[2], (long) r[3]);
             }
         }
+        return one;
     }
 
     /** Request i's adapter, for {@code total} requests over {@code n} adapters by {@code distribution}. */

@@ -28,7 +28,8 @@ final class BenchTokenizeService {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 64;
 
-    static void run(String url, Path model, List<String> texts, long bytes, int rounds) throws IOException {
+    static void run(String url, Path model, List<String> texts, long bytes, int rounds, double anchor)
+            throws IOException {
         ObjectStore store = LocalBucket.open();
         Path tokenizerJson = model.resolve("tokenizer.json");
         String modelId = "bench-tok-" + Sha256.of(tokenizerJson).substring(0, 12);
@@ -37,7 +38,7 @@ final class BenchTokenizeService {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
         double[] rest = tokenizeRounds(http, url, modelId, texts, rounds);
-        BenchTokenizeCommand.row("service: POST /v1/tokenize, batches of " + BATCH, texts.size(), bytes, rest);
+        BenchTokenizeCommand.row("service: POST /v1/tokenize, batches of " + BATCH, texts.size(), bytes, rest, anchor);
 
         byte[] csv = mimicCsv(texts);
         int buildRounds = Math.min(rounds, 3);
@@ -47,7 +48,7 @@ final class BenchTokenizeService {
             buildDataset(http, url, modelId, csv);
             build[r] = Timing.secondsSince(t0);
         }
-        BenchTokenizeCommand.row("service: dataset build (upload to ready)", texts.size(), bytes, build);
+        BenchTokenizeCommand.row("service: dataset build (upload to ready)", texts.size(), bytes, build, anchor);
         System.out.printf(
                 "service %s, model %s in the store; dataset builds: causal_lm, seq len 512, %d rounds (median)%n",
                 url, modelId, buildRounds);

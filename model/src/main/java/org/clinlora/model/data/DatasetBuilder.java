@@ -155,6 +155,9 @@ public final class DatasetBuilder implements AutoCloseable {
     private final LabelSpace labels;
     private final Map<String, Integer> labelIndex = new HashMap<>();
     private final ClinicalTokenizer tokenizer;
+    /** Whether the tokenizer is this builder's to close (loaded here) or its caller's (shared). */
+    private final boolean ownsTokenizer;
+
     private final String tokenizerSha256;
     private final DatasetSink sink;
     private final Map<String, Split> splits = new LinkedHashMap<>();
@@ -184,18 +187,53 @@ public final class DatasetBuilder implements AutoCloseable {
 
     public DatasetBuilder(String datasetId, Settings settings, LabelSpace labels, Path tokenizerJson, DatasetSink sink)
             throws IOException {
+        this(
+                datasetId,
+                settings,
+                requireLabels(settings, labels), // before the tokenizer is loaded, so a refusal leaks nothing
+                ClinicalTokenizer.load(tokenizerJson),
+                true,
+                Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson),
+                sink);
+    }
+
+    /**
+     * A build with a tokenizer already loaded (a service's, whose word cache is warm), which stays open after the
+     * build; {@code tokenizerSha256} is its tokenizer.json's, for the manifest.
+     */
+    public DatasetBuilder(
+            String datasetId,
+            Settings settings,
+            LabelSpace labels,
+            ClinicalTokenizer tokenizer,
+            String tokenizerSha256,
+            DatasetSink sink) {
+        this(datasetId, settings, requireLabels(settings, labels), tokenizer, false, tokenizerSha256, sink);
+    }
+
+    private static LabelSpace requireLabels(Settings settings, LabelSpace labels) {
         if (settings.kind() == TaskKind.SEQ_CLS
-                && (labels == null || labels.names().isEmpty())) {
+                && (labels == null || labels.names().isEmpty()))
             throw new IllegalArgumentException("a classification dataset needs its label names");
-        }
+        return labels;
+    }
+
+    private DatasetBuilder(
+            String datasetId,
+            Settings settings,
+            LabelSpace labels,
+            ClinicalTokenizer tokenizer,
+            boolean ownsTokenizer,
+            String tokenizerSha256,
+            DatasetSink sink) {
         this.datasetId = datasetId;
         this.s = settings;
         this.encoding = settings.encoding();
         this.labels = labels;
         if (labels != null) for (String l : labels.names()) labelIndex.put(l, labelIndex.size());
-        this.tokenizer = ClinicalTokenizer.load(tokenizerJson);
-        this.tokenizerSha256 =
-                Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson);
+        this.tokenizer = tokenizer;
+        this.ownsTokenizer = ownsTokenizer;
+        this.tokenizerSha256 = tokenizerSha256;
         this.sink = sink;
         for (String split : SPLITS) splits.put(split, new Split());
     }
@@ -511,6 +549,6 @@ public final class DatasetBuilder implements AutoCloseable {
     @Override
     public void close() {
         if (!committed) sink.abort();
-        tokenizer.close();
+        if (ownsTokenizer) tokenizer.close();
     }
 }

@@ -36,13 +36,23 @@ public final class ClinicalTokenizer implements AutoCloseable {
     private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
     private final HuggingFaceTokenizer tokenizer;
+    /** Word-by-word encoding with a word cache, for LLaMA-style tokenizers; null for others. */
+    private MetaspaceWords words;
 
     private ClinicalTokenizer(HuggingFaceTokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
-    /** Loads {@code tokenizer.json} from a model directory (or the file itself). */
+    /**
+     * Loads {@code tokenizer.json} from a model directory (or the file itself); a LLaMA-style one encodes word by word
+     * through a word cache.
+     */
     public static ClinicalTokenizer load(Path modelDirOrFile) throws IOException {
+        return load(modelDirOrFile, true);
+    }
+
+    /** As {@link #load(Path)}; {@code cacheWords} off always runs the native tokenizer over whole texts (benches). */
+    public static ClinicalTokenizer load(Path modelDirOrFile, boolean cacheWords) throws IOException {
         Path file = Files.isDirectory(modelDirOrFile) ? modelDirOrFile.resolve("tokenizer.json") : modelDirOrFile;
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(modelDirOrFile + ": no tokenizer.json");
         HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
@@ -51,13 +61,17 @@ public final class ClinicalTokenizer implements AutoCloseable {
                 .optPadding(false)
                 .optAddSpecialTokens(false)
                 .build();
+        ClinicalTokenizer tok = new ClinicalTokenizer(t);
         try {
             warnIfLowercasingCasedVocabulary(file);
+            if (cacheWords)
+                tok.words = MetaspaceWords.forTokenizer(
+                        file, texts -> tok.nativeBatch(texts, false), tok.nativeEncode("a", true));
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
         }
-        return new ClinicalTokenizer(t);
+        return tok;
     }
 
     private static void warnIfLowercasingCasedVocabulary(Path file) throws IOException {
@@ -139,9 +153,15 @@ public final class ClinicalTokenizer implements AutoCloseable {
 
     /**
      * Token ids of {@code text}, with the tokenizer's special tokens (LLaMA: a leading {@code <s>}) when asked. Only
-     * the ids cross from the native tokenizer (DJL's {@code Encoding} would also copy tokens, offsets and masks).
+     * the ids cross from the native tokenizer (DJL's {@code Encoding} would also copy tokens, offsets and masks). A
+     * LLaMA-style tokenizer encodes word by word through a word cache ({@link MetaspaceWords}), with the same ids.
      */
     public long[] encode(String text, boolean addSpecialTokens) {
+        if (words != null) return words.encode(List.of(text), addSpecialTokens)[0];
+        return nativeEncode(text, addSpecialTokens);
+    }
+
+    private long[] nativeEncode(String text, boolean addSpecialTokens) {
         long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
         try {
             return TokenizersLibrary.LIB.getTokenIds(encoding);
@@ -156,8 +176,12 @@ public final class ClinicalTokenizer implements AutoCloseable {
      */
     public long[][] encodeBatch(List<String> texts, boolean addSpecialTokens) {
         if (texts.isEmpty()) return new long[0][];
-        long[] encodings = TokenizersLibrary.LIB.batchEncode(
-                tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
+        if (words != null) return words.encode(texts, addSpecialTokens);
+        return nativeBatch(texts.toArray(String[]::new), addSpecialTokens);
+    }
+
+    private long[][] nativeBatch(String[] texts, boolean addSpecialTokens) {
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts, addSpecialTokens);
         long[][] out = new long[encodings.length][];
         try {
             for (int i = 0; i < encodings.length; i++) out[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
@@ -175,6 +199,16 @@ public final class ClinicalTokenizer implements AutoCloseable {
         long[] ids = encode(token, false);
         if (ids.length != 1) throw new IllegalArgumentException("tokenizer.json has no single token '" + token + "'");
         return Math.toIntExact(ids[0]);
+    }
+
+    /** Whether this tokenizer encodes word by word through a word cache (LLaMA-style tokenizers). */
+    public boolean cachesWords() {
+        return words != null;
+    }
+
+    /** The word cache, for tests (null when {@link #cachesWords()} is false). */
+    MetaspaceWords wordCache() {
+        return words;
     }
 
     public String decode(long[] ids) {

@@ -50,7 +50,8 @@ final class DatasetAssembler {
                 spec.datasetId(),
                 spec.settings(tok.ids()),
                 labels,
-                tok.file(),
+                tok.tokenizer(), // the service's own, loaded once: its word cache stays warm between builds
+                tok.sha256(),
                 StoredDatasets.sink(store, StoreLayout.dataset(spec.datasetId())))) {
             b.note("model", spec.model());
             Rows rows = new Rows(b, live, classification);
