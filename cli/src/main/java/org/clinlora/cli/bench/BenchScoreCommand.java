@@ -291,7 +291,7 @@ final class BenchScoreCommand extends CliCommand {
                     warmed / 1e9,
                     metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0),
                     metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0) / 1048576.0);
-        Map<Integer, double[]> oneAdapter = printLoads(http, scorer.url(), tasks, notes);
+        Map<Integer, double[]> oneAdapter = printLoads(http, scorer.url(), scorer.pid(), tasks, notes);
         Map<String, Double> after = ScorerMetricsText.read(http, scorer.url());
         double resident = metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0);
         double tensorBytes = metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0);
@@ -329,20 +329,33 @@ final class BenchScoreCommand extends CliCommand {
      * A row per mix of adapters (one; then all, once per {@code --distribution}) and concurrency, each many-adapter row
      * with its throughput against the one-adapter row of the same concurrency.
      */
-    private Map<Integer, double[]> printLoads(HttpClient http, String url, List<String> tasks, List<String> notes)
-            throws Exception {
+    private Map<Integer, double[]> printLoads(
+            HttpClient http, String url, long scorerPid, List<String> tasks, List<String> notes) throws Exception {
         System.out.println(
                 "| distinct adapters | distribution | clients | requests | sequences/s | vs 1 adapter | p50 ms | p99 ms | failed |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         Map<Integer, double[]> one = new HashMap<>();
+        List<String> modelThread = new ArrayList<>();
         for (int c : clients) {
             int total = Math.max(minRequests, c * perClient);
+            Map<String, Double> before = ScorerMetricsText.read(http, url);
+            double scorerCpu = ProcStatus.cpuSeconds(Long.toString(scorerPid)),
+                    benchCpu = ProcStatus.cpuSeconds("self");
             double[] r = load(http, url, tasks.subList(0, 1), notes, cyclic(total, 1), c);
+            scorerCpu = ProcStatus.cpuSeconds(Long.toString(scorerPid)) - scorerCpu;
+            benchCpu = ProcStatus.cpuSeconds("self") - benchCpu;
             one.put(c, r);
             System.out.printf(
                     "RESULT | 1 | - | %d | %d | %.1f | 1 | %.1f | %.1f | %d |%n",
                     c, total, r[0], r[1], r[2], (long) r[3]);
+            modelThread.add(modelThreadLine(c, total / r[0], before, ScorerMetricsText.read(http, url))
+                    + String.format(
+                            "; CPU seconds per wall second: scorer-svc %.2f, this bench's clients %.2f (of %d cores)",
+                            scorerCpu * r[0] / total,
+                            benchCpu * r[0] / total,
+                            Runtime.getRuntime().availableProcessors()));
         }
+        modelThread.forEach(System.out::println);
         if (adapters == 1) return one;
         for (String d : distributions) {
             for (int c : clients) {
@@ -354,6 +367,28 @@ final class BenchScoreCommand extends CliCommand {
             }
         }
         return one;
+    }
+
+    /**
+     * Where a row's time went, from scorer-svc's own metrics over one load: the share of the wall its model thread
+     * spent in forwards, the mean batch, and the forward's time per row.
+     */
+    private static String modelThreadLine(int clients, double wall, Map<String, Double> a, Map<String, Double> b) {
+        double forward = delta(a, b, "clinlora_scorer_batch_forward_seconds_sum"),
+                batches = delta(a, b, "clinlora_scorer_batch_forward_seconds_count"),
+                rows = delta(a, b, "clinlora_scorer_batch_rows_sum");
+        return String.format(
+                "RESULT model thread, %d clients: in forwards %.0f%% of the wall, %.0f batches of %.1f rows on average,"
+                        + " %.2f ms of forward per row (scorer-svc's clinlora.scorer.batch.forward and .rows)",
+                clients,
+                100 * forward / wall,
+                batches,
+                rows / Math.max(1, batches),
+                1000 * forward / Math.max(1, rows));
+    }
+
+    private static double delta(Map<String, Double> a, Map<String, Double> b, String name) {
+        return b.getOrDefault(name, 0.0) - a.getOrDefault(name, 0.0);
     }
 
     /** Request i's adapter, for {@code total} requests over {@code n} adapters by {@code distribution}. */

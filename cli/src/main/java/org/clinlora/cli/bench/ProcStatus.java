@@ -26,4 +26,18 @@ final class ProcStatus {
             return -1;
         }
     }
+
+    /**
+     * CPU seconds (user + system) {@code process} ("self" or a pid) has used so far ({@code /proc/<pid>/stat} fields 14
+     * and 15, in clock ticks of 1/100 s); -1 where not Linux.
+     */
+    static double cpuSeconds(String process) {
+        try {
+            String stat = Files.readString(Path.of("/proc", process, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
 }

@@ -26,8 +26,9 @@ import org.jboss.logging.Logger;
 /**
  * The batching policy and the one thread that runs the model. Requests wait in one bounded queue (a full queue answers
  * 429 with Retry-After). The model thread takes the oldest request, then keeps taking requests — for any task — until
- * {@code max-batch-rows} rows are gathered or {@code max-wait} has passed since it took the first; a request is never
- * split. Between batches it installs and removes adapters ({@link AdapterCache#applyPending}).
+ * {@code max-batch-rows} rows are gathered or {@code max-wait} has passed since it took the first ({@link GatherWait}:
+ * only while requests arrive together); a request is never split. Between batches it installs and removes adapters
+ * ({@link AdapterCache#applyPending}).
  */
 @ApplicationScoped
 public class BatchScheduler {
@@ -124,6 +125,7 @@ public class BatchScheduler {
                 model.model().removeAdapter(name);
             }
         };
+        GatherWait wait = new GatherWait(maxWaitNanos);
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -134,7 +136,7 @@ public class BatchScheduler {
                 }
                 List<Pending> batch = new ArrayList<>(List.of(first));
                 int rows = first.ids().size();
-                long deadline = System.nanoTime() + maxWaitNanos;
+                long deadline = System.nanoTime() + wait.nanos();
                 while (rows < maxBatchRows) {
                     long left = deadline - System.nanoTime();
                     Pending next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
@@ -144,6 +146,7 @@ public class BatchScheduler {
                 }
                 adapters.applyPending(host);
                 run(model.model(), batch);
+                wait.ran(batch.size());
                 adapters.evict();
             } catch (InterruptedException e) {
                 return;
