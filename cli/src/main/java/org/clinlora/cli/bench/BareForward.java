@@ -11,6 +11,7 @@ import org.clinlora.model.io.PeftAdapterDir;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.text.ClinicalTokenizer;
+import org.clinlora.model.text.NoteNormalizer;
 
 /**
  * The model without the service: the same base, adapter stack and notes as scorer-svc serves in {@code bench score},
@@ -32,7 +33,7 @@ final class BareForward {
             long pad = model.config().specialIds().pad();
             long[][] rows = new long[notes.size()][];
             for (int i = 0; i < rows.length; i++) {
-                long[] ids = tok.encode(notes.get(i), true);
+                long[] ids = tok.encode(NoteNormalizer.DEFAULT.normalize(notes.get(i)), true);
                 rows[i] = Arrays.copyOf(ids, Math.min(ids.length, 128)); // the scorer's 128-token rows
             }
             TokenBatch full = batch(rows, 0, batchRows, pad), one = batch(rows, 0, 1, pad);

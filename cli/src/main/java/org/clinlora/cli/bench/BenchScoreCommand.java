@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.client.Refusals;
@@ -263,14 +264,14 @@ final class BenchScoreCommand extends CliCommand {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         score(http, scorer.url(), tasks.get(0), notes.get(0)); // base model + first adapter
-        long rss1 = rssKiB(scorer.pid());
+        long rss1 = settledRssKiB(scorer.pid());
         long warmed = 0;
         if (warm) {
             long t0 = System.nanoTime();
             load(http, scorer.url(), tasks, List.of(notes.get(0)), cyclic(tasks.size(), tasks.size()), 8);
             warmed = System.nanoTime() - t0;
         }
-        long rssAll = rssKiB(scorer.pid());
+        long rssAll = settledRssKiB(scorer.pid());
         Map<String, Double> metrics = ScorerMetricsText.read(http, scorer.url());
 
         System.out.printf(
@@ -296,7 +297,7 @@ final class BenchScoreCommand extends CliCommand {
         double resident = metrics.getOrDefault("clinlora_scorer_adapters_resident", 0.0);
         double tensorBytes = metrics.getOrDefault("clinlora_scorer_adapters_resident_bytes", 0.0);
         System.out.printf(
-                "RESULT scorer resident memory: %.1f MiB with 1 adapter, %.1f MiB after the warm-up with %.0f resident: "
+                "RESULT scorer resident memory (after a full GC each time): %.1f MiB with 1 adapter, %.1f MiB after the warm-up with %.0f resident: "
                         + "%.3f MiB per extra resident adapter against %.3f MiB of its tensors (%.2fx)%n",
                 rss1 / 1024.0,
                 rssAll / 1024.0,
@@ -479,6 +480,24 @@ final class BenchScoreCommand extends CliCommand {
         if (r.statusCode() != 200)
             throw new IllegalStateException(
                     "score answered " + r.statusCode() + ": " + Refusals.describe(r.statusCode(), r.body()));
+    }
+
+    /**
+     * The scorer's VmRSS after a full collection of its heap ({@code jcmd PID GC.run}, which also gives committed heap
+     * back), so the difference of two readings is what the adapters hold, not how far the heap had grown meanwhile.
+     */
+    private static long settledRssKiB(long pid) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (Files.isExecutable(jcmd)) {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) return rssKiB(pid);
+            p.destroyForcibly();
+        }
+        System.out.println("note: jcmd GC.run did not run in the scorer; its RSS includes heap not yet collected");
+        return rssKiB(pid);
     }
 
     private static long rssKiB(long pid) throws IOException {

@@ -191,7 +191,7 @@ final class BenchTokenizeCommand extends CliCommand {
                 special.eos(),
                 special.pad());
         double[] seconds = new double[rounds];
-        try (ClinicalTokenizer shared = ClinicalTokenizer.load(model)) {
+        try (ClinicalTokenizer shared = warm ? ClinicalTokenizer.load(model) : null) {
             for (int r = -1; r < rounds; r++) {
                 try (DatasetBuilder b = warm
                         ? new DatasetBuilder("bench-tokenize", settings, null, shared, "-", DISCARD)

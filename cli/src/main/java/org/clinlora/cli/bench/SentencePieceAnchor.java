@@ -33,6 +33,7 @@ final class SentencePieceAnchor {
         try {
             Path script = dir.resolve("sentencepiece_anchor.py");
             try (InputStream in = SentencePieceAnchor.class.getResourceAsStream(SCRIPT)) {
+                if (in == null) throw new IllegalStateException(SCRIPT + " is missing from the clinlora jar");
                 Files.copy(in, script);
             }
             JSON.writeValue(dir.resolve("notes.json").toFile(), texts);

@@ -189,11 +189,11 @@ public final class DatasetBuilder implements AutoCloseable {
             throws IOException {
         this(
                 datasetId,
-                settings,
-                requireLabels(settings, labels), // before the tokenizer is loaded, so a refusal leaks nothing
+                checked(settings, labels), // the arguments run in order: refusals come before the tokenizer is loaded
+                labels,
+                Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson),
                 ClinicalTokenizer.load(tokenizerJson),
                 true,
-                Sha256.of(Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson),
                 sink);
     }
 
@@ -208,23 +208,25 @@ public final class DatasetBuilder implements AutoCloseable {
             ClinicalTokenizer tokenizer,
             String tokenizerSha256,
             DatasetSink sink) {
-        this(datasetId, settings, requireLabels(settings, labels), tokenizer, false, tokenizerSha256, sink);
+        this(datasetId, checked(settings, labels), labels, tokenizerSha256, tokenizer, false, sink);
     }
 
-    private static LabelSpace requireLabels(Settings settings, LabelSpace labels) {
+    /** The settings, once they and the labels are known to make a dataset (their refusals, before any loading). */
+    private static Settings checked(Settings settings, LabelSpace labels) {
         if (settings.kind() == TaskKind.SEQ_CLS
                 && (labels == null || labels.names().isEmpty()))
             throw new IllegalArgumentException("a classification dataset needs its label names");
-        return labels;
+        settings.encoding(); // refuses a seq len the special tokens do not fit in
+        return settings;
     }
 
     private DatasetBuilder(
             String datasetId,
             Settings settings,
             LabelSpace labels,
+            String tokenizerSha256,
             ClinicalTokenizer tokenizer,
             boolean ownsTokenizer,
-            String tokenizerSha256,
             DatasetSink sink) {
         this.datasetId = datasetId;
         this.s = settings;

@@ -37,10 +37,11 @@ public final class ClinicalTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     /** Word-by-word encoding with a word cache, for LLaMA-style tokenizers; null for others. */
-    private MetaspaceWords words;
+    private final MetaspaceWords words;
 
-    private ClinicalTokenizer(HuggingFaceTokenizer tokenizer) {
+    private ClinicalTokenizer(HuggingFaceTokenizer tokenizer, MetaspaceWords words) {
         this.tokenizer = tokenizer;
+        this.words = words;
     }
 
     /**
@@ -61,17 +62,17 @@ public final class ClinicalTokenizer implements AutoCloseable {
                 .optPadding(false)
                 .optAddSpecialTokens(false)
                 .build();
-        ClinicalTokenizer tok = new ClinicalTokenizer(t);
         try {
             warnIfLowercasingCasedVocabulary(file);
-            if (cacheWords)
-                tok.words = MetaspaceWords.forTokenizer(
-                        file, texts -> tok.nativeBatch(texts, false), tok.nativeEncode("a", true));
+            MetaspaceWords words = cacheWords
+                    ? MetaspaceWords.forTokenizer(
+                            file, texts -> nativeBatch(t, texts, false), nativeEncode(t, "a", true))
+                    : null;
+            return new ClinicalTokenizer(t, words);
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
         }
-        return tok;
     }
 
     private static void warnIfLowercasingCasedVocabulary(Path file) throws IOException {
@@ -158,10 +159,10 @@ public final class ClinicalTokenizer implements AutoCloseable {
      */
     public long[] encode(String text, boolean addSpecialTokens) {
         if (words != null) return words.encode(List.of(text), addSpecialTokens)[0];
-        return nativeEncode(text, addSpecialTokens);
+        return nativeEncode(tokenizer, text, addSpecialTokens);
     }
 
-    private long[] nativeEncode(String text, boolean addSpecialTokens) {
+    private static long[] nativeEncode(HuggingFaceTokenizer tokenizer, String text, boolean addSpecialTokens) {
         long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
         try {
             return TokenizersLibrary.LIB.getTokenIds(encoding);
@@ -177,10 +178,10 @@ public final class ClinicalTokenizer implements AutoCloseable {
     public long[][] encodeBatch(List<String> texts, boolean addSpecialTokens) {
         if (texts.isEmpty()) return new long[0][];
         if (words != null) return words.encode(texts, addSpecialTokens);
-        return nativeBatch(texts.toArray(String[]::new), addSpecialTokens);
+        return nativeBatch(tokenizer, texts.toArray(String[]::new), addSpecialTokens);
     }
 
-    private long[][] nativeBatch(String[] texts, boolean addSpecialTokens) {
+    private static long[][] nativeBatch(HuggingFaceTokenizer tokenizer, String[] texts, boolean addSpecialTokens) {
         long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts, addSpecialTokens);
         long[][] out = new long[encodings.length][];
         try {

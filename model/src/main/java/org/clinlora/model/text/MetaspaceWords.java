@@ -26,19 +26,20 @@ import java.util.function.Function;
  * join symbols across a cut, and BPE over the whole note (always the lowest-ranked pair first) makes, inside each part,
  * the same merges in the same order as over that part alone. The parts' ids, concatenated, are the note's.
  *
- * <p>Notes holding an added token's text ({@code <s>}, matched before normalisation) and notes ending in a lone space
- * (which the {@code Prepend} normalizer would not see as a word) go to the native tokenizer whole. The cache is
- * bounded: it is cleared when it reaches {@link #MAX_WORDS} words, and longer words than {@link #MAX_WORD_CHARS} are
- * never kept.
+ * <p>Notes holding an added token's text ({@code <s>}) and notes ending in a lone space (which the {@code Prepend}
+ * normalizer would not see as a word) go to the native tokenizer whole. Tokenizers whose added tokens are matched after
+ * normalisation and hold a space or {@code ▁}, or whose vocabulary has no {@code ▁} piece, keep the native path. The
+ * cache is bounded: it starts again empty when a call's new words would take it past {@link #MAX_WORDS}, and words
+ * longer than {@link #MAX_WORD_CHARS} are never kept. It holds words only, never a whole note.
  */
 final class MetaspaceWords {
-    static final char MARK = '\u2581';
+    static final char MARK = BpeTokenizerBuilder.WORD_MARK;
     /** At most this many cached words (about 25 MB at clinical word lengths), then the cache starts again. */
     static final int MAX_WORDS = 1 << 17;
 
     static final int MAX_WORD_CHARS = 48;
     /** A text whose fast ids must equal the native ones before the fast path is trusted (runs of spaces, no BOS). */
-    static final String PROBE = "Chief Complaint:  chest pain\n\tx 2 days,   Cr 1.2 ▁ café ☃";
+    static final String PROBE = "Chief Complaint:  chest pain\n\tx 2 days,   Cr 1.2 ▁ café ☃ x ☃";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -79,8 +80,13 @@ final class MetaspaceWords {
                         if (p.currentToken() != JsonToken.VALUE_NULL) return null;
                     }
                     case "added_tokens" -> {
-                        for (JsonNode t : (JsonNode) p.readValueAsTree())
-                            added.add(t.path("content").asText());
+                        for (JsonNode t : (JsonNode) p.readValueAsTree()) {
+                            String content = t.path("content").asText();
+                            // Matched in the normalised text, where a space is a ▁: the split could cut it apart.
+                            boolean normalized = t.path("normalized").asBoolean(false);
+                            if (normalized && (content.indexOf(' ') >= 0 || content.indexOf(MARK) >= 0)) return null;
+                            added.add(content);
+                        }
                     }
                     case "model" -> {
                         if (!splitsAtMarks(p)) return null;
@@ -142,11 +148,14 @@ final class MetaspaceWords {
                 }
                 case "vocab" -> {
                     if (value != JsonToken.START_OBJECT) return false;
+                    boolean hasMark = false; // without a ▁ piece, an unknown ▁ could fuse with its neighbours
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        if (spansAWordMark(p.currentName())) return false;
+                        String piece = p.currentName();
+                        if (spansAWordMark(piece)) return false;
+                        hasMark |= piece.equals(String.valueOf(MARK));
                         p.nextToken();
                     }
-                    vocab = true;
+                    vocab = hasMark;
                 }
                 default -> p.skipChildren();
             }
@@ -172,18 +181,22 @@ final class MetaspaceWords {
     long[][] encode(List<String> texts, boolean addSpecialTokens) {
         List<List<String>> words = new ArrayList<>(texts.size());
         Map<String, long[]> known = new HashMap<>();
-        Map<String, Integer> unknown = new LinkedHashMap<>();
+        Map<String, Boolean> unknown = new LinkedHashMap<>(); // text → whether it is a word (else a whole text)
         for (String text : texts) {
             List<String> w = split(text);
             words.add(w);
-            for (String word : w == null ? List.of(text) : w) {
-                if (known.containsKey(word) || unknown.containsKey(word)) continue;
-                long[] ids = w == null ? null : cache.get(word);
+            if (w == null) {
+                if (!known.containsKey(text)) unknown.merge(text, false, Boolean::logicalAnd);
+                continue;
+            }
+            for (String word : w) {
+                if (known.containsKey(word) || Boolean.TRUE.equals(unknown.get(word))) continue;
+                long[] ids = cache.get(word);
                 if (ids != null) known.put(word, ids);
-                else unknown.put(word, unknown.size());
+                else unknown.put(word, true);
             }
         }
-        if (!unknown.isEmpty()) remember(unknown, known);
+        if (!unknown.isEmpty()) encodeNew(unknown, known);
         long[][] out = new long[texts.size()][];
         for (int i = 0; i < texts.size(); i++) {
             List<String> w = words.get(i);
@@ -196,13 +209,16 @@ final class MetaspaceWords {
         return out;
     }
 
-    private void remember(Map<String, Integer> unknown, Map<String, long[]> known) {
-        long[][] ids = nativeEncode.apply(unknown.keySet().toArray(String[]::new));
-        if (cache.size() + unknown.size() > MAX_WORDS) cache.clear();
-        unknown.forEach((word, i) -> {
-            known.put(word, ids[i]);
-            if (word.length() <= MAX_WORD_CHARS && !word.isEmpty()) cache.put(word, ids[i]);
-        });
+    /** Encodes the new texts in one native batch; the words among them (never whole texts) go into the cache. */
+    private void encodeNew(Map<String, Boolean> unknown, Map<String, long[]> known) {
+        List<String> texts = new ArrayList<>(unknown.keySet());
+        long[][] ids = nativeEncode.apply(texts.toArray(String[]::new));
+        if (cache.size() + texts.size() > MAX_WORDS) cache.clear();
+        for (int i = 0; i < ids.length; i++) {
+            String text = texts.get(i);
+            known.put(text, ids[i]);
+            if (unknown.get(text) && text.length() <= MAX_WORD_CHARS && !text.isEmpty()) cache.put(text, ids[i]);
+        }
     }
 
     /**

@@ -146,7 +146,7 @@ public class BatchScheduler {
                 }
                 adapters.applyPending(host);
                 run(model.model(), batch);
-                wait.ran(batch.size());
+                wait.ran(batch.size(), !queue.isEmpty());
                 adapters.evict();
             } catch (InterruptedException e) {
                 return;

@@ -19,8 +19,8 @@ final class GatherWait {
         return together ? maxWaitNanos : 0;
     }
 
-    /** A batch of {@code requests} requests ran. */
-    void ran(int requests) {
-        together = requests > 1;
+    /** A batch of {@code requests} requests ran; {@code queuedMeanwhile}: another request is waiting now. */
+    void ran(int requests, boolean queuedMeanwhile) {
+        together = requests > 1 || queuedMeanwhile;
     }
 }

@@ -10,11 +10,13 @@ class GatherWaitTest {
     void waitsOnlyAfterABatchOfSeveralRequests() {
         GatherWait wait = new GatherWait(5_000_000);
         assertEquals(0, wait.nanos(), "the first request after start-up runs at once");
-        wait.ran(1);
+        wait.ran(1, false);
         assertEquals(0, wait.nanos(), "a lone client never pays max-wait");
-        wait.ran(3);
+        wait.ran(3, false);
         assertEquals(5_000_000, wait.nanos(), "concurrent requests: gather for max-wait");
-        wait.ran(1);
+        wait.ran(1, false);
         assertEquals(0, wait.nanos(), "back to one at a time");
+        wait.ran(1, true);
+        assertEquals(5_000_000, wait.nanos(), "two clients taking turns: the other's request came during the forward");
     }
 }

@@ -42,8 +42,13 @@ final class DatasetAssembler {
 
     /** Builds the dataset and returns its manifest. */
     Map<String, Object> build(DatasetJob job, BuildProgress live) throws IOException {
+        try (Tokenizers.Lease lease = tokenizers.lease()) { // the service's tokenizer is not freed under the build
+            return build(job, live, tokenizers.get(job.spec().model()));
+        }
+    }
+
+    private Map<String, Object> build(DatasetJob job, BuildProgress live, Tokenizers.Loaded tok) throws IOException {
         DatasetSpec spec = job.spec();
-        Tokenizers.Loaded tok = tokenizers.get(spec.model());
         boolean classification = DatasetSpec.CLASSIFICATION.equals(spec.kind());
         DatasetBuilder.LabelSpace labels = classification ? labelSpace(spec) : null;
         try (DatasetBuilder b = new DatasetBuilder(

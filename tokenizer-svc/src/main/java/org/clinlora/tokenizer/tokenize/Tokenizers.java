@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.model.base.SpecialIds;
 import org.clinlora.model.io.Sha256;
@@ -17,6 +19,7 @@ import org.clinlora.platform.failure.Unprocessable;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.tokenizer.TokenizerConfig;
+import org.jboss.logging.Logger;
 
 /**
  * Base models' own tokenizers, from {@code models/{id}/tokenizer.json} in the object store, verified against the
@@ -39,6 +42,17 @@ public class Tokenizers {
     private final ModelStore models;
     private final Path cacheDir;
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+    /** Dataset builds using a loaded tokenizer now: {@link #close} never frees one under them. */
+    private final AtomicInteger builds = new AtomicInteger();
+
+    private static final Logger LOG = Logger.getLogger(Tokenizers.class);
+    private static final long CLOSE_WAIT_MILLIS = 10_000;
+
+    /** Held by a dataset build while it uses a loaded tokenizer. */
+    public interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     public Tokenizers(ModelStore models, TokenizerConfig config) {
         this.models = models;
@@ -73,8 +87,31 @@ public class Tokenizers {
         });
     }
 
+    /** Marks a dataset build as using the loaded tokenizers until the lease is closed. */
+    public Lease lease() {
+        builds.incrementAndGet();
+        return builds::decrementAndGet;
+    }
+
+    /**
+     * Frees the native tokenizers once no build uses them (a build on the worker thread does not stop when the service
+     * does); one still running after {@value #CLOSE_WAIT_MILLIS} ms keeps them, and the process's exit frees them.
+     */
     @PreDestroy
     void close() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        while (builds.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (builds.get() > 0) {
+            LOG.warn("a dataset build still uses the tokenizers at shutdown: they are left to the process's exit");
+            return;
+        }
         loaded.values().forEach(l -> l.tokenizer().close());
     }
 }
