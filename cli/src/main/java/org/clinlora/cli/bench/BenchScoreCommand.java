@@ -253,6 +253,35 @@ final class BenchScoreCommand extends CliCommand {
         System.out.println();
     }
 
+    /**
+     * Scores every adapter once, in two halves; between them and after, the scorer's settled RSS and resident count
+     * give the marginal memory of one more resident adapter (the slope, free of what the process holds whatever the
+     * count: code, heap, thread arenas), printed against its tensor bytes.
+     */
+    private void warmUp(HttpClient http, Scorer scorer, List<String> tasks, String note) throws Exception {
+        int half = tasks.size() / 2;
+        load(http, scorer.url(), tasks.subList(0, half), List.of(note), cyclic(half, half), 8);
+        long rssHalf = settledRssKiB(scorer.pid());
+        Map<String, Double> m1 = ScorerMetricsText.read(http, scorer.url());
+        int rest = tasks.size() - half;
+        load(http, scorer.url(), tasks.subList(half, tasks.size()), List.of(note), cyclic(rest, rest), 8);
+        long rssAll = settledRssKiB(scorer.pid());
+        Map<String, Double> m2 = ScorerMetricsText.read(http, scorer.url());
+        double added = delta(m1, m2, "clinlora_scorer_adapters_resident"),
+                tensorBytes = delta(m1, m2, "clinlora_scorer_adapters_resident_bytes");
+        // A budget that evicted meanwhile: the freed tensors blur the slope, so none is printed.
+        if (added < 1 || tensorBytes <= 0 || delta(m1, m2, "clinlora_scorer_adapters_cache_evictions_total") > 0)
+            return;
+        System.out.printf(
+                "RESULT marginal memory: %.0f more resident adapters added %.1f MiB of RSS (after a full GC each time),"
+                        + " %.3f MiB each against %.3f MiB of tensors (%.2fx)%n",
+                added,
+                (rssAll - rssHalf) / 1024.0,
+                (rssAll - rssHalf) / 1024.0 / added,
+                tensorBytes / added / 1048576.0,
+                (rssAll - rssHalf) * 1024.0 / tensorBytes);
+    }
+
     /** scorer-svc's default clinlora.scorer.max-batch-rows: the batch the bare forward is timed at. */
     private static final int SCORER_BATCH = 32;
 
@@ -268,7 +297,7 @@ final class BenchScoreCommand extends CliCommand {
         long warmed = 0;
         if (warm) {
             long t0 = System.nanoTime();
-            load(http, scorer.url(), tasks, List.of(notes.get(0)), cyclic(tasks.size(), tasks.size()), 8);
+            warmUp(http, scorer, tasks, notes.get(0));
             warmed = System.nanoTime() - t0;
         }
         long rssAll = settledRssKiB(scorer.pid());
