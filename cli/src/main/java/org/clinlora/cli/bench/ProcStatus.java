@@ -18,13 +18,8 @@ final class ProcStatus {
 
     /** Minor page faults of this process so far ({@code /proc/self/stat} field 10); -1 where not Linux. */
     static long minorFaults() {
-        try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[7]); // fields after "(comm)" start at 3: minflt is field 10
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        String[] f = stat("self");
+        return f == null ? -1 : Long.parseLong(f[7]); // fields after "(comm)" start at 3: minflt is field 10
     }
 
     /**
@@ -32,12 +27,20 @@ final class ProcStatus {
      * and 15, in clock ticks of 1/100 s); -1 where not Linux.
      */
     static double cpuSeconds(String process) {
+        String[] f = stat(process);
+        return f == null ? -1 : (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    /**
+     * The fields of {@code /proc/<process>/stat} after "(comm)", which may hold spaces (index 0 is field 3), or null
+     * where it cannot be read. Callers parse only the fields they read: some (rsslim) exceed a signed long.
+     */
+    private static String[] stat(String process) {
         try {
             String stat = Files.readString(Path.of("/proc", process, "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            return stat.substring(stat.lastIndexOf(')') + 2).strip().split(" ");
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
     }
 }
