@@ -125,12 +125,17 @@ final class Cluster implements AutoCloseable {
 
     /** Stages a random SEQ_CLS adapter for {@code base} in the bucket; returns its prefix. */
     String stageAdapter(LlamaConfig base, String local, List<String> labels, long seed) throws IOException {
-        Path d = TestAdapters.write(
-                dir.resolve(local),
-                new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null),
+        return stage(
                 base,
+                local,
+                new LoraConfig("SEQ_CLS", 4, 8, 0.1, List.of("q_proj", "v_proj"), List.of("score"), false, null),
                 labels.size(),
                 seed);
+    }
+
+    /** Stages a random adapter of any kind (a CAUSAL_LM Clinical LoRA has no labels); returns its prefix. */
+    String stage(LlamaConfig base, String local, LoraConfig config, int labels, long seed) throws IOException {
+        Path d = TestAdapters.write(dir.resolve(local), config, base, labels, seed);
         String prefix = "chaos-staging/" + run + "/" + local + "/";
         try (var files = Files.list(d)) {
             for (Path f : files.toList()) store.put(prefix + f.getFileName(), f, Map.of());

@@ -3,13 +3,20 @@ package org.clinlora.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.clinlora.cli.bench.BenchCommand;
+import org.clinlora.cli.client.CliAuth;
 import org.clinlora.cli.command.CliVersion;
+import org.clinlora.cli.registry.RegistryCommand;
 import org.clinlora.platform.registry.RegistryClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
@@ -39,7 +46,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             DemoCommand.class,
             ModelsCommand.class,
             AdaptersCommand.class,
-            JobsCommand.class
+            JobsCommand.class,
+            RegistryCommand.class
         })
 public final class Main implements Runnable {
     @Spec
@@ -57,11 +65,24 @@ public final class Main implements Runnable {
         return cli.execute(argv);
     }
 
-    static CommandLine commandLine() {
+    /** The command line as {@code ./clinlora} runs it (its error handling and exit codes), for callers in tests too. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::failure);
+        nameTheTokenVariable(cli, Collections.newSetFromMap(new IdentityHashMap<>()));
         return cli;
+    }
+
+    /** Every command's --help ends by naming where its bearer token comes from, and what happens without one. */
+    private static void nameTheTokenVariable(CommandLine cmd, Set<CommandLine> done) {
+        if (!done.add(cmd)) return;
+        UsageMessageSpec usage = cmd.getCommandSpec().usageMessage();
+        List<String> footer = new ArrayList<>(List.of(usage.footer()));
+        footer.add("Token: " + CliAuth.TOKEN_VARIABLE + " (a bearer JWT for the services); without it a local"
+                + " development token with every role is minted, with a warning on stderr.");
+        usage.footer(footer.toArray(String[]::new));
+        for (CommandLine sub : cmd.getSubcommands().values()) nameTheTokenVariable(sub, done);
     }
 
     /** Without a command: the overview, and exit code 2 (nothing was done). */

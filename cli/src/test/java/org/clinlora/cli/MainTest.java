@@ -224,6 +224,7 @@ class MainTest {
             Outcome r = run(c, "--help");
             assertEquals(0, r.code(), c + ": " + r.err());
             assertTrue(r.out().contains("Usage: clinlora " + c), r.out());
+            assertTrue(r.out().contains("CLINLORA_TOKEN"), c + "'s help names the token variable: " + r.out());
             Outcome v = run(c, "--version");
             assertEquals(0, v.code());
             assertTrue(v.out().startsWith("clinlora "), v.out());

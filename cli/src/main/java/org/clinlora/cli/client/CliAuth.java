@@ -39,14 +39,34 @@ public final class CliAuth {
         }
     }
 
+    /** The variable the CLI's calls take their bearer token from; every command's --help names it. */
+    public static final String TOKEN_VARIABLE = "CLINLORA_TOKEN";
+
+    /**
+     * The bearer token of the CLI's calls: {@code CLINLORA_TOKEN}, or else a development token with every role, which
+     * is said once on stderr: a command must never act with every role without the user knowing.
+     */
     public static synchronized String token() {
         if (token == null) {
-            String given = System.getenv("CLINLORA_TOKEN");
-            token = given != null && !given.isBlank()
-                    ? given.strip()
-                    : devIssuer().mint("clinlora-cli", Roles.ALL, Duration.ofHours(4));
+            String given = System.getenv(TOKEN_VARIABLE);
+            if (given != null && !given.isBlank()) {
+                token = given.strip();
+            } else {
+                token = devIssuer().mint("clinlora-cli", Roles.ALL, Duration.ofHours(4));
+                System.err.println(devTokenNotice());
+            }
         }
         return token;
+    }
+
+    static String devTokenNotice() {
+        return "clinlora: " + TOKEN_VARIABLE + " is not set: using a local development token with every role, signed"
+                + " by the key in " + authDir() + " (only services started by ./clinlora accept it)";
+    }
+
+    /** Forget the token, so the next call decides again (tests). */
+    static synchronized void forget() {
+        token = null;
     }
 
     public static HttpRequest.Builder request(URI uri) {

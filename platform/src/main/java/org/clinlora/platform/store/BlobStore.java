@@ -2,6 +2,7 @@ package org.clinlora.platform.store;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,19 @@ public interface BlobStore {
 
     /** Every key under the prefix, recursively, in key order. */
     List<String> list(String prefix);
+
+    /** A key and its size, as a listing returns them. */
+    record Listed(String key, long size) {}
+
+    /**
+     * Every key under the prefix with its size, in key order. S3 lists sizes with the keys; this default asks for each
+     * one (objects deleted meanwhile are left out).
+     */
+    default List<Listed> listSized(String prefix) {
+        List<Listed> out = new ArrayList<>();
+        for (String key : list(prefix)) size(key).ifPresent(n -> out.add(new Listed(key, n)));
+        return out;
+    }
 
     /** The "folders" directly under the prefix, each ending in {@code /}, in key order. */
     List<String> listPrefixes(String prefix);

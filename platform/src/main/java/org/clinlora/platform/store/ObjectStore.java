@@ -155,15 +155,26 @@ public final class ObjectStore implements BlobStore {
         return listing(prefix, false).stream().filter(k -> k.endsWith("/")).toList();
     }
 
+    @Override
+    public List<Listed> listSized(String prefix) {
+        return items(prefix, true).stream()
+                .map(i -> new Listed(i.objectName(), i.size()))
+                .toList();
+    }
+
     private List<String> listing(String prefix, boolean recursive) {
-        List<String> out = new ArrayList<>();
+        return items(prefix, recursive).stream().map(Item::objectName).toList();
+    }
+
+    private List<Item> items(String prefix, boolean recursive) {
+        List<Item> out = new ArrayList<>();
         try {
             for (Result<Item> r : client.listObjects(ListObjectsArgs.builder()
                     .bucket(bucket)
                     .prefix(prefix)
                     .recursive(recursive)
                     .build())) {
-                out.add(call(r::get, prefix).objectName());
+                out.add(call(r::get, prefix));
             }
         } catch (IllegalStateException e) {
             throw unreachable("list " + prefix, e);

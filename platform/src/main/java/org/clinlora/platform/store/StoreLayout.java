@@ -1,6 +1,7 @@
 package org.clinlora.platform.store;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.clinlora.model.io.Sha256;
 
@@ -19,6 +20,8 @@ public final class StoreLayout {
     public static final String DELETED = ".deleted";
     /** A published experiment's list of files with their sizes and sha256s, written after them. */
     public static final String EXPERIMENT_MANIFEST = "manifest.json";
+    /** The folder of a model push in progress inside {@code models/{id}/}. */
+    public static final String MODEL_UPLOAD = ".upload/";
 
     private StoreLayout() {}
 
@@ -49,8 +52,12 @@ public final class StoreLayout {
         return adapter(name) + version + "/";
     }
 
+    public static String aliasLogs() {
+        return "adapter-aliases/";
+    }
+
     public static String aliases(String name) {
-        return "adapter-aliases/" + requireName(name) + "/";
+        return aliasLogs() + requireName(name) + "/";
     }
 
     /** An alias is an append-only log: one create-only entry per move, the highest sequence number is current. */
@@ -67,12 +74,40 @@ public final class StoreLayout {
         return "adapter-children/" + requireName(name) + "/" + version + "/";
     }
 
+    /**
+     * What a registry backup holds ({@code ./clinlora registry export}): alias logs, child markers, adapter versions
+     * (claims and tombstones included, so a restored registry never hands out a number twice) and base models. Listed
+     * in this order on purpose: whatever a listed object refers to was written before it, so it is listed after it and
+     * the backup is consistent without stopping the registry.
+     */
+    public static List<String> registryPrefixes() {
+        return List.of(aliasLogs(), "adapter-children/", adapters(), models());
+    }
+
+    /** A key a registry backup holds: under {@link #registryPrefixes()}, and not a model push still in progress. */
+    public static boolean inRegistryBackup(String key) {
+        if (key == null || key.contains("..") || key.contains("\\") || key.contains("//") || key.endsWith("/")) {
+            return false;
+        }
+        if (key.startsWith(models()) && key.contains("/" + MODEL_UPLOAD)) return false;
+        return registryPrefixes().stream().anyMatch(key::startsWith);
+    }
+
     public static String staging(String uploadId) {
         return "staging/" + uploadId + "/";
     }
 
+    public static String models() {
+        return "models/";
+    }
+
     public static String model(String id) {
-        return "models/" + requireName(id) + "/";
+        return models() + requireName(id) + "/";
+    }
+
+    /** A model push in progress: what was declared and what arrived ({@code ModelUploads}), until it completes. */
+    public static String modelUpload(String id) {
+        return model(id) + MODEL_UPLOAD;
     }
 
     /** trainer-svc's files of one job: job.json, checkpoint.json + checkpoints/, the adapter staged for publication. */

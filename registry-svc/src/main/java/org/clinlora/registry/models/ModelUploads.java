@@ -54,11 +54,11 @@ public class ModelUploads {
     }
 
     private static String declaredKey(String id) {
-        return StoreLayout.model(id) + ".upload/declared.json";
+        return StoreLayout.modelUpload(id) + "declared.json";
     }
 
     private static String receivedKey(String id, String file) {
-        return StoreLayout.model(id) + ".upload/received/" + file;
+        return StoreLayout.modelUpload(id) + "received/" + file;
     }
 
     /** Starts (or resumes) a push of {@code files}; a model that exists with the same files is reported as stored. */
@@ -146,7 +146,7 @@ public class ModelUploads {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        for (String k : store.list(StoreLayout.model(id) + ".upload/")) store.delete(k);
+        for (String k : store.list(StoreLayout.modelUpload(id))) store.delete(k);
         LOG.infof(
                 "model %s stored: %d files, %d bytes, checked in %.1f s",
                 id,
@@ -163,7 +163,7 @@ public class ModelUploads {
         Map<String, DeclaredFile> declared =
                 declaredFiles(id).orElseThrow(() -> new NotFound("no push of model '" + id + "' is in progress"));
         for (String f : declared.keySet()) store.delete(StoreLayout.model(id) + f);
-        for (String k : store.list(StoreLayout.model(id) + ".upload/")) store.delete(k);
+        for (String k : store.list(StoreLayout.modelUpload(id))) store.delete(k);
     }
 
     /** Stored models (those with a manifest), in id order. */

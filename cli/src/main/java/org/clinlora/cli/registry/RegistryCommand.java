@@ -1,0 +1,112 @@
+package org.clinlora.cli.registry;
+
+import java.nio.file.Path;
+import org.clinlora.cli.client.LocalBucket;
+import org.clinlora.cli.command.CliCommand;
+import org.clinlora.cli.command.CliVersion;
+import org.clinlora.platform.store.ObjectStore;
+import org.clinlora.platform.store.S3Settings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./clinlora registry export|import}: the registry's backup, straight from and into the object store (the bucket
+ * in CLINLORA_S3_*), so it needs the store's credentials, not a token. docs/SECURITY.md, "Backup and restore".
+ */
+@Command(
+        name = "registry",
+        mixinStandardHelpOptions = true,
+        versionProvider = CliVersion.class,
+        description = "Back up the adapter registry into a folder, and restore it into an empty bucket.",
+        subcommands = {RegistryCommand.Export.class, RegistryCommand.Import.class})
+public final class RegistryCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new ParameterException(new CommandLine(this), "say 'registry export' or 'registry import'");
+    }
+
+    static ObjectStore store(String bucket) {
+        S3Settings s3 = LocalBucket.settings();
+        if (bucket != null) s3 = s3.withBucket(bucket);
+        ObjectStore store = new ObjectStore(s3);
+        if (!store.bucketExists())
+            throw new IllegalStateException("bucket " + s3.bucket() + " not found at " + s3.endpoint());
+        return store;
+    }
+
+    static String bucketName(String bucket) {
+        return bucket != null ? bucket : LocalBucket.settings().bucket();
+    }
+
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
+            versionProvider = CliVersion.class,
+            description = "Copy every base model, adapter version, card and alias history, with their sha256, into a"
+                    + " folder. Run it again on the same folder to copy only what is new.",
+            footer = "Reads the bucket in CLINLORA_S3_ENDPOINT / CLINLORA_S3_BUCKET with CLINLORA_S3_ACCESS_KEY and"
+                    + " CLINLORA_S3_SECRET_KEY. The services may keep running.")
+    static final class Export extends CliCommand {
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "the export folder")
+        Path out;
+
+        @Option(names = "--bucket", description = "the bucket (default CLINLORA_S3_BUCKET or clinlora)")
+        String bucket;
+
+        @Override
+        protected void execute() throws Exception {
+            ObjectStore store = store(bucket);
+            long t0 = System.nanoTime();
+            RegistryExport.Summary s =
+                    new RegistryExport(store, out).run(LocalBucket.settings().endpoint() + "/" + bucketName(bucket));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "exported %d objects (%.1f MB) to %s: %d copied (%.1f MB), %d removed, in %.1f s%n",
+                            s.objects(),
+                            s.bytes() / 1e6,
+                            out,
+                            s.copied(),
+                            s.bytesCopied() / 1e6,
+                            s.removed(),
+                            (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            versionProvider = CliVersion.class,
+            description = "Restore an export into a bucket that holds no registry, checking every file first and"
+                    + " reading each back after writing it.",
+            footer = "Writes the bucket in CLINLORA_S3_BUCKET (or --bucket); run it again to finish an interrupted"
+                    + " import. Start registry-svc on the bucket afterwards.")
+    static final class Import extends CliCommand {
+        @Parameters(index = "0", paramLabel = "DIR", description = "a folder written by 'registry export'")
+        Path dir;
+
+        @Option(names = "--bucket", description = "the bucket (default CLINLORA_S3_BUCKET or clinlora)")
+        String bucket;
+
+        @Override
+        protected void execute() throws Exception {
+            ObjectStore store = store(bucket);
+            long t0 = System.nanoTime();
+            RegistryImport.Summary s = new RegistryImport(store, dir).run(bucketName(bucket));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "imported %d objects into %s: %d written and verified (%.1f MB), %d already there,"
+                                    + " in %.1f s%n",
+                            s.objects(),
+                            bucketName(bucket),
+                            s.written(),
+                            s.bytesWritten() / 1e6,
+                            s.skipped(),
+                            (System.nanoTime() - t0) / 1e9);
+        }
+    }
+}
