@@ -23,6 +23,8 @@ final class ServiceJars {
     static ServiceProcess start(String svc, BenchBucket.InUse bucket, Map<String, String> env) {
         Map<String, String> all = new HashMap<>(CliAuth.serviceEnv(svc + "-svc"));
         all.putAll(bucket.env(svc));
+        // The benches load a service from one subject as fast as it answers: they measure it, not its rate limits.
+        all.put("CLINLORA_LIMITS_ENABLED", "false");
         all.putAll(env);
         return ServiceProcess.start(
                 svc + "-svc",

@@ -3,6 +3,7 @@ package org.clinlora.platform.api;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.clinlora.platform.failure.Busy;
 import org.clinlora.platform.failure.Failure;
 
 /**
@@ -18,7 +19,13 @@ public final class Problems {
 
     /** The answer to a domain failure: its kind's status ({@link FailureMappers#status}), its reason and message. */
     public static Response of(Failure f, UriInfo uri, HttpHeaders headers) {
-        return of(FailureMappers.status(f), f.reason(), f.getMessage(), uri, headers);
+        Response r = of(FailureMappers.status(f), f.reason(), f.getMessage(), uri, headers);
+        if (!(f instanceof Busy busy)) return r;
+        // A rate limit knows when the caller's next request would pass; a full queue says the default.
+        return Response.fromResponse(r)
+                .header("Retry-After", null)
+                .header("Retry-After", String.valueOf(busy.retryAfterSeconds()))
+                .build();
     }
 
     /** The problem of the current request (its path and trace id from {@code uri} and {@code headers}). */

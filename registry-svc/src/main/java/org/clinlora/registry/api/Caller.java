@@ -1,6 +1,7 @@
 package org.clinlora.registry.api;
 
 import jakarta.enterprise.context.RequestScoped;
+import org.clinlora.platform.auth.Subjects;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -23,8 +24,7 @@ public class Caller {
      * Only verified tokens get this far, and SmallRye JWT refuses a token with neither.
      */
     public String subject() {
-        String sub = jwt.getSubject();
-        return sub == null || sub.isBlank() ? jwt.getName() : sub;
+        return Subjects.of(jwt);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.clinlora.model.base.BaseModelConfig;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.limits.SubjectLimits;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.scorer.api.OpenInference.InferRequest;
 import org.clinlora.scorer.api.OpenInference.InferResponse;
@@ -70,6 +71,7 @@ public class InferenceV2Resource {
     private final SmallRyeHealthReporter health;
     private final Timer latency;
     private final String version;
+    private final SubjectLimits limits;
 
     public InferenceV2Resource(
             ScoringService engine,
@@ -77,7 +79,9 @@ public class InferenceV2Resource {
             AdapterCache adapters,
             SmallRyeHealthReporter health,
             ScorerMetrics metrics,
+            SubjectLimits limits,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
+        this.limits = limits;
         this.engine = engine;
         this.model = model;
         this.adapters = adapters;
@@ -190,10 +194,14 @@ public class InferenceV2Resource {
     @APIResponse(
             responseCode = "422",
             description = "The adapter cannot score on this scorer (reason wrong_base_model, …)")
-    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "The scoring queue is full (reason queue_full), or the caller is over its rate (rate_limited)")
     @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
     public InferResponse infer(@PathParam("name") String name, InferRequest req) {
         InferRequestReader.Read read = InferRequestReader.read(req);
+        limits.admit(SubjectLimits.noteBytes(read.notes()));
         return infer(resolve(name, null), req.id(), read);
     }
 
@@ -209,10 +217,14 @@ public class InferenceV2Resource {
     @APIResponse(
             responseCode = "422",
             description = "The adapter cannot score on this scorer (reason wrong_base_model, …)")
-    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "The scoring queue is full (reason queue_full), or the caller is over its rate (rate_limited)")
     @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
     public InferResponse infer(@PathParam("name") String name, @PathParam("version") String version, InferRequest req) {
         InferRequestReader.Read read = InferRequestReader.read(req);
+        limits.admit(SubjectLimits.noteBytes(read.notes()));
         return infer(resolve(name, version), req.id(), read);
     }
 

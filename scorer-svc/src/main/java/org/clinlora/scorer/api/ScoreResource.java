@@ -21,6 +21,7 @@ import org.clinlora.platform.failure.InternalFailure;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.TooLarge;
 import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.limits.SubjectLimits;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.scorer.scoring.BatchScheduler;
 import org.clinlora.scorer.scoring.Evaluator;
@@ -45,10 +46,12 @@ public class ScoreResource {
     private final ScoringService engine;
     private final Evaluator evaluator;
     private final Timer latency;
+    private final SubjectLimits limits;
 
-    public ScoreResource(ScoringService engine, Evaluator evaluator, ScorerMetrics metrics) {
+    public ScoreResource(ScoringService engine, Evaluator evaluator, ScorerMetrics metrics, SubjectLimits limits) {
         this.engine = engine;
         this.evaluator = evaluator;
+        this.limits = limits;
         this.latency = metrics.requestLatency("rest");
     }
 
@@ -81,12 +84,16 @@ public class ScoreResource {
     @APIResponse(
             responseCode = "422",
             description = "The adapter cannot score on this scorer (reason wrong_base_model, not_a_classifier, …)")
-    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "The scoring queue is full (reason queue_full), or the caller is over its rate (rate_limited)")
     @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
     @APIResponse(
             responseCode = "503",
             description = "The base model is loading or unavailable, the registry is down, or scoring took too long")
     public ScoreApiResponse score(ScoreApiRequest req) {
+        limits.admit(req == null ? 0 : SubjectLimits.noteBytes(req.notes()));
         if (req == null || req.task() == null || req.task().isBlank()) throw new InvalidRequest("task is required");
         boolean notes = req.notes() != null, ids = req.inputIds() != null;
         if (notes == ids) throw new InvalidRequest("give notes or inputIds, not both or neither");
@@ -123,12 +130,16 @@ public class ScoreResource {
     @APIResponse(
             responseCode = "422",
             description = "The dataset or adapter cannot be evaluated here (reason label_mismatch, …)")
-    @APIResponse(responseCode = "429", description = "The scoring queue is full (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "The scoring queue is full (reason queue_full), or the caller is over its rate (rate_limited)")
     @APIResponse(responseCode = "502", description = "The registry answered with an error (reason registry_error)")
     @APIResponse(
             responseCode = "503",
             description = "The base model is loading or unavailable, the registry is down, or scoring took too long")
     public Evaluator.Report evaluate(EvaluateRequest req) {
+        limits.admit(0);
         if (req == null || req.datasetId() == null || req.task() == null)
             throw new InvalidRequest("datasetId and task are required");
         return evaluator.evaluate(req.datasetId(), req.task(), req.split() == null ? "test" : req.split());

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.clinlora.model.task.ProblemType;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.Unavailable;
+import org.clinlora.platform.limits.SubjectLimits;
 import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.registry.AdapterRef;
 import org.clinlora.platform.registry.AdapterSource;
@@ -66,7 +67,11 @@ class RequestPrecedenceTest {
         BatchScheduler scheduler = new BatchScheduler(model, cache, config);
         ScoringService service = new ScoringService(
                 new TaskResolver(registry, binding, Duration.ofSeconds(30)), model, cache, scheduler);
-        return new ScoreResource(service, null, new ScorerMetrics(new SimpleMeterRegistry(), scheduler, cache, model));
+        return new ScoreResource(
+                service,
+                null,
+                new ScorerMetrics(new SimpleMeterRegistry(), scheduler, cache, model),
+                SubjectLimits.off());
     }
 
     @Test

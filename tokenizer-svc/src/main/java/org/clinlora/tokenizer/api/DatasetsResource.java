@@ -7,6 +7,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -26,6 +27,7 @@ import java.util.Map;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
+import org.clinlora.platform.limits.SubjectLimits;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.tokenizer.datasets.DatasetBuilds;
 import org.clinlora.tokenizer.datasets.DatasetJob;
@@ -41,9 +43,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RolesAllowed(Roles.DATA_ENGINEER)
 public class DatasetsResource {
     private final DatasetBuilds builds;
+    private final SubjectLimits limits;
 
-    public DatasetsResource(DatasetBuilds builds) {
+    public DatasetsResource(DatasetBuilds builds, SubjectLimits limits) {
         this.builds = builds;
+        this.limits = limits;
     }
 
     /** The job, and the manifest once the dataset is ready. */
@@ -106,8 +110,12 @@ public class DatasetsResource {
     @APIResponse(
             responseCode = "422",
             description = "The spec does not fit the model (reason invalid_dataset, invalid_tokenizer)")
-    @APIResponse(responseCode = "429", description = "Too many builds are waiting (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "Too many builds are waiting (reason queue_full), or the caller is over its rate (rate_limited)")
     public Response create(DatasetSpec spec, @Context UriInfo uri) {
+        limits.admit(0);
         if (spec == null) throw new InvalidRequest("a JSON body with model, kind and sources or stream is required");
         return accepted(builds.submit(spec), uri);
     }
@@ -140,7 +148,10 @@ public class DatasetsResource {
     @APIResponse(
             responseCode = "422",
             description = "The spec does not fit the model (reason invalid_dataset, invalid_tokenizer)")
-    @APIResponse(responseCode = "429", description = "Too many builds are waiting (reason queue_full)")
+    @APIResponse(
+            responseCode = "429",
+            description =
+                    "Too many builds are waiting (reason queue_full), or the caller is over its rate (rate_limited)")
     public Response upload(
             InputStream body,
             @QueryParam("model") String model,
@@ -157,8 +168,11 @@ public class DatasetsResource {
             @QueryParam("onMalformed") String onMalformed,
             @QueryParam("rowsPerShard") Integer rowsPerShard,
             @QueryParam("datasetId") String datasetId,
+            @HeaderParam("Content-Length") Long contentLength,
             @Context UriInfo uri)
             throws IOException {
+        // The upload is note text: its declared length counts now; a chunked one is counted once read, below.
+        limits.admit(contentLength == null ? 0 : contentLength);
         List<String> labelList = labels == null
                 ? null
                 : Arrays.stream(labels.split(",")).map(String::trim).toList();
@@ -184,6 +198,7 @@ public class DatasetsResource {
         var tmp = Files.createTempFile("dataset-upload", ".csv"); // var: Path is the JAX-RS annotation here
         try {
             long n = body == null ? 0 : Files.copy(body, tmp, StandardCopyOption.REPLACE_EXISTING);
+            if (contentLength == null) limits.charge(n);
             if (n == 0) throw new InvalidRequest("the uploaded file is empty");
             return accepted(builds.submitUpload(spec, tmp), uri);
         } finally {

@@ -12,6 +12,7 @@ import java.util.List;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.TooLarge;
+import org.clinlora.platform.limits.SubjectLimits;
 import org.clinlora.tokenizer.tokenize.Tokenizers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -26,9 +27,11 @@ public class TokenizeResource {
     static final int MAX_LENGTH = 32_768;
 
     private final Tokenizers tokenizers;
+    private final SubjectLimits limits;
 
-    public TokenizeResource(Tokenizers tokenizers) {
+    public TokenizeResource(Tokenizers tokenizers, SubjectLimits limits) {
         this.tokenizers = tokenizers;
+        this.limits = limits;
     }
 
     public record TokenizeRequest(String model, List<String> texts, Integer maxLength, Boolean addSpecialTokens) {}
@@ -52,7 +55,9 @@ public class TokenizeResource {
             responseCode = "413",
             description = "More than " + MAX_TEXTS + " texts, or a text longer than " + MAX_CHARS + " characters")
     @APIResponse(responseCode = "422", description = "The model's tokenizer cannot be read (reason invalid_tokenizer)")
+    @APIResponse(responseCode = "429", description = "The caller is over its request or note-byte rate (rate_limited)")
     public TokenizeResponse tokenize(TokenizeRequest req) {
+        limits.admit(req == null ? 0 : SubjectLimits.noteBytes(req.texts()));
         if (req == null) throw new InvalidRequest("a JSON body with model and texts is required");
         if (req.model() == null || req.model().isBlank()) throw new InvalidRequest("model is required");
         if (req.texts() == null || req.texts().isEmpty()) throw new InvalidRequest("texts must hold at least one note");
