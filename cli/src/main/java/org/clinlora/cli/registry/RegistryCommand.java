@@ -28,12 +28,14 @@ public final class RegistryCommand implements Runnable {
         throw new ParameterException(new CommandLine(this), "say 'registry export' or 'registry import'");
     }
 
-    static ObjectStore store(String bucket) {
+    static ObjectStore store(String bucket, boolean create) {
         S3Settings s3 = LocalBucket.settings();
         if (bucket != null) s3 = s3.withBucket(bucket);
         ObjectStore store = new ObjectStore(s3);
-        if (!store.bucketExists())
-            throw new IllegalStateException("bucket " + s3.bucket() + " not found at " + s3.endpoint());
+        if (!store.bucketExists()) {
+            if (!create) throw new IllegalStateException("bucket " + s3.bucket() + " not found at " + s3.endpoint());
+            store.createBucket(); // a restore into a new cluster's store starts without one
+        }
         return store;
     }
 
@@ -58,7 +60,7 @@ public final class RegistryCommand implements Runnable {
 
         @Override
         protected void execute() throws Exception {
-            ObjectStore store = store(bucket);
+            ObjectStore store = store(bucket, false);
             long t0 = System.nanoTime();
             RegistryExport.Summary s =
                     new RegistryExport(store, out).run(LocalBucket.settings().endpoint() + "/" + bucketName(bucket));
@@ -80,8 +82,9 @@ public final class RegistryCommand implements Runnable {
             name = "import",
             mixinStandardHelpOptions = true,
             versionProvider = CliVersion.class,
-            description = "Restore an export into a bucket that holds no registry, checking every file first and"
-                    + " reading each back after writing it.",
+            description =
+                    "Restore an export into a bucket that holds no registry (made if missing), checking every file"
+                            + " first and reading each back after writing it.",
             footer = "Writes the bucket in CLINLORA_S3_BUCKET (or --bucket); run it again to finish an interrupted"
                     + " import. Start registry-svc on the bucket afterwards.")
     static final class Import extends CliCommand {
@@ -93,7 +96,7 @@ public final class RegistryCommand implements Runnable {
 
         @Override
         protected void execute() throws Exception {
-            ObjectStore store = store(bucket);
+            ObjectStore store = store(bucket, true);
             long t0 = System.nanoTime();
             RegistryImport.Summary s = new RegistryImport(store, dir).run(bucketName(bucket));
             spec.commandLine()

@@ -69,6 +69,11 @@ final class RegistryExport {
         });
         SortedMap<String, Entry> all = new TreeMap<>(kept);
         all.putAll(copied);
+        for (var late : fetchLateFiles(all).entrySet()) {
+            all.put(late.getKey(), late.getValue());
+            copied.put(late.getKey(), late.getValue());
+            bytes.addAndGet(late.getValue().size());
+        }
         checkAgainstDeclarations(all);
         ExportManifest next = new ExportManifest(Instant.now().toString(), source, all);
         next.write(dir);
@@ -98,21 +103,28 @@ final class RegistryExport {
                 if (StoreLayout.inRegistryBackup(l.key())) out.put(l.key(), l.size());
             }
         }
-        // A file of a version published while the listing paged past it: its card lists it, so fetch it too.
-        for (String declaring : List.copyOf(out.keySet())) {
+        return out;
+    }
+
+    /**
+     * A file of a version published while the listing paged past it: its card (listed later) names it, so it is fetched
+     * now. Read from the exported cards, so an export with nothing new asks the store nothing more.
+     */
+    private Map<String, Entry> fetchLateFiles(Map<String, Entry> all) throws IOException {
+        Map<String, Entry> late = new TreeMap<>();
+        for (String declaring : all.keySet()) {
             if (!declares(declaring)) continue;
             String folder = declaring.substring(0, declaring.lastIndexOf('/') + 1);
-            for (String file : declaredFiles(declaring).keySet()) {
+            byte[] json = Files.readAllBytes(ExportManifest.objectPath(dir, declaring));
+            for (String file : declaredFiles(json).keySet()) {
                 String key = folder + file;
-                if (!out.containsKey(key))
-                    out.put(
-                            key,
-                            store.size(key)
-                                    .orElseThrow(() -> new IllegalStateException(
-                                            declaring + " lists " + file + " but the store has no " + key)));
+                if (all.containsKey(key) || late.containsKey(key)) continue;
+                if (store.size(key).isEmpty())
+                    throw new IllegalStateException(declaring + " lists " + file + " but the store has no " + key);
+                late.put(key, download(key));
             }
         }
-        return out;
+        return late;
     }
 
     private Entry download(String key) throws IOException {
@@ -154,10 +166,6 @@ final class RegistryExport {
         String[] parts = key.split("/");
         return parts.length == 4 && key.startsWith(StoreLayout.adapters()) && parts[3].equals(StoreLayout.CARD)
                 || parts.length == 3 && key.startsWith(StoreLayout.models()) && parts[2].equals(ModelStore.MANIFEST);
-    }
-
-    private Map<String, String> declaredFiles(String key) {
-        return declaredFiles(store.getBytes(key).orElse(new byte[0]));
     }
 
     /** File name to sha256, from the {@code files} object cards and model manifests share. */

@@ -5,6 +5,7 @@ import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.Http;
 import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -56,6 +57,16 @@ public final class ObjectStore implements BlobStore {
         return call(
                 () -> client.bucketExists(
                         BucketExistsArgs.builder().bucket(bucket).build()),
+                "bucket " + bucket);
+    }
+
+    /** Makes the bucket (a restore into a new cluster's store); the caller checked it does not exist. */
+    public void createBucket() {
+        call(
+                () -> {
+                    client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+                    return null;
+                },
                 "bucket " + bucket);
     }
 
