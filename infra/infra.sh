@@ -13,6 +13,14 @@
 #   CLINLORA_KAFKA_SASL_PORT (9094, SASL_PLAINTEXT with SCRAM-SHA-512),
 #   CLINLORA_S3_PORT (9000), CLINLORA_S3_ACCESS_KEY / CLINLORA_S3_SECRET_KEY (minioadmin), CLINLORA_S3_BUCKET (clinlora),
 #   CLINLORA_OIDC_PORT (9080)
+#
+# TLS mode, on request only (CLINLORA_INFRA_TLS=1; the integration tests always ask for it): the same transport the k8s
+# overlays use, beside the plain listeners. A throwaway CA and a certificate for 127.0.0.1/localhost are made once with
+# the JDK's keytool under $CLINLORA_RUN_DIR/tls (ca.crt; ca.p12 + ca.password, the truststore, laid out as Strimzi's
+# cluster CA Secret; server.p12, the servers' keystore: local development material, never a real secret); Kafka gains a
+# SASL_SSL listener with SCRAM-SHA-512 (CLINLORA_KAFKA_SSL_PORT, default the SASL port + 1: 9095) and S3Proxy an https
+# endpoint (CLINLORA_S3_TLS_PORT, default the S3 port + 443: 9443). A component already running without TLS is not
+# changed: `down` it first.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +31,10 @@ CONTROLLER_PORT="${CLINLORA_KAFKA_CONTROLLER_PORT:-9093}"
 # (users are added with the Admin API; the services' default stays the PLAINTEXT listener).
 KAFKA_SASL_PORT="${CLINLORA_KAFKA_SASL_PORT:-9094}"
 S3_PORT="${CLINLORA_S3_PORT:-9000}"
+# The TLS ports follow the ports above, so a run with moved ports moves them too.
+TLS="${CLINLORA_INFRA_TLS:-0}"
+KAFKA_SSL_PORT="${CLINLORA_KAFKA_SSL_PORT:-$((KAFKA_SASL_PORT + 1))}"
+S3_TLS_PORT="${CLINLORA_S3_TLS_PORT:-$((S3_PORT + 443))}"
 S3_ACCESS="${CLINLORA_S3_ACCESS_KEY:-minioadmin}"
 S3_SECRET="${CLINLORA_S3_SECRET_KEY:-minioadmin}"
 S3_BUCKET="${CLINLORA_S3_BUCKET:-clinlora}"
@@ -55,6 +67,45 @@ fetch() {
   echo "$lib"
 }
 
+tls_on() { [[ $TLS == 1 || $TLS == true ]]; }
+
+# tls_material: the TLS mode's CA and server certificate under $RUN/tls, made once (a marker says the set is complete).
+tls_material() {
+  local dir="$RUN/tls"
+  [[ -f "$dir/.complete" ]] && return 0
+  command -v keytool >/dev/null || die "the JDK's keytool is needed for CLINLORA_INFRA_TLS=1"
+  log "making a throwaway local CA and a certificate for 127.0.0.1 under $dir (first TLS use only)"
+  rm -rf "$dir"; mkdir -p "$dir"; chmod 700 "$dir"
+  local pw; pw=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  local k=(keytool -storetype PKCS12 -storepass "$pw") out="$RUN/logs/tls.log"
+  # Chained: under `||` a failing step would not stop a plain list.
+  { "${k[@]}" -genkeypair -keystore "$dir/ca-key.p12" -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=clinlora local development CA" -ext bc:c \
+    && "${k[@]}" -exportcert -keystore "$dir/ca-key.p12" -alias ca -rfc -file "$dir/ca.crt" \
+    && "${k[@]}" -genkeypair -keystore "$dir/server.p12" -alias server -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=127.0.0.1" \
+    && "${k[@]}" -certreq -keystore "$dir/server.p12" -alias server -file "$dir/server.csr" \
+    && "${k[@]}" -gencert -keystore "$dir/ca-key.p12" -alias ca -infile "$dir/server.csr" -outfile "$dir/server.crt" \
+      -rfc -validity 3650 -ext san=ip:127.0.0.1,dns:localhost -ext ku:c=digitalSignature,keyEncipherment \
+      -ext eku=serverAuth \
+    && "${k[@]}" -importcert -keystore "$dir/server.p12" -alias ca -file "$dir/ca.crt" -noprompt \
+    && "${k[@]}" -importcert -keystore "$dir/server.p12" -alias server -file "$dir/server.crt" \
+    && "${k[@]}" -importcert -keystore "$dir/ca.p12" -alias ca -file "$dir/ca.crt" -noprompt
+  } >"$out" 2>&1 || die "keytool failed making the TLS material; see $out"
+  printf '%s' "$pw" >"$dir/ca.password"
+  printf '%s' "$pw" >"$dir/server.password"
+  chmod 600 "$dir"/*.p12 "$dir"/*.password
+  rm -f "$dir/server.csr"
+  touch "$dir/.complete"
+}
+
+# tls_check NAME CONFIG MARKER: a running component asked for TLS must have been started with it.
+tls_check() {
+  tls_on || return 0
+  grep -q "$3" "$2" 2>/dev/null && return 0
+  die "$1 is running without its TLS endpoint (it was started without CLINLORA_INFRA_TLS=1); stop it first (infra.sh down ${1%proxy}) and start it again with CLINLORA_INFRA_TLS=1"
+}
+
 fetch_kafka() { fetch kafka "$KAFKA_VERSION" -f "$ROOT/infra/pom.xml" dependency:copy-dependencies; }
 
 fetch_s3proxy() {
@@ -77,24 +128,43 @@ wait_ready() {
 }
 
 start_kafka() {
-  if pidfile_running kafka "$RUN/kafka.pid"; then log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0; fi
+  if pidfile_running kafka "$RUN/kafka.pid"; then
+    tls_check kafka "$RUN/kafka/server.properties" "^listener.name.sasl_ssl"
+    log "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return 0
+  fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; stop it or set CLINLORA_KAFKA_PORT"
   port_open "$KAFKA_SASL_PORT" && die "port $KAFKA_SASL_PORT is taken by another process; stop it or set CLINLORA_KAFKA_SASL_PORT"
+  if tls_on; then
+    port_open "$KAFKA_SSL_PORT" && die "port $KAFKA_SSL_PORT is taken by another process; stop it or set CLINLORA_KAFKA_SSL_PORT"
+    tls_material
+  fi
   local lib; lib=$(fetch_kafka)
   local dir="$RUN/kafka" cp="$lib/*"
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT" ssl=""
+  if tls_on; then
+    listeners+=",SASL_SSL://127.0.0.1:$KAFKA_SSL_PORT"
+    protocols+=",SASL_SSL:SASL_SSL"
+    # SCRAM-SHA-512 over TLS, as Strimzi's tls listener with scram-sha-512 authentication in k8s/base/kafka.yaml.
+    ssl="listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.location=$RUN/tls/server.p12
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.password=$(cat "$RUN/tls/server.password")"
+  fi
   mkdir -p "$dir/data"
   cat >"$dir/server.properties" <<PROPS
 # single-node KRaft: one process is broker and controller
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+listeners=$listeners,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=$protocols
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$ssl
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -113,11 +183,24 @@ PROPS
   nohup java -Xms128m -Xmx512m -cp "$cp" kafka.Kafka "$dir/server.properties" >>"$RUN/logs/kafka.log" 2>&1 </dev/null &
   echo $! >"$RUN/kafka.pid"
   wait_ready kafka "$KAFKA_PORT"
+  if tls_on; then wait_ready kafka "$KAFKA_SSL_PORT"; fi
 }
 
 start_s3() {
-  if pidfile_running s3proxy "$RUN/s3proxy.pid"; then log "s3proxy already running (pid $(cat "$RUN/s3proxy.pid"))"; return 0; fi
+  if pidfile_running s3proxy "$RUN/s3proxy.pid"; then
+    tls_check s3proxy "$RUN/s3/s3proxy.conf" "^s3proxy.secure-endpoint"
+    log "s3proxy already running (pid $(cat "$RUN/s3proxy.pid"))"; return 0
+  fi
   port_open "$S3_PORT" && die "port $S3_PORT is taken by another process; stop it or set CLINLORA_S3_PORT"
+  local secure=""
+  if tls_on; then
+    port_open "$S3_TLS_PORT" && die "port $S3_TLS_PORT is taken by another process; stop it or set CLINLORA_S3_TLS_PORT"
+    tls_material
+    # One process, one data directory: the https endpoint serves the same buckets as the http one.
+    secure="s3proxy.secure-endpoint=https://127.0.0.1:$S3_TLS_PORT
+s3proxy.keystore-path=$RUN/tls/server.p12
+s3proxy.keystore-password=$(cat "$RUN/tls/server.password")"
+  fi
   local lib; lib=$(fetch_s3proxy)
   local dir="$RUN/s3"
   # The filesystem backend keeps each bucket as a directory: the default bucket exists from the start.
@@ -129,11 +212,13 @@ s3proxy.identity=$S3_ACCESS
 s3proxy.credential=$S3_SECRET
 jclouds.provider=filesystem-nio2
 jclouds.filesystem.basedir=$dir/data
+$secure
 PROPS
   nohup java -Xms64m -Xmx512m -jar "$lib/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar" --properties "$dir/s3proxy.conf" \
     >>"$RUN/logs/s3proxy.log" 2>&1 </dev/null &
   echo $! >"$RUN/s3proxy.pid"
   wait_ready s3proxy "$S3_PORT"
+  if tls_on; then wait_ready s3proxy "$S3_TLS_PORT"; fi
 }
 
 # The provider signs RS256 tokens with a key of its own (published at its jwks_uri); the audience of every token is
@@ -156,10 +241,12 @@ stop_one() {
   stop_pidfile "$1" "$RUN/$1.pid"
 }
 
+# status_one NAME PORT...: running when the process lives and every port answers.
 status_one() {
-  local name=$1 port=$2
-  if pid_alive "$name" && port_open "$port"; then
-    echo "$name: running (pid $(cat "$RUN/$name.pid"), 127.0.0.1:$port)"
+  local name=$1 port; shift
+  if pid_alive "$name"; then
+    for port in "$@"; do port_open "$port" || { echo "$name: stopped (nothing on 127.0.0.1:$port)"; return 3; }; done
+    echo "$name: running (pid $(cat "$RUN/$name.pid"), 127.0.0.1:$(IFS=,; echo "$*"))"
   else
     echo "$name: stopped"; return 3
   fi
@@ -181,12 +268,14 @@ case "$action" in
     ;;
   status)
     rc=0
-    if [[ $what == all || $what == kafka ]]; then status_one kafka "$KAFKA_PORT" || rc=3; fi
-    if [[ $what == all || $what == s3 ]]; then status_one s3proxy "$S3_PORT" || rc=3; fi
+    kafka_ports=("$KAFKA_PORT") s3_ports=("$S3_PORT")
+    if tls_on; then kafka_ports+=("$KAFKA_SSL_PORT"); s3_ports+=("$S3_TLS_PORT"); fi
+    if [[ $what == all || $what == kafka ]]; then status_one kafka "${kafka_ports[@]}" || rc=3; fi
+    if [[ $what == all || $what == s3 ]]; then status_one s3proxy "${s3_ports[@]}" || rc=3; fi
     if [[ $what == oidc ]]; then status_one mock-oauth2-server "$OIDC_PORT" || rc=3; fi
     exit $rc
     ;;
   -h|--help|help|"")
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [[ -n "$action" ]] ;;
   *) die "usage: infra.sh up|down|status [kafka|s3|oidc]" ;;
 esac

@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
  * Issue 30, "manifest rehearsal": every Deployment / Knative Service of the {@code dev} render (k8s/rendered/dev.yaml,
  * read as it is now) started from its service's jar with exactly the environment and arguments its manifest sets —
  * Secrets replaced by local stand-ins, mounted files by local files with the same content, cluster Services by the
- * local Kafka, S3Proxy and the other rehearsed services, the container port by a free port — in dependency order, each
- * waited for until its readiness probe says UP, then its probes, ports, scrape endpoints and token check tried. A
- * variable the jar does not read, a port it does not listen on, an address with no Service, a missing variable whose
- * default is the laptop's, a file the mount does not hold: each fails it. {@link #plantedFaultsFail} shows that they
- * do, on copies of the render with one fault planted each.
+ * local Kafka, S3Proxy and the other rehearsed services (over the render's transport: Kafka's SASL_SSL listener as each
+ * service's own SCRAM user trusting the cluster CA's stand-in, S3Proxy's https endpoint trusting infra's throwaway CA,
+ * issue 35), the container port by a free port — in dependency order, each waited for until its readiness probe says
+ * UP, then its probes, ports, scrape endpoints and token check tried. A variable the jar does not read, a port it does
+ * not listen on, an address with no Service, a missing variable whose default is the laptop's, a file the mount does
+ * not hold: each fails it. {@link #plantedFaultsFail} shows that they do, on copies of the render with one fault
+ * planted each.
  */
 class ManifestRehearsalIT {
     private static final Path ROOT = LocalInfra.repoRoot();
@@ -35,6 +37,7 @@ class ManifestRehearsalIT {
     static void infra() {
         LocalInfra.startIfDown("kafka", LocalInfra.KAFKA_PORT);
         LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
+        LocalInfra.tls(); // the dev render's transport: fails at once, saying why, on infra started without it
     }
 
     private static Path base(String label) throws Exception {
@@ -84,6 +87,11 @@ class ManifestRehearsalIT {
                 "host with no Service",
                 "has no Service registry",
                 c -> env(c, "trainer-svc").add(entry("CLINLORA_REGISTRY_URL", "http://registry:8080")));
+        plant(
+                dev,
+                "plain http to the object store that serves TLS",
+                "would not be understood",
+                c -> env(c, "registry-svc").add(entry("CLINLORA_S3_ENDPOINT", "http://minio:9000")));
         plant(
                 dev,
                 "port the Service does not expose",

@@ -15,14 +15,20 @@ import org.clinlora.testing.LocalServices;
 /**
  * The table of k8s Service names → local addresses, built from the render's Services: a Service selecting a rehearsed
  * workload's pods → that process's local port for the Service port's target; the object store's Service (MinIO's pods)
- * → the local S3Proxy; a Strimzi Kafka's bootstrap Service → the local broker for its plain listener. A name not in the
- * table (no such Service, a port the Service does not expose) is a problem of the manifest, reported as such.
+ * → the local S3Proxy, its https endpoint when MinIO serves TLS; a Strimzi Kafka's bootstrap Service → the local
+ * broker, its plain listener for a plain one and its SASL_SSL listener for a TLS one with SCRAM-SHA-512 (infra's TLS
+ * mode). A name not in the table (no such Service, a port the Service does not expose) or a URL whose scheme the server
+ * does not speak (http:// to a TLS port, https:// to a plain one) is a problem of the manifest, reported as such.
  */
 final class RehearsalHosts {
-    /** Where {@code host:port} of the cluster is here, or why it is nowhere. */
-    record Target(String local, String why, String workload) {
+    /** Where {@code host:port} of the cluster is here, or why it is nowhere; whether it speaks TLS, where known. */
+    record Target(String local, String why, String workload, Boolean tls) {
         Target(String local, String why) {
-            this(local, why, null);
+            this(local, why, null, null);
+        }
+
+        Target(String local, String why, String workload) {
+            this(local, why, workload, null);
         }
     }
 
@@ -88,7 +94,17 @@ final class RehearsalHosts {
                         "Service " + service + ": targetPort " + targetPort.asText() + " is no port of " + pod.getKey()
                                 + "'s containers");
             if (isObjectStore(containers))
-                return new Target(LocalInfra.S3_ENDPOINT.replaceFirst("^https?://", ""), "the local S3Proxy");
+                return servesTls(containers)
+                        ? new Target(
+                                LocalInfra.S3_TLS_ENDPOINT.replaceFirst("^https://", ""),
+                                "the local S3Proxy's https endpoint (MinIO serves TLS)",
+                                null,
+                                true)
+                        : new Target(
+                                LocalInfra.S3_ENDPOINT.replaceFirst("^https?://", ""),
+                                "the local S3Proxy",
+                                null,
+                                false);
             String workload = pod.getKey();
             Optional<Integer> local = localPort.of(workload, cport.get());
             return local.map(l -> new Target(
@@ -118,6 +134,14 @@ final class RehearsalHosts {
         return false;
     }
 
+    /** MinIO serves TLS when it is probed over HTTPS (its certificate in --certs-dir): what kubelet relies on too. */
+    private static boolean servesTls(JsonNode containers) {
+        for (JsonNode c : containers)
+            for (String probe : List.of("readinessProbe", "livenessProbe"))
+                if (c.path(probe).path("httpGet").path("scheme").asText().equals("HTTPS")) return true;
+        return false;
+    }
+
     /** A Knative Service is addressed as {@code <name>} on port 80 (its cluster-local route). */
     private void knative(RehearsalRender render, String name, LocalPorts localPort) {
         Map<Integer, Target> ports = new LinkedHashMap<>();
@@ -140,21 +164,30 @@ final class RehearsalHosts {
                         .orElse(new Target(null, "Knative Service " + name + " is not rehearsed here")));
     }
 
-    /** Strimzi's {@code <cluster>-kafka-bootstrap}: the plain listener is the local broker; others have no stand-in. */
+    /**
+     * Strimzi's {@code <cluster>-kafka-bootstrap}: a plain listener is the local broker's plain one, a TLS listener
+     * with SCRAM-SHA-512 its SASL_SSL one; others (client certificates, SCRAM without TLS) have no stand-in.
+     */
     private void kafka(ObjectNode kafka) {
         String name = RehearsalRender.nameOf(kafka) + "-kafka-bootstrap";
         Map<Integer, Target> ports = new LinkedHashMap<>();
         table.put(name, ports);
         for (JsonNode l : kafka.path("spec").path("kafka").path("listeners")) {
-            boolean plain = !l.path("tls").asBoolean(false) && !l.has("authentication");
-            ports.put(
-                    l.path("port").asInt(),
-                    plain
-                            ? new Target(LocalInfra.KAFKA_BOOTSTRAP, "the local Kafka broker (PLAINTEXT)")
-                            : new Target(
-                                    null,
-                                    "listener " + l.path("name").asText()
-                                            + " (TLS/authentication) has no local stand-in"));
+            boolean tls = l.path("tls").asBoolean(false);
+            String auth = l.path("authentication").path("type").asText("");
+            Target t;
+            if (!tls && auth.isEmpty())
+                t = new Target(LocalInfra.KAFKA_BOOTSTRAP, "the local Kafka broker (PLAINTEXT)");
+            else if (tls && auth.equals("scram-sha-512"))
+                t = new Target(
+                        "127.0.0.1:" + LocalInfra.KAFKA_SSL_PORT,
+                        "the local Kafka broker's SASL_SSL listener (SCRAM-SHA-512, infra's TLS mode)");
+            else
+                t = new Target(
+                        null,
+                        "listener " + l.path("name").asText() + " (tls " + tls + ", authentication " + auth
+                                + ") has no local stand-in");
+            ports.put(l.path("port").asInt(), t);
         }
     }
 
@@ -189,6 +222,11 @@ final class RehearsalHosts {
             String scheme = m.group(1);
             int port = m.group(3) != null ? Integer.parseInt(m.group(3)) : scheme.equals("https") ? 443 : 80;
             String local = resolve(variable, m.group(2), port, problems, notes, workloads);
+            Boolean tls = local == null ? null : tlsOf(m.group(2), port);
+            if (tls != null && tls != scheme.equals("https"))
+                problems.add(variable + " names " + m.group() + ": the server there "
+                        + (tls ? "speaks" : "does not speak") + " TLS, " + scheme + ":// "
+                        + (tls ? "would not be understood" : "would fail the handshake"));
             m.appendReplacement(out, Matcher.quoteReplacement(local == null ? m.group() : scheme + "://" + local));
         }
         m.appendTail(out);
@@ -229,6 +267,15 @@ final class RehearsalHosts {
         notes.add(host + ":" + port + " → " + t.local() + " (" + t.why() + ")");
         if (t.workload() != null) workloads.add(t.workload());
         return t.local();
+    }
+
+    /** Whether the Service port behind {@code host:port} speaks TLS, where the table knows. */
+    private Boolean tlsOf(String host, int port) {
+        return serviceName(host)
+                .map(table::get)
+                .map(p -> p.get(port))
+                .map(Target::tls)
+                .orElse(null);
     }
 
     /** {@code name}, {@code name.<ns>}, {@code name.<ns>.svc[.cluster.local]} of this namespace → {@code name}. */

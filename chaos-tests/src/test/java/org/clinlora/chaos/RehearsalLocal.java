@@ -2,6 +2,7 @@ package org.clinlora.chaos;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,20 +15,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clinlora.platform.auth.Jwts;
 import org.clinlora.testing.LocalInfra;
+import org.clinlora.testing.ScramUsers;
 import org.clinlora.testing.TestAuth;
 
 /**
  * The local stand-ins of what a cluster gives a pod and the render does not hold, each an explicit table: Secrets
  * (created by the operator: the object-store credentials become the local S3Proxy's, a service's token Secret a token
- * minted for that service by the test issuer), ConfigMaps made outside the render (the identity provider's public key),
- * downward-API fields, variables read by the runtime rather than by the service's configuration, addresses outside the
- * namespace that are cluster prerequisites, and what the container image adds (environment, JVM options).
+ * minted for that service by the test issuer, MinIO's CA infra's throwaway one; created by Strimzi: a service's
+ * KafkaUser a SCRAM user of the local broker, the cluster CA infra's), ConfigMaps made outside the render (the identity
+ * provider's public key), downward-API fields, variables read by the runtime rather than by the service's
+ * configuration, addresses outside the namespace that are cluster prerequisites, and what the container image adds
+ * (environment, JVM options).
  */
 final class RehearsalLocal {
     private RehearsalLocal() {}
 
-    /** A Secret the deploy steps create: its name (a pattern; group 1 is the service where it has one) and its keys. */
-    record SecretStandIn(Pattern name, Map<String, Function<Matcher, String>> keys, String localValue) {}
+    /**
+     * A Secret the deploy steps (or an operator) create: its name (a pattern; group 1 is the service where it has one)
+     * and its keys' values (bytes: a truststore is binary).
+     */
+    record SecretStandIn(Pattern name, Map<String, Function<Matcher, byte[]>> keys, String localValue) {}
 
     static final List<SecretStandIn> SECRETS = List.of(
             s3Secret("clinlora-minio-root", "root-user", "root-password"),
@@ -35,15 +42,42 @@ final class RehearsalLocal {
             s3Secret("clinlora-s3-([a-z0-9-]+)", "access-key", "secret-key"),
             new SecretStandIn(
                     Pattern.compile("clinlora-([a-z0-9-]+)-token"),
-                    Map.of("token", m -> serviceToken(m.group(1))),
-                    "a token minted for <svc> with its service roles by the test issuer (TestAuth, the CLI's issuer)"));
+                    Map.of("token", text(m -> serviceToken(m.group(1)))),
+                    "a token minted for <svc> with its service roles by the test issuer (TestAuth, the CLI's issuer)"),
+            new SecretStandIn(
+                    Pattern.compile("clinlora-minio-tls"),
+                    Map.of("ca.crt", m -> tlsFile("ca.crt"), "tls.crt", m -> tlsFile("server.crt")),
+                    "infra's throwaway CA and S3Proxy's certificate (CLINLORA_INFRA_TLS=1; the key stays in infra)"),
+            new SecretStandIn(
+                    Pattern.compile("clinlora-kafka-cluster-ca-cert"),
+                    Map.of(
+                            "ca.crt", m -> tlsFile("ca.crt"),
+                            "ca.p12", m -> tlsFile("ca.p12"),
+                            "ca.password", text(m -> LocalInfra.tls().truststorePassword())),
+                    "infra's throwaway CA, which signed the local broker's SASL_SSL certificate"),
+            new SecretStandIn(
+                    Pattern.compile("([a-z]+-svc)"),
+                    Map.of("sasl.jaas.config", text(m -> ScramUsers.jaas(m.group(1)))),
+                    "a SCRAM-SHA-512 user <svc> of the local broker (no authorizer here: the ACLs are not enforced)"));
 
     private static SecretStandIn s3Secret(String name, String user, String password) {
         return new SecretStandIn(
                 Pattern.compile(name),
-                Map.of(user, m -> LocalInfra.S3_ACCESS_KEY, password, m -> LocalInfra.S3_SECRET_KEY),
+                Map.of(user, text(m -> LocalInfra.S3_ACCESS_KEY), password, text(m -> LocalInfra.S3_SECRET_KEY)),
                 "the local S3Proxy's credentials (" + LocalInfra.S3_ACCESS_KEY + "; one identity: per-service "
                         + "policies are not enforced here)");
+    }
+
+    private static Function<Matcher, byte[]> text(Function<Matcher, String> f) {
+        return m -> f.apply(m).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] tlsFile(String name) {
+        try {
+            return Files.readAllBytes(LocalInfra.tls().dir().resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String serviceToken(String service) {
@@ -54,22 +88,22 @@ final class RehearsalLocal {
         }
     }
 
-    /** The value of key {@code key} of Secret {@code name}, or empty when no stand-in is known. */
+    /** The value of key {@code key} of Secret {@code name} as text, or empty when no stand-in is known. */
     static Optional<String> secret(String name, String key) {
         for (SecretStandIn s : SECRETS) {
             Matcher m = s.name().matcher(name);
             if (m.matches() && s.keys().containsKey(key))
-                return Optional.of(s.keys().get(key).apply(m));
+                return Optional.of(new String(s.keys().get(key).apply(m), StandardCharsets.UTF_8));
         }
         return Optional.empty();
     }
 
     /** All keys of a stand-in Secret (for envFrom.secretRef and secret volumes). */
-    static Optional<Map<String, String>> secretData(String name) {
+    static Optional<Map<String, byte[]>> secretData(String name) {
         for (SecretStandIn s : SECRETS) {
             Matcher m = s.name().matcher(name);
             if (!m.matches()) continue;
-            Map<String, String> out = new LinkedHashMap<>();
+            Map<String, byte[]> out = new LinkedHashMap<>();
             s.keys().forEach((k, f) -> out.put(k, f.apply(m)));
             return Optional.of(out);
         }

@@ -3,6 +3,7 @@ package org.clinlora.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -79,12 +80,14 @@ final class RehearsalMounts {
         }
         plan.notes.add(what + ": ConfigMap " + cm + (render.configMap(cm).isPresent() ? " (render)" : " (stand-in)")
                 + " → " + dir);
-        return write(plan, data.get(), ref.path("items"), dir, what + " ConfigMap " + cm);
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        data.get().forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return write(plan, bytes, ref.path("items"), dir, what + " ConfigMap " + cm);
     }
 
     private static boolean secret(RehearsalPlan plan, JsonNode ref, Path dir, String what) throws IOException {
         String s = ref.path("secretName").asText(ref.path("name").asText());
-        Optional<Map<String, String>> data = RehearsalLocal.secretData(s);
+        Optional<Map<String, byte[]>> data = RehearsalLocal.secretData(s);
         if (data.isEmpty()) {
             if (ref.path("optional").asBoolean(false)) return true;
             plan.problems.add(what + ": Secret " + s + " has no local stand-in (RehearsalLocal.SECRETS)");
@@ -94,10 +97,10 @@ final class RehearsalMounts {
         return write(plan, data.get(), ref.path("items"), dir, what + " Secret " + s);
     }
 
-    private static boolean write(RehearsalPlan plan, Map<String, String> data, JsonNode items, Path dir, String what)
+    private static boolean write(RehearsalPlan plan, Map<String, byte[]> data, JsonNode items, Path dir, String what)
             throws IOException {
         if (items.isMissingNode() || items.isEmpty()) {
-            for (var e : data.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
+            for (var e : data.entrySet()) Files.write(dir.resolve(e.getKey()), e.getValue());
             return true;
         }
         for (JsonNode i : items) {
@@ -108,7 +111,7 @@ final class RehearsalMounts {
             }
             Path f = dir.resolve(i.path("path").asText(key));
             Files.createDirectories(f.getParent());
-            Files.writeString(f, data.get(key));
+            Files.write(f, data.get(key));
         }
         return true;
     }

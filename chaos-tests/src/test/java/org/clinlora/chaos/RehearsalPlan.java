@@ -3,6 +3,7 @@ package org.clinlora.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,10 +130,13 @@ final class RehearsalPlan {
                 data.get().forEach((k, v) -> put(out, prefix + k, v, "envFrom ConfigMap " + cm));
             } else if (from.has("secretRef")) {
                 String s = from.path("secretRef").path("name").asText();
-                Optional<Map<String, String>> data = RehearsalLocal.secretData(s);
+                Optional<Map<String, byte[]>> data = RehearsalLocal.secretData(s);
                 if (data.isEmpty())
                     problems.add("envFrom Secret " + s + ": no local stand-in (RehearsalLocal.SECRETS)");
-                else data.get().forEach((k, v) -> put(out, prefix + k, v, "envFrom Secret " + s));
+                else
+                    data.get()
+                            .forEach((k, v) ->
+                                    put(out, prefix + k, new String(v, StandardCharsets.UTF_8), "envFrom Secret " + s));
             }
         }
         for (JsonNode e : container.path("env")) {

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -802,15 +803,15 @@ class KustomizeRenderTest {
                 "no topic appears by accident");
         JsonNode config = named(docs, "ConfigMap", "clinlora-config").path("data");
         assertEquals(
-                cluster + "-kafka-bootstrap:9092",
+                cluster + "-kafka-bootstrap:9093",
                 config.path("CLINLORA_KAFKA_BOOTSTRAP").asText(),
-                "services point at Strimzi's bootstrap service");
+                "services point at Strimzi's bootstrap service, its TLS listener");
         String s3 = config.path("CLINLORA_S3_ENDPOINT").asText();
         assertTrue(
                 kind(docs, "Service").stream()
-                        .anyMatch(s -> s3.equals("http://" + name(s) + ":"
+                        .anyMatch(s -> s3.equals("https://" + name(s) + ":"
                                 + s.at("/spec/ports/0/port").asInt())),
-                "the S3 endpoint " + s3 + " is the MinIO Service");
+                "the S3 endpoint " + s3 + " is the MinIO Service, over TLS");
     }
 
     @ParameterizedTest
@@ -885,6 +886,7 @@ class KustomizeRenderTest {
         JsonNode job = named(docs, "Job", "minio-setup");
         Set<String> s3Secrets = new TreeSet<>(secretsReferenced(job));
         s3Secrets.remove("clinlora-minio-root");
+        s3Secrets.remove("clinlora-minio-tls"); // its CA only (objectStoreIsTlsOnlyAndVersioned)
         Set<String> expected = new TreeSet<>();
         SERVICES.forEach(s -> expected.add("clinlora-s3-" + s));
         assertEquals(expected, s3Secrets, "the setup Job creates a user for every service");
@@ -972,13 +974,15 @@ class KustomizeRenderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu", "serverless"})
+    @ValueSource(strings = {"dev", "cpu", "gpu", "serverless"})
     void kafkaIsTlsWithOneScramUserAndItsAclsPerService(String overlay) throws Exception {
         List<JsonNode> docs = render(overlay);
-        assertEquals(
-                "simple",
-                kind(docs, "Kafka").get(0).at("/spec/kafka/authorization/type").asText(),
-                "Kafka enforces ACLs");
+        JsonNode kafka = kind(docs, "Kafka").get(0);
+        assertEquals("simple", kafka.at("/spec/kafka/authorization/type").asText(), "Kafka enforces ACLs");
+        for (JsonNode l : kafka.at("/spec/kafka/listeners"))
+            assertTrue(
+                    l.path("tls").asBoolean() && l.has("authentication"),
+                    overlay + ": listener " + l.path("name").asText() + " is TLS with authentication (no plaintext)");
         Set<String> users = new TreeSet<>();
         for (JsonNode u : kind(docs, "KafkaUser")) {
             assertTrue(u.at("/spec/authorization/acls").size() > 0, name(u) + " has ACLs");
@@ -996,8 +1000,18 @@ class KustomizeRenderTest {
             }
             assertEquals("SASL_SSL", env(c, "CLINLORA_KAFKA_SECURITY_PROTOCOL"), name(w));
             assertEquals("SCRAM-SHA-512", env(c, "CLINLORA_KAFKA_SASL_MECHANISM"), name(w));
-            assertTrue(env(c, "CLINLORA_KAFKA_BOOTSTRAP").endsWith(":9093"), name(w) + " uses the TLS listener");
+            assertTrue(
+                    effective(docs, c, "CLINLORA_KAFKA_BOOTSTRAP").endsWith(":9093"),
+                    name(w) + " uses the TLS listener");
             assertEquals(service, secretOf(c, "CLINLORA_KAFKA_SASL_JAAS_CONFIG"), name(w) + " logs in as its user");
+            assertEquals(
+                    "clinlora-kafka-cluster-ca-cert",
+                    secretOf(c, "CLINLORA_KAFKA_TRUSTSTORE_PASSWORD"),
+                    name(w) + " trusts the cluster CA");
+            String truststore = env(c, "CLINLORA_KAFKA_TRUSTSTORE_LOCATION");
+            assertTrue(
+                    mounts(w.at("/spec/template/spec"), "clinlora-kafka-cluster-ca-cert", parent(truststore)),
+                    name(w) + " mounts the cluster CA where " + truststore + " is");
         }
         // Each user may touch only the topics its service uses (its application.properties).
         for (JsonNode u : kind(docs, "KafkaUser")) {
@@ -1037,12 +1051,82 @@ class KustomizeRenderTest {
                 }
     }
 
-    @Test
-    void locallyAndInDevKafkaStaysPlaintext() throws Exception {
-        for (JsonNode w : workloads(render("dev"))) {
-            assertEquals(
-                    null, env(container(w), "CLINLORA_KAFKA_SECURITY_PROTOCOL"), "dev uses the default (PLAINTEXT)");
+    /**
+     * MinIO serves TLS with Secret clinlora-minio-tls (the names MinIO reads in its --certs-dir) and is probed over
+     * HTTPS; every workload and the setup Job trust its CA and nothing else of that Secret (never the private key); the
+     * setup Job turns the bucket's versioning on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "cpu", "gpu", "serverless"})
+    void objectStoreIsTlsOnlyAndVersioned(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        JsonNode minio = named(docs, "StatefulSet", "minio");
+        JsonNode c = container(minio);
+        List<String> args = new ArrayList<>();
+        c.path("args").forEach(a -> args.add(a.asText()));
+        String certsDir = args.get(args.indexOf("--certs-dir") + 1);
+        JsonNode tls = volumeOf(minio.at("/spec/template/spec"), "clinlora-minio-tls", certsDir);
+        assertEquals(
+                "{tls.crt=public.crt, tls.key=private.key, ca.crt=CAs/ca.crt}",
+                items(tls).toString(),
+                overlay + ": MinIO's certificate, key and CA where --certs-dir has them");
+        for (String probe : List.of("livenessProbe", "readinessProbe"))
+            assertEquals("HTTPS", c.at("/" + probe + "/httpGet/scheme").asText(), overlay + " MinIO " + probe);
+        JsonNode config = named(docs, "ConfigMap", "clinlora-config").path("data");
+        assertTrue(config.path("CLINLORA_S3_ENDPOINT").asText().startsWith("https://"), "the store over TLS");
+        String caFile = config.path("CLINLORA_S3_CA_FILE").asText();
+        List<JsonNode> trusting = new ArrayList<>(workloads(docs));
+        trusting.add(named(docs, "Job", "minio-setup"));
+        for (JsonNode w : trusting) {
+            JsonNode ca = volumeOf(w.at("/spec/template/spec"), "clinlora-minio-tls", parent(caFile));
+            assertEquals("{ca.crt=ca.crt}", items(ca).toString(), name(w) + " mounts only the CA: " + caFile);
         }
+        JsonNode job = container(named(docs, "Job", "minio-setup"));
+        assertEquals(caFile, env(job, "SSL_CERT_FILE"), "mc (Go) trusts the same CA");
+        String script = job.path("args").get(0).asText();
+        assertTrue(
+                script.contains("mc version enable --excluded-prefixes \"$UNVERSIONED_PREFIXES\" "
+                        + "\"store/$CLINLORA_S3_BUCKET\""),
+                "the setup Job turns versioning on: " + script);
+        for (String p : env(job, "UNVERSIONED_PREFIXES").split(","))
+            assertTrue(p.matches("[a-z-]+/\\*") && !VERSIONED.contains(p.replace("/*", "")), p);
+        assertTrue(env(job, "UNVERSIONED_PREFIXES").split(",").length <= 10, "MinIO excludes at most 10 prefixes");
+    }
+
+    /** What versioning must keep: the registry's publications and base models (StoreLayout). */
+    static final Set<String> VERSIONED = Set.of("adapters", "adapter-aliases", "adapter-children", "models");
+
+    /** The volume from Secret {@code secret} that the pod's first container mounts at {@code path}. */
+    static JsonNode volumeOf(JsonNode podSpec, String secret, String path) {
+        assertTrue(mounts(podSpec, secret, path), "Secret " + secret + " is mounted at " + path);
+        for (JsonNode v : podSpec.path("volumes"))
+            if (secret.equals(v.at("/secret/secretName").asText())) return v.path("secret");
+        throw new AssertionError("no volume of Secret " + secret);
+    }
+
+    /** A Secret volume's items, key to path in order. */
+    static Map<String, String> items(JsonNode secretVolume) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode i : secretVolume.path("items"))
+            out.put(i.path("key").asText(), i.path("path").asText());
+        return out;
+    }
+
+    static String parent(String file) {
+        return file.substring(0, file.lastIndexOf('/'));
+    }
+
+    /** A variable as the container sees it: its own env, else the ConfigMaps it takes whole (envFrom). */
+    static String effective(List<JsonNode> docs, JsonNode container, String name) {
+        String own = env(container, name);
+        if (own != null) return own;
+        for (JsonNode from : container.path("envFrom")) {
+            String cm = from.at("/configMapRef/name").asText();
+            Optional<JsonNode> m = find(docs, "ConfigMap", cm);
+            if (m.isPresent() && m.get().at("/data").has(name))
+                return m.get().at("/data/" + name).asText();
+        }
+        return null;
     }
 
     @ParameterizedTest
@@ -1066,7 +1150,7 @@ class KustomizeRenderTest {
                 new NetworkFlows.Pod(
                         "kafka", ns, Map.of("strimzi.io/cluster", "clinlora-kafka", "strimzi.io/broker-role", "true")));
         Map<String, Set<String>> expected = expectedFlows(pods.keySet());
-        Map<String, Integer[]> ports = Map.of("kafka", new Integer[] {9092, 9093}, "minio", new Integer[] {9000});
+        Map<String, Integer[]> ports = Map.of("kafka", new Integer[] {9093}, "minio", new Integer[] {9000});
         for (NetworkFlows.Pod from : pods.values()) {
             if (from.name().equals("kafka")) continue; // Strimzi's own traffic
             for (NetworkFlows.Pod to : pods.values()) {
@@ -1094,7 +1178,11 @@ class KustomizeRenderTest {
                     "the ingress controller reaches the console and the APIs: " + name(w));
         }
         for (String closed : List.of("minio", "kafka"))
-            assertFalse(flows.allowed(ingress, pods.get(closed), closed.equals("kafka") ? 9092 : 9000), closed);
+            assertFalse(flows.allowed(ingress, pods.get(closed), closed.equals("kafka") ? 9093 : 9000), closed);
+        // Kafka has no plaintext listener: nothing may even try the old plain port.
+        for (NetworkFlows.Pod from : pods.values())
+            if (!from.name().equals("kafka"))
+                assertFalse(flows.allowed(from, pods.get("kafka"), 9092), overlay + ": " + from.name() + " -> 9092");
     }
 
     /** Who calls whom (docs/ARCHITECTURE.md), among the pods present. */

@@ -20,11 +20,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * The object store through the MinIO client (MinIO in Kubernetes, S3Proxy locally): plain and conditional writes, reads
@@ -45,11 +47,7 @@ public final class ObjectStore implements BlobStore {
     private final String bucket;
 
     public ObjectStore(S3Settings s) {
-        this.client = MinioClient.builder()
-                .endpoint(s.endpoint())
-                .credentials(s.accessKey(), s.secretKey())
-                .region(s.region())
-                .build();
+        this.client = S3Clients.minio(s);
         this.bucket = s.bucket();
     }
 
@@ -245,7 +243,10 @@ public final class ObjectStore implements BlobStore {
      */
     private static StoreException unreachable(String what, IllegalStateException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        return new StoreException(
-                "object store unreachable: " + what + " (" + cause.getClass().getSimpleName() + ")", e);
+        String detail = cause.getClass().getSimpleName();
+        // A TLS failure says what is wrong (an untrusted certificate, a name it does not carry); it holds no key.
+        if (cause instanceof GeneralSecurityException || cause instanceof SSLException)
+            detail += ": " + cause.getMessage();
+        return new StoreException("object store unreachable: " + what + " (" + detail + ")", e);
     }
 }

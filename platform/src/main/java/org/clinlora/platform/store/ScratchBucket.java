@@ -94,11 +94,7 @@ public final class ScratchBucket implements AutoCloseable {
     }
 
     private static MinioClient client(S3Settings s) {
-        return MinioClient.builder()
-                .endpoint(s.endpoint())
-                .credentials(s.accessKey(), s.secretKey())
-                .region(s.region())
-                .build();
+        return S3Clients.minio(s);
     }
 
     private interface Call<T> {
