@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.clinlora.model.io.Sha256;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ObjectStore;
 
@@ -88,6 +89,16 @@ public final class InMemoryBlobStore implements BlobStore {
         maybeFail(prefix);
         return new ArrayList<>(
                 objects.subMap(prefix, prefix + Character.MAX_VALUE).keySet());
+    }
+
+    /** With an entity tag as S3 gives one: a digest of the bytes, so a rewrite of the same size has another. */
+    @Override
+    public synchronized List<Listed> listSized(String prefix) {
+        maybeFail(prefix);
+        List<Listed> out = new ArrayList<>();
+        objects.subMap(prefix, prefix + Character.MAX_VALUE)
+                .forEach((k, v) -> out.add(new Listed(k, v.length, Sha256.of(v))));
+        return out;
     }
 
     @Override

@@ -26,7 +26,8 @@ record ExportManifest(String exportedAt, String source, SortedMap<String, Entry>
     static final String FORMAT = "clinlora-registry-export";
     static final int FORMAT_VERSION = 1;
 
-    record Entry(String sha256, long size) {}
+    /** An object's digest and size, and the store's entity tag when it was exported (to see it rewritten). */
+    record Entry(String sha256, long size, String etag) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -39,7 +40,7 @@ record ExportManifest(String exportedAt, String source, SortedMap<String, Entry>
         try {
             root = JSON.readTree(f.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(f + " is not valid JSON");
+            throw new IllegalArgumentException(f + " is not valid JSON: " + e.getMessage());
         }
         if (root == null || !FORMAT.equals(root.path("format").asText()))
             throw new IllegalArgumentException(f + " is not a registry export (format is not " + FORMAT + ")");
@@ -60,7 +61,7 @@ record ExportManifest(String exportedAt, String source, SortedMap<String, Entry>
         long size = n.path("size").asLong(-1);
         if (!SHA256.matcher(sha).matches() || size < 0)
             throw new IllegalArgumentException(FILE + ": " + key + " needs a sha256 (64 hex digits) and a size");
-        return new Entry(sha, size);
+        return new Entry(sha, size, n.path("etag").asText(""));
     }
 
     /** A key of the registry and nothing else: the manifest decides where import writes, so it is checked. */
@@ -84,7 +85,10 @@ record ExportManifest(String exportedAt, String source, SortedMap<String, Entry>
         root.put("format", FORMAT).put("formatVersion", FORMAT_VERSION);
         root.put("exportedAt", exportedAt).put("source", source);
         ObjectNode files = root.putObject("objects");
-        objects.forEach((k, e) -> files.putObject(k).put("sha256", e.sha256()).put("size", e.size()));
+        objects.forEach((k, e) -> files.putObject(k)
+                .put("sha256", e.sha256())
+                .put("size", e.size())
+                .put("etag", e.etag()));
         Path tmp = Files.createTempFile(dir, ".registry-export", ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,20 +81,27 @@ final class RegistryImport {
     }
 
     /**
-     * Registry objects the bucket holds already: only the export's own, at its sizes (an import run again); anything
-     * else means the bucket has a registry of its own, which an import never mixes with.
+     * Registry objects the bucket holds already: only the export's own, with its bytes (an import run again: they are
+     * hashed, as an object of the same size may hold other bytes); anything else means the bucket has a registry of its
+     * own, which an import never mixes with.
      */
-    private Map<String, Long> present(ExportManifest manifest, String bucket) {
-        Map<String, Long> present = new TreeMap<>();
-        List<String> foreign = new ArrayList<>();
+    private Map<String, Long> present(ExportManifest manifest, String bucket) throws IOException {
+        Map<String, Long> present = new ConcurrentSkipListMap<>();
+        List<String> foreign = Collections.synchronizedList(new ArrayList<>());
+        List<BlobStore.Listed> there = new ArrayList<>();
         for (String prefix : StoreLayout.registryPrefixes()) {
             for (BlobStore.Listed l : store.listSized(prefix)) {
-                if (!StoreLayout.inRegistryBackup(l.key())) continue;
-                Entry e = manifest.objects().get(l.key());
-                if (e != null && e.size() == l.size()) present.put(l.key(), l.size());
+                if (StoreLayout.inRegistryBackup(l.key())) there.add(l);
                 else foreign.add(l.key());
             }
         }
+        Transfers.each(there, l -> {
+            Entry e = manifest.objects().get(l.key());
+            if (e != null && e.size() == l.size() && e.sha256().equals(storedSha256(l.key()))) {
+                present.put(l.key(), l.size());
+            } else foreign.add(l.key());
+        });
+        Collections.sort(foreign);
         if (!foreign.isEmpty())
             throw new IllegalArgumentException("bucket " + bucket + " already holds " + foreign.size()
                     + " registry object(s) that are not this export's, e.g. " + foreign.get(0)
@@ -105,12 +112,16 @@ final class RegistryImport {
     private void upload(String key, Entry e) throws IOException {
         Path f = ExportManifest.objectPath(dir, key);
         store.put(key, f, Map.of("sha256", e.sha256()));
-        String back;
-        try (InputStream in = store.open(key)) {
-            back = Sha256.copy(in, OutputStream.nullOutputStream());
-        }
-        if (!back.equals(e.sha256()))
+        if (!storedSha256(key).equals(e.sha256())) {
+            store.delete(key); // so that running the import again writes it anew
             throw new IllegalStateException(key + " read back from the bucket with another sha256 than the export's");
+        }
+    }
+
+    private String storedSha256(String key) throws IOException {
+        try (InputStream in = store.open(key)) {
+            return Sha256.copy(in, OutputStream.nullOutputStream());
+        }
     }
 
     /** 0 files, 1 model manifests, 2 cards, 3 alias moves: what makes a thing visible goes after what it shows. */

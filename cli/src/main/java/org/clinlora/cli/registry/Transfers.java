@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Object copies run a few at a time: a registry is thousands of small objects, and one at a time each pays a round trip
@@ -26,9 +27,16 @@ final class Transfers {
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
         try {
             List<Future<?>> done = new ArrayList<>();
+            AtomicBoolean failed = new AtomicBoolean();
             for (T item : items)
                 done.add(pool.submit(() -> {
-                    action.run(item);
+                    if (failed.get()) return null; // one failed: the rest is not started
+                    try {
+                        action.run(item);
+                    } catch (IOException | RuntimeException e) {
+                        failed.set(true);
+                        throw e;
+                    }
                     return null;
                 }));
             Throwable first = null;

@@ -97,6 +97,49 @@ class RegistryBackupTest {
     }
 
     @Test
+    void anObjectRewrittenWithTheSameSizeIsExportedAgain() throws IOException {
+        seed();
+        Path out = tmp.resolve("backup");
+        new RegistryExport(source, out).run("test");
+        String claim = StoreLayout.version("mortality", 1) + StoreLayout.CLAIM;
+        source.put(claim, utf8("[]"), Map.of()); // a number claimed again after a failed publish: same size
+        assertEquals(1, new RegistryExport(source, out).run("test").copied());
+        assertEquals("[]", Files.readString(ExportManifest.objectPath(out, claim)));
+    }
+
+    @Test
+    void aChildMarkerWhoseChildHasNoCardYetIsLeftOut() throws IOException {
+        seed();
+        source.put(StoreLayout.children("mortality", 2) + "mortality@9", utf8("{}"), Map.of()); // publication in flight
+        Path out = tmp.resolve("backup");
+        new RegistryExport(source, out).run("test");
+        ExportManifest m = ExportManifest.read(out).orElseThrow();
+        assertTrue(m.objects().containsKey(StoreLayout.children("mortality", 1) + "mortality@2"));
+        assertTrue(!m.objects().containsKey(StoreLayout.children("mortality", 2) + "mortality@9"));
+    }
+
+    @Test
+    void anUnfinishedModelPushIsNotExported() throws IOException {
+        seed();
+        source.put("models/other/model.safetensors", utf8("half a push"), Map.of());
+        Path out = tmp.resolve("backup");
+        new RegistryExport(source, out).run("test");
+        assertTrue(ExportManifest.read(out).orElseThrow().objects().keySet().stream()
+                .noneMatch(k -> k.startsWith("models/other/")));
+    }
+
+    @Test
+    void anImportRunAgainTreatsAnObjectWithOtherBytesAsForeign() throws IOException {
+        seed();
+        Path out = tmp.resolve("backup");
+        new RegistryExport(source, out).run("test");
+        InMemoryBlobStore target = new InMemoryBlobStore();
+        target.put(StoreLayout.version("mortality", 1) + StoreLayout.CLAIM, utf8("[]"), Map.of()); // same size
+        var e = assertThrows(IllegalArgumentException.class, () -> new RegistryImport(target, out).run("other"));
+        assertTrue(e.getMessage().contains("mortality/1/.claim"), e.getMessage());
+    }
+
+    @Test
     void anImportRestoresEveryObjectAndCanBeRunAgain() throws IOException {
         seed();
         Path out = tmp.resolve("backup");
@@ -140,7 +183,9 @@ class RegistryBackupTest {
 
     @Test
     void aManifestNamingKeysOutsideTheRegistryIsRefused() throws IOException {
-        for (String key : new String[] {"../../etc/passwd", "datasets/d1/manifest.json", "adapters/a/1/../../x"}) {
+        for (String key : new String[] {
+            "../../etc/passwd", "datasets/d1/manifest.json", "adapters/a/1/../../x", "adapters/./a/1/card.json"
+        }) {
             Path out = Files.createDirectories(tmp.resolve("evil-" + Math.abs(key.hashCode())));
             Files.writeString(
                     out.resolve(ExportManifest.FILE),

@@ -13,7 +13,7 @@ import org.clinlora.platform.failure.Failure;
  */
 public final class Problems {
     /** Seconds a client is told to wait before trying a full queue or an unavailable dependency again. */
-    public static final String RETRY_AFTER_SECONDS = "5";
+    public static final String RETRY_AFTER_SECONDS = String.valueOf(Busy.DEFAULT_RETRY_AFTER_SECONDS);
 
     private Problems() {}
 

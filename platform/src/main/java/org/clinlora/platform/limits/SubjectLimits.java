@@ -18,7 +18,9 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  */
 @ApplicationScoped
 public class SubjectLimits {
-    /** Subjects kept at most; beyond it, the idle ones (buckets full again) are forgotten. */
+    /**
+     * Subjects past which the idle ones (buckets full again) are forgotten; busy ones are kept whatever their number.
+     */
     static final int MAX_SUBJECTS = 10_000;
 
     private final boolean enabled;
@@ -74,7 +76,7 @@ public class SubjectLimits {
      */
     public void charge(long noteBytes) {
         if (!enabled) return;
-        Buckets b = bySubject.computeIfAbsent(Subjects.of(jwt), s -> newBuckets(clock.getAsLong()));
+        Buckets b = bucketsOf(Subjects.of(jwt), clock.getAsLong());
         synchronized (b) {
             b.noteBytes().take(noteBytes);
         }
@@ -84,7 +86,7 @@ public class SubjectLimits {
     void admit(String subject, long noteBytes) {
         if (!enabled) return;
         long now = clock.getAsLong();
-        Buckets b = bySubject.computeIfAbsent(subject, s -> newBuckets(now));
+        Buckets b = bucketsOf(subject, now);
         long wait;
         synchronized (b) {
             wait = Math.max(b.requests().nanosUntil(1, now), b.noteBytes().nanosUntil(noteBytes, now));
@@ -103,8 +105,22 @@ public class SubjectLimits {
                 seconds);
     }
 
+    /**
+     * The subject's buckets, made on its first request. Past {@link #MAX_SUBJECTS}, subjects whose buckets are full
+     * again are forgotten first (outside the map's own locking): forgetting one of them changes nothing it is owed.
+     */
+    private Buckets bucketsOf(String subject, long now) {
+        Buckets b = bySubject.get(subject);
+        if (b != null) return b;
+        if (bySubject.size() >= MAX_SUBJECTS) bySubject.values().removeIf(old -> idle(old, now));
+        return bySubject.computeIfAbsent(subject, s -> newBuckets(now));
+    }
+
+    int subjects() {
+        return bySubject.size();
+    }
+
     private Buckets newBuckets(long now) {
-        if (bySubject.size() >= MAX_SUBJECTS) bySubject.values().removeIf(b -> idle(b, now));
         return new Buckets(
                 new TokenBucket(requestsPerSecond, requestBurst, now),
                 new TokenBucket(noteBytesPerSecond, noteByteBurst, now));

@@ -30,16 +30,19 @@ public interface BlobStore {
     /** Every key under the prefix, recursively, in key order. */
     List<String> list(String prefix);
 
-    /** A key and its size, as a listing returns them. */
-    record Listed(String key, long size) {}
+    /**
+     * A key with its size and entity tag, as a listing returns them: an object rewritten with the same size has another
+     * tag. The tag is empty where the store gives none.
+     */
+    record Listed(String key, long size, String etag) {}
 
     /**
-     * Every key under the prefix with its size, in key order. S3 lists sizes with the keys; this default asks for each
-     * one (objects deleted meanwhile are left out).
+     * Every key under the prefix with its size and tag, in key order. S3 lists them with the keys; this default asks
+     * for each size and gives no tag (objects deleted meanwhile are left out).
      */
     default List<Listed> listSized(String prefix) {
         List<Listed> out = new ArrayList<>();
-        for (String key : list(prefix)) size(key).ifPresent(n -> out.add(new Listed(key, n)));
+        for (String key : list(prefix)) size(key).ifPresent(n -> out.add(new Listed(key, n, "")));
         return out;
     }
 

@@ -167,7 +167,7 @@ public final class ObjectStore implements BlobStore {
     @Override
     public List<Listed> listSized(String prefix) {
         return items(prefix, true).stream()
-                .map(i -> new Listed(i.objectName(), i.size()))
+                .map(i -> new Listed(i.objectName(), i.size(), i.etag() == null ? "" : i.etag()))
                 .toList();
     }
 

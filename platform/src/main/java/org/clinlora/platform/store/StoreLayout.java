@@ -69,9 +69,13 @@ public final class StoreLayout {
         return aliasLog(name, alias) + String.format("%08d.json", seq);
     }
 
+    public static String childMarkers() {
+        return "adapter-children/";
+    }
+
     /** Markers naming the children of a version, so deleting a parent is refused without scanning every card. */
     public static String children(String name, int version) {
-        return "adapter-children/" + requireName(name) + "/" + version + "/";
+        return childMarkers() + requireName(name) + "/" + version + "/";
     }
 
     /**
@@ -81,13 +85,14 @@ public final class StoreLayout {
      * the backup is consistent without stopping the registry.
      */
     public static List<String> registryPrefixes() {
-        return List.of(aliasLogs(), "adapter-children/", adapters(), models());
+        return List.of(aliasLogs(), childMarkers(), adapters(), models());
     }
 
     /** A key a registry backup holds: under {@link #registryPrefixes()}, and not a model push still in progress. */
     public static boolean inRegistryBackup(String key) {
-        if (key == null || key.contains("..") || key.contains("\\") || key.contains("//") || key.endsWith("/")) {
-            return false;
+        if (key == null || key.contains("\\") || key.endsWith("/")) return false;
+        for (String segment : key.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) return false;
         }
         if (key.startsWith(models()) && key.contains("/" + MODEL_UPLOAD)) return false;
         return registryPrefixes().stream().anyMatch(key::startsWith);

@@ -55,6 +55,18 @@ class SubjectLimitsTest {
     }
 
     @Test
+    void idleSubjectsAreForgottenPastTheBound() {
+        SubjectLimits l = limits(1, 1, 1e9, 1e9);
+        l.admit("busy", 0); // owes its one token for a second
+        for (int i = 0; i < SubjectLimits.MAX_SUBJECTS; i++) l.admit("s" + i, 0);
+        advanceMillis(2_000); // all full again
+        l.admit("newcomer", 0);
+        assertEquals(1, l.subjects(), "only the newcomer is left");
+        l.admit("busy", 0);
+        assertThrows(Busy.class, () -> l.admit("busy", 0), "a forgotten subject comes back with one burst, no more");
+    }
+
+    @Test
     void disabledLimitsAdmitEverything() {
         SubjectLimits l = new SubjectLimits(false, 1, 1, 1, 1, now::get);
         for (int i = 0; i < 1000; i++) l.admit("s", 1_000_000);
