@@ -9,6 +9,12 @@
 # (optional: `main` also tags the same images :main, or :main-cuda for cuda; images.yml sets it on a push to main),
 # REGISTRY (ghcr.io), CUDA_BASE (cuda: the base image built from k8s/images/cuda-base.Dockerfile), REGISTRY_USER /
 # REGISTRY_PASSWORD (else Jib uses ~/.docker/config.json), and for labels VERSION, SHA, SOURCE (all optional).
+#
+# ATTACH_SBOM=true (images.yml sets it) then attaches to each image pushed its CycloneDX SBOM, the one this same build
+# wrote (<svc>/target/<svc>-cyclonedx.json, the root POM's cyclonedx-maven-plugin), as a signed attestation:
+# `cosign attest --type cyclonedx` on the image's digest (<svc>/target/jib-image.digest, written by Jib). cosign signs
+# keyless (in GitHub Actions with the workflow's OIDC identity; by hand it opens a browser) and pushes with the
+# credentials of ~/.docker/config.json (`cosign login` or `docker login`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -49,5 +55,22 @@ if [[ "$flavour" == cuda ]]; then
   args+=(-Dquarkus.jib.base-jvm-image="$CUDA_BASE")
 fi
 
+ATTACH_SBOM=${ATTACH_SBOM:-false}
+if [[ "$ATTACH_SBOM" == true ]] && ! command -v cosign > /dev/null; then
+  echo "ATTACH_SBOM=true needs cosign on the PATH" >&2; exit 2
+fi
+
 echo "building $flavour images of $modules as $REGISTRY/$OWNER/<svc>:$tag${moving:+ (and :$moving)}"
-exec mvn "${args[@]}"
+# Stale digests must not be attested: each comes from this build's push.
+for svc in ${modules//,/ }; do rm -f "$svc/target/jib-image.digest"; done
+mvn "${args[@]}"
+
+[[ "$ATTACH_SBOM" == true ]] || exit 0
+for svc in ${modules//,/ }; do
+  digest=$(cat "$svc/target/jib-image.digest")
+  sbom=$svc/target/$svc-cyclonedx.json
+  if [[ ! "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then echo "$svc: no pushed digest in $svc/target/jib-image.digest" >&2; exit 1; fi
+  if [[ ! -s "$sbom" ]]; then echo "$svc: no SBOM at $sbom" >&2; exit 1; fi
+  echo "attaching $sbom to $REGISTRY/$OWNER/$svc@$digest"
+  cosign attest --yes --type cyclonedx --predicate "$sbom" "$REGISTRY/$OWNER/$svc@$digest"
+done
