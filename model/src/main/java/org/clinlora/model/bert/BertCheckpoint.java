@@ -30,6 +30,9 @@ public final class BertCheckpoint {
     /** Where UmlsBERT's semantic-type embeddings sit (its {@code tui_type_embeddings}, or {@code _zero} variant). */
     private static final String SEMANTIC_TYPES_PREFIX = "bert.embeddings.tui_type_embeddings";
 
+    /** Weight and bias of query, key, value, attention output, intermediate and output, and of both LayerNorms. */
+    static final int TENSORS_PER_LAYER = 16;
+
     private BertCheckpoint() {}
 
     /**
@@ -101,6 +104,13 @@ public final class BertCheckpoint {
         List<String> semanticTypes = semanticTypeEmbeddings(actual);
         if (!semanticTypes.isEmpty() && !ignoreSemanticTypes) {
             throw new IllegalArgumentException(refusal(semanticTypes, actual));
+        }
+        // num_hidden_layers is a size config.json declares: weigh it against the tensors there are before listing
+        // the expected ones (a layer count of 2^31 - 1 would list 34 billion names, in memory).
+        long needed = (long) TENSORS_PER_LAYER * config.numHiddenLayers() + 7;
+        if (actual.size() < needed) {
+            throw new IllegalArgumentException("checkpoint holds " + actual.size() + " tensors but config.json's "
+                    + config.numHiddenLayers() + " layers need at least " + needed);
         }
         Map<String, long[]> expected = expectedTensors(config);
         for (Map.Entry<String, long[]> e : expected.entrySet()) {

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
+import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Streaming RFC 4180 CSV with a header row, as MIMIC-IV-Note ships it, parsed by jackson-dataformat-csv: fields quoted
@@ -98,7 +101,12 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
     private CsvReader(String source, InputStream raw, OnMalformed policy) throws IOException {
         this.source = source;
         this.policy = policy;
-        this.text = utf8(raw);
+        try {
+            this.text = utf8(raw);
+        } catch (CorruptGzip e) {
+            raw.close();
+            throw new CsvException(source + ": gzip data is corrupt or truncated (in its header)");
+        }
         this.parser = CSV.createParser(text);
         parser.setSchema(CsvSchema.emptySchema());
         try {
@@ -115,7 +123,7 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
         b.mark(2);
         int m1 = b.read(), m2 = b.read();
         b.reset();
-        InputStream body = (m1 == 0x1f && m2 == 0x8b) ? new GZIPInputStream(b, 1 << 16) : b;
+        InputStream body = (m1 == 0x1f && m2 == 0x8b) ? new GzipBody(b) : b;
         // Invalid UTF-8 is an error with a line number, not silently replaced text.
         return new InputStreamReader(
                 body,
@@ -123,6 +131,48 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
                         .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT));
+    }
+
+    /**
+     * A gzip stream whose own failures (a corrupt block, a bad header or trailer, data ending mid-stream) are
+     * {@link CorruptGzip}, told apart from the source's I/O errors: the file is bad, not the transport.
+     */
+    private static final class GzipBody extends FilterInputStream {
+        GzipBody(InputStream raw) throws IOException {
+            super(gunzip(raw));
+        }
+
+        private static InputStream gunzip(InputStream raw) throws IOException {
+            try {
+                return new GZIPInputStream(raw, 1 << 16);
+            } catch (ZipException | EOFException e) {
+                throw new CorruptGzip();
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (ZipException | EOFException e) {
+                throw new CorruptGzip();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (ZipException | EOFException e) {
+                throw new CorruptGzip();
+            }
+        }
+    }
+
+    private static final class CorruptGzip extends IOException {
+        CorruptGzip() {
+            super("corrupt gzip data", null);
+        }
     }
 
     private List<String> readHeader() {
@@ -235,6 +285,8 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
             throw new Malformed(describe(e));
         } catch (CharacterCodingException e) {
             throw notUtf8();
+        } catch (CorruptGzip e) {
+            throw corruptGzip();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -275,6 +327,12 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
                 + line(parser.currentLocation().getLineNr()) + ")");
     }
 
+    /** A gzip stream that breaks off or holds bad data; like undecodable text, no later record can be trusted. */
+    private CsvException corruptGzip() {
+        return new CsvException(source + ": gzip data is corrupt or truncated (around line "
+                + line(parser.currentLocation().getLineNr()) + ")");
+    }
+
     /**
      * What is wrong with the record at {@link #recordLine}, from Jackson's exception but without its message, which
      * quotes the offending character.
@@ -305,6 +363,8 @@ public final class CsvReader implements Closeable, Iterator<CsvReader.Row> {
                 // More of the same broken record; each error consumed input, so this ends.
             } catch (CharacterCodingException e) {
                 throw notUtf8();
+            } catch (CorruptGzip e) {
+                throw corruptGzip();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

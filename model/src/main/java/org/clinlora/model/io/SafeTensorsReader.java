@@ -89,23 +89,38 @@ public final class SafeTensorsReader implements Closeable {
         }
         SafeTensors.Dtype dtype = SafeTensors.Dtype.parse(dt.asText(), name);
         long[] shape = new long[sh.size()];
-        long numel = 1;
         for (int i = 0; i < shape.length; i++) {
             if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0)
                 throw bad.apply("tensor '" + name + "' has a bad shape");
             shape[i] = sh.get(i).asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
         }
+        long bytes = byteSize(shape, dtype);
+        if (bytes < 0) throw bad.apply("tensor '" + name + "' has a shape too large for any file");
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {
             throw bad.apply("tensor '" + name + "' has data_offsets [" + begin + ", " + end
                     + "] outside the data section of " + dataLen + " bytes");
         }
-        if (end - begin != numel * dtype.bytes) {
-            throw bad.apply("tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need "
-                    + numel * dtype.bytes);
+        if (end - begin != bytes) {
+            throw bad.apply(
+                    "tensor '" + name + "' holds " + (end - begin) + " bytes but its shape and dtype need " + bytes);
         }
         return new SafeTensors.Entry(name, dtype, shape, begin, end);
+    }
+
+    /**
+     * The bytes a tensor of {@code shape} needs, or -1 when that is beyond a long: a declared size is computed exactly
+     * (a wrapped product could match a small data section) and refused, never thrown as an ArithmeticException.
+     */
+    private static long byteSize(long[] shape, SafeTensors.Dtype dtype) {
+        for (long d : shape) if (d == 0) return 0;
+        long bytes = dtype.bytes;
+        try {
+            for (long d : shape) bytes = Math.multiplyExact(bytes, d);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+        return bytes;
     }
 
     private void readFully(ByteBuffer dst, long pos) throws IOException {
@@ -160,6 +175,7 @@ public final class SafeTensorsReader implements Closeable {
         ByteBuffer src = raw(name);
         if (e.dtype() == SafeTensors.Dtype.F32) return src;
         int n = Math.toIntExact(e.numel());
+        if (n > Integer.MAX_VALUE / 4) throw bad("tensor '" + name + "' is larger than 2 GiB as F32");
         ByteBuffer dst = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         switch (e.dtype()) {
             case F16 -> {

@@ -11,6 +11,9 @@ import java.util.Set;
  * model's safetensors headers with it, so a model the registry accepts is one the model library loads.
  */
 public final class LlamaCheckpoint {
+    /** q, k, v, o, gate, up, down and the two RMSNorms of a decoder layer. */
+    static final int TENSORS_PER_LAYER = 9;
+
     private LlamaCheckpoint() {}
 
     /**
@@ -52,6 +55,13 @@ public final class LlamaCheckpoint {
      * pushed model's safetensors headers before the model exists.
      */
     public static void check(LlamaConfig config, Map<String, long[]> actual) {
+        // num_hidden_layers is a size config.json declares: weigh it against the tensors there are before listing
+        // the expected ones (a layer count of 2^31 - 1 would list 19 billion names, in memory).
+        long needed = (long) TENSORS_PER_LAYER * config.numHiddenLayers() + 2;
+        if (actual.size() < needed) {
+            throw new IllegalArgumentException("checkpoint holds " + actual.size() + " tensors but config.json's "
+                    + config.numHiddenLayers() + " layers need at least " + needed);
+        }
         Map<String, long[]> expected = expectedTensors(config, actual.keySet());
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             long[] got = actual.get(e.getKey());

@@ -56,12 +56,7 @@ public final class ClinicalTokenizer implements AutoCloseable {
     public static ClinicalTokenizer load(Path modelDirOrFile, boolean cacheWords) throws IOException {
         Path file = Files.isDirectory(modelDirOrFile) ? modelDirOrFile.resolve("tokenizer.json") : modelDirOrFile;
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(modelDirOrFile + ": no tokenizer.json");
-        HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
-                .optTokenizerPath(file)
-                .optTruncation(false)
-                .optPadding(false)
-                .optAddSpecialTokens(false)
-                .build();
+        HuggingFaceTokenizer t = nativeTokenizer(file);
         try {
             warnIfLowercasingCasedVocabulary(file);
             MetaspaceWords words = cacheWords
@@ -72,6 +67,27 @@ public final class ClinicalTokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
+        }
+    }
+
+    /**
+     * The native tokenizer of {@code file}. The tokenizers library refuses a file it cannot read with a bare
+     * RuntimeException (its serde message: where and what, e.g. "unknown variant `Foo`"), which becomes an
+     * IllegalArgumentException naming the file, as every other bad model file is. JSON that would make it panic (and
+     * abort the JVM) is refused before it gets there ({@link TokenizerJsonCheck}).
+     */
+    private static HuggingFaceTokenizer nativeTokenizer(Path file) throws IOException {
+        TokenizerJsonCheck.requireReadable(file);
+        try {
+            return HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .optAddSpecialTokens(false)
+                    .build();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    file + ": not a tokenizer definition the Hugging Face tokenizers library reads: " + e.getMessage());
         }
     }
 

@@ -12,6 +12,7 @@ import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.util.logging.Logger;
 import org.clinlora.platform.store.ObjectStore;
@@ -150,6 +151,11 @@ public final class FrameworkErrorMappers {
             if (e instanceof IOException && whileReadingTheForm(e)) {
                 return problem(400, "invalid_request", "the body is not well-formed multipart/form-data");
             }
+            // A JSON body whose leading zero bytes make Jackson read it as UTF-32 and fail: its CharConversionException
+            // is a plain IOException, not a JsonProcessingException, but the body is just as much the client's fault.
+            if (e instanceof CharConversionException && whileReadingTheBody(e)) {
+                return problem(400, "invalid_request", "the request body is not valid JSON for this endpoint");
+            }
             String trace = traceId();
             StringBuilder frames = new StringBuilder();
             StackTraceElement[] st = e.getStackTrace();
@@ -157,6 +163,15 @@ public final class FrameworkErrorMappers {
                 frames.append("\n\tat ").append(st[i]);
             LOG.severe("internal error, trace " + trace + ": " + e.getClass().getName() + frames);
             return problem(500, "internal_error", "internal error (reference " + trace + ")", trace);
+        }
+
+        private static boolean whileReadingTheBody(Throwable e) {
+            for (StackTraceElement f : e.getStackTrace()) {
+                if (f.getClassName()
+                        .startsWith("org.jboss.resteasy.reactive.server.handlers.RequestDeserializeHandler"))
+                    return true;
+            }
+            return false;
         }
 
         private static boolean whileReadingTheForm(Throwable e) {

@@ -88,7 +88,8 @@ final class InferRequestReader {
         if (requested == null || requested.isEmpty()) return OUTPUTS;
         Set<String> out = new LinkedHashSet<>();
         for (RequestOutput o : requested) {
-            if (o == null || !OUTPUTS.contains(o.name()))
+            // A nameless output ({}) is unknown too: List.contains(null) would throw, a 500.
+            if (o == null || o.name() == null || !OUTPUTS.contains(o.name()))
                 throw new InvalidRequest(
                         "unknown output requested; outputs are '" + PROBABILITIES + "' and '" + LABELS + "'");
             parameters(o.parameters(), "output '" + o.name() + "' parameters");
