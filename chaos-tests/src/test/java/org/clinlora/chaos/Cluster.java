@@ -81,6 +81,10 @@ final class Cluster implements AutoCloseable {
         int port = LocalServices.freePort();
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("CLINLORA_S3_BUCKET", bucket);
+        // The chaos tests load a service from one subject as hard as it answers: rate limits off, unless a test
+        // (RateLimitIT)
+        // sets them.
+        all.putIfAbsent("CLINLORA_LIMITS_ENABLED", "false");
         all.putIfAbsent(
                 "CLINLORA_TRAINER_CACHE",
                 dir.resolve("cache-" + svc + "-" + port).toString());

@@ -39,6 +39,7 @@ class RateLimitIT {
         tokenizer = cluster.start(
                 "tokenizer",
                 Map.of(
+                        "CLINLORA_LIMITS_ENABLED", "true",
                         "CLINLORA_LIMITS_REQUESTS_PER_SECOND", String.valueOf(PER_SECOND),
                         "CLINLORA_LIMITS_REQUEST_BURST", String.valueOf(BURST),
                         "CLINLORA_LIMITS_NOTE_BYTES_PER_SECOND", String.valueOf(BYTES_PER_SECOND),
