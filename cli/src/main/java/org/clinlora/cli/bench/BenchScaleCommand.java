@@ -295,9 +295,7 @@ final class BenchScaleCommand extends CliCommand {
             for (int i = 0; i < repeat; i++) {
                 long t1 = System.nanoTime();
                 r = loop.microStep(
-                        tokens,
-                        List.of("clinical"),
-                        (ctx, hidden) -> Losses.causalLm(ctx, model.lmLogits(ctx, hidden), tokens));
+                        tokens, List.of("clinical"), (ctx, hidden) -> Losses.causalLm(ctx, model, hidden, tokens));
                 step = Math.min(step, secondsSince(t1));
             }
         }

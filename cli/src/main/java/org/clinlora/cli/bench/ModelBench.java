@@ -143,10 +143,7 @@ abstract class ModelBench extends CliCommand {
                     warmup,
                     steps,
                     profile,
-                    () -> loop.microStep(
-                            tokens,
-                            active,
-                            (ctx, hidden) -> Losses.causalLm(ctx, model.lmLogits(ctx, hidden), tokens)));
+                    () -> loop.microStep(tokens, active, (ctx, hidden) -> Losses.causalLm(ctx, model, hidden, tokens)));
         }
     }
 

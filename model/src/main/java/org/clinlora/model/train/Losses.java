@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 
@@ -16,12 +17,24 @@ public final class Losses {
     private Losses() {}
 
     /**
+     * The causal-LM loss from the final hidden states [B, T, d]: the LM head runs on the T - 1 positions that predict a
+     * token only. Slicing the hidden states rather than the logits saves, per step, a copy of the [B, T - 1, vocab]
+     * logits (log-softmax of a slice) and, in backward, a zero-filled [B, T, vocab] gradient the slice is copied into:
+     * with LLaMA's 32,000-entry vocabulary the logits are the largest tensors of a step.
+     */
+    public static NDArray causalLm(StepContext ctx, BaseModel model, NDArray hidden, TokenBatch batch) {
+        checkLength(batch);
+        return causalLm(ctx, model.lmLogits(ctx, hidden.get(new NDIndex(":, :-1, :"))), batch);
+    }
+
+    /**
      * Causal-LM loss as LlamaForCausalLM computes it: position t predicts token t+1, labels are the input ids with pads
-     * ignored, averaged over the predicted (non-pad) tokens.
+     * ignored, averaged over the predicted (non-pad) tokens. {@code logits} hold all T positions (the last one is not
+     * read) or only the T - 1 that predict a token.
      */
     public static NDArray causalLm(StepContext ctx, NDArray logits, TokenBatch batch) {
+        checkLength(batch);
         int b = batch.batchSize(), t = batch.seqLen();
-        if (t < 2) throw new IllegalArgumentException("causal-LM loss needs sequences of at least 2 tokens");
         long[] targets = new long[b * (t - 1)];
         float[] weight = new float[b * (t - 1)];
         int count = 0;
@@ -36,12 +49,22 @@ public final class Losses {
         }
         if (count == 0) throw new IllegalArgumentException("no token to predict: every row has a single real token");
         for (int i = 0; i < weight.length; i++) weight[i] /= count;
-        NDArray logp = logits.get(new NDIndex(":, :-1, :")).logSoftmax(-1);
+        long positions = logits.getShape().get(1);
+        if (positions != t && positions != t - 1) {
+            throw new IllegalArgumentException("logits hold " + positions + " positions for rows of " + t + " tokens");
+        }
+        NDArray predicting = positions == t ? logits.get(new NDIndex(":, :-1, :")) : logits;
+        NDArray logp = predicting.logSoftmax(-1);
         NDArray picked = logp.gather(ctx.manager().create(targets, new Shape(b, t - 1, 1)), 2)
                 .reshape(b, t - 1);
         return picked.mul(ctx.manager().create(weight, new Shape(b, t - 1)))
                 .sum()
                 .neg();
+    }
+
+    private static void checkLength(TokenBatch batch) {
+        if (batch.seqLen() < 2)
+            throw new IllegalArgumentException("causal-LM loss needs sequences of at least 2 tokens");
     }
 
     /** Multiclass cross-entropy of logits [B, C] against class indices, the mean over rows. */

@@ -626,7 +626,7 @@ public final class Trainer {
     }
 
     private NDArray loss(StepContext ctx, NDArray hidden, TrainingBatches.Batch b, List<String> active) {
-        if (kind == TaskKind.CAUSAL_LM) return Losses.causalLm(ctx, model.lmLogits(ctx, hidden), b.tokens());
+        if (kind == TaskKind.CAUSAL_LM) return Losses.causalLm(ctx, model, hidden, b.tokens());
         NDArray logits = model.classify(ctx, hidden, b.tokens(), active);
         return data.multilabel()
                 ? Losses.bceWithLogits(ctx, logits, b.multiHot())
@@ -668,10 +668,7 @@ public final class Trainer {
                 try (StepContext ctx = model.newStep(false)) {
                     long n = 0;
                     for (int i = 0; i < b.tokens().batchSize(); i++) n += b.lengths()[i] - 1;
-                    nll += Losses.causalLm(
-                                            ctx,
-                                            model.lmLogits(ctx, model.hiddenStates(ctx, b.tokens(), active)),
-                                            b.tokens())
+                    nll += Losses.causalLm(ctx, model, model.hiddenStates(ctx, b.tokens(), active), b.tokens())
                                     .getFloat()
                             * n;
                     predicted += n;

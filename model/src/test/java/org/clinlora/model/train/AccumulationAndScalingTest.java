@@ -38,6 +38,12 @@ class AccumulationAndScalingTest {
 
     /** The clinical LoRA's gradients after the given micro-batches with their shares (no optimizer step taken). */
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
+        return gradients(micro, shares, true);
+    }
+
+    /** {@code fromHidden}: the loss as training computes it; else from the logits of every position. */
+    static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares, boolean fromHidden)
+            throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
             LoraConfig cfg =
                     new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
@@ -68,7 +74,9 @@ class AccumulationAndScalingTest {
                     loop.microStep(
                             t,
                             ACTIVE,
-                            (ctx, hidden) -> Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t),
+                            (ctx, hidden) -> fromHidden
+                                    ? Losses.causalLm(ctx, m, hidden, t)
+                                    : Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t),
                             shares.get(i));
                 }
                 loop.parameters().forEach((k, v) -> out.put(k, v.getGradient().toFloatArray()));
@@ -93,6 +101,19 @@ class AccumulationAndScalingTest {
         }
         assertTrue(worst < 1e-3, "accumulated by item count vs one full batch: worst relative error " + worst);
         assertTrue(differs > 0.05, "the mean of micro-batch means is a different gradient (" + differs + ")");
+    }
+
+    @Test
+    void theLmHeadOnThePredictingPositionsGivesTheLossAndGradientsOfAllLogits() throws Exception {
+        Map<String, float[]> sliced = gradients(List.of(BOTH), List.of(1.0), true);
+        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), false);
+        assertEquals(full.keySet(), sliced.keySet());
+        double worst = 0;
+        for (String k : full.keySet()) {
+            float[] f = full.get(k), s = sliced.get(k);
+            for (int i = 0; i < f.length; i++) worst = Math.max(worst, Math.abs(f[i] - s[i]) / (1e-6 + Math.abs(f[i])));
+        }
+        assertTrue(worst < 1e-4, "worst relative difference of the LoRA gradients: " + worst);
     }
 
     @Test
