@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /** Bridges DJL arrays and safetensors tensors. */
 public final class NdArrays {
@@ -23,6 +24,23 @@ public final class NdArrays {
             return alias.duplicate();
         } finally {
             Reference.reachabilityFence(f32);
+        }
+    }
+
+    /**
+     * One 1-d F32 array of {@code parts} end to end (each F32 little-endian), copied once into memory libtorch owns;
+     * the staging buffer is freed at once rather than at the next collection.
+     */
+    public static NDArray concatF32(NDManager manager, List<ByteBuffer> parts) {
+        long bytes = 0;
+        for (ByteBuffer p : parts) bytes += p.remaining();
+        ByteBuffer all = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            for (ByteBuffer p : parts) all.put(p.duplicate());
+            all.flip();
+            return fromF32(manager, all, new Shape(bytes / Float.BYTES));
+        } finally {
+            Buffers.release(all);
         }
     }
 

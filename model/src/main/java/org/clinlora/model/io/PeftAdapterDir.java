@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.lora.LoraAdapter;
 import org.clinlora.model.lora.LoraConfig;
@@ -79,6 +80,19 @@ public final class PeftAdapterDir {
      * loader threads and installs them between batches on the thread that runs the model.
      */
     public static LoraAdapter read(BaseModel model, String name, Path dir) throws IOException {
+        return read(model, name, dir, false);
+    }
+
+    /**
+     * Reads the adapter for serving: frozen, its LoRA pairs packed in one tensor
+     * ({@link LoraAdapter#packedFromTensors}), so a scorer holding thousands of adapters pays little beyond their
+     * values.
+     */
+    public static LoraAdapter readForServing(BaseModel model, String name, Path dir) throws IOException {
+        return read(model, name, dir, true);
+    }
+
+    private static LoraAdapter read(BaseModel model, String name, Path dir, boolean packed) throws IOException {
         LoraConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
@@ -94,19 +108,23 @@ public final class PeftAdapterDir {
         try (SafeTensorsReader r = SafeTensors.open(weights)) {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             r.entries().forEach((k, e) -> shapes.put(k, e.shape()));
-            return LoraAdapter.fromTensors(
-                    name,
-                    config,
-                    model.projections(),
-                    model.classifierHead(),
-                    model.manager(),
-                    DataType.FLOAT32,
-                    shapes,
-                    key -> {
-                        ByteBuffer b = r.f32Bytes(key);
-                        read.add(b);
-                        return b;
-                    });
+            Function<String, ByteBuffer> values = key -> {
+                ByteBuffer b = r.f32Bytes(key);
+                read.add(b);
+                return b;
+            };
+            return packed
+                    ? LoraAdapter.packedFromTensors(
+                            name, config, model.projections(), model.classifierHead(), model.manager(), shapes, values)
+                    : LoraAdapter.fromTensors(
+                            name,
+                            config,
+                            model.projections(),
+                            model.classifierHead(),
+                            model.manager(),
+                            DataType.FLOAT32,
+                            shapes,
+                            values);
         } finally {
             // Each tensor was copied into libtorch memory: unmap the file at once. Left to the GC, a scorer holding
             // thousands of adapters kept their file pages resident (17 mappings per adapter) until a collection.

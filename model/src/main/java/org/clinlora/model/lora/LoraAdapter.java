@@ -31,7 +31,10 @@ public final class LoraAdapter implements AutoCloseable {
 
     private final String name;
     private final LoraConfig config;
+    /** Owns a resident adapter's tensors; null for a packed one, which owns {@link #packed} and its head. */
     private final NDManager manager;
+
+    private final PackedTensors packed;
     private final Map<String, LoraWeights> weights;
     private final ClassifierHead head;
     private final NDArray score;
@@ -47,6 +50,18 @@ public final class LoraAdapter implements AutoCloseable {
             ClassifierHead head,
             NDArray score,
             NDArray scoreBias) {
+        this(name, config, manager, null, weights, head, score, scoreBias);
+    }
+
+    private LoraAdapter(
+            String name,
+            LoraConfig config,
+            NDManager manager,
+            PackedTensors packed,
+            Map<String, LoraWeights> weights,
+            ClassifierHead head,
+            NDArray score,
+            NDArray scoreBias) {
         if (weights.isEmpty()) {
             throw new IllegalArgumentException(
                     "target_modules " + config.targetModules() + " select no projection of this base model");
@@ -54,6 +69,7 @@ public final class LoraAdapter implements AutoCloseable {
         this.name = name;
         this.config = config;
         this.manager = manager;
+        this.packed = packed;
         this.weights = Collections.unmodifiableMap(weights);
         this.head = head;
         this.score = score;
@@ -123,49 +139,24 @@ public final class LoraAdapter implements AutoCloseable {
             DataType dtype,
             Map<String, long[]> shapes,
             Function<String, ByteBuffer> source) {
-        Map<String, long[]> remaining = new LinkedHashMap<>(shapes);
-        int numLabels = 0;
-        long hidden = 0;
-        if (config.savesScore()) {
-            long[] s = remaining.get(head.weightKey());
-            if (s == null || s.length != 2) {
-                throw new IllegalArgumentException(
-                        "adapter saves '" + head.module() + "' but has no 2-d " + head.weightKey());
-            }
-            numLabels = Math.toIntExact(s[0]);
-            hidden = s[1];
-        }
+        StoredTensors stored = new StoredTensors(config, head, shapes, source);
         NDManager m = parent.newSubManager();
         try {
             Map<String, LoraWeights> w = new LinkedHashMap<>();
             for (LoraLinear p : targets(projections, config)) {
-                NDArray a = load(
-                        m,
-                        dtype,
-                        remaining,
-                        source,
-                        PEFT_PREFIX + p.name() + ".lora_A.weight",
-                        config.r(),
-                        p.inFeatures());
-                NDArray b = load(
-                        m,
-                        dtype,
-                        remaining,
-                        source,
-                        PEFT_PREFIX + p.name() + ".lora_B.weight",
-                        p.outFeatures(),
-                        config.r());
+                NDArray a =
+                        load(m, dtype, stored, PEFT_PREFIX + p.name() + ".lora_A.weight", config.r(), p.inFeatures());
+                NDArray b =
+                        load(m, dtype, stored, PEFT_PREFIX + p.name() + ".lora_B.weight", p.outFeatures(), config.r());
                 w.put(p.name(), new LoraWeights(a, b, (float) config.scaling(), (float) config.loraDropout()));
             }
-            NDArray score =
-                    config.savesScore() ? load(m, dtype, remaining, source, head.weightKey(), numLabels, hidden) : null;
-            NDArray bias = config.savesScore() && head.bias()
-                    ? load(m, dtype, remaining, source, head.biasKey(), numLabels, -1)
+            NDArray score = config.savesScore()
+                    ? load(m, dtype, stored, head.weightKey(), stored.numLabels, stored.hidden)
                     : null;
-            if (!remaining.isEmpty()) {
-                throw new IllegalArgumentException("adapter_model.safetensors has tensors its config does not explain: "
-                        + remaining.keySet().stream().limit(5).toList());
-            }
+            NDArray bias = config.savesScore() && head.bias()
+                    ? load(m, dtype, stored, head.biasKey(), stored.numLabels, -1)
+                    : null;
+            stored.checkAllUsed();
             return new LoraAdapter(name, config, m, w, head, score, bias);
         } catch (RuntimeException e) {
             m.close();
@@ -173,23 +164,110 @@ public final class LoraAdapter implements AutoCloseable {
         }
     }
 
-    /** {@code cols} &lt; 0: a 1-d tensor of {@code rows} values (a bias). */
-    private static NDArray load(
-            NDManager m,
-            DataType dtype,
-            Map<String, long[]> remaining,
-            Function<String, ByteBuffer> source,
-            String key,
-            long rows,
-            long cols) {
-        long[] s = remaining.remove(key);
-        if (s == null) throw new IllegalArgumentException("adapter_model.safetensors lacks " + key);
-        Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
-        if (!new Shape(s).equals(want)) {
-            throw new IllegalArgumentException(
-                    key + " has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(want.getShape()));
+    /**
+     * A frozen adapter for serving from stored tensors (fp32, checked as {@link #fromTensors} checks them): its LoRA
+     * pairs packed into one tensor ({@link PackedTensors}) that each step reads through views, its head (if any) in
+     * arrays of its own. It costs its values and about 3 KiB more, where resident pairs cost about 1.2 KiB per matrix
+     * and a manager about 3 KiB: what lets a scorer hold thousands of adapters within its budget. It cannot be trained,
+     * merged or saved.
+     */
+    public static LoraAdapter packedFromTensors(
+            String name,
+            LoraConfig config,
+            Map<String, LoraLinear> projections,
+            ClassifierHead head,
+            NDManager parent,
+            Map<String, long[]> shapes,
+            Function<String, ByteBuffer> source) {
+        StoredTensors stored = new StoredTensors(config, head, shapes, source);
+        PackedTensors.Builder pack = PackedTensors.builder();
+        Map<String, PackedTensors.Slot[]> slots = new LinkedHashMap<>();
+        for (LoraLinear p : targets(projections, config)) {
+            String key = PEFT_PREFIX + p.name();
+            slots.put(p.name(), new PackedTensors.Slot[] {
+                pack.add(
+                        stored.take(key + ".lora_A.weight", config.r(), p.inFeatures()),
+                        new Shape(config.r(), p.inFeatures())),
+                pack.add(
+                        stored.take(key + ".lora_B.weight", p.outFeatures(), config.r()),
+                        new Shape(p.outFeatures(), config.r()))
+            });
         }
-        NDArray a = NdArrays.fromF32(m, source.apply(key), want);
+        ByteBuffer scoreValues =
+                config.savesScore() ? stored.take(head.weightKey(), stored.numLabels, stored.hidden) : null;
+        ByteBuffer biasValues =
+                config.savesScore() && head.bias() ? stored.take(head.biasKey(), stored.numLabels, -1) : null;
+        stored.checkAllUsed();
+        // Without a pair the constructor refuses the adapter, before anything is allocated.
+        if (slots.isEmpty()) return new LoraAdapter(name, config, null, null, Map.of(), head, null, null);
+        PackedTensors packed = pack.build(parent);
+        NDArray score = null, bias = null;
+        try {
+            if (scoreValues != null)
+                score = NdArrays.fromF32(parent, scoreValues, new Shape(stored.numLabels, stored.hidden));
+            if (biasValues != null) bias = NdArrays.fromF32(parent, biasValues, new Shape(stored.numLabels));
+            Map<String, LoraWeights> w = new LinkedHashMap<>();
+            slots.forEach((module, ab) ->
+                    w.put(module, LoraWeights.packed(packed, ab[0], ab[1], (float) config.scaling(), (float)
+                            config.loraDropout())));
+            return new LoraAdapter(name, config, null, packed, w, head, score, bias);
+        } catch (RuntimeException e) {
+            packed.close();
+            if (score != null) score.close();
+            if (bias != null) bias.close();
+            throw e;
+        }
+    }
+
+    /** A stored adapter's tensors, each taken once after its shape is checked; the head's shape read first. */
+    private static final class StoredTensors {
+        final Map<String, long[]> remaining;
+        final Function<String, ByteBuffer> source;
+        int numLabels;
+        long hidden;
+
+        StoredTensors(
+                LoraConfig config,
+                ClassifierHead head,
+                Map<String, long[]> shapes,
+                Function<String, ByteBuffer> source) {
+            this.remaining = new LinkedHashMap<>(shapes);
+            this.source = source;
+            if (config.savesScore()) {
+                long[] s = remaining.get(head.weightKey());
+                if (s == null || s.length != 2) {
+                    throw new IllegalArgumentException(
+                            "adapter saves '" + head.module() + "' but has no 2-d " + head.weightKey());
+                }
+                numLabels = Math.toIntExact(s[0]);
+                hidden = s[1];
+            }
+        }
+
+        /** The F32 values of {@code key}, checked to be [rows, cols] ({@code cols} &lt; 0: [rows], a bias). */
+        ByteBuffer take(String key, long rows, long cols) {
+            long[] s = remaining.remove(key);
+            if (s == null) throw new IllegalArgumentException("adapter_model.safetensors lacks " + key);
+            long[] want = cols < 0 ? new long[] {rows} : new long[] {rows, cols};
+            if (!Arrays.equals(s, want)) {
+                throw new IllegalArgumentException(
+                        key + " has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(want));
+            }
+            return source.apply(key);
+        }
+
+        void checkAllUsed() {
+            if (!remaining.isEmpty()) {
+                throw new IllegalArgumentException("adapter_model.safetensors has tensors its config does not explain: "
+                        + remaining.keySet().stream().limit(5).toList());
+            }
+        }
+    }
+
+    /** {@code cols} &lt; 0: a 1-d tensor of {@code rows} values (a bias). */
+    private static NDArray load(NDManager m, DataType dtype, StoredTensors stored, String key, long rows, long cols) {
+        Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
+        NDArray a = NdArrays.fromF32(m, stored.take(key, rows, cols), want);
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
@@ -271,6 +349,9 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** Every tensor of the adapter under its PEFT key (the layout of adapter_model.safetensors). */
     public Map<String, NDArray> parameters() {
+        if (packed != null)
+            throw new IllegalStateException(
+                    "adapter '" + name + "' is packed for serving: it has no arrays to train or save");
         Map<String, NDArray> p = new LinkedHashMap<>();
         weights.forEach((module, w) -> {
             p.put(PEFT_PREFIX + module + ".lora_A.weight", w.loraA());
@@ -313,8 +394,25 @@ public final class LoraAdapter implements AutoCloseable {
         return p;
     }
 
+    /** Bytes of the adapter's values (its LoRA pairs and head), what a scorer's adapter budget counts. */
+    public long tensorBytes() {
+        long bytes = packed == null ? 0 : packed.bytes();
+        if (packed == null) for (LoraWeights w : weights.values()) bytes += bytesOf(w.loraA()) + bytesOf(w.loraB());
+        return bytes + bytesOf(score) + bytesOf(scoreBias);
+    }
+
+    private static long bytesOf(NDArray a) {
+        return a == null ? 0 : a.size() * a.getDataType().getNumOfBytes();
+    }
+
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close();
+            return;
+        }
+        if (packed != null) packed.close();
+        if (score != null) score.close();
+        if (scoreBias != null) scoreBias.close();
     }
 }

@@ -218,7 +218,7 @@ public final class LoraLinear {
         NDArray h = ctx.training() && w.dropout() > 0
                 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
                 : x;
-        NDArray d = Linear.linear(Linear.linear(h, w.loraA()).singletonOrThrow(), w.loraB())
+        NDArray d = Linear.linear(Linear.linear(h, w.loraA(ctx)).singletonOrThrow(), w.loraB(ctx))
                 .singletonOrThrow();
         return d.mul(ctx.scalar(w.scaling(), d.getDataType()));
     }
@@ -226,19 +226,21 @@ public final class LoraLinear {
     /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */
     public void merge(String adapter) {
         LoraWeights w = require(adapter);
-        if (!merged.add(adapter)) return;
-        try (NDArray delta = delta(w)) {
+        if (merged.contains(adapter)) return;
+        try (NDArray delta = delta(w)) { // first, so that a refused merge leaves nothing marked
             weight.addi(delta);
         }
+        merged.add(adapter);
     }
 
     /** Subtracts what {@link #merge} added (exact up to float rounding, as in PEFT). */
     public void unmerge(String adapter) {
         LoraWeights w = require(adapter);
-        if (!merged.remove(adapter)) return;
+        if (!merged.contains(adapter)) return;
         try (NDArray delta = delta(w)) {
             weight.subi(delta);
         }
+        merged.remove(adapter);
     }
 
     private NDArray delta(LoraWeights w) {

@@ -131,11 +131,8 @@ public class AdapterCache {
                                     .resolve("adapters")
                                     .resolve(card.name())
                                     .resolve(String.valueOf(card.version())));
-                    LoraAdapter a = PeftAdapterDir.read(model.model(), card.ref(), dir);
-                    long bytes = a.parameters().values().stream()
-                            .mapToLong(p -> p.size() * p.getDataType().getNumOfBytes())
-                            .sum();
-                    return new Loaded(a, bytes);
+                    LoraAdapter a = PeftAdapterDir.readForServing(model.model(), card.ref(), dir);
+                    return new Loaded(a, a.tensorBytes());
                 },
                 config.adapterCacheMb() << 20);
     }
