@@ -1,6 +1,5 @@
 package org.clinlora.cli.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clinlora.cli.registry.ExportManifest.Entry;
 import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -237,13 +236,8 @@ final class RegistryExport {
     /** File name to sha256, from the {@code files} object cards and model manifests share. */
     static Map<String, String> declaredFiles(byte[] json) {
         Map<String, String> out = new TreeMap<>();
-        if (json.length == 0) return out;
         try {
-            JsonNode files = JSON.readTree(json).path("files");
-            for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                out.put(e.getKey(), e.getValue().path("sha256").asText());
-            }
+            AdapterCard.filesOf(JSON.readTree(json)).forEach((file, e) -> out.put(file, e.sha256()));
         } catch (IOException e) {
             throw new IllegalStateException("a card or model manifest in the store is not valid JSON");
         }
