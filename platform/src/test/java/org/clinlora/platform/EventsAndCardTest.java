@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.data.NoteEncoding;
@@ -60,6 +61,38 @@ class EventsAndCardTest {
                 new String(c.toJson()).contains("\"problemType\" : \"single_label_classification\""),
                 "HF's problem_type names on the card");
         assertEquals(encoding, AdapterCard.parse(c.toJson()).noteEncoding());
+    }
+
+    @Test
+    void aCardsFilesAndAModelManifestsAreReadByTheOneRule() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        AdapterCard c = new AdapterCard(
+                1,
+                "los",
+                2,
+                "los",
+                "SEQ_CLS",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of("adapter_model.safetensors", new AdapterCard.FileEntry("ff", 10)),
+                null,
+                null);
+        assertEquals(c.files(), AdapterCard.filesOf(json.readTree(c.toJson())));
+        String manifest = "{\"id\": \"base\", \"files\": {\"config.json\": {\"sha256\": \"ab\", \"size\": 3}},"
+                + " \"pushedAt\": \"2026-11-26T00:00:00Z\"}";
+        assertEquals(
+                Map.of("config.json", new AdapterCard.FileEntry("ab", 3)),
+                AdapterCard.filesOf(json.readTree(manifest)));
+        assertEquals(Map.of(), AdapterCard.filesOf(json.readTree("{\"id\": \"base\"}")), "no files");
+        assertEquals(Map.of(), AdapterCard.filesOf(json.readTree(new byte[0])), "an empty object");
+        for (String damaged : List.of("{\"files\": {\"a\": null}}", "{\"files\": {\"a\": {\"size\": \"big\"}}}"))
+            assertThrows(IllegalStateException.class, () -> AdapterCard.filesOf(json.readTree(damaged)), damaged);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.clinlora.cli.registry;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.clinlora.cli.client.LocalBucket;
 import org.clinlora.cli.command.CliCommand;
@@ -28,7 +30,16 @@ public final class RegistryCommand implements Runnable {
         throw new ParameterException(new CommandLine(this), "say 'registry export' or 'registry import'");
     }
 
-    static ObjectStore store(String bucket, boolean create) {
+    /** A backup run on the opened bucket: its work, answered as the one line that sums it up. */
+    interface Run {
+        String on(ObjectStore store, S3Settings s3) throws IOException;
+    }
+
+    /**
+     * Opens the bucket ({@code bucket}, else the one in CLINLORA_S3_*), runs {@code run} on it and prints its summary
+     * with the seconds the run took.
+     */
+    static void timed(PrintWriter out, String bucket, boolean create, Run run) throws IOException {
         S3Settings s3 = LocalBucket.settings();
         if (bucket != null) s3 = s3.withBucket(bucket);
         ObjectStore store = new ObjectStore(s3);
@@ -36,11 +47,9 @@ public final class RegistryCommand implements Runnable {
             if (!create) throw new IllegalStateException("bucket " + s3.bucket() + " not found at " + s3.endpoint());
             store.createBucket(); // a restore into a new cluster's store starts without one
         }
-        return store;
-    }
-
-    static String bucketName(String bucket) {
-        return bucket != null ? bucket : LocalBucket.settings().bucket();
+        long t0 = System.nanoTime();
+        String summary = run.on(store, s3);
+        out.printf("%s, in %.1f s%n", summary, (System.nanoTime() - t0) / 1e9);
     }
 
     @Command(
@@ -60,21 +69,12 @@ public final class RegistryCommand implements Runnable {
 
         @Override
         protected void execute() throws Exception {
-            ObjectStore store = store(bucket, false);
-            long t0 = System.nanoTime();
-            RegistryExport.Summary s =
-                    new RegistryExport(store, out).run(LocalBucket.settings().endpoint() + "/" + bucketName(bucket));
-            spec.commandLine()
-                    .getOut()
-                    .printf(
-                            "exported %d objects (%.1f MB) to %s: %d copied (%.1f MB), %d removed, in %.1f s%n",
-                            s.objects(),
-                            s.bytes() / 1e6,
-                            out,
-                            s.copied(),
-                            s.bytesCopied() / 1e6,
-                            s.removed(),
-                            (System.nanoTime() - t0) / 1e9);
+            timed(spec.commandLine().getOut(), bucket, false, (store, s3) -> {
+                RegistryExport.Summary s = new RegistryExport(store, out).run(s3.endpoint() + "/" + s3.bucket());
+                return String.format(
+                        "exported %d objects (%.1f MB) to %s: %d copied (%.1f MB), %d removed",
+                        s.objects(), s.bytes() / 1e6, out, s.copied(), s.bytesCopied() / 1e6, s.removed());
+            });
         }
     }
 
@@ -96,20 +96,12 @@ public final class RegistryCommand implements Runnable {
 
         @Override
         protected void execute() throws Exception {
-            ObjectStore store = store(bucket, true);
-            long t0 = System.nanoTime();
-            RegistryImport.Summary s = new RegistryImport(store, dir).run(bucketName(bucket));
-            spec.commandLine()
-                    .getOut()
-                    .printf(
-                            "imported %d objects into %s: %d written and verified (%.1f MB), %d already there,"
-                                    + " in %.1f s%n",
-                            s.objects(),
-                            bucketName(bucket),
-                            s.written(),
-                            s.bytesWritten() / 1e6,
-                            s.skipped(),
-                            (System.nanoTime() - t0) / 1e9);
+            timed(spec.commandLine().getOut(), bucket, true, (store, s3) -> {
+                RegistryImport.Summary s = new RegistryImport(store, dir).run(s3.bucket());
+                return String.format(
+                        "imported %d objects into %s: %d written and verified (%.1f MB), %d already there",
+                        s.objects(), s3.bucket(), s.written(), s.bytesWritten() / 1e6, s.skipped());
+            });
         }
     }
 }

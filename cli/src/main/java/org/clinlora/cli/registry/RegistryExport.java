@@ -1,5 +1,6 @@
 package org.clinlora.cli.registry;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -10,18 +11,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clinlora.cli.registry.ExportManifest.Entry;
 import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -41,8 +45,13 @@ final class RegistryExport {
     /** A card's parent as the registry records it: {@code name@version}. */
     private static final Pattern PARENT = Pattern.compile("([a-z0-9][a-z0-9._-]*)@(\\d+)");
 
+    /** What a card or a model manifest declares: its files, and a card's parent's card (for one stacked on another). */
+    private record Declared(Map<String, AdapterCard.FileEntry> files, Optional<String> parentCard) {}
+
     private final BlobStore store;
     private final Path dir;
+    /** Each card and model manifest exported, parsed once. */
+    private final Map<String, Declared> declared = new HashMap<>();
 
     RegistryExport(BlobStore store, Path dir) {
         this.store = store;
@@ -53,17 +62,21 @@ final class RegistryExport {
         Files.createDirectories(dir);
         ExportManifest previous = ExportManifest.read(dir).orElse(null);
         if (previous == null) requireEmptyOrInterrupted();
-        Map<String, BlobStore.Listed> listed = listing();
         SortedMap<String, Entry> all = new TreeMap<>();
-        List<String> fetch = new ArrayList<>();
-        for (BlobStore.Listed l : listed.values()) {
+        Map<String, Entry> copied = new ConcurrentHashMap<>();
+        List<BlobStore.Listed> fetch = new ArrayList<>();
+        for (BlobStore.Listed l : listing()) {
             Entry old = previous == null ? null : previous.objects().get(l.key());
             if (unchanged(old, l)) all.put(l.key(), old);
-            else fetch.add(l.key());
+            else if (isModelManifest(l.key())) copy(l, copied); // now: it says which of the model's files to export
+            else fetch.add(l);
         }
-        Map<String, Entry> copied = new ConcurrentHashMap<>();
-        Transfers.each(
-                fetch, key -> downloadIfPresent(key, listed.get(key).etag()).ifPresent(e -> copied.put(key, e)));
+        all.putAll(copied);
+        Set<String> pushed = pushedModelObjects(all);
+        Predicate<String> unpushed = key -> key.startsWith(StoreLayout.models()) && !pushed.contains(key);
+        all.keySet().removeIf(unpushed);
+        fetch.removeIf(l -> unpushed.test(l.key()));
+        Transfers.each(fetch, l -> copy(l, copied));
         all.putAll(copied);
         Map<String, Entry> late = fetchLate(all);
         all.putAll(late);
@@ -106,28 +119,33 @@ final class RegistryExport {
         }
     }
 
-    /**
-     * Registry keys, referring objects before the objects they refer to (StoreLayout); of the base models only those
-     * whose push completed (a manifest), and only the files the manifest lists.
-     */
-    private Map<String, BlobStore.Listed> listing() {
-        Map<String, BlobStore.Listed> out = new LinkedHashMap<>();
+    /** Registry keys, referring objects before the objects they refer to (StoreLayout). */
+    private List<BlobStore.Listed> listing() {
+        List<BlobStore.Listed> out = new ArrayList<>();
         for (String prefix : StoreLayout.registryPrefixes()) {
             for (BlobStore.Listed l : store.listSized(prefix)) {
-                if (StoreLayout.inRegistryBackup(l.key())) out.put(l.key(), l);
+                if (StoreLayout.inRegistryBackup(l.key())) out.add(l);
             }
         }
-        Map<String, Map<String, String>> manifests = new TreeMap<>();
-        for (String key : out.keySet()) {
-            if (declares(key) && key.startsWith(StoreLayout.models()))
-                store.getBytes(key).ifPresent(b -> manifests.put(folderOf(key), declaredFiles(b)));
-        }
-        out.keySet()
-                .removeIf(key -> key.startsWith(StoreLayout.models())
-                        && !(manifests.containsKey(folderOf(key))
-                                && (declares(key)
-                                        || manifests.get(folderOf(key)).containsKey(nameOf(key)))));
         return out;
+    }
+
+    /**
+     * Of the base models, only those whose push completed (a manifest), and only the files the manifest lists: the
+     * manifests and their files among {@code all}, which holds every manifest there is.
+     */
+    private Set<String> pushedModelObjects(Map<String, Entry> all) throws IOException {
+        Set<String> out = new HashSet<>();
+        for (String key : all.keySet()) {
+            if (!isModelManifest(key)) continue;
+            out.add(key);
+            for (String file : declared(key).files().keySet()) out.add(folderOf(key) + file);
+        }
+        return out;
+    }
+
+    private void copy(BlobStore.Listed l, Map<String, Entry> copied) throws IOException {
+        downloadIfPresent(l.key(), l.etag()).ifPresent(e -> copied.put(l.key(), e));
     }
 
     /** The object, or nothing when it was deleted after the listing (a version withdrawn, a failed publish). */
@@ -169,10 +187,10 @@ final class RegistryExport {
         while (!todo.isEmpty()) {
             String declaring = todo.remove(todo.size() - 1);
             if (!declares(declaring)) continue;
-            byte[] json = Files.readAllBytes(ExportManifest.objectPath(dir, declaring));
+            Declared d = declared(declaring);
             List<String> needed = new ArrayList<>();
-            for (String file : declaredFiles(json).keySet()) needed.add(folderOf(declaring) + file);
-            parentCard(json).ifPresent(needed::add);
+            for (String file : d.files().keySet()) needed.add(folderOf(declaring) + file);
+            d.parentCard().ifPresent(needed::add);
             for (String key : needed) {
                 if (all.containsKey(key) || late.containsKey(key)) continue;
                 if (store.size(key).isEmpty())
@@ -184,8 +202,25 @@ final class RegistryExport {
         return late;
     }
 
-    private static Optional<String> parentCard(byte[] cardJson) throws IOException {
-        Matcher m = PARENT.matcher(JSON.readTree(cardJson).path("parent").asText(""));
+    /**
+     * The card or model manifest {@code key} as exported, parsed once for the model filter, fetchLate and the check.
+     */
+    private Declared declared(String key) throws IOException {
+        Declared d = declared.get(key);
+        if (d != null) return d;
+        JsonNode json;
+        try {
+            json = JSON.readTree(Files.readAllBytes(ExportManifest.objectPath(dir, key)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a card or model manifest in the store is not valid JSON");
+        }
+        d = new Declared(AdapterCard.filesOf(json), parentCard(json));
+        declared.put(key, d);
+        return d;
+    }
+
+    private static Optional<String> parentCard(JsonNode declaring) {
+        Matcher m = PARENT.matcher(declaring.path("parent").asText(""));
         if (!m.matches()) return Optional.empty();
         return Optional.of(StoreLayout.version(m.group(1), Integer.parseInt(m.group(2))) + StoreLayout.CARD);
     }
@@ -208,10 +243,9 @@ final class RegistryExport {
     private void checkAgainstDeclarations(Map<String, Entry> all) throws IOException {
         for (String declaring : all.keySet()) {
             if (!declares(declaring)) continue;
-            Map<String, String> files = declaredFiles(Files.readAllBytes(ExportManifest.objectPath(dir, declaring)));
-            for (var f : files.entrySet()) {
+            for (var f : declared(declaring).files().entrySet()) {
                 Entry got = all.get(folderOf(declaring) + f.getKey());
-                if (got == null || !got.sha256().equals(f.getValue()))
+                if (got == null || !got.sha256().equals(f.getValue().sha256()))
                     throw new IllegalStateException("the store's " + folderOf(declaring) + f.getKey()
                             + " does not match the sha256 " + declaring + " records: the store is damaged;"
                             + " no manifest was written, the previous export (if any) stays the valid one");
@@ -234,19 +268,7 @@ final class RegistryExport {
                 || parts.length == 3 && key.startsWith(StoreLayout.models()) && parts[2].equals(ModelStore.MANIFEST);
     }
 
-    /** File name to sha256, from the {@code files} object cards and model manifests share. */
-    static Map<String, String> declaredFiles(byte[] json) {
-        Map<String, String> out = new TreeMap<>();
-        if (json.length == 0) return out;
-        try {
-            JsonNode files = JSON.readTree(json).path("files");
-            for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                out.put(e.getKey(), e.getValue().path("sha256").asText());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("a card or model manifest in the store is not valid JSON");
-        }
-        return out;
+    private static boolean isModelManifest(String key) {
+        return declares(key) && key.startsWith(StoreLayout.models());
     }
 }

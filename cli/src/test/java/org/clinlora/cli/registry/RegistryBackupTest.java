@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.model.io.Sha256;
+import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.InMemoryBlobStore;
 import org.junit.jupiter.api.Test;
@@ -33,6 +39,11 @@ class RegistryBackupTest {
 
     /** A published version: its files, then the card listing them with their sha256 (written last, as the registry). */
     void publish(String name, int v, String weights) {
+        publish(name, v, weights, null);
+    }
+
+    /** A version stacked on {@code parent} ({@code name@version}), or on the base model alone when null. */
+    void publish(String name, int v, String weights, String parent) {
         String dir = StoreLayout.version(name, v);
         byte[] w = utf8(weights);
         source.put(dir + "adapter_model.safetensors", w, Map.of());
@@ -40,7 +51,9 @@ class RegistryBackupTest {
         source.put(dir + StoreLayout.CLAIM, utf8("{}"), Map.of());
         source.put(
                 dir + StoreLayout.CARD,
-                utf8("{\"name\": \"" + name + "\", \"version\": " + v + ", \"files\": {\"adapter_model.safetensors\":"
+                utf8("{\"name\": \"" + name + "\", \"version\": " + v
+                        + (parent == null ? "" : ", \"parent\": \"" + parent + "\"")
+                        + ", \"files\": {\"adapter_model.safetensors\":"
                         + " {\"sha256\": \"" + Sha256.of(w) + "\", \"size\": " + w.length + "}}}"),
                 Map.of());
     }
@@ -94,6 +107,107 @@ class RegistryBackupTest {
         assertEquals(5, third.copied(), "version 3's four objects and version 1's tombstone");
         assertEquals(1, third.removed(), "version 1's card is gone from the export too");
         assertTrue(Files.notExists(ExportManifest.objectPath(out, StoreLayout.version("mortality", 1) + "card.json")));
+    }
+
+    /** The source, counting the reads of each object's bytes. */
+    final class CountingStore implements BlobStore {
+        final Map<String, Integer> reads = new ConcurrentHashMap<>();
+        /** Folders written after the listing passed them. */
+        Set<String> pagedPast = Set.of();
+
+        @Override
+        public Optional<byte[]> getBytes(String key) {
+            reads.merge(key, 1, Integer::sum);
+            return source.getBytes(key);
+        }
+
+        @Override
+        public InputStream open(String key) {
+            reads.merge(key, 1, Integer::sum);
+            return source.open(key);
+        }
+
+        @Override
+        public List<Listed> listSized(String prefix) {
+            return source.listSized(prefix).stream()
+                    .filter(l -> pagedPast.stream().noneMatch(l.key()::startsWith))
+                    .toList();
+        }
+
+        @Override
+        public Optional<Long> size(String key) {
+            return source.size(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return source.list(prefix);
+        }
+
+        @Override
+        public List<String> listPrefixes(String prefix) {
+            return source.listPrefixes(prefix);
+        }
+
+        @Override
+        public void put(String key, byte[] data, Map<String, String> userMetadata) {
+            throw new UnsupportedOperationException("an export only reads");
+        }
+
+        @Override
+        public void put(String key, Path file, Map<String, String> userMetadata) {
+            throw new UnsupportedOperationException("an export only reads");
+        }
+
+        @Override
+        public boolean putIfAbsent(String key, byte[] data) {
+            throw new UnsupportedOperationException("an export only reads");
+        }
+
+        @Override
+        public void delete(String key) {
+            throw new UnsupportedOperationException("an export only reads");
+        }
+
+        @Override
+        public String presignedGet(String key, int seconds) {
+            throw new UnsupportedOperationException("an export only reads");
+        }
+    }
+
+    @Test
+    void anExportReadsEachObjectOnceAndAnUnchangedOneNotAgain() throws IOException {
+        seed();
+        Path out = tmp.resolve("backup");
+        CountingStore counting = new CountingStore();
+        new RegistryExport(counting, out).run("test");
+        assertEquals(12, counting.reads.size());
+        counting.reads.forEach((key, n) -> assertEquals(1, n, key + " read " + n + " times"));
+
+        counting.reads.clear();
+        new RegistryExport(counting, out).run("test");
+        assertEquals(Map.of(), counting.reads, "nothing new, nothing read (a model's manifest included)");
+    }
+
+    @Test
+    void whatAListedCardNeedsIsFetchedThoughTheListingPagedPastIt() throws IOException {
+        seed();
+        publish("sepsis", 1, "sepsis one");
+        publish("sepsis", 2, "sepsis two", "sepsis@1");
+        publish("sepsis", 3, "sepsis three", "sepsis@2");
+        CountingStore counting = new CountingStore();
+        String one = StoreLayout.version("sepsis", 1);
+        String two = StoreLayout.version("sepsis", 2);
+        counting.pagedPast = Set.of(one, two); // version 3's parent, and in turn that one's
+        Path out = tmp.resolve("backup");
+        new RegistryExport(counting, out).run("test");
+        ExportManifest m = ExportManifest.read(out).orElseThrow();
+        for (String dir : List.of(one, two)) {
+            assertTrue(m.objects().containsKey(dir + StoreLayout.CARD), dir);
+            assertTrue(m.objects().containsKey(dir + "adapter_model.safetensors"), "a file its card lists");
+            assertTrue(!m.objects().containsKey(dir + "adapter_config.json"), "nothing its card does not list");
+        }
+        counting.reads.forEach((key, n) -> assertEquals(1, n, key + " read " + n + " times"));
     }
 
     @Test

@@ -19,13 +19,9 @@ public final class Problems {
 
     /** The answer to a domain failure: its kind's status ({@link FailureMappers#status}), its reason and message. */
     public static Response of(Failure f, UriInfo uri, HttpHeaders headers) {
-        Response r = of(FailureMappers.status(f), f.reason(), f.getMessage(), uri, headers);
-        if (!(f instanceof Busy busy)) return r;
+        Problem p = Problem.of(FailureMappers.status(f), f.reason(), f.getMessage(), path(uri), traceId(headers));
         // A rate limit knows when the caller's next request would pass; a full queue says the default.
-        return Response.fromResponse(r)
-                .header("Retry-After", null)
-                .header("Retry-After", String.valueOf(busy.retryAfterSeconds()))
-                .build();
+        return response(p, f instanceof Busy busy ? String.valueOf(busy.retryAfterSeconds()) : RETRY_AFTER_SECONDS);
     }
 
     /** The problem of the current request (its path and trace id from {@code uri} and {@code headers}). */
@@ -34,10 +30,15 @@ public final class Problems {
     }
 
     public static Response response(Problem p) {
+        return response(p, RETRY_AFTER_SECONDS);
+    }
+
+    /** {@code retryAfterSeconds}: what a 429 or a 503 tells the client to wait. */
+    private static Response response(Problem p, String retryAfterSeconds) {
         // The body is written here, not by the service's JSON provider: the same bytes whatever the media type.
         Response.ResponseBuilder b =
                 Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p.toJson());
-        if (p.status() == 429 || p.status() == 503) b.header("Retry-After", RETRY_AFTER_SECONDS);
+        if (p.status() == 429 || p.status() == 503) b.header("Retry-After", retryAfterSeconds);
         if (p.status() == 401) b.header("WWW-Authenticate", "Bearer realm=\"clinlora\"");
         return b.build();
     }

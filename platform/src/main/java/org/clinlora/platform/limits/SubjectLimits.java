@@ -82,9 +82,11 @@ public class SubjectLimits {
         }
     }
 
-    /** One request carrying {@code noteBytes} of note text (UTF-8) from {@code subject}; a {@link Busy} if over. */
+    /**
+     * One request carrying {@code noteBytes} of note text (UTF-8) from {@code subject}; a {@link Busy} if over. Limits
+     * are on: {@link #admit(long)} asked.
+     */
     void admit(String subject, long noteBytes) {
-        if (!enabled) return;
         long now = clock.getAsLong();
         Buckets b = bucketsOf(subject, now);
         long wait;

@@ -1,12 +1,17 @@
 package org.clinlora.platform.registry;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.clinlora.model.data.NoteEncoding;
 import org.clinlora.model.task.ProblemType;
 
@@ -48,6 +53,8 @@ public record AdapterCard(
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final JavaType FILES =
+            JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, FileEntry.class);
 
     public byte[] toJson() {
         try {
@@ -63,6 +70,25 @@ public record AdapterCard(
         } catch (IOException e) {
             throw new IllegalArgumentException("card.json is not valid: " + e.getMessage());
         }
+    }
+
+    /**
+     * The {@code files} object of a card or of a base model's manifest (they share it): each file's name with its
+     * sha256 and size, bound as a card binds its own. Empty when the document has none. Both documents are the store's,
+     * so a malformed one is damage there, an IllegalStateException, not a caller's bad argument.
+     */
+    public static SortedMap<String, FileEntry> filesOf(JsonNode document) {
+        JsonNode files = document.path("files");
+        if (!files.isObject()) return new TreeMap<>();
+        SortedMap<String, FileEntry> out;
+        try {
+            out = JSON.treeToValue(files, FILES);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(
+                    "the files a card or model manifest lists are not valid: " + e.getOriginalMessage());
+        }
+        if (out.containsValue(null)) throw new IllegalStateException("a card or model manifest lists a file as null");
+        return out;
     }
 
     /** Several labels per note (sigmoid per label) rather than one (softmax); older cards kept it in trainingConfig. */

@@ -2,8 +2,10 @@ package org.clinlora.platform.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -49,6 +51,23 @@ class FailureMappersTest {
                 Arrays.stream(Failure.class.getPermittedSubclasses()).collect(Collectors.toSet());
         Set<Class<?>> tested = STATUSES.keySet().stream().map(Object::getClass).collect(Collectors.toSet());
         assertEquals(permitted, tested, "a new failure kind needs its status here and in FailureMappers");
+    }
+
+    @Test
+    void aTryLaterAnswerHasOneRetryAfterTheBusyFailuresOwnOrTheDefault() {
+        Map<Failure, String> retryAfter = new LinkedHashMap<>();
+        retryAfter.put(new Busy("rate_limited", "m", 7), "7");
+        retryAfter.put(new Busy("m"), Problems.RETRY_AFTER_SECONDS);
+        retryAfter.put(new Unavailable("registry_unavailable", "m"), Problems.RETRY_AFTER_SECONDS);
+        retryAfter.put(new NotFound("m"), null);
+        retryAfter.forEach((f, seconds) -> {
+            Response r = Problems.of(f, null, null);
+            List<Object> values = r.getHeaders().getOrDefault("Retry-After", List.of());
+            assertEquals(
+                    seconds == null ? List.of() : List.of(seconds),
+                    values,
+                    f.getClass().getSimpleName());
+        });
     }
 
     @Test

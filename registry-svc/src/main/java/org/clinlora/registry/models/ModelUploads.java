@@ -21,6 +21,7 @@ import org.clinlora.platform.failure.Conflict;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
 import org.clinlora.platform.failure.Unprocessable;
+import org.clinlora.platform.registry.AdapterCard;
 import org.clinlora.platform.store.BlobStore;
 import org.clinlora.platform.store.ModelStore;
 import org.clinlora.platform.store.StoreLayout;
@@ -249,19 +250,14 @@ public class ModelUploads {
     }
 
     private static Map<String, DeclaredFile> filesOf(byte[] json) {
+        Map<String, DeclaredFile> out = new TreeMap<>();
         try {
-            JsonNode files = JSON.readTree(json).path("files");
-            Map<String, DeclaredFile> out = new TreeMap<>();
-            files.fields()
-                    .forEachRemaining(e -> out.put(
-                            e.getKey(),
-                            new DeclaredFile(
-                                    e.getValue().path("sha256").asText(),
-                                    e.getValue().path("size").asLong())));
-            return out;
+            AdapterCard.filesOf(JSON.readTree(json))
+                    .forEach((f, e) -> out.put(f, new DeclaredFile(e.sha256(), e.size())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out;
     }
 
     private static byte[] json(Map<String, DeclaredFile> files) {
