@@ -32,6 +32,11 @@ final class BertEmbeddings {
         this.layerNormBias = layerNormBias;
     }
 
+    private static NDArray stepOwned(StepContext ctx, NDArray view) {
+        view.attach(ctx.manager());
+        return view;
+    }
+
     /** {@code tokenTypeIds}: row-major [B, T] like the batch's ids, or null for type 0 everywhere. */
     NDArray forward(StepContext ctx, TokenBatch batch, long[] tokenTypeIds) {
         if (batch.seqLen() > config.maxPositionEmbeddings()) {
@@ -42,11 +47,13 @@ final class BertEmbeddings {
         Shape bt = new Shape(batch.batchSize(), batch.seqLen());
         NDArray ids = ctx.manager().create(batch.inputIds(), bt);
         NDArray x = Embedding.embedding(ids, word, SparseFormat.DENSE).singletonOrThrow();
-        // Position rows 0..T-1 broadcast over the batch (the sums keep x the receiver: ctx owns them).
-        x = x.add(position.get(new NDIndex("0:" + batch.seqLen())));
+        // Position rows 0..T-1 broadcast over the batch (the sums keep x the receiver: ctx owns them). A view of a
+        // weight is made in the weight's manager, the model's: the step takes it, or every forward would leave it
+        // there.
+        x = x.add(stepOwned(ctx, position.get(new NDIndex("0:" + batch.seqLen()))));
         if (tokenTypeIds == null) {
             // Type row 0 broadcast: the same sum as gathering an all-zero id tensor, without building one.
-            x = x.add(tokenType.get(0));
+            x = x.add(stepOwned(ctx, tokenType.get(0)));
         } else {
             checkTokenTypes(batch, tokenTypeIds);
             NDArray types = ctx.manager().create(tokenTypeIds, bt);

@@ -1,6 +1,8 @@
 package org.clinlora.model.io;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -28,19 +30,16 @@ public final class NdArrays {
     }
 
     /**
-     * One 1-d F32 array of {@code parts} end to end (each F32 little-endian), copied once into memory libtorch owns;
-     * the staging buffer is freed at once rather than at the next collection.
+     * One 1-d F32 array of {@code parts} end to end (each F32 little-endian), built by libtorch in {@code manager}: no
+     * staging buffer in Java's direct memory, which a scorer's small heap would limit, and no 2 GiB bound.
      */
     public static NDArray concatF32(NDManager manager, List<ByteBuffer> parts) {
-        long bytes = 0;
-        for (ByteBuffer p : parts) bytes += p.remaining();
-        ByteBuffer all = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            for (ByteBuffer p : parts) all.put(p.duplicate());
-            all.flip();
-            return fromF32(manager, all, new Shape(bytes / Float.BYTES));
-        } finally {
-            Buffers.release(all);
+        try (NDManager scratch = manager.newSubManager()) {
+            NDList flat = new NDList(parts.size());
+            for (ByteBuffer p : parts) flat.add(fromF32(scratch, p, new Shape(p.remaining() / Float.BYTES)));
+            NDArray all = flat.size() == 1 ? flat.head().duplicate() : NDArrays.concat(flat);
+            all.attach(manager);
+            return all;
         }
     }
 

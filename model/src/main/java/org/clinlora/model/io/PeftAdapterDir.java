@@ -76,8 +76,9 @@ public final class PeftAdapterDir {
     }
 
     /**
-     * Reads and checks the adapter against the model's projections without installing it: a server reads adapters on
-     * loader threads and installs them between batches on the thread that runs the model.
+     * Reads and checks the adapter against the model's projections without installing it, its tensors resident arrays
+     * that can be trained, saved and merged (a server reads with {@link #readForServing} instead: on loader threads,
+     * installing between batches on the thread that runs the model).
      */
     public static LoraAdapter read(BaseModel model, String name, Path dir) throws IOException {
         return read(model, name, dir, false);

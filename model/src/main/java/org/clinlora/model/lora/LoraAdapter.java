@@ -20,7 +20,8 @@ import org.clinlora.model.io.NdArrays;
 /**
  * One named LoRA adapter: its config, a {@code lora_A}/{@code lora_B} pair for each wrapped projection and, for a
  * SEQ_CLS adapter, the {@code score} head it saves. It owns its tensors (freed on close); the base weights it wraps
- * belong to the model. Trainable or frozen as a whole.
+ * belong to the model. Trainable or frozen as a whole; one read for serving ({@link #packedFromTensors}) is frozen for
+ * good.
  */
 public final class LoraAdapter implements AutoCloseable {
 
@@ -62,10 +63,7 @@ public final class LoraAdapter implements AutoCloseable {
             ClassifierHead head,
             NDArray score,
             NDArray scoreBias) {
-        if (weights.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "target_modules " + config.targetModules() + " select no projection of this base model");
-        }
+        if (weights.isEmpty()) throw selectsNothing(config);
         this.name = name;
         this.config = config;
         this.manager = manager;
@@ -74,6 +72,11 @@ public final class LoraAdapter implements AutoCloseable {
         this.head = head;
         this.score = score;
         this.scoreBias = scoreBias;
+    }
+
+    private static IllegalArgumentException selectsNothing(LoraConfig config) {
+        return new IllegalArgumentException(
+                "target_modules " + config.targetModules() + " select no projection of this base model");
     }
 
     /** The projections of {@code projections} that {@code config.target_modules} selects, in model order. */
@@ -198,18 +201,16 @@ public final class LoraAdapter implements AutoCloseable {
         ByteBuffer biasValues =
                 config.savesScore() && head.bias() ? stored.take(head.biasKey(), stored.numLabels, -1) : null;
         stored.checkAllUsed();
-        // Without a pair the constructor refuses the adapter, before anything is allocated.
-        if (slots.isEmpty()) return new LoraAdapter(name, config, null, null, Map.of(), head, null, null);
+        if (slots.isEmpty()) throw selectsNothing(config); // before anything is allocated
         PackedTensors packed = pack.build(parent);
         NDArray score = null, bias = null;
         try {
             if (scoreValues != null)
                 score = NdArrays.fromF32(parent, scoreValues, new Shape(stored.numLabels, stored.hidden));
             if (biasValues != null) bias = NdArrays.fromF32(parent, biasValues, new Shape(stored.numLabels));
+            float scaling = (float) config.scaling(), dropout = (float) config.loraDropout();
             Map<String, LoraWeights> w = new LinkedHashMap<>();
-            slots.forEach((module, ab) ->
-                    w.put(module, LoraWeights.packed(packed, ab[0], ab[1], (float) config.scaling(), (float)
-                            config.loraDropout())));
+            slots.forEach((module, ab) -> w.put(module, LoraWeights.packed(packed, ab[0], ab[1], scaling, dropout)));
             return new LoraAdapter(name, config, null, packed, w, head, score, bias);
         } catch (RuntimeException e) {
             packed.close();
@@ -368,6 +369,7 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** Trainable adapters receive gradients when active; frozen ones still add their delta but get none. */
     public void setTrainable(boolean trainable) {
+        if (packed != null && !trainable) return; // frozen for good
         this.trainable = trainable;
         this.headOnly = false;
         for (NDArray a : parameters().values()) a.setRequiresGradient(trainable);
@@ -396,9 +398,12 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** Bytes of the adapter's values (its LoRA pairs and head), what a scorer's adapter budget counts. */
     public long tensorBytes() {
-        long bytes = packed == null ? 0 : packed.bytes();
-        if (packed == null) for (LoraWeights w : weights.values()) bytes += bytesOf(w.loraA()) + bytesOf(w.loraB());
-        return bytes + bytesOf(score) + bytesOf(scoreBias);
+        long pairs = packed != null
+                ? packed.bytes()
+                : weights.values().stream()
+                        .mapToLong(w -> bytesOf(w.loraA()) + bytesOf(w.loraB()))
+                        .sum();
+        return pairs + bytesOf(score) + bytesOf(scoreBias);
     }
 
     private static long bytesOf(NDArray a) {

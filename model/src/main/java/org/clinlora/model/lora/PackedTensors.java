@@ -19,8 +19,14 @@ import org.clinlora.model.io.NdArrays;
  */
 public final class PackedTensors implements AutoCloseable {
 
-    /** Where one tensor lies in the packed storage, in elements. */
-    public record Slot(long offset, Shape shape) {}
+    /** Where one tensor lies in the packed storage, in elements (its dims as a plain array: thousands are held). */
+    public record Slot(long offset, long[] dims) {
+        long size() {
+            long n = 1;
+            for (long d : dims) n *= d;
+            return n;
+        }
+    }
 
     /** Collects tensors, then copies them into one libtorch tensor ({@link #build}). */
     public static final class Builder {
@@ -34,7 +40,7 @@ public final class PackedTensors implements AutoCloseable {
                 throw new IllegalArgumentException("tensor of shape " + shape + " needs " + shape.size() * Float.BYTES
                         + " bytes, got " + f32.remaining());
             }
-            Slot s = new Slot(elements, shape);
+            Slot s = new Slot(elements, shape.getShape());
             values.add(f32.duplicate());
             slots.add(s);
             elements += shape.size();
@@ -59,10 +65,11 @@ public final class PackedTensors implements AutoCloseable {
 
     /** A view of one tensor, owned by {@code scope} (a step's manager): no copy, freed when the scope closes. */
     public NDArray view(Slot slot, NDManager scope) {
-        long n = slot.shape().size();
-        PtNDArray flat = JniUtils.slice((PtNDArray) storage, 0, slot.offset(), slot.offset() + n, 1);
+        PtNDArray flat = JniUtils.slice((PtNDArray) storage, 0, slot.offset(), slot.offset() + slot.size(), 1);
         flat.attach(scope);
-        return flat.reshape(slot.shape());
+        NDArray view = flat.reshape(new Shape(slot.dims()));
+        flat.close(); // the reshaped view holds the storage
+        return view;
     }
 
     /** Bytes of the values held. */

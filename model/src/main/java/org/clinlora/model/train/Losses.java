@@ -23,7 +23,7 @@ public final class Losses {
      * with LLaMA's 32,000-entry vocabulary the logits are the largest tensors of a step.
      */
     public static NDArray causalLm(StepContext ctx, BaseModel model, NDArray hidden, TokenBatch batch) {
-        checkLength(batch);
+        checkLength(batch); // before the LM head runs
         return causalLm(ctx, model.lmLogits(ctx, hidden.get(new NDIndex(":, :-1, :"))), batch);
     }
 

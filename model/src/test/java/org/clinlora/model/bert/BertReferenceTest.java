@@ -94,6 +94,30 @@ class BertReferenceTest {
     }
 
     @Test
+    void thatLoraReadForServingPacksItsPairsAndGivesTheSameLogits() throws IOException {
+        Inputs in = inputs();
+        try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32);
+                SafeTensorsReader want = SafeTensors.open(DIR.resolve("expected.safetensors"))) {
+            LoraAdapter a = PeftAdapterDir.readForServing(m, "lora", DIR.resolve("adapter"));
+            assertTrue(a.weights().values().stream().allMatch(w -> w.isPacked()));
+            assertNotNull(a.head().bias(), "BERT's classifier keeps its bias");
+            m.addAdapter(a);
+            int arrays = m.manager().getManagedArrays().size();
+            for (int step = 0; step < 2; step++) {
+                try (StepContext ctx = m.newStep(false)) {
+                    assertClose(
+                            want.floats("lora_logits"),
+                            m.classify(ctx, in.batch(), List.of("lora")).toFloatArray(),
+                            "packed logits");
+                }
+                // Nothing of a forward stays in the model's manager: the pairs' views, and the embeddings' views of
+                // their weights (before, two per forward stayed there for good).
+                assertEquals(arrays, m.manager().getManagedArrays().size(), "step " + step);
+            }
+        }
+    }
+
+    @Test
     void aPeftLoraOnQueryAndValueWithItsClassifierMatchesPyTorch() throws IOException {
         Inputs in = inputs();
         try (BaseModel m = BaseModel.load(DIR.resolve("base"), Compute.CPU_FP32);

@@ -38,12 +38,15 @@ class AccumulationAndScalingTest {
 
     /** The clinical LoRA's gradients after the given micro-batches with their shares (no optimizer step taken). */
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
-        return gradients(micro, shares, true);
+        return gradients(micro, shares, true, false);
     }
 
-    /** {@code fromHidden}: the loss as training computes it; else from the logits of every position. */
-    static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares, boolean fromHidden)
-            throws Exception {
+    /**
+     * {@code fromHidden}: the loss as training computes it; else from the logits of every position. {@code recompute}:
+     * by layer recomputation, as a half-precision base trains.
+     */
+    static Map<String, float[]> gradients(
+            List<TokenBatch> micro, List<Double> shares, boolean fromHidden, boolean recompute) throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
             LoraConfig cfg =
                     new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
@@ -68,7 +71,7 @@ class AccumulationAndScalingTest {
             var settings = new TrainingLoop.Settings(
                     1e-3, 0, 1, micro.size() + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
             Map<String, float[]> out = new LinkedHashMap<>();
-            try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings)) {
+            try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings).recomputeLayers(recompute)) {
                 for (int i = 0; i < micro.size(); i++) {
                     TokenBatch t = micro.get(i);
                     loop.microStep(
@@ -104,16 +107,20 @@ class AccumulationAndScalingTest {
     }
 
     @Test
-    void theLmHeadOnThePredictingPositionsGivesTheLossAndGradientsOfAllLogits() throws Exception {
-        Map<String, float[]> sliced = gradients(List.of(BOTH), List.of(1.0), true);
-        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), false);
-        assertEquals(full.keySet(), sliced.keySet());
-        double worst = 0;
-        for (String k : full.keySet()) {
-            float[] f = full.get(k), s = sliced.get(k);
-            for (int i = 0; i < f.length; i++) worst = Math.max(worst, Math.abs(f[i] - s[i]) / (1e-6 + Math.abs(f[i])));
+    void theLmHeadOnThePredictingPositionsGivesTheGradientsOfAllLogits() throws Exception {
+        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), false, false);
+        for (boolean recompute : new boolean[] {false, true}) {
+            Map<String, float[]> sliced = gradients(List.of(BOTH), List.of(1.0), true, recompute);
+            assertEquals(full.keySet(), sliced.keySet());
+            double worst = 0;
+            for (String k : full.keySet()) {
+                float[] f = full.get(k), s = sliced.get(k);
+                for (int i = 0; i < f.length; i++)
+                    worst = Math.max(worst, Math.abs(f[i] - s[i]) / (1e-6 + Math.abs(f[i])));
+            }
+            assertTrue(
+                    worst < 1e-4, "recompute " + recompute + ": worst relative difference of the gradients " + worst);
         }
-        assertTrue(worst < 1e-4, "worst relative difference of the LoRA gradients: " + worst);
     }
 
     @Test

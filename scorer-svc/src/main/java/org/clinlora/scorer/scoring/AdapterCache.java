@@ -48,7 +48,7 @@ import org.jboss.logging.Logger;
 public class AdapterCache {
     private static final Logger LOG = Logger.getLogger(AdapterCache.class);
 
-    /** Reads one version (download, verify, tensors in the compute dtype); its resident size in bytes. */
+    /** Reads one version (download, verify, its tensors packed in fp32); its resident size in bytes. */
     public interface Loader {
         Loaded load(AdapterCard card) throws IOException;
     }
