@@ -39,15 +39,20 @@ class PeftMadeAdapterTest {
                 got = m.lmLogits(ctx, m.hiddenStates(ctx, batch, List.of("peft")))
                         .toFloatArray();
             }
-            float[] expected = want.floats("logits_causal");
-            int v = m.config().vocabSize();
-            double worst = 0;
-            for (int p = 0; p < batch.attentionMask().length; p++) {
-                if (batch.attentionMask()[p] == 0) continue;
-                for (int j = 0; j < v; j++) worst = Math.max(worst, Math.abs(expected[p * v + j] - got[p * v + j]));
-            }
-            assertTrue(worst < 1e-4, "max abs diff " + worst);
+            assertCausalLogits(
+                    want.floats("logits_causal"), got, batch, m.config().vocabSize());
         }
+    }
+
+    /** PEFT's causal-LM logits at every real (unpadded) position, to 1e-4. */
+    static void assertCausalLogits(float[] expected, float[] got, TokenBatch batch, int vocab) {
+        double worst = 0;
+        for (int p = 0; p < batch.attentionMask().length; p++) {
+            if (batch.attentionMask()[p] == 0) continue;
+            for (int j = 0; j < vocab; j++)
+                worst = Math.max(worst, Math.abs(expected[p * vocab + j] - got[p * vocab + j]));
+        }
+        assertTrue(worst < 1e-4, "max abs diff " + worst);
     }
 
     @Test
