@@ -120,6 +120,14 @@ public sealed interface BaseModel extends AutoCloseable permits LlamaModel, Bert
         return scorePooled(pool(ctx, hidden, batch, ActiveAdapters.all(active)), scoreHead(active));
     }
 
+    /**
+     * {@code lm_head.weight} [vocab, hidden], frozen, for a loss that runs the head itself ({@code Losses.causalLm} in
+     * chunks); null where only {@link #lmLogits} computes it.
+     */
+    default NDArray lmHeadWeight() {
+        return null;
+    }
+
     /** Causal-LM logits [B, T, vocab] in float32; only architectures whose config says {@code causalLm()}. */
     default NDArray lmLogits(StepContext ctx, NDArray hidden) {
         throw new UnsupportedOperationException(

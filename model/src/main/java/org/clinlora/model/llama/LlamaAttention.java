@@ -59,9 +59,11 @@ public final class LlamaAttention {
         long b = xkv.getShape().get(0),
                 t = xkv.getShape().get(1),
                 tq = xq.getShape().get(1);
-        // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1.
-        NDArray q = heads(
-                RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ));
+        // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1. The
+        // 1/√d of the scores is applied to q, [B, Tq, heads, d], rather than to the [B, heads, Tq, T] scores.
+        NDArray rotatedQ =
+                RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
+        NDArray q = heads(rotatedQ.mul(ctx.scalar(scaling, rotatedQ.getDataType())));
         NDArray k = heads(
                 RotaryEmbedding.apply(kProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK));
         NDArray v = heads(vProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim));
@@ -75,9 +77,7 @@ public final class LlamaAttention {
             k = k.toType(DataType.FLOAT32, false);
             v = v.toType(DataType.FLOAT32, false);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
-                .mul(ctx.scalar(scaling, q.getDataType()))
-                .add(mask);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask);
         // As Hugging Face: softmax in fp32 whatever the compute dtype, the probabilities cast back to it.
         NDArray probs = scores.getDataType() == DataType.FLOAT32
                 ? scores.softmax(-1)

@@ -357,6 +357,12 @@ public final class LlamaModel implements BaseModel {
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
+    /** {@code lm_head.weight} (the token embeddings where they are tied), or null in a classification export. */
+    @Override
+    public NDArray lmHeadWeight() {
+        return lmHead;
+    }
+
     /** {@code score.weight} of a sequence-classification export, or null. */
     @Override
     public ClassifierHead.Weights baseHead() {

@@ -218,9 +218,10 @@ public final class LoraLinear {
         NDArray h = ctx.training() && w.dropout() > 0
                 ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
                 : x;
-        NDArray d = Linear.linear(Linear.linear(h, w.loraA(ctx)).singletonOrThrow(), w.loraB(ctx))
+        // scaling · B(A h) as B(scaling · A h): the same product, scaled at rank r rather than at out_features
+        NDArray ah = Linear.linear(h, w.loraA(ctx)).singletonOrThrow();
+        return Linear.linear(ah.mul(ctx.scalar(w.scaling(), ah.getDataType())), w.loraB(ctx))
                 .singletonOrThrow();
-        return d.mul(ctx.scalar(w.scaling(), d.getDataType()));
     }
 
     /** Adds {@code scaling · B A} of the adapter into the base weight; its forward then costs nothing extra. */

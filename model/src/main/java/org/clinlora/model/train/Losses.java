@@ -2,6 +2,7 @@ package org.clinlora.model.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import org.clinlora.model.base.BaseModel;
@@ -17,14 +18,29 @@ public final class Losses {
     private Losses() {}
 
     /**
-     * The causal-LM loss from the final hidden states [B, T, d]: the LM head runs on the T - 1 positions that predict a
-     * token only. Slicing the hidden states rather than the logits saves, per step, a copy of the [B, T - 1, vocab]
-     * logits (log-softmax of a slice) and, in backward, a zero-filled [B, T, vocab] gradient the slice is copied into:
-     * with LLaMA's 32,000-entry vocabulary the logits are the largest tensors of a step.
+     * The causal-LM loss from the final hidden states [B, T, d], as training and validation compute it: the LM head
+     * runs on the T - 1 positions that predict a token only, and for fp32 hidden states a chunk of positions at a time
+     * with the loss's gradient ({@link ChunkedCausalLmLoss}), so the [B, T - 1, vocab] logits (with LLaMA's
+     * 32,000-entry vocabulary the largest tensors of a step) never exist whole. Other dtypes, or a head without its
+     * weight, go through {@link BaseModel#lmLogits} whole.
      */
     public static NDArray causalLm(StepContext ctx, BaseModel model, NDArray hidden, TokenBatch batch) {
-        checkLength(batch); // before the LM head runs
-        return causalLm(ctx, model.lmLogits(ctx, hidden.get(new NDIndex(":, :-1, :"))), batch);
+        return causalLm(
+                ctx,
+                model,
+                hidden,
+                batch,
+                ChunkedCausalLmLoss.chunkPositions(model.config().vocabSize()));
+    }
+
+    /** The same with a given chunk of positions (tests: several chunks in a small batch). */
+    static NDArray causalLm(StepContext ctx, BaseModel model, NDArray hidden, TokenBatch batch, int chunk) {
+        Targets targets = targets(batch); // before the LM head runs
+        NDArray predicting = hidden.get(new NDIndex(":, :-1, :"));
+        NDArray head = model.lmHeadWeight();
+        if (head == null || head.hasGradient() || hidden.getDataType() != DataType.FLOAT32)
+            return causalLm(ctx, model.lmLogits(ctx, predicting), batch, targets);
+        return ChunkedCausalLmLoss.loss(ctx, head, predicting, targets.ids(), targets.weights(), chunk);
     }
 
     /**
@@ -33,38 +49,48 @@ public final class Losses {
      * read) or only the T - 1 that predict a token.
      */
     public static NDArray causalLm(StepContext ctx, NDArray logits, TokenBatch batch) {
-        checkLength(batch);
+        return causalLm(ctx, logits, batch, targets(batch));
+    }
+
+    private static NDArray causalLm(StepContext ctx, NDArray logits, TokenBatch batch, Targets targets) {
         int b = batch.batchSize(), t = batch.seqLen();
-        long[] targets = new long[b * (t - 1)];
-        float[] weight = new float[b * (t - 1)];
-        int count = 0;
-        for (int r = 0; r < b; r++) {
-            for (int i = 0; i < t - 1; i++) {
-                targets[r * (t - 1) + i] = batch.inputIds()[r * t + i + 1];
-                if (batch.attentionMask()[r * t + i + 1] == 1) {
-                    weight[r * (t - 1) + i] = 1f;
-                    count++;
-                }
-            }
-        }
-        if (count == 0) throw new IllegalArgumentException("no token to predict: every row has a single real token");
-        for (int i = 0; i < weight.length; i++) weight[i] /= count;
         long positions = logits.getShape().get(1);
         if (positions != t && positions != t - 1) {
             throw new IllegalArgumentException("logits hold " + positions + " positions for rows of " + t + " tokens");
         }
         NDArray predicting = positions == t ? logits.get(new NDIndex(":, :-1, :")) : logits;
         NDArray logp = predicting.logSoftmax(-1);
-        NDArray picked = logp.gather(ctx.manager().create(targets, new Shape(b, t - 1, 1)), 2)
+        NDArray picked = logp.gather(ctx.manager().create(targets.ids(), new Shape(b, t - 1, 1)), 2)
                 .reshape(b, t - 1);
-        return picked.mul(ctx.manager().create(weight, new Shape(b, t - 1)))
+        return picked.mul(ctx.manager().create(targets.weights(), new Shape(b, t - 1)))
                 .sum()
                 .neg();
     }
 
-    private static void checkLength(TokenBatch batch) {
+    /**
+     * The token each of the B × (T − 1) predicting positions predicts, and its weight: 1 / predicted tokens, 0 at pads.
+     */
+    private record Targets(long[] ids, float[] weights) {}
+
+    private static Targets targets(TokenBatch batch) {
         if (batch.seqLen() < 2)
             throw new IllegalArgumentException("causal-LM loss needs sequences of at least 2 tokens");
+        int b = batch.batchSize(), t = batch.seqLen();
+        long[] ids = new long[b * (t - 1)];
+        float[] weights = new float[b * (t - 1)];
+        int count = 0;
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t - 1; i++) {
+                ids[r * (t - 1) + i] = batch.inputIds()[r * t + i + 1];
+                if (batch.attentionMask()[r * t + i + 1] == 1) {
+                    weights[r * (t - 1) + i] = 1f;
+                    count++;
+                }
+            }
+        }
+        if (count == 0) throw new IllegalArgumentException("no token to predict: every row has a single real token");
+        for (int i = 0; i < weights.length; i++) weights[i] /= count;
+        return new Targets(ids, weights);
     }
 
     /** Multiclass cross-entropy of logits [B, C] against class indices, the mean over rows. */

@@ -38,15 +38,16 @@ class AccumulationAndScalingTest {
 
     /** The clinical LoRA's gradients after the given micro-batches with their shares (no optimizer step taken). */
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
-        return gradients(micro, shares, true, false);
+        return gradients(micro, shares, 1024, false);
     }
 
     /**
-     * {@code fromHidden}: the loss as training computes it; else from the logits of every position. {@code recompute}:
-     * by layer recomputation, as a half-precision base trains.
+     * {@code chunk}: the loss as training computes it, the LM head over that many positions at a time; 0: from the
+     * logits of every position. {@code recompute}: by layer recomputation, as a half-precision base trains. The
+     * micro-batches' losses come back under "loss".
      */
-    static Map<String, float[]> gradients(
-            List<TokenBatch> micro, List<Double> shares, boolean fromHidden, boolean recompute) throws Exception {
+    static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares, int chunk, boolean recompute)
+            throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
             LoraConfig cfg =
                     new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
@@ -71,18 +72,21 @@ class AccumulationAndScalingTest {
             var settings = new TrainingLoop.Settings(
                     1e-3, 0, 1, micro.size() + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
             Map<String, float[]> out = new LinkedHashMap<>();
+            float[] losses = new float[micro.size()];
             try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings).recomputeLayers(recompute)) {
                 for (int i = 0; i < micro.size(); i++) {
                     TokenBatch t = micro.get(i);
-                    loop.microStep(
-                            t,
-                            ACTIVE,
-                            (ctx, hidden) -> fromHidden
-                                    ? Losses.causalLm(ctx, m, hidden, t)
-                                    : Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t),
-                            shares.get(i));
+                    losses[i] = loop.microStep(
+                                    t,
+                                    ACTIVE,
+                                    (ctx, hidden) -> chunk > 0
+                                            ? Losses.causalLm(ctx, m, hidden, t, chunk)
+                                            : Losses.causalLm(ctx, m.lmLogits(ctx, hidden), t),
+                                    shares.get(i))
+                            .loss();
                 }
                 loop.parameters().forEach((k, v) -> out.put(k, v.getGradient().toFloatArray()));
+                out.put("loss", losses);
             }
             return out;
         }
@@ -95,6 +99,7 @@ class AccumulationAndScalingTest {
         Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0));
         Map<String, float[]> meanOfMeans = gradients(List.of(LONG, SHORT), List.of(0.5, 0.5));
         double worst = 0, differs = 0;
+        full.remove("loss");
         for (String k : full.keySet()) {
             float[] f = full.get(k), acc = accumulated.get(k), mm = meanOfMeans.get(k);
             for (int i = 0; i < f.length; i++) {
@@ -107,19 +112,23 @@ class AccumulationAndScalingTest {
     }
 
     @Test
-    void theLmHeadOnThePredictingPositionsGivesTheGradientsOfAllLogits() throws Exception {
-        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), false, false);
-        for (boolean recompute : new boolean[] {false, true}) {
-            Map<String, float[]> sliced = gradients(List.of(BOTH), List.of(1.0), true, recompute);
-            assertEquals(full.keySet(), sliced.keySet());
-            double worst = 0;
-            for (String k : full.keySet()) {
-                float[] f = full.get(k), s = sliced.get(k);
-                for (int i = 0; i < f.length; i++)
-                    worst = Math.max(worst, Math.abs(f[i] - s[i]) / (1e-6 + Math.abs(f[i])));
+    void theChunkedLmHeadGivesTheLossAndGradientsOfAllLogits() throws Exception {
+        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), 0, false);
+        // 18 predicting positions: one chunk, or six of 3 with a pad-only chunk among them.
+        for (int chunk : new int[] {1024, 3}) {
+            for (boolean recompute : new boolean[] {false, true}) {
+                Map<String, float[]> chunked = gradients(List.of(BOTH), List.of(1.0), chunk, recompute);
+                assertEquals(full.keySet(), chunked.keySet());
+                double worst = 0;
+                for (String k : full.keySet()) {
+                    float[] f = full.get(k), c = chunked.get(k);
+                    for (int i = 0; i < f.length; i++)
+                        worst = Math.max(worst, Math.abs(f[i] - c[i]) / (1e-6 + Math.abs(f[i])));
+                }
+                assertTrue(
+                        worst < 1e-4,
+                        "chunk " + chunk + ", recompute " + recompute + ": worst relative difference " + worst);
             }
-            assertTrue(
-                    worst < 1e-4, "recompute " + recompute + ": worst relative difference of the gradients " + worst);
         }
     }
 
