@@ -204,7 +204,12 @@ class TrainingJobsTest {
                 + "\"outputName\":\"" + jobId + "\",\"task\":\"" + task + "\",\"optim\":" + optim + ",\"seed\":1}";
     }
 
-    static final String TRAIN = "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":10}";
+    /**
+     * The fused jobs' optimizer: 8 epochs at 0.015 clear {@link #FUSED_MIN_AUROC} on every task by as much as the
+     * former 10 epochs at 0.01 (lowest task 0.933, 0.932, 0.931 with seeds 1, 2, 3; 10 epochs: 0.937, 0.934) in 80 % of
+     * the steps; 7 epochs fell to 0.894 with seed 2.
+     */
+    static final String TRAIN = "{\"learningRate\":0.015,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":8}";
 
     static JsonPath await(String id, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
