@@ -97,6 +97,34 @@ public record AdapterCard(
         return trainingConfig != null && ProblemType.MULTI_LABEL.hfName().equals(trainingConfig.get("problemType"));
     }
 
+    /**
+     * This card as a scorer keeps it for every version it serves: what loading, stacking and scoring read (name,
+     * version, task, labels, problem type, note encoding, base, parent, files) without the training record
+     * (trainingConfig, metrics, datasetIds, dates). With thousands of adapters resident the record weighed a noticeable
+     * share of each adapter's memory. The problem type is resolved first: older cards kept it in trainingConfig.
+     */
+    public AdapterCard forServing() {
+        boolean head = labelNames != null && !labelNames.isEmpty();
+        ProblemType resolved = problemType == null && head ? ProblemType.of(multilabel()) : problemType;
+        return new AdapterCard(
+                schemaVersion,
+                name,
+                version,
+                task,
+                taskType,
+                labelNames,
+                resolved,
+                noteEncoding,
+                baseModel,
+                parent,
+                null,
+                null,
+                null,
+                files,
+                null,
+                null);
+    }
+
     /** {@code name@version}. */
     public String ref() {
         return name + "@" + version;

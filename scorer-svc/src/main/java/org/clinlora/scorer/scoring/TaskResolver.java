@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clinlora.platform.failure.InvalidRequest;
@@ -29,6 +30,9 @@ public class TaskResolver {
     private final long aliasTtlNanos;
     private final Map<String, long[]> aliases = new ConcurrentHashMap<>(); // name@alias -> {version, expiresAt}
     private final Map<String, ScoringTask> versions = new ConcurrentHashMap<>();
+    // name@version -> the one card object of that version, slimmed for serving: every task stacked on a Clinical LoRA
+    // shares its card instead of holding a parsed copy of its own (10,000 task adapters, 10,000 copies).
+    private final Map<String, AdapterCard> cards = new ConcurrentHashMap<>();
 
     @Inject
     public TaskResolver(AdapterSource registry, BaseModelBinding base, ScorerConfig config) {
@@ -61,7 +65,7 @@ public class TaskResolver {
         } catch (RegistryClient.RegistryException | IOException e) {
             throw RegistryFailures.of(e, "task adapter", taskRef);
         }
-        ScoringTask task = check(new ScoringTask(r.name(), r.version(), r.lineage()));
+        ScoringTask task = check(new ScoringTask(r.name(), r.version(), shared(r.lineage())));
         if (which.isAlias()) aliases.put(ref.toString(), new long[] {r.version(), System.nanoTime() + aliasTtlNanos});
         versions.put(task.ref(), task);
         return task;
@@ -77,9 +81,17 @@ public class TaskResolver {
         aliases.remove(name + "@" + alias);
     }
 
+    /** Each card of a lineage as the one serving card of its version (versions are immutable). */
+    private List<AdapterCard> shared(List<AdapterCard> lineage) {
+        return lineage.stream()
+                .map(c -> cards.computeIfAbsent(c.ref(), k -> c.forServing()))
+                .toList();
+    }
+
     /** A deleted version: never served again from what this resolver remembers. */
     public void forget(String name, int version) {
         versions.remove(name + "@" + version);
+        cards.remove(name + "@" + version);
         aliases.entrySet().removeIf(e -> e.getKey().startsWith(name + "@") && e.getValue()[0] == version);
     }
 

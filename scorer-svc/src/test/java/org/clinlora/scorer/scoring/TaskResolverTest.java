@@ -1,6 +1,8 @@
 package org.clinlora.scorer.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -140,6 +142,48 @@ class TaskResolverTest {
         r.forget("los", 1);
         r.resolve("los@1");
         assertEquals(2, registry.calls.size(), "a deleted version is not served from memory");
+    }
+
+    @Test
+    void tasksOnOneClinicalLoraShareItsCardAndKeepNoTrainingRecord() {
+        FakeRegistry registry = new FakeRegistry();
+        TaskResolver r = new TaskResolver(registry, new BaseModelBinding(Optional.of("tiny")), Duration.ofMinutes(5));
+        ScoringTask one = r.resolve("los@1"), two = r.resolve("los@2");
+        assertSame(one.lineage().get(0), two.lineage().get(0), "one clinical@1 card, not a parsed copy per task");
+        AdapterCard head = one.card();
+        assertEquals(List.of("0", "1"), head.labelNames());
+        assertEquals("sha", head.baseModel().sha256());
+        assertEquals(Map.of(), head.files(), "the files, whose sha256 every load checks, stay");
+        assertNull(head.trainingConfig());
+        assertNull(head.metrics());
+        assertNull(head.datasetIds());
+    }
+
+    @Test
+    void aServingCardResolvesTheProblemTypeOlderCardsKeptInTrainingConfig() {
+        AdapterCard c = card("old", 1, "tiny", List.of("a", "b"), null);
+        AdapterCard old = new AdapterCard(
+                1,
+                c.name(),
+                1,
+                c.task(),
+                c.taskType(),
+                c.labelNames(),
+                null,
+                null,
+                c.baseModel(),
+                null,
+                List.of("ds"),
+                Map.of("problemType", ProblemType.MULTI_LABEL.hfName(), "learningRate", 5e-5),
+                Map.of("auroc", 0.9),
+                Map.of(),
+                c.createdAt(),
+                c.publishedBy());
+        assertTrue(old.multilabel());
+        AdapterCard serving = old.forServing();
+        assertTrue(serving.multilabel(), "multi-label survives dropping trainingConfig");
+        assertEquals(ProblemType.MULTI_LABEL, serving.problemType());
+        assertNull(serving.trainingConfig());
     }
 
     /** The kind decides the HTTP status (platform's FailureMappers); the reason is what clients switch on. */
