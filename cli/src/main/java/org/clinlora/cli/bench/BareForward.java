@@ -2,7 +2,6 @@ package org.clinlora.cli.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.clinlora.model.base.Compute;
@@ -30,12 +29,7 @@ final class BareForward {
             throws IOException {
         try (LlamaModel model = LlamaModel.load(modelDir, Compute.CPU_FP32);
                 ClinicalTokenizer tok = ClinicalTokenizer.load(modelDir)) {
-            List<String> stack = new ArrayList<>(); // read for serving, as scorer-svc holds them
-            for (String dir : stackDirs) {
-                String name = "adapter" + stack.size();
-                model.addAdapter(PeftAdapterDir.readForServing(model, name, Path.of(dir)));
-                stack.add(name);
-            }
+            List<String> stack = PeftAdapterDir.loadStackForServing(model, stackDirs); // as scorer-svc holds them
             long pad = model.config().specialIds().pad();
             long[][] rows = new long[notes.size()][];
             for (int i = 0; i < rows.length; i++) {

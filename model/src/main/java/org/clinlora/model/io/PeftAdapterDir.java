@@ -51,9 +51,18 @@ public final class PeftAdapterDir {
      * active stack, first given first applied (their deltas are summed, so the order only names them).
      */
     public static List<String> loadStack(BaseModel model, List<String> dirs) throws IOException {
+        return loadStack(model, dirs, false);
+    }
+
+    /** {@link #loadStack(BaseModel, List)}, each adapter read for serving ({@link #readForServing}). */
+    public static List<String> loadStackForServing(BaseModel model, List<String> dirs) throws IOException {
+        return loadStack(model, dirs, true);
+    }
+
+    private static List<String> loadStack(BaseModel model, List<String> dirs, boolean packed) throws IOException {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < dirs.size(); i++) {
-            load(model, "adapter" + i, Path.of(dirs.get(i)));
+            load(model, "adapter" + i, Path.of(dirs.get(i)), packed);
             names.add("adapter" + i);
         }
         return names;
@@ -65,7 +74,11 @@ public final class PeftAdapterDir {
      * keeps fp32 master weights and a served one adds its delta in fp32.
      */
     public static LoraAdapter load(BaseModel model, String name, Path dir) throws IOException {
-        LoraAdapter adapter = read(model, name, dir);
+        return load(model, name, dir, false);
+    }
+
+    private static LoraAdapter load(BaseModel model, String name, Path dir, boolean packed) throws IOException {
+        LoraAdapter adapter = read(model, name, dir, packed);
         try {
             model.addAdapter(adapter);
         } catch (RuntimeException e) {

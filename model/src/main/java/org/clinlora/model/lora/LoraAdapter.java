@@ -188,26 +188,21 @@ public final class LoraAdapter implements AutoCloseable {
         for (LoraLinear p : targets(projections, config)) {
             String key = PEFT_PREFIX + p.name();
             slots.put(p.name(), new PackedTensors.Slot[] {
-                pack.add(
-                        stored.take(key + ".lora_A.weight", config.r(), p.inFeatures()),
-                        new Shape(config.r(), p.inFeatures())),
-                pack.add(
-                        stored.take(key + ".lora_B.weight", p.outFeatures(), config.r()),
-                        new Shape(p.outFeatures(), config.r()))
+                stored.take(key + ".lora_A.weight", config.r(), p.inFeatures()).addTo(pack),
+                stored.take(key + ".lora_B.weight", p.outFeatures(), config.r()).addTo(pack)
             });
         }
-        ByteBuffer scoreValues =
+        StoredTensor scoreValues =
                 config.savesScore() ? stored.take(head.weightKey(), stored.numLabels, stored.hidden) : null;
-        ByteBuffer biasValues =
+        StoredTensor biasValues =
                 config.savesScore() && head.bias() ? stored.take(head.biasKey(), stored.numLabels, -1) : null;
         stored.checkAllUsed();
         if (slots.isEmpty()) throw selectsNothing(config); // before anything is allocated
         PackedTensors packed = pack.build(parent);
         NDArray score = null, bias = null;
         try {
-            if (scoreValues != null)
-                score = NdArrays.fromF32(parent, scoreValues, new Shape(stored.numLabels, stored.hidden));
-            if (biasValues != null) bias = NdArrays.fromF32(parent, biasValues, new Shape(stored.numLabels));
+            if (scoreValues != null) score = NdArrays.fromF32(parent, scoreValues.f32(), scoreValues.shape());
+            if (biasValues != null) bias = NdArrays.fromF32(parent, biasValues.f32(), biasValues.shape());
             float scaling = (float) config.scaling(), dropout = (float) config.loraDropout();
             Map<String, LoraWeights> w = new LinkedHashMap<>();
             slots.forEach((module, ab) -> w.put(module, LoraWeights.packed(packed, ab[0], ab[1], scaling, dropout)));
@@ -217,6 +212,13 @@ public final class LoraAdapter implements AutoCloseable {
             if (score != null) score.close();
             if (bias != null) bias.close();
             throw e;
+        }
+    }
+
+    /** A stored tensor's F32 values and the shape they were checked to have. */
+    private record StoredTensor(ByteBuffer f32, Shape shape) {
+        PackedTensors.Slot addTo(PackedTensors.Builder pack) {
+            return pack.add(f32, shape);
         }
     }
 
@@ -246,15 +248,15 @@ public final class LoraAdapter implements AutoCloseable {
         }
 
         /** The F32 values of {@code key}, checked to be [rows, cols] ({@code cols} &lt; 0: [rows], a bias). */
-        ByteBuffer take(String key, long rows, long cols) {
+        StoredTensor take(String key, long rows, long cols) {
             long[] s = remaining.remove(key);
             if (s == null) throw new IllegalArgumentException("adapter_model.safetensors lacks " + key);
-            long[] want = cols < 0 ? new long[] {rows} : new long[] {rows, cols};
-            if (!Arrays.equals(s, want)) {
+            Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
+            if (!Arrays.equals(s, want.getShape())) {
                 throw new IllegalArgumentException(
-                        key + " has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(want));
+                        key + " has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(want.getShape()));
             }
-            return source.apply(key);
+            return new StoredTensor(source.apply(key), want);
         }
 
         void checkAllUsed() {
@@ -265,10 +267,10 @@ public final class LoraAdapter implements AutoCloseable {
         }
     }
 
-    /** {@code cols} &lt; 0: a 1-d tensor of {@code rows} values (a bias). */
+    /** A resident array of {@code key}, [rows, cols] as {@link StoredTensors#take} checks it. */
     private static NDArray load(NDManager m, DataType dtype, StoredTensors stored, String key, long rows, long cols) {
-        Shape want = cols < 0 ? new Shape(rows) : new Shape(rows, cols);
-        NDArray a = NdArrays.fromF32(m, stored.take(key, rows, cols), want);
+        StoredTensor t = stored.take(key, rows, cols);
+        NDArray a = NdArrays.fromF32(m, t.f32(), t.shape());
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 

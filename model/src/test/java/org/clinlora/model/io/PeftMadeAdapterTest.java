@@ -55,6 +55,11 @@ class PeftMadeAdapterTest {
         assertTrue(worst < 1e-4, "max abs diff " + worst);
     }
 
+    /** PEFT's sequence-classification logits, each to 1e-4. */
+    static void assertSeqClsLogits(float[] expected, float[] got) {
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], got[i], 1e-4, "cls[" + i + "]");
+    }
+
     @Test
     void peftSequenceClassificationAdapterWithScoreMatchesPeftsLogits() throws IOException {
         TokenBatch batch = inputs();
@@ -67,8 +72,7 @@ class PeftMadeAdapterTest {
                 got = m.classify(ctx, m.hiddenStates(ctx, batch, List.of("peft")), batch, List.of("peft"))
                         .toFloatArray();
             }
-            float[] expected = want.floats("cls_seqcls");
-            for (int i = 0; i < expected.length; i++) assertEquals(expected[i], got[i], 1e-4, "cls[" + i + "]");
+            assertSeqClsLogits(want.floats("cls_seqcls"), got);
         }
     }
 }

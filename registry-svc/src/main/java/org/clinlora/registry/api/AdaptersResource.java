@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
@@ -117,14 +118,16 @@ public class AdaptersResource {
             @PathParam("name") String name,
             @RestForm("card") String card,
             @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
-        Map<String, java.nio.file.Path> files = new LinkedHashMap<>(); // clash
+        Map<String, FileUpload> parts = new LinkedHashMap<>();
         for (FileUpload u : uploads) {
             if (u.name().equals("card")) continue;
-            if (files.put(u.name(), u.uploadedFile()) != null)
-                throw new InvalidRequest("file '" + u.name() + "' given twice");
+            if (parts.put(u.name(), u) != null) throw new InvalidRequest("file '" + u.name() + "' given twice");
         }
         PublishRequest req = parseCard(card);
         String who = caller.claimed("card.publishedBy", req.publishedBy());
+        // var: the files' type is java.nio's Path, whose simple name here is JAX-RS's @Path
+        var files = parts.values().stream()
+                .collect(Collectors.toMap(FileUpload::name, FileUpload::uploadedFile, (a, b) -> a, LinkedHashMap::new));
         AdapterCard published = publisher.publish(name, files, req, who);
         return Response.status(201).entity(published).build();
     }
