@@ -60,7 +60,8 @@ public final class LlamaAttention {
                 t = xkv.getShape().get(1),
                 tq = xq.getShape().get(1);
         // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1. The
-        // 1/√d of the scores is applied to q, [B, Tq, heads, d], rather than to the [B, heads, Tq, T] scores.
+        // 1/√d of the scores is applied to q, [B, Tq, heads, d]: T / d times fewer elements than the [B, heads, Tq, T]
+        // scores Hugging Face's eager path scales (as its SDPA path does; rounding differs in the last bits).
         NDArray rotatedQ =
                 RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
         NDArray q = heads(rotatedQ.mul(ctx.scalar(scaling, rotatedQ.getDataType())));

@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
-import java.util.Arrays;
 import org.clinlora.model.base.StepContext;
 
 /**
@@ -36,11 +35,13 @@ import org.clinlora.model.base.StepContext;
  */
 final class ChunkedCausalLmLoss {
     /**
-     * A chunk's fp32 logits stay within 32 MiB, glibc's largest mmap threshold (and the one the launcher sets), so
-     * every chunk's arrays are reused from the heap instead of being mapped and faulted in afresh: 262 positions for
-     * LLaMA's 32,000 tokens. Measured on the comparison's small shapes (4 × 255 positions, `bench train --config
-     * small`): one chunk of 1,020 ran 800–826 tokens/s with 1,170 page faults per step, chunks of 262 905–938 with
-     * 20–476; 32 positions were 30 % slower (oneMKL's GEMMs want rows).
+     * A chunk's fp32 logits stay within 32 MiB, glibc's largest mmap threshold (and the one the launcher sets:
+     * {@code infra/lib.sh}, {@code mmap_threshold}), so every chunk's arrays are reused from the heap instead of being
+     * mapped and faulted in afresh: 262 positions for LLaMA's 32,000 tokens. Tuned on the CPU; on a GPU, where no such
+     * threshold applies, larger chunks would only cost memory. Measured with `bench train --config small` (it prints
+     * page faults per step) on 4 × 255 positions: one chunk of 1,020 ran 800–826 tokens/s with 1,170 page faults per
+     * step, chunks of 262 905–938 with 20–476; 32 positions were 30 % slower (oneMKL's GEMMs want rows). The tiny
+     * shapes (d 256) lose about 4 % to chunking.
      */
     static int chunkPositions(long vocab) {
         return (int) Math.max(16, (32L << 20) / (vocab * Float.BYTES));
@@ -53,10 +54,16 @@ final class ChunkedCausalLmLoss {
      * @param predicting the fp32 hidden states [B, T − 1, d] of the positions that predict a token
      * @param targets the token each position predicts, [B × (T − 1)]
      * @param weights each position's share of the mean, [B × (T − 1)]
+     * @param chunk positions per chunk, at least 1 ({@link #chunkPositions})
      */
     static NDArray loss(
             StepContext ctx, NDArray lmHead, NDArray predicting, long[] targets, float[] weights, int chunk) {
-        NDArray head = lmHead.getDataType() == DataType.FLOAT32 ? lmHead : lmHead.toType(DataType.FLOAT32, false);
+        if (chunk < 1) throw new IllegalArgumentException("a chunk needs at least 1 position, got " + chunk);
+        NDArray head = lmHead;
+        if (head.getDataType() != DataType.FLOAT32) {
+            head = lmHead.toType(DataType.FLOAT32, false);
+            head.attach(ctx.manager()); // the step's, not the model's (whose array was the receiver)
+        }
         try {
             return loss(ctx.manager(), head, predicting, targets, weights, chunk);
         } finally {
@@ -67,41 +74,54 @@ final class ChunkedCausalLmLoss {
     private static NDArray loss(
             NDManager step, NDArray head, NDArray predicting, long[] targets, float[] weights, int chunk) {
         int n = targets.length;
-        // Under a graph the caller back-propagates the loss (DJL's hasGradient() is false for non-leaf arrays).
+        // Under a graph the caller back-propagates the loss. DJL 0.36's hasGradient() answered false for these sliced
+        // hidden states inside a gradient collector, so grad mode is what tells training from evaluation.
         boolean backward = JniUtils.isGradMode();
-        NDArray flat =
-                predicting.stopGradient().reshape(n, predicting.getShape().get(2));
+        NDArray detached = predicting.stopGradient();
+        NDArray flat = detached.reshape(n, predicting.getShape().get(2));
+        // Targets and weights go to the device once; each chunk takes views of them.
+        NDArray ys = step.create(targets, new Shape(n, 1)), ws = step.create(weights, new Shape(n, 1));
         NDArray loss = null;
         NDList gradients = new NDList();
         for (int from = 0; from < n; from += chunk) {
-            int to = Math.min(n, from + chunk);
             try (NDManager scratch = step.newSubManager()) {
-                NDArray h = flat.get(new NDIndex(from + ":" + to));
-                h.attach(scratch); // every array of the chunk is made from h, so it lands in scratch
-                NDArray y = scratch.create(Arrays.copyOfRange(targets, from, to), new Shape(to - from, 1));
-                NDArray w = scratch.create(Arrays.copyOfRange(weights, from, to), new Shape(to - from, 1));
-                NDArray logits = Linear.linear(h, head).singletonOrThrow();
-                NDArray logp = logits.logSoftmax(-1);
-                logits.close(); // each [n, vocab] array is freed as soon as it is read
-                NDArray part = logp.gather(y, 1).mul(w).sum().neg();
-                part.attach(step);
-                loss = loss == null ? part : loss.add(part);
+                NDIndex rows = new NDIndex(from + ":" + Math.min(n, from + chunk));
+                NDArray[] partAndGradient = chunk(scratch, head, flat.get(rows), ys.get(rows), ws.get(rows), backward);
+                partAndGradient[0].attach(step);
+                loss = loss == null ? partAndGradient[0] : loss.add(partAndGradient[0]);
                 if (backward) {
-                    NDArray p = logp.exp();
-                    logp.close();
-                    NDArray picked = Embedding.embedding(y.reshape(to - from), head, SparseFormat.DENSE)
-                            .singletonOrThrow();
-                    NDArray g = p.matMul(head).sub(picked).mul(w);
-                    g.attach(step);
-                    gradients.add(g);
+                    partAndGradient[1].attach(step);
+                    gradients.add(partAndGradient[1]);
                 }
             }
         }
-        flat.close();
+        new NDList(detached, flat, ys, ws).close();
         if (!backward) return loss;
-        NDArray dh =
-                (gradients.size() == 1 ? gradients.head() : NDArrays.concat(gradients)).reshape(predicting.getShape());
+        NDArray dh = gradients.size() == 1 ? gradients.head() : NDArrays.concat(gradients);
+        if (gradients.size() > 1) gradients.close(); // the pieces, now copied into dh
+        dh = dh.reshape(predicting.getShape());
         NDArray carried = predicting.mul(dh).sum();
         return carried.sub(carried.stopGradient()).add(loss);
+    }
+
+    /**
+     * One chunk: its loss (a scalar) and, when back-propagating, ∂loss/∂h [rows, d]. Every other array of the chunk is
+     * made from h, y or w, so it lands in {@code scratch} and is freed with it.
+     */
+    private static NDArray[] chunk(NDManager scratch, NDArray head, NDArray h, NDArray y, NDArray w, boolean backward) {
+        h.attach(scratch);
+        y.attach(scratch);
+        w.attach(scratch);
+        NDArray logits = Linear.linear(h, head).singletonOrThrow();
+        NDArray logp = logits.logSoftmax(-1);
+        logits.close(); // each [rows, vocab] array is freed as soon as it is read
+        NDArray part = logp.gather(y, 1).mul(w).sum().neg();
+        if (!backward) return new NDArray[] {part, null};
+        NDArray p = logp.exp();
+        logp.close();
+        // W[y] as an embedding lookup, y the receiver: head.get(y) would land in the model's manager
+        NDArray picked = Embedding.embedding(y.reshape(y.getShape().get(0)), head, SparseFormat.DENSE)
+                .singletonOrThrow();
+        return new NDArray[] {part, p.matMul(head).sub(picked).mul(w)};
     }
 }

@@ -21,8 +21,9 @@ public final class Losses {
      * The causal-LM loss from the final hidden states [B, T, d], as training and validation compute it: the LM head
      * runs on the T - 1 positions that predict a token only, and for fp32 hidden states a chunk of positions at a time
      * with the loss's gradient ({@link ChunkedCausalLmLoss}), so the [B, T - 1, vocab] logits (with LLaMA's
-     * 32,000-entry vocabulary the largest tensors of a step) never exist whole. Other dtypes, or a head without its
-     * weight, go through {@link BaseModel#lmLogits} whole.
+     * 32,000-entry vocabulary the largest tensors of a step) never exist whole. Half-precision hidden states (fp16
+     * evaluation on a GPU), a model that does not expose its head's weight and a head that trains itself go through
+     * {@link BaseModel#lmLogits} whole.
      */
     public static NDArray causalLm(StepContext ctx, BaseModel model, NDArray hidden, TokenBatch batch) {
         return causalLm(

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TestResources;
@@ -38,7 +39,7 @@ class AccumulationAndScalingTest {
 
     /** The clinical LoRA's gradients after the given micro-batches with their shares (no optimizer step taken). */
     static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares) throws Exception {
-        return gradients(micro, shares, 1024, false);
+        return gradients(micro, shares, 1024, false, Compute.CPU_FP32);
     }
 
     /**
@@ -46,9 +47,10 @@ class AccumulationAndScalingTest {
      * logits of every position. {@code recompute}: by layer recomputation, as a half-precision base trains. The
      * micro-batches' losses come back under "loss".
      */
-    static Map<String, float[]> gradients(List<TokenBatch> micro, List<Double> shares, int chunk, boolean recompute)
+    static Map<String, float[]> gradients(
+            List<TokenBatch> micro, List<Double> shares, int chunk, boolean recompute, Compute compute)
             throws Exception {
-        try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
+        try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), compute)) {
             LoraConfig cfg =
                     new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
             LoraAdapter a = LoraAdapter.create(
@@ -113,23 +115,45 @@ class AccumulationAndScalingTest {
 
     @Test
     void theChunkedLmHeadGivesTheLossAndGradientsOfAllLogits() throws Exception {
-        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), 0, false);
-        // 18 predicting positions: one chunk, or six of 3 with a pad-only chunk among them.
+        Map<String, float[]> full = gradients(List.of(BOTH), List.of(1.0), 0, false, Compute.CPU_FP32);
+        // 18 predicting positions: one chunk, or six of 3 with two pad-only chunks among them.
         for (int chunk : new int[] {1024, 3}) {
             for (boolean recompute : new boolean[] {false, true}) {
-                Map<String, float[]> chunked = gradients(List.of(BOTH), List.of(1.0), chunk, recompute);
-                assertEquals(full.keySet(), chunked.keySet());
-                double worst = 0;
-                for (String k : full.keySet()) {
-                    float[] f = full.get(k), c = chunked.get(k);
-                    for (int i = 0; i < f.length; i++)
-                        worst = Math.max(worst, Math.abs(f[i] - c[i]) / (1e-6 + Math.abs(f[i])));
-                }
-                assertTrue(
-                        worst < 1e-4,
-                        "chunk " + chunk + ", recompute " + recompute + ": worst relative difference " + worst);
+                Map<String, float[]> chunked =
+                        gradients(List.of(BOTH), List.of(1.0), chunk, recompute, Compute.CPU_FP32);
+                assertSameLossAndGradients(full, chunked, 1e-4, "chunk " + chunk + ", recompute " + recompute);
             }
         }
+        // A half base trains by recomputation with an fp32 top: the head's weight is cast for the loss. Its layers'
+        // fp16 inputs widen the last-bit differences of the two losses' gradients a little on the way down.
+        Compute half = Compute.parse("cpu", "fp16");
+        assertSameLossAndGradients(
+                gradients(List.of(BOTH), List.of(1.0), 0, true, half),
+                gradients(List.of(BOTH), List.of(1.0), 3, true, half),
+                1e-3,
+                "fp16 base, chunk 3");
+    }
+
+    @Test
+    void withoutAGraphTheChunkedLossIsTheLossOfAllLogits() throws Exception {
+        try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32);
+                StepContext ctx = m.newStep(false)) {
+            NDArray hidden = m.hiddenStates(ctx, BOTH, List.of());
+            float whole = Losses.causalLm(ctx, m.lmLogits(ctx, hidden), BOTH).getFloat();
+            assertEquals(whole, Losses.causalLm(ctx, m, hidden, BOTH, 3).getFloat(), 1e-5 * Math.abs(whole));
+            assertEquals(whole, Losses.causalLm(ctx, m, hidden, BOTH).getFloat(), 1e-5 * Math.abs(whole));
+        }
+    }
+
+    static void assertSameLossAndGradients(
+            Map<String, float[]> expected, Map<String, float[]> got, double tolerance, String what) {
+        assertEquals(expected.keySet(), got.keySet());
+        double worst = 0;
+        for (String k : expected.keySet()) {
+            float[] e = expected.get(k), g = got.get(k);
+            for (int i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(e[i] - g[i]) / (1e-6 + Math.abs(e[i])));
+        }
+        assertTrue(worst < tolerance, what + ": worst relative difference " + worst);
     }
 
     @Test

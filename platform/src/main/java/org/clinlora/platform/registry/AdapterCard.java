@@ -100,8 +100,8 @@ public record AdapterCard(
     /**
      * This card as a scorer keeps it for every version it serves: what loading, stacking and scoring read (name,
      * version, task, labels, problem type, note encoding, base, parent, files) without the training record
-     * (trainingConfig, metrics, datasetIds, dates). With thousands of adapters resident the record weighed a noticeable
-     * share of each adapter's memory. The problem type is resolved first: older cards kept it in trainingConfig.
+     * (trainingConfig, metrics, datasetIds, dates), which a scorer holding thousands of versions would keep for
+     * nothing. The problem type is resolved first: older cards kept it in trainingConfig.
      */
     public AdapterCard forServing() {
         boolean head = labelNames != null && !labelNames.isEmpty();

@@ -65,7 +65,8 @@ public class TaskResolver {
         } catch (RegistryClient.RegistryException | IOException e) {
             throw RegistryFailures.of(e, "task adapter", taskRef);
         }
-        ScoringTask task = check(new ScoringTask(r.name(), r.version(), shared(r.lineage())));
+        check(new ScoringTask(r.name(), r.version(), r.lineage())); // a refused lineage leaves no card behind
+        ScoringTask task = new ScoringTask(r.name(), r.version(), shared(r.lineage()));
         if (which.isAlias()) aliases.put(ref.toString(), new long[] {r.version(), System.nanoTime() + aliasTtlNanos});
         versions.put(task.ref(), task);
         return task;
