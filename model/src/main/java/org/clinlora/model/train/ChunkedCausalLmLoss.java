@@ -86,12 +86,12 @@ final class ChunkedCausalLmLoss {
         for (int from = 0; from < n; from += chunk) {
             try (NDManager scratch = step.newSubManager()) {
                 NDIndex rows = new NDIndex(from + ":" + Math.min(n, from + chunk));
-                NDArray[] partAndGradient = chunk(scratch, head, flat.get(rows), ys.get(rows), ws.get(rows), backward);
-                partAndGradient[0].attach(step);
-                loss = loss == null ? partAndGradient[0] : loss.add(partAndGradient[0]);
+                Chunk c = chunk(scratch, head, flat.get(rows), ys.get(rows), ws.get(rows), backward);
+                c.part().attach(step);
+                loss = loss == null ? c.part() : loss.add(c.part());
                 if (backward) {
-                    partAndGradient[1].attach(step);
-                    gradients.add(partAndGradient[1]);
+                    c.gradient().attach(step);
+                    gradients.add(c.gradient());
                 }
             }
         }
@@ -105,10 +105,18 @@ final class ChunkedCausalLmLoss {
     }
 
     /**
-     * One chunk: its loss (a scalar) and, when back-propagating, ∂loss/∂h [rows, d]. Every other array of the chunk is
-     * made from h, y or w, so it lands in {@code scratch} and is freed with it.
+     * One chunk's results, both still in the chunk's scratch manager.
+     *
+     * @param part the chunk's loss, a scalar
+     * @param gradient ∂loss/∂h [rows, d]; null when not back-propagating
      */
-    private static NDArray[] chunk(NDManager scratch, NDArray head, NDArray h, NDArray y, NDArray w, boolean backward) {
+    private record Chunk(NDArray part, NDArray gradient) {}
+
+    /**
+     * One chunk: its loss and, when back-propagating, its gradient. Every other array of the chunk is made from h, y or
+     * w, so it lands in {@code scratch} and is freed with it.
+     */
+    private static Chunk chunk(NDManager scratch, NDArray head, NDArray h, NDArray y, NDArray w, boolean backward) {
         h.attach(scratch);
         y.attach(scratch);
         w.attach(scratch);
@@ -116,12 +124,12 @@ final class ChunkedCausalLmLoss {
         NDArray logp = logits.logSoftmax(-1);
         logits.close(); // each [rows, vocab] array is freed as soon as it is read
         NDArray part = logp.gather(y, 1).mul(w).sum().neg();
-        if (!backward) return new NDArray[] {part, null};
+        if (!backward) return new Chunk(part, null);
         NDArray p = logp.exp();
         logp.close();
         // W[y] as an embedding lookup, y the receiver: head.get(y) would land in the model's manager
         NDArray picked = Embedding.embedding(y.reshape(y.getShape().get(0)), head, SparseFormat.DENSE)
                 .singletonOrThrow();
-        return new NDArray[] {part, p.matMul(head).sub(picked).mul(w)};
+        return new Chunk(part, p.matMul(head).sub(picked).mul(w));
     }
 }

@@ -20,10 +20,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.clinlora.platform.auth.Roles;
 import org.clinlora.platform.failure.InvalidRequest;
 import org.clinlora.platform.failure.NotFound;
@@ -118,16 +115,10 @@ public class AdaptersResource {
             @PathParam("name") String name,
             @RestForm("card") String card,
             @RestForm(FileUpload.ALL) List<FileUpload> uploads) {
-        Map<String, FileUpload> parts = new LinkedHashMap<>();
-        for (FileUpload u : uploads) {
-            if (u.name().equals("card")) continue;
-            if (parts.put(u.name(), u) != null) throw new InvalidRequest("file '" + u.name() + "' given twice");
-        }
+        // var: the files' type is java.nio's Path, whose simple name here is JAX-RS's @Path
+        var files = Uploads.byName(uploads);
         PublishRequest req = parseCard(card);
         String who = caller.claimed("card.publishedBy", req.publishedBy());
-        // var: the files' type is java.nio's Path, whose simple name here is JAX-RS's @Path
-        var files = parts.values().stream()
-                .collect(Collectors.toMap(FileUpload::name, FileUpload::uploadedFile, (a, b) -> a, LinkedHashMap::new));
         AdapterCard published = publisher.publish(name, files, req, who);
         return Response.status(201).entity(published).build();
     }

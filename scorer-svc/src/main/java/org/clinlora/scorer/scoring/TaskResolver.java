@@ -65,7 +65,7 @@ public class TaskResolver {
         } catch (RegistryClient.RegistryException | IOException e) {
             throw RegistryFailures.of(e, "task adapter", taskRef);
         }
-        check(new ScoringTask(r.name(), r.version(), r.lineage())); // a refused lineage leaves no card behind
+        check(r.name() + "@" + r.version(), r.lineage()); // before shared: a refused lineage leaves no card behind
         ScoringTask task = new ScoringTask(r.name(), r.version(), shared(r.lineage()));
         if (which.isAlias()) aliases.put(ref.toString(), new long[] {r.version(), System.nanoTime() + aliasTtlNanos});
         versions.put(task.ref(), task);
@@ -96,19 +96,21 @@ public class TaskResolver {
         aliases.entrySet().removeIf(e -> e.getKey().startsWith(name + "@") && e.getValue()[0] == version);
     }
 
-    private ScoringTask check(ScoringTask t) {
-        AdapterCard head = t.card();
+    /**
+     * Refuses {@code ref} ({@code name@version}) unless its own card, the lineage's last, has a score head and every
+     * card of the lineage, root first, names the base model this scorer serves (bound on first use).
+     */
+    private void check(String ref, List<AdapterCard> lineage) {
+        AdapterCard head = lineage.get(lineage.size() - 1);
         if (head.labelNames() == null || head.labelNames().isEmpty()) {
             throw new Unprocessable(
-                    "not_a_classifier",
-                    "adapter " + t.ref() + " has no score head (labelNames); it cannot score outcomes");
+                    "not_a_classifier", "adapter " + ref + " has no score head (labelNames); it cannot score outcomes");
         }
-        String served = base.bind(Lineage.baseOf(t.lineage()));
+        String served = base.bind(Lineage.baseOf(lineage));
         try {
-            Lineage.requireBase(t.lineage(), served);
+            Lineage.requireBase(lineage, served);
         } catch (Lineage.WrongBaseModelException e) {
             throw new Unprocessable("wrong_base_model", e.getMessage() + " (this scorer serves '" + served + "')");
         }
-        return t;
     }
 }
