@@ -146,11 +146,11 @@ class AccumulationAndScalingTest {
     }
 
     /**
-     * As {@code torch.testing.assert_close} with {@code rtol = atol / scale = tolerance}: each element's difference
-     * within {@code tolerance × (|expected| + the tensor's largest magnitude)}. Elements near zero are held to the
-     * tensor's scale rather than to their own, whose last bits depend on the CPU's summation order (an element-only
-     * relative check gave 1.3e-4 on an AVX2 host and under 1e-4 on an AVX-512 one, for the same code; this one gives
-     * 6e-7 in fp32 and 2e-6 with an fp16 base on the AVX2 host).
+     * Per tensor, as {@code torch.testing.assert_close(got, expected, rtol=tolerance, atol=tolerance·max|expected|)}:
+     * each element's difference within {@code tolerance × (|expected| + the tensor's largest magnitude)}. Elements near
+     * zero are held to the tensor's scale rather than to their own, whose last bits depend on the CPU's summation order
+     * (an element-only relative check with a 1e-6 floor gave 1.3e-4 on an AVX2 host and under 1e-4 on an AVX-512 one,
+     * for the same code). This one gave 6e-7 in fp32 and 2e-6 with an fp16 base on the AVX2 host, 2026-12-07.
      */
     static void assertSameLossAndGradients(
             Map<String, float[]> expected, Map<String, float[]> got, double tolerance, String what) {
@@ -163,7 +163,7 @@ class AccumulationAndScalingTest {
             for (int i = 0; i < e.length; i++)
                 worst = Math.max(worst, Math.abs(e[i] - g[i]) / (1e-30 + Math.abs(e[i]) + scale));
         }
-        assertTrue(worst < tolerance, what + ": worst difference relative to |expected| + scale " + worst);
+        assertTrue(worst < tolerance, what + ": worst difference relative to |expected| + the tensor's scale " + worst);
     }
 
     @Test
