@@ -99,21 +99,25 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         all.putAll(TestTopics.env(svc, env));
         all.putAll(TestGroups.env(svc, bucket, env));
         all.putAll(env);
-        // Debug logging of our code, the messaging layer and every HTTP request: the PHI log test reads these logs.
-        return ServiceProcess.start(
-                        svc + "-svc",
-                        jar,
-                        port,
-                        List.of(
-                                "-Xmx1g",
-                                "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG",
-                                "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
-                                "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG",
-                                "-Dquarkus.http.access-log.enabled=true"),
-                        all,
-                        log,
-                        Duration.ofSeconds(120))
+        return ServiceProcess.start(svc + "-svc", jar, port, jvmOptions(), all, log, Duration.ofSeconds(120))
                 .process();
+    }
+
+    /**
+     * The test services' JVM options: a 1 GiB heap, the build's test JVM options (the root pom's
+     * {@code test.jvm.options}, passed as {@code clinlora.test.jvm.options}), and debug logging of our code, the
+     * messaging layer and every HTTP request (the PHI log test reads these logs).
+     */
+    static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx1g"));
+        String build = System.getProperty("clinlora.test.jvm.options", "").trim();
+        if (!build.isEmpty()) options.addAll(List.of(build.split("\\s+")));
+        options.addAll(List.of(
+                "-Dquarkus.log.category.\"org.clinlora\".level=DEBUG",
+                "-Dquarkus.log.category.\"io.smallrye.reactive.messaging\".level=DEBUG",
+                "-Dquarkus.log.category.\"org.jboss.resteasy.reactive\".level=DEBUG",
+                "-Dquarkus.http.access-log.enabled=true"));
+        return options;
     }
 
     public static int freePort() {
