@@ -8,10 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.clinlora.model.data.SyntheticCorpus;
@@ -62,7 +67,7 @@ final class Cluster implements AutoCloseable {
     }
 
     final String run = UUID.randomUUID().toString().substring(0, 8);
-    final List<Service> services = new ArrayList<>();
+    final List<Service> services = Collections.synchronizedList(new ArrayList<>());
     final String bucket;
     final ObjectStore store;
     final Path dir;
@@ -99,6 +104,35 @@ final class Cluster implements AutoCloseable {
         s.process = LocalServices.launch(svc, port, all, s.log);
         services.add(s);
         return s;
+    }
+
+    /** One service to start and its environment, for {@link #startTogether}. */
+    record Launch(String svc, Map<String, String> env) {}
+
+    /**
+     * Starts the services at once, returned in the order asked when every one is ready: none needs another to become
+     * ready, so they boot side by side (faster on two cores than one after another). Each one started is stopped on
+     * {@link #close}, also when another failed.
+     */
+    List<Service> startTogether(Launch... launches) throws InterruptedException {
+        ExecutorService starting = Executors.newFixedThreadPool(launches.length);
+        try {
+            List<Future<Service>> started = new ArrayList<>();
+            for (Launch l : launches) started.add(starting.submit(() -> start(l.svc(), l.env())));
+            List<Service> ready = new ArrayList<>();
+            RuntimeException failed = null;
+            for (Future<Service> f : started) {
+                try {
+                    ready.add(f.get());
+                } catch (ExecutionException e) {
+                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+            if (failed != null) throw failed;
+            return ready;
+        } finally {
+            starting.shutdown();
+        }
     }
 
     /** SIGKILL: no shutdown hook, no clean-up, as a node failure or the OOM killer would stop it. */

@@ -42,11 +42,13 @@ class KafkaOutageChaosIT {
             c.publish(registry, base, model, task, List.of("0", "1", "2", "3"), 2);
             RegistryClient reg = new RegistryClient(registry.url(), TestAuth::allRoles);
             reg.moveAlias(task, "production", 1, null);
-            Cluster.Service tokenizer = c.start("tokenizer", Map.of());
-            Cluster.Service trainer = c.start("trainer", Cluster.urls(registry));
             Map<String, String> scorerEnv = new HashMap<>(Cluster.urls(registry));
             scorerEnv.put("CLINLORA_SCORER_ALIAS_TTL", "PT1H");
-            Cluster.Service scorer = c.start("scorer", scorerEnv);
+            List<Cluster.Service> started = c.startTogether(
+                    new Cluster.Launch("tokenizer", Map.of()),
+                    new Cluster.Launch("trainer", Cluster.urls(registry)),
+                    new Cluster.Launch("scorer", scorerEnv));
+            Cluster.Service tokenizer = started.get(0), trainer = started.get(1), scorer = started.get(2);
 
             String dataset = c.notesDataset(tokenizer, model, "chaos-kafka-ds-" + c.run, 200);
             assertEquals(task + "@1", servedVersion(scorer, task));

@@ -26,12 +26,15 @@ class TrainerReplicasChaosIT {
         try (Cluster c = new Cluster()) {
             String model = "chaos-rep-" + c.run;
             c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
-            Cluster.Service tokenizer = c.start("tokenizer", Map.of());
+            List<Cluster.Service> infra = c.startTogether(
+                    new Cluster.Launch("registry", Map.of()), new Cluster.Launch("tokenizer", Map.of()));
+            Cluster.Service registry = infra.get(0), tokenizer = infra.get(1);
             Map<String, String> env = new HashMap<>(Cluster.urls(registry));
             env.put("CLINLORA_JOBS_LEASE_TTL", "PT6S");
             env.put("CLINLORA_JOBS_RECOVER_INTERVAL", "PT2S");
-            Cluster.Service a = c.start("trainer", env), b = c.start("trainer", env);
+            List<Cluster.Service> replicas =
+                    c.startTogether(new Cluster.Launch("trainer", env), new Cluster.Launch("trainer", env));
+            Cluster.Service a = replicas.get(0), b = replicas.get(1);
 
             String dataset = c.notesDataset(tokenizer, model, "chaos-rep-ds-" + c.run, 200);
 

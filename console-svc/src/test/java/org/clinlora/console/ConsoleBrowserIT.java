@@ -103,16 +103,11 @@ class ConsoleBrowserIT {
         env.put("CLINLORA_SCORER_CACHE", dir.resolve("scorer-cache").toString());
         env.put("CLINLORA_CONSOLE_EXPERIMENTS", experimentFolder().toString());
         env.put("CLINLORA_CONSOLE_POLL", "PT0.5S");
-        for (String svc : List.of("registry", "tokenizer", "trainer", "scorer", "console")) {
-            int port = LocalServices.freePort();
-            processes.add(LocalServices.launch(
-                    svc,
-                    port,
-                    env,
-                    Path.of("target", svc + "-svc-console-it.log").toAbsolutePath()));
-            urls.put(svc, "http://127.0.0.1:" + port);
-            env.put("CLINLORA_" + svc.toUpperCase() + "_URL", urls.get(svc));
-        }
+        urls.putAll(LocalServices.launchAll(
+                List.of("registry", "tokenizer", "trainer", "scorer", "console"),
+                env,
+                svc -> Path.of("target", svc + "-svc-console-it.log").toAbsolutePath(),
+                processes));
         console = urls.get("console");
 
         TinyLlama.write(

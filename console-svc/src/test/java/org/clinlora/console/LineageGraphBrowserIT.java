@@ -14,18 +14,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.TinyLlama;
@@ -81,33 +78,13 @@ class LineageGraphBrowserIT {
         TestAuth.installRestAssuredDefault();
         bucket = TestBucket.open();
         Files.createDirectories(SHOTS);
-        Map<String, String> env = new HashMap<>();
-        env.put("CLINLORA_S3_BUCKET", bucket);
-        Map<String, Integer> ports = Map.of("registry", LocalServices.freePort(), "console", LocalServices.freePort());
-        ports.forEach((svc, port) -> env.put("CLINLORA_" + svc.toUpperCase() + "_URL", "http://127.0.0.1:" + port));
-        // Both at once: the console calls the registry only when a page is asked for.
-        ExecutorService starting = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Process>> started = new ArrayList<>();
-            ports.forEach((svc, port) -> started.add(starting.submit(() -> LocalServices.launch(
-                    svc,
-                    port,
-                    env,
-                    Path.of("target", svc + "-svc-lineage-it.log").toAbsolutePath()))));
-            Exception failed = null;
-            for (Future<Process> f : started) {
-                try {
-                    processes.add(f.get(3, TimeUnit.MINUTES)); // each one started is stopped afterwards
-                } catch (ExecutionException | TimeoutException e) {
-                    failed = e;
-                }
-            }
-            if (failed != null) throw failed;
-        } finally {
-            starting.shutdown();
-        }
-        console = env.get("CLINLORA_CONSOLE_URL");
-        publish(env.get("CLINLORA_REGISTRY_URL"));
+        Map<String, String> urls = LocalServices.launchAll(
+                List.of("registry", "console"),
+                Map.of("CLINLORA_S3_BUCKET", bucket),
+                svc -> Path.of("target", svc + "-svc-lineage-it.log").toAbsolutePath(),
+                processes);
+        console = urls.get("console");
+        publish(urls.get("registry"));
         browser = chromium();
         browser.get(console + "/login");
         browser.findElement(By.id("token")).sendKeys(TestAuth.token(Roles.ALL.toArray(String[]::new)));
