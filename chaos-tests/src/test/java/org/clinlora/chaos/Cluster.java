@@ -8,15 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.clinlora.model.data.SyntheticCorpus;
@@ -114,25 +112,10 @@ final class Cluster implements AutoCloseable {
      * ready, so they boot side by side (faster on two cores than one after another). Each one started is stopped on
      * {@link #close}, also when another failed.
      */
-    List<Service> startTogether(Launch... launches) throws InterruptedException {
-        ExecutorService starting = Executors.newFixedThreadPool(launches.length);
-        try {
-            List<Future<Service>> started = new ArrayList<>();
-            for (Launch l : launches) started.add(starting.submit(() -> start(l.svc(), l.env())));
-            List<Service> ready = new ArrayList<>();
-            RuntimeException failed = null;
-            for (Future<Service> f : started) {
-                try {
-                    ready.add(f.get());
-                } catch (ExecutionException e) {
-                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                }
-            }
-            if (failed != null) throw failed;
-            return ready;
-        } finally {
-            starting.shutdown();
-        }
+    List<Service> startTogether(Launch... launches) {
+        return LocalServices.together(Arrays.stream(launches)
+                .map(l -> (Callable<Service>) () -> start(l.svc(), l.env()))
+                .toList());
     }
 
     /** SIGKILL: no shutdown hook, no clean-up, as a node failure or the OOM killer would stop it. */

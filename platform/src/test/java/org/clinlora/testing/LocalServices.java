@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -136,28 +137,47 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
             urls.put(svc, "http://127.0.0.1:" + ports.get(svc));
             all.put("CLINLORA_" + svc.toUpperCase() + "_URL", urls.get(svc));
         }
-        ExecutorService starting = Executors.newFixedThreadPool(Math.max(1, services.size()));
+        // Added as each one is ready: the owner stops those that started, also when another one failed.
+        together(services.stream()
+                .map(svc -> (Callable<Process>) () -> {
+                    Process p = launch(svc, ports.get(svc), all, logOf.apply(svc));
+                    synchronized (started) {
+                        started.add(p);
+                    }
+                    return p;
+                })
+                .toList());
+        return urls;
+    }
+
+    /**
+     * Runs the starts side by side and returns their results in order once every one has ended; when one failed, its
+     * failure is thrown after the others have ended. Interrupted, it interrupts them (a service start interrupted kills
+     * its process: {@link ServiceProcess}).
+     */
+    public static <T> List<T> together(List<Callable<T>> starts) {
+        ExecutorService starting = Executors.newFixedThreadPool(Math.max(1, starts.size()));
         try {
-            List<Future<Process>> launched = new ArrayList<>();
-            for (String svc : services)
-                launched.add(starting.submit(() -> launch(svc, ports.get(svc), all, logOf.apply(svc))));
+            List<Future<T>> running = new ArrayList<>();
+            for (Callable<T> start : starts) running.add(starting.submit(start));
+            List<T> results = new ArrayList<>();
             RuntimeException failed = null;
-            for (Future<Process> f : launched) {
+            for (Future<T> f : running) {
                 try {
-                    started.add(f.get());
+                    results.add(f.get());
                 } catch (ExecutionException e) {
                     failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                 }
             }
             if (failed != null) throw failed;
+            return results;
         } catch (InterruptedException e) {
-            starting.shutdownNow(); // a start interrupted kills its process (ServiceProcess)
+            starting.shutdownNow();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the services started", e);
         } finally {
             starting.shutdown();
         }
-        return urls;
     }
 
     public static int freePort() {
