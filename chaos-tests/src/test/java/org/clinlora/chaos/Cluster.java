@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -81,27 +80,7 @@ final class Cluster implements AutoCloseable {
 
     /** Starts {@code <svc>-svc} on a free port; {@code env} adds to the defaults (its callers' URLs among them). */
     Service start(String svc, Map<String, String> env) {
-        int port = LocalServices.freePort();
-        Map<String, String> all = new HashMap<>(env);
-        all.putIfAbsent("CLINLORA_S3_BUCKET", bucket);
-        // The chaos tests load a service from one subject as hard as it answers: rate limits off, unless a test
-        // (RateLimitIT)
-        // sets them.
-        all.putIfAbsent("CLINLORA_LIMITS_ENABLED", "false");
-        all.putIfAbsent(
-                "CLINLORA_TRAINER_CACHE",
-                dir.resolve("cache-" + svc + "-" + port).toString());
-        all.putIfAbsent(
-                "CLINLORA_SCORER_CACHE",
-                dir.resolve("cache-" + svc + "-" + port).toString());
-        Service s = new Service(
-                svc,
-                port,
-                all,
-                Path.of("target", "chaos", svc + "-svc-" + port + ".log").toAbsolutePath());
-        s.process = LocalServices.launch(svc, port, all, s.log);
-        services.add(s);
-        return s;
+        return launch(service(svc, LocalServices.freePort(), env));
     }
 
     /** One service to start and its environment, for {@link #startTogether}. */
@@ -109,13 +88,43 @@ final class Cluster implements AutoCloseable {
 
     /**
      * Starts the services at once, returned in the order asked when every one is ready: none needs another to become
-     * ready, so they boot side by side (faster on two cores than one after another). Each one started is stopped on
-     * {@link #close}, also when another failed.
+     * ready, so they boot side by side (faster on two cores than one after another). Ports and settings are chosen
+     * first, one after another; only the processes start in parallel. Each one started is stopped on {@link #close},
+     * also when another failed. Not for replicas of one service: they share consumer groups, which a start positions.
      */
     List<Service> startTogether(Launch... launches) {
-        return LocalServices.together(Arrays.stream(launches)
-                .map(l -> (Callable<Service>) () -> start(l.svc(), l.env()))
-                .toList());
+        List<Integer> ports = LocalServices.freePorts(launches.length);
+        List<Callable<Service>> starts = new ArrayList<>();
+        for (int i = 0; i < launches.length; i++) {
+            Service s = service(launches[i].svc(), ports.get(i), launches[i].env());
+            starts.add(() -> launch(s));
+        }
+        return LocalServices.together(starts);
+    }
+
+    private Service service(String svc, int port, Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.putIfAbsent("CLINLORA_S3_BUCKET", bucket);
+        // The chaos tests load a service from one subject as hard as it answers: rate limits off, unless a test
+        // (RateLimitIT) sets them.
+        all.putIfAbsent("CLINLORA_LIMITS_ENABLED", "false");
+        all.putIfAbsent(
+                "CLINLORA_TRAINER_CACHE",
+                dir.resolve("cache-" + svc + "-" + port).toString());
+        all.putIfAbsent(
+                "CLINLORA_SCORER_CACHE",
+                dir.resolve("cache-" + svc + "-" + port).toString());
+        return new Service(
+                svc,
+                port,
+                all,
+                Path.of("target", "chaos", svc + "-svc-" + port + ".log").toAbsolutePath());
+    }
+
+    private Service launch(Service s) {
+        s.process = LocalServices.launch(s.svc, s.port, s.env, s.log);
+        services.add(s);
+        return s;
     }
 
     /** SIGKILL: no shutdown hook, no clean-up, as a node failure or the OOM killer would stop it. */

@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -124,16 +126,17 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
     /**
      * Starts {@code services} together, each on a free port, and returns their URLs by name once every one is ready.
      * Each is told every other's URL ({@code CLINLORA_<SVC>_URL}) besides {@code env}: none needs another to become
-     * ready, so they boot side by side (on two cores four took 18 s together against 21 s one after another). Every
-     * process started is added to {@code started}, whose owner stops them, also when one of them fails to start.
+     * ready, so they boot side by side (see the root pom's test.jvm.options for the time this saves). Every process
+     * started is added to {@code started}, whose owner stops them, also when one of them fails to start.
      */
     public static Map<String, String> launchAll(
             List<String> services, Map<String, String> env, Function<String, Path> logOf, List<Process> started) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         Map<String, String> urls = new LinkedHashMap<>();
         Map<String, String> all = new HashMap<>(env);
+        List<Integer> free = freePorts(services.size());
         for (String svc : services) {
-            ports.put(svc, freePort());
+            ports.put(svc, free.get(ports.size()));
             urls.put(svc, "http://127.0.0.1:" + ports.get(svc));
             all.put("CLINLORA_" + svc.toUpperCase() + "_URL", urls.get(svc));
         }
@@ -151,9 +154,10 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
     }
 
     /**
-     * Runs the starts side by side and returns their results in order once every one has ended; when one failed, its
-     * failure is thrown after the others have ended. Interrupted, it interrupts them (a service start interrupted kills
-     * its process: {@link ServiceProcess}).
+     * Runs the starts side by side and returns their results in order once every one has ended; when any failed, the
+     * first failure is thrown (the others suppressed in it) after all have ended. Interrupted, it interrupts them (a
+     * service start interrupted kills its process: {@link ServiceProcess}) and waits for them to end before it throws,
+     * so nothing is still being added to its caller's lists.
      */
     public static <T> List<T> together(List<Callable<T>> starts) {
         ExecutorService starting = Executors.newFixedThreadPool(Math.max(1, starts.size()));
@@ -166,18 +170,37 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
                 try {
                     results.add(f.get());
                 } catch (ExecutionException e) {
-                    failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    RuntimeException cause =
+                            e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    if (failed == null) failed = cause;
+                    else failed.addSuppressed(cause);
                 }
             }
             if (failed != null) throw failed;
             return results;
         } catch (InterruptedException e) {
             starting.shutdownNow();
+            awaitQuietly(starting);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the services started", e);
         } finally {
             starting.shutdown();
         }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            pool.awaitTermination(60, TimeUnit.SECONDS); // a start interrupted stops its process within seconds
+        } catch (InterruptedException again) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code n} distinct free ports, picked one after another before any service binds one. */
+    public static List<Integer> freePorts(int n) {
+        Set<Integer> ports = new LinkedHashSet<>();
+        while (ports.size() < n) ports.add(freePort());
+        return List.copyOf(ports);
     }
 
     public static int freePort() {
