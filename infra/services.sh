@@ -50,6 +50,7 @@ start_one() {
   CLINLORA_SERVICE_TOKEN_FILE="$RUN/auth/$svc-svc.token" \
   DJL_CACHE_DIR="${DJL_CACHE_DIR:-$RUN/djl-cache}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
   LD_PRELOAD="$(mkl_avx512_preload)" GLIBC_TUNABLES="${GLIBC_TUNABLES:-$CLINLORA_MALLOC_TUNABLES}" \
+  MKL_CBWR="${MKL_CBWR:-AUTO,STRICT}" \
     nohup java ${CLINLORA_SERVICE_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$jar" >>"$RUN/logs/$svc-svc.log" 2>&1 </dev/null &
   echo $! >"$RUN/$svc-svc.pid"
 }

@@ -146,6 +146,7 @@ final class RehearsalLocal {
             Map.entry("OMP_WAIT_POLICY", "OpenMP (libtorch)"),
             Map.entry("OMP_NUM_THREADS", "OpenMP (libtorch)"),
             Map.entry("GLIBC_TUNABLES", "glibc malloc"),
+            Map.entry("MKL_CBWR", "oneMKL (libtorch's BLAS)"),
             Map.entry("MALLOC_ARENA_MAX", "glibc malloc"),
             Map.entry("LD_LIBRARY_PATH", "the dynamic linker"),
             Map.entry("JAVA_TOOL_OPTIONS", "the JVM"),

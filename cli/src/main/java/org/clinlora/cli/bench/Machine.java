@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.CpuDataParallel;
 
 /** What a bench prints about the machine it ran on: CPU, engine and threads, and the fp32 matmul peak measured now. */
 final class Machine {
@@ -42,7 +43,7 @@ final class Machine {
         }
         return String.format(
                 "environment: %s, %d cores visible; libtorch %s via DJL %s on %s %s (computed in %s), intra-op threads %d, "
-                        + "interop threads %d; OMP_WAIT_POLICY=%s GLIBC_TUNABLES=%s; oneMKL vendor shim %s; Java %s",
+                        + "interop threads %d, data-parallel workers %d; OMP_WAIT_POLICY=%s GLIBC_TUNABLES=%s; oneMKL vendor shim %s; Java %s",
                 cpu,
                 Runtime.getRuntime().availableProcessors(),
                 Engine.getInstance().getVersion(),
@@ -52,6 +53,7 @@ final class Machine {
                 compute.computeDtype(),
                 JniUtils.getNumThreads(),
                 JniUtils.getNumInteropThreads(),
+                compute.device().isGpu() ? 1 : CpuDataParallel.workers(),
                 System.getenv("OMP_WAIT_POLICY"),
                 System.getenv("GLIBC_TUNABLES"),
                 mklVendorShim(),

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.clinlora.cli.command.CliCommand;
 import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.CpuDataParallel;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.PeftAdapterDir;
@@ -45,7 +46,10 @@ abstract class ModelBench extends CliCommand {
     @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "warm-up steps (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "3",
+            description = "warm-up steps, and at least 2 s of them (default ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--r", defaultValue = "8", description = "LoRA rank (default ${DEFAULT-VALUE})")
@@ -139,12 +143,21 @@ abstract class ModelBench extends CliCommand {
         model.adapter("bench").setTrainable(true);
         TrainingLoop.Settings s = new TrainingLoop.Settings(1e-4, 0.0, 1_000_000, 1, 0.0, AdamW.Settings.DEFAULT, seed);
         try (TrainingLoop loop = new TrainingLoop(model, active, s)) {
-            return Timing.time(
-                    warmup,
-                    steps,
-                    profile,
-                    () -> loop.microStep(tokens, active, (ctx, hidden) -> Losses.causalLm(ctx, model, hidden, tokens)));
+            List<TrainingLoop.Part> parts = causalLmParts(model, tokens, loop.parts(tokens.batchSize()));
+            return Timing.time(warmup, steps, profile, () -> loop.microStep(parts, active));
         }
+    }
+
+    /** The rows as the trainer splits them into data-parallel parts, each with its causal-LM loss (rows unpadded). */
+    private static List<TrainingLoop.Part> causalLmParts(LlamaModel model, TokenBatch tokens, int n) {
+        int[] bounds = CpuDataParallel.boundaries(tokens.batchSize(), n);
+        List<TrainingLoop.Part> parts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            TokenBatch rows = tokens.rows(bounds[i], bounds[i + 1]);
+            double share = (double) rows.batchSize() / tokens.batchSize();
+            parts.add(new TrainingLoop.Part(rows, (ctx, hidden) -> Losses.causalLm(ctx, model, hidden, rows), share));
+        }
+        return parts;
     }
 
     /** Classification forwards without gradients; a new score head on top unless the stack carries one. */
@@ -191,7 +204,7 @@ abstract class ModelBench extends CliCommand {
                 run.batch(),
                 run.seq(),
                 steps,
-                warmup,
+                timed.warmupSteps(),
                 Arrays.toString(Arrays.stream(times)
                         .map(t -> Math.round(t * 1000) / 1000.0)
                         .toArray()),

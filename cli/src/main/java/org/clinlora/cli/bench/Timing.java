@@ -11,11 +11,26 @@ final class Timing {
     /**
      * Seconds of each timed step, and the minor page faults per step meanwhile (fresh memory is costly on these VMs).
      */
-    record Timed(double[] seconds, double minorFaultsPerStep) {}
+    record Timed(double[] seconds, double minorFaultsPerStep, int warmupSteps) {}
 
-    /** Runs warm-up steps, then times each step; with a profile file, libtorch records the timed steps' ops there. */
+    /**
+     * The least time warm-up takes, whatever the steps: the JVM compiles the step's Java code in its first seconds, on
+     * the cores the step computes on (3 warm-up steps of the tiny forward, 0.2 s, left its median 15-20 % below the
+     * steady state on 2 cores, 2026-12-07).
+     */
+    static final double WARMUP_SECONDS = 2.0;
+
+    /**
+     * Runs warm-up steps (at least {@code warmup}, and at least {@link #WARMUP_SECONDS}), then times each step; with a
+     * profile file, libtorch records the timed steps' ops there.
+     */
     static Timed time(int warmup, int steps, Path profile, Runnable step) {
-        for (int i = 0; i < warmup; i++) step.run();
+        int warmed = 0;
+        long w0 = System.nanoTime();
+        while (warmed < warmup || (warmup > 0 && secondsSince(w0) < WARMUP_SECONDS)) {
+            step.run();
+            warmed++;
+        }
         if (profile != null) JniUtils.startProfile(false, true, false);
         long faults = ProcStatus.minorFaults();
         double[] t = new double[steps];
@@ -29,7 +44,7 @@ final class Timing {
             JniUtils.stopProfile(profile.toAbsolutePath().toString());
             System.out.println("profile of the timed steps (Chrome trace): " + profile.toAbsolutePath());
         }
-        return new Timed(t, faultsPerStep);
+        return new Timed(t, faultsPerStep, warmed);
     }
 
     /** The median of timed steps, shared by every bench. */

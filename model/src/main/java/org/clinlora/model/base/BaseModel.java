@@ -117,7 +117,9 @@ public sealed interface BaseModel extends AutoCloseable permits LlamaModel, Bert
 
     /** Classification logits from hidden states already computed, with the stack's head (training and evaluation). */
     default NDArray classify(StepContext ctx, NDArray hidden, TokenBatch batch, List<String> active) {
-        return scorePooled(pool(ctx, hidden, batch, ActiveAdapters.all(active)), scoreHead(active));
+        return scorePooled(
+                pool(ctx, hidden, batch, ActiveAdapters.all(active)),
+                scoreHead(active).in(ctx));
     }
 
     /**
@@ -132,6 +134,15 @@ public sealed interface BaseModel extends AutoCloseable permits LlamaModel, Bert
     default NDArray lmLogits(StepContext ctx, NDArray hidden) {
         throw new UnsupportedOperationException(
                 config().modelType() + " models are encoders: there is no causal-LM head to train or score");
+    }
+
+    /**
+     * Whether a training micro-batch may be computed as data-parallel parts on a CPU ({@link CpuDataParallel}): only
+     * where measured faster. (BERT's attention dropout would draw its [B, heads, T, T] masks from a part's Java
+     * stream.)
+     */
+    default boolean trainsInParts() {
+        return false;
     }
 
     /** The loss of one micro-batch from its hidden states [B, T, hidden], built in the given step. */

@@ -38,6 +38,18 @@ public record TokenBatch(int batchSize, int seqLen, long[] inputIds, long[] atte
         return new TokenBatch(batchSize, seqLen, inputIds, mask);
     }
 
+    /** Rows [from, to) as a batch of their own, at the same sequence length. */
+    public TokenBatch rows(int from, int to) {
+        if (from < 0 || to > batchSize || from >= to)
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + batchSize);
+        if (from == 0 && to == batchSize) return this;
+        return new TokenBatch(
+                to - from,
+                seqLen,
+                Arrays.copyOfRange(inputIds, from * seqLen, to * seqLen),
+                Arrays.copyOfRange(attentionMask, from * seqLen, to * seqLen));
+    }
+
     /**
      * Hugging Face's sequence-classification pooling index: the rightmost position of row b whose id is not
      * {@code padId} (0 when every id is the pad), whatever the attention mask says.

@@ -2,7 +2,6 @@ package org.clinlora.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -85,6 +84,6 @@ final class BertLayer {
 
     /** Dropout while training (a no-op at p = 0 and in evaluation). */
     static NDArray dropout(StepContext ctx, NDArray x, double p) {
-        return ctx.training() && p > 0 ? Dropout.dropout(x, (float) p, true).singletonOrThrow() : x;
+        return ctx.dropout(x, (float) p);
     }
 }

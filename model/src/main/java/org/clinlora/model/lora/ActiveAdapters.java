@@ -56,6 +56,30 @@ public final class ActiveAdapters {
         return new ActiveAdapters(new ArrayList<>(union), masks, ranges);
     }
 
+    /**
+     * The same assignment for rows [from, to) alone, numbered from 0 (a data-parallel part): adapters with no row there
+     * are left out, ranges are clipped and masks sliced (views, in the step that owns the masks).
+     */
+    public ActiveAdapters rows(int from, int to) {
+        if (rowMasks.isEmpty() && rowRanges.isEmpty()) return this;
+        List<String> kept = new ArrayList<>();
+        Map<String, NDArray> masks = new LinkedHashMap<>();
+        Map<String, int[]> ranges = new LinkedHashMap<>();
+        for (String name : names) {
+            int[] r = rowRanges.get(name);
+            NDArray m = rowMasks.get(name);
+            if (r != null) {
+                int start = Math.max(r[0], from), end = Math.min(r[1], to);
+                if (start >= end) continue;
+                if (start > from || end < to) ranges.put(name, new int[] {start - from, end - from});
+            } else if (m != null) {
+                masks.put(name, m.get(from + ":" + to));
+            }
+            kept.add(name);
+        }
+        return new ActiveAdapters(kept, masks, ranges);
+    }
+
     public List<String> names() {
         return names;
     }

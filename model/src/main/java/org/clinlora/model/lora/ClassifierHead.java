@@ -1,6 +1,7 @@
 package org.clinlora.model.lora;
 
 import ai.djl.ndarray.NDArray;
+import org.clinlora.model.base.StepContext;
 
 /**
  * Where a base architecture keeps its sequence-classification head, as PEFT saves it with a SEQ_CLS adapter
@@ -21,6 +22,11 @@ public record ClassifierHead(String module, boolean bias) {
 
     /** A head's tensors: weight [num_labels, hidden] and its bias [num_labels] (null for LLaMA's score). */
     public record Weights(NDArray weight, NDArray bias) {
+        /** The tensors a step computes with: a data-parallel training part's replicas, or these. */
+        public Weights in(StepContext ctx) {
+            return new Weights(ctx.parameter(weight), bias == null ? null : ctx.parameter(bias));
+        }
+
         public int numLabels() {
             return Math.toIntExact(weight.getShape().get(0));
         }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -215,9 +214,7 @@ public final class LoraLinear {
 
     /** {@code scaling · B(A(dropout(x)))} for one adapter, in the adapter's (fp32) dtype. */
     private static NDArray delta(StepContext ctx, NDArray x, LoraWeights w) {
-        NDArray h = ctx.training() && w.dropout() > 0
-                ? Dropout.dropout(x, w.dropout(), true).singletonOrThrow()
-                : x;
+        NDArray h = ctx.dropout(x, w.dropout());
         // scaling · B(A h) as B(scaling · A h): the same product, scaled at rank r rather than at out_features
         NDArray ah = Linear.linear(h, w.loraA(ctx)).singletonOrThrow();
         return Linear.linear(ah.mul(ctx.scalar(w.scaling(), ah.getDataType())), w.loraB(ctx))

@@ -57,13 +57,16 @@ public final class LoraWeights {
         return resident(loraB);
     }
 
-    /** {@code lora_A} for one step: the array itself, or a view of the packed storage that the step frees. */
+    /**
+     * {@code lora_A} for one step: the array itself (a data-parallel part's replica of it), or a view of the packed
+     * storage that the step frees.
+     */
     NDArray loraA(StepContext ctx) {
-        return packed == null ? loraA : packed.view(slotA, ctx.manager());
+        return packed == null ? ctx.parameter(loraA) : packed.view(slotA, ctx.manager());
     }
 
     NDArray loraB(StepContext ctx) {
-        return packed == null ? loraB : packed.view(slotB, ctx.manager());
+        return packed == null ? ctx.parameter(loraB) : packed.view(slotB, ctx.manager());
     }
 
     public float scaling() {

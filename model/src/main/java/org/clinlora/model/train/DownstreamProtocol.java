@@ -44,6 +44,10 @@ public record DownstreamProtocol(
         return new DownstreamProtocol(classWeighting, s, multiclassAuroc, multilabelScores, stacking);
     }
 
+    public DownstreamProtocol withClassWeighting(ClassWeighting w) {
+        return new DownstreamProtocol(w, selection, multiclassAuroc, multilabelScores, stacking);
+    }
+
     public DownstreamProtocol withStacking(Stacking s) {
         return new DownstreamProtocol(classWeighting, selection, multiclassAuroc, multilabelScores, s);
     }

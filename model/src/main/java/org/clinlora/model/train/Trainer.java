@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.CpuDataParallel;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.data.TokenDataset;
 import org.clinlora.model.lora.LoraAdapter;
@@ -472,14 +473,42 @@ public final class Trainer {
                 if (micro % accumulation == 0)
                     windowItems = batches.windowItems(micro, accumulation, kind == TaskKind.CAUSAL_LM);
                 double share = (double) b.items(kind == TaskKind.CAUSAL_LM) / windowItems;
-                TrainingLoop.StepResult r =
-                        loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share);
+                List<TrainingLoop.Part> parts = parts(b, loop.parts(b.tokens().batchSize()), share);
+                TrainingLoop.StepResult r = parts == null
+                        ? loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share)
+                        : loop.microStep(parts, active);
                 tokens += b.tokenCount();
                 windowTokens += b.tokenCount();
                 lossSum += r.loss();
                 lossCount++;
                 if (r.optimizerStepped()) afterOptimizerStep(micro, r);
             }
+        }
+
+        /**
+         * The micro-batch's rows as data-parallel parts, each with its share of the batch's: by items, or for a
+         * class-weighted cross-entropy (a mean over the rows' class weights) by the weights of its rows' classes. Null
+         * (one part) when {@code n} is 1 or a part would have nothing to average over (rows of one token each).
+         */
+        private List<TrainingLoop.Part> parts(TrainingBatches.Batch b, int n, double share) {
+            if (n == 1) return null;
+            int[] bounds = CpuDataParallel.boundaries(b.tokens().batchSize(), n);
+            List<TrainingBatches.Batch> rows = new ArrayList<>();
+            double whole = 0;
+            double[] weight = new double[n];
+            for (int i = 0; i < n; i++) {
+                rows.add(b.rows(bounds[i], bounds[i + 1]));
+                weight[i] = lossWeight(rows.get(i));
+                if (weight[i] <= 0) return null;
+                whole += weight[i];
+            }
+            List<TrainingLoop.Part> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                TrainingBatches.Batch part = rows.get(i);
+                out.add(new TrainingLoop.Part(
+                        part.tokens(), (ctx, hidden) -> loss(ctx, hidden, part, active), share * weight[i] / whole));
+            }
+            return out;
         }
 
         private void afterOptimizerStep(long micro, TrainingLoop.StepResult r) {
@@ -634,6 +663,15 @@ public final class Trainer {
     }
 
     private float[] classWeights;
+
+    /** What a batch's loss is a mean over: its items, or the class weights of its rows' classes when they apply. */
+    private double lossWeight(TrainingBatches.Batch b) {
+        float[] w = kind == TaskKind.CAUSAL_LM || data.multilabel() ? null : classWeights();
+        if (w == null) return b.items(kind == TaskKind.CAUSAL_LM);
+        double sum = 0;
+        for (long c : b.classes()) if (c >= 0) sum += w[(int) c];
+        return sum;
+    }
 
     /** The cross-entropy's class weights from the train split's class counts, or null (none asked, or multi-label). */
     private float[] classWeights() {

@@ -3,6 +3,7 @@ package org.clinlora.model.train;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,17 @@ final class TrainingBatches {
             long n = 0;
             for (int l : lengths) n += l;
             return n;
+        }
+
+        /** Rows [from, to) as a batch of their own (a data-parallel part). */
+        Batch rows(int from, int to) {
+            int c = multiHot == null ? 0 : multiHot.length / lengths.length;
+            return new Batch(
+                    tokens.rows(from, to),
+                    Arrays.copyOfRange(lengths, from, to),
+                    classes == null ? null : Arrays.copyOfRange(classes, from, to),
+                    multiHot == null ? null : Arrays.copyOfRange(multiHot, from * c, to * c),
+                    Arrays.copyOfRange(ids, from, to));
         }
 
         /** What the loss averages over: predicted tokens (each row's length - 1) for causal LM, rows otherwise. */

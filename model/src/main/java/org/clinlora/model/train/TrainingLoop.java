@@ -2,12 +2,17 @@ package org.clinlora.model.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.clinlora.model.base.BaseModel;
+import org.clinlora.model.base.CpuDataParallel;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
@@ -46,6 +51,12 @@ public final class TrainingLoop implements AutoCloseable {
 
     public record StepResult(float loss, boolean optimizerStepped, double learningRate, double gradNorm) {}
 
+    /**
+     * Rows of one micro-batch computed as a data-parallel part: their tokens, their loss (a mean over their items) and
+     * their share of the accumulation window's items.
+     */
+    public record Part(TokenBatch tokens, BaseModel.Head head, double share) {}
+
     private final BaseModel model;
     private final Settings settings;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
@@ -53,6 +64,7 @@ public final class TrainingLoop implements AutoCloseable {
     private final LinearSchedule schedule;
     private final LossScaler scaler;
     private boolean recomputeLayers;
+    private final boolean adapterParameters;
     private long microSteps;
     private boolean overflow;
 
@@ -65,6 +77,7 @@ public final class TrainingLoop implements AutoCloseable {
             a.trainableParameters().forEach((k, v) -> params.put(name + "/" + k, v));
         }
         if (params.isEmpty()) throw new IllegalArgumentException("no active adapter is trainable: nothing to train");
+        this.adapterParameters = true;
         this.optimizer = new AdamW(model.manager(), settings.adamw());
         this.schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
@@ -81,6 +94,7 @@ public final class TrainingLoop implements AutoCloseable {
         this.settings = settings;
         params.putAll(parameters);
         if (params.isEmpty()) throw new IllegalArgumentException("nothing to train");
+        this.adapterParameters = false;
         this.optimizer = new AdamW(model.manager(), settings.adamw());
         this.schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(), settings.optimizerSteps());
         this.scaler = model.compute().half() ? new LossScaler() : null;
@@ -128,6 +142,97 @@ public final class TrainingLoop implements AutoCloseable {
         if (!Float.isFinite(lossValue) && scaler == null)
             throw new ArithmeticException("loss is " + lossValue + " at micro-step " + microSteps);
         return afterBackward(lossValue, Float.isFinite(lossValue));
+    }
+
+    /**
+     * How many data-parallel parts a micro-batch of {@code rows} rows is computed in ({@link CpuDataParallel}): 1 on a
+     * GPU, for layer recomputation (a half base), for full fine-tuning and for models that do not train in parts
+     * ({@link BaseModel#trainsInParts}); otherwise up to one per worker.
+     */
+    public int parts(int rows) {
+        return recomputeLayers || !adapterParameters || !model.trainsInParts()
+                ? 1
+                : CpuDataParallel.parts(model.compute(), rows);
+    }
+
+    /**
+     * One micro-batch as parts computed side by side, each on its own worker with its own replicas of the trainable
+     * tensors; their gradients are added to the trainable tensors' in part order, so a run repeats bit for bit. The
+     * loss reported is the parts' mean weighted by their shares.
+     */
+    public StepResult microStep(List<Part> parts, List<String> active) {
+        if (parts.size() == 1)
+            return microStep(
+                    parts.get(0).tokens(),
+                    active,
+                    parts.get(0).head(),
+                    parts.get(0).share());
+        if (recomputeLayers || !adapterParameters || !model.trainsInParts())
+            throw new IllegalStateException("this loop computes a micro-batch as one part (see parts())");
+        long micro = microSteps;
+        ActiveAdapters stack = ActiveAdapters.all(active);
+        StepContext[] steps = new StepContext[parts.size()]; // by part: the order gradients are summed in
+        try {
+            List<Callable<Float>> tasks = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                Part part = parts.get(i);
+                int index = i;
+                long dropoutSeed = (settings.seed() * 1_000_003L + micro) * 0x9E3779B97F4A7C15L + i;
+                tasks.add(() -> backwardPart(part, stack, dropoutSeed, steps, index));
+            }
+            List<Float> losses = CpuDataParallel.run(tasks);
+            double sum = 0, shares = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                sum += losses.get(i) * parts.get(i).share();
+                shares += parts.get(i).share();
+            }
+            addPartGradients(steps);
+            return afterBackward((float) (sum / shares), true);
+        } finally {
+            for (StepContext s : steps) if (s != null) s.close();
+        }
+    }
+
+    /** One part's forward and backward on a worker; its step (holding its replicas' gradients) stays open. */
+    private float backwardPart(Part part, ActiveAdapters active, long dropoutSeed, StepContext[] steps, int index) {
+        StepContext ctx =
+                StepContext.trainingPart(model.manager(), model.compute().computeDtype(), params.values(), dropoutSeed);
+        steps[index] = ctx;
+        try {
+            NDArray loss = part.head().loss(ctx, model.hiddenStates(ctx, part.tokens(), active));
+            float value = loss.getFloat();
+            if (!Float.isFinite(value))
+                throw new ArithmeticException("loss is " + value + " at micro-step " + microSteps);
+            NDArray scaled = loss.mul(ctx.scalar((float) part.share()));
+            JniUtils.backward((PtNDArray) scaled, (PtNDArray) scaled.onesLike(), false, false);
+            return value;
+        } finally {
+            JniUtils.setGradMode(false);
+        }
+    }
+
+    /**
+     * Adds the parts' gradients, summed in part order, to each trainable tensor's: as the backward of Σ p · G (whose
+     * gradient with respect to p is G exactly), so libtorch accumulates them as it does any micro-batch's.
+     */
+    private void addPartGradients(StepContext[] steps) {
+        try (NDManager scratch = model.manager().newSubManager()) {
+            JniUtils.setGradMode(true);
+            NDArray total = null;
+            for (NDArray p : params.values()) {
+                NDArray g = null;
+                for (StepContext s : steps) {
+                    NDArray part = s.replica(p).getGradient();
+                    part.attach(scratch);
+                    g = g == null ? part : g.add(part);
+                }
+                NDArray term = g.mul(p).sum();
+                total = total == null ? term : total.add(term);
+            }
+            JniUtils.backward((PtNDArray) total, (PtNDArray) total.onesLike(), false, false);
+        } finally {
+            JniUtils.setGradMode(false);
+        }
     }
 
     /** Trainable tensors as {@code adapter/peft-key}. */

@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clinlora.model.base.Compute;
+import org.clinlora.model.base.CpuDataParallel;
 import org.clinlora.model.data.CsvReader;
 import org.clinlora.model.data.DatasetBuilder;
 import org.clinlora.model.data.DatasetSink;
@@ -29,6 +31,8 @@ import org.clinlora.model.text.NoteNormalizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Training jobs on the planted-signal synthetic corpus with a tiny model, on CPU: learning, chance, resume, perplexity.
@@ -130,8 +134,20 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void aRunResumedFromItsCheckpointEndsWithTheSameAdapterBitForBit() throws IOException {
+    /** With one part per micro-batch, and with data-parallel parts (their own dropout streams, summed in order). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aRunResumedFromItsCheckpointEndsWithTheSameAdapterBitForBit(int workers) throws IOException {
+        int before = CpuDataParallel.workers();
+        CpuDataParallel.setWorkers(workers);
+        try {
+            resumedRunEndsBitForBit();
+        } finally {
+            CpuDataParallel.setWorkers(before);
+        }
+    }
+
+    private void resumedRunEndsBitForBit() throws IOException {
         TokenDataset data = classification("diag");
         Map<String, float[]> checkpoint = new LinkedHashMap<>();
         Map<String, float[]> uninterrupted;
@@ -251,6 +267,51 @@ class TrainerTest {
                     () -> new Trainer(m, data, TaskKind.CAUSAL_LM, h, List.of()).protocol(DownstreamProtocol.DEFAULT),
                     "epoch selection and the rest of the downstream protocol are for downstream runs only");
         }
+    }
+
+    /**
+     * A micro-batch computed as data-parallel parts reports the loss of the whole batch and moves the adapter as the
+     * whole batch does: with a class-weighted cross-entropy (parts weighted by their rows' class weights) and with a
+     * multi-label task (the parts' multi-hot rows).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"los", "diag"})
+    void aMicroBatchInDataParallelPartsTrainsAsTheWholeBatch(String task) throws IOException {
+        TokenDataset data = classification(task);
+        Hyperparameters h =
+                new Hyperparameters(8, 16, 0.0, List.of("q_proj", "v_proj"), 1e-3, 0.0, 6, 1, 1, 3, 0.0, 1.0, 4, false);
+        DownstreamProtocol weighted = DownstreamProtocol.DEFAULT.withClassWeighting(ClassWeighting.INVERSE_FREQUENCY);
+        int before = CpuDataParallel.workers();
+        Map<Integer, List<Double>> losses = new LinkedHashMap<>();
+        Map<Integer, Map<String, float[]>> adapters = new LinkedHashMap<>();
+        try {
+            for (int workers : new int[] {1, 3}) {
+                CpuDataParallel.setWorkers(workers);
+                List<Double> l = new ArrayList<>();
+                try (LlamaModel m = LlamaModel.load(dir.resolve("m"), Compute.CPU_FP32)) {
+                    Trainer.Result r = new Trainer(m, data, TaskKind.SEQ_CLS, h, List.of())
+                            .protocol(weighted)
+                            .run(
+                                    "a",
+                                    new Listener() {
+                                        @Override
+                                        public void progress(Trainer.Progress p) {
+                                            l.add(p.loss());
+                                        }
+                                    },
+                                    0,
+                                    null);
+                    adapters.put(workers, values(r));
+                }
+                losses.put(workers, l);
+            }
+        } finally {
+            CpuDataParallel.setWorkers(before);
+        }
+        assertEquals(3, losses.get(1).size());
+        for (int i = 0; i < 3; i++)
+            assertEquals(losses.get(1).get(i), losses.get(3).get(i), 1e-5, "step " + (i + 1));
+        adapters.get(1).forEach((k, v) -> assertArrayEquals(v, adapters.get(3).get(k), 1e-5f, k));
     }
 
     static Hyperparameters withAccumulation(int accumulation, int maxSteps) {
