@@ -43,6 +43,9 @@ start_one() {
   [[ -f "$jar" ]] || die "$jar is missing; build first: mvn -B -DskipTests package"
   port_open "$port" && die "port $port is taken by another process; stop it or set CLINLORA_${svc^^}_PORT"
   mkdir -p "$RUN/logs" "$RUN/djl-cache"
+  # oneMKL's reproducible mode for the trainer (a run, and a resumed one, repeats bit for bit on the same CPU).
+  local cbwr=""
+  [[ $svc == trainer && -z "${MKL_CBWR:-}" ]] && cbwr=AUTO,STRICT
   # Offline: libtorch unpacks from the pytorch-native-cpu jar into the run directory's DJL cache.
   # Security is on: the services verify bearer tokens against the development public key under $RUN/auth (or the
   # CLINLORA_JWT_* settings given), and each calls the others with its own least-privilege token.
@@ -50,8 +53,7 @@ start_one() {
   CLINLORA_SERVICE_TOKEN_FILE="$RUN/auth/$svc-svc.token" \
   DJL_CACHE_DIR="${DJL_CACHE_DIR:-$RUN/djl-cache}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
   LD_PRELOAD="$(mkl_avx512_preload)" GLIBC_TUNABLES="${GLIBC_TUNABLES:-$CLINLORA_MALLOC_TUNABLES}" \
-  MKL_CBWR="${MKL_CBWR:-AUTO,STRICT}" \
-    nohup java ${CLINLORA_SERVICE_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$jar" >>"$RUN/logs/$svc-svc.log" 2>&1 </dev/null &
+    env ${cbwr:+MKL_CBWR=$cbwr} nohup java ${CLINLORA_SERVICE_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$jar" >>"$RUN/logs/$svc-svc.log" 2>&1 </dev/null &
   echo $! >"$RUN/$svc-svc.pid"
 }
 

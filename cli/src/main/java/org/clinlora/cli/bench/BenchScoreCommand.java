@@ -259,12 +259,16 @@ final class BenchScoreCommand extends CliCommand {
      * count: code, heap, thread arenas), printed against its tensor bytes.
      */
     private void warmUp(HttpClient http, Scorer scorer, List<String> tasks, String note) throws Exception {
-        int half = tasks.size() / 2;
-        load(http, scorer.url(), tasks.subList(0, half), List.of(note), cyclic(half, half), 8);
+        List<List<String>> halves = warmUpHalves(tasks);
+        if (halves.size() == 1) { // one adapter: scored already, and no slope to take
+            load(http, scorer.url(), tasks, List.of(note), cyclic(tasks.size(), tasks.size()), 8);
+            return;
+        }
+        List<String> first = halves.get(0), second = halves.get(1);
+        load(http, scorer.url(), first, List.of(note), cyclic(first.size(), first.size()), 8);
         long rssHalf = settledRssKiB(scorer.pid());
         Map<String, Double> m1 = ScorerMetricsText.read(http, scorer.url());
-        int rest = tasks.size() - half;
-        load(http, scorer.url(), tasks.subList(half, tasks.size()), List.of(note), cyclic(rest, rest), 8);
+        load(http, scorer.url(), second, List.of(note), cyclic(second.size(), second.size()), 8);
         long rssAll = settledRssKiB(scorer.pid());
         Map<String, Double> m2 = ScorerMetricsText.read(http, scorer.url());
         double added = delta(m1, m2, "clinlora_scorer_adapters_resident"),
@@ -280,6 +284,12 @@ final class BenchScoreCommand extends CliCommand {
                 (rssAll - rssHalf) / 1024.0 / added,
                 tensorBytes / added / 1048576.0,
                 (rssAll - rssHalf) * 1024.0 / tensorBytes);
+    }
+
+    /** The warm-up's two halves of the adapters, neither empty; a single adapter is one group (it has no halves). */
+    static List<List<String>> warmUpHalves(List<String> tasks) {
+        int half = tasks.size() / 2;
+        return half == 0 ? List.of(tasks) : List.of(tasks.subList(0, half), tasks.subList(half, tasks.size()));
     }
 
     /** scorer-svc's default clinlora.scorer.max-batch-rows: the batch the bare forward is timed at. */
