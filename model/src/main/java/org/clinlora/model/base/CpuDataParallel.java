@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * own with its share of the caller's libtorch threads (one each on a 2-core machine), instead of every op of the whole
  * batch spread over all cores. libtorch's intra-op parallelism leaves cores idle through every op too small to split
  * (the rank-r LoRA products, the ops on [N, 1] tensors) and wakes its threads for every op; parts computed side by side
- * have no such gaps. Measured on a 2-core AMD EPYC (docs/PERFORMANCE.md, 2026-12-07): LoRA training steps and the small
- * classification forward 7-15 % faster, the tiny forward unchanged.
+ * have no such gaps. Measured on a 2-core AMD EPYC (docs/PERFORMANCE.md, 2026-12-07), alternating runs: LoRA training
+ * steps 1.07-1.25x, the small classification forward 1.08-1.12x, the tiny forward unchanged.
  *
  * <p>How many workers: {@link #setWorkers}, else {@code clinlora.cpu.workers} (system property) or
  * {@code CLINLORA_CPU_WORKERS} (environment), else {@code OMP_NUM_THREADS}, else the cores the JVM sees; 1 under
