@@ -134,18 +134,18 @@ public final class LlamaModel implements BaseModel {
         return manager;
     }
 
-    /**
-     * A fresh step whose intermediates are freed when it closes. libtorch's grad mode is per thread and on by default
-     * in any thread but the one that started the engine, so every step says what it needs: off here, and on only inside
-     * a training step's GradientCollector. (Without this a service's worker thread records graphs it never uses and
-     * in-place optimizer updates of trainable leaves are refused.)
-     */
     /** LLaMA's micro-batches train as data-parallel parts on a CPU (measured faster; docs/PERFORMANCE.md). */
     @Override
     public boolean trainsInParts() {
         return true;
     }
 
+    /**
+     * A fresh step whose intermediates are freed when it closes. libtorch's grad mode is per thread and on by default
+     * in any thread but the one that started the engine, so every step says what it needs: off here, and on only inside
+     * a training step's GradientCollector. (Without this a service's worker thread records graphs it never uses and
+     * in-place optimizer updates of trainable leaves are refused.)
+     */
     public StepContext newStep(boolean training) {
         JniUtils.setGradMode(false);
         return new StepContext(manager, compute.computeDtype(), training);

@@ -473,10 +473,8 @@ public final class Trainer {
                 if (micro % accumulation == 0)
                     windowItems = batches.windowItems(micro, accumulation, kind == TaskKind.CAUSAL_LM);
                 double share = (double) b.items(kind == TaskKind.CAUSAL_LM) / windowItems;
-                List<TrainingLoop.Part> parts = parts(b, loop.parts(b.tokens().batchSize()), share);
-                TrainingLoop.StepResult r = parts == null
-                        ? loop.microStep(b.tokens(), active, (ctx, hidden) -> loss(ctx, hidden, b, active), share)
-                        : loop.microStep(parts, active);
+                TrainingLoop.StepResult r =
+                        loop.microStep(parts(b, loop.parts(b.tokens().batchSize()), share), active);
                 tokens += b.tokenCount();
                 windowTokens += b.tokenCount();
                 lossSum += r.loss();
@@ -487,28 +485,30 @@ public final class Trainer {
 
         /**
          * The micro-batch's rows as data-parallel parts, each with its share of the batch's: by items, or for a
-         * class-weighted cross-entropy (a mean over the rows' class weights) by the weights of its rows' classes. Null
-         * (one part) when {@code n} is 1 or a part would have nothing to average over (rows of one token each).
+         * class-weighted cross-entropy (a mean over the rows' class weights) by the weights of its rows' classes. The
+         * whole batch as one part when {@code n} is 1 or a part would have nothing to average over (rows of one token
+         * each).
          */
         private List<TrainingLoop.Part> parts(TrainingBatches.Batch b, int n, double share) {
-            if (n == 1) return null;
+            List<TrainingLoop.Part> whole = List.of(part(b, share));
+            if (n == 1) return whole;
             int[] bounds = CpuDataParallel.boundaries(b.tokens().batchSize(), n);
             List<TrainingBatches.Batch> rows = new ArrayList<>();
-            double whole = 0;
+            double weightSum = 0;
             double[] weight = new double[n];
             for (int i = 0; i < n; i++) {
                 rows.add(b.rows(bounds[i], bounds[i + 1]));
                 weight[i] = lossWeight(rows.get(i));
-                if (weight[i] <= 0) return null;
-                whole += weight[i];
+                if (weight[i] <= 0) return whole;
+                weightSum += weight[i];
             }
             List<TrainingLoop.Part> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                TrainingBatches.Batch part = rows.get(i);
-                out.add(new TrainingLoop.Part(
-                        part.tokens(), (ctx, hidden) -> loss(ctx, hidden, part, active), share * weight[i] / whole));
-            }
+            for (int i = 0; i < n; i++) out.add(part(rows.get(i), share * weight[i] / weightSum));
             return out;
+        }
+
+        private TrainingLoop.Part part(TrainingBatches.Batch rows, double share) {
+            return new TrainingLoop.Part(rows.tokens(), (ctx, hidden) -> loss(ctx, hidden, rows, active), share);
         }
 
         private void afterOptimizerStep(long micro, TrainingLoop.StepResult r) {

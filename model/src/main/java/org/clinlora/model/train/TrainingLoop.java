@@ -150,9 +150,12 @@ public final class TrainingLoop implements AutoCloseable {
      * ({@link BaseModel#trainsInParts}); otherwise up to one per worker.
      */
     public int parts(int rows) {
-        return recomputeLayers || !adapterParameters || !model.trainsInParts()
-                ? 1
-                : CpuDataParallel.parts(model.compute(), rows);
+        return splits() ? CpuDataParallel.parts(model.compute(), rows) : 1;
+    }
+
+    /** Whether this loop may compute a micro-batch as several parts at all (see {@link #parts}). */
+    private boolean splits() {
+        return !recomputeLayers && adapterParameters && model.trainsInParts();
     }
 
     /**
@@ -167,8 +170,7 @@ public final class TrainingLoop implements AutoCloseable {
                     active,
                     parts.get(0).head(),
                     parts.get(0).share());
-        if (recomputeLayers || !adapterParameters || !model.trainsInParts())
-            throw new IllegalStateException("this loop computes a micro-batch as one part (see parts())");
+        if (!splits()) throw new IllegalStateException("this loop computes a micro-batch as one part (see parts())");
         long micro = microSteps;
         ActiveAdapters stack = ActiveAdapters.all(active);
         StepContext[] steps = new StepContext[parts.size()]; // by part: the order gradients are summed in

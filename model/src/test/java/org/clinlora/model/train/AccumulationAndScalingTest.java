@@ -1,5 +1,6 @@
 package org.clinlora.model.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,31 +53,10 @@ class AccumulationAndScalingTest {
             List<TokenBatch> micro, List<Double> shares, int chunk, boolean recompute, Compute compute)
             throws Exception {
         try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), compute)) {
-            LoraConfig cfg =
-                    new LoraConfig("CAUSAL_LM", 4, 8, 0.0, List.of("q_proj", "v_proj"), List.of(), false, null);
-            LoraAdapter a = LoraAdapter.create(
-                    "clinical",
-                    cfg,
-                    m.projections(),
-                    m.classifierHead(),
-                    m.manager(),
-                    DataType.FLOAT32,
-                    0,
-                    m.config().hiddenSize(),
-                    0.02,
-                    3);
-            m.addAdapter(a);
-            a.setTrainable(true);
-            // lora_B starts at zero, which gives lora_A no gradient: start from a non-zero B.
-            JniUtils.setGradMode(false);
-            a.parameters().forEach((k, v) -> {
-                if (k.contains("lora_B")) v.addi(0.01f);
-            });
-            var settings = new TrainingLoop.Settings(
-                    1e-3, 0, 1, micro.size() + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
+            trainable(m, 0.0);
             Map<String, float[]> out = new LinkedHashMap<>();
             float[] losses = new float[micro.size()];
-            try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings).recomputeLayers(recompute)) {
+            try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings(micro.size())).recomputeLayers(recompute)) {
                 for (int i = 0; i < micro.size(); i++) {
                     TokenBatch t = micro.get(i);
                     losses[i] = loop.microStep(
@@ -92,6 +73,70 @@ class AccumulationAndScalingTest {
             }
             return out;
         }
+    }
+
+    /** A new trainable clinical LoRA whose lora_B is non-zero (at zero it would give lora_A no gradient). */
+    static void trainable(LlamaModel m, double dropout) {
+        LoraConfig cfg =
+                new LoraConfig("CAUSAL_LM", 4, 8, dropout, List.of("q_proj", "v_proj"), List.of(), false, null);
+        LoraAdapter a = LoraAdapter.create(
+                "clinical",
+                cfg,
+                m.projections(),
+                m.classifierHead(),
+                m.manager(),
+                DataType.FLOAT32,
+                0,
+                m.config().hiddenSize(),
+                0.02,
+                3);
+        m.addAdapter(a);
+        a.setTrainable(true);
+        JniUtils.setGradMode(false);
+        a.parameters().forEach((k, v) -> {
+            if (k.contains("lora_B")) v.addi(0.01f);
+        });
+    }
+
+    /** Plain AdamW, and one micro-step more than {@code micro} in the window: no optimizer step is taken. */
+    static TrainingLoop.Settings settings(int micro) {
+        return new TrainingLoop.Settings(1e-3, 0, 1, micro + 1, 0, new AdamW.Settings(0.9, 0.999, 1e-8, 0), 1);
+    }
+
+    /**
+     * The clinical LoRA's gradients (and under "loss", the loss reported) after BOTH as one micro-batch computed as
+     * data-parallel parts, a row each: LONG's row with 9 of the 11 predicted tokens, SHORT's padded row with 2.
+     */
+    static Map<String, float[]> partGradients(double dropout) throws Exception {
+        try (LlamaModel m = LlamaModel.load(GOLDEN.resolve("base"), Compute.CPU_FP32)) {
+            trainable(m, dropout);
+            try (TrainingLoop loop = new TrainingLoop(m, ACTIVE, settings(1))) {
+                List<TrainingLoop.Part> parts = new ArrayList<>();
+                double[] shares = {9 / 11.0, 2 / 11.0};
+                for (int i = 0; i < 2; i++) {
+                    TokenBatch row = BOTH.rows(i, i + 1);
+                    parts.add(new TrainingLoop.Part(
+                            row, (ctx, hidden) -> Losses.causalLm(ctx, m, hidden, row), shares[i]));
+                }
+                float loss = loop.microStep(parts, ACTIVE).loss();
+                Map<String, float[]> out = new LinkedHashMap<>();
+                loop.parameters().forEach((k, v) -> out.put(k, v.getGradient().toFloatArray()));
+                out.put("loss", new float[] {loss});
+                return out;
+            }
+        }
+    }
+
+    @Test
+    void aMicroBatchInDataParallelPartsHasTheWholeBatchLossAndGradient() throws Exception {
+        assertSameLossAndGradients(
+                gradients(List.of(BOTH), List.of(1.0)), partGradients(0.0), 1e-5, "two parts of unequal items");
+    }
+
+    @Test
+    void partsWithDropoutRepeatBitForBit() throws Exception {
+        Map<String, float[]> first = partGradients(0.1), second = partGradients(0.1);
+        first.forEach((k, v) -> assertArrayEquals(v, second.get(k), k));
     }
 
     @Test
