@@ -17,6 +17,7 @@ import org.clinlora.model.base.CpuDataParallel;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.io.PeftAdapterDir;
+import org.clinlora.model.llama.LlamaAttention;
 import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.model.llama.LlamaModel;
 import org.clinlora.model.llama.TinyLlama;
@@ -43,7 +44,10 @@ abstract class ModelBench extends CliCommand {
     @Option(names = "--seq", description = "tokens per row (default 128; small 256)")
     Integer seqOption;
 
-    @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steps",
+            defaultValue = "10",
+            description = "timed steps, at least (default ${DEFAULT-VALUE}; and at least 3 s of them)")
     int steps;
 
     @Option(
@@ -203,7 +207,7 @@ abstract class ModelBench extends CliCommand {
                 "batch %d x seq %d, %d timed steps after %d warm-up; step seconds %s; %.0f minor page faults per step%n",
                 run.batch(),
                 run.seq(),
-                steps,
+                times.length,
                 timed.warmupSteps(),
                 Arrays.toString(Arrays.stream(times)
                         .map(t -> Math.round(t * 1000) / 1000.0)
@@ -260,12 +264,14 @@ abstract class ModelBench extends CliCommand {
 
     /**
      * Model FLOPs of a pooled classification forward of {@code batch} rows of {@code seq} tokens, as computed: every
-     * layer but the last in full ({@link #flopsPerToken}); in the last, k and v for every token but q, o, the MLP and
-     * the attention for each row's pooled token only (what a classifier reads; {@code LlamaModel} skips the rest).
+     * layer but the last in full ({@link #flopsPerToken}) but for the attention products, which run in causal blocks
+     * ({@link LlamaAttention#blockedProductShare}); in the last, k and v for every token but q, o, the MLP and the
+     * attention for each row's pooled token only (what a classifier reads; {@code LlamaModel} skips the rest).
      */
     static double classificationFlops(LlamaConfig c, int batch, int seq, int r) {
         double d = c.hiddenSize(), kv = (double) c.numKeyValueHeads() * c.headDim(), h = c.intermediateSize();
-        double full = flopsPerToken(c, seq, r, false)[0] / c.numHiddenLayers(); // one layer, per token
+        double attention = 2 * 2 * seq * d * (1 - LlamaAttention.blockedProductShare(seq)); // per token, left out
+        double full = flopsPerToken(c, seq, r, false)[0] / c.numHiddenLayers() - attention; // one layer, per token
         double lastKv = 2 * d * kv * 2 + (2 * d * r + 2 * r * kv); // k and v, LoRA on v
         double lastPooled = 2 * d * d * 2 + (2 * d * r + 2 * r * d) + 3 * 2 * d * h + 2 * 2 * seq * d;
         return batch * ((c.numHiddenLayers() - 1) * full * seq + lastKv * seq + lastPooled);

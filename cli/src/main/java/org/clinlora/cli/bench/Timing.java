@@ -2,7 +2,9 @@ package org.clinlora.cli.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** How every bench times: warm-up steps, then each timed step on its own, and the median of them. */
 final class Timing {
@@ -21,8 +23,15 @@ final class Timing {
     static final double WARMUP_SECONDS = 2.0;
 
     /**
-     * Runs warm-up steps (at least {@code warmup}, and at least {@link #WARMUP_SECONDS}), then times each step; with a
-     * profile file, libtorch records the timed steps' ops there.
+     * The least time the timed steps take, whatever their count: a median of ten 60 ms steps (the tiny forward) moved
+     * by 15 % from run to run on a 2-core VM whose neighbours come and go; over three seconds it moves less.
+     */
+    static final double TIMED_SECONDS = 3.0;
+
+    /**
+     * Runs warm-up steps (at least {@code warmup}, and at least {@link #WARMUP_SECONDS}), then times each step (at
+     * least {@code steps}, and at least {@link #TIMED_SECONDS}); with a profile file, libtorch records the timed steps'
+     * ops there.
      */
     static Timed time(int warmup, int steps, Path profile, Runnable step) {
         int warmed = 0;
@@ -33,18 +42,19 @@ final class Timing {
         }
         if (profile != null) JniUtils.startProfile(false, true, false);
         long faults = ProcStatus.minorFaults();
-        double[] t = new double[steps];
-        for (int i = 0; i < steps; i++) {
+        List<Double> t = new ArrayList<>();
+        long timed0 = System.nanoTime();
+        while (t.size() < steps || secondsSince(timed0) < TIMED_SECONDS) {
             long t0 = System.nanoTime();
             step.run();
-            t[i] = secondsSince(t0);
+            t.add(secondsSince(t0));
         }
-        double faultsPerStep = (ProcStatus.minorFaults() - faults) / (double) steps;
+        double faultsPerStep = (ProcStatus.minorFaults() - faults) / (double) t.size();
         if (profile != null) {
             JniUtils.stopProfile(profile.toAbsolutePath().toString());
             System.out.println("profile of the timed steps (Chrome trace): " + profile.toAbsolutePath());
         }
-        return new Timed(t, faultsPerStep, warmed);
+        return new Timed(t.stream().mapToDouble(Double::doubleValue).toArray(), faultsPerStep, warmed);
     }
 
     /** The median of timed steps, shared by every bench. */

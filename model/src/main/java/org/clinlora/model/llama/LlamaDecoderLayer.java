@@ -1,6 +1,7 @@
 package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
+import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.lora.ActiveAdapters;
 
@@ -18,8 +19,8 @@ public final class LlamaDecoderLayer {
     }
 
     NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
-        NDArray h = x.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active));
-        return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
+        NDArray h = InPlace.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active), x);
+        return InPlace.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active), h);
     }
 
     /**
@@ -37,8 +38,9 @@ public final class LlamaDecoderLayer {
             NDArray maskQ,
             ActiveAdapters active) {
         NDArray normed = inputLayernorm.forward(ctx, x);
-        NDArray h = select.matMul(x)
-                .add(selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
-        return h.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active));
+        NDArray h = InPlace.add(
+                select.matMul(x),
+                selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
+        return InPlace.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active), h);
     }
 }

@@ -2,6 +2,7 @@ package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraLinear;
@@ -18,8 +19,8 @@ public final class LlamaMlp {
 
     NDArray forward(StepContext ctx, NDArray x, ActiveAdapters active) {
         NDArray gate = gateProj.forward(ctx, x, active);
-        NDArray silu = gate.mul(
-                Activation.sigmoid(gate)); // silu without DJL's swish, whose beta scalar is unsafe under autograd
-        return downProj.forward(ctx, silu.mul(upProj.forward(ctx, x, active)), active);
+        // silu without DJL's swish, whose beta scalar is unsafe under autograd
+        NDArray silu = InPlace.mul(Activation.sigmoid(gate), gate);
+        return downProj.forward(ctx, InPlace.mul(silu, upProj.forward(ctx, x, active)), active);
     }
 }

@@ -2,6 +2,7 @@ package org.clinlora.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
 
 /** LlamaRMSNorm: {@code weight * x / sqrt(mean(x²) + eps)}, computed in fp32 whatever the compute dtype. */
@@ -26,6 +27,6 @@ public final class RmsNorm {
         NDArray variance = h.mul(h).mean(new int[] {-1}, true);
         NDArray normed = h.div(variance.add(ctx.scalar(eps, h.getDataType())).sqrt());
         if (upcast) normed = normed.toType(in, false);
-        return normed.mul(weight);
+        return InPlace.mul(normed, weight);
     }
 }

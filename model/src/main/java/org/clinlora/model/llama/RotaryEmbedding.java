@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import java.util.concurrent.ConcurrentHashMap;
+import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
 
 /**
@@ -100,6 +101,6 @@ public final class RotaryEmbedding {
     public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         NDList halves = x.split(2, x.getShape().dimension() - 1);
         NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        return InPlace.add(x.mul(cos), InPlace.mul(rotated, sin));
     }
 }

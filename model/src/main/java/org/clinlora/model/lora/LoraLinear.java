@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
 
 /**
@@ -167,10 +168,12 @@ public final class LoraLinear {
             }
             NDArray rows = active.mask(a);
             NDArray delta = delta(ctx, x, w);
-            y = y.add(
+            y = InPlace.add(
+                    y,
                     rows == null
                             ? delta
-                            : delta.mul(
+                            : InPlace.mul(
+                                    delta,
                                     rows.getDataType() == delta.getDataType()
                                             ? rows
                                             : rows.toType(delta.getDataType(), false)));
@@ -201,7 +204,7 @@ public final class LoraLinear {
                 pos = r[1];
             }
             if (pos < b) pieces.add(zerosLike(ctx, y, b - pos));
-            y = y.add(pieces.size() == 1 ? pieces.singletonOrThrow() : NDArrays.concat(pieces, 0));
+            y = InPlace.add(y, pieces.size() == 1 ? pieces.singletonOrThrow() : NDArrays.concat(pieces, 0));
         }
         return y;
     }
@@ -217,7 +220,7 @@ public final class LoraLinear {
         NDArray h = ctx.dropout(x, w.dropout());
         // scaling · B(A h) as B(scaling · A h): the same product, scaled at rank r rather than at out_features
         NDArray ah = Linear.linear(h, w.loraA(ctx)).singletonOrThrow();
-        return Linear.linear(ah.mul(ctx.scalar(w.scaling(), ah.getDataType())), w.loraB(ctx))
+        return Linear.linear(InPlace.mul(ah, ctx.scalar(w.scaling(), ah.getDataType())), w.loraB(ctx))
                 .singletonOrThrow();
     }
 
