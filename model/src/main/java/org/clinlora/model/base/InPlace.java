@@ -12,7 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * tensor, which for a forward near the matmul peak is most of what its elementwise ops cost (docs/PERFORMANCE.md).
  *
  * <p>{@code fresh} must be an intermediate that nothing else reads afterwards: the output of the op just before, never
- * an input, a weight or a view of one.
+ * an input, a weight or a view of one, nor a broadcast or expanded view (libtorch refuses to write overlapping memory).
  */
 public final class InPlace {
     private InPlace() {}

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import org.clinlora.model.base.InPlace;
 import org.clinlora.model.base.StepContext;
+import org.clinlora.model.base.TokenBatch;
 import org.clinlora.model.lora.ActiveAdapters;
 import org.clinlora.model.lora.LoraLinear;
 
@@ -82,24 +83,30 @@ public final class LlamaAttention {
             k = k.toType(DataType.FLOAT32, false);
             v = v.toType(DataType.FLOAT32, false);
         }
-        NDArray out = (tq == t ? causalCore(q, k, v, mask) : core(q, k, v, mask).transpose(0, 2, 1, 3))
+        // The same states for queries and keys: every position over every position, under LLaMA's causal mask.
+        boolean selfAttention = xq == xkv;
+        NDArray out = (selfAttention
+                        ? causalCore(q, k, v, mask)
+                        : core(q, k, v, mask).transpose(0, 2, 1, 3))
                 .reshape(b, tq, (long) numHeads * headDim);
         if (out.getDataType() != dtype) out = out.toType(dtype, false);
         return oProj.forward(ctx, out, active);
     }
 
     /**
-     * Query rows per block of {@link #causalCore}. At 256 positions (the small forward, 2 cores) blocks of 128 ran
-     * 1.02-1.05x the whole matrix and blocks of 64 0.97-1.09x; at 128 positions blocks of 64 ran 0.94-0.99x.
+     * The least query rows of a block of {@link #causalCore}: ⌊T / 128⌋ equal blocks, so 128–255 rows each and no
+     * blocks below 256 positions. At 256 positions (the small forward, 2 cores) blocks of 128 ran 1.02-1.05x the whole
+     * matrix and blocks of 64 0.97-1.09x; at 128 positions blocks of 64 ran 0.94-0.99x.
      */
-    static final int QUERY_BLOCK = 128;
+    static final int MIN_QUERY_BLOCK = 128;
 
     /**
      * The attention core of every position over every position, [B, T, heads, d]. Without a graph it runs in blocks of
-     * {@link #QUERY_BLOCK} query rows: the causal mask hides every key after a block's last query, so each block
-     * multiplies by the keys up to there only (two blocks do 3/4 of the whole products and softmax, four 5/8). Exact:
-     * every query row keeps its first key (rows are right-padded), so the keys left out weigh zero. Under a graph it
-     * stays whole: each slice's backward would write a zero-filled full-size gradient of k and v (measured slower).
+     * query rows ({@link #MIN_QUERY_BLOCK}): the causal mask hides every key after a block's last query, so each block
+     * multiplies by the keys up to there only (two blocks do 3/4 of the whole products and softmax, four 5/8). The same
+     * numbers up to float rounding: every query row keeps its first key ({@link TokenBatch} refuses rows that start
+     * with a pad), so the keys left out weigh exactly zero. Under a graph it stays whole: each slice's backward would
+     * write a zero-filled full-size gradient of k and v (measured slower).
      */
     private static NDArray causalCore(NDArray q, NDArray k, NDArray v, NDArray mask) {
         long t = q.getShape().get(2);
@@ -116,7 +123,7 @@ public final class LlamaAttention {
     }
 
     private static int causalBlocks(long seqLen) {
-        return (int) Math.max(1, seqLen / QUERY_BLOCK);
+        return (int) Math.max(1, seqLen / MIN_QUERY_BLOCK);
     }
 
     /**
