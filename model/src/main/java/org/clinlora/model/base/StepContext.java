@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * One forward (and backward) pass: a sub-manager that owns every intermediate array, so closing the context frees them
@@ -82,6 +83,29 @@ public final class StepContext implements AutoCloseable {
     public StepContext inferencePart() {
         JniUtils.setGradMode(false);
         return new StepContext(manager, dtype, training, replicas, dropoutRandom);
+    }
+
+    /**
+     * Runs {@code work} on {@code x} in a nested step and returns its result, which belongs to this step; everything
+     * else the work made is freed when it returns. An op's result belongs to its receiver's manager: lending x to the
+     * nested step makes every intermediate computed from it land there (x itself goes back to its own manager). Under a
+     * graph, autograd keeps what backward needs whatever is freed here.
+     */
+    public NDArray nested(NDArray x, Function<StepContext, NDArray> work) {
+        try (StepContext inner = child()) {
+            x.tempAttach(inner.manager());
+            NDArray out = work.apply(inner);
+            out.attach(manager);
+            return out;
+        }
+    }
+
+    /**
+     * {@link #nested} where no graph records the step, so that part of a layer frees its intermediates before the rest
+     * of the layer runs; under a graph the work runs in this step (the graph keeps its intermediates anyway).
+     */
+    public NDArray scratch(NDArray x, Function<StepContext, NDArray> work) {
+        return JniUtils.isGradMode() ? work.apply(this) : nested(x, work);
     }
 
     /** A nested step in the same dtype whose intermediates are freed when it closes (one decoder layer's). */

@@ -67,30 +67,40 @@ public final class LlamaAttention {
         // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1. The
         // 1/√d of the scores is applied to q, [B, Tq, heads, d]: T / d times fewer elements than the [B, heads, Tq, T]
         // scores Hugging Face's eager path scales (as its SDPA path does; rounding differs in the last bits).
-        NDArray rotatedQ =
-                RotaryEmbedding.apply(qProj.forward(ctx, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
-        NDArray q = heads(InPlace.mul(rotatedQ, ctx.scalar(scaling, rotatedQ.getDataType())));
-        NDArray k = heads(
-                RotaryEmbedding.apply(kProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK));
-        NDArray v = heads(vProj.forward(ctx, xkv, active).reshape(b, t, numKvHeads, headDim));
-        k = repeatKv(k, b, t);
-        v = repeatKv(v, b, t);
+        // Without a graph, each of q, k and v is made in a scratch step: the projection and the rotary embedding's
+        // temporaries are freed at once, and what survives is the [B, heads, T, d] view of the result.
+        NDArray q = ctx.scratch(xq, s -> {
+            NDArray rotated =
+                    RotaryEmbedding.apply(qProj.forward(s, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
+            return heads(InPlace.mul(rotated, ctx.scalar(scaling, rotated.getDataType())));
+        });
+        NDArray kHeads = ctx.scratch(
+                xkv,
+                s -> heads(RotaryEmbedding.apply(
+                        kProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK)));
+        NDArray vHeads =
+                ctx.scratch(xkv, s -> heads(vProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim)));
+        NDArray k = repeatKv(kHeads, b, t), v = repeatKv(vHeads, b, t);
         DataType dtype = q.getDataType();
-        if (dtype != DataType.FLOAT32 && !q.getDevice().isGpu()) {
-            // libtorch's CPU half matmul is fast only for x·Wᵀ; the attention products would take its slow path
-            // (~150x), so on CPU the attention core runs in fp32 from the half q, k, v (no graph: see backwardByLayer).
-            q = q.toType(DataType.FLOAT32, false);
-            k = k.toType(DataType.FLOAT32, false);
-            v = v.toType(DataType.FLOAT32, false);
-        }
+        boolean upcast = dtype != DataType.FLOAT32 && !q.getDevice().isGpu();
+        // libtorch's CPU half matmul is fast only for x·Wᵀ; the attention products would take its slow path (~150x),
+        // so on CPU the attention core runs in fp32 from the half q, k, v (no graph: see backwardByLayer).
+        NDArray qc = upcast ? q.toType(DataType.FLOAT32, false) : q,
+                kc = upcast ? k.toType(DataType.FLOAT32, false) : k,
+                vc = upcast ? v.toType(DataType.FLOAT32, false) : v;
         // The same states for queries and keys: every position over every position, under LLaMA's causal mask.
         boolean selfAttention = xq == xkv;
-        NDArray out = (selfAttention
-                        ? causalCore(q, k, v, mask)
-                        : core(q, k, v, mask).transpose(0, 2, 1, 3))
-                .reshape(b, tq, (long) numHeads * headDim);
-        if (out.getDataType() != dtype) out = out.toType(dtype, false);
-        return oProj.forward(ctx, out, active);
+        NDArray attended = ctx.scratch(qc, s -> {
+            NDArray out = (selfAttention
+                            ? causalCore(qc, kc, vc, mask)
+                            : core(qc, kc, vc, mask).transpose(0, 2, 1, 3))
+                    .reshape(b, tq, (long) numHeads * headDim);
+            return out.getDataType() == dtype ? out : out.toType(dtype, false);
+        });
+        InPlace.release(q, kHeads, vHeads, k, v, qc, kc, vc);
+        NDArray out = oProj.forward(ctx, attended, active);
+        InPlace.release(attended);
+        return out;
     }
 
     /**
@@ -144,7 +154,10 @@ public final class LlamaAttention {
         NDArray probs = scores.getDataType() == DataType.FLOAT32
                 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
-        return probs.matMul(v);
+        InPlace.release(scores);
+        NDArray out = probs.matMul(v);
+        InPlace.release(probs);
+        return out;
     }
 
     /** [B, T, n, d] → [B, n, T, d]. */

@@ -19,8 +19,13 @@ public final class LlamaDecoderLayer {
     }
 
     NDArray forward(StepContext ctx, NDArray x, NDArray cos, NDArray sin, NDArray mask, ActiveAdapters active) {
-        NDArray h = InPlace.add(selfAttn.forward(ctx, inputLayernorm.forward(ctx, x), cos, sin, mask, active), x);
-        return InPlace.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active), h);
+        NDArray normed = inputLayernorm.forward(ctx, x);
+        NDArray h = InPlace.add(selfAttn.forward(ctx, normed, cos, sin, mask, active), x);
+        InPlace.release(normed);
+        NDArray normedH = postAttentionLayernorm.forward(ctx, h);
+        NDArray out = InPlace.add(mlp.forward(ctx, normedH, active), h);
+        InPlace.release(normedH, h);
+        return out;
     }
 
     /**

@@ -21,6 +21,12 @@ public final class LlamaMlp {
         NDArray gate = gateProj.forward(ctx, x, active);
         // silu without DJL's swish, whose beta scalar is unsafe under autograd
         NDArray silu = InPlace.mul(Activation.sigmoid(gate), gate);
-        return downProj.forward(ctx, InPlace.mul(silu, upProj.forward(ctx, x, active)), active);
+        InPlace.release(gate);
+        NDArray up = upProj.forward(ctx, x, active);
+        NDArray product = InPlace.mul(silu, up);
+        InPlace.release(up);
+        NDArray out = downProj.forward(ctx, product, active);
+        InPlace.release(product);
+        return out;
     }
 }

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.clinlora.model.base.BaseModel;
 import org.clinlora.model.base.Compute;
 import org.clinlora.model.base.CpuDataParallel;
@@ -267,8 +266,7 @@ public final class LlamaModel implements BaseModel {
         NDList cosSinQ = rotary.cosSinAt(ctx, pos, batch.seqLen());
         NDArray maskQ = additiveMask(ctx, batch, pos);
         NDArray select = selection(ctx, pos, batch.seqLen(), x.getDataType());
-        NDArray last = inLayerStep(
-                ctx,
+        NDArray last = ctx.nested(
                 x,
                 inner -> layers.get(n - 1)
                         .forwardAt(
@@ -287,21 +285,7 @@ public final class LlamaModel implements BaseModel {
 
     private static NDArray layerForward(
             StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
-        return inLayerStep(ctx, x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
-    }
-
-    /**
-     * Runs one layer's work on {@code x} in a nested step. An op's result belongs to its receiver's manager: lending x
-     * to the layer's step makes every intermediate of the layer land there and be freed with it (x itself and the
-     * returned output go back to ctx).
-     */
-    private static NDArray inLayerStep(StepContext ctx, NDArray x, Function<StepContext, NDArray> layer) {
-        try (StepContext inner = ctx.child()) {
-            x.tempAttach(inner.manager());
-            NDArray out = layer.apply(inner);
-            out.attach(ctx.manager());
-            return out;
-        }
+        return ctx.nested(x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
     }
 
     /**

@@ -24,7 +24,9 @@ public final class RmsNorm {
         DataType in = x.getDataType();
         boolean upcast = in != DataType.FLOAT32; // half only without a graph: training recomputes layers in fp32
         NDArray h = upcast ? x.toType(DataType.FLOAT32, false) : x;
-        NDArray variance = h.mul(h).mean(new int[] {-1}, true);
+        NDArray squares = h.mul(h);
+        NDArray variance = squares.mean(new int[] {-1}, true);
+        InPlace.release(squares);
         NDArray normed = h.div(variance.add(ctx.scalar(eps, h.getDataType())).sqrt());
         if (upcast) normed = normed.toType(in, false);
         return InPlace.mul(normed, weight);

@@ -2,8 +2,10 @@ package org.clinlora.model.base;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -79,5 +81,33 @@ class InPlaceTest {
         assertEquals(true, InPlace.broadcastsInto(new Shape(), target));
         assertEquals(false, InPlace.broadcastsInto(new Shape(8, 16), new Shape(16)));
         assertEquals(false, InPlace.broadcastsInto(new Shape(4, 2, 16, 16), target));
+    }
+
+    @Test
+    void releaseFreesOnlyWhereNoGraphWillReadTheArray() {
+        NDArray dead = random(2, 3);
+        InPlace.release(dead, null);
+        assertTrue(dead.isReleased());
+        NDArray saved = random(2, 3);
+        JniUtils.setGradMode(true);
+        InPlace.release(saved);
+        assertFalse(saved.isReleased());
+    }
+
+    @Test
+    void aScratchStepFreesWhatItMadeAndKeepsItsResult() {
+        try (StepContext ctx = new StepContext(manager, DataType.FLOAT32, false)) {
+            NDArray x = random(2, 4);
+            float[] expected = x.mul(x).add(x).toFloatArray();
+            NDArray[] made = new NDArray[1];
+            NDArray out = ctx.scratch(x, s -> {
+                made[0] = x.mul(x);
+                return made[0].add(x);
+            });
+            assertTrue(made[0].isReleased(), "the intermediate is freed when the scratch step returns");
+            assertFalse(x.isReleased());
+            assertSame(ctx.manager(), out.getManager());
+            assertArrayEquals(expected, out.toFloatArray(), 0f);
+        }
     }
 }
