@@ -86,15 +86,17 @@ public final class StepContext implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} on {@code x} in a nested step and returns its result, which belongs to this step; everything
-     * else the work made is freed when it returns. An op's result belongs to its receiver's manager: lending x to the
-     * nested step makes every intermediate computed from it land there (x itself goes back to its own manager). Under a
-     * graph, autograd keeps what backward needs whatever is freed here.
+     * Runs {@code work} in a nested step that borrows {@code lent} and returns its result, which belongs to this step;
+     * everything else made from the lent arrays is freed when it returns. An op's result belongs to its receiver's
+     * manager: lending the arrays makes every intermediate computed from them (views included) land in the nested step,
+     * and each goes back to its own manager afterwards. Under a graph, autograd keeps what backward needs whatever is
+     * freed here.
      */
-    public NDArray nested(NDArray x, Function<StepContext, NDArray> work) {
+    public NDArray nested(Function<StepContext, NDArray> work, NDArray... lent) {
         try (StepContext inner = child()) {
-            x.tempAttach(inner.manager());
+            for (NDArray x : lent) x.tempAttach(inner.manager());
             NDArray out = work.apply(inner);
+            for (NDArray x : lent) if (out == x) return out; // a lent array stays its own manager's
             out.attach(manager);
             return out;
         }
@@ -104,8 +106,8 @@ public final class StepContext implements AutoCloseable {
      * {@link #nested} where no graph records the step, so that part of a layer frees its intermediates before the rest
      * of the layer runs; under a graph the work runs in this step (the graph keeps its intermediates anyway).
      */
-    public NDArray scratch(NDArray x, Function<StepContext, NDArray> work) {
-        return JniUtils.isGradMode() ? work.apply(this) : nested(x, work);
+    public NDArray scratch(Function<StepContext, NDArray> work, NDArray... lent) {
+        return JniUtils.isGradMode() ? work.apply(this) : nested(work, lent);
     }
 
     /** A nested step in the same dtype whose intermediates are freed when it closes (one decoder layer's). */

@@ -67,20 +67,24 @@ public final class LlamaAttention {
         // Rotary embedding on the projections' own contiguous [B, T, heads, d] layout, then heads to dim 1. The
         // 1/√d of the scores is applied to q, [B, Tq, heads, d]: T / d times fewer elements than the [B, heads, Tq, T]
         // scores Hugging Face's eager path scales (as its SDPA path does; rounding differs in the last bits).
-        // Without a graph, each of q, k and v is made in a scratch step: the projection and the rotary embedding's
-        // temporaries are freed at once, and what survives is the [B, heads, T, d] view of the result.
-        NDArray q = ctx.scratch(xq, s -> {
-            NDArray rotated =
-                    RotaryEmbedding.apply(qProj.forward(s, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
-            return heads(InPlace.mul(rotated, ctx.scalar(scaling, rotated.getDataType())));
-        });
-        NDArray kHeads = ctx.scratch(
-                xkv,
-                s -> heads(RotaryEmbedding.apply(
-                        kProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK)));
-        NDArray vHeads =
-                ctx.scratch(xkv, s -> heads(vProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim)));
-        NDArray k = repeatKv(kHeads, b, t), v = repeatKv(vHeads, b, t);
+        // Without a graph, each of q, k and v is made in a scratch step: the projection, the rotary embedding's and
+        // repeat_kv's temporaries are freed at once, and what survives is the [B, heads, T, d] result (a view).
+        NDArray q = ctx.scratch(
+                s -> {
+                    NDArray rotated = RotaryEmbedding.apply(
+                            qProj.forward(s, xq, active).reshape(b, tq, numHeads, headDim), cosQ, sinQ);
+                    return heads(InPlace.mul(rotated, ctx.scalar(scaling, rotated.getDataType())));
+                },
+                xq);
+        NDArray k = ctx.scratch(
+                s -> repeatKv(
+                        heads(RotaryEmbedding.apply(
+                                kProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim), cosK, sinK)),
+                        b,
+                        t),
+                xkv);
+        NDArray v = ctx.scratch(
+                s -> repeatKv(heads(vProj.forward(s, xkv, active).reshape(b, t, numKvHeads, headDim)), b, t), xkv);
         DataType dtype = q.getDataType();
         boolean upcast = dtype != DataType.FLOAT32 && !q.getDevice().isGpu();
         // libtorch's CPU half matmul is fast only for x·Wᵀ; the attention products would take its slow path (~150x),
@@ -88,16 +92,22 @@ public final class LlamaAttention {
         NDArray qc = upcast ? q.toType(DataType.FLOAT32, false) : q,
                 kc = upcast ? k.toType(DataType.FLOAT32, false) : k,
                 vc = upcast ? v.toType(DataType.FLOAT32, false) : v;
-        // The same states for queries and keys: every position over every position, under LLaMA's causal mask.
+        // The same states for queries and keys: every position over every position, under LLaMA's causal mask. The
+        // core's scratch step borrows q, k, v and the mask, so that their slices and transposes go with it too.
         boolean selfAttention = xq == xkv;
-        NDArray attended = ctx.scratch(qc, s -> {
-            NDArray out = (selfAttention
-                            ? causalCore(qc, kc, vc, mask)
-                            : core(qc, kc, vc, mask).transpose(0, 2, 1, 3))
-                    .reshape(b, tq, (long) numHeads * headDim);
-            return out.getDataType() == dtype ? out : out.toType(dtype, false);
-        });
-        InPlace.release(q, kHeads, vHeads, k, v, qc, kc, vc);
+        NDArray attended = ctx.scratch(
+                s -> {
+                    NDArray out = (selfAttention
+                                    ? causalCore(qc, kc, vc, mask)
+                                    : core(qc, kc, vc, mask).transpose(0, 2, 1, 3))
+                            .reshape(b, tq, (long) numHeads * headDim);
+                    return out.getDataType() == dtype ? out : out.toType(dtype, false);
+                },
+                qc,
+                kc,
+                vc,
+                mask);
+        InPlace.release(q, k, v, qc, kc, vc);
         NDArray out = oProj.forward(ctx, attended, active);
         InPlace.release(attended);
         return out;

@@ -267,7 +267,6 @@ public final class LlamaModel implements BaseModel {
         NDArray maskQ = additiveMask(ctx, batch, pos);
         NDArray select = selection(ctx, pos, batch.seqLen(), x.getDataType());
         NDArray last = ctx.nested(
-                x,
                 inner -> layers.get(n - 1)
                         .forwardAt(
                                 inner,
@@ -278,14 +277,16 @@ public final class LlamaModel implements BaseModel {
                                 cosSin.get(0),
                                 cosSin.get(1),
                                 maskQ,
-                                active));
+                                active),
+                x,
+                select); // select.matMul(x) is the layer's first op on the pooled rows
         x.close();
         return norm.forward(ctx, last).reshape(batch.batchSize(), config.hiddenSize());
     }
 
     private static NDArray layerForward(
             StepContext ctx, LlamaDecoderLayer layer, NDArray x, NDList cosSin, NDArray mask, ActiveAdapters active) {
-        return ctx.nested(x, inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active));
+        return ctx.nested(inner -> layer.forward(inner, x, cosSin.get(0), cosSin.get(1), mask, active), x);
     }
 
     /**

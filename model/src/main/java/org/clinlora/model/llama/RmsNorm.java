@@ -28,7 +28,11 @@ public final class RmsNorm {
         NDArray variance = squares.mean(new int[] {-1}, true);
         InPlace.release(squares);
         NDArray normed = h.div(variance.add(ctx.scalar(eps, h.getDataType())).sqrt());
-        if (upcast) normed = normed.toType(in, false);
+        if (upcast) {
+            NDArray cast = normed.toType(in, false);
+            InPlace.release(normed, h); // h is x's fp32 copy here, never x
+            normed = cast;
+        }
         return InPlace.mul(normed, weight);
     }
 }

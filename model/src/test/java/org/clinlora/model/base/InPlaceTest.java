@@ -97,17 +97,38 @@ class InPlaceTest {
     @Test
     void aScratchStepFreesWhatItMadeAndKeepsItsResult() {
         try (StepContext ctx = new StepContext(manager, DataType.FLOAT32, false)) {
-            NDArray x = random(2, 4);
-            float[] expected = x.mul(x).add(x).toFloatArray();
+            NDArray x = random(2, 4), y = random(2, 4);
+            float[] expected = x.mul(x).add(y).toFloatArray();
             NDArray[] made = new NDArray[1];
-            NDArray out = ctx.scratch(x, s -> {
-                made[0] = x.mul(x);
-                return made[0].add(x);
-            });
+            NDArray out = ctx.scratch(
+                    s -> {
+                        made[0] = x.mul(x);
+                        return made[0].add(y);
+                    },
+                    x);
             assertTrue(made[0].isReleased(), "the intermediate is freed when the scratch step returns");
             assertFalse(x.isReleased());
+            assertSame(manager, x.getManager(), "a lent array goes back to its own manager");
             assertSame(ctx.manager(), out.getManager());
             assertArrayEquals(expected, out.toFloatArray(), 0f);
+            assertSame(x, ctx.scratch(s -> x, x), "a lent array returned as it is stays its own manager's");
+            assertSame(manager, x.getManager());
+        }
+    }
+
+    @Test
+    void underAGraphAScratchStepIsTheStepItself() {
+        try (StepContext ctx = new StepContext(manager, DataType.FLOAT32, false)) {
+            NDArray x = random(2, 4);
+            NDArray[] made = new NDArray[1];
+            JniUtils.setGradMode(true);
+            ctx.scratch(
+                    s -> {
+                        made[0] = x.mul(x);
+                        return made[0].add(x);
+                    },
+                    x);
+            assertFalse(made[0].isReleased(), "backward may read it");
         }
     }
 }
