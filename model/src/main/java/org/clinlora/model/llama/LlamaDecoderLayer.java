@@ -22,10 +22,7 @@ public final class LlamaDecoderLayer {
         NDArray normed = inputLayernorm.forward(ctx, x);
         NDArray h = InPlace.add(selfAttn.forward(ctx, normed, cos, sin, mask, active), x);
         InPlace.release(normed);
-        NDArray normedH = postAttentionLayernorm.forward(ctx, h);
-        NDArray out = InPlace.add(mlp.forward(ctx, normedH, active), h);
-        InPlace.release(normedH, h);
-        return out;
+        return mlpResidual(ctx, h, active);
     }
 
     /**
@@ -43,9 +40,18 @@ public final class LlamaDecoderLayer {
             NDArray maskQ,
             ActiveAdapters active) {
         NDArray normed = inputLayernorm.forward(ctx, x);
+        NDArray normedQ = select.matMul(normed);
         NDArray h = InPlace.add(
-                select.matMul(x),
-                selfAttn.forward(ctx, select.matMul(normed), normed, cosQ, sinQ, cos, sin, maskQ, active));
-        return InPlace.add(mlp.forward(ctx, postAttentionLayernorm.forward(ctx, h), active), h);
+                select.matMul(x), selfAttn.forward(ctx, normedQ, normed, cosQ, sinQ, cos, sin, maskQ, active));
+        InPlace.release(normed, normedQ);
+        return mlpResidual(ctx, h, active);
+    }
+
+    /** The block's second half, {@code h + mlp(norm(h))}, freeing h and its norm once read (no graph). */
+    private NDArray mlpResidual(StepContext ctx, NDArray h, ActiveAdapters active) {
+        NDArray normedH = postAttentionLayernorm.forward(ctx, h);
+        NDArray out = InPlace.add(mlp.forward(ctx, normedH, active), h);
+        InPlace.release(normedH, h);
+        return out;
     }
 }
