@@ -255,6 +255,11 @@ status_one() {
 action="${1:-}"; what="${2:-all}"
 case "$what" in all|kafka|s3|oidc) ;; *) die "component must be kafka, s3 or oidc, got '$what'";; esac
 mkdir -p "$RUN/logs"
+# One start or stop at a time: test JVMs forked side by side may each find a component down and start it; the second
+# waits here and then finds it running. flock -o: the servers started do not inherit (and hold) the lock.
+if [[ ($action == up || $action == down) && -z ${CLINLORA_INFRA_LOCKED:-} ]]; then
+  CLINLORA_INFRA_LOCKED=1 exec flock -o "$RUN/infra.lock" "${BASH_SOURCE[0]}" "$@"
+fi
 case "$action" in
   up)
     if [[ $what == all || $what == kafka ]]; then start_kafka; fi

@@ -89,14 +89,21 @@ final class Cluster implements AutoCloseable {
     /**
      * Starts the services at once, returned in the order asked when every one is ready: none needs another to become
      * ready, so they boot side by side (faster on two cores than one after another). Ports and settings are chosen
-     * first, one after another; only the processes start in parallel. Each one started is stopped on {@link #close},
+     * first, one after another; only the processes start in parallel, each told the others' URLs
+     * ({@code CLINLORA_<SVC>_URL}) unless its own environment names one. Each one started is stopped on {@link #close},
      * also when another failed. Not for replicas of one service: they share consumer groups, which a start positions.
      */
     List<Service> startTogether(Launch... launches) {
         List<Integer> ports = LocalServices.freePorts(launches.length);
+        Map<String, String> urls = new HashMap<>();
+        for (int i = 0; i < launches.length; i++)
+            urls.put("CLINLORA_" + launches[i].svc().toUpperCase() + "_URL", "http://127.0.0.1:" + ports.get(i));
         List<Callable<Service>> starts = new ArrayList<>();
         for (int i = 0; i < launches.length; i++) {
-            Service s = service(launches[i].svc(), ports.get(i), launches[i].env());
+            Map<String, String> env = new HashMap<>(urls);
+            env.remove("CLINLORA_" + launches[i].svc().toUpperCase() + "_URL");
+            env.putAll(launches[i].env());
+            Service s = service(launches[i].svc(), ports.get(i), env);
             starts.add(() -> launch(s));
         }
         return LocalServices.together(starts);
@@ -239,9 +246,10 @@ final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
+        // SIGTERM to every service first, then wait for each: their shutdowns overlap.
+        for (Service s : services) if (s.process != null) s.process.destroy();
         for (Service s : services) {
             if (s.process == null) continue;
-            s.process.destroy();
             try {
                 if (!s.process.waitFor(30, TimeUnit.SECONDS)) s.process.destroyForcibly();
             } catch (InterruptedException e) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,6 +15,7 @@ import org.clinlora.model.llama.LlamaConfig;
 import org.clinlora.platform.events.AliasMoved;
 import org.clinlora.platform.events.Event;
 import org.clinlora.platform.events.Events;
+import org.clinlora.platform.events.OutboxRelay;
 import org.clinlora.platform.events.TrainingCompleted;
 import org.clinlora.platform.registry.RegistryClient;
 import org.clinlora.testing.KafkaTestClients;
@@ -37,18 +37,19 @@ class KafkaOutageChaosIT {
                 KafkaConsumer<String, String> adapters = KafkaTestClients.consumer(TestTopics.of("adapters.events"))) {
             String model = "chaos-kafka-" + c.run, task = "chaos-los-" + c.run, job = "chaos-job-" + c.run;
             LlamaConfig base = c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
+            List<Cluster.Service> started = c.startTogether(
+                    new Cluster.Launch("registry", Map.of()),
+                    new Cluster.Launch("tokenizer", Map.of()),
+                    new Cluster.Launch("trainer", Map.of()),
+                    new Cluster.Launch("scorer", Map.of("CLINLORA_SCORER_ALIAS_TTL", "PT1H")));
+            Cluster.Service registry = started.get(0),
+                    tokenizer = started.get(1),
+                    trainer = started.get(2),
+                    scorer = started.get(3);
             c.publish(registry, base, model, task, List.of("0", "1", "2", "3"), 1);
             c.publish(registry, base, model, task, List.of("0", "1", "2", "3"), 2);
             RegistryClient reg = new RegistryClient(registry.url(), TestAuth::allRoles);
             reg.moveAlias(task, "production", 1, null);
-            Map<String, String> scorerEnv = new HashMap<>(Cluster.urls(registry));
-            scorerEnv.put("CLINLORA_SCORER_ALIAS_TTL", "PT1H");
-            List<Cluster.Service> started = c.startTogether(
-                    new Cluster.Launch("tokenizer", Map.of()),
-                    new Cluster.Launch("trainer", Cluster.urls(registry)),
-                    new Cluster.Launch("scorer", scorerEnv));
-            Cluster.Service tokenizer = started.get(0), trainer = started.get(1), scorer = started.get(2);
 
             String dataset = c.notesDataset(tokenizer, model, "chaos-kafka-ds-" + c.run, 200);
             assertEquals(task + "@1", servedVersion(scorer, task));
@@ -113,8 +114,9 @@ class KafkaOutageChaosIT {
                     () -> List.of(registry, trainer, scorer, tokenizer).stream()
                             .allMatch(s -> Cluster.readiness(s) == 200));
             double readyAfter = (System.nanoTime() - back) / 1e9;
+            // A re-send would come with the outbox relay's next round: wait one period and some.
             long quiet = System.nanoTime()
-                    + Duration.ofSeconds(12).toNanos(); // a re-send would come within the relay's period
+                    + Duration.ofSeconds(OutboxRelay.EVERY_SECONDS + 3).toNanos();
             while (System.nanoTime() < quiet) {
                 drain(training, trainingEvents);
                 drain(adapters, adapterEvents);

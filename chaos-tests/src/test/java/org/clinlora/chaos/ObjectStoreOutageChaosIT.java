@@ -18,21 +18,32 @@ import org.clinlora.testing.LocalInfra;
 import org.junit.jupiter.api.Test;
 
 /**
- * S3Proxy stopped for 30 s under scoring load: requests that need the store (a version not loaded yet) get 503 with
+ * S3Proxy stopped for 15 s under scoring load: requests that need the store (a version not loaded yet) get 503 with
  * Retry-After while it is away, the rest go on being served, nothing answers 500, readiness is DOWN then UP, and every
  * version is served again once the store is back.
  */
 class ObjectStoreOutageChaosIT {
     static final int VERSIONS = 12, CLIENTS = 4;
 
+    /**
+     * How long the store stays away: five of the delays of the store's circuit breakers (3 s, RetriedObjectStore), so
+     * that they open, half-open on a probe that fails and open again several times, long after readiness went DOWN
+     * (under 2 s).
+     */
+    static final Duration OUTAGE = Duration.ofSeconds(15);
+
+    /** Load before the stop and after everything is served again: hundreds of requests each. */
+    static final long STEADY_MS = 1500;
+
     @Test
     void scoringUnderAStoreOutageAnswers503WithRetryAfterAndRecovers() throws Exception {
         try (Cluster c = new Cluster()) {
             String model = "chaos-s3-" + c.run, task = "chaos-s3-task-" + c.run;
             LlamaConfig base = c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
+            List<Cluster.Service> started =
+                    c.startTogether(new Cluster.Launch("registry", Map.of()), new Cluster.Launch("scorer", Map.of()));
+            Cluster.Service registry = started.get(0), scorer = started.get(1);
             for (int v = 1; v <= VERSIONS; v++) c.publish(registry, base, model, task, List.of("0", "1"), v);
-            Cluster.Service scorer = c.start("scorer", Cluster.urls(registry));
             for (int v = 1; v <= VERSIONS / 2; v++)
                 assertEquals(200, score(scorer, task + "@" + v).statusCode(), "warm-up of v" + v);
 
@@ -59,7 +70,7 @@ class ObjectStoreOutageChaosIT {
                 });
                 clients[t].start();
             }
-            Thread.sleep(3000);
+            Thread.sleep(STEADY_MS);
             long stopped = System.nanoTime();
             phase.set("down");
             LocalInfra.stop("s3");
@@ -68,7 +79,7 @@ class ObjectStoreOutageChaosIT {
                     Duration.ofSeconds(20),
                     () -> Cluster.readiness(scorer) == 503);
             double downAt = (System.nanoTime() - stopped) / 1e9;
-            Thread.sleep(Math.max(0, Duration.ofSeconds(30).toMillis() - (System.nanoTime() - stopped) / 1_000_000));
+            Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - stopped) / 1_000_000));
             phase.set("restarting");
             long back = System.nanoTime();
             LocalInfra.startIfDown("s3", LocalInfra.S3_PORT);
@@ -81,7 +92,7 @@ class ObjectStoreOutageChaosIT {
                 return true;
             });
             double allServedAfter = (System.nanoTime() - back) / 1e9;
-            Thread.sleep(3000);
+            Thread.sleep(STEADY_MS);
             stop.set(true);
             for (Thread t : clients) t.join(120_000);
 
@@ -96,9 +107,9 @@ class ObjectStoreOutageChaosIT {
             assertTrue(seen.get("down").getOrDefault(503, 0) > 0, "versions not loaded yet need the store: " + seen);
             assertTrue(seen.get("down").getOrDefault(200, 0) > 0, "loaded versions go on being served: " + seen);
             System.out.printf(
-                    "RESULT chaos s3: %d clients over %d versions (half loaded before); requests by phase and status %s; readiness DOWN %.1f s after the stop, "
+                    "RESULT chaos s3: store down %d s, %d clients over %d versions (half loaded before); requests by phase and status %s; readiness DOWN %.1f s after the stop, "
                             + "UP %.1f s after the restart began; every version served again %.1f s after it%n",
-                    CLIENTS, VERSIONS, seen, downAt, readyAfter, allServedAfter);
+                    OUTAGE.toSeconds(), CLIENTS, VERSIONS, seen, downAt, readyAfter, allServedAfter);
         }
     }
 

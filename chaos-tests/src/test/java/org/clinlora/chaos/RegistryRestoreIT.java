@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,7 +69,9 @@ class RegistryRestoreIT {
             String model = "restore-base-" + c.run;
             String clinical = "restore-clin-" + c.run, mor = "restore-mor-" + c.run, los = "restore-los-" + c.run;
             LlamaConfig base = c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
+            List<Cluster.Service> started =
+                    c.startTogether(new Cluster.Launch("registry", Map.of()), new Cluster.Launch("scorer", Map.of()));
+            Cluster.Service registry = started.get(0), scorer = started.get(1);
             RegistryClient client = new RegistryClient(registry.url(), TestAuth::allRoles);
             client.publishFromStore(
                     clinical, c.stage(base, "clin", CLINICAL_LORA, 0, 1), PublishRequest.of(clinical, model));
@@ -82,7 +83,6 @@ class RegistryRestoreIT {
             client.moveAlias(los, "production", 1, null);
             client.delete(mor, 3);
 
-            Cluster.Service scorer = c.start("scorer", Cluster.urls(registry));
             List<String> names = List.of(clinical, mor, los);
             Map<String, List<String>> before = views(registry, scorer, names);
 
@@ -105,9 +105,10 @@ class RegistryRestoreIT {
             try {
                 Outcome restored = registry("import", backup.toString(), "--bucket", fresh);
                 assertEquals(0, restored.code(), restored.err());
-                Cluster.Service registry2 = c.start("registry", Map.of("CLINLORA_S3_BUCKET", fresh));
-                Cluster.Service scorer2 =
-                        c.start("scorer", merged(Cluster.urls(registry2), Map.of("CLINLORA_S3_BUCKET", fresh)));
+                List<Cluster.Service> restoredServices = c.startTogether(
+                        new Cluster.Launch("registry", Map.of("CLINLORA_S3_BUCKET", fresh)),
+                        new Cluster.Launch("scorer", Map.of("CLINLORA_S3_BUCKET", fresh)));
+                Cluster.Service registry2 = restoredServices.get(0), scorer2 = restoredServices.get(1);
                 Map<String, List<String>> after = views(registry2, scorer2, names);
                 for (String view : before.keySet()) {
                     if (!view.startsWith(los + " versions")) assertEquals(before.get(view), after.get(view), view);
@@ -148,12 +149,6 @@ class RegistryRestoreIT {
         String prefix = c.stageAdapter(base, name + "-" + seed, labels, seed);
         PublishRequest card = Cluster.card(name, model, labels, "seed-" + seed).withParent(clinical + "@1");
         return client.publishFromStore(name, prefix, card);
-    }
-
-    static Map<String, String> merged(Map<String, String> a, Map<String, String> b) {
-        Map<String, String> out = new HashMap<>(a);
-        out.putAll(b);
-        return out;
     }
 
     /** What a user sees of each adapter: its versions' cards, alias histories, resolved lineage and scores. */

@@ -43,10 +43,11 @@ class ScorerCrashChaosIT {
                 KafkaConsumer<String, String> results = KafkaTestClients.consumer(TestTopics.of("scores.results"))) {
             String model = "chaos-score-" + c.run, task = "chaos-mor-" + c.run;
             LlamaConfig base = c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
+            List<Cluster.Service> started =
+                    c.startTogether(new Cluster.Launch("registry", Map.of()), new Cluster.Launch("scorer", Map.of()));
+            Cluster.Service registry = started.get(0), scorer = started.get(1);
             c.publish(registry, base, model, task, List.of("0", "1"), 1);
             new RegistryClient(registry.url(), TestAuth::allRoles).moveAlias(task, "production", 1, null);
-            Cluster.Service scorer = c.start("scorer", Cluster.urls(registry));
 
             Set<String> ids = new HashSet<>();
             try (KafkaProducer<String, String> producer = KafkaTestClients.producer()) {
@@ -112,12 +113,13 @@ class ScorerCrashChaosIT {
         try (Cluster c = new Cluster()) {
             String model = "chaos-queue-" + c.run, task = "chaos-q-" + c.run;
             LlamaConfig base = c.baseModel(model);
-            Cluster.Service registry = c.start("registry", Map.of());
+            List<Cluster.Service> started = c.startTogether(
+                    new Cluster.Launch("registry", Map.of()),
+                    new Cluster.Launch(
+                            "scorer",
+                            Map.of("CLINLORA_SCORER_MAX_BATCH_ROWS", "8", "CLINLORA_SCORER_QUEUE_ROWS", "16")));
+            Cluster.Service registry = started.get(0), scorer = started.get(1);
             c.publish(registry, base, model, task, List.of("0", "1"), 1);
-            Map<String, String> env = new HashMap<>(Cluster.urls(registry));
-            env.put("CLINLORA_SCORER_MAX_BATCH_ROWS", "8");
-            env.put("CLINLORA_SCORER_QUEUE_ROWS", "16");
-            Cluster.Service scorer = c.start("scorer", env);
             List<String> notes = new ArrayList<>();
             for (int i = 0; i < 8; i++) notes.add(NOTE + " Note " + i + ".");
             Map<String, Object> body = Map.of("task", task + "@1", "notes", notes);

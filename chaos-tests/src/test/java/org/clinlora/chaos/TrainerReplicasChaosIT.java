@@ -26,14 +26,18 @@ class TrainerReplicasChaosIT {
         try (Cluster c = new Cluster()) {
             String model = "chaos-rep-" + c.run;
             c.baseModel(model);
-            List<Cluster.Service> infra = c.startTogether(
-                    new Cluster.Launch("registry", Map.of()), new Cluster.Launch("tokenizer", Map.of()));
-            Cluster.Service registry = infra.get(0), tokenizer = infra.get(1);
+            Map<String, String> lease =
+                    Map.of("CLINLORA_JOBS_LEASE_TTL", "PT6S", "CLINLORA_JOBS_RECOVER_INTERVAL", "PT2S");
+            // Replica a boots beside the registry and tokenizer; b after a: the replicas share consumer groups, which
+            // each start positions.
+            List<Cluster.Service> started = c.startTogether(
+                    new Cluster.Launch("registry", Map.of()),
+                    new Cluster.Launch("tokenizer", Map.of()),
+                    new Cluster.Launch("trainer", lease));
+            Cluster.Service registry = started.get(0), tokenizer = started.get(1), a = started.get(2);
             Map<String, String> env = new HashMap<>(Cluster.urls(registry));
-            env.put("CLINLORA_JOBS_LEASE_TTL", "PT6S");
-            env.put("CLINLORA_JOBS_RECOVER_INTERVAL", "PT2S");
-            // One after the other: the replicas share consumer groups, which each start positions.
-            Cluster.Service a = c.start("trainer", env), b = c.start("trainer", env);
+            env.putAll(lease);
+            Cluster.Service b = c.start("trainer", env);
 
             String dataset = c.notesDataset(tokenizer, model, "chaos-rep-ds-" + c.run, 200);
 

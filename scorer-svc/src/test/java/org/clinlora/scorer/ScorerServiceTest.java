@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  * Health (object store and Kafka included), metrics and OpenAPI, with the real local infrastructure and registry-svc.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+@QuarkusTestResource(
+        value = LocalServices.class,
+        initArgs = @ResourceArg(name = "services", value = "registry,tokenizer,trainer"))
 class ScorerServiceTest extends ServiceSmokeTest {
     @Override
     protected String serviceName() {

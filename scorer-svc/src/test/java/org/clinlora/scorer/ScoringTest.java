@@ -83,7 +83,9 @@ import org.junit.jupiter.api.Test;
 
 /** scorer-svc against the real local Kafka, S3Proxy and a running registry-svc. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+@QuarkusTestResource(
+        value = LocalServices.class,
+        initArgs = @ResourceArg(name = "services", value = "registry,tokenizer,trainer"))
 class ScoringTest {
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String CLINICAL = "clin-" + RUN, LOS = "los-" + RUN, DIAG = "diag-" + RUN;

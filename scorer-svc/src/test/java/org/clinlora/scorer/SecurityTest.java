@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 
 /** scorer-svc's API under attack: only scorer clients score and evaluate; bad tokens; 1,000+ malformed requests. */
 @QuarkusTest
-@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+@QuarkusTestResource(
+        value = LocalServices.class,
+        initArgs = @ResourceArg(name = "services", value = "registry,tokenizer,trainer"))
 class SecurityTest {
     @Inject
     ObjectStore store;

@@ -39,6 +39,17 @@ class ApiRoleTest {
                     "clinlora.trainer.run-jobs", "false",
                     "clinlora.jobs.recover-interval", "PT0.3S");
         }
+
+        /** Kafka, S3Proxy and the bucket only: the module's registry-svc process is not called here. */
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(LocalInfraResource.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
     }
 
     @Test

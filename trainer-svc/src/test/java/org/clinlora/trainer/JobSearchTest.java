@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -38,10 +37,10 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(JobSearchTest.OwnBucketProfile.class)
-@QuarkusTestResource(value = JobSearchTest.OwnBucket.class, restrictToAnnotatedClass = true)
 class JobSearchTest {
     static final int JOBS = 12;
 
+    /** The API role over a bucket of its own; the module's other resources (a registry-svc process) stay out. */
     public static class OwnBucketProfile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -50,6 +49,16 @@ class JobSearchTest {
                     "false",
                     "mp.messaging.incoming.training-requests.auto.offset.reset",
                     "latest");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(OwnBucket.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
         }
     }
 

@@ -59,6 +59,12 @@ class TraceAcrossServicesTest {
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(LocalServices.class, TracedSpans.registryProcess()));
         }
+
+        /** The traced registry only, not also the module's untraced one. */
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
     }
 
     @Inject

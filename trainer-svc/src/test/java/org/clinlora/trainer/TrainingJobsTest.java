@@ -480,7 +480,7 @@ class TrainingJobsTest {
                         id,
                         "mor-core",
                         null,
-                        "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":3}"))
+                        "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":2}"))
                 .post("/v1/jobs")
                 .then()
                 .statusCode(202);
@@ -488,7 +488,7 @@ class TrainingJobsTest {
         assertEquals("succeeded", done.getString("status"), done.prettify());
         assertEquals((double) coreTestRows, done.getDouble("metrics.'test.rows'"), "the test file's rows, as given");
         double epoch = done.getDouble("metrics.'train.selected_epoch'");
-        assertTrue(epoch >= 1 && epoch <= 3, "the kept epoch is one of the three: " + epoch);
+        assertTrue(epoch >= 1 && epoch <= 2, "the kept epoch is one of the two: " + epoch);
     }
 
     @Test
@@ -500,7 +500,7 @@ class TrainingJobsTest {
                         id,
                         "mor-core",
                         null,
-                        "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":3,"
+                        "{\"learningRate\":0.01,\"batchSize\":8,\"gradientAccumulation\":1,\"epochs\":2,"
                                 + "\"warmupSteps\":0.06,\"weightDecay\":0.01,\"maxGradNorm\":0}")
                 .replace(
                         ",\"seed\":1}",
@@ -517,7 +517,7 @@ class TrainingJobsTest {
         assertEquals("sum", done.getString("spec.protocol.stacking"), "absent choices are completed");
         assertEquals(0.06, done.getDouble("spec.optim.warmupSteps"), 1e-12);
         double epoch = done.getDouble("metrics.'train.selected_epoch'");
-        assertTrue(epoch >= 1 && epoch <= 3, "an epoch was chosen by validation loss: " + epoch);
+        assertTrue(epoch >= 1 && epoch <= 2, "an epoch was chosen by validation loss: " + epoch);
         assertTrue(done.getDouble("metrics.'validation.loss'") > 0, "the kept epoch's validation loss is reported");
         given().contentType("application/json")
                 .body(body.replace(id, id + "-bad").replace("\"ovo\"", "\"ovx\""))

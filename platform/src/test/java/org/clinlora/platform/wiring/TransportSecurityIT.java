@@ -146,6 +146,10 @@ class TransportSecurityIT {
         assertTrue(e.getMessage().contains("SSL handshake failed"), e.getMessage());
         Properties plain = kafka();
         plain.put("security.protocol", "SASL_PLAINTEXT");
+        // A plaintext client never gets an answer from the TLS listener, so this waits out the whole API timeout: 3 s
+        // rather than 8 (a wrongly accepted plaintext conversation would answer in milliseconds).
+        plain.put("request.timeout.ms", "2000");
+        plain.put("default.api.timeout.ms", "3000");
         assertTrue(describeFails(plain) instanceof TimeoutException, "no plaintext conversation on the TLS listener");
     }
 

@@ -47,7 +47,9 @@ import org.junit.jupiter.api.Test;
  * with a task adapter published in two versions.
  */
 @QuarkusTest
-@QuarkusTestResource(value = LocalServices.class, initArgs = @ResourceArg(name = "services", value = "registry"))
+@QuarkusTestResource(
+        value = LocalServices.class,
+        initArgs = @ResourceArg(name = "services", value = "registry,tokenizer,trainer"))
 class OpenInferenceProtocolTest {
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String MODEL = "oip-" + RUN;
