@@ -257,8 +257,9 @@ case "$what" in all|kafka|s3|oidc) ;; *) die "component must be kafka, s3 or oid
 mkdir -p "$RUN/logs"
 # One start or stop at a time: test JVMs forked side by side may each find a component down and start it; the second
 # waits here and then finds it running. flock -o: the servers started do not inherit (and hold) the lock.
-if [[ ($action == up || $action == down) && -z ${CLINLORA_INFRA_LOCKED:-} ]]; then
-  CLINLORA_INFRA_LOCKED=1 exec flock -o "$RUN/infra.lock" "${BASH_SOURCE[0]}" "$@"
+# Without util-linux's flock (or with one that has no -o), starts and stops go unlocked, as before.
+if [[ ($action == up || $action == down) && -z ${CLINLORA_INFRA_LOCKED:-} ]] && flock -o -n /dev/null true 2>/dev/null; then
+  CLINLORA_INFRA_LOCKED=1 exec flock -o "$RUN/infra.lock" "$BASH" "${BASH_SOURCE[0]}" "$@"
 fi
 case "$action" in
   up)

@@ -134,13 +134,20 @@ class ManifestRehearsalIT {
                 throw new CompletionException(e);
             }
         });
-        unknownVariableStartsAnyway(dev);
+        Throwable failed = null;
         try {
-            bucket.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof Error err) throw err;
-            throw (Exception) e.getCause();
+            unknownVariableStartsAnyway(dev);
+        } catch (Exception | Error e) {
+            failed = e;
         }
+        try {
+            bucket.join(); // also when the other failed: its rehearsal and process end before the test does
+        } catch (CompletionException e) {
+            if (failed == null) failed = e.getCause();
+            else failed.addSuppressed(e.getCause());
+        }
+        if (failed instanceof Error err) throw err;
+        if (failed != null) throw (Exception) failed;
     }
 
     /**

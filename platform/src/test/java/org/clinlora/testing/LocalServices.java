@@ -90,12 +90,15 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         Map<String, String> all = new HashMap<>();
         all.put("CLINLORA_KAFKA_BOOTSTRAP", LocalInfra.KAFKA_BOOTSTRAP);
         all.put("CLINLORA_S3_ENDPOINT", LocalInfra.S3_ENDPOINT);
+        // The build's one libtorch unpack (the root pom's djl.cache.dir), also when a test runs outside Maven.
         all.put(
                 "DJL_CACHE_DIR",
                 System.getenv()
                         .getOrDefault(
                                 "DJL_CACHE_DIR",
-                                Path.of("target", "djl-cache").toAbsolutePath().toString()));
+                                LocalInfra.repoRoot()
+                                        .resolve("target/djl-cache")
+                                        .toString()));
         all.putAll(TestAuth.env(svc + "-svc"));
         String bucket = env.getOrDefault("CLINLORA_S3_BUCKET", TestBucket.current());
         all.put("CLINLORA_S3_BUCKET", bucket);

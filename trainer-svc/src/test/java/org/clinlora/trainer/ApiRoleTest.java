@@ -37,7 +37,9 @@ class ApiRoleTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "clinlora.trainer.run-jobs", "false",
-                    "clinlora.jobs.recover-interval", "PT0.3S");
+                    "clinlora.jobs.recover-interval", "PT0.3S",
+                    // No registry-svc here, and none of a user's on the default port either: a closed port.
+                    "clinlora.registry.url", "http://127.0.0.1:1");
         }
 
         /** Kafka, S3Proxy and the bucket only: the module's registry-svc process is not called here. */

@@ -48,7 +48,10 @@ class JobSearchTest {
                     "clinlora.trainer.run-jobs",
                     "false",
                     "mp.messaging.incoming.training-requests.auto.offset.reset",
-                    "latest");
+                    "latest",
+                    // No registry-svc here, and none of a user's on the default port either: a closed port.
+                    "clinlora.registry.url",
+                    "http://127.0.0.1:1");
         }
 
         @Override
