@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,25 +31,16 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(ApiRoleTest.ApiRole.class)
 class ApiRoleTest {
-    public static class ApiRole implements QuarkusTestProfile {
+    public static class ApiRole extends RegistryFreeProfile {
         @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "clinlora.trainer.run-jobs", "false",
-                    "clinlora.jobs.recover-interval", "PT0.3S",
-                    // No registry-svc here, and none of a user's on the default port either: a closed port.
-                    "clinlora.registry.url", "http://127.0.0.1:1");
+        protected Map<String, String> settings() {
+            return Map.of("clinlora.trainer.run-jobs", "false", "clinlora.jobs.recover-interval", "PT0.3S");
         }
 
-        /** Kafka, S3Proxy and the bucket only: the module's registry-svc process is not called here. */
+        /** Kafka, S3Proxy and the bucket only. */
         @Override
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(LocalInfraResource.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
         }
     }
 

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import java.time.LocalDate;
@@ -40,28 +39,20 @@ import org.junit.jupiter.api.Test;
 class JobSearchTest {
     static final int JOBS = 12;
 
-    /** The API role over a bucket of its own; the module's other resources (a registry-svc process) stay out. */
-    public static class OwnBucketProfile implements QuarkusTestProfile {
+    /** The API role over a bucket of its own. */
+    public static class OwnBucketProfile extends RegistryFreeProfile {
         @Override
-        public Map<String, String> getConfigOverrides() {
+        protected Map<String, String> settings() {
             return Map.of(
                     "clinlora.trainer.run-jobs",
                     "false",
                     "mp.messaging.incoming.training-requests.auto.offset.reset",
-                    "latest",
-                    // No registry-svc here, and none of a user's on the default port either: a closed port.
-                    "clinlora.registry.url",
-                    "http://127.0.0.1:1");
+                    "latest");
         }
 
         @Override
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(OwnBucket.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
         }
     }
 
