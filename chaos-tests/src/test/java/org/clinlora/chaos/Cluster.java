@@ -55,7 +55,7 @@ final class Cluster implements AutoCloseable {
         }
 
         String url() {
-            return "http://127.0.0.1:" + port;
+            return LocalServices.url(port);
         }
 
         String logText() throws IOException {
@@ -97,11 +97,11 @@ final class Cluster implements AutoCloseable {
         List<Integer> ports = LocalServices.freePorts(launches.length);
         Map<String, String> urls = new HashMap<>();
         for (int i = 0; i < launches.length; i++)
-            urls.put("CLINLORA_" + launches[i].svc().toUpperCase() + "_URL", "http://127.0.0.1:" + ports.get(i));
+            urls.put(LocalServices.urlVariable(launches[i].svc()), LocalServices.url(ports.get(i)));
         List<Callable<Service>> starts = new ArrayList<>();
         for (int i = 0; i < launches.length; i++) {
             Map<String, String> env = new HashMap<>(urls);
-            env.remove("CLINLORA_" + launches[i].svc().toUpperCase() + "_URL");
+            env.remove(LocalServices.urlVariable(launches[i].svc()));
             env.putAll(launches[i].env());
             Service s = service(launches[i].svc(), ports.get(i), env);
             starts.add(() -> launch(s));
@@ -147,7 +147,7 @@ final class Cluster implements AutoCloseable {
 
     static Map<String, String> urls(Service... callees) {
         Map<String, String> env = new HashMap<>();
-        for (Service c : callees) env.put("CLINLORA_" + c.svc.toUpperCase() + "_URL", c.url());
+        for (Service c : callees) env.put(LocalServices.urlVariable(c.svc), c.url());
         return env;
     }
 

@@ -41,6 +41,7 @@ import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.platform.store.StoreLayout;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalInfraResource;
+import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
 import org.junit.jupiter.api.Test;
 
@@ -61,9 +62,13 @@ class ConsolePagesTest {
     public static class NoServices implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            String closed = "http://127.0.0.1:1";
             return Map.of(
-                    "clinlora.trainer.url", closed, "clinlora.tokenizer.url", closed, "clinlora.scorer.url", closed);
+                    "clinlora.trainer.url",
+                    LocalServices.NOWHERE,
+                    "clinlora.tokenizer.url",
+                    LocalServices.NOWHERE,
+                    "clinlora.scorer.url",
+                    LocalServices.NOWHERE);
         }
 
         @Override

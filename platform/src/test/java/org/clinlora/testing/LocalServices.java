@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -31,6 +32,12 @@ import org.clinlora.platform.process.ServiceProcess;
  * groups ({@link TestGroups}), as the in-process service does.
  */
 public final class LocalServices implements QuarkusTestResourceLifecycleManager {
+    /**
+     * A URL nothing answers on (port 1, refused at once): for a setting a test's boot must not use, rather than the
+     * default, on which a user's own service may be listening.
+     */
+    public static final String NOWHERE = "http://127.0.0.1:1";
+
     private final LocalInfraResource infra = new LocalInfraResource();
     private final List<Process> processes = new ArrayList<>();
     private List<String> services = List.of();
@@ -69,6 +76,16 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
             }
         }
         infra.stop();
+    }
+
+    /** The URL of a service launched here on {@code port}. */
+    public static String url(int port) {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The variable that tells a service where {@code svc} listens: {@code CLINLORA_<SVC>_URL}, as the CLI reads it. */
+    public static String urlVariable(String svc) {
+        return "CLINLORA_" + svc.toUpperCase(Locale.ROOT) + "_URL";
     }
 
     /** Where a launched service's output goes (appended; each service of a module's tests has one). */
@@ -140,8 +157,8 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         List<Integer> free = freePorts(services.size());
         for (String svc : services) {
             ports.put(svc, free.get(ports.size()));
-            urls.put(svc, "http://127.0.0.1:" + ports.get(svc));
-            all.put("CLINLORA_" + svc.toUpperCase() + "_URL", urls.get(svc));
+            urls.put(svc, url(ports.get(svc)));
+            all.put(urlVariable(svc), urls.get(svc));
         }
         // Added as each one is ready: the owner stops those that started, also when another one failed.
         together(services.stream()

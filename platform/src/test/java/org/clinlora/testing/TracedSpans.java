@@ -12,7 +12,6 @@ import java.util.function.Predicate;
  * wait for a finished span in the in-process service's in-memory exporter.
  */
 public final class TracedSpans {
-    private static final String NOWHERE = "http://127.0.0.1:1";
 
     private TracedSpans() {}
 
@@ -25,7 +24,7 @@ public final class TracedSpans {
                 "quarkus.otel.sdk.disabled",
                 "false",
                 "quarkus.otel.exporter.otlp.traces.endpoint",
-                NOWHERE,
+                LocalServices.NOWHERE,
                 "quarkus.otel.bsp.schedule.delay",
                 "PT0.05S");
     }
@@ -33,7 +32,10 @@ public final class TracedSpans {
     /** {@link LocalServices} arguments: a registry-svc process with tracing on. */
     public static Map<String, String> registryProcess() {
         return Map.of(
-                "services", "registry", "env", "CLINLORA_TRACING_DISABLED=false,CLINLORA_OTLP_ENDPOINT=" + NOWHERE);
+                "services",
+                "registry",
+                "env",
+                "CLINLORA_TRACING_DISABLED=false,CLINLORA_OTLP_ENDPOINT=" + LocalServices.NOWHERE);
     }
 
     /** The first finished span of {@code traceId} that matches, waiting for the batch exporter (at most 30 s). */

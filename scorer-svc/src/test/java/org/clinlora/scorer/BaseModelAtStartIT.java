@@ -32,6 +32,7 @@ import org.clinlora.platform.store.ObjectStore;
 import org.clinlora.testing.LocalInfra;
 import org.clinlora.testing.LocalKafka;
 import org.clinlora.testing.LocalS3;
+import org.clinlora.testing.LocalServices;
 import org.clinlora.testing.TestAuth;
 import org.clinlora.testing.TestBucket;
 import org.clinlora.testing.TestTopics;
@@ -150,7 +151,7 @@ class BaseModelAtStartIT {
         e.put(
                 "CLINLORA_SCORER_CACHE",
                 Path.of("target", "scorer-it-cache").toAbsolutePath().toString());
-        e.put("CLINLORA_REGISTRY_URL", "http://127.0.0.1:1");
+        e.put("CLINLORA_REGISTRY_URL", LocalServices.NOWHERE);
         e.putAll(TestTopics.env("scorer", env)); // never the user's scores.requests
         e.putAll(env);
         pb.environment().putAll(e);

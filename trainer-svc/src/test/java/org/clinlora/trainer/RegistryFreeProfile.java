@@ -3,6 +3,7 @@ package org.clinlora.trainer;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.HashMap;
 import java.util.Map;
+import org.clinlora.testing.LocalServices;
 
 /**
  * A test profile for a boot that never calls registry-svc: the module's global test resources (which start a
@@ -16,7 +17,7 @@ public abstract class RegistryFreeProfile implements QuarkusTestProfile {
     @Override
     public final Map<String, String> getConfigOverrides() {
         Map<String, String> all = new HashMap<>(settings());
-        all.put("clinlora.registry.url", "http://127.0.0.1:1");
+        all.put("clinlora.registry.url", LocalServices.NOWHERE);
         return all;
     }
 
