@@ -125,7 +125,7 @@ class ConsolePagesTest {
             server.start();
             return Map.of(
                     "clinlora.registry.url",
-                    "http://127.0.0.1:" + server.getAddress().getPort());
+                    LocalServices.url(server.getAddress().getPort()));
         }
 
         @Override

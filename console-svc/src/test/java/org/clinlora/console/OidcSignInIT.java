@@ -65,7 +65,7 @@ class OidcSignInIT {
         registryEnv.put("CLINLORA_JWT_ISSUER", ISSUER);
         registry = launch("registry", registryEnv);
 
-        env.put("CLINLORA_REGISTRY_URL", registry);
+        env.put(LocalServices.urlVariable("registry"), registry);
         env.put("CLINLORA_OIDC_ISSUER", ISSUER);
         // The provider puts audience "clinlora" in every token it issues, the ID token too: the console is that client.
         env.put("CLINLORA_OIDC_CLIENT_ID", "clinlora");
@@ -78,7 +78,7 @@ class OidcSignInIT {
         int port = LocalServices.freePort();
         Path log = Path.of("target", svc + "-svc-oidc-it.log").toAbsolutePath();
         processes.add(LocalServices.launch(svc, port, env, log));
-        return "http://127.0.0.1:" + port;
+        return LocalServices.url(port);
     }
 
     /** Version 1 of an adapter, published with a provider token that grants publisher. */

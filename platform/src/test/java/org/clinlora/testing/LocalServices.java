@@ -78,7 +78,7 @@ public final class LocalServices implements QuarkusTestResourceLifecycleManager 
         infra.stop();
     }
 
-    /** The URL of a service launched here on {@code port}. */
+    /** The URL of a server on this machine's loopback address at {@code port}: a service launched here, or a stub. */
     public static String url(int port) {
         return "http://127.0.0.1:" + port;
     }

@@ -78,7 +78,7 @@ public final class ScriptedService implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return LocalServices.url(server.getAddress().getPort());
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.util.function.Predicate;
  * wait for a finished span in the in-process service's in-memory exporter.
  */
 public final class TracedSpans {
-
     private TracedSpans() {}
 
     /**

@@ -106,7 +106,7 @@ class BaseModelAtStartIT {
                         "MP_MESSAGING_INCOMING_SCORES_REQUESTS_AUTO_OFFSET_RESET",
                         "latest"),
                 log);
-        String url = "http://127.0.0.1:" + port;
+        String url = LocalServices.url(port);
         await(() -> status(url + "/q/health/live") == 200, Duration.ofSeconds(40), log);
         await(() -> baseModel(url).path("data").path("state").asText().equals("waiting"), Duration.ofSeconds(10), log);
         JsonNode waiting = baseModel(url);
@@ -151,7 +151,7 @@ class BaseModelAtStartIT {
         e.put(
                 "CLINLORA_SCORER_CACHE",
                 Path.of("target", "scorer-it-cache").toAbsolutePath().toString());
-        e.put("CLINLORA_REGISTRY_URL", LocalServices.NOWHERE);
+        e.put(LocalServices.urlVariable("registry"), LocalServices.NOWHERE);
         e.putAll(TestTopics.env("scorer", env)); // never the user's scores.requests
         e.putAll(env);
         pb.environment().putAll(e);

@@ -48,7 +48,10 @@ final class ChunkedCausalLmLoss {
         return (int) Math.max(16, (32L << 20) / (vocab * Float.BYTES));
     }
 
-    /** The smallest p[y] whose log the softmax path takes: well inside fp32's normal range (1.2e-38). */
+    /**
+     * The smallest p[y] whose log the softmax path takes: a margin above fp32's smallest normal number (1.2e-38), below
+     * which p[y] loses digits (about 2 % at e^−100) and an underflowed 0 would give −∞.
+     */
     static final float MIN_TARGET_PROBABILITY = 1e-30f;
 
     private ChunkedCausalLmLoss() {}
@@ -114,7 +117,7 @@ final class ChunkedCausalLmLoss {
      * @param part the chunk's loss, a scalar
      * @param gradient ∂loss/∂h [rows, d]; null when not back-propagating
      */
-    private record Chunk(NDArray part, NDArray gradient) {}
+    record Chunk(NDArray part, NDArray gradient) {}
 
     /**
      * One chunk: its loss and, when back-propagating, its gradient. Every other array of the chunk is made from h, y or
@@ -142,13 +145,15 @@ final class ChunkedCausalLmLoss {
      * The chunk's loss and gradient from one softmax: the gradient needs p = softmax(h · Wᵀ) anyway, and the loss is −Σ
      * w · log p[y], read from it, so the [rows, vocab] logits go through one pass instead of log_softmax's and then
      * exp's (a fresh array each): `bench train`, steps of the two ways alternated in one process, 1.05× tiny and 1.03×
-     * small (2026-12-07). Only where every p[y] ≥ 1e-30, where its log keeps fp32's precision (below fp32's normal
-     * range digits are lost, and an underflowed 0 would give −∞): otherwise null, and the caller takes log_softmax.
-     * That costs one scalar read per chunk, a device sync on a GPU.
+     * small (2026-12-07). Only where every counted position's p[y] is at least {@link #MIN_TARGET_PROBABILITY}:
+     * otherwise null, and the caller takes log_softmax. Positions of weight 0 (pads) are not read: their p[y] counts as
+     * 1, so a pad token the model finds unlikely neither turns this path off nor gives 0 · log 0. The check costs one
+     * scalar read per chunk, a device sync on a GPU.
      */
-    private static Chunk fromSoftmax(NDArray logits, NDArray head, NDArray y, NDArray w) {
+    static Chunk fromSoftmax(NDArray logits, NDArray head, NDArray y, NDArray w) {
         NDArray p = logits.softmax(-1);
-        NDArray pY = p.gather(y, 1);
+        NDArray gathered = p.gather(y, 1);
+        NDArray pY = NDArrays.where(w.gt(0), gathered, gathered.onesLike());
         if (pY.min().getFloat() < MIN_TARGET_PROBABILITY) {
             p.close();
             return null;

@@ -85,9 +85,37 @@ class ChunkedCausalLmLossTest {
     @Test
     void aTargetFarBelowTheOthersKeepsItsFiniteLoss() {
         // Position 2 predicts token 2 with logit −60 against 60 for token 0: p = e^−120 ≈ 8e−53, zero in fp32, so the
-        // loss of that position (120 nats) comes from log_softmax; the other chunk's from the softmax.
+        // loss of that position (120 nats) comes from log_softmax; in chunks of 1 or 2, the others' from the softmax.
         float[] hidden = {0.3f, -1.2f, 2.0f, 0.5f, 60f, 0f};
         assertTrue(reference(hidden)[0] > 40, "the reference loss holds the 120 nats");
         for (int chunk : new int[] {1, 2, 3}) assertMatchesReference(hidden, chunk);
+    }
+
+    @Test
+    void aTargetBelowFp32sNormalRangeIsNotReadFromTheSoftmax() {
+        // e^−100 ≈ 3.7e−44 is a subnormal fp32 number: a softmax still gives it, about 2 % off, which would put the
+        // loss 0.01 nats off; the threshold sends it to log_softmax.
+        float[] hidden = {0.3f, -1.2f, 2.0f, 0.5f, 50f, 0f};
+        for (int chunk : new int[] {1, 2, 3}) assertMatchesReference(hidden, chunk);
+    }
+
+    @Test
+    void eachChunkTakesTheSoftmaxUnlessACountedTargetIsBelowTheThreshold() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray head = m.create(new float[] {1, 0, 0, 1, -1, 0}, new Shape(3, 2));
+            NDArray h = m.create(new float[] {0.5f, 0f, 80f, 0f}, new Shape(2, 2));
+            NDArray logits = h.matMul(head.transpose());
+            NDArray y = m.create(new long[] {1, 2}, new Shape(2, 1));
+            // Row 1's target has p = e^−160: read from the softmax only while that row weighs nothing (a pad).
+            assertTrue(fromSoftmax(logits, head, y, new float[] {0.5f, 0.5f}) == null, "row 1 counted");
+            assertTrue(fromSoftmax(logits, head, y, new float[] {1f, 0f}) != null, "row 1 a pad");
+            assertTrue(fromSoftmax(logits, head, y.get("0:1"), new float[] {1f}) != null, "row 0 alone");
+        }
+    }
+
+    private static ChunkedCausalLmLoss.Chunk fromSoftmax(NDArray logits, NDArray head, NDArray y, float[] w) {
+        NDArray weights = logits.getManager().create(w, new Shape(w.length, 1));
+        NDArray rows = y.getShape().get(0) == logits.getShape().get(0) ? logits : logits.get("0:1");
+        return ChunkedCausalLmLoss.fromSoftmax(rows.duplicate(), head, y, weights);
     }
 }
