@@ -117,7 +117,7 @@ final class ChunkedCausalLmLoss {
      * @param part the chunk's loss, a scalar
      * @param gradient ∂loss/∂h [rows, d]; null when not back-propagating
      */
-    record Chunk(NDArray part, NDArray gradient) {}
+    private record Chunk(NDArray part, NDArray gradient) {}
 
     /**
      * One chunk: its loss and, when back-propagating, its gradient. Every other array of the chunk is made from h, y or
@@ -128,39 +128,44 @@ final class ChunkedCausalLmLoss {
         y.attach(scratch);
         w.attach(scratch);
         NDArray logits = Linear.linear(h, head).singletonOrThrow();
-        if (backward) {
-            Chunk fromSoftmax = fromSoftmax(logits, head, y, w);
-            if (fromSoftmax != null) return fromSoftmax;
+        if (!backward) {
+            NDArray part = logSoftmaxLoss(logits, y, w);
+            logits.close();
+            return new Chunk(part, null);
         }
-        NDArray logp = logits.logSoftmax(-1);
+        NDArray p = logits.softmax(-1);
+        NDArray pY = countedTargetProbabilities(p, y, w);
+        NDArray part = readsLossFromSoftmax(pY) ? pY.log().mul(w).sum().neg() : logSoftmaxLoss(logits, y, w);
         logits.close(); // each [rows, vocab] array is freed as soon as it is read
-        NDArray part = logp.gather(y, 1).mul(w).sum().neg();
-        if (!backward) return new Chunk(part, null);
-        NDArray p = logp.exp();
-        logp.close();
         return new Chunk(part, p.matMul(head).sub(picked(head, y)).mul(w));
     }
 
+    /** −Σ w · log_softmax(logits)[y], its [rows, vocab] array freed once read. */
+    private static NDArray logSoftmaxLoss(NDArray logits, NDArray y, NDArray w) {
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray part = logp.gather(y, 1).mul(w).sum().neg();
+        logp.close();
+        return part;
+    }
+
     /**
-     * The chunk's loss and gradient from one softmax: the gradient needs p = softmax(h · Wᵀ) anyway, and the loss is −Σ
-     * w · log p[y], read from it, so the [rows, vocab] logits go through one pass instead of log_softmax's and then
-     * exp's (a fresh array each): `bench train`, steps of the two ways alternated in one process, 1.05× tiny and 1.03×
-     * small (2026-12-07). Only where every counted position's p[y] is at least {@link #MIN_TARGET_PROBABILITY}:
-     * otherwise null, and the caller takes log_softmax. Positions of weight 0 (pads) are not read: their p[y] counts as
-     * 1, so a pad token the model finds unlikely neither turns this path off nor gives 0 · log 0. The check costs one
-     * scalar read per chunk, a device sync on a GPU.
+     * Each position's p[y], [rows, 1], with positions of weight 0 (pads) counted as 1: they are not read, so a pad
+     * token the model finds unlikely neither turns the softmax reading off nor gives 0 · log 0.
      */
-    static Chunk fromSoftmax(NDArray logits, NDArray head, NDArray y, NDArray w) {
-        NDArray p = logits.softmax(-1);
+    static NDArray countedTargetProbabilities(NDArray p, NDArray y, NDArray w) {
         NDArray gathered = p.gather(y, 1);
-        NDArray pY = NDArrays.where(w.gt(0), gathered, gathered.onesLike());
-        if (pY.min().getFloat() < MIN_TARGET_PROBABILITY) {
-            p.close();
-            return null;
-        }
-        logits.close(); // each [rows, vocab] array is freed as soon as it is read
-        NDArray part = pY.log().mul(w).sum().neg();
-        return new Chunk(part, p.matMul(head).sub(picked(head, y)).mul(w));
+        return NDArrays.where(w.gt(0), gathered, gathered.onesLike());
+    }
+
+    /**
+     * Whether the loss is read from the softmax the gradient needs anyway, −Σ w · log p[y], so that the [rows, vocab]
+     * logits go through one pass instead of log_softmax's and then exp's (a fresh array each): `bench train`, steps of
+     * the two ways alternated in one process, 1.05× tiny and 1.03× small (2026-12-07). Only where every counted p[y] is
+     * at least {@link #MIN_TARGET_PROBABILITY}; otherwise the chunk's loss comes from log_softmax. One scalar read per
+     * chunk, a device sync on a GPU.
+     */
+    static boolean readsLossFromSoftmax(NDArray countedTargetProbabilities) {
+        return countedTargetProbabilities.min().getFloat() >= MIN_TARGET_PROBABILITY;
     }
 
     /** W[y] as an embedding lookup, y the receiver: head.get(y) would land in the model's manager. */

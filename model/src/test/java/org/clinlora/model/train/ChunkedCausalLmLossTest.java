@@ -1,6 +1,7 @@
 package org.clinlora.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -104,18 +105,17 @@ class ChunkedCausalLmLossTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray head = m.create(new float[] {1, 0, 0, 1, -1, 0}, new Shape(3, 2));
             NDArray h = m.create(new float[] {0.5f, 0f, 80f, 0f}, new Shape(2, 2));
-            NDArray logits = h.matMul(head.transpose());
+            NDArray p = h.matMul(head.transpose()).softmax(-1);
             NDArray y = m.create(new long[] {1, 2}, new Shape(2, 1));
             // Row 1's target has p = e^−160: read from the softmax only while that row weighs nothing (a pad).
-            assertTrue(fromSoftmax(logits, head, y, new float[] {0.5f, 0.5f}) == null, "row 1 counted");
-            assertTrue(fromSoftmax(logits, head, y, new float[] {1f, 0f}) != null, "row 1 a pad");
-            assertTrue(fromSoftmax(logits, head, y.get("0:1"), new float[] {1f}) != null, "row 0 alone");
+            assertFalse(readsLossFromSoftmax(p, y, new float[] {0.5f, 0.5f}), "row 1 counted");
+            assertTrue(readsLossFromSoftmax(p, y, new float[] {1f, 0f}), "row 1 a pad");
+            assertTrue(readsLossFromSoftmax(p.get("0:1"), y.get("0:1"), new float[] {1f}), "row 0 alone");
         }
     }
 
-    private static ChunkedCausalLmLoss.Chunk fromSoftmax(NDArray logits, NDArray head, NDArray y, float[] w) {
-        NDArray weights = logits.getManager().create(w, new Shape(w.length, 1));
-        NDArray rows = y.getShape().get(0) == logits.getShape().get(0) ? logits : logits.get("0:1");
-        return ChunkedCausalLmLoss.fromSoftmax(rows.duplicate(), head, y, weights);
+    private static boolean readsLossFromSoftmax(NDArray p, NDArray y, float[] w) {
+        NDArray weights = p.getManager().create(w, new Shape(w.length, 1));
+        return ChunkedCausalLmLoss.readsLossFromSoftmax(ChunkedCausalLmLoss.countedTargetProbabilities(p, y, weights));
     }
 }
